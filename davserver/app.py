@@ -1,0 +1,86 @@
+"""The one WSGI application: /dav (CalDAV), /.well-known (RFC 6764 redirects), and a
+log line per request. Building it opens the database and upgrades its schema.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from davserver.config import Settings
+from davserver.dav.dav_app import build_dav_app
+from davserver.dav.urls import MOUNT
+from resources.store.database import bind, open_database
+from resources.store.schema import upgrade
+
+log = logging.getLogger("davserver.request")
+
+WELL_KNOWN = ("/.well-known/caldav", "/.well-known/carddav")
+
+
+def open_store(settings: Settings) -> None:
+    """Connect to the configured database and bring its schema up to date."""
+    database = open_database(settings.database)
+    bind(database)
+    database.connect(reuse_if_open=True)
+    upgrade()
+
+
+def public_base(environ: dict, settings: Settings) -> str:
+    """Scheme and host that clients reach us at (the configured public URL wins)."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
+    return f"{environ.get('wsgi.url_scheme', 'http')}://{host}{environ.get('SCRIPT_NAME', '')}"
+
+
+def _redirect(location: str, start_response) -> list[bytes]:
+    start_response("301 Moved Permanently", [("Location", location), ("Content-Length", "0")])
+    return [b""]
+
+
+def _not_found(start_response) -> list[bytes]:
+    body = b"404 Not Found\n"
+    start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def build_app(settings: Settings):
+    """Open the store and return the WSGI callable that serves everything."""
+    open_store(settings)
+    dav = build_dav_app(settings)
+
+    def route(environ, start_response):
+        path = environ.get("PATH_INFO", "") or "/"
+        if path.rstrip("/") in WELL_KNOWN or path == "/":
+            return _redirect(public_base(environ, settings) + MOUNT + "/", start_response)
+        if path == MOUNT or path.startswith(MOUNT + "/"):
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + MOUNT
+            environ["PATH_INFO"] = path[len(MOUNT):] or "/"
+            return dav(environ, start_response)
+        return _not_found(start_response)
+
+    return RequestLog(route)
+
+
+class RequestLog:
+    """One INFO line per request: method, path, status, milliseconds."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+        status_holder: list[str] = []
+
+        def logging_start_response(status, headers, exc_info=None):
+            status_holder.append(status)
+            return start_response(status, headers, exc_info)
+
+        try:
+            yield from self.app(environ, logging_start_response)
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            status = status_holder[-1].split(" ", 1)[0] if status_holder else "-"
+            log.info("%s %s %s %.1fms", method, path, status, elapsed)

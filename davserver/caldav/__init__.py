@@ -1,0 +1,1 @@
+"""CalDAV REPORTs (RFC 4791): one module per REPORT, plus their request parsing."""

@@ -1,0 +1,1 @@
+"""The DAV layer: WsgiDAV provider, nodes, our own method handlers, XML and errors."""

@@ -1,0 +1,67 @@
+"""HTTP Basic authentication of service credentials (RFC 7617) for the DAV tree.
+
+Every refusal looks the same to the client (401, same body); the real reason goes
+to the log for the operator.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+
+from wsgidav.mw.base_mw import BaseMiddleware
+
+from resources.credentials import authenticate
+from resources.errors import CredentialRefused
+
+log = logging.getLogger("davserver.auth")
+
+REALM = "davserver"
+_BODY_401 = b"401 Unauthorized: sign in with your user name and password.\n"
+
+
+def parse_basic(header: str) -> tuple[str, str] | None:
+    """(user, password) from a Basic Authorization header, or None if malformed."""
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        raw = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    user, colon, password = raw.partition(":")
+    if not colon or not user:
+        return None
+    return user, password
+
+
+def unauthorized(start_response) -> list[bytes]:
+    start_response(
+        "401 Unauthorized",
+        [
+            ("WWW-Authenticate", f'Basic realm="{REALM}", charset="UTF-8"'),
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Length", str(len(_BODY_401))),
+        ],
+    )
+    return [_BODY_401]
+
+
+class BasicAuthenticator(BaseMiddleware):
+    """Let a request in only with a valid credential; put the login into environ."""
+
+    def __call__(self, environ, start_response):
+        credentials = parse_basic(environ.get("HTTP_AUTHORIZATION", ""))
+        if credentials is None:
+            return unauthorized(start_response)
+        username, password = credentials
+        try:
+            login = authenticate(username, password)
+        except CredentialRefused as refusal:
+            log.info("login refused for %r from %s: %s", username, environ.get("REMOTE_ADDR"), refusal.reason_code)
+            return unauthorized(start_response)
+        environ["davserver.login"] = login
+        environ["wsgidav.auth.user_name"] = login.username
+        environ["wsgidav.auth.realm"] = REALM
+        return self.next_app(environ, start_response)

@@ -1,0 +1,99 @@
+"""The one place where domain errors become DAV errors: status, precondition element
+and a readable message (RFC 4918 §16, RFC 4791 §1.3).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Callable, TypeVar
+
+from lxml import etree
+from wsgidav.dav_error import DAVError
+
+from davserver.dav.xml import CALDAV, DAV, DAVSERVER, PREFIXES, qname, to_bytes
+from resources import errors as domain
+
+F = TypeVar("F", bound=Callable)
+
+
+class DavError(DAVError):
+    """A DAV error that renders its precondition element and a sentence for people."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        condition: str | None = None,
+        *,
+        hrefs: tuple[str, ...] = (),
+        headers: list[tuple[str, str]] | None = None,
+        body: bytes | None = None,
+    ) -> None:
+        super().__init__(status, message, add_headers=headers)
+        self.message = message
+        self.condition = condition
+        self.hrefs = hrefs
+        self.body = body
+
+    def get_response_page(self) -> tuple[str, bytes]:
+        if self.body is not None:
+            return "application/xml; charset=utf-8", self.body
+        if self.condition is None:
+            return "text/plain; charset=utf-8", f"{self.value} {self.message}\n".encode()
+        root = etree.Element(qname(DAV, "error"), nsmap=dict(PREFIXES))
+        cond = etree.SubElement(root, self.condition)
+        for href in self.hrefs:
+            etree.SubElement(cond, qname(DAV, "href")).text = href
+        etree.SubElement(root, qname(DAVSERVER, "message")).text = self.message
+        return "application/xml; charset=utf-8", to_bytes(root)
+
+
+def forbidden(message: str, condition: str | None = None, hrefs: tuple[str, ...] = ()) -> DavError:
+    return DavError(403, message, condition, hrefs=hrefs)
+
+
+def not_found(message: str = "Not found.") -> DavError:
+    return DavError(404, message)
+
+
+def bad_request(message: str) -> DavError:
+    return DavError(400, message)
+
+
+def from_domain(exc: domain.DomainError, *, href_of: Callable[[str], str] | None = None) -> DavError:
+    """Translate a domain refusal into the status and precondition the RFCs name."""
+    message = exc.message
+    if isinstance(exc, domain.UidConflict):
+        hrefs = (href_of(exc.holder_name),) if href_of else ()
+        return forbidden(message, qname(CALDAV, "no-uid-conflict"), hrefs)
+    table: list[tuple[type, int, str | None]] = [
+        (domain.InvalidCalendarData, 403, qname(CALDAV, "valid-calendar-data")),
+        (domain.InvalidCalendarObject, 403, qname(CALDAV, "valid-calendar-object-resource")),
+        (domain.UnsupportedComponent, 403, qname(CALDAV, "supported-calendar-component")),
+        (domain.ResourceTooLarge, 403, qname(CALDAV, "max-resource-size")),
+        (domain.PreconditionFailed, 412, None),
+        (domain.NotFound, 404, None),
+        (domain.AlreadyExists, 405, qname(DAV, "resource-must-be-null")),
+        (domain.ParentMissing, 409, None),
+        (domain.InvalidLocation, 403, qname(CALDAV, "calendar-collection-location-ok")),
+        (domain.ProtectedProperty, 403, qname(DAV, "cannot-modify-protected-property")),
+        (domain.InvalidProperty, 403, None),
+        (domain.CredentialRefused, 401, None),
+    ]
+    for kind, status, condition in table:
+        if isinstance(exc, kind):
+            return DavError(status, message, condition)
+    return DavError(403, message)
+
+
+def translate_domain_errors(func: F) -> F:
+    """Decorator for node methods that WsgiDAV calls: domain errors leave as DAV errors."""
+
+    @functools.wraps(func)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return func(self, *args, **kwargs)
+        except domain.DomainError as exc:
+            raise from_domain(exc, href_of=getattr(self, "member_href", None)) from None
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,239 @@
+"""Calendar collections (RFC 4791 §4.2, §5.2) and plain WebDAV collections in a home."""
+
+from __future__ import annotations
+
+from icalendar import Calendar
+from wsgidav.dav_provider import DAVCollection
+
+from davserver.dav import sync_tokens, urls
+from davserver.dav.errors import DavError, forbidden, translate_domain_errors
+from davserver.dav.live_properties import element_text, live, writable
+from davserver.dav.nodes_base import ALL_PRIVILEGES, DavNode
+from davserver.dav.xml import APPLE, CALDAV, CALENDARSERVER, DAV, element, qname, sub
+from resources import calendar_collections, dead_properties, stored_objects
+from resources.calendar_collections import CALENDAR, PLAIN, CollectionProperties
+from resources.store.models import Collection
+
+
+class CollectionNode(DavNode, DAVCollection):
+    privileges = ALL_PRIVILEGES
+
+    def __init__(self, path: str, environ: dict, row: Collection, dead: dict[str, str] | None = None) -> None:
+        super().__init__(path, environ)
+        self.row = row
+        self._dead = dead
+
+    @classmethod
+    def for_row(cls, row: Collection, environ: dict, dead: dict[str, str] | None = None) -> "CollectionNode":
+        username = environ["davserver.login"].username
+        return cls(urls.collection_path(username, row.path), environ, row, dead)
+
+    @property
+    def is_calendar(self) -> bool:
+        return self.row.kind == CALENDAR
+
+    def member_href(self, name: str) -> str:
+        return urls.href(urls.object_path(self.login.username, self.row.path, name))
+
+    # --- WsgiDAV resource interface ---------------------------------------
+    def get_display_name(self) -> str:
+        return self.row.display_name or self.row.path.rsplit("/", 1)[-1]
+
+    def get_etag(self):
+        return None
+
+    def get_last_modified(self) -> float:
+        return self.row.modified
+
+    def get_creation_date(self) -> float:
+        return self.row.created
+
+    def get_member_list(self):
+        from davserver.dav.nodes_object import ObjectNode
+
+        members: list = []
+        if self.row.kind == PLAIN:
+            rows = calendar_collections.children(self.row)
+            props = dead_properties.for_collections([r.id for r in rows])
+            members.extend(CollectionNode.for_row(r, self.environ, props.get(r.id, {})) for r in rows)
+        objects = stored_objects.list_objects(self.row.id)
+        props = dead_properties.for_objects([o.id for o in objects])
+        members.extend(ObjectNode.for_row(o, self.row, self.environ, props.get(o.id, {})) for o in objects)
+        return members
+
+    def get_member_names(self) -> list[str]:
+        return [m.name for m in self.get_member_list()]
+
+    def get_member(self, name: str):
+        from davserver.dav.nodes_object import ObjectNode
+
+        row = stored_objects.get_object(self.row.id, name)
+        if row is not None:
+            return ObjectNode.for_row(row, self.row, self.environ)
+        child = calendar_collections.by_path(self.row.owner_id, f"{self.row.path}/{name}")
+        return CollectionNode.for_row(child, self.environ) if child else None
+
+    @translate_domain_errors
+    def create_collection(self, name: str) -> None:
+        calendar_collections.create_collection(self.row.owner_id, f"{self.row.path}/{name}", PLAIN)
+
+    def support_recursive_delete(self) -> bool:
+        return True
+
+    @translate_domain_errors
+    def delete(self) -> None:
+        calendar_collections.delete_collection(self.row)
+
+    def support_recursive_move(self, dest_path: str) -> bool:
+        return True
+
+    @translate_domain_errors
+    def move_recursive(self, dest_path: str) -> list:
+        target = self.provider.path_in_home(dest_path, self.environ)
+        calendar_collections.move_collection(self.row, target)
+        return []
+
+    @translate_domain_errors
+    def copy_move_single(self, dest_path: str, *, is_move: bool) -> None:
+        target = self.provider.path_in_home(dest_path, self.environ)
+        props = CollectionProperties(
+            display_name=self.row.display_name,
+            description=self.row.description,
+            color=self.row.color,
+            sort_order=self.row.sort_order,
+            timezone=self.row.timezone,
+            timezone_id=self.row.timezone_id,
+        )
+        copy = calendar_collections.create_collection(self.row.owner_id, target, self.row.kind, props)
+        for name, value in self.dead_properties().items():
+            dead_properties.put(name=name, value=value, collection_id=copy.id)
+
+    # --- dead properties ----------------------------------------------------
+    def dead_properties(self) -> dict[str, str]:
+        if self._dead is None:
+            self._dead = dead_properties.for_collection(self.row.id)
+        return self._dead
+
+    def store_dead_property(self, name: str, value: str | None) -> None:
+        if value is None:
+            dead_properties.remove(name=name, collection_id=self.row.id)
+        else:
+            dead_properties.put(name=name, value=value, collection_id=self.row.id)
+        self._dead = None
+
+    # --- live properties ------------------------------------------------------
+    @live(qname(DAV, "resourcetype"))
+    def _resourcetype(self):
+        el = element(qname(DAV, "resourcetype"))
+        sub(el, qname(DAV, "collection"))
+        if self.is_calendar:
+            sub(el, qname(CALDAV, "calendar"))
+        return el
+
+    @live(qname(DAV, "displayname"), allprop=True)
+    def _displayname(self):
+        return self.get_display_name()
+
+    @writable(qname(DAV, "displayname"))
+    def _set_displayname(self, value, dry_run: bool) -> None:
+        self._update(CollectionProperties(display_name=element_text(value) or ""), dry_run, value is None, "display_name")
+
+    @live(qname(DAV, "sync-token"))
+    def _sync_token(self):
+        return sync_tokens.make_token(self.row.sync_epoch, self.row.sync_revision)
+
+    @live(qname(CALENDARSERVER, "getctag"))
+    def _getctag(self):
+        return sync_tokens.make_token(self.row.sync_epoch, self.row.sync_revision)
+
+    @live(qname(CALDAV, "calendar-description"))
+    def _calendar_description(self):
+        return self.row.description if self.is_calendar and self.row.description is not None else None
+
+    @writable(qname(CALDAV, "calendar-description"))
+    def _set_calendar_description(self, value, dry_run: bool) -> None:
+        self._update(CollectionProperties(description=element_text(value) or ""), dry_run, value is None, "description")
+
+    @live(qname(APPLE, "calendar-color"))
+    def _calendar_color(self):
+        return self.row.color if self.is_calendar and self.row.color else None
+
+    @writable(qname(APPLE, "calendar-color"))
+    def _set_calendar_color(self, value, dry_run: bool) -> None:
+        self._update(CollectionProperties(color=element_text(value) or ""), dry_run, value is None, "color")
+
+    @live(qname(APPLE, "calendar-order"))
+    def _calendar_order(self):
+        return str(self.row.sort_order) if self.is_calendar and self.row.sort_order is not None else None
+
+    @writable(qname(APPLE, "calendar-order"))
+    def _set_calendar_order(self, value, dry_run: bool) -> None:
+        text = element_text(value)
+        try:
+            order = int(text) if text else None
+        except ValueError:
+            raise forbidden("calendar-order must be a whole number.") from None
+        self._update(CollectionProperties(sort_order=order), dry_run, value is None or order is None, "sort_order")
+
+    @live(qname(CALDAV, "calendar-timezone"))
+    def _calendar_timezone(self):
+        return self.row.timezone if self.is_calendar and self.row.timezone else None
+
+    @writable(qname(CALDAV, "calendar-timezone"))
+    def _set_calendar_timezone(self, value, dry_run: bool) -> None:
+        text = element_text(value)
+        tzid = parse_vtimezone(text) if text else None
+        self._update(
+            CollectionProperties(timezone=text, timezone_id=tzid), dry_run, not text, "timezone", "timezone_id"
+        )
+
+    @live(qname(CALDAV, "supported-calendar-component-set"))
+    def _supported_calendar_component_set(self):
+        if not self.is_calendar:
+            return None
+        el = element(qname(CALDAV, "supported-calendar-component-set"))
+        for component in self.row.components.split(","):
+            sub(el, qname(CALDAV, "comp")).set("name", component)
+        return el
+
+    @live(qname(CALDAV, "supported-calendar-data"))
+    def _supported_calendar_data(self):
+        if not self.is_calendar:
+            return None
+        el = element(qname(CALDAV, "supported-calendar-data"))
+        data = sub(el, qname(CALDAV, "calendar-data"))
+        data.set("content-type", "text/calendar")
+        data.set("version", "2.0")
+        return el
+
+    @live(qname(CALDAV, "max-resource-size"))
+    def _max_resource_size(self):
+        return str(self.settings.max_resource_size) if self.is_calendar else None
+
+    def _update(self, props: CollectionProperties, dry_run: bool, clear: bool, *fields: str) -> None:
+        if not self.is_calendar and fields != ("display_name",):
+            raise forbidden("This property applies to calendars only.")
+        calendar_collections.validate_properties(props)
+        if not dry_run:
+            if clear:
+                calendar_collections.update_properties(self.row.id, CollectionProperties(), clear=fields)
+            else:
+                calendar_collections.update_properties(self.row.id, props)
+
+    set_property_value = translate_domain_errors(DavNode.set_property_value)
+
+
+def parse_vtimezone(text: str) -> str:
+    """The TZID of a calendar-timezone value: a VCALENDAR holding exactly one VTIMEZONE."""
+    try:
+        calendar = Calendar.from_ical(text)
+        zones = [c for c in calendar.walk("VTIMEZONE")]
+    except Exception:
+        zones = []
+    if len(zones) != 1 or not zones[0].get("TZID"):
+        raise DavError(
+            403,
+            "calendar-timezone must be a VCALENDAR with exactly one VTIMEZONE that has a TZID.",
+            qname(CALDAV, "valid-calendar-data"),
+        )
+    return str(zones[0]["TZID"])

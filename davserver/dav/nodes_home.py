@@ -1,0 +1,62 @@
+"""A login's calendar home `/dav/calendars/<username>/` (RFC 4791 §6.2.1)."""
+
+from __future__ import annotations
+
+from wsgidav.dav_provider import DAVCollection
+
+from davserver.dav import urls
+from davserver.dav.errors import forbidden, translate_domain_errors
+from davserver.dav.live_properties import live
+from davserver.dav.nodes_base import ALL_PRIVILEGES, DavNode
+from davserver.dav.xml import DAV, element, qname, sub
+from resources import calendar_collections, dead_properties
+from resources.calendar_collections import PLAIN
+
+
+class CalendarHomeNode(DavNode, DAVCollection):
+    privileges = ALL_PRIVILEGES
+
+    def get_display_name(self) -> str:
+        return self.login.display_name or self.login.username
+
+    def get_etag(self):
+        return None
+
+    def get_last_modified(self):
+        return None
+
+    def get_member_list(self):
+        from davserver.dav.nodes_collection import CollectionNode
+
+        rows = calendar_collections.top_level(self.login.credential_id)
+        props = dead_properties.for_collections([r.id for r in rows])
+        return [CollectionNode.for_row(row, self.environ, props.get(row.id, {})) for row in rows]
+
+    def get_member_names(self) -> list[str]:
+        return [m.name for m in self.get_member_list()]
+
+    def get_member(self, name: str):
+        from davserver.dav.nodes_collection import CollectionNode
+
+        row = calendar_collections.by_path(self.login.credential_id, name)
+        return CollectionNode.for_row(row, self.environ) if row else None
+
+    @translate_domain_errors
+    def create_collection(self, name: str):
+        calendar_collections.create_collection(self.login.credential_id, name, PLAIN)
+
+    def create_empty_resource(self, name: str):
+        raise forbidden("Only calendars and collections can be created in a calendar home.")
+
+    @live(qname(DAV, "resourcetype"))
+    def _resourcetype(self):
+        el = element(qname(DAV, "resourcetype"))
+        sub(el, qname(DAV, "collection"))
+        return el
+
+    @live(qname(DAV, "displayname"), allprop=True)
+    def _displayname(self):
+        return self.get_display_name()
+
+    def member_href(self, name: str) -> str:
+        return urls.href(urls.collection_path(self.login.username, name))

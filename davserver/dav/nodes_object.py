@@ -1,0 +1,99 @@
+"""A calendar object resource (RFC 4791 §4.1) or a file in a plain collection."""
+
+from __future__ import annotations
+
+import io
+
+from wsgidav.dav_provider import DAVNonCollection
+
+from davserver.dav import urls
+from davserver.dav.conditions import write_conditions
+from davserver.dav.errors import translate_domain_errors
+from davserver.dav.nodes_base import ALL_PRIVILEGES, DavNode
+from resources import dead_properties, stored_objects
+from resources.store.models import Collection, StoredObject
+
+
+class ObjectNode(DavNode, DAVNonCollection):
+    privileges = ALL_PRIVILEGES
+
+    def __init__(
+        self, path: str, environ: dict, row: StoredObject, collection: Collection, dead: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(path, environ)
+        self.row = row
+        self.collection = collection
+        self._dead = dead
+
+    @classmethod
+    def for_row(
+        cls, row: StoredObject, collection: Collection, environ: dict, dead: dict[str, str] | None = None
+    ) -> "ObjectNode":
+        username = environ["davserver.login"].username
+        return cls(urls.object_path(username, collection.path, row.name), environ, row, collection, dead)
+
+    def get_content_length(self) -> int:
+        return self.row.size
+
+    def get_content_type(self) -> str:
+        return self.row.content_type
+
+    def get_etag(self) -> str:
+        return self.row.etag
+
+    def support_etag(self) -> bool:
+        return True
+
+    def support_ranges(self) -> bool:
+        return False
+
+    def get_last_modified(self) -> float:
+        return self.row.modified
+
+    def get_creation_date(self) -> float:
+        return self.row.created
+
+    def get_display_name(self) -> str:
+        return self.row.name
+
+    def body(self) -> bytes:
+        body = StoredObject.select(StoredObject.body).where(StoredObject.id == self.row.id).scalar()
+        return bytes(body or b"")
+
+    def get_content(self):
+        return io.BytesIO(self.body())
+
+    @translate_domain_errors
+    def delete(self) -> None:
+        stored_objects.delete_object(self.collection.id, self.row.name, write_conditions(self.environ))
+
+    def support_recursive_move(self, dest_path: str) -> bool:
+        return True
+
+    @translate_domain_errors
+    def move_recursive(self, dest_path: str) -> list:
+        target, name = self.provider.parent_collection_and_name(dest_path, self.environ)
+        stored_objects.relocate_object(self.row, target, name, keep_source=False)
+        return []
+
+    @translate_domain_errors
+    def copy_move_single(self, dest_path: str, *, is_move: bool) -> None:
+        target, name = self.provider.parent_collection_and_name(dest_path, self.environ)
+        stored_objects.relocate_object(self.row, target, name, keep_source=not is_move)
+
+    def dead_properties(self) -> dict[str, str]:
+        if self._dead is None:
+            self._dead = dead_properties.for_objects([self.row.id]).get(self.row.id, {})
+        return self._dead
+
+    def store_dead_property(self, name: str, value: str | None) -> None:
+        if value is None:
+            dead_properties.remove(name=name, object_id=self.row.id)
+        else:
+            dead_properties.put(name=name, value=value, object_id=self.row.id)
+        self._dead = None
+
+    def member_href(self, name: str) -> str:
+        return urls.href(urls.object_path(self.login.username, self.collection.path, name))
+
+    set_property_value = translate_domain_errors(DavNode.set_property_value)

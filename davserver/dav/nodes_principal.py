@@ -1,0 +1,81 @@
+"""The DAV root, the principal collection and a login's principal (RFC 5397, RFC 4791 §6)."""
+
+from __future__ import annotations
+
+from davserver.dav import urls
+from davserver.dav.live_properties import live
+from davserver.dav.nodes_base import StructuralCollection
+from davserver.dav.xml import CALDAV, DAV, element, href_element, qname, sub
+
+
+class RootNode(StructuralCollection):
+    """`/dav/`: where clients start discovery."""
+
+    display_name = "davserver"
+
+    def get_member_list(self):
+        return [
+            PrincipalsNode(f"/{urls.PRINCIPALS}/", self.environ),
+            CalendarHomesNode(f"/{urls.CALENDARS}/", self.environ),
+        ]
+
+
+class PrincipalsNode(StructuralCollection):
+    """`/dav/principals/`: lists only the login's own principal."""
+
+    display_name = "Principals"
+
+    def get_member_list(self):
+        return [PrincipalNode(urls.principal_path(self.login.username), self.environ)]
+
+
+class CalendarHomesNode(StructuralCollection):
+    """`/dav/calendars/`: lists only the login's own calendar home."""
+
+    display_name = "Calendars"
+
+    def get_member_list(self):
+        from davserver.dav.nodes_home import CalendarHomeNode
+
+        return [CalendarHomeNode(urls.calendar_home_path(self.login.username), self.environ)]
+
+
+class PrincipalNode(StructuralCollection):
+    """`/dav/principals/<username>/`: the login's principal resource."""
+
+    def get_display_name(self) -> str:
+        return self.login.display_name or self.login.username
+
+    def get_member_list(self):
+        return []
+
+    @live(qname(DAV, "resourcetype"))
+    def _resourcetype(self):
+        el = element(qname(DAV, "resourcetype"))
+        sub(el, qname(DAV, "collection"))
+        sub(el, qname(DAV, "principal"))
+        return el
+
+    @live(qname(DAV, "principal-URL"))
+    def _principal_url(self):
+        return href_element(qname(DAV, "principal-URL"), urls.href(urls.principal_path(self.login.username)))
+
+    @live(qname(DAV, "displayname"), allprop=True)
+    def _displayname(self):
+        return self.get_display_name()
+
+    @live(qname(CALDAV, "calendar-home-set"))
+    def _calendar_home_set(self):
+        return href_element(qname(CALDAV, "calendar-home-set"), urls.href(urls.calendar_home_path(self.login.username)))
+
+    @live(qname(CALDAV, "calendar-user-address-set"))
+    def _calendar_user_address_set(self):
+        addresses = [urls.href(urls.principal_path(self.login.username))]
+        if "@" in self.login.username:
+            addresses.insert(0, f"mailto:{self.login.username}")
+        return href_element(qname(CALDAV, "calendar-user-address-set"), *addresses)
+
+    @live(qname(CALDAV, "calendar-user-type"))
+    def _calendar_user_type(self):
+        return "INDIVIDUAL"
+

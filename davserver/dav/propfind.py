@@ -1,0 +1,79 @@
+"""PROPFIND (RFC 4918 §9.1): prop, allprop with include, propname; Depth 0 and 1."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+from wsgidav.dav_error import DAVError
+
+from davserver.dav.errors import DavError
+from davserver.dav.multistatus import PropertyResult, add_response, new_multistatus, result_from_value, send_multistatus
+from davserver.dav.xml import DAV, qname
+
+
+@dataclass(frozen=True)
+class PropfindRequest:
+    mode: str  # "prop", "allprop" or "propname"
+    names: tuple[str, ...]  # requested names, or allprop's include list
+
+
+def parse_propfind(root: etree._Element | None) -> PropfindRequest:
+    if root is None:
+        return PropfindRequest("allprop", ())
+    if root.tag != qname(DAV, "propfind"):
+        raise DavError(400, "The PROPFIND body must be a DAV:propfind element.")
+    modes = [child for child in root if child.tag in (qname(DAV, "prop"), qname(DAV, "allprop"), qname(DAV, "propname"))]
+    if len(modes) != 1:
+        raise DavError(400, "DAV:propfind needs exactly one of prop, allprop or propname.")
+    mode = etree.QName(modes[0]).localname
+    if mode == "prop":
+        return PropfindRequest("prop", tuple(p.tag for p in modes[0] if isinstance(p.tag, str)))
+    include = root.find(qname(DAV, "include"))
+    names = tuple(p.tag for p in include if isinstance(p.tag, str)) if include is not None else ()
+    return PropfindRequest(mode, names)
+
+
+def depth_of(environ: dict) -> str:
+    depth = environ.get("HTTP_DEPTH", "infinity").strip().lower()
+    if depth == "infinity":
+        raise DavError(403, "PROPFIND with Depth: infinity is not allowed; use Depth 0 or 1.",
+                       qname(DAV, "propfind-finite-depth"))
+    if depth not in ("0", "1"):
+        raise DavError(400, f"Invalid Depth header {depth!r}.")
+    return depth
+
+
+def node_results(node, request: PropfindRequest) -> list[PropertyResult]:
+    if request.mode == "propname":
+        return [PropertyResult(name) for name in node.get_property_names(is_allprop=False)]
+    if request.mode == "allprop":
+        names = list(node.get_property_names(is_allprop=True))
+        names += [n for n in request.names if n not in names]
+    else:
+        names = list(request.names)
+    results = []
+    for name in names:
+        try:
+            value = node.get_property_value(name)
+        except DAVError as exc:
+            value = exc
+        if request.mode == "allprop" and isinstance(value, DAVError) and name not in request.names:
+            continue
+        results.append(result_from_value(name, value))
+    return results
+
+
+def handle_propfind(provider, environ: dict, start_response) -> list[bytes]:
+    node = provider.get_resource_inst(environ["PATH_INFO"], environ)
+    depth = depth_of(environ)
+    if node is None:
+        raise DavError(404, "Not found.")
+    request = parse_propfind(environ.get("davserver.xml"))
+    nodes = [node]
+    if depth == "1" and node.is_collection:
+        nodes += node.get_member_list()
+    root = new_multistatus()
+    for member in nodes:
+        add_response(root, member.get_href(), node_results(member, request))
+    return send_multistatus(start_response, root)

@@ -1,0 +1,100 @@
+"""The WsgiDAV provider: maps a path below /dav to a node, for the signed-in login only.
+
+Anything outside the login's own principal and home resolves to nothing (404), so
+a client cannot tell other logins' URLs from URLs that do not exist.
+"""
+
+from __future__ import annotations
+
+from wsgidav.dav_provider import DAVProvider
+
+from davserver.dav import urls
+from davserver.dav.errors import DavError
+from davserver.dav.nodes_collection import CollectionNode
+from davserver.dav.nodes_home import CalendarHomeNode
+from davserver.dav.nodes_object import ObjectNode
+from davserver.dav.nodes_principal import CalendarHomesNode, PrincipalNode, PrincipalsNode, RootNode
+from resources import calendar_collections, stored_objects
+from resources.calendar_collections import SEGMENT_MAX
+from resources.store.models import Collection
+
+MAX_DEPTH = 12
+
+
+def split_path(path: str) -> list[str] | None:
+    """Path segments, or None for paths no resource can have (empty or dot segments, overlong)."""
+    segments = [s for s in path.split("/") if s]
+    if len(segments) > MAX_DEPTH:
+        return None
+    for segment in segments:
+        if segment in (".", "..") or len(segment.encode("utf-8", "surrogatepass")) > SEGMENT_MAX or "\\" in segment:
+            return None
+    return segments
+
+
+class DavProvider(DAVProvider):
+    def __init__(self, settings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def is_readonly(self) -> bool:
+        return False
+
+    def get_resource_inst(self, path: str, environ: dict):
+        login = environ.get("davserver.login")
+        segments = split_path(path)
+        if login is None or segments is None:
+            return None
+        if not segments:
+            return RootNode("/", environ)
+        top, rest = segments[0], segments[1:]
+        if top == urls.PRINCIPALS:
+            if not rest:
+                return PrincipalsNode(f"/{urls.PRINCIPALS}/", environ)
+            if len(rest) == 1 and self._is_own(rest[0], login):
+                return PrincipalNode(urls.principal_path(login.username), environ)
+            return None
+        if top == urls.CALENDARS:
+            if not rest:
+                return CalendarHomesNode(f"/{urls.CALENDARS}/", environ)
+            if not self._is_own(rest[0], login):
+                return None
+            if len(rest) == 1:
+                return CalendarHomeNode(urls.calendar_home_path(login.username), environ)
+            return self._in_home(login, rest[1:], environ)
+        return None
+
+    @staticmethod
+    def _is_own(segment: str, login) -> bool:
+        return segment.casefold() == login.username.casefold()
+
+    def _in_home(self, login, segments: list[str], environ: dict):
+        found = calendar_collections.resolve(login.credential_id, segments)
+        if found.collection is None:
+            return None
+        if found.object_name is None:
+            return CollectionNode.for_row(found.collection, environ)
+        row = stored_objects.get_object(found.collection.id, found.object_name)
+        return ObjectNode.for_row(row, found.collection, environ) if row else None
+
+    def exists(self, path: str, environ: dict) -> bool:
+        return self.get_resource_inst(path, environ) is not None
+
+    def path_in_home(self, path: str, environ: dict) -> str:
+        """The collection path relative to the login's home that `path` names."""
+        segments = split_path(path)
+        login = environ["davserver.login"]
+        if not segments or len(segments) < 3 or segments[0] != urls.CALENDARS or not self._is_own(segments[1], login):
+            raise DavError(403, "The destination must be inside your calendar home.")
+        return "/".join(segments[2:])
+
+    def parent_collection_and_name(self, path: str, environ: dict) -> tuple[Collection, str]:
+        """The collection a new member at `path` would go into, and the member's name."""
+        in_home = self.path_in_home(path, environ)
+        if "/" not in in_home:
+            raise DavError(403, "Only collections can be created directly in a calendar home.")
+        parent_path, name = in_home.rsplit("/", 1)
+        parent = calendar_collections.by_path(environ["davserver.login"].credential_id, parent_path)
+        if parent is None:
+            raise DavError(409, "The destination collection does not exist.")
+        return parent, name

@@ -1,0 +1,77 @@
+"""PUT of calendar object resources (RFC 4791 §5.3.2) and of plain files (RFC 4918 §9.7).
+
+Our own handler instead of WsgiDAV's: the body is read with a limit, validated,
+and stored in one transaction that re-checks If-Match / If-None-Match.
+"""
+
+from __future__ import annotations
+
+from davserver.dav import urls
+from davserver.dav.body import media_type, read_body
+from davserver.dav.conditions import write_conditions
+from davserver.dav.errors import DavError, from_domain
+from davserver.dav.nodes_collection import CollectionNode
+from davserver.dav.nodes_object import ObjectNode
+from davserver.dav.xml import CALDAV, qname
+from resources import stored_objects
+from resources.errors import DomainError
+
+CALENDAR_TYPES = {"text/calendar"}
+
+
+def handle_put(provider, environ: dict, start_response) -> list[bytes]:
+    path = environ["PATH_INFO"]
+    if path.endswith("/"):
+        raise DavError(405, "PUT cannot create a collection; use MKCALENDAR or MKCOL.")
+    if environ.get("HTTP_CONTENT_RANGE"):
+        raise DavError(400, "Partial PUT with Content-Range is not supported.")
+    if environ.get("HTTP_CONTENT_ENCODING", "identity").lower() != "identity":
+        raise DavError(415, "Content-Encoding is not supported for PUT.")
+    target = provider.get_resource_inst(path, environ)
+    if target is not None and not isinstance(target, ObjectNode):
+        raise DavError(405, "A collection exists at this URL; PUT cannot replace it.")
+    parent = provider.get_resource_inst(path.rsplit("/", 1)[0] + "/", environ)
+    if parent is None:
+        raise DavError(409, "The collection to put this resource into does not exist.")
+    if not isinstance(parent, CollectionNode):
+        raise DavError(403, "Resources cannot be stored here; put them into a calendar.")
+    name = path.rsplit("/", 1)[1]
+    collection = parent.row
+    settings = provider.settings
+    conditions = write_conditions(environ)
+    try:
+        if parent.is_calendar:
+            if media_type(environ) not in CALENDAR_TYPES:
+                raise DavError(
+                    415,
+                    f"A calendar accepts only text/calendar, not {media_type(environ) or 'a body without Content-Type'}.",
+                    qname(CALDAV, "supported-calendar-data"),
+                )
+            body = _read_limited(environ, settings.max_resource_size, calendar=True)
+            result = stored_objects.put_calendar_object(
+                collection, name, body, conditions, max_size=settings.max_resource_size
+            )
+        else:
+            body = _read_limited(environ, settings.max_request_size, calendar=False)
+            content_type = environ.get("CONTENT_TYPE", "") or "application/octet-stream"
+            result = stored_objects.put_plain_object(collection, name, body, content_type, conditions)
+    except DomainError as exc:
+        raise from_domain(exc, href_of=parent.member_href) from None
+    status = "201 Created" if result.created else "204 No Content"
+    headers = [("ETag", f'"{result.etag}"'), ("Content-Length", "0")]
+    if result.created:
+        headers.append(("Location", urls.href(path)))
+    start_response(status, headers)
+    return [b""]
+
+
+def _read_limited(environ: dict, limit: int, *, calendar: bool) -> bytes:
+    """Read the body; an oversized calendar object is 403 max-resource-size, anything else 413."""
+    try:
+        return read_body(environ, limit)
+    except DavError as exc:
+        if exc.value == 413 and calendar:
+            raise DavError(
+                403, f"A calendar object may be at most {limit} bytes.", qname(CALDAV, "max-resource-size")
+            ) from None
+        raise

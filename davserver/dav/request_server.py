@@ -1,0 +1,163 @@
+"""Our WsgiDAV request server: adds REPORT, MKCALENDAR and extended MKCOL, owns
+PUT and OPTIONS, forbids Depth: infinity PROPFIND, and runs every write method in
+one database transaction.
+"""
+
+from __future__ import annotations
+
+from wsgidav.request_resolver import RequestResolver
+from wsgidav.request_server import RequestServer
+
+from davserver.dav import report_registry
+from davserver.dav.calendar_export import export_calendar
+from davserver.dav.errors import DavError
+from davserver.dav.mkcalendar import handle_creation
+from davserver.dav.nodes_collection import CollectionNode
+from davserver.dav.nodes_home import CalendarHomeNode
+from davserver.dav.nodes_object import ObjectNode
+from davserver.dav.propfind import handle_propfind
+from davserver.dav.proppatch import handle_proppatch
+from davserver.dav.put import handle_put
+from davserver.dav.responses import send_bytes
+from davserver.dav.xml import DAV, qname
+from resources.store.database import write_transaction
+
+DAV_CLASSES = "1, 3, calendar-access, extended-mkcol"
+_READ = ["OPTIONS", "GET", "HEAD", "PROPFIND", "REPORT"]
+_WRITE_MEMBERS = ["PUT", "DELETE", "MOVE", "COPY", "PROPPATCH"]
+
+
+def allowed_methods(node) -> list[str]:
+    if node is None:
+        return ["OPTIONS", "PUT", "MKCOL", "MKCALENDAR"]
+    if isinstance(node, ObjectNode):
+        return _READ + _WRITE_MEMBERS
+    if isinstance(node, CollectionNode):
+        return _READ + _WRITE_MEMBERS + ([] if node.is_calendar else ["MKCOL", "MKCALENDAR"])
+    if isinstance(node, CalendarHomeNode):
+        return _READ + ["PROPPATCH", "MKCOL", "MKCALENDAR"]
+    return _READ
+
+
+class DavRequestServer(RequestServer):
+    def __init__(self, provider) -> None:
+        super().__init__(provider)
+        self.allow_propfind_infinite = False
+        self._possible_methods += ["REPORT", "MKCALENDAR", "ACL"]
+
+    def do_OPTIONS(self, environ, start_response):
+        node = self._davProvider.get_resource_inst(environ["PATH_INFO"], environ)
+        headers = [
+            ("DAV", DAV_CLASSES),
+            ("Allow", ", ".join(allowed_methods(node))),
+            ("Content-Length", "0"),
+        ]
+        start_response("200 OK", headers)
+        return [b""]
+
+    def do_PUT(self, environ, start_response):
+        return handle_put(self._davProvider, environ, start_response)
+
+    def do_GET(self, environ, start_response):
+        return self._get_or_head(environ, start_response, head=False)
+
+    def do_HEAD(self, environ, start_response):
+        return self._get_or_head(environ, start_response, head=True)
+
+    def _get_or_head(self, environ, start_response, *, head: bool):
+        node = self._davProvider.get_resource_inst(environ["PATH_INFO"], environ)
+        if isinstance(node, CollectionNode) and node.is_calendar:
+            body = export_calendar(node.row.id, node.get_display_name())
+            filename = node.name.replace('"', "") or "calendar"
+            chunks = send_bytes(
+                start_response,
+                "200 OK",
+                body,
+                "text/calendar; charset=utf-8",
+                [("Content-Disposition", f'attachment; filename="{filename}.ics"')],
+            )
+            return [b""] if head else chunks
+        if node is not None and node.is_collection:
+            raise DavError(405, "This collection has no content to GET; use PROPFIND to list it.")
+        if head:
+            return super().do_HEAD(environ, start_response)
+        return super().do_GET(environ, start_response)
+
+    def do_MKCALENDAR(self, environ, start_response):
+        with write_transaction():
+            return handle_creation(self._davProvider, environ, start_response, mkcol=False)
+
+    def do_MKCOL(self, environ, start_response):
+        with write_transaction():
+            return handle_creation(self._davProvider, environ, start_response, mkcol=True)
+
+    def do_ACL(self, environ, start_response):
+        raise DavError(403, "Access control lists cannot be changed by clients.", qname(DAV, "no-ace-conflict"))
+
+    def do_REPORT(self, environ, start_response):
+        node = self._davProvider.get_resource_inst(environ["PATH_INFO"], environ)
+        if node is None:
+            raise DavError(404, "Not found.")
+        root = environ.get("davserver.xml")
+        if root is None:
+            raise DavError(400, "A REPORT needs an XML body naming the report.")
+        report = report_registry.find(report_registry.root_name(root))
+        if report is None or not report.applies_to(node):
+            raise DavError(403, f"The report {root.tag} is not supported here.", qname(DAV, "supported-report"))
+        return report.handler(self, node, root, environ, start_response)
+
+    def do_PROPFIND(self, environ, start_response):
+        return handle_propfind(self._davProvider, environ, start_response)
+
+    def do_PROPPATCH(self, environ, start_response):
+        with write_transaction():
+            return handle_proppatch(self._davProvider, environ, start_response)
+
+    def do_DELETE(self, environ, start_response):
+        return _all_or_nothing(super().do_DELETE, environ, start_response)
+
+    def do_MOVE(self, environ, start_response):
+        return _all_or_nothing(super().do_MOVE, environ, start_response)
+
+    def do_COPY(self, environ, start_response):
+        return _all_or_nothing(super().do_COPY, environ, start_response)
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def _all_or_nothing(handler, environ, start_response) -> list[bytes]:
+    """Run a WsgiDAV write handler in one transaction, undone unless it fully succeeded.
+
+    WsgiDAV reports partial failures of DELETE/MOVE/COPY as 207 or an error status
+    after having changed some rows (e.g. the overwritten destination of a MOVE).
+    """
+    captured: list = []
+
+    def capture(status, headers, exc_info=None):
+        captured[:] = [status, headers, exc_info]
+
+    chunks: list[bytes] = []
+    try:
+        with write_transaction():
+            chunks = list(handler(environ, capture))
+            if not captured or not captured[0].startswith(("200", "201", "204")):
+                raise _RolledBack()
+    except _RolledBack:
+        pass
+    start_response(*captured)
+    return chunks
+
+
+class DavResolver(RequestResolver):
+    """The last entry of the middleware stack: hands every request to our server."""
+
+    def __call__(self, environ, start_response):
+        provider = environ["wsgidav.provider"]
+        if provider is None:
+            raise DavError(404, "Not found.")
+        if environ["REQUEST_METHOD"] == "OPTIONS" and environ["PATH_INFO"] == "*":
+            start_response("200 OK", [("DAV", DAV_CLASSES), ("Content-Length", "0")])
+            return [b""]
+        return DavRequestServer(provider)(environ, start_response)

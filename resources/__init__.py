@@ -1,0 +1,1 @@
+"""The davserver domain and its storage: no HTTP, no XML, no WsgiDAV here."""

@@ -1,0 +1,182 @@
+"""Calendars and plain WebDAV collections in a credential's home: find, create,
+change properties, move, delete.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Iterable
+
+from resources.errors import AlreadyExists, InvalidLocation, InvalidProperty, NotFound, ParentMissing
+from resources.store.database import write_transaction
+from resources.store.models import Collection, StoredObject
+
+CALENDAR = "calendar"
+PLAIN = "plain"
+
+SUPPORTED_COMPONENTS = ("VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY", "VAVAILABILITY")
+DEFAULT_COMPONENTS = ("VEVENT", "VTODO", "VJOURNAL")
+SEGMENT_MAX = 255
+_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$")
+
+
+def check_segment(name: str) -> None:
+    """Refuse member names that cannot be stored or addressed safely."""
+    if not name or name in (".", "..") or len(name.encode("utf-8", "surrogatepass")) > SEGMENT_MAX:
+        raise InvalidProperty(f"A name must have 1 to {SEGMENT_MAX} bytes and may not be '.' or '..'.")
+    if "/" in name or "\\" in name or any(ord(c) < 32 for c in name):
+        raise InvalidProperty("A name may not contain slashes or control characters.")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a path below a home names: a collection, an object name in one, or nothing."""
+
+    collection: Collection | None
+    object_name: str | None
+
+
+def resolve(owner_id: int, segments: list[str]) -> Resolved:
+    """Find the collection (or the member of one) that the segments name, in one query."""
+    if not segments:
+        return Resolved(None, None)
+    candidates = ["/".join(segments[: i + 1]) for i in range(len(segments))]
+    found = {
+        c.path: c
+        for c in Collection.select().where((Collection.owner == owner_id) & (Collection.path.in_(candidates)))
+    }
+    full = candidates[-1]
+    if full in found:
+        return Resolved(found[full], None)
+    parent = candidates[-2] if len(candidates) > 1 else None
+    if parent in found:
+        return Resolved(found[parent], segments[-1])
+    return Resolved(None, None)
+
+
+def top_level(owner_id: int) -> list[Collection]:
+    return [
+        c
+        for c in Collection.select().where(Collection.owner == owner_id).order_by(Collection.path)
+        if "/" not in c.path
+    ]
+
+
+def children(collection: Collection) -> list[Collection]:
+    prefix = collection.path + "/"
+    rows = Collection.select().where(
+        (Collection.owner == collection.owner_id) & Collection.path.startswith(prefix)
+    )
+    return [c for c in rows if "/" not in c.path[len(prefix):]]
+
+
+def by_path(owner_id: int, path: str) -> Collection | None:
+    return Collection.get_or_none((Collection.owner == owner_id) & (Collection.path == path))
+
+
+@dataclass(frozen=True)
+class CollectionProperties:
+    display_name: str | None = None
+    description: str | None = None
+    color: str | None = None
+    sort_order: int | None = None
+    timezone: str | None = None
+    timezone_id: str | None = None
+    components: tuple[str, ...] | None = None
+
+
+def validate_properties(props: CollectionProperties) -> None:
+    if props.color is not None and props.color and not _COLOR.match(props.color):
+        raise InvalidProperty("A calendar colour must look like #RRGGBB or #RRGGBBAA.")
+    if props.components is not None:
+        unknown = [c for c in props.components if c not in SUPPORTED_COMPONENTS]
+        if unknown or not props.components:
+            raise InvalidProperty(f"Unsupported calendar component(s): {', '.join(unknown) or 'none given'}.")
+    if props.display_name is not None and len(props.display_name) > 500:
+        raise InvalidProperty("A display name may have at most 500 characters.")
+
+
+def _field_values(props: CollectionProperties) -> dict:
+    values = {}
+    for field in ("display_name", "description", "color", "sort_order", "timezone", "timezone_id"):
+        value = getattr(props, field)
+        if value is not None:
+            values[field] = value
+    if props.components is not None:
+        values["components"] = ",".join(props.components)
+    return values
+
+
+def create_collection(owner_id: int, path: str, kind: str, props: CollectionProperties | None = None) -> Collection:
+    """Create a calendar or plain collection at `path` (relative to the home)."""
+    props = props or CollectionProperties()
+    for segment in path.split("/"):
+        check_segment(segment)
+    validate_properties(props)
+    with write_transaction():
+        if by_path(owner_id, path) is not None:
+            raise AlreadyExists("A collection already exists at this URL.")
+        if "/" in path:
+            parent_path, name = path.rsplit("/", 1)
+            parent = by_path(owner_id, parent_path)
+            if parent is None:
+                raise ParentMissing("The parent collection does not exist.")
+            if parent.kind == CALENDAR:
+                raise InvalidLocation("Collections cannot be created inside a calendar.")
+            if StoredObject.get_or_none((StoredObject.collection == parent) & (StoredObject.name == name)):
+                raise AlreadyExists("A resource already exists at this URL.")
+        now = time.time()
+        values = dict(
+            owner=owner_id, path=path, kind=kind, sync_epoch=secrets.token_hex(8), created=now, modified=now
+        )
+        if kind == CALENDAR:
+            values["components"] = ",".join(DEFAULT_COMPONENTS)
+        values.update(_field_values(props))
+        return Collection.create(**values)
+
+
+def update_properties(collection_id: int, props: CollectionProperties, *, clear: Iterable[str] = ()) -> None:
+    """Set the given properties and reset the ones named in `clear` to unset."""
+    validate_properties(props)
+    values = _field_values(props)
+    for field in clear:
+        values[field] = None
+    if not values:
+        return
+    values["modified"] = time.time()
+    with write_transaction():
+        Collection.update(**values).where(Collection.id == collection_id).execute()
+
+
+def delete_collection(collection: Collection) -> None:
+    """Delete a collection with everything below it."""
+    with write_transaction():
+        Collection.delete().where(
+            (Collection.owner == collection.owner_id)
+            & ((Collection.path == collection.path) | Collection.path.startswith(collection.path + "/"))
+        ).execute()
+
+
+def move_collection(collection: Collection, new_path: str) -> None:
+    """Rename a collection (and everything below it) within the same home."""
+    for segment in new_path.split("/"):
+        check_segment(segment)
+    with write_transaction():
+        if "/" in new_path and by_path(collection.owner_id, new_path.rsplit("/", 1)[0]) is None:
+            raise ParentMissing("The destination's parent collection does not exist.")
+        descendants = Collection.select().where(
+            (Collection.owner == collection.owner_id) & Collection.path.startswith(collection.path + "/")
+        )
+        for row in list(descendants):
+            Collection.update(path=new_path + row.path[len(collection.path):]).where(Collection.id == row.id).execute()
+        Collection.update(path=new_path, modified=time.time()).where(Collection.id == collection.id).execute()
+
+
+def get_collection(collection_id: int) -> Collection:
+    collection = Collection.get_or_none(Collection.id == collection_id)
+    if collection is None:
+        raise NotFound("The collection no longer exists.")
+    return collection

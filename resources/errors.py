@@ -1,0 +1,84 @@
+"""Errors the domain raises; each carries the data a protocol layer needs to answer.
+
+The DAV layer maps these to a status and a precondition element in one place
+(davserver/dav/errors.py); nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base for every refusal the domain explains in a sentence."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    """The named thing does not exist (or must look as if it did not)."""
+
+
+class AlreadyExists(DomainError):
+    """Something already exists where a new thing was to be created."""
+
+
+class ParentMissing(DomainError):
+    """The collection a new member was to be created in does not exist."""
+
+
+class PreconditionFailed(DomainError):
+    """An If-Match / If-None-Match condition did not hold at write time."""
+
+
+class InvalidCalendarData(DomainError):
+    """The body is not parseable iCalendar (RFC 4791 CALDAV:valid-calendar-data)."""
+
+
+class InvalidCalendarObject(DomainError):
+    """Parseable iCalendar that breaks the object-resource rules of RFC 4791 §4.1
+    (CALDAV:valid-calendar-object-resource)."""
+
+
+class UnsupportedComponent(DomainError):
+    """A component type the calendar does not accept (CALDAV:supported-calendar-component)."""
+
+    def __init__(self, message: str, component: str) -> None:
+        super().__init__(message)
+        self.component = component
+
+
+class ResourceTooLarge(DomainError):
+    """The object is larger than max-resource-size (CALDAV:max-resource-size)."""
+
+    def __init__(self, message: str, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+class UidConflict(DomainError):
+    """Another object of the calendar already has this UID (CALDAV:no-uid-conflict)."""
+
+    def __init__(self, message: str, holder_name: str) -> None:
+        super().__init__(message)
+        self.holder_name = holder_name
+
+
+class InvalidProperty(DomainError):
+    """A property value that cannot be stored as given."""
+
+
+class ProtectedProperty(DomainError):
+    """A live property that clients may not change (DAV:cannot-modify-protected-property)."""
+
+
+class InvalidLocation(DomainError):
+    """A collection of this kind cannot be created here (e.g. a calendar in a calendar)."""
+
+
+class CredentialRefused(DomainError):
+    """A login that must not be let in; `reason_code` is for the administrator only."""
+
+    def __init__(self, message: str, reason_code: str) -> None:
+        super().__init__(message)
+        self.reason_code = reason_code

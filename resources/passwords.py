@@ -1,0 +1,89 @@
+"""Password hashing (passlib, argon2) and a short-lived cache of verified logins.
+
+Basic auth sends the password with every request; hashing it each time would
+dominate request time. A verified (credential, auth_version, password) triple is
+remembered for a short while under a keyed hash, never the password itself. Any
+change to a credential bumps its auth_version in the database, which changes the
+cache key, so every server process stops honouring the old entry at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import string
+import threading
+import time
+
+from passlib.context import CryptContext
+
+_context = CryptContext(
+    schemes=["argon2", "bcrypt"],
+    deprecated="auto",
+    argon2__memory_cost=19456,
+    argon2__time_cost=2,
+    argon2__parallelism=1,
+)
+
+# Verified against for unknown users so that a miss costs as much as a hit.
+_DUMMY_HASH = _context.hash(secrets.token_urlsafe(16))
+
+GENERATED_PASSWORD_LENGTH = 20
+
+
+def hash_password(password: str) -> str:
+    return _context.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    """Constant-time check; with no hash, burn the same time and say no."""
+    if not password_hash:
+        _context.verify(password, _DUMMY_HASH)
+        return False
+    try:
+        return _context.verify(password, password_hash)
+    except (ValueError, TypeError):
+        return False
+
+
+def burn_verification_time(password: str) -> None:
+    """Spend the time of one verification, for logins of unknown users."""
+    _context.verify(password, _DUMMY_HASH)
+
+
+def generate_password(length: int = GENERATED_PASSWORD_LENGTH) -> str:
+    """A strong password that is easy to type on a phone (no look-alike characters)."""
+    alphabet = "".join(c for c in string.ascii_letters + string.digits if c not in "lIO01o")
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+class VerifiedLoginCache:
+    """Remembers recent successful verifications, keyed by an HMAC of the login."""
+
+    def __init__(self, ttl_seconds: float = 300.0, max_entries: int = 10000) -> None:
+        self._secret = os.urandom(32)
+        self._ttl = ttl_seconds
+        self._max = max_entries
+        self._entries: dict[bytes, float] = {}
+        self._lock = threading.Lock()
+
+    def _key(self, credential_id: int, auth_version: int, password: str) -> bytes:
+        message = f"{credential_id}\0{auth_version}\0{password}".encode("utf-8", "surrogatepass")
+        return hmac.new(self._secret, message, hashlib.sha256).digest()
+
+    def is_verified(self, credential_id: int, auth_version: int, password: str) -> bool:
+        key = self._key(credential_id, auth_version, password)
+        expires = self._entries.get(key)
+        return expires is not None and expires > time.monotonic()
+
+    def remember(self, credential_id: int, auth_version: int, password: str) -> None:
+        key = self._key(credential_id, auth_version, password)
+        with self._lock:
+            if len(self._entries) >= self._max:
+                now = time.monotonic()
+                self._entries = {k: v for k, v in self._entries.items() if v > now}
+                if len(self._entries) >= self._max:
+                    self._entries.clear()
+            self._entries[key] = time.monotonic() + self._ttl

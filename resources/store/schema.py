@@ -1,0 +1,52 @@
+"""Versioned schema upgrades, applied automatically when the server starts.
+
+Each entry of UPGRADES brings the schema from version n-1 to n. Upgrades run in one
+transaction; on PostgreSQL an advisory lock keeps two starting processes from
+upgrading at once.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import peewee
+
+from resources.store import models
+from resources.store.database import database_proxy, is_sqlite
+
+
+def _create_initial_tables(db: peewee.Database) -> None:
+    db.create_tables(models.ALL_MODELS, safe=True)
+
+
+UPGRADES: list[Callable[[peewee.Database], None]] = [
+    _create_initial_tables,  # 1
+]
+
+SCHEMA_VERSION = len(UPGRADES)
+
+
+def current_version(db: peewee.Database) -> int:
+    if not db.table_exists(models.SchemaVersion._meta.table_name):
+        return 0
+    row = models.SchemaVersion.select().order_by(models.SchemaVersion.version.desc()).first()
+    return row.version if row else 0
+
+
+def upgrade() -> int:
+    """Bring the bound database to SCHEMA_VERSION; return the version it had."""
+    db = database_proxy.obj
+    db.connect(reuse_if_open=True)
+    with db.atomic():
+        if not is_sqlite():
+            db.execute_sql("SELECT pg_advisory_xact_lock(470110)")
+        found = current_version(db)
+        if found > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"the database has schema version {found}, newer than this davserver knows ({SCHEMA_VERSION})"
+            )
+        for version in range(found + 1, SCHEMA_VERSION + 1):
+            UPGRADES[version - 1](db)
+            models.SchemaVersion.delete().execute()
+            models.SchemaVersion.create(version=version)
+    return found

@@ -1,0 +1,212 @@
+"""Calendar object resources and plain files: read, write with preconditions, delete,
+move and copy. Every write is one transaction in which the ETag precondition is
+checked again, so two writers holding the same ETag never both win.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from resources import change_log
+from resources.calendar_collections import CALENDAR, check_segment
+from resources.calendar_data import CalendarObjectFacts, parse_calendar_object
+from resources.errors import (
+    AlreadyExists,
+    NotFound,
+    PreconditionFailed,
+    UidConflict,
+    UnsupportedComponent,
+)
+from resources.store.database import write_transaction
+from resources.store.models import SPAN_MAX, SPAN_MIN, Collection, DeadProperty, StoredObject
+
+CALENDAR_CONTENT_TYPE = "text/calendar; charset=utf-8"
+
+# Columns for listings: everything but the body, which can be large.
+LISTING_FIELDS = [
+    StoredObject.id,
+    StoredObject.collection,
+    StoredObject.name,
+    StoredObject.content_type,
+    StoredObject.etag,
+    StoredObject.size,
+    StoredObject.uid,
+    StoredObject.component,
+    StoredObject.created,
+    StoredObject.modified,
+]
+
+
+@dataclass(frozen=True)
+class WriteConditions:
+    """The request's If-Match / If-None-Match, re-checked inside the write."""
+
+    if_match: tuple[str, ...] | None = None  # etags without quotes; "*" matches any existing
+    if_none_match: tuple[str, ...] | None = None
+
+    def check(self, existing: StoredObject | None) -> None:
+        if self.if_match is not None:
+            if existing is None:
+                raise PreconditionFailed("If-Match was given but the resource does not exist.")
+            if "*" not in self.if_match and existing.etag not in self.if_match:
+                raise PreconditionFailed("The resource has changed since it was read (If-Match failed).")
+        if self.if_none_match is not None and existing is not None:
+            if "*" in self.if_none_match or existing.etag in self.if_none_match:
+                raise PreconditionFailed("The resource already exists (If-None-Match failed).")
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    created: bool
+    etag: str
+
+
+def compute_etag(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()[:32]
+
+
+def _epoch(value: datetime | None, default: int) -> int:
+    return default if value is None else int(value.timestamp())
+
+
+def get_object(collection_id: int, name: str) -> StoredObject | None:
+    return StoredObject.get_or_none((StoredObject.collection == collection_id) & (StoredObject.name == name))
+
+
+def list_objects(collection_id: int) -> list[StoredObject]:
+    return list(
+        StoredObject.select(*LISTING_FIELDS).where(StoredObject.collection == collection_id).order_by(StoredObject.name)
+    )
+
+
+def put_calendar_object(
+    collection: Collection, name: str, body: bytes, conditions: WriteConditions, *, max_size: int
+) -> WriteResult:
+    """Validate iCalendar and store it as an object resource of a calendar."""
+    check_segment(name)
+    _calendar, facts = parse_calendar_object(
+        body, allowed_components=frozenset(collection.components.split(",")), max_size=max_size
+    )
+    return _store(collection, name, body, CALENDAR_CONTENT_TYPE, conditions, facts)
+
+
+def put_plain_object(
+    collection: Collection, name: str, body: bytes, content_type: str, conditions: WriteConditions
+) -> WriteResult:
+    """Store any file in a plain WebDAV collection."""
+    check_segment(name)
+    return _store(collection, name, body, content_type or "application/octet-stream", conditions, None)
+
+
+def _store(
+    collection: Collection,
+    name: str,
+    body: bytes,
+    content_type: str,
+    conditions: WriteConditions,
+    facts: CalendarObjectFacts | None,
+) -> WriteResult:
+    etag = compute_etag(body)
+    now = time.time()
+    with write_transaction():
+        change_log.lock_collection(collection.id)
+        existing = get_object(collection.id, name)
+        conditions.check(existing)
+        if existing is None and _child_collection_exists(collection, name):
+            raise AlreadyExists("A collection exists at this URL.")
+        values = dict(content_type=content_type, body=body, etag=etag, size=len(body), modified=now)
+        if facts is not None:
+            _refuse_uid_conflict(collection.id, name, facts.uid)
+            values.update(
+                uid=facts.uid,
+                component=facts.component,
+                summary=facts.summary,
+                first_start=_epoch(facts.first_start, SPAN_MIN),
+                last_end=_epoch(facts.last_end, SPAN_MAX),
+            )
+        if existing is None:
+            StoredObject.create(collection=collection.id, name=name, created=now, **values)
+        else:
+            StoredObject.update(**values).where(StoredObject.id == existing.id).execute()
+        change_log.record_change(collection.id, [name], deleted=False)
+    return WriteResult(created=existing is None, etag=etag)
+
+
+def _child_collection_exists(collection: Collection, name: str) -> bool:
+    return Collection.select().where(
+        (Collection.owner == collection.owner_id) & (Collection.path == f"{collection.path}/{name}")
+    ).exists()
+
+
+def _refuse_uid_conflict(collection_id: int, name: str, uid: str) -> None:
+    holder = (
+        StoredObject.select(StoredObject.name)
+        .where((StoredObject.collection == collection_id) & (StoredObject.uid == uid) & (StoredObject.name != name))
+        .first()
+    )
+    if holder is not None:
+        raise UidConflict(f"Another object of this calendar already has the UID {uid!r}.", holder.name)
+
+
+def delete_object(collection_id: int, name: str, conditions: WriteConditions) -> None:
+    with write_transaction():
+        change_log.lock_collection(collection_id)
+        existing = get_object(collection_id, name)
+        if existing is None:
+            raise NotFound("The resource does not exist.")
+        conditions.check(existing)
+        existing.delete_instance()
+        change_log.record_change(collection_id, [name], deleted=True)
+
+
+def relocate_object(source: StoredObject, target: Collection, target_name: str, *, keep_source: bool) -> None:
+    """Move (or copy, with keep_source) an object into `target` under `target_name`.
+
+    The caller has already removed anything at the destination (Overwrite: T).
+    """
+    check_segment(target_name)
+    with write_transaction():
+        if get_object(target.id, target_name) is not None:
+            raise AlreadyExists("The destination already exists.")
+        if target.kind == CALENDAR:
+            _check_fits_calendar(source, target, target_name)
+        now = time.time()
+        if keep_source:
+            copy = StoredObject.get_by_id(source.id)
+            copy.id = None
+            copy.collection = target.id
+            copy.name = target_name
+            copy.created = copy.modified = now
+            copy.save(force_insert=True)
+            _copy_dead_properties(source.id, copy.id)
+        else:
+            StoredObject.update(collection=target.id, name=target_name, modified=now).where(
+                StoredObject.id == source.id
+            ).execute()
+            change_log.record_change(source.collection_id, [source.name], deleted=True)
+        change_log.record_change(target.id, [target_name], deleted=False)
+
+
+def _check_fits_calendar(source: StoredObject, target: Collection, target_name: str) -> None:
+    if source.component is None:
+        body = bytes(StoredObject.get_by_id(source.id).body)
+        _cal, facts = parse_calendar_object(
+            body, allowed_components=frozenset(target.components.split(",")), max_size=len(body) + 1
+        )
+        uid = facts.uid
+    else:
+        if source.component not in target.components.split(","):
+            raise UnsupportedComponent(
+                f"The target calendar does not accept {source.component} components.", source.component
+            )
+        uid = source.uid
+    _refuse_uid_conflict(target.id, target_name, uid)
+
+
+def _copy_dead_properties(source_id: int, copy_id: int) -> None:
+    rows = DeadProperty.select().where(DeadProperty.stored_object == source_id)
+    for row in rows:
+        DeadProperty.create(stored_object=copy_id, name=row.name, value=row.value)
