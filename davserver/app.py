@@ -39,6 +39,12 @@ def _redirect(location: str, start_response) -> list[bytes]:
     return [b""]
 
 
+def _bad_request(message: str, start_response) -> list[bytes]:
+    body = f"400 Bad Request: {message}\n".encode()
+    start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
 def _not_found(start_response) -> list[bytes]:
     body = b"404 Not Found\n"
     start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
@@ -52,6 +58,9 @@ def build_app(settings: Settings):
 
     def route(environ, start_response):
         path = environ.get("PATH_INFO", "") or "/"
+        if "%2f" in path.lower() or "\x00" in path:
+            # cheroot leaves encoded slashes encoded; a name must never smuggle one in.
+            return _bad_request("Encoded slashes and NUL bytes are not allowed in paths.", start_response)
         if path.rstrip("/") in WELL_KNOWN or path == "/":
             return _redirect(public_base(environ, settings) + MOUNT + "/", start_response)
         if path == MOUNT or path.startswith(MOUNT + "/"):

@@ -141,12 +141,14 @@ def _child_collection_exists(collection: Collection, name: str) -> bool:
     ).exists()
 
 
-def _refuse_uid_conflict(collection_id: int, name: str, uid: str) -> None:
-    holder = (
-        StoredObject.select(StoredObject.name)
-        .where((StoredObject.collection == collection_id) & (StoredObject.uid == uid) & (StoredObject.name != name))
-        .first()
+def _refuse_uid_conflict(collection_id: int, name: str, uid: str, *, moving_id: int | None = None) -> None:
+    """Refuse a second holder of `uid`; an object being moved does not conflict with itself."""
+    query = StoredObject.select(StoredObject.name).where(
+        (StoredObject.collection == collection_id) & (StoredObject.uid == uid) & (StoredObject.name != name)
     )
+    if moving_id is not None:
+        query = query.where(StoredObject.id != moving_id)
+    holder = query.first()
     if holder is not None:
         raise UidConflict(f"Another object of this calendar already has the UID {uid!r}.", holder.name)
 
@@ -172,7 +174,7 @@ def relocate_object(source: StoredObject, target: Collection, target_name: str, 
         if get_object(target.id, target_name) is not None:
             raise AlreadyExists("The destination already exists.")
         if target.kind == CALENDAR:
-            _check_fits_calendar(source, target, target_name)
+            _check_fits_calendar(source, target, target_name, moving=not keep_source)
         now = time.time()
         if keep_source:
             copy = StoredObject.get_by_id(source.id)
@@ -190,7 +192,7 @@ def relocate_object(source: StoredObject, target: Collection, target_name: str, 
         change_log.record_change(target.id, [target_name], deleted=False)
 
 
-def _check_fits_calendar(source: StoredObject, target: Collection, target_name: str) -> None:
+def _check_fits_calendar(source: StoredObject, target: Collection, target_name: str, *, moving: bool) -> None:
     if source.component is None:
         body = bytes(StoredObject.get_by_id(source.id).body)
         _cal, facts = parse_calendar_object(
@@ -203,7 +205,7 @@ def _check_fits_calendar(source: StoredObject, target: Collection, target_name: 
                 f"The target calendar does not accept {source.component} components.", source.component
             )
         uid = source.uid
-    _refuse_uid_conflict(target.id, target_name, uid)
+    _refuse_uid_conflict(target.id, target_name, uid, moving_id=source.id if moving else None)
 
 
 def _copy_dead_properties(source_id: int, copy_id: int) -> None:

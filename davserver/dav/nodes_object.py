@@ -9,7 +9,9 @@ from wsgidav.dav_provider import DAVNonCollection
 from davserver.dav import urls
 from davserver.dav.conditions import write_conditions
 from davserver.dav.errors import translate_domain_errors
+from davserver.dav.live_properties import live
 from davserver.dav.nodes_base import ALL_PRIVILEGES, DavNode
+from davserver.dav.xml import DAV, qname
 from resources import dead_properties, stored_objects
 from resources.store.models import Collection, StoredObject
 
@@ -31,6 +33,10 @@ class ObjectNode(DavNode, DAVNonCollection):
     ) -> "ObjectNode":
         username = environ["davserver.login"].username
         return cls(urls.object_path(username, collection.path, row.name), environ, row, collection, dead)
+
+    @live(qname(DAV, "getetag"), allprop=True)
+    def _getetag(self) -> str:
+        return f'"{self.row.etag}"'
 
     def get_content_length(self) -> int:
         return self.row.size

@@ -5,6 +5,7 @@ one database transaction.
 
 from __future__ import annotations
 
+from wsgidav.dav_error import DAVError
 from wsgidav.request_resolver import RequestResolver
 from wsgidav.request_server import RequestServer
 
@@ -114,13 +115,22 @@ class DavRequestServer(RequestServer):
             return handle_proppatch(self._davProvider, environ, start_response)
 
     def do_DELETE(self, environ, start_response):
+        self._refuse_fixed_node(environ, "deleted")
         return _all_or_nothing(super().do_DELETE, environ, start_response)
 
     def do_MOVE(self, environ, start_response):
+        self._refuse_fixed_node(environ, "moved")
         return _all_or_nothing(super().do_MOVE, environ, start_response)
 
     def do_COPY(self, environ, start_response):
+        self._refuse_fixed_node(environ, "copied")
         return _all_or_nothing(super().do_COPY, environ, start_response)
+
+    def _refuse_fixed_node(self, environ, verb: str) -> None:
+        """Root, principals and homes are part of the URL space, not user data."""
+        node = self._davProvider.get_resource_inst(environ["PATH_INFO"], environ)
+        if node is not None and not isinstance(node, (CollectionNode, ObjectNode)):
+            raise DavError(403, f"This resource cannot be {verb}.")
 
 
 class _RolledBack(Exception):
@@ -146,6 +156,10 @@ def _all_or_nothing(handler, environ, start_response) -> list[bytes]:
                 raise _RolledBack()
     except _RolledBack:
         pass
+    except DAVError as exc:
+        if exc.value == 502:  # WsgiDAV's answer to a Destination on another host
+            raise DavError(403, "The destination must be on this server.") from None
+        raise
     start_response(*captured)
     return chunks
 
