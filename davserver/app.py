@@ -8,6 +8,7 @@ import logging
 import time
 
 from davserver.config import Settings
+from davserver.dav import reports  # noqa: F401  (registers the REPORTs)
 from davserver.dav.dav_app import build_dav_app
 from davserver.dav.urls import MOUNT
 from resources.store.database import bind, open_database
@@ -61,7 +62,10 @@ def build_app(settings: Settings):
         if "%2f" in path.lower() or "\x00" in path:
             # cheroot leaves encoded slashes encoded; a name must never smuggle one in.
             return _bad_request("Encoded slashes and NUL bytes are not allowed in paths.", start_response)
-        if path.rstrip("/") in WELL_KNOWN or path == "/":
+        if path == "/" and environ.get("REQUEST_METHOD") in ("PROPFIND", "OPTIONS"):
+            # Clients given only the bare server URL start discovery right here.
+            path = MOUNT + "/"
+        elif path.rstrip("/") in WELL_KNOWN or path == "/":
             return _redirect(public_base(environ, settings) + MOUNT + "/", start_response)
         if path == MOUNT or path.startswith(MOUNT + "/"):
             environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + MOUNT

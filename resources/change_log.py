@@ -9,8 +9,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import peewee
+
 from resources.store.database import lock_for_update
-from resources.store.models import Change, Collection
+from resources.store.models import Change, Collection, StoredObject
 
 
 def lock_collection(collection_id: int) -> Collection:
@@ -24,6 +26,10 @@ def record_change(collection_id: int, names: list[str], *, deleted: bool) -> int
     revision = collection.sync_revision + 1
     now = time.time()
     Collection.update(sync_revision=revision, modified=now).where(Collection.id == collection_id).execute()
+    if names and not deleted:
+        StoredObject.update(revision=revision).where(
+            (StoredObject.collection == collection_id) & StoredObject.name.in_(names)
+        ).execute()
     if names:
         Change.insert_many(
             [dict(collection=collection_id, revision=revision, name=n, deleted=deleted, changed=now) for n in names]
@@ -35,26 +41,49 @@ def record_change(collection_id: int, names: list[str], *, deleted: bool) -> int
 class MemberChange:
     name: str
     deleted: bool
+    revision: int
 
 
 class HistoryPruned(Exception):
     """The change history no longer reaches back to the requested revision."""
 
 
-def changes_since(collection_id: int, revision: int, *, oldest_kept: int) -> tuple[list[MemberChange], int]:
-    """Members changed after `revision` (last state per name) and the newest revision seen."""
-    if revision < oldest_kept:
+def changes_since(collection: Collection, revision: int) -> list[MemberChange]:
+    """Members changed after `revision`, the last change of each, oldest first.
+
+    Reads only the change rows after the token's revision (index on collection, revision).
+    """
+    if revision < collection.history_floor or revision > collection.sync_revision:
         raise HistoryPruned()
     rows = (
         Change.select(Change.name, Change.deleted, Change.revision)
-        .where((Change.collection == collection_id) & (Change.revision > revision))
+        .where((Change.collection == collection.id) & (Change.revision > revision))
         .order_by(Change.revision)
         .tuples()
     )
     latest: dict[str, MemberChange] = {}
-    newest = revision
     for name, deleted, rev in rows:
         latest.pop(name, None)
-        latest[name] = MemberChange(name, bool(deleted))
-        newest = max(newest, rev)
-    return list(latest.values()), newest
+        latest[name] = MemberChange(name, bool(deleted), rev)
+    return list(latest.values())
+
+
+def prune_history(older_than: float) -> int:
+    """Forget change rows older than `older_than` (epoch seconds); return how many.
+
+    Each collection remembers the newest revision forgotten, so a client holding an
+    older token is told to sync afresh (RFC 6578 §3.8) instead of missing changes.
+    """
+    floors = (
+        Change.select(Change.collection, peewee.fn.MAX(Change.revision))
+        .where(Change.changed < older_than)
+        .group_by(Change.collection)
+        .tuples()
+    )
+    removed = 0
+    for collection_id, floor in list(floors):
+        Collection.update(history_floor=floor).where(
+            (Collection.id == collection_id) & (Collection.history_floor < floor)
+        ).execute()
+        removed += Change.delete().where((Change.collection == collection_id) & (Change.revision <= floor)).execute()
+    return removed

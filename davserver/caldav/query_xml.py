@@ -72,7 +72,7 @@ class CalendarQuery:
 def parse_calendar_query(root: etree._Element) -> CalendarQuery:
     """Parse a C:calendar-query body (RFC 4791 §7.8, §9.5)."""
     _expect(root, qname(CALDAV, "calendar-query"))
-    mode, names, calendar_data = _parse_property_request(root)
+    mode, names, calendar_data = parse_property_request(root)
     filters = _children(root, qname(CALDAV, "filter"))
     if len(filters) != 1:
         raise InvalidQuery("A calendar-query needs exactly one C:filter.")
@@ -117,7 +117,7 @@ def parse_calendar_data_request(element: etree._Element) -> CalendarDataRequest:
     return CalendarDataRequest(selection, expand, limit_recurrence, limit_freebusy)
 
 
-def _parse_property_request(
+def parse_property_request(
     root: etree._Element,
 ) -> tuple[PropertyMode, tuple[str, ...], CalendarDataRequest | None]:
     """DAV:prop, DAV:allprop or DAV:propname (absent means allprop)."""

@@ -12,6 +12,7 @@ from wsgidav.dav_error import DAVError
 
 from davserver.dav.xml import CALDAV, DAV, DAVSERVER, PREFIXES, qname, to_bytes
 from resources import errors as domain
+from resources.calendar_query import errors as query_errors
 
 F = TypeVar("F", bound=Callable)
 
@@ -67,6 +68,13 @@ def from_domain(exc: domain.DomainError, *, href_of: Callable[[str], str] | None
         hrefs = (href_of(exc.holder_name),) if href_of else ()
         return forbidden(message, qname(CALDAV, "no-uid-conflict"), hrefs)
     table: list[tuple[type, int, str | None]] = [
+        (query_errors.InvalidFilter, 403, qname(CALDAV, "valid-filter")),
+        (query_errors.InvalidTimezoneData, 403, qname(CALDAV, "valid-calendar-data")),
+        (query_errors.UnknownTimezoneId, 403, qname(CALDAV, "valid-timezone")),
+        (query_errors.InvalidQuery, 400, None),
+        (query_errors.UnsupportedFilter, 403, qname(CALDAV, "supported-filter")),
+        (query_errors.UnsupportedCollation, 403, qname(CALDAV, "supported-collation")),
+        (query_errors.UnsupportedCalendarData, 403, qname(CALDAV, "supported-calendar-data")),
         (domain.InvalidCalendarData, 403, qname(CALDAV, "valid-calendar-data")),
         (domain.InvalidCalendarObject, 403, qname(CALDAV, "valid-calendar-object-resource")),
         (domain.UnsupportedComponent, 403, qname(CALDAV, "supported-calendar-component")),

@@ -54,6 +54,7 @@ class Collection(BaseModel):
     components = peewee.CharField(max_length=200, default="VEVENT,VTODO,VJOURNAL")
     sync_epoch = peewee.CharField(max_length=40)  # random per collection: foreign tokens never match
     sync_revision = peewee.BigIntegerField(default=0)
+    history_floor = peewee.BigIntegerField(default=0)  # tokens older than this revision were pruned
     created = peewee.DoubleField()
     modified = peewee.DoubleField()
 
@@ -75,6 +76,7 @@ class StoredObject(BaseModel):
     summary = peewee.TextField(null=True)
     first_start = peewee.BigIntegerField(default=SPAN_MIN)  # epoch seconds, UTC
     last_end = peewee.BigIntegerField(default=SPAN_MAX)
+    revision = peewee.BigIntegerField(default=0)  # the collection revision of the last change
     created = peewee.DoubleField()
     modified = peewee.DoubleField()
 
@@ -83,6 +85,7 @@ class StoredObject(BaseModel):
             (("collection", "name"), True),
             (("collection", "uid"), False),
             (("collection", "last_end", "first_start"), False),
+            (("collection", "revision"), False),
         )
 
 

@@ -1,0 +1,42 @@
+"""calendar-query REPORT (RFC 4791 §7.8): candidates by stored occurrence bounds,
+then the exact filter (§9.7, §9.9) on those only."""
+
+from __future__ import annotations
+
+from davserver.caldav.calendar_multiget import is_calendar
+from davserver.caldav.object_responses import add_object_response
+from davserver.caldav.query_xml import parse_calendar_query
+from davserver.dav import report_registry
+from davserver.dav.errors import DavError, translate_domain_errors
+from davserver.dav.multistatus import new_multistatus, send_multistatus
+from davserver.dav.nodes_collection import CollectionNode
+from davserver.dav.nodes_object import ObjectNode
+from davserver.dav.xml import CALDAV, qname
+from resources.calendar_query import calendar_matches
+from resources.calendar_search import candidates, collection_timezone, parse_stored
+
+
+def _depth_allows_members(environ: dict) -> bool:
+    depth = environ.get("HTTP_DEPTH", "1").strip().lower()
+    if depth not in ("0", "1", "infinity"):
+        raise DavError(400, f"Invalid Depth header {depth!r}.")
+    return depth != "0"
+
+
+@report_registry.register(qname(CALDAV, "calendar-query"), is_calendar)
+@translate_domain_errors
+def calendar_query(server, node: CollectionNode, root, environ, start_response):
+    query = parse_calendar_query(root)
+    zone = query.timezone or collection_timezone(node.row)
+    result = new_multistatus()
+    if _depth_allows_members(environ):
+        for row in candidates(node.row.id, query.filter):
+            try:
+                calendar = parse_stored(row)
+            except ValueError:
+                continue  # stored before validation existed; never matches
+            if not calendar_matches(calendar, query.filter, timezone=zone):
+                continue
+            member = ObjectNode.for_row(row, node.row, environ, None)
+            add_object_response(result, member, query.mode, query.properties, query.calendar_data, zone)
+    return send_multistatus(start_response, result)

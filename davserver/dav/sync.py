@@ -1,0 +1,106 @@
+"""sync-collection REPORT (RFC 6578): initial sync, deltas from the change log,
+deletions as 404, DAV:limit with 507 and a token to continue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from davserver.caldav.object_responses import add_object_response
+from davserver.caldav.query_xml import parse_property_request
+from davserver.dav import report_registry, sync_tokens
+from davserver.dav.errors import DavError, translate_domain_errors
+from davserver.dav.multistatus import add_status_response, new_multistatus, send_multistatus
+from davserver.dav.nodes_collection import CollectionNode
+from davserver.dav.nodes_object import ObjectNode
+from davserver.dav.xml import DAV, qname, sub
+from resources import change_log
+from resources.calendar_search import by_names, collection_timezone, members_by_revision
+from resources.store.models import Collection
+
+MAX_LIMIT = 100000
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    token: str
+    limit: int | None
+
+
+def parse_sync_request(root: etree._Element) -> SyncRequest:
+    if root.tag != qname(DAV, "sync-collection"):
+        raise DavError(400, "The body must be a DAV:sync-collection element.")
+    token_element = root.find(qname(DAV, "sync-token"))
+    if token_element is None:
+        raise DavError(400, "DAV:sync-collection needs a DAV:sync-token element (empty for an initial sync).")
+    level = (root.findtext(qname(DAV, "sync-level")) or "1").strip()
+    if level not in ("1", "infinite"):
+        raise DavError(400, "DAV:sync-level must be 1 or infinite.")
+    limit = None
+    nresults = root.findtext(f"{{{DAV}}}limit/{{{DAV}}}nresults")
+    if nresults is not None:
+        try:
+            limit = int(nresults.strip())
+        except ValueError:
+            raise DavError(400, "DAV:nresults must be a whole number.") from None
+        if limit < 1 or limit > MAX_LIMIT:
+            raise DavError(403, f"DAV:nresults must be between 1 and {MAX_LIMIT}.",
+                           qname(DAV, "number-of-matches-within-limits"))
+    return SyncRequest((token_element.text or "").strip(), limit)
+
+
+def is_syncable(node) -> bool:
+    return isinstance(node, CollectionNode)
+
+
+def _start_revision(collection: Collection, token: str) -> int | None:
+    """None for an initial sync; the token's revision, or 403 valid-sync-token."""
+    if not token:
+        return None
+    revision = sync_tokens.parse_token(token, collection.sync_epoch)
+    if revision is None or revision > collection.sync_revision or revision < collection.history_floor:
+        raise DavError(403, "The sync token is unknown, foreign or too old; sync again from scratch.",
+                       qname(DAV, "valid-sync-token"))
+    return revision
+
+
+@report_registry.register(qname(DAV, "sync-collection"), is_syncable)
+@translate_domain_errors
+def sync_collection(server, node: CollectionNode, root, environ, start_response):
+    if environ.get("HTTP_DEPTH", "0").strip() not in ("0", ""):
+        raise DavError(400, "sync-collection must be sent with Depth: 0.")
+    request = parse_sync_request(root)
+    mode, names, data_request = parse_property_request(root)
+    collection = node.row
+    start = _start_revision(collection, request.token)
+    result = new_multistatus()
+    zone = collection_timezone(collection)
+    truncated = False
+    if start is None:
+        rows = members_by_revision(collection.id, 0, request.limit + 1 if request.limit else None)
+        truncated = request.limit is not None and len(rows) > request.limit
+        rows = rows[: request.limit] if truncated else rows
+        new_revision = rows[-1].revision if truncated else collection.sync_revision
+        for row in rows:
+            add_object_response(result, ObjectNode.for_row(row, collection, environ, None), mode, names, data_request, zone)
+    else:
+        try:
+            changes = change_log.changes_since(collection, start)
+        except change_log.HistoryPruned:
+            raise DavError(403, "The change history behind this token was pruned; sync again from scratch.",
+                           qname(DAV, "valid-sync-token")) from None
+        truncated = request.limit is not None and len(changes) > request.limit
+        changes = changes[: request.limit] if truncated else changes
+        new_revision = changes[-1].revision if truncated else collection.sync_revision
+        rows = by_names(collection.id, [c.name for c in changes if not c.deleted])
+        for change in changes:
+            row = rows.get(change.name)
+            if row is None:
+                add_status_response(result, node.member_href(change.name), 404)
+            else:
+                add_object_response(result, ObjectNode.for_row(row, collection, environ, None), mode, names, data_request, zone)
+    if truncated:
+        add_status_response(result, node.get_href(), 507)
+    sub(result, qname(DAV, "sync-token"), sync_tokens.make_token(collection.sync_epoch, new_revision))
+    return send_multistatus(start_response, result)

@@ -1,0 +1,82 @@
+"""Finding the calendar objects a query needs, by stored fields and indexes only:
+time-range candidates by occurrence bounds (RFC 4791 §9.9 prefilter), members by
+name (multiget), members in revision order (sync-collection)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from icalendar import Calendar
+
+from resources.calendar_query import CompFilter, TimeRange
+from resources.store.models import Collection, StoredObject
+
+_UTC = timezone.utc
+
+
+def outer_time_range(root: CompFilter) -> tuple[str | None, TimeRange | None]:
+    """The component named right below VCALENDAR and the time-range that bounds it.
+
+    Only this level narrows candidates; deeper filters are evaluated exactly later.
+    """
+    children = [c for c in root.comp_filters if not c.is_not_defined]
+    if len(children) != 1 or len(root.comp_filters) != 1:
+        return None, None
+    component = children[0]
+    return component.name, component.time_range
+
+
+def candidates(collection_id: int, root: CompFilter) -> list[StoredObject]:
+    """Objects that may match `root`: by component type and stored occurrence bounds."""
+    query = StoredObject.select().where(StoredObject.collection == collection_id)
+    component, time_range = outer_time_range(root)
+    if component is not None:
+        query = query.where(StoredObject.component == component)
+    if time_range is not None:
+        if time_range.end is not None:
+            query = query.where(StoredObject.first_start < _epoch_ceil(time_range.end))
+        if time_range.start is not None:
+            query = query.where(StoredObject.last_end >= int(time_range.start.timestamp()))
+    return list(query.order_by(StoredObject.name))
+
+
+def _epoch_ceil(moment: datetime) -> int:
+    seconds = moment.timestamp()
+    return int(seconds) + (0 if seconds == int(seconds) else 1)
+
+
+def by_names(collection_id: int, names: list[str]) -> dict[str, StoredObject]:
+    if not names:
+        return {}
+    rows = StoredObject.select().where((StoredObject.collection == collection_id) & StoredObject.name.in_(names))
+    return {row.name: row for row in rows}
+
+
+def members_by_revision(collection_id: int, after: int, limit: int | None) -> list[StoredObject]:
+    query = (
+        StoredObject.select()
+        .where((StoredObject.collection == collection_id) & (StoredObject.revision > after))
+        .order_by(StoredObject.revision)
+    )
+    return list(query.limit(limit) if limit else query)
+
+
+def collection_timezone(collection: Collection) -> tzinfo:
+    """The zone floating times and all-day dates of this calendar are read in."""
+    if collection.timezone_id:
+        try:
+            return ZoneInfo(collection.timezone_id)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    if collection.timezone:
+        try:
+            zone = Calendar.from_ical(collection.timezone).walk("VTIMEZONE")[0]
+            return zone.to_tz()
+        except Exception:  # a damaged stored VTIMEZONE must not break queries
+            pass
+    return _UTC
+
+
+def parse_stored(row: StoredObject) -> Calendar:
+    return Calendar.from_ical(bytes(row.body).decode("utf-8"))
