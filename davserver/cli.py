@@ -34,14 +34,21 @@ def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(flag, type=kind, metavar=f.name.upper(), help=f"{f.metadata['help']} (default {f.default!r})")
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors on one line: 'davserver: error: ...' and exit status 2."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"davserver: error: {message} (see 'davserver --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="davserver", description="CalDAV/CardDAV groupware server")
+    parser = OneLineParser(prog="davserver", description="CalDAV/CardDAV groupware server")
     parser.add_argument("--version", action="version", version=f"davserver {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     serve = commands.add_parser("serve", help="run the server")
     _add_setting_flags(serve)
     credential = commands.add_parser("credential", help="manage logins")
-    credential_commands = credential.add_subparsers(dest="credential_command", metavar="ACTION")
+    credential_commands = credential.add_subparsers(dest="credential_command", metavar="ACTION", parser_class=OneLineParser)
     add = credential_commands.add_parser("add", help="create a login (password from stdin, or generated)")
     add.add_argument("username")
     add.add_argument("--database", metavar="URL")
@@ -85,11 +92,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.demo and fill_demo_data():
         print(f"Demo data created: login {DEMO_USER!r} with password {DEMO_PASSWORD!r} (for trying only).")
     server = make_server(app, settings)
-    print(f"davserver {__version__} listening on {base}/  (CalDAV URL: {base}/dav/)", flush=True)
     try:
-        server.safe_start()
+        server.prepare()
     except OSError as exc:
         raise CliError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}") from None
+    print(f"davserver {__version__} listening on {base}/  (CalDAV URL: {base}/dav/)", flush=True)
+    try:
+        server.serve()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
     return 0
 
 

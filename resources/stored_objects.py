@@ -167,12 +167,14 @@ def delete_object(collection_id: int, name: str, conditions: WriteConditions) ->
 def relocate_object(source: StoredObject, target: Collection, target_name: str, *, keep_source: bool) -> None:
     """Move (or copy, with keep_source) an object into `target` under `target_name`.
 
-    The caller has already removed anything at the destination (Overwrite: T).
+    Whatever is at the destination is replaced: the protocol layer has already
+    enforced Overwrite: F.
     """
     check_segment(target_name)
     with write_transaction():
-        if get_object(target.id, target_name) is not None:
-            raise AlreadyExists("The destination already exists.")
+        existing = get_object(target.id, target_name)
+        if existing is not None and existing.id != source.id:
+            existing.delete_instance()
         if target.kind == CALENDAR:
             _check_fits_calendar(source, target, target_name, moving=not keep_source)
         now = time.time()

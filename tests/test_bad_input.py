@@ -26,7 +26,7 @@ def snapshot(database_url_unused=None) -> str:
     digest = hashlib.sha256()
     for model in (Collection, StoredObject, Change, DeadProperty):
         for row in model.select().order_by(model.id).tuples():
-            digest.update(repr(row).encode())
+            digest.update(repr(tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)).encode())
     return digest.hexdigest()
 
 

@@ -104,7 +104,11 @@ class CollectionNode(DavNode, DAVCollection):
             timezone=self.row.timezone,
             timezone_id=self.row.timezone_id,
         )
-        copy = calendar_collections.create_collection(self.row.owner_id, target, self.row.kind, props)
+        copy = calendar_collections.by_path(self.row.owner_id, target)
+        if copy is None:
+            copy = calendar_collections.create_collection(self.row.owner_id, target, self.row.kind, props)
+        else:  # COPY onto an existing collection: WsgiDAV has emptied it of foreign members
+            calendar_collections.update_properties(copy.id, props)
         for name, value in self.dead_properties().items():
             dead_properties.put(name=name, value=value, collection_id=copy.id)
 

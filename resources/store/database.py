@@ -47,7 +47,6 @@ def open_database(url: str) -> peewee.Database:
             password=unquote(parts.password) if parts.password else None,
             host=parts.hostname or None,
             port=parts.port or None,
-            autorollback=True,
         )
     raise DatabaseUrlError(
         f"unsupported database URL {redact_url(url)!r}: use sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB"
