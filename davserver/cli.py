@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("username")
     add.add_argument("--database", metavar="URL")
     add.add_argument("--config", metavar="FILE")
+    importer = commands.add_parser("import", help="import a .ics file into a calendar")
+    importer.add_argument("--calendar", required=True, metavar="URL-PATH",
+                          help="the calendar, e.g. /dav/calendars/anna/work/ (created if missing)")
+    importer.add_argument("file", metavar="FILE.ics")
+    importer.add_argument("--database", metavar="URL")
+    importer.add_argument("--config", metavar="FILE")
     return parser
 
 
@@ -128,6 +134,14 @@ def cmd_credential_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from davserver.calendar_import_cli import run_import
+
+    settings = _settings(args)
+    _open(settings)
+    return run_import(args.calendar, args.file, settings)
+
+
 def _read_password() -> str:
     if sys.stdin is None or sys.stdin.closed:
         return ""
@@ -144,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_serve(args)
         if args.command == "credential" and args.credential_command == "add":
             return cmd_credential_add(args)
+        if args.command == "import":
+            return cmd_import(args)
     except (CliError, ConfigError) as exc:
         print(f"davserver: error: {exc}", file=sys.stderr)
         return EXIT_FAILURE

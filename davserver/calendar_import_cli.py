@@ -1,0 +1,72 @@
+"""`davserver import --calendar URL-PATH FILE.ics`: bulk import with a progress bar
+on a terminal and a list of what was skipped."""
+
+from __future__ import annotations
+
+import sys
+from urllib.parse import unquote, urlsplit
+
+from davserver.config import Settings
+from davserver.dav import urls
+from resources import calendar_collections
+from resources.calendar_collections import CALENDAR, CollectionProperties
+from resources.calendar_import import import_calendar
+from resources.credentials import find_credential
+
+
+
+def _target(calendar_url: str) -> tuple[str, str]:
+    """(username, calendar path in the home) from /dav/calendars/<user>/<calendar>/."""
+    path = unquote(urlsplit(calendar_url).path)
+    segments = [s for s in path.split("/") if s]
+    if segments[:1] == [urls.MOUNT.strip("/")]:
+        segments = segments[1:]
+    if len(segments) < 3 or segments[0] != urls.CALENDARS:
+        raise ValueError(f"{calendar_url!r} is not a calendar URL like /dav/calendars/USER/CALENDAR/")
+    return segments[1], "/".join(segments[2:])
+
+
+def _progress_printer():
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def run_import(calendar_url: str, file_path: str, settings: Settings) -> int:
+    from davserver.cli import CliError
+
+    try:
+        username, path = _target(calendar_url)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    owner = find_credential(username)
+    if owner is None:
+        raise CliError(f"there is no login named {username!r}")
+    try:
+        with open(file_path, "rb") as handle:
+            body = handle.read()
+    except OSError as exc:
+        raise CliError(f"cannot read {file_path}: {exc.strerror}") from None
+    collection = calendar_collections.by_path(owner.id, path)
+    if collection is None:
+        collection = calendar_collections.create_collection(
+            owner.id, path, CALENDAR, CollectionProperties(display_name=path.rsplit("/", 1)[-1])
+        )
+    elif collection.kind != CALENDAR:
+        raise CliError(f"{calendar_url} is not a calendar")
+    report = import_calendar(collection, body, max_size=settings.max_resource_size, progress=_progress_printer())
+    print(f"Imported {report.imported} object(s) into {calendar_url}; skipped {len(report.skipped)}.")
+    for skipped in report.skipped:
+        where = f"object {skipped.position}" if skipped.position else "object"
+        uid = f" (UID {skipped.uid})" if skipped.uid else ""
+        print(f"  skipped {where}{uid}: {skipped.reason}")
+    return 0
