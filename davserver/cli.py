@@ -82,6 +82,7 @@ def _open(settings: Settings, opener=None):
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from davserver.app import build_app
+    from davserver.maintenance import start_maintenance
     from davserver.server import PortInUse, check_port_free, make_server
     from resources.demo import DEMO_PASSWORD, DEMO_USER, fill_demo_data
 
@@ -98,6 +99,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.demo and fill_demo_data():
         print(f"Demo data created: login {DEMO_USER!r} with password {DEMO_PASSWORD!r} (for trying only).")
     server = make_server(app, settings)
+    start_maintenance(settings)
     try:
         server.prepare()
     except OSError as exc:

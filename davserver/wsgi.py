@@ -5,5 +5,8 @@ Settings come from the environment (DAVSERVER_*) and DAVSERVER_CONFIG.
 
 from davserver.app import build_app
 from davserver.config import load_settings
+from davserver.maintenance import start_maintenance
 
-application = build_app(load_settings())
+_settings = load_settings()
+application = build_app(_settings)
+start_maintenance(_settings)
