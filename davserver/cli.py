@@ -51,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     credential_commands = credential.add_subparsers(dest="credential_command", metavar="ACTION", parser_class=OneLineParser)
     add = credential_commands.add_parser("add", help="create a login (password from stdin, or generated)")
     add.add_argument("username")
+    add.add_argument("--user", metavar="LOGIN", help="user account the login acts for (default: same as USERNAME)")
+    add.add_argument("--branch", metavar="NAME", help="branch for appointments made on the device (default: first)")
+    add.add_argument("--services", default="caldav,carddav", help="caldav, carddav or both (default both)")
+    add.add_argument("--unconfirmed", action="store_true", help="create it unconfirmed")
     add.add_argument("--database", metavar="URL")
     add.add_argument("--config", metavar="FILE")
     importer = commands.add_parser("import", help="import a .ics file into a calendar")
@@ -84,7 +88,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from davserver.app import build_app
     from davserver.maintenance import start_maintenance
     from davserver.server import PortInUse, check_port_free, make_server
-    from resources.demo import DEMO_PASSWORD, DEMO_USER, fill_demo_data
+    from resources.demo import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_LOGINS, fill_demo_data
 
     settings = _settings(args)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -97,7 +101,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = _open(settings, build_app)
     base = settings.public_url.rstrip("/") or f"http://{settings.host}:{settings.port}"
     if settings.demo and fill_demo_data():
-        print(f"Demo data created: login {DEMO_USER!r} with password {DEMO_PASSWORD!r} (for trying only).")
+        print("Demo data created. The demo passwords are for trying only; never use them in production.")
+        for login in DEMO_LOGINS:
+            print(f"  CalDAV login {login.username} / {login.password}: {login.note}")
+            print(f"    URL: {base}/dav/calendars/{login.username}/")
+        print(f"  Admin login {ADMIN_LOGIN} / {ADMIN_PASSWORD}")
     server = make_server(app, settings)
     start_maintenance(settings)
     try:
@@ -115,9 +123,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_credential_add(args: argparse.Namespace) -> int:
+    from resources.accounts import personal_account
+    from resources.branches import default_branch
     from resources.credentials import create_credential
     from resources.errors import DomainError
     from resources.passwords import generate_password
+    from resources.store.organisation import Branch
 
     settings = _settings(args)
     _open(settings)
@@ -126,7 +137,14 @@ def cmd_credential_add(args: argparse.Namespace) -> int:
     if generated:
         password = generate_password()
     try:
-        create_credential(args.username, password)
+        branch = Branch.get_or_none(Branch.name == args.branch) if args.branch else default_branch()
+        if branch is None:
+            raise CliError(f"there is no branch named {args.branch!r}")
+        create_credential(
+            args.username, password, account=personal_account(args.user or args.username).id, branch=branch.id,
+            service_classes_=tuple(s.strip() for s in args.services.split(",")), confirmed=not args.unconfirmed,
+            actor="command line",
+        )
     except DomainError as exc:
         raise CliError(exc.message) from None
     if generated:

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import date, datetime
 
 import peewee
 
-from resources import passwords
+from resources import audit, passwords
 from resources.errors import AlreadyExists, CredentialRefused, InvalidProperty, NotFound
 from resources.store.database import write_transaction
-from resources.store.models import ServiceCredential
+from resources.access import CALDAV, SERVICE_CLASSES, branch_today, login_decision, service_classes
+from resources.store.organisation import Branch, ServiceCredential, UserAccount
 
 _login_cache = passwords.VerifiedLoginCache()
 
@@ -36,35 +38,133 @@ def check_username(username: str) -> None:
         )
 
 
-def create_credential(username: str, password: str | None = None, display_name: str = "") -> ServiceCredential:
+CREDENTIAL_KINDS = ("individual",)
+UPDATABLE_FIELDS = (
+    "kind", "account", "branch", "service_classes", "valid_from", "valid_until", "confirmed", "display_name",
+)
+
+
+def normalise_service_classes(classes) -> str:
+    chosen = [c for c in SERVICE_CLASSES if c in set(classes)]
+    unknown = set(classes) - set(SERVICE_CLASSES)
+    if unknown or not chosen:
+        raise InvalidProperty("Service classes must be one or both of: caldav, carddav.")
+    return ",".join(chosen)
+
+
+def _check_fields(values: dict) -> None:
+    if "kind" in values and values["kind"] not in CREDENTIAL_KINDS:
+        raise InvalidProperty("The only credential kind is 'individual' (individual user/password).")
+    for field in ("account", "branch"):
+        if field in values and values[field] is None:
+            raise InvalidProperty(f"A credential needs a {'user account' if field == 'account' else 'branch'}.")
+    if "account" in values and not UserAccount.get_or_none(UserAccount.id == values["account"]):
+        raise NotFound("There is no such user account.")
+    if "branch" in values and not Branch.get_or_none(Branch.id == values["branch"]):
+        raise NotFound("There is no such branch.")
+    if "service_classes" in values:
+        values["service_classes"] = normalise_service_classes(values["service_classes"])
+
+
+def _check_window(valid_from: date | None, valid_until: date | None) -> None:
+    if valid_from and valid_until and valid_until < valid_from:
+        raise InvalidProperty("'Valid until' must not be before 'valid from'.")
+
+
+def create_credential(
+    username: str,
+    password: str | None = None,
+    *,
+    account: int,
+    branch: int,
+    service_classes_: tuple[str, ...] = (CALDAV,),
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+    confirmed: bool = False,
+    kind: str = "individual",
+    integration: bool = False,
+    display_name: str = "",
+    actor: str = "system",
+) -> ServiceCredential:
+    """Create a credential; its username can never be changed afterwards."""
     check_username(username)
+    values = dict(kind=kind, account=account, branch=branch, service_classes=service_classes_)
+    _check_fields(values)
+    _check_window(valid_from, valid_until)
     with write_transaction():
         if ServiceCredential.get_or_none(ServiceCredential.username_key == username_key(username)):
             raise AlreadyExists(f"The user name {username!r} is taken (user names ignore case).")
         try:
-            return ServiceCredential.create(
+            credential = ServiceCredential.create(
                 username=username,
                 username_key=username_key(username),
                 password_hash=passwords.hash_password(password) if password else None,
-                display_name=display_name or username,
+                display_name=display_name,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                confirmed=confirmed,
+                integration=integration,
                 created=time.time(),
+                **values,
             )
         except peewee.IntegrityError:
             raise AlreadyExists(f"The user name {username!r} is taken (user names ignore case).") from None
+        audit.record(actor, "credential.create", username,
+                     f"classes={values['service_classes']} confirmed={confirmed} password_set={bool(password)}")
+    return credential
 
 
-def set_password(username: str, password: str) -> None:
+def update_credential(username: str, changes: dict, *, actor: str = "system") -> ServiceCredential:
+    """Change a credential's settings; the username itself cannot be changed."""
+    credential = _existing(username)
+    if "username" in changes and changes["username"] != credential.username:
+        raise InvalidProperty(
+            "A user name cannot be changed after saving. Delete this login and create a new one instead."
+        )
+    values = {k: v for k, v in changes.items() if k != "username"}
+    unknown = set(values) - set(UPDATABLE_FIELDS)
+    if unknown:
+        raise InvalidProperty(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+    _check_fields(values)
+    _check_window(values.get("valid_from", credential.valid_from), values.get("valid_until", credential.valid_until))
+    with write_transaction():
+        ServiceCredential.update(auth_version=ServiceCredential.auth_version + 1, **values).where(
+            ServiceCredential.id == credential.id
+        ).execute()
+        audit.record(actor, "credential.update", credential.username, _describe(values))
+    return ServiceCredential.get_by_id(credential.id)
+
+
+def delete_credential(username: str, *, actor: str = "system") -> None:
+    credential = _existing(username)
+    with write_transaction():
+        credential.delete_instance()
+        audit.record(actor, "credential.delete", credential.username)
+
+
+def set_password(username: str, password: str, *, actor: str = "system") -> None:
     if not password:
         raise InvalidProperty("The password must not be empty.")
+    if len(password) > 1024:
+        raise InvalidProperty("The password must have at most 1024 characters.")
+    credential = _existing(username)
     hashed = passwords.hash_password(password)
     with write_transaction():
-        updated = (
-            ServiceCredential.update(password_hash=hashed, auth_version=ServiceCredential.auth_version + 1)
-            .where(ServiceCredential.username_key == username_key(username))
-            .execute()
-        )
-    if not updated:
-        raise NotFound(f"There is no credential named {username!r}.")
+        ServiceCredential.update(password_hash=hashed, auth_version=ServiceCredential.auth_version + 1).where(
+            ServiceCredential.id == credential.id
+        ).execute()
+        audit.record(actor, "credential.password", credential.username, "password set")
+
+
+def _existing(username: str) -> ServiceCredential:
+    credential = find_credential(username)
+    if credential is None:
+        raise NotFound(f"There is no login named {username!r}.")
+    return credential
+
+
+def _describe(values: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(values.items()))
 
 
 def find_credential(username: str) -> ServiceCredential | None:
@@ -73,26 +173,86 @@ def find_credential(username: str) -> ServiceCredential | None:
 
 @dataclass(frozen=True)
 class AuthenticatedLogin:
+    """The signed-in credential as request handlers need it."""
+
     credential_id: int
     username: str
     display_name: str
+    account_id: int | None
+    employee_id: int | None
+    branch_id: int | None
+    service_classes: frozenset[str]
+    integration: bool
+
+    @property
+    def has_caldav(self) -> bool:
+        return CALDAV in self.service_classes
 
 
-def authenticate(username: str, password: str) -> AuthenticatedLogin:
+def _with_account(username: str) -> ServiceCredential | None:
+    """The credential with its account and branch, in one query."""
+    return (
+        ServiceCredential.select(ServiceCredential, UserAccount, Branch)
+        .join(UserAccount, peewee.JOIN.LEFT_OUTER, on=(ServiceCredential.account == UserAccount.id))
+        .switch(ServiceCredential)
+        .join(Branch, peewee.JOIN.LEFT_OUTER, on=(ServiceCredential.branch == Branch.id))
+        .where(ServiceCredential.username_key == username_key(username))
+        .first()
+    )
+
+
+def authenticate(username: str, password: str, *, now: datetime | None = None) -> AuthenticatedLogin:
     """Return the login, or raise CredentialRefused with the real reason for the log.
 
     Unknown user names cost a full password verification too, so response time
-    does not tell whether a user exists.
+    does not tell whether a user exists. The reason is stored on the credential
+    for the administrator; the client only ever sees a plain 401.
     """
-    credential = find_credential(username)
+    credential = _with_account(username)
     if credential is None:
         passwords.burn_verification_time(password)
         raise CredentialRefused("Unknown user name.", "unknown_user")
-    if not _login_cache.is_verified(credential.id, credential.auth_version, password):
-        if credential.password_hash is None:
-            passwords.burn_verification_time(password)
-            raise CredentialRefused("No password has been set for this credential.", "no_password")
+    account = credential.account if credential.account_id else None
+    if credential.password_hash is None:
+        passwords.burn_verification_time(password)
+    elif not _login_cache.is_verified(credential.id, credential.auth_version, password):
         if not passwords.verify_password(password, credential.password_hash):
+            _record_refusal(credential, "wrong_password")
             raise CredentialRefused("Wrong password.", "wrong_password")
         _login_cache.remember(credential.id, credential.auth_version, password)
-    return AuthenticatedLogin(credential.id, credential.username, credential.display_name)
+    decision = login_decision(credential, account, branch_today(credential.branch if credential.branch_id else None, now))
+    if not decision.allowed:
+        _record_refusal(credential, decision.code)
+        raise CredentialRefused(decision.sentence, decision.code)
+    _touch_last_used(credential)
+    return AuthenticatedLogin(
+        credential_id=credential.id,
+        username=credential.username,
+        display_name=credential.display_name or (account.display_name if account else "") or credential.username,
+        account_id=credential.account_id,
+        employee_id=account.employee_id if account else None,
+        branch_id=credential.branch_id,
+        service_classes=service_classes(credential),
+        integration=credential.integration,
+    )
+
+
+LAST_USED_RESOLUTION = 60.0
+
+
+def _touch_last_used(credential: ServiceCredential) -> None:
+    """Write last_used at most once a minute, not on every request."""
+    now = time.time()
+    if credential.last_used is None or now - credential.last_used >= LAST_USED_RESOLUTION:
+        with write_transaction():
+            ServiceCredential.update(last_used=now).where(ServiceCredential.id == credential.id).execute()
+
+
+def _record_refusal(credential: ServiceCredential, code: str) -> None:
+    now = time.time()
+    if credential.last_refusal == code and credential.last_refusal_at and now - credential.last_refusal_at < 60:
+        return
+    with write_transaction():
+        ServiceCredential.update(last_refusal=code, last_refusal_at=now).where(
+            ServiceCredential.id == credential.id
+        ).execute()

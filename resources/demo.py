@@ -1,18 +1,33 @@
-"""Demo data for trying the server: the login demo/demo with a calendar "Demo"
-holding a few events this week, one of them weekly recurring.
+"""Demo data for trying the server: two branches, Anna and Ben with accounts, person
+and room resources (two with sync on, two off), the phone logins anna-phone
+(ready) and ben-phone (not confirmed), the admin login, and appointments this week.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from resources import calendar_collections, credentials, stored_objects
-from resources.calendar_collections import CALENDAR, CollectionProperties
-from resources.store.models import ServiceCredential
+from resources import accounts, branches, credentials, employees, resource_calendars, stored_objects
+from resources.store.organisation import Branch
 
-DEMO_USER = "demo"
 DEMO_PASSWORD = "demo"
+ADMIN_LOGIN = "admin"
+ADMIN_PASSWORD = "admin"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    note: str
+
+
+DEMO_LOGINS = (
+    DemoLogin("anna-phone", DEMO_PASSWORD, "sees her own calendar and room 1"),
+    DemoLogin("ben-phone", DEMO_PASSWORD, "not confirmed yet: refused until an admin confirms it"),
+)
 
 _EVENT = """BEGIN:VCALENDAR\r
 VERSION:2.0\r
@@ -59,27 +74,50 @@ def _event(day: date, hour: int, hours: int, summary: str, extra: str = "") -> t
     return f"{uid}.ics", text.encode("utf-8")
 
 
+def _week_of(slug: str, monday: date, branch_id: int) -> None:
+    calendar = resource_calendars.resource_calendar(resource_calendars.find_resource(slug).id)
+    plans = {
+        "anna": [(0, 9, 1, "Team meeting", "RRULE:FREQ=WEEKLY;BYDAY=MO\r\n"), (1, 14, 2, "Customer visit"),
+                 (3, 11, 1, "Hearing test Mrs. Schulz")],
+        "ben": [(0, 9, 1, "Team meeting", "RRULE:FREQ=WEEKLY;BYDAY=MO\r\n"), (2, 10, 1, "Fitting Mr. Braun")],
+        "raum-1": [(1, 14, 2, "Customer visit"), (4, 16, 1, "Weekly review")],
+        "raum-2": [(2, 8, 3, "Workshop maintenance")],
+    }
+    for offset, hour, hours, summary, *extra in plans[slug]:
+        name, body = _event(monday + timedelta(days=offset), hour, hours, summary, *extra)
+        stored_objects.put_calendar_object(calendar, name, body, stored_objects.WriteConditions(),
+                                           max_size=len(body) + 1, branch_id=branch_id)
+
+
 def fill_demo_data(today: date | None = None) -> bool:
-    """Create the demo login and calendar on an empty database; False if not empty."""
-    if ServiceCredential.select().exists():
+    """Create the demo organisation on an empty database; False if it is not empty."""
+    if Branch.select().exists():
         return False
     today = today or date.today()
     monday = today - timedelta(days=today.weekday())
-    login = credentials.create_credential(DEMO_USER, DEMO_PASSWORD, "Demo User")
-    calendar = calendar_collections.create_collection(
-        login.id,
-        "demo",
-        CALENDAR,
-        CollectionProperties(display_name="Demo", color="#2F6FDFFF", description="Demo calendar"),
-    )
-    events = [
-        _event(monday, 9, 1, "Team meeting", "RRULE:FREQ=WEEKLY;BYDAY=MO\r\n"),
-        _event(monday + timedelta(days=1), 14, 2, "Customer visit"),
-        _event(monday + timedelta(days=3), 11, 1, "Lunch with suppliers"),
-        _event(monday + timedelta(days=4), 16, 1, "Weekly review"),
-    ]
-    for name, body in events:
-        stored_objects.put_calendar_object(
-            calendar, name, body, stored_objects.WriteConditions(), max_size=len(body) + 1
-        )
+    main = branches.create_branch("Hauptfiliale", "Marktplatz 1, 10115 Berlin", actor="demo")
+    north = branches.create_branch("Filiale Nord", "Hafenstraße 5, 20095 Hamburg", actor="demo")
+    anna = employees.create_employee("Anna", "Berger", "anna.berger@example.com", main.id, actor="demo")
+    ben = employees.create_employee("Ben", "Koch", "ben.koch@example.com", north.id, actor="demo")
+    anna_account = accounts.create_account("anna", display_name="Anna Berger", employee=anna.id, password=DEMO_PASSWORD,
+                                           actor="demo")
+    ben_account = accounts.create_account("ben", display_name="Ben Koch", employee=ben.id, password=DEMO_PASSWORD,
+                                          actor="demo")
+    accounts.create_account(ADMIN_LOGIN, display_name="Administrator", role="admin", password=ADMIN_PASSWORD,
+                            actor="demo")
+    resource_calendars.create_resource("person", "Anna Berger", "anna", employee=anna.id, branch=main.id,
+                                       colour="#D9534F", sync_allowed=True, actor="demo")
+    resource_calendars.create_resource("person", "Ben Koch", "ben", employee=ben.id, branch=north.id,
+                                       colour="#5CB85C", sync_allowed=False, actor="demo")
+    resource_calendars.create_resource("room", "Raum 1", "raum-1", branch=main.id, colour="#F0AD4E",
+                                       sync_allowed=True, actor="demo")
+    resource_calendars.create_resource("room", "Raum 2", "raum-2", branch=north.id, colour="#5BC0DE",
+                                       sync_allowed=False, actor="demo")
+    credentials.create_credential("anna-phone", DEMO_PASSWORD, account=anna_account.id, branch=main.id,
+                                  service_classes_=("caldav", "carddav"), confirmed=True, valid_from=today,
+                                  actor="demo")
+    credentials.create_credential("ben-phone", DEMO_PASSWORD, account=ben_account.id, branch=north.id,
+                                  service_classes_=("caldav",), confirmed=False, actor="demo")
+    for slug, branch in (("anna", main), ("ben", north), ("raum-1", main), ("raum-2", north)):
+        _week_of(slug, monday, branch.id)
     return True

@@ -83,14 +83,24 @@ def list_objects(collection_id: int) -> list[StoredObject]:
 
 
 def put_calendar_object(
-    collection: Collection, name: str, body: bytes, conditions: WriteConditions, *, max_size: int
+    collection: Collection,
+    name: str,
+    body: bytes,
+    conditions: WriteConditions,
+    *,
+    max_size: int,
+    branch_id: int | None = None,
 ) -> WriteResult:
-    """Validate iCalendar and store it as an object resource of a calendar."""
+    """Validate iCalendar and store it as an object resource of a calendar.
+
+    A new object is assigned to `branch_id` (the branch of the device's credential);
+    an update keeps the branch the object already has.
+    """
     check_segment(name)
     _calendar, facts = parse_calendar_object(
         body, allowed_components=frozenset(collection.components.split(",")), max_size=max_size
     )
-    return _store(collection, name, body, CALENDAR_CONTENT_TYPE, conditions, facts)
+    return _store(collection, name, body, CALENDAR_CONTENT_TYPE, conditions, facts, branch_id)
 
 
 def put_plain_object(
@@ -108,6 +118,7 @@ def _store(
     content_type: str,
     conditions: WriteConditions,
     facts: CalendarObjectFacts | None,
+    branch_id: int | None = None,
 ) -> WriteResult:
     etag = compute_etag(body)
     now = time.time()
@@ -128,7 +139,7 @@ def _store(
                 last_end=_epoch(facts.last_end, SPAN_MAX),
             )
         if existing is None:
-            StoredObject.create(collection=collection.id, name=name, created=now, **values)
+            StoredObject.create(collection=collection.id, name=name, created=now, branch=branch_id, **values)
         else:
             StoredObject.update(**values).where(StoredObject.id == existing.id).execute()
         change_log.record_change(collection.id, [name], deleted=False)

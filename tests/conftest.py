@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import pytest
 import requests
 
+from resources.accounts import create_account
+from resources.branches import default_branch
 from resources.credentials import create_credential
 from tests.server_harness import FreshDatabase, RunningServer, start_server
 
@@ -54,10 +56,14 @@ class Login:
         )
 
 
-def make_login(server: RunningServer, prefix: str = "user") -> Login:
+def make_login(server: RunningServer, prefix: str = "user", **settings) -> Login:
+    """A confirmed CalDAV+CardDAV login with its own user account, in the first branch."""
     username = f"{prefix}-{uuid.uuid4().hex[:10]}"
     password = f"pw-{uuid.uuid4().hex}"
-    create_credential(username, password)
+    account = settings.pop("account", None) or create_account(username).id
+    options = dict(service_classes_=("caldav", "carddav"), confirmed=True)
+    options.update(settings)
+    create_credential(username, password, account=account, branch=default_branch().id, **options)
     session = requests.Session()
     session.auth = (username, password)
     return Login(server.base_url, username, password, session)

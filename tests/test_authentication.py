@@ -42,9 +42,12 @@ def test_unknown_user_and_wrong_password_look_the_same(server, login):
 
 
 def test_login_without_password_is_refused(server):
+    from resources.accounts import create_account
+    from resources.branches import default_branch
     from resources.credentials import create_credential
 
-    create_credential("nopassword-user")
+    create_credential("nopassword-user", account=create_account("nopassword-user").id, branch=default_branch().id,
+                      confirmed=True)
     assert _propfind(server, "/dav/", auth=("nopassword-user", "")).status_code == 401
 
 

@@ -81,15 +81,17 @@ def test_serve_demo_gives_a_phone_ready_calendar(tmp_path):
     )
     try:
         banner = _wait_for_line(process, "listening on")
-        assert "demo" in banner
+        assert "anna-phone / demo" in banner and "for trying only" in banner
         base = f"http://127.0.0.1:{port}"
-        home = "/dav/calendars/demo/"
-        r = requests.request("PROPFIND", base + home, data=propfind_body("D:displayname"), auth=("demo", "demo"),
+        home = "/dav/calendars/anna-phone/"
+        r = requests.request("PROPFIND", base + home, data=propfind_body("D:displayname"), auth=("anna-phone", "demo"),
                              headers={"Depth": "1", "Content-Type": "application/xml"})
-        names = [p[q("D", "displayname")][1].text for h, p in responses(r.content).items() if h != home]
-        assert names == ["Demo"]
-        export = requests.get(base + home + "demo/", auth=("demo", "demo")).text
-        assert export.count("BEGIN:VEVENT") == 4 and "RRULE:FREQ=WEEKLY" in export
+        names = sorted(p[q("D", "displayname")][1].text for h, p in responses(r.content).items() if h != home)
+        assert names == ["Anna Berger", "Raum 1"]
+        export = requests.get(base + home + "anna/", auth=("anna-phone", "demo")).text
+        assert export.count("BEGIN:VEVENT") == 3 and "RRULE:FREQ=WEEKLY" in export
+        refused = requests.request("PROPFIND", base + "/dav/", auth=("ben-phone", "demo"), headers={"Depth": "0"})
+        assert refused.status_code == 401
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)

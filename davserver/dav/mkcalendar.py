@@ -91,6 +91,11 @@ def handle_creation(provider, environ: dict, start_response, *, mkcol: bool) -> 
     parent = provider.get_resource_inst(path.rsplit("/", 1)[0] + "/", environ)
     if parent is None:
         raise DavError(409, "The parent collection does not exist.")
+    if not environ["davserver.login"].has_caldav:
+        raise DavError(403, "This login is not set up for calendars (CalDAV).")
+    if getattr(parent, "is_resource", False):
+        raise DavError(403, "Collections cannot be created inside a resource calendar.",
+                       qname(CALDAV, "calendar-collection-location-ok"))
     try:
         in_home = provider.path_in_home(path, environ)
     except DavError:

@@ -9,6 +9,8 @@ from davserver.dav import sync_tokens, urls
 from davserver.dav.errors import DavError, forbidden, translate_domain_errors
 from davserver.dav.live_properties import element_text, live, writable
 from davserver.dav.nodes_base import ALL_PRIVILEGES, DavNode
+
+RESOURCE_PRIVILEGES = ("read", "read-current-user-privilege-set", "write-content", "bind", "unbind")
 from davserver.dav.xml import APPLE, CALDAV, CALENDARSERVER, DAV, element, qname, sub
 from resources import calendar_collections, dead_properties, stored_objects
 from resources.calendar_collections import CALENDAR, PLAIN, CollectionProperties
@@ -16,8 +18,6 @@ from resources.store.models import Collection
 
 
 class CollectionNode(DavNode, DAVCollection):
-    privileges = ALL_PRIVILEGES
-
     def __init__(self, path: str, environ: dict, row: Collection, dead: dict[str, str] | None = None) -> None:
         super().__init__(path, environ)
         self.row = row
@@ -31,6 +31,19 @@ class CollectionNode(DavNode, DAVCollection):
     @property
     def is_calendar(self) -> bool:
         return self.row.kind == CALENDAR
+
+    @property
+    def is_resource(self) -> bool:
+        """A resource's calendar: shared, managed by the administrator."""
+        return self.row.resource_id is not None
+
+    @property
+    def privileges(self) -> tuple[str, ...]:  # type: ignore[override]
+        return RESOURCE_PRIVILEGES if self.is_resource else ALL_PRIVILEGES
+
+    def _refuse_if_resource(self, action: str) -> None:
+        if self.is_resource:
+            raise forbidden(f"A resource's calendar is managed by the administrator and cannot be {action}.")
 
     def member_href(self, name: str) -> str:
         return urls.href(urls.object_path(self.login.username, self.row.path, name))
@@ -82,6 +95,7 @@ class CollectionNode(DavNode, DAVCollection):
 
     @translate_domain_errors
     def delete(self) -> None:
+        self._refuse_if_resource("deleted")
         calendar_collections.delete_collection(self.row)
 
     def support_recursive_move(self, dest_path: str) -> bool:
@@ -89,12 +103,14 @@ class CollectionNode(DavNode, DAVCollection):
 
     @translate_domain_errors
     def move_recursive(self, dest_path: str) -> list:
+        self._refuse_if_resource("moved")
         target = self.provider.path_in_home(dest_path, self.environ)
         calendar_collections.move_collection(self.row, target)
         return []
 
     @translate_domain_errors
     def copy_move_single(self, dest_path: str, *, is_move: bool) -> None:
+        self._refuse_if_resource("copied")
         target = self.provider.path_in_home(dest_path, self.environ)
         props = CollectionProperties(
             display_name=self.row.display_name,
@@ -119,6 +135,7 @@ class CollectionNode(DavNode, DAVCollection):
         return self._dead
 
     def store_dead_property(self, name: str, value: str | None) -> None:
+        self._refuse_if_resource("changed")
         if value is None:
             dead_properties.remove(name=name, collection_id=self.row.id)
         else:
@@ -215,6 +232,7 @@ class CollectionNode(DavNode, DAVCollection):
         return str(self.settings.max_resource_size) if self.is_calendar else None
 
     def _update(self, props: CollectionProperties, dry_run: bool, clear: bool, *fields: str) -> None:
+        self._refuse_if_resource("changed")
         if not self.is_calendar and fields != ("display_name",):
             raise forbidden("This property applies to calendars only.")
         calendar_collections.validate_properties(props)

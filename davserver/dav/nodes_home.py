@@ -11,6 +11,7 @@ from davserver.dav.nodes_base import ALL_PRIVILEGES, DavNode
 from davserver.dav.xml import DAV, element, qname, sub
 from resources import calendar_collections, dead_properties
 from resources.calendar_collections import PLAIN
+from resources.resource_calendars import visible_calendars
 
 
 class CalendarHomeNode(DavNode, DAVCollection):
@@ -28,7 +29,9 @@ class CalendarHomeNode(DavNode, DAVCollection):
     def get_member_list(self):
         from davserver.dav.nodes_collection import CollectionNode
 
-        rows = calendar_collections.top_level(self.login.credential_id)
+        if not self.login.has_caldav:
+            return []
+        rows = visible_calendars(self.login.employee_id) + calendar_collections.top_level(self.login.credential_id)
         props = dead_properties.for_collections([r.id for r in rows])
         return [CollectionNode.for_row(row, self.environ, props.get(row.id, {})) for row in rows]
 
@@ -38,11 +41,16 @@ class CalendarHomeNode(DavNode, DAVCollection):
     def get_member(self, name: str):
         from davserver.dav.nodes_collection import CollectionNode
 
-        row = calendar_collections.by_path(self.login.credential_id, name)
+        if not self.login.has_caldav:
+            return None
+        rows = visible_calendars(self.login.employee_id, name)
+        row = rows[0] if rows else calendar_collections.by_path(self.login.credential_id, name)
         return CollectionNode.for_row(row, self.environ) if row else None
 
     @translate_domain_errors
     def create_collection(self, name: str):
+        if not self.login.has_caldav:
+            raise forbidden("This login is not set up for calendars (CalDAV).")
         calendar_collections.create_collection(self.login.credential_id, name, PLAIN)
 
     def create_empty_resource(self, name: str):

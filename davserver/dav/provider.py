@@ -15,6 +15,7 @@ from davserver.dav.nodes_home import CalendarHomeNode
 from davserver.dav.nodes_object import ObjectNode
 from davserver.dav.nodes_principal import CalendarHomesNode, PrincipalNode, PrincipalsNode, RootNode
 from resources import calendar_collections, stored_objects
+from resources.resource_calendars import visible_calendars
 from resources.calendar_collections import SEGMENT_MAX
 from resources.store.models import Collection
 
@@ -69,13 +70,25 @@ class DavProvider(DAVProvider):
         return segment.casefold() == login.username.casefold()
 
     def _in_home(self, login, segments: list[str], environ: dict):
-        found = calendar_collections.resolve(login.credential_id, segments)
+        if not login.has_caldav:
+            return None
+        found = self._resolve_resource(login, segments) or calendar_collections.resolve(login.credential_id, segments)
         if found.collection is None:
             return None
         if found.object_name is None:
             return CollectionNode.for_row(found.collection, environ)
         row = stored_objects.get_object(found.collection.id, found.object_name)
         return ObjectNode.for_row(row, found.collection, environ) if row else None
+
+    @staticmethod
+    def _resolve_resource(login, segments: list[str]) -> calendar_collections.Resolved | None:
+        """A resource calendar the login may see (its slug is the first segment), if any."""
+        if len(segments) > 2:
+            return None
+        calendars = visible_calendars(login.employee_id, segments[0])
+        if not calendars:
+            return None
+        return calendar_collections.Resolved(calendars[0], segments[1] if len(segments) == 2 else None)
 
     def exists(self, path: str, environ: dict) -> bool:
         return self.get_resource_inst(path, environ) is not None

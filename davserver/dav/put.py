@@ -49,7 +49,8 @@ def handle_put(provider, environ: dict, start_response) -> list[bytes]:
                 )
             body = _read_limited(environ, settings.max_resource_size, calendar=True)
             result = stored_objects.put_calendar_object(
-                collection, name, body, conditions, max_size=settings.max_resource_size
+                collection, name, body, conditions, max_size=settings.max_resource_size,
+                branch_id=environ["davserver.login"].branch_id,
             )
         else:
             body = _read_limited(environ, settings.max_request_size, calendar=False)

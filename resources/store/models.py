@@ -11,39 +11,20 @@ from __future__ import annotations
 
 import peewee
 
-from resources.store.database import database_proxy
+from resources.store.models_base import BaseModel, SchemaVersion
+from resources.store.organisation import ORGANISATION_MODELS, Branch, Resource, ServiceCredential
 
 # Sentinels for unbounded occurrence spans, in epoch seconds (years 1 and 9999).
 SPAN_MIN = -62135596800
 SPAN_MAX = 253402300799
 
 
-class BaseModel(peewee.Model):
-    class Meta:
-        database = database_proxy
-        legacy_table_names = False
-
-
-class SchemaVersion(BaseModel):
-    version = peewee.IntegerField()
-
-
-class ServiceCredential(BaseModel):
-    """A login a device uses; the username never changes after creation."""
-
-    username = peewee.CharField(max_length=200, unique=True)
-    username_key = peewee.CharField(max_length=200, unique=True)  # casefolded, for uniqueness and lookup
-    password_hash = peewee.CharField(max_length=300, null=True)
-    display_name = peewee.CharField(max_length=200, default="")
-    auth_version = peewee.IntegerField(default=1)  # bumped on any change that affects login
-    created = peewee.DoubleField()
-
-
 class Collection(BaseModel):
-    """A calendar or a plain WebDAV collection in a credential's home."""
+    """A calendar or plain WebDAV collection in a credential's home, or a resource's calendar."""
 
-    owner = peewee.ForeignKeyField(ServiceCredential, on_delete="CASCADE", backref="collections")
-    path = peewee.CharField(max_length=1000)  # relative to the home, no slashes at the ends
+    owner = peewee.ForeignKeyField(ServiceCredential, null=True, on_delete="CASCADE", backref="collections")
+    resource = peewee.ForeignKeyField(Resource, null=True, unique=True, on_delete="CASCADE")
+    path = peewee.CharField(max_length=1000)  # relative to the home (the slug for a resource calendar)
     kind = peewee.CharField(max_length=20)  # "calendar" or "plain"
     display_name = peewee.CharField(max_length=500, null=True)
     description = peewee.TextField(null=True)
@@ -74,6 +55,7 @@ class StoredObject(BaseModel):
     uid = peewee.CharField(max_length=1000, null=True)
     component = peewee.CharField(max_length=20, null=True)
     summary = peewee.TextField(null=True)
+    branch = peewee.ForeignKeyField(Branch, null=True, on_delete="SET NULL")  # where device-made appointments go
     first_start = peewee.BigIntegerField(default=SPAN_MIN)  # epoch seconds, UTC
     last_end = peewee.BigIntegerField(default=SPAN_MAX)
     revision = peewee.BigIntegerField(default=0)  # the collection revision of the last change
@@ -117,4 +99,4 @@ class DeadProperty(BaseModel):
         )
 
 
-ALL_MODELS = [SchemaVersion, ServiceCredential, Collection, StoredObject, Change, DeadProperty]
+ALL_MODELS = [SchemaVersion, *ORGANISATION_MODELS, Collection, StoredObject, Change, DeadProperty]

@@ -1,0 +1,98 @@
+"""Who may log in and who sees which calendar (seed 003): plain functions that return a
+decision with a reason code and a sentence; the protocol layers only map them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from resources.store.organisation import Branch, Resource, ServiceCredential, UserAccount
+
+CALDAV = "caldav"
+CARDDAV = "carddav"
+SERVICE_CLASSES = (CALDAV, CARDDAV)
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    code: str
+    sentence: str
+
+
+ALLOWED = Decision(True, "ok", "Access is allowed.")
+
+
+def refuse(code: str, sentence: str) -> Decision:
+    return Decision(False, code, sentence)
+
+
+def service_classes(credential: ServiceCredential) -> frozenset[str]:
+    return frozenset(c for c in credential.service_classes.split(",") if c)
+
+
+def branch_today(branch: Branch | None, now: datetime | None = None) -> date:
+    """Today's date where the credential's branch is (validity dates are read there)."""
+    try:
+        zone = ZoneInfo(branch.timezone if branch else "Europe/Berlin")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return (now.astimezone(zone) if now else datetime.now(zone)).date()
+
+
+def validity_decision(credential: ServiceCredential, today: date) -> Decision:
+    if credential.valid_from and today < credential.valid_from:
+        return refuse("not_yet_valid", f"The login is valid only from {credential.valid_from:%d.%m.%Y} on.")
+    if credential.valid_until and today > credential.valid_until:
+        return refuse("expired", f"The login was valid only until {credential.valid_until:%d.%m.%Y}.")
+    return ALLOWED
+
+
+def login_decision(credential: ServiceCredential, account: UserAccount | None, today: date) -> Decision:
+    """Everything but the password itself, in the order the connection test reports it."""
+    if credential.password_hash is None:
+        return refuse("no_password", "No password has been set for this login yet.")
+    if not credential.confirmed:
+        return refuse("not_confirmed", "The login has not been confirmed by an administrator.")
+    validity = validity_decision(credential, today)
+    if not validity.allowed:
+        return validity
+    if account is not None and not account.active:
+        return refuse("account_inactive", "The user account this login belongs to is deactivated.")
+    return ALLOWED
+
+
+def resource_decision(
+    credential: ServiceCredential, account: UserAccount | None, resource: Resource | None
+) -> Decision:
+    """May this credential sync this resource's calendar?"""
+    if CALDAV not in service_classes(credential):
+        return refuse("no_caldav", "The login is not set up for appointment sync (CalDAV).")
+    if resource is None:
+        return refuse("resource_unknown", "There is no such resource.")
+    if not resource.active:
+        return refuse("resource_inactive", f"The resource {resource.name} is deactivated.")
+    if not resource.sync_allowed:
+        return refuse("sync_not_allowed", f"Sync is not switched on for the resource {resource.name}.")
+    if resource.kind == "person":
+        own_employee = account.employee_id if account is not None else None
+        if own_employee is None or resource.employee_id != own_employee:
+            return refuse("not_own_person", f"{resource.name} is another person's calendar.")
+    return ALLOWED
+
+
+def visible_resources(employee_id: int | None, classes: frozenset[str]) -> list[Resource]:
+    """Resources a credential sees: its employee's person resources and every room,
+    active and with sync allowed. One query."""
+    if CALDAV not in classes:
+        return []
+    return list(Resource.select().where(visibility_condition(employee_id)).order_by(Resource.kind, Resource.name))
+
+
+def visibility_condition(employee_id: int | None):
+    """The peewee condition on Resource that `visible_resources` uses, for joins."""
+    mine = Resource.kind == "room"
+    if employee_id is not None:
+        mine = mine | ((Resource.kind == "person") & (Resource.employee == employee_id))
+    return Resource.active & Resource.sync_allowed & mine

@@ -1,0 +1,17 @@
+"""The base model every table derives from, and the schema version table."""
+
+from __future__ import annotations
+
+import peewee
+
+from resources.store.database import database_proxy
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = database_proxy
+        legacy_table_names = False
+
+
+class SchemaVersion(BaseModel):
+    version = peewee.IntegerField()
