@@ -11,12 +11,14 @@ from davserver.config import Settings
 from davserver.dav import reports  # noqa: F401  (registers the REPORTs)
 from davserver.dav.dav_app import build_dav_app
 from davserver.dav.urls import MOUNT
+from davserver.web.api_app import build_api_app
 from resources.store.database import bind, open_database
 from resources.store.schema import upgrade
 
 log = logging.getLogger("davserver.request")
 
 WELL_KNOWN = ("/.well-known/caldav", "/.well-known/carddav")
+API_MOUNT = "/api"
 
 
 def open_store(settings: Settings) -> None:
@@ -56,6 +58,7 @@ def build_app(settings: Settings):
     """Open the store and return the WSGI callable that serves everything."""
     open_store(settings)
     dav = build_dav_app(settings)
+    api = build_api_app(settings, dav)
 
     def route(environ, start_response):
         path = environ.get("PATH_INFO", "") or "/"
@@ -71,6 +74,10 @@ def build_app(settings: Settings):
             environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + MOUNT
             environ["PATH_INFO"] = path[len(MOUNT):] or "/"
             return dav(environ, start_response)
+        if path == API_MOUNT or path.startswith(API_MOUNT + "/"):
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + API_MOUNT
+            environ["PATH_INFO"] = path[len(API_MOUNT):] or "/"
+            return api(environ, start_response)
         return _not_found(start_response)
 
     return RequestLog(route)
