@@ -212,7 +212,6 @@ def authenticate(username: str, password: str, *, now: datetime | None = None) -
     if credential is None:
         passwords.burn_verification_time(password)
         raise CredentialRefused("Unknown user name.", "unknown_user")
-    account = credential.account if credential.account_id else None
     if credential.password_hash is None:
         passwords.burn_verification_time(password)
     elif not _login_cache.is_verified(credential.id, credential.auth_version, password):
@@ -220,11 +219,28 @@ def authenticate(username: str, password: str, *, now: datetime | None = None) -
             _record_refusal(credential, "wrong_password")
             raise CredentialRefused("Wrong password.", "wrong_password")
         _login_cache.remember(credential.id, credential.auth_version, password)
-    decision = login_decision(credential, account, branch_today(credential.branch if credential.branch_id else None, now))
+    return _admit(credential, now)
+
+
+def trusted_login(username: str, *, now: datetime | None = None) -> AuthenticatedLogin:
+    """The login as if its password had been given: for the server's own connection test."""
+    credential = _with_account(username)
+    if credential is None:
+        raise CredentialRefused("Unknown user name.", "unknown_user")
+    return _admit(credential, now, record=False)
+
+
+def _admit(credential: ServiceCredential, now: datetime | None, *, record: bool = True) -> AuthenticatedLogin:
+    """Apply every rule but the password; build the login the request handlers use."""
+    account = credential.account if credential.account_id else None
+    branch = credential.branch if credential.branch_id else None
+    decision = login_decision(credential, account, branch_today(branch, now))
     if not decision.allowed:
-        _record_refusal(credential, decision.code)
+        if record:
+            _record_refusal(credential, decision.code)
         raise CredentialRefused(decision.sentence, decision.code)
-    _touch_last_used(credential)
+    if record:
+        _touch_last_used(credential)
     return AuthenticatedLogin(
         credential_id=credential.id,
         username=credential.username,

@@ -12,12 +12,13 @@ import logging
 
 from wsgidav.mw.base_mw import BaseMiddleware
 
-from resources.credentials import authenticate
+from resources.credentials import authenticate, trusted_login
 from resources.errors import CredentialRefused
 
 log = logging.getLogger("davserver.auth")
 
 REALM = "davserver"
+TRUSTED_LOGIN_KEY = "davserver.trusted_login"
 _BODY_401 = b"401 Unauthorized: sign in with your user name and password.\n"
 
 
@@ -52,6 +53,14 @@ class BasicAuthenticator(BaseMiddleware):
     """Let a request in only with a valid credential; put the login into environ."""
 
     def __call__(self, environ, start_response):
+        trusted = environ.get(TRUSTED_LOGIN_KEY)
+        if trusted is not None:
+            # Set only by the server's own connection test, never from a request:
+            # WSGI turns request headers into HTTP_* keys.
+            try:
+                return self._admit(trusted_login(trusted), environ, start_response)
+            except CredentialRefused:
+                return unauthorized(start_response)
         credentials = parse_basic(environ.get("HTTP_AUTHORIZATION", ""))
         if credentials is None:
             return unauthorized(start_response)
@@ -61,6 +70,9 @@ class BasicAuthenticator(BaseMiddleware):
         except CredentialRefused as refusal:
             log.info("login refused for %r from %s: %s", username, environ.get("REMOTE_ADDR"), refusal.reason_code)
             return unauthorized(start_response)
+        return self._admit(login, environ, start_response)
+
+    def _admit(self, login, environ, start_response):
         environ["davserver.login"] = login
         environ["wsgidav.auth.user_name"] = login.username
         environ["wsgidav.auth.realm"] = REALM

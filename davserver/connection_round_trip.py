@@ -1,0 +1,71 @@
+"""The connection test's real round trip: OPTIONS and PROPFIND on the resource URL,
+run through the DAV application in-process as that login (and, when a password is
+given, with that password over Basic auth)."""
+
+from __future__ import annotations
+
+import base64
+import io
+from urllib.parse import unquote
+
+from davserver.dav.auth import TRUSTED_LOGIN_KEY
+from resources.connection_test import Check
+from resources.url_generator import calendar_path
+
+_PROPFIND = (b'<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:">'
+             b"<D:prop><D:resourcetype/><D:current-user-principal/></D:prop></D:propfind>")
+
+
+def _call(app, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> int:
+    environ = {
+        "REQUEST_METHOD": method,
+        "SCRIPT_NAME": "/dav",
+        "PATH_INFO": path[len("/dav"):],
+        "QUERY_STRING": "",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "CONTENT_LENGTH": str(len(body)),
+        "HTTP_HOST": "localhost",
+    }
+    environ.update(headers)
+    status: list[str] = []
+
+    def start_response(line, _headers, exc_info=None):
+        status.append(line)
+
+    for _chunk in app(environ, start_response):
+        pass
+    return int(status[0].split(" ", 1)[0]) if status else 500
+
+
+def make_round_trip(dav_app):
+    """A round-trip function for resources.connection_test.run_connection_test."""
+
+    def round_trip(username: str, slug: str, password: str | None) -> list[Check]:
+        path = unquote(calendar_path(username, slug))
+        as_login = {TRUSTED_LOGIN_KEY: username}
+        checks = []
+        options = _call(dav_app, "OPTIONS", path, as_login)
+        checks.append(Check("options", options == 200, "The server answers on the calendar URL." if options == 200
+                            else f"The server answered OPTIONS with {options}."))
+        propfind = _call(dav_app, "PROPFIND", path, {**as_login, "HTTP_DEPTH": "0",
+                                                     "CONTENT_TYPE": "application/xml"}, _PROPFIND)
+        checks.append(Check("propfind", propfind == 207, "The phone will find the calendar at this URL."
+                            if propfind == 207 else f"Reading the calendar failed with status {propfind}."))
+        if password is not None:
+            token = base64.b64encode(f"{username}:{password}".encode()).decode()
+            with_password = _call(dav_app, "PROPFIND", path, {"HTTP_AUTHORIZATION": f"Basic {token}", "HTTP_DEPTH": "0",
+                                                             "CONTENT_TYPE": "application/xml"}, _PROPFIND)
+            checks.append(Check("password", with_password == 207, "The password is correct." if with_password == 207
+                                else "The password does not match. Check it or set a new one."))
+        return checks
+
+    return round_trip
