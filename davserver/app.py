@@ -33,8 +33,12 @@ def public_base(environ: dict, settings: Settings) -> str:
     """Scheme and host that clients reach us at (the configured public URL wins)."""
     if settings.public_url:
         return settings.public_url.rstrip("/")
+    scheme = environ.get("wsgi.url_scheme", "http")
     host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
-    return f"{environ.get('wsgi.url_scheme', 'http')}://{host}{environ.get('SCRIPT_NAME', '')}"
+    if settings.trust_proxy:
+        scheme = environ.get("HTTP_X_FORWARDED_PROTO", scheme).split(",")[0].strip() or scheme
+        host = environ.get("HTTP_X_FORWARDED_HOST", host).split(",")[0].strip() or host
+    return f"{scheme}://{host}"
 
 
 def _redirect(location: str, start_response) -> list[bytes]:

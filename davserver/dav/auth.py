@@ -14,6 +14,7 @@ from wsgidav.mw.base_mw import BaseMiddleware
 
 from resources.credentials import authenticate, trusted_login
 from resources.errors import CredentialRefused
+from resources.login_throttle import LoginThrottle
 
 log = logging.getLogger("davserver.auth")
 
@@ -49,8 +50,23 @@ def unauthorized(start_response) -> list[bytes]:
     return [_BODY_401]
 
 
+def too_many_attempts(start_response, retry_after: int) -> list[bytes]:
+    body = b"429 Too Many Requests: too many failed sign-ins; wait a few minutes.\n"
+    start_response(
+        "429 Too Many Requests",
+        [("Retry-After", str(retry_after)), ("Content-Type", "text/plain; charset=utf-8"),
+         ("Content-Length", str(len(body)))],
+    )
+    return [body]
+
+
 class BasicAuthenticator(BaseMiddleware):
     """Let a request in only with a valid credential; put the login into environ."""
+
+    def __init__(self, wsgidav_app, next_app, config):
+        super().__init__(wsgidav_app, next_app, config)
+        settings = config["davserver.settings"]
+        self.throttle = LoginThrottle(settings.login_failures_per_user, settings.login_failures_per_address)
 
     def __call__(self, environ, start_response):
         trusted = environ.get(TRUSTED_LOGIN_KEY)
@@ -65,10 +81,16 @@ class BasicAuthenticator(BaseMiddleware):
         if credentials is None:
             return unauthorized(start_response)
         username, password = credentials
+        address = environ.get("REMOTE_ADDR", "")
+        retry_after = self.throttle.retry_after(username, address)
+        if retry_after is not None:
+            log.info("login throttled for %r from %s", username, address)
+            return too_many_attempts(start_response, retry_after)
         try:
             login = authenticate(username, password)
         except CredentialRefused as refusal:
-            log.info("login refused for %r from %s: %s", username, environ.get("REMOTE_ADDR"), refusal.reason_code)
+            self.throttle.failed(username, address)
+            log.info("login refused for %r from %s: %s", username, address, refusal.reason_code)
             return unauthorized(start_response)
         return self._admit(login, environ, start_response)
 
