@@ -41,6 +41,25 @@ def _progress_printer():
     return show
 
 
+def register(commands) -> None:
+    from davserver.cli import add_store_flags
+
+    importer = commands.add_parser("import", help="import a .ics file into a calendar")
+    importer.add_argument("--calendar", required=True, metavar="URL-PATH",
+                          help="the calendar, e.g. /dav/calendars/anna/work/ (created if missing)")
+    importer.add_argument("file", metavar="FILE.ics")
+    add_store_flags(importer)
+    importer.set_defaults(handler=cmd_import)
+
+
+def cmd_import(args) -> int:
+    from davserver.cli import open_store_or_fail, settings_from
+
+    settings = settings_from(args)
+    open_store_or_fail(settings)
+    return run_import(args.calendar, args.file, settings)
+
+
 def run_import(calendar_url: str, file_path: str, settings: Settings) -> int:
     from davserver.cli import CliError
 

@@ -109,3 +109,19 @@ def _wait_for_line(process, marker: str, timeout: float = 30) -> str:
         if marker in line:
             return "".join(seen)
     raise AssertionError(f"server did not start: {''.join(seen)} {process.stderr.read() if process.poll() is not None else ''}")
+
+
+def test_credential_passwd_list_test_and_admin_add(tmp_path):
+    database = f"sqlite:///{tmp_path}/admin.db"
+    assert davserver("credential", "add", "carla", "--database", database, "--unconfirmed", stdin="pw1\n").returncode == 0
+    listing = davserver("credential", "list", "--database", database)
+    assert "carla" in listing.stdout and " no " in listing.stdout
+    passwd = davserver("credential", "passwd", "carla", "--database", database, stdin="")
+    assert passwd.returncode == 0 and "shown only once" in passwd.stdout
+    test = davserver("credential", "test", "carla", "--resource", "nowhere", "--database", database)
+    assert test.returncode == 1
+    assert "✗ confirmed" in test.stdout and "✗ resource_exists" in test.stdout
+    admin = davserver("admin", "add", "boss", "--database", database, stdin="boss-pw\n")
+    assert admin.returncode == 0
+    missing = davserver("admin", "add", "boss2", "--database", database, stdin="")
+    assert missing.returncode == 1 and "needs a password" in missing.stderr
