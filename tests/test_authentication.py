@@ -68,3 +68,12 @@ def test_password_change_takes_effect_at_once(server, login):
 def test_logout_query_string_does_not_matter(login):
     r = login.request("PROPFIND", "/dav/?logout", propfind_body("D:resourcetype"), Depth="0", **XML_TYPE)
     assert r.status_code == 207
+
+
+def test_repeated_failures_for_one_user_name_are_throttled(server, login, other_login):
+    limit = server.settings.login_failures_per_user
+    statuses = [_propfind(server, "/dav/", auth=(login.username, f"wrong-{n}")).status_code for n in range(limit)]
+    assert statuses == [401] * limit
+    blocked = _propfind(server, "/dav/", auth=(login.username, login.password))
+    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
+    assert _propfind(server, "/dav/", auth=(other_login.username, other_login.password)).status_code == 207
