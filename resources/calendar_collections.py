@@ -16,6 +16,9 @@ from resources.store.models import Collection, StoredObject
 
 CALENDAR = "calendar"
 PLAIN = "plain"
+ADDRESSBOOK = "addressbook"
+CALENDARS_HOME = "calendars"
+ADDRESSBOOKS_HOME = "addressbooks"
 
 SUPPORTED_COMPONENTS = ("VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY", "VAVAILABILITY")
 DEFAULT_COMPONENTS = ("VEVENT", "VTODO", "VJOURNAL")
@@ -39,14 +42,20 @@ class Resolved:
     object_name: str | None
 
 
-def resolve(owner_id: int, segments: list[str]) -> Resolved:
+def _same_home(collection: Collection):
+    return (Collection.owner == collection.owner_id) & (Collection.home == collection.home)
+
+
+def resolve(owner_id: int, segments: list[str], home: str = CALENDARS_HOME) -> Resolved:
     """Find the collection (or the member of one) that the segments name, in one query."""
     if not segments:
         return Resolved(None, None)
     candidates = ["/".join(segments[: i + 1]) for i in range(len(segments))]
     found = {
         c.path: c
-        for c in Collection.select().where((Collection.owner == owner_id) & (Collection.path.in_(candidates)))
+        for c in Collection.select().where(
+            (Collection.owner == owner_id) & (Collection.home == home) & (Collection.path.in_(candidates))
+        )
     }
     full = candidates[-1]
     if full in found:
@@ -57,10 +66,12 @@ def resolve(owner_id: int, segments: list[str]) -> Resolved:
     return Resolved(None, None)
 
 
-def top_level(owner_id: int) -> list[Collection]:
+def top_level(owner_id: int, home: str = CALENDARS_HOME) -> list[Collection]:
     return [
         c
-        for c in Collection.select().where(Collection.owner == owner_id).order_by(Collection.path)
+        for c in Collection.select()
+        .where((Collection.owner == owner_id) & (Collection.home == home))
+        .order_by(Collection.path)
         if "/" not in c.path
     ]
 
@@ -68,13 +79,15 @@ def top_level(owner_id: int) -> list[Collection]:
 def children(collection: Collection) -> list[Collection]:
     prefix = collection.path + "/"
     rows = Collection.select().where(
-        (Collection.owner == collection.owner_id) & Collection.path.startswith(prefix)
+        _same_home(collection) & Collection.path.startswith(prefix)
     )
     return [c for c in rows if "/" not in c.path[len(prefix):]]
 
 
-def by_path(owner_id: int, path: str) -> Collection | None:
-    return Collection.get_or_none((Collection.owner == owner_id) & (Collection.path == path))
+def by_path(owner_id: int, path: str, home: str = CALENDARS_HOME) -> Collection | None:
+    return Collection.get_or_none(
+        (Collection.owner == owner_id) & (Collection.home == home) & (Collection.path == path)
+    )
 
 
 @dataclass(frozen=True)
@@ -110,27 +123,29 @@ def _field_values(props: CollectionProperties) -> dict:
     return values
 
 
-def create_collection(owner_id: int, path: str, kind: str, props: CollectionProperties | None = None) -> Collection:
+def create_collection(
+    owner_id: int, path: str, kind: str, props: CollectionProperties | None = None, *, home: str = CALENDARS_HOME
+) -> Collection:
     """Create a calendar or plain collection at `path` (relative to the home)."""
     props = props or CollectionProperties()
     for segment in path.split("/"):
         check_segment(segment)
     validate_properties(props)
     with write_transaction():
-        if by_path(owner_id, path) is not None:
+        if by_path(owner_id, path, home) is not None:
             raise AlreadyExists("A collection already exists at this URL.")
         if "/" in path:
             parent_path, name = path.rsplit("/", 1)
-            parent = by_path(owner_id, parent_path)
+            parent = by_path(owner_id, parent_path, home)
             if parent is None:
                 raise ParentMissing("The parent collection does not exist.")
-            if parent.kind == CALENDAR:
+            if parent.kind != PLAIN:
                 raise InvalidLocation("Collections cannot be created inside a calendar.")
             if StoredObject.get_or_none((StoredObject.collection == parent) & (StoredObject.name == name)):
                 raise AlreadyExists("A resource already exists at this URL.")
         now = time.time()
         values = dict(
-            owner=owner_id, path=path, kind=kind, sync_epoch=secrets.token_hex(8), created=now, modified=now
+            owner=owner_id, home=home, path=path, kind=kind, sync_epoch=secrets.token_hex(8), created=now, modified=now
         )
         if kind == CALENDAR:
             values["components"] = ",".join(DEFAULT_COMPONENTS)
@@ -155,7 +170,7 @@ def delete_collection(collection: Collection) -> None:
     """Delete a collection with everything below it."""
     with write_transaction():
         Collection.delete().where(
-            (Collection.owner == collection.owner_id)
+            _same_home(collection)
             & ((Collection.path == collection.path) | Collection.path.startswith(collection.path + "/"))
         ).execute()
 
@@ -165,10 +180,10 @@ def move_collection(collection: Collection, new_path: str) -> None:
     for segment in new_path.split("/"):
         check_segment(segment)
     with write_transaction():
-        if "/" in new_path and by_path(collection.owner_id, new_path.rsplit("/", 1)[0]) is None:
+        if "/" in new_path and by_path(collection.owner_id, new_path.rsplit("/", 1)[0], collection.home) is None:
             raise ParentMissing("The destination's parent collection does not exist.")
         descendants = Collection.select().where(
-            (Collection.owner == collection.owner_id) & Collection.path.startswith(collection.path + "/")
+            _same_home(collection) & Collection.path.startswith(collection.path + "/")
         )
         for row in list(descendants):
             Collection.update(path=new_path + row.path[len(collection.path):]).where(Collection.id == row.id).execute()

@@ -14,7 +14,7 @@ import peewee
 from resources import audit, passwords
 from resources.errors import AlreadyExists, CredentialRefused, InvalidProperty, NotFound
 from resources.store.database import write_transaction
-from resources.access import CALDAV, SERVICE_CLASSES, branch_today, login_decision, service_classes
+from resources.access import CALDAV, CARDDAV, SERVICE_CLASSES, branch_today, login_decision, service_classes
 from resources.store.organisation import Branch, ServiceCredential, UserAccount
 
 _login_cache = passwords.VerifiedLoginCache()
@@ -171,6 +171,15 @@ def find_credential(username: str) -> ServiceCredential | None:
     return ServiceCredential.get_or_none(ServiceCredential.username_key == username_key(username))
 
 
+def get_credential(username: str) -> ServiceCredential:
+    """The credential with this username (any case), or NotFound."""
+    return _existing(username)
+
+
+def list_credentials() -> list[ServiceCredential]:
+    return list(ServiceCredential.select().order_by(ServiceCredential.username_key))
+
+
 @dataclass(frozen=True)
 class AuthenticatedLogin:
     """The signed-in credential as request handlers need it."""
@@ -187,6 +196,15 @@ class AuthenticatedLogin:
     @property
     def has_caldav(self) -> bool:
         return CALDAV in self.service_classes
+
+    @property
+    def has_carddav(self) -> bool:
+        return CARDDAV in self.service_classes
+
+    @property
+    def has_personal_addressbooks(self) -> bool:
+        """Integration credentials see only the company book (FRITZ!Box takes the first one)."""
+        return self.has_carddav and not self.integration
 
 
 def _with_account(username: str) -> ServiceCredential | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from typing import Any, Mapping
 
 import peewee
 
@@ -12,13 +13,19 @@ from resources import audit
 from resources.access import visibility_condition
 from resources.calendar_collections import CALENDAR
 from resources.errors import AlreadyExists, InvalidProperty, NotFound
+from resources.field_changes import describe, refuse_unknown
 from resources.store.database import write_transaction
-from resources.store.models import Collection
-from resources.store.organisation import Employee, Resource
+from resources.store.models import Collection, StoredObject
+from resources.store.organisation import Branch, Employee, Resource
 
 KINDS = ("person", "room")
+RESOURCE_FIELDS = ("kind", "name", "employee", "branch", "colour", "sync_allowed", "active")
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$")
+SLUG_IS_STABLE = (
+    "A resource's slug cannot be changed after saving: phones use it in their calendar URL. "
+    "Create a new resource instead."
+)
 
 
 def check_resource(kind: str, slug: str, employee: int | None, colour: str) -> None:
@@ -34,6 +41,18 @@ def check_resource(kind: str, slug: str, employee: int | None, colour: str) -> N
         raise NotFound("There is no such employee.")
     if not _COLOUR.match(colour or ""):
         raise InvalidProperty("A colour looks like #RRGGBB.")
+
+
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidProperty("A resource needs a name of 1 to 200 characters.")
+    return name
+
+
+def _check_branch(branch: int | None) -> None:
+    if branch is not None and not Branch.get_or_none(Branch.id == branch):
+        raise NotFound(f"There is no branch with id {branch}.")
 
 
 def find_resource(slug: str) -> Resource | None:
@@ -53,14 +72,14 @@ def create_resource(
     actor: str = "system",
 ) -> Resource:
     """Create a resource together with its calendar."""
-    if not name.strip():
-        raise InvalidProperty("A resource needs a name.")
+    name = _check_name(name)
     check_resource(kind, slug, employee, colour)
+    _check_branch(branch)
     with write_transaction():
         if find_resource(slug):
             raise AlreadyExists(f"The slug {slug!r} is taken.")
         try:
-            resource = Resource.create(kind=kind, name=name.strip(), slug=slug, employee=employee, branch=branch,
+            resource = Resource.create(kind=kind, name=name, slug=slug, employee=employee, branch=branch,
                                        colour=colour, sync_allowed=sync_allowed, active=active, created=time.time())
         except peewee.IntegrityError:
             raise AlreadyExists(f"The slug {slug!r} is taken.") from None
@@ -68,15 +87,72 @@ def create_resource(
         Collection.create(resource=resource.id, owner=None, path=slug, kind=CALENDAR, display_name=resource.name,
                           color=colour, components="VEVENT,VTODO", sync_epoch=secrets.token_hex(8),
                           created=now, modified=now)
-        audit.record(actor, "resource.create", slug, f"kind={kind} sync_allowed={sync_allowed}")
+        audit.record(actor, "resource.create", slug, f"kind={kind} sync_allowed={sync_allowed} active={active}")
     return resource
+
+
+def list_resources() -> list[Resource]:
+    return list(Resource.select().order_by(Resource.slug))
+
+
+def get_resource(slug: str) -> Resource:
+    resource = find_resource(slug)
+    if resource is None:
+        raise NotFound(f"There is no resource {slug!r}.")
+    return resource
+
+
+def _checked_changes(resource: Resource, changes: Mapping[str, Any]) -> dict[str, Any]:
+    if "slug" in changes and changes["slug"] != resource.slug:
+        raise InvalidProperty(SLUG_IS_STABLE)
+    values = {k: v for k, v in changes.items() if k != "slug"}
+    refuse_unknown(values, RESOURCE_FIELDS)
+    if "name" in values:
+        values["name"] = _check_name(values["name"])
+    kind = values.get("kind", resource.kind)
+    employee = values.get("employee", resource.employee_id)
+    if "kind" in values and kind == "room" and "employee" not in values:
+        employee = values["employee"] = None  # a person turned into a room leaves its employee behind
+    check_resource(kind, resource.slug, employee, values.get("colour", resource.colour))
+    if "branch" in values:
+        _check_branch(values["branch"])
+    return values
+
+
+def update_resource(slug: str, changes: Mapping[str, Any], *, actor: str = "system") -> Resource:
+    """Change a resource; switching sync_allowed or active takes effect on every device at once.
+
+    The slug is stable: an attempt to change it is refused.
+    """
+    resource = get_resource(slug)
+    values = _checked_changes(resource, changes)
+    with write_transaction():
+        if values:
+            Resource.update(**values).where(Resource.id == resource.id).execute()
+        calendar = {"display_name": values.get("name"), "color": values.get("colour")}
+        calendar = {k: v for k, v in calendar.items() if v is not None}
+        if calendar:
+            Collection.update(**calendar).where(Collection.resource == resource.id).execute()
+        audit.record(actor, "resource.update", slug, describe(values))
+    return get_resource(slug)
+
+
+def delete_resource(slug: str, *, actor: str = "system") -> None:
+    """Delete a resource with its calendar and every appointment in it."""
+    resource = get_resource(slug)
+    with write_transaction():
+        calendar = Collection.get_or_none(Collection.resource == resource.id)
+        appointments = 0
+        if calendar is not None:
+            appointments = StoredObject.select().where(StoredObject.collection == calendar.id).count()
+            calendar.delete_instance()
+        resource.delete_instance()
+        audit.record(actor, "resource.delete", slug, f"appointments deleted={appointments}")
 
 
 def set_sync_allowed(slug: str, allowed: bool, *, actor: str = "system") -> None:
     """Switch a resource's calendar on or off for every device at once; its data stays."""
-    resource = find_resource(slug)
-    if resource is None:
-        raise NotFound(f"There is no resource {slug!r}.")
+    resource = get_resource(slug)
     with write_transaction():
         Resource.update(sync_allowed=allowed).where(Resource.id == resource.id).execute()
         audit.record(actor, "resource.sync_allowed", slug, f"sync_allowed={allowed}")

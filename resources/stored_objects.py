@@ -148,7 +148,9 @@ def _store(
 
 def _child_collection_exists(collection: Collection, name: str) -> bool:
     return Collection.select().where(
-        (Collection.owner == collection.owner_id) & (Collection.path == f"{collection.path}/{name}")
+        (Collection.owner == collection.owner_id)
+        & (Collection.home == collection.home)
+        & (Collection.path == f"{collection.path}/{name}")
     ).exists()
 
 

@@ -20,13 +20,14 @@ def client(login):
 def test_discovery_from_base_url_finds_principal_and_home(client, login):
     principal = client.principal()
     assert str(principal.url).endswith(login.principal_path)
-    assert principal.calendars() == []
+    # Rooms other tests switched on are visible to every login; all live in this home.
+    assert all(str(c.url).startswith(login.url(login.home_path)) for c in principal.calendars())
 
 
 def test_create_calendar_save_load_update_delete_event(client):
     principal = client.principal()
     calendar = principal.make_calendar(name="Work", cal_id="work")
-    assert [c.get_display_name() for c in principal.calendars()] == ["Work"]
+    assert "Work" in [c.get_display_name() for c in principal.calendars()]
     saved = calendar.save_event(event(uid="client-1", summary="Planning"))
     loaded = calendar.event_by_uid("client-1") if hasattr(calendar, "event_by_uid") else calendar.object_by_uid("client-1")
     loaded.load()
@@ -53,7 +54,7 @@ def test_delete_calendar(client):
     principal = client.principal()
     calendar = principal.make_calendar(name="Temp", cal_id="temp")
     calendar.delete()
-    assert principal.calendars() == []
+    assert "Temp" not in [c.get_display_name() for c in principal.calendars()]
 
 
 def test_event_created_with_icalendar_fields(client):

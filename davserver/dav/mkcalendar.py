@@ -14,7 +14,14 @@ from davserver.dav.nodes_collection import parse_vtimezone
 from davserver.dav.live_properties import to_bytes_property
 from davserver.dav.xml import APPLE, CALDAV, CALENDARSERVER, CARDDAV, DAV, element, qname, sub, to_bytes
 from resources import calendar_collections, dead_properties
-from resources.calendar_collections import CALENDAR, PLAIN, CollectionProperties
+from resources.calendar_collections import (
+    ADDRESSBOOK,
+    ADDRESSBOOKS_HOME,
+    CALENDAR,
+    CALENDARS_HOME,
+    PLAIN,
+    CollectionProperties,
+)
 from resources.errors import DomainError
 
 
@@ -77,11 +84,20 @@ def parse_creation(root: etree._Element | None, *, default_kind: str, mkcol: boo
 
 def _kind_from_resourcetype(prop: etree._Element) -> str:
     tags = {child.tag for child in prop}
+    if tags - {qname(DAV, "collection"), qname(CALDAV, "calendar"), qname(CARDDAV, "addressbook")}:
+        raise DavError(403, "Only calendars, address books and plain collections can be created.",
+                       qname(DAV, "valid-resourcetype"))
     if qname(CARDDAV, "addressbook") in tags:
-        raise DavError(403, "Address books cannot be created here.", qname(DAV, "valid-resourcetype"))
-    if tags - {qname(DAV, "collection"), qname(CALDAV, "calendar")}:
-        raise DavError(403, "Only calendars and plain collections can be created.", qname(DAV, "valid-resourcetype"))
+        return ADDRESSBOOK
     return CALENDAR if qname(CALDAV, "calendar") in tags else PLAIN
+
+
+def _check_kind_fits_home(kind: str, home: str) -> None:
+    if home == ADDRESSBOOKS_HOME and kind != ADDRESSBOOK:
+        raise DavError(403, "Only address books can be created in an address book home.",
+                       qname(DAV, "valid-resourcetype"))
+    if home == CALENDARS_HOME and kind == ADDRESSBOOK:
+        raise DavError(403, "Address books belong in the address book home.", qname(CARDDAV, "addressbook-collection-location-ok"))
 
 
 def handle_creation(provider, environ: dict, start_response, *, mkcol: bool) -> list[bytes]:
@@ -91,23 +107,25 @@ def handle_creation(provider, environ: dict, start_response, *, mkcol: bool) -> 
     parent = provider.get_resource_inst(path.rsplit("/", 1)[0] + "/", environ)
     if parent is None:
         raise DavError(409, "The parent collection does not exist.")
-    if not environ["davserver.login"].has_caldav:
-        raise DavError(403, "This login is not set up for calendars (CalDAV).")
-    if getattr(parent, "is_resource", False):
-        raise DavError(403, "Collections cannot be created inside a resource calendar.",
+    if getattr(parent, "is_shared", False):
+        raise DavError(403, "Collections cannot be created inside a shared calendar or address book.",
                        qname(CALDAV, "calendar-collection-location-ok"))
     try:
-        in_home = provider.path_in_home(path, environ)
+        home, in_home = provider.path_in_home(path, environ)
     except DavError:
         raise DavError(
-            403, "Calendars can only be created in your calendar home.", qname(CALDAV, "calendar-collection-location-ok")
+            403, "Collections can only be created in your own home.", qname(CALDAV, "calendar-collection-location-ok")
         ) from None
+    login = environ["davserver.login"]
+    if not (login.has_caldav if home == CALENDARS_HOME else login.has_personal_addressbooks):
+        raise DavError(403, "This login is not set up for this service.")
     request = parse_creation(environ.get("davserver.xml"), default_kind=PLAIN if mkcol else CALENDAR, mkcol=mkcol)
+    _check_kind_fits_home(request.kind, home)
     if request.refused:
         return _refused(environ, start_response, request, mkcol)
     try:
         created = calendar_collections.create_collection(
-            environ["davserver.login"].credential_id, in_home, request.kind, request.properties
+            login.credential_id, in_home, request.kind, request.properties, home=home
         )
         for name, value in request.dead:
             dead_properties.put(name=name, value=value, collection_id=created.id)

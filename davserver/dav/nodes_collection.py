@@ -26,7 +26,7 @@ class CollectionNode(DavNode, DAVCollection):
     @classmethod
     def for_row(cls, row: Collection, environ: dict, dead: dict[str, str] | None = None) -> "CollectionNode":
         username = environ["davserver.login"].username
-        return cls(urls.collection_path(username, row.path), environ, row, dead)
+        return cls(urls.collection_path(username, row.path, row.home), environ, row, dead)
 
     @property
     def is_calendar(self) -> bool:
@@ -38,6 +38,11 @@ class CollectionNode(DavNode, DAVCollection):
         return self.row.resource_id is not None
 
     @property
+    def is_shared(self) -> bool:
+        """Not owned by the login: a resource calendar or the company address book."""
+        return self.row.owner_id is None
+
+    @property
     def privileges(self) -> tuple[str, ...]:  # type: ignore[override]
         return RESOURCE_PRIVILEGES if self.is_resource else ALL_PRIVILEGES
 
@@ -46,7 +51,7 @@ class CollectionNode(DavNode, DAVCollection):
             raise forbidden(f"A resource's calendar is managed by the administrator and cannot be {action}.")
 
     def member_href(self, name: str) -> str:
-        return urls.href(urls.object_path(self.login.username, self.row.path, name))
+        return urls.href(urls.object_path(self.login.username, self.row.path, name, self.row.home))
 
     # --- WsgiDAV resource interface ---------------------------------------
     def get_display_name(self) -> str:
@@ -83,12 +88,12 @@ class CollectionNode(DavNode, DAVCollection):
         row = stored_objects.get_object(self.row.id, name)
         if row is not None:
             return ObjectNode.for_row(row, self.row, self.environ)
-        child = calendar_collections.by_path(self.row.owner_id, f"{self.row.path}/{name}")
+        child = calendar_collections.by_path(self.row.owner_id, f"{self.row.path}/{name}", self.row.home)
         return CollectionNode.for_row(child, self.environ) if child else None
 
     @translate_domain_errors
     def create_collection(self, name: str) -> None:
-        calendar_collections.create_collection(self.row.owner_id, f"{self.row.path}/{name}", PLAIN)
+        calendar_collections.create_collection(self.row.owner_id, f"{self.row.path}/{name}", PLAIN, home=self.row.home)
 
     def support_recursive_delete(self) -> bool:
         return True
@@ -104,14 +109,18 @@ class CollectionNode(DavNode, DAVCollection):
     @translate_domain_errors
     def move_recursive(self, dest_path: str) -> list:
         self._refuse_if_resource("moved")
-        target = self.provider.path_in_home(dest_path, self.environ)
+        home, target = self.provider.path_in_home(dest_path, self.environ)
+        if home != self.row.home:
+            raise forbidden("Collections can only be moved within their home.")
         calendar_collections.move_collection(self.row, target)
         return []
 
     @translate_domain_errors
     def copy_move_single(self, dest_path: str, *, is_move: bool) -> None:
         self._refuse_if_resource("copied")
-        target = self.provider.path_in_home(dest_path, self.environ)
+        home, target = self.provider.path_in_home(dest_path, self.environ)
+        if home != self.row.home:
+            raise forbidden("Collections can only be copied within their home.")
         props = CollectionProperties(
             display_name=self.row.display_name,
             description=self.row.description,
@@ -120,9 +129,9 @@ class CollectionNode(DavNode, DAVCollection):
             timezone=self.row.timezone,
             timezone_id=self.row.timezone_id,
         )
-        copy = calendar_collections.by_path(self.row.owner_id, target)
+        copy = calendar_collections.by_path(self.row.owner_id, target, home)
         if copy is None:
-            copy = calendar_collections.create_collection(self.row.owner_id, target, self.row.kind, props)
+            copy = calendar_collections.create_collection(self.row.owner_id, target, self.row.kind, props, home=home)
         else:  # COPY onto an existing collection: WsgiDAV has emptied it of foreign members
             calendar_collections.update_properties(copy.id, props)
         for name, value in self.dead_properties().items():

@@ -32,7 +32,7 @@ class ObjectNode(DavNode, DAVNonCollection):
         cls, row: StoredObject, collection: Collection, environ: dict, dead: dict[str, str] | None = None
     ) -> "ObjectNode":
         username = environ["davserver.login"].username
-        return cls(urls.object_path(username, collection.path, row.name), environ, row, collection, dead)
+        return cls(urls.object_path(username, collection.path, row.name, collection.home), environ, row, collection, dead)
 
     @live(qname(DAV, "getetag"), allprop=True)
     def _getetag(self) -> str:
@@ -100,6 +100,6 @@ class ObjectNode(DavNode, DAVNonCollection):
         self._dead = None
 
     def member_href(self, name: str) -> str:
-        return urls.href(urls.object_path(self.login.username, self.collection.path, name))
+        return urls.href(urls.object_path(self.login.username, self.collection.path, name, self.collection.home))
 
     set_property_value = translate_domain_errors(DavNode.set_property_value)

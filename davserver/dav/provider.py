@@ -16,7 +16,7 @@ from davserver.dav.nodes_object import ObjectNode
 from davserver.dav.nodes_principal import CalendarHomesNode, PrincipalNode, PrincipalsNode, RootNode
 from resources import calendar_collections, stored_objects
 from resources.resource_calendars import visible_calendars
-from resources.calendar_collections import SEGMENT_MAX
+from resources.calendar_collections import ADDRESSBOOKS_HOME, CALENDARS_HOME, SEGMENT_MAX
 from resources.store.models import Collection
 
 MAX_DEPTH = 12
@@ -93,21 +93,22 @@ class DavProvider(DAVProvider):
     def exists(self, path: str, environ: dict) -> bool:
         return self.get_resource_inst(path, environ) is not None
 
-    def path_in_home(self, path: str, environ: dict) -> str:
-        """The collection path relative to the login's home that `path` names."""
+    def path_in_home(self, path: str, environ: dict) -> tuple[str, str]:
+        """(home, collection path relative to the login's home) that `path` names."""
         segments = split_path(path)
         login = environ["davserver.login"]
-        if not segments or len(segments) < 3 or segments[0] != urls.CALENDARS or not self._is_own(segments[1], login):
-            raise DavError(403, "The destination must be inside your calendar home.")
-        return "/".join(segments[2:])
+        homes = {urls.CALENDARS: CALENDARS_HOME, urls.ADDRESSBOOKS: ADDRESSBOOKS_HOME}
+        if not segments or len(segments) < 3 or segments[0] not in homes or not self._is_own(segments[1], login):
+            raise DavError(403, "The destination must be inside your own home.")
+        return homes[segments[0]], "/".join(segments[2:])
 
     def parent_collection_and_name(self, path: str, environ: dict) -> tuple[Collection, str]:
         """The collection a new member at `path` would go into, and the member's name."""
-        in_home = self.path_in_home(path, environ)
+        home, in_home = self.path_in_home(path, environ)
         if "/" not in in_home:
-            raise DavError(403, "Only collections can be created directly in a calendar home.")
+            raise DavError(403, "Only collections can be created directly in a home.")
         parent_path, name = in_home.rsplit("/", 1)
-        parent = calendar_collections.by_path(environ["davserver.login"].credential_id, parent_path)
+        parent = calendar_collections.by_path(environ["davserver.login"].credential_id, parent_path, home)
         if parent is None:
             raise DavError(409, "The destination collection does not exist.")
         return parent, name

@@ -7,6 +7,7 @@ from urllib.parse import quote
 MOUNT = "/dav"
 PRINCIPALS = "principals"
 CALENDARS = "calendars"
+ADDRESSBOOKS = "addressbooks"
 
 
 def href(path: str) -> str:
@@ -22,9 +23,13 @@ def calendar_home_path(username: str) -> str:
     return f"/{CALENDARS}/{username}/"
 
 
-def collection_path(username: str, collection_path_in_home: str) -> str:
-    return f"/{CALENDARS}/{username}/{collection_path_in_home}/"
+def addressbook_home_path(username: str) -> str:
+    return f"/{ADDRESSBOOKS}/{username}/"
 
 
-def object_path(username: str, collection_path_in_home: str, name: str) -> str:
-    return f"/{CALENDARS}/{username}/{collection_path_in_home}/{name}"
+def collection_path(username: str, collection_path_in_home: str, home: str = CALENDARS) -> str:
+    return f"/{home}/{username}/{collection_path_in_home}/"
+
+
+def object_path(username: str, collection_path_in_home: str, name: str, home: str = CALENDARS) -> str:
+    return f"/{home}/{username}/{collection_path_in_home}/{name}"

@@ -24,8 +24,9 @@ class Collection(BaseModel):
 
     owner = peewee.ForeignKeyField(ServiceCredential, null=True, on_delete="CASCADE", backref="collections")
     resource = peewee.ForeignKeyField(Resource, null=True, unique=True, on_delete="CASCADE")
+    home = peewee.CharField(max_length=20, default="calendars")  # "calendars" or "addressbooks"
     path = peewee.CharField(max_length=1000)  # relative to the home (the slug for a resource calendar)
-    kind = peewee.CharField(max_length=20)  # "calendar" or "plain"
+    kind = peewee.CharField(max_length=20)  # "calendar", "plain", "addressbook" or "company"
     display_name = peewee.CharField(max_length=500, null=True)
     description = peewee.TextField(null=True)
     color = peewee.CharField(max_length=40, null=True)
@@ -40,7 +41,7 @@ class Collection(BaseModel):
     modified = peewee.DoubleField()
 
     class Meta:
-        indexes = ((("owner", "path"), True),)
+        indexes = ((("owner", "home", "path"), True),)
 
 
 class StoredObject(BaseModel):

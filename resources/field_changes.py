@@ -1,0 +1,38 @@
+"""What the organisation's update functions share: only known fields may change, every
+change is described for the audit log, and a record still in use is not deleted."""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+from resources.errors import DomainError, InvalidProperty
+
+_SECRET_FIELDS = frozenset({"password"})
+
+
+class InUse(DomainError):
+    """The record is still referenced; the sentence names by what."""
+
+
+def refuse_unknown(changes: Mapping[str, object], allowed: Iterable[str]) -> None:
+    """Raise InvalidProperty naming every field that cannot be changed."""
+    unknown = sorted(set(changes) - set(allowed))
+    if unknown:
+        raise InvalidProperty(f"Unknown field(s): {', '.join(unknown)}.")
+
+
+def describe(changes: Mapping[str, object]) -> str:
+    """`name=value, ...` for the audit log; passwords appear only as 'changed'."""
+    return ", ".join(
+        f"{name}={'(changed)' if name in _SECRET_FIELDS else value}" for name, value in sorted(changes.items())
+    )
+
+
+def in_use_sentence(what: str, users: list[str]) -> str:
+    """'X is still used by a, b and c. Change or delete those first.'"""
+    listed = users[0] if len(users) == 1 else ", ".join(users[:-1]) + " and " + users[-1]
+    return f"{what} is still used by {listed}. Change or delete those first."
+
+
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
