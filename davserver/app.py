@@ -13,6 +13,7 @@ from davserver.dav.dav_app import build_dav_app
 from davserver.dav.urls import MOUNT
 from davserver.web.api_app import build_api_app
 from resources.store.database import bind, open_database
+from resources.address_books import company_book
 from resources.store.schema import upgrade
 
 log = logging.getLogger("davserver.request")
@@ -27,6 +28,7 @@ def open_store(settings: Settings) -> None:
     bind(database)
     database.connect(reuse_if_open=True)
     upgrade()
+    company_book()
 
 
 def public_base(environ: dict, settings: Settings) -> str:

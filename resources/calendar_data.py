@@ -23,6 +23,7 @@ from datetime import date, datetime, timezone
 import icalendar
 
 from resources.calendar_bounds import time_bounds
+from resources.calendar_timezones import check_vtimezone
 from resources.calendar_syntax import ScannedCalendar, decode_body, physical_lines, scan
 from resources.errors import InvalidCalendarData, InvalidCalendarObject, ResourceTooLarge, UnsupportedComponent
 
@@ -139,6 +140,8 @@ def _check_readable(calendar: icalendar.Calendar, scanned: ScannedCalendar) -> N
             if isinstance(component.get(name), list):
                 where = f" (line {lines[name]})" if name in lines else ""
                 raise InvalidCalendarData(f"The {component.name}{where} has more than one {name} property.")
+        if component.name == "VTIMEZONE":
+            check_vtimezone(component, scanned.property_lines[index + 1 :] if lines else [])
         if component.name == "VEVENT" and "DTSTART" not in component:
             where = f" (uid {component['UID']!s})" if "UID" in component else ""
             raise InvalidCalendarData(f"A VEVENT{where} has no DTSTART; every event needs a start.")

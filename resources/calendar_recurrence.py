@@ -51,24 +51,24 @@ def last_rule_start(rule: vRecur, dtstart: date | datetime) -> datetime | RuleEn
     may be returned (e.g. an UNTIL whose type does not match DTSTART), never an
     earlier one.
     """
-    count = _first(rule.get("COUNT"))
-    until = _first(rule.get("UNTIL"))
+    count = first_value(rule.get("COUNT"))
+    until = first_value(rule.get("UNTIL"))
     if count is None and until is None:
         return RuleEnd.UNBOUNDED
     if count is not None and (not isinstance(count, int) or count <= 0):
         return None
-    fallback = RuleEnd.UNBOUNDED if until is None else _until_wall(until, dtstart).replace(tzinfo=_zone(dtstart))
+    fallback = RuleEnd.UNBOUNDED if until is None else _until_wall_clock(until, dtstart).replace(tzinfo=_zone(dtstart))
     if not set(rule.keys()) <= DATEUTIL_PARTS | {"COUNT", "UNTIL"}:
         return fallback
-    wall = _wall(dtstart)
-    search_years = SEARCH_YEARS.get(_first(rule.get("FREQ")), FINER_SEARCH_YEARS)
+    wall = wall_clock(dtstart)
+    search_years = SEARCH_YEARS.get(first_value(rule.get("FREQ")), FINER_SEARCH_YEARS)
     shift = GREGORIAN_CYCLE_YEARS * ((LAST_YEAR - search_years - wall.year) // GREGORIAN_CYCLE_YEARS)
-    expansion = _dateutil_rule(rule, wall.replace(year=wall.year + shift))
+    expansion = dateutil_rule(rule, wall.replace(year=wall.year + shift))
     ends_in_range = False
     if count is not None:
         expansion = expansion.replace(count=count)
     else:
-        until_wall = _until_wall(until, dtstart)
+        until_wall = _until_wall_clock(until, dtstart)
         if until_wall.year + shift < LAST_YEAR:
             expansion = expansion.replace(until=until_wall.replace(year=until_wall.year + shift))
             ends_in_range = True
@@ -86,7 +86,8 @@ def last_rule_start(rule: vRecur, dtstart: date | datetime) -> datetime | RuleEn
     return last.replace(year=last.year - shift, tzinfo=_zone(dtstart))
 
 
-def _dateutil_rule(rule: vRecur, start: datetime):
+def dateutil_rule(rule: vRecur, start: datetime):
+    """The rule without COUNT and UNTIL, starting at the naive `start`."""
     parts = vRecur({name: value for name, value in rule.items() if name not in ("COUNT", "UNTIL")})
     text = parts.to_ical().decode()
     try:
@@ -95,7 +96,7 @@ def _dateutil_rule(rule: vRecur, start: datetime):
         raise InvalidCalendarData(f"The recurrence rule {text!r} cannot be expanded: {error}.") from None
 
 
-def _until_wall(until: date | datetime, dtstart: date | datetime) -> datetime:
+def _until_wall_clock(until: date | datetime, dtstart: date | datetime) -> datetime:
     """UNTIL as a naive wall-clock time comparable with DTSTART's wall clock.
 
     RFC 5545 wants UNTIL to have DTSTART's value type (UTC when DTSTART has a zone).
@@ -105,10 +106,10 @@ def _until_wall(until: date | datetime, dtstart: date | datetime) -> datetime:
     if _kind(until) == _kind(dtstart):
         if isinstance(until, datetime) and until.tzinfo is not None:
             return until.astimezone(dtstart.tzinfo).replace(tzinfo=None)
-        return _wall(until)
+        return wall_clock(until)
     if isinstance(until, datetime) and until.tzinfo is not None:
         until = until.astimezone(_zone(dtstart) or timezone.utc)
-    return _wall(until) + ONE_DAY
+    return wall_clock(until) + ONE_DAY
 
 
 def _kind(value: date | datetime) -> str:
@@ -117,7 +118,7 @@ def _kind(value: date | datetime) -> str:
     return "floating" if value.tzinfo is None else "zoned"
 
 
-def _wall(value: date | datetime) -> datetime:
+def wall_clock(value: date | datetime) -> datetime:
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)
     return datetime(value.year, value.month, value.day)
@@ -127,7 +128,7 @@ def _zone(value: date | datetime):
     return value.tzinfo if isinstance(value, datetime) else None
 
 
-def _first(values):
+def first_value(values):
     if isinstance(values, list):
         return values[0] if values else None
     return values

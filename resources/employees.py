@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any, Mapping
 
+import peewee
+
 from resources import audit
 from resources.errors import InvalidProperty, NotFound
 from resources.field_changes import InUse, describe, in_use_sentence, refuse_unknown
@@ -37,13 +39,14 @@ def _check(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def create_employee(
-    first_name: str, last_name: str, email: str = "", home_branch: int | None = None, *, actor: str = "system"
+    first_name: str, last_name: str, email: str = "", home_branch: int | None = None, *, active: bool = True,
+    actor: str = "system",
 ) -> Employee:
     values = _check(dict(first_name=first_name, last_name=last_name, email=email, home_branch=home_branch))
     if not (values["first_name"] or values["last_name"]):
         raise InvalidProperty("An employee needs a first or last name.")
     with write_transaction():
-        employee = Employee.create(created=time.time(), **values)
+        employee = Employee.create(created=time.time(), active=active, **values)
         audit.record(actor, "employee.create", full_name(employee))
     return employee
 
@@ -87,5 +90,8 @@ def delete_employee(employee_id: int, *, actor: str = "system") -> None:
         users = _employee_users(employee.id)
         if users:
             raise InUse(in_use_sentence(full_name(employee), users))
-        employee.delete_instance()
+        try:
+            employee.delete_instance()
+        except peewee.IntegrityError:  # a resource was given this employee meanwhile
+            raise InUse(in_use_sentence(full_name(employee), ["a resource"])) from None
         audit.record(actor, "employee.delete", full_name(employee))

@@ -82,3 +82,19 @@ class CredentialRefused(DomainError):
     def __init__(self, message: str, reason_code: str) -> None:
         super().__init__(message)
         self.reason_code = reason_code
+
+
+class InvalidAddressData(DomainError):
+    """The body is not one valid vCard 3.0 or 4.0 (RFC 6352 CARDDAV:valid-address-data)."""
+
+
+class AddressUidConflict(UidConflict):
+    """Another vCard of the address book has this UID (CARDDAV:no-uid-conflict)."""
+
+
+class AddressResourceTooLarge(ResourceTooLarge):
+    """The vCard is larger than the address book accepts (CARDDAV:max-resource-size)."""
+
+
+class ReadOnlyCollection(DomainError):
+    """The collection is maintained by the server; clients cannot change it (DAV:need-privileges)."""

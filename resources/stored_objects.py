@@ -11,19 +11,25 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from resources import change_log
-from resources.calendar_collections import CALENDAR, check_segment
+from resources.calendar_collections import ADDRESSBOOK, CALENDAR, PLAIN, check_segment
 from resources.calendar_data import CalendarObjectFacts, parse_calendar_object
 from resources.errors import (
+    AddressUidConflict,
     AlreadyExists,
+    InvalidAddressData,
+    ReadOnlyCollection,
     NotFound,
     PreconditionFailed,
     UidConflict,
     UnsupportedComponent,
 )
 from resources.store.database import write_transaction
+from resources.vcard_data import parse_vcard
 from resources.store.models import SPAN_MAX, SPAN_MIN, Collection, DeadProperty, StoredObject
 
 CALENDAR_CONTENT_TYPE = "text/calendar; charset=utf-8"
+VCARD_CONTENT_TYPE = "text/vcard; charset=utf-8"
+VCARD = "VCARD"
 
 # Columns for listings: everything but the body, which can be large.
 LISTING_FIELDS = [
@@ -103,6 +109,16 @@ def put_calendar_object(
     return _store(collection, name, body, CALENDAR_CONTENT_TYPE, conditions, facts, branch_id)
 
 
+def put_address_object(
+    collection: Collection, name: str, body: bytes, conditions: WriteConditions, *, max_size: int
+) -> WriteResult:
+    """Validate a vCard and store it in an address book (RFC 6352 §6.3.2)."""
+    check_segment(name)
+    vcard = parse_vcard(body, max_size=max_size)
+    facts = CalendarObjectFacts(vcard.uid or name, VCARD, vcard.formatted_name, None, None, False)
+    return _store(collection, name, body, VCARD_CONTENT_TYPE, conditions, facts)
+
+
 def put_plain_object(
     collection: Collection, name: str, body: bytes, content_type: str, conditions: WriteConditions
 ) -> WriteResult:
@@ -130,7 +146,7 @@ def _store(
             raise AlreadyExists("A collection exists at this URL.")
         values = dict(content_type=content_type, body=body, etag=etag, size=len(body), modified=now)
         if facts is not None:
-            _refuse_uid_conflict(collection.id, name, facts.uid)
+            _refuse_uid_conflict(collection.id, name, facts.uid, address=facts.component == VCARD)
             values.update(
                 uid=facts.uid,
                 component=facts.component,
@@ -154,7 +170,9 @@ def _child_collection_exists(collection: Collection, name: str) -> bool:
     ).exists()
 
 
-def _refuse_uid_conflict(collection_id: int, name: str, uid: str, *, moving_id: int | None = None) -> None:
+def _refuse_uid_conflict(
+    collection_id: int, name: str, uid: str, *, moving_id: int | None = None, address: bool = False
+) -> None:
     """Refuse a second holder of `uid`; an object being moved does not conflict with itself."""
     query = StoredObject.select(StoredObject.name).where(
         (StoredObject.collection == collection_id) & (StoredObject.uid == uid) & (StoredObject.name != name)
@@ -163,6 +181,8 @@ def _refuse_uid_conflict(collection_id: int, name: str, uid: str, *, moving_id: 
         query = query.where(StoredObject.id != moving_id)
     holder = query.first()
     if holder is not None:
+        if address:
+            raise AddressUidConflict(f"Another vCard of this address book already has the UID {uid!r}.", holder.name)
         raise UidConflict(f"Another object of this calendar already has the UID {uid!r}.", holder.name)
 
 
@@ -190,6 +210,13 @@ def relocate_object(source: StoredObject, target: Collection, target_name: str, 
             existing.delete_instance()
         if target.kind == CALENDAR:
             _check_fits_calendar(source, target, target_name, moving=not keep_source)
+        elif target.kind == ADDRESSBOOK:
+            if source.component != VCARD:
+                raise InvalidAddressData("Only vCards can be stored in an address book.")
+            _refuse_uid_conflict(target.id, target_name, source.uid, moving_id=None if keep_source else source.id,
+                                 address=True)
+        elif target.kind != PLAIN:
+            raise ReadOnlyCollection("This collection is maintained by the server.")
         now = time.time()
         if keep_source:
             copy = StoredObject.get_by_id(source.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
-from davserver.caldav.object_responses import add_object_response
+from davserver.caldav.object_responses import add_object_response, calendar_renderers
 from davserver.caldav.query_xml import parse_property_request
 from davserver.dav import report_registry
 from davserver.dav.errors import DavError, translate_domain_errors
@@ -36,6 +36,13 @@ def member_name(href: str, collection_href: str) -> str | None:
 @translate_domain_errors
 def calendar_multiget(server, node: CollectionNode, root, environ, start_response):
     mode, names, data_request = parse_property_request(root)
+    renderers = calendar_renderers(data_request, collection_timezone(node.row))
+    return multiget(node, root, environ, start_response, mode, names, renderers)
+
+
+def multiget(node: CollectionNode, root, environ, start_response, mode, names, renderers) -> list[bytes]:
+    """The named members of one collection, in one query; others answer 404 (RFC 4791 §7.9,
+    RFC 6352 §8.7)."""
     hrefs = [h.text or "" for h in root.iterfind(qname(DAV, "href"))]
     if not hrefs:
         raise DavError(400, "calendar-multiget needs at least one DAV:href.")
@@ -44,7 +51,6 @@ def calendar_multiget(server, node: CollectionNode, root, environ, start_respons
     collection_href = node.get_href()
     wanted = {href: member_name(href, collection_href) for href in hrefs}
     rows = by_names(node.row.id, [n for n in wanted.values() if n])
-    zone = collection_timezone(node.row)
     result = new_multistatus()
     for href, name in wanted.items():
         row = rows.get(name) if name else None
@@ -52,7 +58,7 @@ def calendar_multiget(server, node: CollectionNode, root, environ, start_respons
             add_status_response(result, href if href.startswith("/") else urlsplit(href).path or href, 404)
             continue
         member = ObjectNode.for_row(row, node.row, environ, None)
-        add_object_response(result, member, mode, names, data_request, zone)
+        add_object_response(result, member, mode, names, renderers)
     return send_multistatus(start_response, result)
 
 

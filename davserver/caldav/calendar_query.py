@@ -4,7 +4,7 @@ then the exact filter (§9.7, §9.9) on those only."""
 from __future__ import annotations
 
 from davserver.caldav.calendar_multiget import is_calendar
-from davserver.caldav.object_responses import add_object_response
+from davserver.caldav.object_responses import add_object_response, calendar_renderers
 from davserver.caldav.query_xml import parse_calendar_query
 from davserver.dav import report_registry
 from davserver.dav.errors import DavError, translate_domain_errors
@@ -29,6 +29,7 @@ def calendar_query(server, node: CollectionNode, root, environ, start_response):
     query = parse_calendar_query(root)
     zone = query.timezone or collection_timezone(node.row)
     result = new_multistatus()
+    renderers = calendar_renderers(query.calendar_data, zone)
     if _depth_allows_members(environ):
         for row in candidates(node.row.id, query.filter):
             try:
@@ -38,5 +39,5 @@ def calendar_query(server, node: CollectionNode, root, environ, start_response):
             if not calendar_matches(calendar, query.filter, timezone=zone):
                 continue
             member = ObjectNode.for_row(row, node.row, environ, None)
-            add_object_response(result, member, query.mode, query.properties, query.calendar_data, zone)
+            add_object_response(result, member, query.mode, query.properties, renderers)
     return send_multistatus(start_response, result)

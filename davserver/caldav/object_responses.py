@@ -1,12 +1,14 @@
-"""The per-object part of CalDAV REPORT answers: properties plus C:calendar-data
-rendered as the request asks (RFC 4791 §9.6)."""
+"""The per-object part of REPORT answers: properties plus the object's data
+(C:calendar-data, RFC 4791 §9.6; CR:address-data, RFC 6352 §10.4) rendered as asked."""
 
 from __future__ import annotations
 
 from datetime import tzinfo
+from typing import Callable
 
 from wsgidav.dav_error import DAVError
 
+from davserver.carddav.address_data import ADDRESS_DATA, AddressDataRequest, render_address_data
 from davserver.dav.multistatus import PropertyResult, add_response, result_from_value
 from davserver.dav.nodes_object import ObjectNode
 from davserver.dav.xml import CALDAV, qname
@@ -15,6 +17,7 @@ from resources.calendar_search import parse_stored
 from resources.store.models import StoredObject
 
 CALENDAR_DATA = qname(CALDAV, "calendar-data")
+Renderers = dict[str, Callable[[StoredObject], str]]
 
 
 def calendar_data_text(row: StoredObject, request: CalendarDataRequest | None, zone: tzinfo) -> str:
@@ -24,23 +27,25 @@ def calendar_data_text(row: StoredObject, request: CalendarDataRequest | None, z
     return render_calendar_data(parse_stored(row), raw, request, timezone=zone)
 
 
-def add_object_response(
-    root,
-    node: ObjectNode,
-    mode: str,
-    names: tuple[str, ...],
-    data_request: CalendarDataRequest | None,
-    zone: tzinfo,
-) -> None:
-    """One DAV:response for a calendar object with the requested properties."""
+def calendar_renderers(request: CalendarDataRequest | None, zone: tzinfo) -> Renderers:
+    return {CALENDAR_DATA: lambda row: calendar_data_text(row, request, zone)}
+
+
+def address_renderers(request: AddressDataRequest | None) -> Renderers:
+    return {ADDRESS_DATA: lambda row: render_address_data(bytes(row.body), request)}
+
+
+def add_object_response(root, node: ObjectNode, mode: str, names: tuple[str, ...], renderers: Renderers) -> None:
+    """One DAV:response for an object with the requested properties."""
     if mode == "propname":
         add_response(root, node.get_href(), [PropertyResult(n) for n in node.get_property_names(is_allprop=False)])
         return
     wanted = list(node.get_property_names(is_allprop=True)) if mode == "allprop" else list(names)
     results = []
     for name in wanted:
-        if name == CALENDAR_DATA:
-            results.append(PropertyResult(name, 200, calendar_data_text(node.row, data_request, zone)))
+        render = renderers.get(name)
+        if render is not None:
+            results.append(PropertyResult(name, 200, render(node.row)))
             continue
         try:
             value = node.get_property_value(name)

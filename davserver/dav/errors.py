@@ -10,7 +10,7 @@ from typing import Callable, TypeVar
 from lxml import etree
 from wsgidav.dav_error import DAVError
 
-from davserver.dav.xml import CALDAV, DAV, DAVSERVER, PREFIXES, qname, to_bytes
+from davserver.dav.xml import CALDAV, CARDDAV, DAV, DAVSERVER, PREFIXES, qname, to_bytes
 from resources import errors as domain
 from resources.calendar_query import errors as query_errors
 
@@ -64,10 +64,16 @@ def bad_request(message: str) -> DavError:
 def from_domain(exc: domain.DomainError, *, href_of: Callable[[str], str] | None = None) -> DavError:
     """Translate a domain refusal into the status and precondition the RFCs name."""
     message = exc.message
+    if isinstance(exc, domain.AddressUidConflict):
+        hrefs = (href_of(exc.holder_name),) if href_of else ()
+        return forbidden(message, qname(CARDDAV, "no-uid-conflict"), hrefs)
     if isinstance(exc, domain.UidConflict):
         hrefs = (href_of(exc.holder_name),) if href_of else ()
         return forbidden(message, qname(CALDAV, "no-uid-conflict"), hrefs)
     table: list[tuple[type, int, str | None]] = [
+        (domain.InvalidAddressData, 403, qname(CARDDAV, "valid-address-data")),
+        (domain.AddressResourceTooLarge, 403, qname(CARDDAV, "max-resource-size")),
+        (domain.ReadOnlyCollection, 403, qname(DAV, "need-privileges")),
         (query_errors.InvalidFilter, 403, qname(CALDAV, "valid-filter")),
         (query_errors.InvalidTimezoneData, 403, qname(CALDAV, "valid-calendar-data")),
         (query_errors.UnknownTimezoneId, 403, qname(CALDAV, "valid-timezone")),

@@ -24,6 +24,14 @@ ALL_PRIVILEGES = (
 )
 
 
+def read_only():
+    """The error for writes to a collection the server maintains (RFC 3744 need-privileges)."""
+    from davserver.dav.errors import DavError
+
+    return DavError(403, "This address book is maintained by the company and is read-only.",
+                    qname(DAV, "need-privileges"))
+
+
 def privilege_set(name: str, privileges: tuple[str, ...]) -> etree._Element:
     el = element(name)
     for privilege in privileges:

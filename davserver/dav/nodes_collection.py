@@ -8,12 +8,13 @@ from wsgidav.dav_provider import DAVCollection
 from davserver.dav import sync_tokens, urls
 from davserver.dav.errors import DavError, forbidden, translate_domain_errors
 from davserver.dav.live_properties import element_text, live, writable
-from davserver.dav.nodes_base import ALL_PRIVILEGES, DavNode
+from davserver.dav.nodes_base import ALL_PRIVILEGES, READ_PRIVILEGES, DavNode, read_only
 
 RESOURCE_PRIVILEGES = ("read", "read-current-user-privilege-set", "write-content", "bind", "unbind")
-from davserver.dav.xml import APPLE, CALDAV, CALENDARSERVER, DAV, element, qname, sub
+from davserver.dav.xml import APPLE, CALDAV, CALENDARSERVER, CARDDAV, DAV, element, qname, sub
 from resources import calendar_collections, dead_properties, stored_objects
-from resources.calendar_collections import CALENDAR, PLAIN, CollectionProperties
+from resources.address_books import COMPANY
+from resources.calendar_collections import ADDRESSBOOK, CALENDAR, PLAIN, CollectionProperties
 from resources.store.models import Collection
 
 
@@ -33,6 +34,14 @@ class CollectionNode(DavNode, DAVCollection):
         return self.row.kind == CALENDAR
 
     @property
+    def is_addressbook(self) -> bool:
+        return self.row.kind in (ADDRESSBOOK, COMPANY)
+
+    @property
+    def is_company_book(self) -> bool:
+        return self.row.kind == COMPANY
+
+    @property
     def is_resource(self) -> bool:
         """A resource's calendar: shared, managed by the administrator."""
         return self.row.resource_id is not None
@@ -44,9 +53,13 @@ class CollectionNode(DavNode, DAVCollection):
 
     @property
     def privileges(self) -> tuple[str, ...]:  # type: ignore[override]
+        if self.is_company_book:
+            return READ_PRIVILEGES
         return RESOURCE_PRIVILEGES if self.is_resource else ALL_PRIVILEGES
 
     def _refuse_if_resource(self, action: str) -> None:
+        if self.is_company_book:
+            raise read_only()
         if self.is_resource:
             raise forbidden(f"A resource's calendar is managed by the administrator and cannot be {action}.")
 
@@ -158,6 +171,27 @@ class CollectionNode(DavNode, DAVCollection):
         sub(el, qname(DAV, "collection"))
         if self.is_calendar:
             sub(el, qname(CALDAV, "calendar"))
+        if self.is_addressbook:
+            sub(el, qname(CARDDAV, "addressbook"))
+        return el
+
+    @live(qname(CARDDAV, "addressbook-description"))
+    def _addressbook_description(self):
+        return self.row.description if self.is_addressbook and self.row.description else None
+
+    @writable(qname(CARDDAV, "addressbook-description"))
+    def _set_addressbook_description(self, value, dry_run: bool) -> None:
+        self._update(CollectionProperties(description=element_text(value) or ""), dry_run, value is None, "description")
+
+    @live(qname(CARDDAV, "supported-address-data"))
+    def _supported_address_data(self):
+        if not self.is_addressbook:
+            return None
+        el = element(qname(CARDDAV, "supported-address-data"))
+        for version in ("3.0", "4.0"):
+            data = sub(el, qname(CARDDAV, "address-data-type"))
+            data.set("content-type", "text/vcard")
+            data.set("version", version)
         return el
 
     @live(qname(DAV, "displayname"), allprop=True)
@@ -240,10 +274,14 @@ class CollectionNode(DavNode, DAVCollection):
     def _max_resource_size(self):
         return str(self.settings.max_resource_size) if self.is_calendar else None
 
+    @live(qname(CARDDAV, "max-resource-size"))
+    def _max_vcard_size(self):
+        return str(self.settings.max_resource_size) if self.is_addressbook else None
+
     def _update(self, props: CollectionProperties, dry_run: bool, clear: bool, *fields: str) -> None:
         self._refuse_if_resource("changed")
-        if not self.is_calendar and fields != ("display_name",):
-            raise forbidden("This property applies to calendars only.")
+        if not (self.is_calendar or self.is_addressbook) and fields != ("display_name",):
+            raise forbidden("This property applies to calendars and address books only.")
         calendar_collections.validate_properties(props)
         if not dry_run:
             if clear:

@@ -10,15 +10,14 @@ from davserver.dav import urls
 from davserver.dav.conditions import write_conditions
 from davserver.dav.errors import translate_domain_errors
 from davserver.dav.live_properties import live
-from davserver.dav.nodes_base import ALL_PRIVILEGES, DavNode
+from davserver.dav.nodes_base import ALL_PRIVILEGES, READ_PRIVILEGES, DavNode, read_only
+from resources.address_books import COMPANY
 from davserver.dav.xml import DAV, qname
 from resources import dead_properties, stored_objects
 from resources.store.models import Collection, StoredObject
 
 
 class ObjectNode(DavNode, DAVNonCollection):
-    privileges = ALL_PRIVILEGES
-
     def __init__(
         self, path: str, environ: dict, row: StoredObject, collection: Collection, dead: dict[str, str] | None = None
     ) -> None:
@@ -69,8 +68,18 @@ class ObjectNode(DavNode, DAVNonCollection):
     def get_content(self):
         return io.BytesIO(self.body())
 
+    @property
+    def in_company_book(self) -> bool:
+        return self.collection.kind == COMPANY
+
+    @property
+    def privileges(self) -> tuple[str, ...]:  # type: ignore[override]
+        return READ_PRIVILEGES if self.in_company_book else ALL_PRIVILEGES
+
     @translate_domain_errors
     def delete(self) -> None:
+        if self.in_company_book:
+            raise read_only()
         stored_objects.delete_object(self.collection.id, self.row.name, write_conditions(self.environ))
 
     def support_recursive_move(self, dest_path: str) -> bool:
@@ -78,6 +87,8 @@ class ObjectNode(DavNode, DAVNonCollection):
 
     @translate_domain_errors
     def move_recursive(self, dest_path: str) -> list:
+        if self.in_company_book:
+            raise read_only()
         target, name = self.provider.parent_collection_and_name(dest_path, self.environ)
         stored_objects.relocate_object(self.row, target, name, keep_source=False)
         return []
@@ -93,6 +104,8 @@ class ObjectNode(DavNode, DAVNonCollection):
         return self._dead
 
     def store_dead_property(self, name: str, value: str | None) -> None:
+        if self.in_company_book:
+            raise read_only()
         if value is None:
             dead_properties.remove(name=name, object_id=self.row.id)
         else:

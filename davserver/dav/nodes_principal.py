@@ -5,7 +5,7 @@ from __future__ import annotations
 from davserver.dav import urls
 from davserver.dav.live_properties import live
 from davserver.dav.nodes_base import StructuralCollection
-from davserver.dav.xml import CALDAV, DAV, element, href_element, qname, sub
+from davserver.dav.xml import CALDAV, CARDDAV, DAV, element, href_element, qname, sub
 
 
 class RootNode(StructuralCollection):
@@ -14,9 +14,12 @@ class RootNode(StructuralCollection):
     display_name = "davserver"
 
     def get_member_list(self):
+        from davserver.dav.nodes_addressbook_home import AddressBookHomesNode
+
         return [
             PrincipalsNode(f"/{urls.PRINCIPALS}/", self.environ),
             CalendarHomesNode(f"/{urls.CALENDARS}/", self.environ),
+            AddressBookHomesNode(f"/{urls.ADDRESSBOOKS}/", self.environ),
         ]
 
 
@@ -74,6 +77,13 @@ class PrincipalNode(StructuralCollection):
         if "@" in self.login.username:
             addresses.insert(0, f"mailto:{self.login.username}")
         return href_element(qname(CALDAV, "calendar-user-address-set"), *addresses)
+
+    @live(qname(CARDDAV, "addressbook-home-set"))
+    def _addressbook_home_set(self):
+        if not self.login.has_carddav:
+            return None
+        return href_element(qname(CARDDAV, "addressbook-home-set"),
+                            urls.href(urls.addressbook_home_path(self.login.username)))
 
     @live(qname(CALDAV, "calendar-user-type"))
     def _calendar_user_type(self):

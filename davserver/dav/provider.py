@@ -14,7 +14,9 @@ from davserver.dav.nodes_collection import CollectionNode
 from davserver.dav.nodes_home import CalendarHomeNode
 from davserver.dav.nodes_object import ObjectNode
 from davserver.dav.nodes_principal import CalendarHomesNode, PrincipalNode, PrincipalsNode, RootNode
-from resources import calendar_collections, stored_objects
+from davserver.dav.nodes_addressbook_home import AddressBookHomeNode, AddressBookHomesNode
+from resources import address_books, calendar_collections, stored_objects
+from resources.address_books import COMPANY_PATH, company_book
 from resources.resource_calendars import visible_calendars
 from resources.calendar_collections import ADDRESSBOOKS_HOME, CALENDARS_HOME, SEGMENT_MAX
 from resources.store.models import Collection
@@ -55,6 +57,14 @@ class DavProvider(DAVProvider):
             if len(rest) == 1 and self._is_own(rest[0], login):
                 return PrincipalNode(urls.principal_path(login.username), environ)
             return None
+        if top == urls.ADDRESSBOOKS:
+            if not rest:
+                return AddressBookHomesNode(f"/{urls.ADDRESSBOOKS}/", environ)
+            if not self._is_own(rest[0], login):
+                return None
+            if len(rest) == 1:
+                return AddressBookHomeNode(urls.addressbook_home_path(login.username), environ)
+            return self._in_addressbook_home(login, rest[1:], environ)
         if top == urls.CALENDARS:
             if not rest:
                 return CalendarHomesNode(f"/{urls.CALENDARS}/", environ)
@@ -73,6 +83,23 @@ class DavProvider(DAVProvider):
         if not login.has_caldav:
             return None
         found = self._resolve_resource(login, segments) or calendar_collections.resolve(login.credential_id, segments)
+        return self._node_for(found, environ)
+
+    def _in_addressbook_home(self, login, segments: list[str], environ: dict):
+        if not login.has_carddav:
+            return None
+        if segments[0] == COMPANY_PATH:
+            found = calendar_collections.Resolved(company_book(), segments[1] if len(segments) == 2 else None)
+            if len(segments) > 2:
+                return None
+        elif login.has_personal_addressbooks:
+            address_books.personal_books(login.credential_id)
+            found = calendar_collections.resolve(login.credential_id, segments, ADDRESSBOOKS_HOME)
+        else:
+            return None
+        return self._node_for(found, environ)
+
+    def _node_for(self, found, environ: dict):
         if found.collection is None:
             return None
         if found.object_name is None:

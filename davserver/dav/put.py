@@ -12,11 +12,13 @@ from davserver.dav.conditions import write_conditions
 from davserver.dav.errors import DavError, from_domain
 from davserver.dav.nodes_collection import CollectionNode
 from davserver.dav.nodes_object import ObjectNode
-from davserver.dav.xml import CALDAV, qname
+from davserver.dav.nodes_base import read_only
+from davserver.dav.xml import CALDAV, CARDDAV, qname
 from resources import stored_objects
 from resources.errors import DomainError
 
 CALENDAR_TYPES = {"text/calendar"}
+VCARD_TYPES = {"text/vcard", "text/x-vcard", "text/directory"}
 
 
 def handle_put(provider, environ: dict, start_response) -> list[bytes]:
@@ -35,6 +37,8 @@ def handle_put(provider, environ: dict, start_response) -> list[bytes]:
         raise DavError(409, "The collection to put this resource into does not exist.")
     if not isinstance(parent, CollectionNode):
         raise DavError(403, "Resources cannot be stored here; put them into a calendar.")
+    if parent.is_company_book:
+        raise read_only()
     name = path.rsplit("/", 1)[1]
     collection = parent.row
     settings = provider.settings
@@ -52,6 +56,16 @@ def handle_put(provider, environ: dict, start_response) -> list[bytes]:
                 collection, name, body, conditions, max_size=settings.max_resource_size,
                 branch_id=environ["davserver.login"].branch_id,
             )
+        elif parent.is_addressbook:
+            if media_type(environ) not in VCARD_TYPES:
+                raise DavError(
+                    415,
+                    f"An address book accepts only text/vcard, not {media_type(environ) or 'a body without Content-Type'}.",
+                    qname(CARDDAV, "supported-address-data"),
+                )
+            body = _read_limited(environ, settings.max_resource_size, calendar=False, vcard=True)
+            result = stored_objects.put_address_object(collection, name, body, conditions,
+                                                       max_size=settings.max_resource_size)
         else:
             body = _read_limited(environ, settings.max_request_size, calendar=False)
             content_type = environ.get("CONTENT_TYPE", "") or "application/octet-stream"
@@ -66,13 +80,12 @@ def handle_put(provider, environ: dict, start_response) -> list[bytes]:
     return [b""]
 
 
-def _read_limited(environ: dict, limit: int, *, calendar: bool) -> bytes:
-    """Read the body; an oversized calendar object is 403 max-resource-size, anything else 413."""
+def _read_limited(environ: dict, limit: int, *, calendar: bool, vcard: bool = False) -> bytes:
+    """Read the body; an oversized calendar object or vCard is 403 max-resource-size, anything else 413."""
     try:
         return read_body(environ, limit)
     except DavError as exc:
-        if exc.value == 413 and calendar:
-            raise DavError(
-                403, f"A calendar object may be at most {limit} bytes.", qname(CALDAV, "max-resource-size")
-            ) from None
+        if exc.value == 413 and (calendar or vcard):
+            namespace, what = (CALDAV, "calendar object") if calendar else (CARDDAV, "vCard")
+            raise DavError(403, f"A {what} may be at most {limit} bytes.", qname(namespace, "max-resource-size")) from None
         raise

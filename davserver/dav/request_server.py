@@ -9,6 +9,7 @@ from wsgidav.dav_error import DAVError
 from wsgidav.request_resolver import RequestResolver
 from wsgidav.request_server import RequestServer
 
+from davserver.carddav.address_data import AddressDataRequest, render_address_data, version_from_accept
 from davserver.dav import report_registry
 from davserver.dav.calendar_export import export_calendar
 from davserver.dav.errors import DavError
@@ -23,7 +24,7 @@ from davserver.dav.responses import send_bytes
 from davserver.dav.xml import DAV, qname
 from resources.store.database import write_transaction
 
-DAV_CLASSES = "1, 3, calendar-access, extended-mkcol"
+DAV_CLASSES = "1, 3, calendar-access, addressbook, extended-mkcol"
 _READ = ["OPTIONS", "GET", "HEAD", "PROPFIND", "REPORT"]
 _WRITE_MEMBERS = ["PUT", "DELETE", "MOVE", "COPY", "PROPPATCH"]
 
@@ -80,6 +81,13 @@ class DavRequestServer(RequestServer):
             return [b""] if head else chunks
         if node is not None and node.is_collection:
             raise DavError(405, "This collection has no content to GET; use PROPFIND to list it.")
+        if isinstance(node, ObjectNode) and node.row.component == "VCARD":
+            version = version_from_accept(environ.get("HTTP_ACCEPT", ""))
+            if version is not None:
+                body = render_address_data(node.body(), AddressDataRequest(version)).encode("utf-8")
+                chunks = send_bytes(start_response, "200 OK", body, f"text/vcard; charset=utf-8; version={version}",
+                                    [("ETag", f'"{node.row.etag}"'), ("Vary", "Accept")])
+                return [b""] if head else chunks
         if head:
             return super().do_HEAD(environ, start_response)
         return super().do_GET(environ, start_response)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from davserver.caldav.object_responses import add_object_response
+from davserver.caldav.object_responses import add_object_response, address_renderers, calendar_renderers
+from davserver.carddav.query_xml import parse_property_request as parse_card_properties
 from davserver.caldav.query_xml import parse_property_request
 from davserver.dav import report_registry, sync_tokens
 from davserver.dav.errors import DavError, translate_domain_errors
@@ -71,11 +72,15 @@ def sync_collection(server, node: CollectionNode, root, environ, start_response)
     if environ.get("HTTP_DEPTH", "0").strip() not in ("0", ""):
         raise DavError(400, "sync-collection must be sent with Depth: 0.")
     request = parse_sync_request(root)
-    mode, names, data_request = parse_property_request(root)
     collection = node.row
+    if node.is_calendar:
+        mode, names, data_request = parse_property_request(root)
+        renderers = calendar_renderers(data_request, collection_timezone(collection))
+    else:
+        mode, names, address_request = parse_card_properties(root)
+        renderers = address_renderers(address_request)
     start = _start_revision(collection, request.token)
     result = new_multistatus()
-    zone = collection_timezone(collection)
     truncated = False
     if start is None:
         rows = members_by_revision(collection.id, 0, request.limit + 1 if request.limit else None)
@@ -83,7 +88,7 @@ def sync_collection(server, node: CollectionNode, root, environ, start_response)
         rows = rows[: request.limit] if truncated else rows
         new_revision = rows[-1].revision if truncated else collection.sync_revision
         for row in rows:
-            add_object_response(result, ObjectNode.for_row(row, collection, environ, None), mode, names, data_request, zone)
+            add_object_response(result, ObjectNode.for_row(row, collection, environ, None), mode, names, renderers)
     else:
         try:
             changes = change_log.changes_since(collection, start)
@@ -99,7 +104,7 @@ def sync_collection(server, node: CollectionNode, root, environ, start_response)
             if row is None:
                 add_status_response(result, node.member_href(change.name), 404)
             else:
-                add_object_response(result, ObjectNode.for_row(row, collection, environ, None), mode, names, data_request, zone)
+                add_object_response(result, ObjectNode.for_row(row, collection, environ, None), mode, names, renderers)
     if truncated:
         add_status_response(result, node.get_href(), 507)
     sub(result, qname(DAV, "sync-token"), sync_tokens.make_token(collection.sync_epoch, new_revision))

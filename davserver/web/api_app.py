@@ -1,14 +1,30 @@
-"""The JSON API application mounted at /api (placeholder until the API lands)."""
+"""The JSON API application mounted at /api (issue 4 §5): a Flask app with one
+blueprint per resource family, HTTP Basic sign-in and JSON errors."""
 
 from __future__ import annotations
 
+from flask import Flask
 
-def build_api_app(settings, dav_app):
+from davserver.config import Settings
+from davserver.web.api import audit, branches, credentials, employees, events, groups, me, resources, users
+from davserver.web.api.auth import THROTTLE_KEY, make_throttle, sign_in
+from davserver.web.api.errors import register_error_handlers
+from davserver.web.api.settings import DAV_APP_KEY, SETTINGS_KEY
+
+BLUEPRINTS = (branches, employees, users, groups, resources, events, credentials, me, audit)
+
+
+def build_api_app(settings: Settings, dav_app) -> Flask:
     """Return the WSGI app serving /api/v1; `dav_app` serves connection-test round trips."""
-
-    def not_ready(environ, start_response):
-        body = b'{"error": "not_found", "message": "The API is not available yet."}'
-        start_response("404 Not Found", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-        return [body]
-
-    return not_ready
+    app = Flask("davserver.api")
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_size
+    app.json.sort_keys = False
+    app.url_map.strict_slashes = False
+    app.extensions[SETTINGS_KEY] = settings
+    app.extensions[DAV_APP_KEY] = dav_app
+    app.extensions[THROTTLE_KEY] = make_throttle(settings)
+    app.before_request(sign_in)
+    register_error_handlers(app)
+    for module in BLUEPRINTS:
+        app.register_blueprint(module.blueprint)
+    return app

@@ -71,3 +71,8 @@ def _fold(text: str, collation: str) -> str:
         decomposed = unicodedata.normalize("NFKD", text)
         return unicodedata.normalize("NFKD", decomposed.casefold())
     raise AssertionError(f"TextMatch admitted an unknown collation {collation!r}")
+
+
+def fold_for_collation(text: str, collation: str) -> str:
+    """`text` as the collation compares it (shared with the address book query)."""
+    return _fold(text, collation)

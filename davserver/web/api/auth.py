@@ -1,0 +1,69 @@
+"""Signing in to the API: HTTP Basic with a user account (RFC 7617). Every route needs
+role admin, except the self-service routes of the `me` blueprint."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, g, request
+
+from davserver.dav.auth import parse_basic
+from davserver.web.api.errors import ApiError
+from resources.accounts import authenticate_account
+from resources.errors import CredentialRefused
+from resources.login_throttle import LoginThrottle
+from resources.store.organisation import UserAccount
+
+log = logging.getLogger("davserver.api.auth")
+
+REALM = "davserver API"
+SELF_SERVICE_BLUEPRINTS = frozenset({"me"})
+THROTTLE_KEY = "davserver.api_login_throttle"
+
+
+def make_throttle(settings) -> LoginThrottle:
+    return LoginThrottle(getattr(settings, "login_failures_per_user", 10),
+                         getattr(settings, "login_failures_per_address", 100))
+
+
+def _unauthorized() -> ApiError:
+    return ApiError(401, "unauthorized", "Sign in with the login and password of your user account.",
+                    {"WWW-Authenticate": f'Basic realm="{REALM}", charset="UTF-8"'})
+
+
+def _signed_in_account() -> UserAccount:
+    pair = parse_basic(request.headers.get("Authorization", ""))
+    if pair is None:
+        raise _unauthorized()
+    login, password = pair
+    throttle: LoginThrottle = current_app.extensions[THROTTLE_KEY]
+    address = request.remote_addr or ""
+    retry_after = throttle.retry_after(login, address)
+    if retry_after is not None:
+        log.info("API sign-in throttled for %r from %s", login, address)
+        raise ApiError(429, "too_many_attempts", "Too many failed sign-ins; wait a few minutes.",
+                       {"Retry-After": str(retry_after)})
+    try:
+        return authenticate_account(login, password)
+    except CredentialRefused as refusal:
+        throttle.failed(login, address)
+        log.info("API sign-in refused for %r from %s: %s", login, address, refusal.reason_code)
+        raise _unauthorized() from None
+
+
+def sign_in() -> None:
+    """before_request: put the signed-in account into `g.account`, or refuse."""
+    account = _signed_in_account()
+    g.account = account
+    if request.blueprint not in SELF_SERVICE_BLUEPRINTS and account.role != "admin":
+        log.info("API request by %r refused: not an administrator", account.login)
+        raise ApiError(403, "forbidden", "Only administrators may use this part of the API.")
+
+
+def actor() -> str:
+    """The signed-in account's login, for the audit log."""
+    return g.account.login
+
+
+def signed_in_account() -> UserAccount:
+    return g.account

@@ -1,0 +1,127 @@
+"""/v1/credentials: service credentials by username (never renamed), their password,
+their resource-specific URL and the connection test."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from flask import Blueprint, url_for
+
+from davserver.connection_round_trip import make_round_trip
+from davserver.web.api.auth import actor
+from davserver.web.api.json_io import (
+    BOOL, DATE, REF, TEXT, TEXTS, Field, iso_date, iso_moment, listing, query_text, read_fields,
+)
+from davserver.web.api.settings import dav_app, public_base
+from resources import credentials, passwords
+from resources.access import service_classes
+from resources.connection_test import run_connection_test
+from resources.resource_calendars import get_resource
+from resources.store.organisation import Branch, ServiceCredential, UserAccount
+from resources.url_generator import resource_url
+
+blueprint = Blueprint("credentials", __name__, url_prefix="/v1/credentials")
+
+SETTINGS_FIELDS = (
+    Field("kind", TEXT),
+    Field("user", REF, required=True, refers_to=UserAccount, label="user account"),
+    Field("branch", REF, required=True, refers_to=Branch, label="branch"),
+    Field("service_classes", TEXTS),
+    Field("valid_from", DATE, nullable=True),
+    Field("valid_until", DATE, nullable=True),
+    Field("confirmed", BOOL),
+)
+CREATE_FIELDS = (Field("username", TEXT, required=True), *SETTINGS_FIELDS, Field("password", TEXT))
+UPDATE_FIELDS = (Field("username", TEXT), *SETTINGS_FIELDS)  # username only to refuse a change
+PASSWORD_FIELDS = (Field("password", TEXT),)
+TEST_FIELDS = (Field("resource", TEXT, required=True), Field("password", TEXT))
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def credential_json(credential: ServiceCredential) -> dict[str, Any]:
+    return {
+        "username": credential.username,
+        "kind": credential.kind,
+        "user": credential.account_id,
+        "branch": credential.branch_id,
+        "service_classes": sorted(service_classes(credential)),
+        "valid_from": iso_date(credential.valid_from),
+        "valid_until": iso_date(credential.valid_until),
+        "confirmed": credential.confirmed,
+        "password_set": credential.password_hash is not None,
+        "last_used": iso_moment(credential.last_used),
+        "last_refusal": credential.last_refusal,
+    }
+
+
+def _domain_names(values: dict[str, Any]) -> dict[str, Any]:
+    """API field names to the domain's (`user` is the credential's account)."""
+    if "user" in values:
+        values["account"] = values.pop("user")
+    return values
+
+
+@blueprint.get("")
+def list_credentials():
+    return listing(credentials.list_credentials(), credential_json)
+
+
+@blueprint.post("")
+def create_credential():
+    values = _domain_names(read_fields(CREATE_FIELDS, creating=True))
+    username, password = values.pop("username"), values.pop("password", None)
+    if "service_classes" in values:
+        values["service_classes_"] = tuple(values.pop("service_classes"))
+    credential = credentials.create_credential(username, password, actor=actor(), **values)
+    location = url_for(".get_credential", username=credential.username)
+    return credential_json(credential), 201, {"Location": location}
+
+
+@blueprint.get("/<username>")
+def get_credential(username: str):
+    return credential_json(credentials.get_credential(username))
+
+
+@blueprint.patch("/<username>")
+def update_credential(username: str):
+    credential = credentials.get_credential(username)
+    changes = _domain_names(read_fields(UPDATE_FIELDS, creating=False))
+    return credential_json(credentials.update_credential(credential.username, changes, actor=actor()))
+
+
+@blueprint.delete("/<username>")
+def delete_credential(username: str):
+    credentials.delete_credential(username, actor=actor())
+    return "", 204
+
+
+@blueprint.post("/<username>/password")
+def set_password(username: str):
+    """{"password": ...} sets it; {} generates a strong one, shown in this answer only."""
+    credential = credentials.get_credential(username)
+    values = read_fields(PASSWORD_FIELDS, creating=True)
+    generated = "password" not in values
+    password = passwords.generate_password() if generated else values["password"]
+    credentials.set_password(credential.username, password, actor=actor())
+    answer = {"username": credential.username, "password_set": True, "generated": generated}
+    if generated:
+        answer["password"] = password
+    return answer, 200, NO_STORE
+
+
+@blueprint.get("/<username>/url")
+def calendar_url(username: str):
+    """?resource=slug -> the URL to type into the phone, or 409 naming the reason."""
+    credential = credentials.get_credential(username)
+    slug = query_text("resource")
+    get_resource(slug)
+    return {"url": resource_url(public_base(), credential.username, slug)}
+
+
+@blueprint.post("/<username>/test")
+def connection_test(username: str):
+    values = read_fields(TEST_FIELDS, creating=True)
+    result = run_connection_test(username, values["resource"], password=values.get("password"),
+                                 round_trip=make_round_trip(dav_app()))
+    return {"ok": result.ok, "checks": [dataclasses.asdict(check) for check in result.checks]}, 200, NO_STORE
