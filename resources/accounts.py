@@ -35,6 +35,13 @@ def _checked_login(login: str) -> str:
     return login
 
 
+def _checked_display_name(name: str) -> str:
+    name = name.strip()
+    if len(name) > 200:
+        raise InvalidProperty("A display name may have at most 200 characters.")
+    return name
+
+
 def _check_role(role: str) -> None:
     if role not in ROLES:
         raise InvalidProperty("The role must be 'admin' or 'user'.")
@@ -56,6 +63,7 @@ def create_account(
     actor: str = "system",
 ) -> UserAccount:
     login = _checked_login(login)
+    display_name = _checked_display_name(display_name)
     _check_role(role)
     _check_employee(employee)
     with write_transaction():
@@ -93,6 +101,8 @@ def _column_values(account: UserAccount, changes: Mapping[str, Any]) -> dict[str
         taken = find_account(values["login"])
         if taken is not None and taken.id != account.id:
             raise AlreadyExists(f"The login {values['login']!r} is taken.")
+    if "display_name" in values:
+        values["display_name"] = _checked_display_name(values["display_name"]) or account.login
     if "role" in values:
         _check_role(values["role"])
     if "employee" in values:

@@ -79,7 +79,8 @@ def update_employee(employee_id: int, changes: Mapping[str, Any], *, actor: str 
 
 def _employee_users(employee_id: int) -> list[str]:
     resources = [f"the resource '{r.slug}'" for r in Resource.select().where(Resource.employee == employee_id)]
-    accounts = [f"the user account '{a.login}'" for a in UserAccount.select().where(UserAccount.employee == employee_id)]
+    accounts = [f"the user account '{a.login}'"
+                for a in UserAccount.select().where(UserAccount.employee == employee_id)]
     return resources + accounts
 
 

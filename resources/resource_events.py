@@ -31,6 +31,7 @@ from resources.stored_objects import WriteConditions, put_calendar_object
 UTC = timezone.utc
 ONE_DAY = timedelta(days=1)
 MAX_RANGE_DAYS = 366
+FIRST_YEAR, LAST_YEAR = 1000, 8999  # far from the ends of datetime, where zone arithmetic overflows
 SUMMARY_MAX = 1000
 PRODID = "-//davserver//API//EN"
 
@@ -86,11 +87,16 @@ def _calendar_zone(collection: Collection, fallback: tzinfo) -> tzinfo:
 
 def _bound(moment: Moment, zone: tzinfo, *, day_end: bool) -> datetime:
     """A range bound in UTC; a date means the start of that day, or its end for `day_end`."""
-    if not isinstance(moment, datetime):
-        moment = datetime.combine(moment + (ONE_DAY if day_end else timedelta(0)), time())
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(UTC)
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise InvalidProperty(f"Dates must lie between the years {FIRST_YEAR} and {LAST_YEAR}.")
+    try:
+        if not isinstance(moment, datetime):
+            moment = datetime.combine(moment + (ONE_DAY if day_end else timedelta(0)), time())
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zone)
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise InvalidProperty(f"Dates must lie between the years {FIRST_YEAR} and {LAST_YEAR}.") from None
 
 
 def _window(start: Moment, end: Moment, zone: tzinfo) -> TimeRange:
@@ -197,9 +203,9 @@ def _appointment_times(appointment: NewAppointment, zone: tzinfo) -> tuple[Momen
     start, end = appointment.start, appointment.end
     if isinstance(start, datetime) != isinstance(end, datetime):
         raise InvalidProperty("'start' and 'end' must both be dates (all day) or both date-times.")
+    start_utc, end_utc = _bound(start, zone, day_end=False), _bound(end, zone, day_end=False)
     if isinstance(start, datetime):
-        start = _bound(start, zone, day_end=False).replace(microsecond=0)
-        end = _bound(end, zone, day_end=False).replace(microsecond=0)
+        start, end = start_utc.replace(microsecond=0), end_utc.replace(microsecond=0)
     if end <= start:
         raise InvalidProperty("An appointment must end after it starts.")
     return start, end

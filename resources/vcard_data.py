@@ -27,6 +27,7 @@ def parse_vcard(body: bytes, *, max_size: int) -> VCardFacts:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidAddressData("The vCard is not UTF-8 text.") from None
+    text = re.sub(r"\r*\n", "\r\n", text)  # clients mix CRLF, bare LF and CR CR LF; the stored bytes stay as sent
     try:
         cards = list(vobject.readComponents(text, validate=False))
     except Exception as exc:  # vobject raises a variety of parse errors

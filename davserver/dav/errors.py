@@ -12,6 +12,7 @@ from wsgidav.dav_error import DAVError
 
 from davserver.dav.xml import CALDAV, CARDDAV, DAV, DAVSERVER, PREFIXES, qname, to_bytes
 from resources import errors as domain
+from resources import addressbook_query as card_query
 from resources.calendar_query import errors as query_errors
 
 F = TypeVar("F", bound=Callable)
@@ -72,6 +73,8 @@ def from_domain(exc: domain.DomainError, *, href_of: Callable[[str], str] | None
         return forbidden(message, qname(CALDAV, "no-uid-conflict"), hrefs)
     table: list[tuple[type, int, str | None]] = [
         (domain.InvalidAddressData, 403, qname(CARDDAV, "valid-address-data")),
+        (card_query.UnsupportedAddressCollation, 403, qname(CARDDAV, "supported-collation")),
+        (card_query.UnsupportedAddressFilter, 403, qname(CARDDAV, "supported-filter")),
         (domain.AddressResourceTooLarge, 403, qname(CARDDAV, "max-resource-size")),
         (domain.ReadOnlyCollection, 403, qname(DAV, "need-privileges")),
         (query_errors.InvalidFilter, 403, qname(CALDAV, "valid-filter")),

@@ -10,6 +10,7 @@ from wsgidav.dav_provider import DAVProvider
 
 from davserver.dav import urls
 from davserver.dav.errors import DavError
+from davserver.dav.nodes_base import read_only
 from davserver.dav.nodes_collection import CollectionNode
 from davserver.dav.nodes_home import CalendarHomeNode
 from davserver.dav.nodes_object import ObjectNode
@@ -135,6 +136,8 @@ class DavProvider(DAVProvider):
         if "/" not in in_home:
             raise DavError(403, "Only collections can be created directly in a home.")
         parent_path, name = in_home.rsplit("/", 1)
+        if home == ADDRESSBOOKS_HOME and parent_path == COMPANY_PATH:
+            raise read_only()
         parent = calendar_collections.by_path(environ["davserver.login"].credential_id, parent_path, home)
         if parent is None:
             raise DavError(409, "The destination collection does not exist.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint
+from flask.typing import ResponseReturnValue
 
 from davserver.web.api.json_io import iso_moment, listing, query_int
 from resources import audit
@@ -26,7 +27,7 @@ def entry_json(entry: AuditEntry) -> dict[str, Any]:
 
 
 @blueprint.get("")
-def list_entries():
+def list_entries() -> ResponseReturnValue:
     """?limit=100&offset=0"""
     limit = query_int("limit", 100, lowest=1, highest=PAGE_MAX)
     offset = query_int("offset", 0, lowest=0, highest=10**9)

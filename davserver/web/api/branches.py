@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, url_for
+from flask.typing import ResponseReturnValue
 
 from davserver.web.api.auth import actor
 from davserver.web.api.json_io import ID_ROUTE, TEXT, Field, listing, read_fields
@@ -21,12 +22,12 @@ def branch_json(branch: Branch) -> dict[str, Any]:
 
 
 @blueprint.get("")
-def list_branches():
+def list_branches() -> ResponseReturnValue:
     return listing(branches.list_branches(), branch_json)
 
 
 @blueprint.post("")
-def create_branch():
+def create_branch() -> ResponseReturnValue:
     values = read_fields(FIELDS, creating=True)
     branch = branches.create_branch(values["name"], values.get("address", ""),
                                     values.get("timezone", branches.DEFAULT_TIMEZONE), actor=actor())
@@ -34,18 +35,18 @@ def create_branch():
 
 
 @blueprint.get(f"/<{ID_ROUTE}:branch_id>")
-def get_branch(branch_id: int):
+def get_branch(branch_id: int) -> ResponseReturnValue:
     return branch_json(branches.get_branch(branch_id))
 
 
 @blueprint.patch(f"/<{ID_ROUTE}:branch_id>")
-def update_branch(branch_id: int):
+def update_branch(branch_id: int) -> ResponseReturnValue:
     branches.get_branch(branch_id)
     changes = read_fields(FIELDS, creating=False)
     return branch_json(branches.update_branch(branch_id, changes, actor=actor()))
 
 
 @blueprint.delete(f"/<{ID_ROUTE}:branch_id>")
-def delete_branch(branch_id: int):
+def delete_branch(branch_id: int) -> ResponseReturnValue:
     branches.delete_branch(branch_id, actor=actor())
     return "", 204

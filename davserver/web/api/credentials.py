@@ -7,6 +7,7 @@ import dataclasses
 from typing import Any
 
 from flask import Blueprint, url_for
+from flask.typing import ResponseReturnValue
 
 from davserver.connection_round_trip import make_round_trip
 from davserver.web.api.auth import actor
@@ -63,12 +64,12 @@ def _domain_names(values: dict[str, Any]) -> dict[str, Any]:
 
 
 @blueprint.get("")
-def list_credentials():
+def list_credentials() -> ResponseReturnValue:
     return listing(credentials.list_credentials(), credential_json)
 
 
 @blueprint.post("")
-def create_credential():
+def create_credential() -> ResponseReturnValue:
     values = _domain_names(read_fields(CREATE_FIELDS, creating=True))
     username, password = values.pop("username"), values.pop("password", None)
     if "service_classes" in values:
@@ -79,25 +80,25 @@ def create_credential():
 
 
 @blueprint.get("/<username>")
-def get_credential(username: str):
+def get_credential(username: str) -> ResponseReturnValue:
     return credential_json(credentials.get_credential(username))
 
 
 @blueprint.patch("/<username>")
-def update_credential(username: str):
+def update_credential(username: str) -> ResponseReturnValue:
     credential = credentials.get_credential(username)
     changes = _domain_names(read_fields(UPDATE_FIELDS, creating=False))
     return credential_json(credentials.update_credential(credential.username, changes, actor=actor()))
 
 
 @blueprint.delete("/<username>")
-def delete_credential(username: str):
+def delete_credential(username: str) -> ResponseReturnValue:
     credentials.delete_credential(username, actor=actor())
     return "", 204
 
 
 @blueprint.post("/<username>/password")
-def set_password(username: str):
+def set_password(username: str) -> ResponseReturnValue:
     """{"password": ...} sets it; {} generates a strong one, shown in this answer only."""
     credential = credentials.get_credential(username)
     values = read_fields(PASSWORD_FIELDS, creating=True)
@@ -111,7 +112,7 @@ def set_password(username: str):
 
 
 @blueprint.get("/<username>/url")
-def calendar_url(username: str):
+def calendar_url(username: str) -> ResponseReturnValue:
     """?resource=slug -> the URL to type into the phone, or 409 naming the reason."""
     credential = credentials.get_credential(username)
     slug = query_text("resource")
@@ -120,7 +121,7 @@ def calendar_url(username: str):
 
 
 @blueprint.post("/<username>/test")
-def connection_test(username: str):
+def connection_test(username: str) -> ResponseReturnValue:
     values = read_fields(TEST_FIELDS, creating=True)
     result = run_connection_test(username, values["resource"], password=values.get("password"),
                                  round_trip=make_round_trip(dav_app()))

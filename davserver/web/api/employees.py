@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, url_for
+from flask.typing import ResponseReturnValue
 
 from davserver.web.api.auth import actor
 from davserver.web.api.json_io import BOOL, ID_ROUTE, REF, TEXT, Field, listing, read_fields
@@ -34,12 +35,12 @@ def employee_json(employee: Employee) -> dict[str, Any]:
 
 
 @blueprint.get("")
-def list_employees():
+def list_employees() -> ResponseReturnValue:
     return listing(employees.list_employees(), employee_json)
 
 
 @blueprint.post("")
-def create_employee():
+def create_employee() -> ResponseReturnValue:
     values = read_fields(FIELDS, creating=True)
     employee = employees.create_employee(values.get("first_name", ""), values.get("last_name", ""),
                                          values.get("email", ""), values.get("home_branch"),
@@ -48,18 +49,18 @@ def create_employee():
 
 
 @blueprint.get(f"/<{ID_ROUTE}:employee_id>")
-def get_employee(employee_id: int):
+def get_employee(employee_id: int) -> ResponseReturnValue:
     return employee_json(employees.get_employee(employee_id))
 
 
 @blueprint.patch(f"/<{ID_ROUTE}:employee_id>")
-def update_employee(employee_id: int):
+def update_employee(employee_id: int) -> ResponseReturnValue:
     employees.get_employee(employee_id)
     changes = read_fields(FIELDS, creating=False)
     return employee_json(employees.update_employee(employee_id, changes, actor=actor()))
 
 
 @blueprint.delete(f"/<{ID_ROUTE}:employee_id>")
-def delete_employee(employee_id: int):
+def delete_employee(employee_id: int) -> ResponseReturnValue:
     employees.delete_employee(employee_id, actor=actor())
     return "", 204

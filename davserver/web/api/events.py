@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from flask import Blueprint
+from flask.typing import ResponseReturnValue
 
 from davserver.web.api.json_io import REF, TEXT, Field, query_text, read_fields
 from davserver.web.api.settings import settings
@@ -26,7 +27,7 @@ FIELDS = (
 
 
 @blueprint.get("")
-def list_events(slug: str):
+def list_events(slug: str) -> ResponseReturnValue:
     """?start=2024-05-06&end=2024-05-12: both days inclusive, in the resource's zone."""
     get_resource(slug)
     start = resource_events.read_moment(query_text("start"), "start")
@@ -36,7 +37,7 @@ def list_events(slug: str):
 
 
 @blueprint.post("")
-def create_event(slug: str):
+def create_event(slug: str) -> ResponseReturnValue:
     get_resource(slug)
     values = read_fields(FIELDS, creating=True)
     appointment = resource_events.NewAppointment(

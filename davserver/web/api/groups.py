@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, url_for
+from flask.typing import ResponseReturnValue
 
 from davserver.web.api.auth import actor
 from davserver.web.api.json_io import ID_ROUTE, REFS, TEXT, Field, read_fields
@@ -24,27 +25,28 @@ def group_json(group: AccountGroup, members: list[int]) -> dict[str, Any]:
 
 
 @blueprint.get("")
-def list_groups():
+def list_groups() -> ResponseReturnValue:
     found = groups.list_groups()
     members = groups.members_by_group([g.id for g in found])
     return {"items": [group_json(g, members[g.id]) for g in found]}
 
 
 @blueprint.post("")
-def create_group():
+def create_group() -> ResponseReturnValue:
     values = read_fields(FIELDS, creating=True)
     group = groups.create_group(values["name"], values.get("members", []), actor=actor())
-    return group_json(group, groups.group_members(group.id)), 201, {"Location": url_for(".get_group", group_id=group.id)}
+    location = url_for(".get_group", group_id=group.id)
+    return group_json(group, groups.group_members(group.id)), 201, {"Location": location}
 
 
 @blueprint.get(f"/<{ID_ROUTE}:group_id>")
-def get_group(group_id: int):
+def get_group(group_id: int) -> ResponseReturnValue:
     group = groups.get_group(group_id)
     return group_json(group, groups.group_members(group.id))
 
 
 @blueprint.patch(f"/<{ID_ROUTE}:group_id>")
-def update_group(group_id: int):
+def update_group(group_id: int) -> ResponseReturnValue:
     groups.get_group(group_id)
     changes = read_fields(FIELDS, creating=False)
     group = groups.update_group(group_id, changes, actor=actor())
@@ -52,6 +54,6 @@ def update_group(group_id: int):
 
 
 @blueprint.delete(f"/<{ID_ROUTE}:group_id>")
-def delete_group(group_id: int):
+def delete_group(group_id: int) -> ResponseReturnValue:
     groups.delete_group(group_id, actor=actor())
     return "", 204

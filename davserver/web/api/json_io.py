@@ -73,6 +73,8 @@ def _checked(field: Field, value: Any) -> Any:
 def _text(field: Field, value: Any) -> str:
     if not isinstance(value, str):
         raise unprocessable("wrong_type", f"'{field.name}' must be a string.")
+    if "\x00" in value:
+        raise unprocessable("invalid_value", f"'{field.name}' may not contain NUL characters.")
     if len(value) > TEXT_MAX:
         raise unprocessable("invalid_value", f"'{field.name}' may have at most {TEXT_MAX} characters.")
     return value
@@ -133,7 +135,7 @@ def query_int(name: str, default: int, *, lowest: int, highest: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not lowest <= int(raw) <= highest:
+    if not (raw.isascii() and raw.isdigit()) or not lowest <= int(raw) <= highest:
         raise unprocessable("invalid_value", f"'{name}' must be a whole number from {lowest} to {highest}.")
     return int(raw)
 

@@ -4,6 +4,7 @@ password of their own logins)."""
 from __future__ import annotations
 
 from flask import Blueprint
+from flask.typing import ResponseReturnValue
 
 from davserver.web.api.auth import actor, signed_in_account
 from davserver.web.api.json_io import TEXT, Field, read_fields
@@ -16,7 +17,7 @@ PASSWORD_FIELDS = (Field("password", TEXT, required=True),)
 
 
 @blueprint.put("/credentials/<username>/password")
-def set_own_password(username: str):
+def set_own_password(username: str) -> ResponseReturnValue:
     """Another account's login answers as if it did not exist."""
     credential = credentials.find_credential(username)
     if credential is None or credential.account_id != signed_in_account().id:

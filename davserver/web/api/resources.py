@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, url_for
+from flask.typing import ResponseReturnValue
 
 from davserver.web.api.auth import actor
 from davserver.web.api.json_io import BOOL, REF, TEXT, Field, listing, read_fields
@@ -39,12 +40,12 @@ def resource_json(resource: Resource) -> dict[str, Any]:
 
 
 @blueprint.get("")
-def list_resources():
+def list_resources() -> ResponseReturnValue:
     return listing(resource_calendars.list_resources(), resource_json)
 
 
 @blueprint.post("")
-def create_resource():
+def create_resource() -> ResponseReturnValue:
     values = read_fields(FIELDS, creating=True)
     kind, name, slug = values.pop("kind"), values.pop("name"), values.pop("slug")
     resource = resource_calendars.create_resource(kind, name, slug, actor=actor(), **values)
@@ -52,18 +53,18 @@ def create_resource():
 
 
 @blueprint.get("/<slug>")
-def get_resource(slug: str):
+def get_resource(slug: str) -> ResponseReturnValue:
     return resource_json(resource_calendars.get_resource(slug))
 
 
 @blueprint.patch("/<slug>")
-def update_resource(slug: str):
+def update_resource(slug: str) -> ResponseReturnValue:
     resource_calendars.get_resource(slug)
     changes = read_fields(FIELDS, creating=False)
     return resource_json(resource_calendars.update_resource(slug, changes, actor=actor()))
 
 
 @blueprint.delete("/<slug>")
-def delete_resource(slug: str):
+def delete_resource(slug: str) -> ResponseReturnValue:
     resource_calendars.delete_resource(slug, actor=actor())
     return "", 204

@@ -3,6 +3,8 @@ the public base URL clients reach the server at."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 from flask import current_app, request
 
 from davserver.config import Settings
@@ -16,7 +18,8 @@ def settings() -> Settings:
     return current_app.extensions[SETTINGS_KEY]
 
 
-def dav_app():
+def dav_app() -> Callable:
+    """The DAV WSGI application, for the connection test's round trip."""
     return current_app.extensions[DAV_APP_KEY]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, url_for
+from flask.typing import ResponseReturnValue
 
 from davserver.web.api.auth import actor
 from davserver.web.api.json_io import BOOL, ID_ROUTE, REF, TEXT, Field, listing, read_fields
@@ -36,12 +37,12 @@ def user_json(account: UserAccount) -> dict[str, Any]:
 
 
 @blueprint.get("")
-def list_users():
+def list_users() -> ResponseReturnValue:
     return listing(accounts.list_accounts(), user_json)
 
 
 @blueprint.post("")
-def create_user():
+def create_user() -> ResponseReturnValue:
     values = read_fields(FIELDS, creating=True)
     login = values.pop("login")
     account = accounts.create_account(login, actor=actor(), **values)
@@ -49,18 +50,18 @@ def create_user():
 
 
 @blueprint.get(f"/<{ID_ROUTE}:account_id>")
-def get_user(account_id: int):
+def get_user(account_id: int) -> ResponseReturnValue:
     return user_json(accounts.get_account(account_id))
 
 
 @blueprint.patch(f"/<{ID_ROUTE}:account_id>")
-def update_user(account_id: int):
+def update_user(account_id: int) -> ResponseReturnValue:
     accounts.get_account(account_id)
     changes = read_fields(FIELDS, creating=False)
     return user_json(accounts.update_account(account_id, changes, actor=actor()))
 
 
 @blueprint.delete(f"/<{ID_ROUTE}:account_id>")
-def delete_user(account_id: int):
+def delete_user(account_id: int) -> ResponseReturnValue:
     accounts.delete_account(account_id, actor=actor())
     return "", 204
