@@ -11,6 +11,7 @@ from davserver.config import Settings
 from davserver.dav import reports  # noqa: F401  (registers the REPORTs)
 from davserver.dav.dav_app import build_dav_app
 from davserver.dav.urls import MOUNT
+from davserver.web.admin_app import build_admin_app
 from davserver.web.api_app import build_api_app
 from resources.store.database import bind, open_database
 from resources.address_books import company_book
@@ -20,6 +21,7 @@ log = logging.getLogger("davserver.request")
 
 WELL_KNOWN = ("/.well-known/caldav", "/.well-known/carddav")
 API_MOUNT = "/api"
+ADMIN_MOUNT = "/admin"
 
 
 def open_store(settings: Settings) -> None:
@@ -65,6 +67,7 @@ def build_app(settings: Settings):
     open_store(settings)
     dav = build_dav_app(settings)
     api = build_api_app(settings, dav)
+    admin = build_admin_app(settings, dav)
 
     def route(environ, start_response):
         path = environ.get("PATH_INFO", "") or "/"
@@ -80,6 +83,10 @@ def build_app(settings: Settings):
             environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + MOUNT
             environ["PATH_INFO"] = path[len(MOUNT):] or "/"
             return dav(environ, start_response)
+        if path == ADMIN_MOUNT or path.startswith(ADMIN_MOUNT + "/"):
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + ADMIN_MOUNT
+            environ["PATH_INFO"] = path[len(ADMIN_MOUNT):] or "/"
+            return admin(environ, start_response)
         if path == API_MOUNT or path.startswith(API_MOUNT + "/"):
             environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + API_MOUNT
             environ["PATH_INFO"] = path[len(API_MOUNT):] or "/"
