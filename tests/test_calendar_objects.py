@@ -183,3 +183,10 @@ def test_other_login_cannot_read_or_write_objects(login, other_login, calendar):
     assert other_login.request("PUT", calendar + "b.ics", event(), **CALENDAR_TYPE).status_code in (404, 409)
     assert other_login.request("DELETE", calendar + "a.ics").status_code == 404
     assert login.request("GET", calendar + "a.ics").status_code == 200
+
+
+def test_conditional_get_answers_304_with_the_etag(login, calendar):
+    etag = login.request("PUT", calendar + "c.ics", event(), **CALENDAR_TYPE).headers["ETag"]
+    r = login.request("GET", calendar + "c.ics", If_None_Match=etag)
+    assert r.status_code == 304 and r.headers["ETag"] == etag
+    assert login.request("GET", calendar + "c.ics", If_None_Match='"other"').status_code == 200

@@ -102,3 +102,41 @@ def test_each_failing_check_is_named(server, org, round_trip, case, expected):
     if case == "expired":
         (window,) = [c for c in result.checks if c.check == "validity_window"]
         assert (today - timedelta(days=2)).strftime("%d.%m.%Y") in window.message
+
+
+def test_propfind_walk_from_the_resource_url_as_davx5_and_ios_do(server, org):
+    from tests.davxml import hrefs_in, propfind_body, q, responses
+
+    username, session = phone_login(server.base_url, org)
+    url = resource_url(server.base_url, username, org.slugs["room_on"])
+    headers = {"Depth": "0", "Content-Type": "application/xml"}
+    start = session.request("PROPFIND", url, data=propfind_body("D:current-user-principal", "D:resourcetype"),
+                            headers=headers)
+    (props,) = responses(start.content).values()
+    principal = hrefs_in(props[q("D", "current-user-principal")][1])[0]
+    found = session.request("PROPFIND", server.base_url + principal, data=propfind_body("C:calendar-home-set"),
+                            headers=headers)
+    home = hrefs_in(responses(found.content)[principal][q("C", "calendar-home-set")][1])[0]
+    listing = session.request("PROPFIND", server.base_url + home, data=propfind_body("D:resourcetype"),
+                              headers={**headers, "Depth": "1"})
+    assert url[len(server.base_url):] in responses(listing.content)
+
+
+def test_public_url_comes_from_forwarded_headers_only_when_trusted(fresh_database):
+    import requests
+
+    from tests.server_harness import start_server
+
+    trusting = start_server(fresh_database.url, trust_proxy=True)
+    try:
+        forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "dav.example.com"}
+        r = requests.get(trusting.base_url + "/.well-known/caldav", headers=forwarded, allow_redirects=False)
+        assert r.headers["Location"] == "https://dav.example.com/dav/"
+    finally:
+        trusting.stop()
+    plain = start_server(fresh_database.url)
+    try:
+        r = requests.get(plain.base_url + "/.well-known/caldav", headers=forwarded, allow_redirects=False)
+        assert r.headers["Location"] == plain.base_url + "/dav/"
+    finally:
+        plain.stop()

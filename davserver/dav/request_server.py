@@ -88,6 +88,10 @@ class DavRequestServer(RequestServer):
                 chunks = send_bytes(start_response, "200 OK", body, f"text/vcard; charset=utf-8; version={version}",
                                     [("ETag", f'"{node.row.etag}"'), ("Vary", "Accept")])
                 return [b""] if head else chunks
+        if isinstance(node, ObjectNode) and _matches_none_match(environ, node.row.etag):
+            # WsgiDAV answers 304 without the ETag (RFC 9110 §15.4.5 wants it).
+            start_response("304 Not Modified", [("ETag", f'"{node.row.etag}"'), ("Content-Length", "0")])
+            return [b""]
         if head:
             return super().do_HEAD(environ, start_response)
         return super().do_GET(environ, start_response)
@@ -139,6 +143,14 @@ class DavRequestServer(RequestServer):
         node = self._davProvider.get_resource_inst(environ["PATH_INFO"], environ)
         if node is not None and not isinstance(node, (CollectionNode, ObjectNode)):
             raise DavError(403, f"This resource cannot be {verb}.")
+
+
+def _matches_none_match(environ: dict, etag: str) -> bool:
+    header = environ.get("HTTP_IF_NONE_MATCH")
+    if not header:
+        return False
+    tags = {t.strip().removeprefix("W/").strip('"') for t in header.split(",")}
+    return "*" in tags or etag in tags
 
 
 class _RolledBack(Exception):
