@@ -34,8 +34,12 @@ def service_classes(credential: ServiceCredential) -> frozenset[str]:
 
 def branch_today(branch: Branch | None, now: datetime | None = None) -> date:
     """Today's date where the credential's branch is (validity dates are read there)."""
+    return branch_today_in(branch.timezone if branch else None, now)
+
+
+def branch_today_in(timezone: str | None, now: datetime | None = None) -> date:
     try:
-        zone = ZoneInfo(branch.timezone if branch else "Europe/Berlin")
+        zone = ZoneInfo(timezone or "Europe/Berlin")
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
     return (now.astimezone(zone) if now else datetime.now(zone)).date()

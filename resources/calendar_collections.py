@@ -12,6 +12,7 @@ from typing import Iterable
 
 from resources.errors import AlreadyExists, InvalidLocation, InvalidProperty, NotFound, ParentMissing
 from resources.store.database import write_transaction
+from resources.store.hot_queries import own_collections
 from resources.store.models import Collection, StoredObject
 
 CALENDAR = "calendar"
@@ -51,12 +52,7 @@ def resolve(owner_id: int, segments: list[str], home: str = CALENDARS_HOME) -> R
     if not segments:
         return Resolved(None, None)
     candidates = ["/".join(segments[: i + 1]) for i in range(len(segments))]
-    found = {
-        c.path: c
-        for c in Collection.select().where(
-            (Collection.owner == owner_id) & (Collection.home == home) & (Collection.path.in_(candidates))
-        )
-    }
+    found = {c.path: c for c in own_collections(owner_id, home, candidates)}
     full = candidates[-1]
     if full in found:
         return Resolved(found[full], None)

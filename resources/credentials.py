@@ -14,7 +14,8 @@ import peewee
 from resources import audit, passwords
 from resources.errors import AlreadyExists, CredentialRefused, InvalidProperty, NotFound
 from resources.store.database import write_transaction
-from resources.access import CALDAV, CARDDAV, SERVICE_CLASSES, branch_today, login_decision, service_classes
+from resources.store.hot_queries import credential_for_login
+from resources.access import CALDAV, CARDDAV, SERVICE_CLASSES, branch_today_in, login_decision, service_classes
 from resources.store.organisation import Branch, ServiceCredential, UserAccount
 
 _login_cache = passwords.VerifiedLoginCache()
@@ -208,15 +209,8 @@ class AuthenticatedLogin:
 
 
 def _with_account(username: str) -> ServiceCredential | None:
-    """The credential with its account and branch, in one query."""
-    return (
-        ServiceCredential.select(ServiceCredential, UserAccount, Branch)
-        .join(UserAccount, peewee.JOIN.LEFT_OUTER, on=(ServiceCredential.account == UserAccount.id))
-        .switch(ServiceCredential)
-        .join(Branch, peewee.JOIN.LEFT_OUTER, on=(ServiceCredential.branch == Branch.id))
-        .where(ServiceCredential.username_key == username_key(username))
-        .first()
-    )
+    """The credential with its account and branch fields (see hot_queries)."""
+    return credential_for_login(username_key(username))
 
 
 def authenticate(username: str, password: str, *, now: datetime | None = None) -> AuthenticatedLogin:
@@ -250,9 +244,8 @@ def trusted_login(username: str, *, now: datetime | None = None) -> Authenticate
 
 def _admit(credential: ServiceCredential, now: datetime | None, *, record: bool = True) -> AuthenticatedLogin:
     """Apply every rule but the password; build the login the request handlers use."""
-    account = credential.account if credential.account_id else None
-    branch = credential.branch if credential.branch_id else None
-    decision = login_decision(credential, account, branch_today(branch, now))
+    account = _joined_account(credential)
+    decision = login_decision(credential, account, branch_today_in(credential.branch_timezone, now))
     if not decision.allowed:
         if record:
             _record_refusal(credential, decision.code)
@@ -269,6 +262,22 @@ def _admit(credential: ServiceCredential, now: datetime | None, *, record: bool 
         service_classes=service_classes(credential),
         integration=credential.integration,
     )
+
+
+def _joined_account(credential: ServiceCredential) -> JoinedAccount | None:
+    if credential.account_id is None:
+        return None
+    return JoinedAccount(bool(credential.account_active), credential.account_employee_id,
+                         credential.account_display_name or "")
+
+
+@dataclass(frozen=True)
+class JoinedAccount:
+    """The account fields the login rules read, from the login query's join."""
+
+    active: bool
+    employee_id: int | None
+    display_name: str
 
 
 LAST_USED_RESOLUTION = 60.0

@@ -24,6 +24,7 @@ from resources.errors import (
     UnsupportedComponent,
 )
 from resources.store.database import write_transaction
+from resources.store.hot_queries import stored_object
 from resources.vcard_data import parse_vcard
 from resources.store.models import SPAN_MAX, SPAN_MIN, Collection, DeadProperty, StoredObject
 
@@ -79,7 +80,7 @@ def _epoch(value: datetime | None, default: int) -> int:
 
 
 def get_object(collection_id: int, name: str) -> StoredObject | None:
-    return StoredObject.get_or_none((StoredObject.collection == collection_id) & (StoredObject.name == name))
+    return stored_object(collection_id, name)
 
 
 def list_objects(collection_id: int) -> list[StoredObject]:

@@ -18,7 +18,7 @@ from davserver.dav.nodes_principal import CalendarHomesNode, PrincipalNode, Prin
 from davserver.dav.nodes_addressbook_home import AddressBookHomeNode, AddressBookHomesNode
 from resources import address_books, calendar_collections, stored_objects
 from resources.address_books import COMPANY_PATH, company_book
-from resources.resource_calendars import visible_calendars
+from resources.store.hot_queries import visible_resource_calendar
 from resources.calendar_collections import ADDRESSBOOKS_HOME, CALENDARS_HOME, SEGMENT_MAX
 from resources.store.models import Collection
 
@@ -113,10 +113,10 @@ class DavProvider(DAVProvider):
         """A resource calendar the login may see (its slug is the first segment), if any."""
         if len(segments) > 2:
             return None
-        calendars = visible_calendars(login.employee_id, segments[0])
-        if not calendars:
+        calendar = visible_resource_calendar(segments[0], login.employee_id)
+        if calendar is None:
             return None
-        return calendar_collections.Resolved(calendars[0], segments[1] if len(segments) == 2 else None)
+        return calendar_collections.Resolved(calendar, segments[1] if len(segments) == 2 else None)
 
     def exists(self, path: str, environ: dict) -> bool:
         return self.get_resource_inst(path, environ) is not None

@@ -1,0 +1,76 @@
+"""The queries every request runs, written as SQL once instead of built by peewee's
+query compiler on each call (which costs more than the query itself on SQLite).
+
+Each returns model instances through `Model.raw`, so field types are converted as
+usual; columns from joined tables arrive as plain extra attributes.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from resources.store.database import database_proxy
+from resources.store.models import Collection, StoredObject
+from resources.store.organisation import Branch, Resource, ServiceCredential, UserAccount
+
+
+def _table(model) -> str:
+    return model._meta.table_name
+
+
+@lru_cache(maxsize=None)
+def _sql(template: str, param: str) -> str:
+    """The statement with this database's parameter placeholder filled in."""
+    return template.format(
+        p=param,
+        credential=_table(ServiceCredential),
+        account=_table(UserAccount),
+        branch=_table(Branch),
+        collection=_table(Collection),
+        resource=_table(Resource),
+        object=_table(StoredObject),
+    )
+
+
+def _run(model, template: str, *params):
+    return list(model.raw(_sql(template, database_proxy.obj.param), *params))
+
+
+_LOGIN = """SELECT c.*, a.active AS account_active, a.employee_id AS account_employee_id,
+ a.display_name AS account_display_name, b.timezone AS branch_timezone
+ FROM {credential} c LEFT JOIN {account} a ON a.id = c.account_id LEFT JOIN {branch} b ON b.id = c.branch_id
+ WHERE c.username_key = {p}"""
+
+
+def credential_for_login(username_key: str) -> ServiceCredential | None:
+    """The credential with its account's and branch's login-relevant fields, in one query."""
+    rows = _run(ServiceCredential, _LOGIN, username_key)
+    return rows[0] if rows else None
+
+
+_VISIBLE_CALENDAR = """SELECT col.* FROM {collection} col JOIN {resource} r ON r.id = col.resource_id
+ WHERE r.slug = {p} AND r.active = {p} AND r.sync_allowed = {p}
+ AND (r.kind = 'room' OR (r.kind = 'person' AND r.employee_id = {p}))"""
+
+
+def visible_resource_calendar(slug: str, employee_id: int | None) -> Collection | None:
+    """The calendar of resource `slug` if a login with this employee may see it."""
+    rows = _run(Collection, _VISIBLE_CALENDAR, slug, True, True, employee_id if employee_id is not None else -1)
+    return rows[0] if rows else None
+
+
+_OWN_COLLECTIONS = """SELECT * FROM {collection} WHERE owner_id = {p} AND home = {p} AND path IN ({paths})"""
+
+
+def own_collections(owner_id: int, home: str, paths: list[str]) -> list[Collection]:
+    param = database_proxy.obj.param
+    template = _OWN_COLLECTIONS.replace("{paths}", ", ".join("{p}" for _ in paths))
+    return list(Collection.raw(_sql(template, param), owner_id, home, *paths))
+
+
+_OBJECT = "SELECT * FROM {object} WHERE collection_id = {p} AND name = {p}"
+
+
+def stored_object(collection_id: int, name: str) -> StoredObject | None:
+    rows = _run(StoredObject, _OBJECT, collection_id, name)
+    return rows[0] if rows else None
