@@ -4,6 +4,8 @@ name (multiget), members in revision order (sync-collection)."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import datetime, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -78,5 +80,34 @@ def collection_timezone(collection: Collection) -> tzinfo:
     return _UTC
 
 
+class ParsedCalendars:
+    """Parsed calendar objects by content hash: never stale, because the key is the ETag.
+
+    Parsing dominates time-range queries over recurring series that match week after
+    week; clients ask for the same windows again and again."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self.capacity = capacity
+        self._entries: OrderedDict[str, Calendar] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, row: StoredObject) -> Calendar:
+        with self._lock:
+            found = self._entries.get(row.etag)
+            if found is not None:
+                self._entries.move_to_end(row.etag)
+                return found
+        calendar = Calendar.from_ical(bytes(row.body).decode("utf-8"))
+        with self._lock:
+            self._entries[row.etag] = calendar
+            if len(self._entries) > self.capacity:
+                self._entries.popitem(last=False)
+        return calendar
+
+
+_parsed = ParsedCalendars()
+
+
 def parse_stored(row: StoredObject) -> Calendar:
-    return Calendar.from_ical(bytes(row.body).decode("utf-8"))
+    """The parsed calendar of a stored object; callers must not modify it."""
+    return _parsed.get(row)

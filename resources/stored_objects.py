@@ -24,28 +24,13 @@ from resources.errors import (
     UnsupportedComponent,
 )
 from resources.store.database import write_transaction
-from resources.store.hot_queries import stored_object
+from resources.store.hot_queries import ObjectSummary, object_summaries, stored_object
 from resources.vcard_data import parse_vcard
 from resources.store.models import SPAN_MAX, SPAN_MIN, Collection, DeadProperty, StoredObject
 
 CALENDAR_CONTENT_TYPE = "text/calendar; charset=utf-8"
 VCARD_CONTENT_TYPE = "text/vcard; charset=utf-8"
 VCARD = "VCARD"
-
-# Columns for listings: everything but the body, which can be large.
-LISTING_FIELDS = [
-    StoredObject.id,
-    StoredObject.collection,
-    StoredObject.name,
-    StoredObject.content_type,
-    StoredObject.etag,
-    StoredObject.size,
-    StoredObject.uid,
-    StoredObject.component,
-    StoredObject.created,
-    StoredObject.modified,
-]
-
 
 @dataclass(frozen=True)
 class WriteConditions:
@@ -83,10 +68,8 @@ def get_object(collection_id: int, name: str) -> StoredObject | None:
     return stored_object(collection_id, name)
 
 
-def list_objects(collection_id: int) -> list[StoredObject]:
-    return list(
-        StoredObject.select(*LISTING_FIELDS).where(StoredObject.collection == collection_id).order_by(StoredObject.name)
-    )
+def list_objects(collection_id: int) -> list[ObjectSummary]:
+    return object_summaries(collection_id)
 
 
 def put_calendar_object(

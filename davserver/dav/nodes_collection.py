@@ -15,6 +15,7 @@ from davserver.dav.xml import APPLE, CALDAV, CALENDARSERVER, CARDDAV, DAV, eleme
 from resources import calendar_collections, dead_properties, stored_objects
 from resources.address_books import COMPANY
 from resources.calendar_collections import ADDRESSBOOK, CALENDAR, PLAIN, CollectionProperties
+from resources.store.hot_queries import member_dead_properties
 from resources.store.models import Collection
 
 
@@ -88,7 +89,7 @@ class CollectionNode(DavNode, DAVCollection):
             props = dead_properties.for_collections([r.id for r in rows])
             members.extend(CollectionNode.for_row(r, self.environ, props.get(r.id, {})) for r in rows)
         objects = stored_objects.list_objects(self.row.id)
-        props = dead_properties.for_objects([o.id for o in objects])
+        props = member_dead_properties(self.row.id)
         members.extend(ObjectNode.for_row(o, self.row, self.environ, props.get(o.id, {})) for o in objects)
         return members
 

@@ -7,10 +7,11 @@ usual; columns from joined tables arrive as plain extra attributes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 from resources.store.database import database_proxy
-from resources.store.models import Collection, StoredObject
+from resources.store.models import Collection, DeadProperty, StoredObject
 from resources.store.organisation import Branch, Resource, ServiceCredential, UserAccount
 
 
@@ -29,6 +30,7 @@ def _sql(template: str, param: str) -> str:
         collection=_table(Collection),
         resource=_table(Resource),
         object=_table(StoredObject),
+        dead=_table(DeadProperty),
     )
 
 
@@ -74,3 +76,43 @@ _OBJECT = "SELECT * FROM {object} WHERE collection_id = {p} AND name = {p}"
 def stored_object(collection_id: int, name: str) -> StoredObject | None:
     rows = _run(StoredObject, _OBJECT, collection_id, name)
     return rows[0] if rows else None
+
+
+@dataclass(slots=True)
+class ObjectSummary:
+    """A stored object without its body: what a collection listing needs."""
+
+    id: int
+    collection_id: int
+    name: str
+    content_type: str
+    etag: str
+    size: int
+    uid: str | None
+    component: str | None
+    created: float
+    modified: float
+    revision: int
+
+
+_LISTING = """SELECT id, collection_id, name, content_type, etag, size, uid, component, created, modified, revision
+ FROM {object} WHERE collection_id = {p} ORDER BY name"""
+
+
+def object_summaries(collection_id: int) -> list[ObjectSummary]:
+    """Every member of a collection in one query, as plain rows (no model instances)."""
+    cursor = database_proxy.obj.execute_sql(_sql(_LISTING, database_proxy.obj.param), (collection_id,))
+    return [ObjectSummary(*row) for row in cursor.fetchall()]
+
+
+_MEMBER_DEAD_PROPERTIES = """SELECT d.stored_object_id, d.name, d.value FROM {dead} d
+ JOIN {object} o ON o.id = d.stored_object_id WHERE o.collection_id = {p}"""
+
+
+def member_dead_properties(collection_id: int) -> dict[int, dict[str, str]]:
+    """Dead properties of every member of a collection, by object id, in one query."""
+    cursor = database_proxy.obj.execute_sql(_sql(_MEMBER_DEAD_PROPERTIES, database_proxy.obj.param), (collection_id,))
+    found: dict[int, dict[str, str]] = {}
+    for object_id, name, value in cursor.fetchall():
+        found.setdefault(object_id, {})[name] = value
+    return found
