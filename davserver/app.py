@@ -11,6 +11,7 @@ from davserver.config import Settings
 from davserver.dav import reports  # noqa: F401  (registers the REPORTs)
 from davserver.dav.dav_app import build_dav_app
 from davserver.dav.urls import MOUNT
+from davserver.public_url import public_base
 from davserver.web.admin_app import build_admin_app
 from davserver.web.api_app import build_api_app
 from resources.store.database import bind, open_database
@@ -31,18 +32,6 @@ def open_store(settings: Settings) -> None:
     database.connect(reuse_if_open=True)
     upgrade()
     company_book()
-
-
-def public_base(environ: dict, settings: Settings) -> str:
-    """Scheme and host that clients reach us at (the configured public URL wins)."""
-    if settings.public_url:
-        return settings.public_url.rstrip("/")
-    scheme = environ.get("wsgi.url_scheme", "http")
-    host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
-    if settings.trust_proxy:
-        scheme = environ.get("HTTP_X_FORWARDED_PROTO", scheme).split(",")[0].strip() or scheme
-        host = environ.get("HTTP_X_FORWARDED_HOST", host).split(",")[0].strip() or host
-    return f"{scheme}://{host}"
 
 
 def _redirect(location: str, start_response) -> list[bytes]:

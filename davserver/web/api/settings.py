@@ -7,11 +7,11 @@ from typing import Callable
 
 from flask import current_app, request
 
+from davserver import public_url
 from davserver.config import Settings
 
 SETTINGS_KEY = "davserver.settings"
 DAV_APP_KEY = "davserver.dav_app"
-API_MOUNT = "/api"
 
 
 def settings() -> Settings:
@@ -23,21 +23,6 @@ def dav_app() -> Callable:
     return current_app.extensions[DAV_APP_KEY]
 
 
-def _first(header: str | None) -> str:
-    return (header or "").split(",")[0].strip()
-
-
 def public_base() -> str:
-    """The configured public URL, else this request's scheme and host (from
-    X-Forwarded-Proto/Host only when the server is told to trust its proxy)."""
-    configured = settings()
-    if configured.public_url:
-        return configured.public_url.rstrip("/")
-    scheme, host = request.scheme, request.host
-    if getattr(configured, "trust_proxy", False):
-        scheme = _first(request.headers.get("X-Forwarded-Proto")) or scheme
-        host = _first(request.headers.get("X-Forwarded-Host")) or host
-    root = request.script_root
-    if root.endswith(API_MOUNT):
-        root = root[: -len(API_MOUNT)]
-    return f"{scheme}://{host}{root}"
+    """The public base URL for this request (see davserver.public_url)."""
+    return public_url.public_base(request.environ, settings())
