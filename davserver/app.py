@@ -14,8 +14,8 @@ from davserver.dav.urls import MOUNT
 from davserver.public_url import public_base
 from davserver.web.admin_app import build_admin_app
 from davserver.web.api_app import build_api_app
-from resources.store.database import bind, open_database
 from resources.address_books import company_book
+from resources.store.database import bind, open_database
 from resources.store.schema import upgrade
 
 log = logging.getLogger("davserver.request")

@@ -14,7 +14,6 @@ from resources.calendar_import import import_calendar
 from resources.credentials import find_credential
 
 
-
 def _target(calendar_url: str) -> tuple[str, str]:
     """(username, calendar path in the home) from /dav/calendars/<user>/<calendar>/."""
     path = unquote(urlsplit(calendar_url).path)

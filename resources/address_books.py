@@ -7,8 +7,13 @@ import secrets
 import time
 
 from resources import change_log
-from resources.calendar_collections import ADDRESSBOOK, ADDRESSBOOKS_HOME, CollectionProperties, create_collection
-from resources.calendar_collections import top_level
+from resources.calendar_collections import (
+    ADDRESSBOOK,
+    ADDRESSBOOKS_HOME,
+    CollectionProperties,
+    create_collection,
+    top_level,
+)
 from resources.store.database import write_transaction
 from resources.store.models import Collection, StoredObject
 from resources.stored_objects import VCARD, VCARD_CONTENT_TYPE, compute_etag

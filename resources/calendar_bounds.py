@@ -9,7 +9,10 @@ range_start` and then evaluate exactly. None means unbounded on that side.
   prefilter is strict, so such edges are widened by one second (TICK).
 - DATE and floating values are read later in the calendar's time zone, which
   can be anywhere from UTC-12 to UTC+14: they are widened by FLOATING_MARGIN.
-  So are zones that cannot be resolved (icalendar leaves those floating).
+- So are values whose TZID is not an IANA name (Windows names, custom
+  VTIMEZONEs, unknown zones): icalendar resolves those through a process-wide
+  cache holding the first definition it saw, so another process (the one that
+  answers the query) may read them with another definition.
 - Zoned values are widened nowhere, but `start + duration` is taken both as
   wall-clock and as elapsed time, whichever reaches further, so DST never
   shortens a span.
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Component
 
@@ -30,7 +33,7 @@ from resources.errors import InvalidCalendarData
 
 log = logging.getLogger(__name__)
 
-UTC = timezone.utc
+UTC = UTC
 TICK = timedelta(seconds=1)
 FLOATING_MARGIN = timedelta(hours=14)
 ONE_DAY = timedelta(days=1)
@@ -153,7 +156,7 @@ def _this_and_future_reaches(component: Component, kind: str, siblings: list[Com
         if anchored is None or not isinstance(recurrence_id.dt, date):
             continue
         start, reach = anchored
-        moved_from, shift = _difference(recurrence_id.dt, start)
+        moved_from, shift = _difference(_as_stored(recurrence_id.dt, recurrence_id), start)
         lead, lag, _ = _alarm_reach(override)
         margin = FLOATING_MARGIN if _is_floating(moved_from) else ZERO
         reaches.append(Reach(reach.before, reach.after, lead, lag).moved(shift, margin))
@@ -168,6 +171,8 @@ def _alarm_reach(component: Component) -> tuple[timedelta, timedelta, list[Span]
         if alarm.name != "VALARM" or "TRIGGER" not in alarm:
             continue
         trigger = alarm["TRIGGER"].dt
+        if isinstance(trigger, date):
+            trigger = _as_stored(trigger, alarm["TRIGGER"])
         repeats = _repeat_span(alarm)
         if isinstance(trigger, timedelta):
             lead = max(lead, -trigger)
@@ -329,7 +334,18 @@ def _props(component: Component, name: str) -> list:
 def _value(component: Component, name: str) -> date | datetime | None:
     props = _props(component, name)
     value = getattr(props[0], "dt", None) if props else None
-    return value if isinstance(value, date) else None
+    return _as_stored(value, props[0]) if isinstance(value, date) else None
+
+
+def _as_stored(value: date | datetime, prop) -> date | datetime:
+    """The value as any reader of the stored object sees it: zoned only if it is UTC or
+    its TZID is an IANA name; other zoned values are taken as floating (see above)."""
+    tzid = getattr(prop, "params", {}).get("TZID")
+    if not isinstance(value, datetime) or value.tzinfo is None or tzid is None:
+        return value
+    if isinstance(value.tzinfo, ZoneInfo) and value.tzinfo.key == str(tzid):
+        return value
+    return value.replace(tzinfo=None)
 
 
 def _duration(component: Component, name: str) -> timedelta | None:
@@ -342,11 +358,16 @@ def _values(component: Component, name: str) -> list:
     """All values of a property that may repeat and hold comma-separated lists (RDATE)."""
     values = []
     for prop in _props(component, name):
-        values.extend(item.dt for item in getattr(prop, "dts", []))
+        values.extend(_period_values(prop))
     return values
 
 
 def _period_values(prop) -> list:
-    if hasattr(prop, "dts"):
-        return [item.dt for item in prop.dts]
-    return [getattr(prop, "dt", None)]
+    """The values of one RDATE/EXDATE/FREEBUSY line; a period as a (start, end or duration) tuple."""
+    values = [item.dt for item in prop.dts] if hasattr(prop, "dts") else [getattr(prop, "dt", None)]
+    return [
+        tuple(_as_stored(part, prop) if isinstance(part, date) else part for part in value)
+        if isinstance(value, tuple)
+        else _as_stored(value, prop) if isinstance(value, date) else value
+        for value in values
+    ]

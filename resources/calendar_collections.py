@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from resources.errors import AlreadyExists, InvalidLocation, InvalidProperty, NotFound, ParentMissing
 from resources.store.database import write_transaction

@@ -18,13 +18,13 @@ properties the server does not interpret (GEO, X-…), which are stored as sent.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import icalendar
 
 from resources.calendar_bounds import time_bounds
-from resources.calendar_timezones import check_vtimezone
 from resources.calendar_syntax import ScannedCalendar, decode_body, physical_lines, scan
+from resources.calendar_timezones import check_vtimezone
 from resources.errors import InvalidCalendarData, InvalidCalendarObject, ResourceTooLarge, UnsupportedComponent
 
 COMPONENT_KINDS = ("VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY", "VAVAILABILITY")
@@ -60,6 +60,9 @@ def parse_calendar_object(
         )
     lines = physical_lines(decode_body(body))
     scanned = scan(lines)
+    for block in scanned.components:
+        if block.name == "VTIMEZONE":
+            check_vtimezone(block)  # before icalendar caches it
     calendar = _parse(lines)
     _check_readable(calendar, scanned)
     components = [component for component in calendar.subcomponents if component.name != "VTIMEZONE"]
@@ -140,8 +143,6 @@ def _check_readable(calendar: icalendar.Calendar, scanned: ScannedCalendar) -> N
             if isinstance(component.get(name), list):
                 where = f" (line {lines[name]})" if name in lines else ""
                 raise InvalidCalendarData(f"The {component.name}{where} has more than one {name} property.")
-        if component.name == "VTIMEZONE":
-            check_vtimezone(component, scanned.property_lines[index + 1 :] if lines else [])
         if component.name == "VEVENT" and "DTSTART" not in component:
             where = f" (uid {component['UID']!s})" if "UID" in component else ""
             raise InvalidCalendarData(f"A VEVENT{where} has no DTSTART; every event needs a start.")
@@ -227,7 +228,7 @@ def _summary(components: list[icalendar.Component]) -> str | None:
 def _instant_key(value: object) -> object:
     if isinstance(value, datetime) and value.tzinfo is not None:
         try:
-            return value.astimezone(timezone.utc)
+            return value.astimezone(UTC)
         except (OverflowError, ValueError):
             return value
     return value if isinstance(value, date) else str(value)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from resources import change_log
 from resources.calendar_data import CalendarObjectFacts, parse_calendar_object, split_calendar

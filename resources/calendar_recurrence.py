@@ -15,7 +15,7 @@ keeps its local time across a DST change. Two guards keep a PUT cheap:
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 
 from dateutil.rrule import rrulestr
@@ -108,7 +108,7 @@ def _until_wall_clock(until: date | datetime, dtstart: date | datetime) -> datet
             return until.astimezone(dtstart.tzinfo).replace(tzinfo=None)
         return wall_clock(until)
     if isinstance(until, datetime) and until.tzinfo is not None:
-        until = until.astimezone(_zone(dtstart) or timezone.utc)
+        until = until.astimezone(_zone(dtstart) or UTC)
     return wall_clock(until) + ONE_DAY
 
 

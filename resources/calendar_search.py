@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Calendar
@@ -14,7 +14,7 @@ from icalendar import Calendar
 from resources.calendar_query import CompFilter, TimeRange
 from resources.store.models import Collection, StoredObject
 
-_UTC = timezone.utc
+_UTC = UTC
 
 
 def outer_time_range(root: CompFilter) -> tuple[str | None, TimeRange | None]:

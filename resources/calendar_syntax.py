@@ -168,6 +168,8 @@ def scan(physical: list[str]) -> ScannedCalendar:
             stack.append((kind, line.line_number, len(scanned.property_lines)))
             if len(stack) > MAX_NESTING:
                 raise InvalidCalendarData(f"Line {line.line_number}: components are nested too deeply.")
+            if kind == "VTIMEZONE" and len(stack) != 2:
+                raise InvalidCalendarData(f"Line {line.line_number}: a VTIMEZONE must be a direct part of the VCALENDAR.")
             scanned.property_lines.append({})
             if len(stack) == 2:
                 block = ComponentBlock(kind)

@@ -1,48 +1,59 @@
-"""Limits on VTIMEZONE rules, so that time zone lookups stay cheap (RFC 5545 §3.6.5).
+"""Limits on VTIMEZONE definitions, checked before icalendar sees them (RFC 5545 §3.6.5).
 
-A VTIMEZONE whose TZID is not an IANA name is turned into a tzinfo that expands
-the observances' RRULEs from their DTSTART on offset lookups, in this module's
-checks and in every later query of the object. A rule firing every second, or
-ten thousand observances, would stall them all. Real zones change offset at most
-a few times a year and have a few hundred changes in all; anything far beyond
-that is refused as invalid calendar data.
+icalendar keeps the first VTIMEZONE it parses for each non-IANA TZID in a
+process-wide cache, also from bodies that are refused afterwards, and later
+bodies naming that TZID use the cached zone. Its observance RRULEs are expanded
+from their DTSTART on offset lookups. So a zone whose rule fires every second,
+or that has ten thousand observances, would stall every later query that
+names its TZID. Such definitions are refused here, on the text, before parsing:
+
+- an observance needs a DTSTART and offsets within ±16 hours (the widest any
+  zone ever had, local mean time in 19th-century Manila and Alaska);
+- observance rules repeat YEARLY, at most MAX_ONSETS_PER_DECADE times in ten years;
+- one VTIMEZONE has at most MAX_ONSETS offset changes up to HORIZON_YEAR.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import islice
 
-from icalendar import Component
-from icalendar.prop import vRecur
+from icalendar.prop import vDDDTypes, vRecur, vUTCOffset
 
 from resources.calendar_recurrence import LAST_YEAR, dateutil_rule, first_value, wall_clock
+from resources.calendar_syntax import ComponentBlock, ContentLine
 from resources.errors import InvalidCalendarData
 
 MAX_ONSETS_PER_DECADE = 60
 MAX_ONSETS = 20_000
 HORIZON_YEAR = 2200  # onsets are counted up to this year
+MAX_UTC_OFFSET = timedelta(hours=16)
 
 
-def check_vtimezone(vtimezone: Component, observance_lines: list[dict[str, int]]) -> None:
-    """Refuse a VTIMEZONE with costly rules; `observance_lines[i]` maps the i-th
-    observance's property names to their line numbers (may be empty)."""
+def check_vtimezone(block: ComponentBlock) -> None:
+    """Refuse a VTIMEZONE whose rules no real zone has."""
     onsets = 0
-    for position, observance in enumerate(vtimezone.subcomponents):
-        lines = observance_lines[position] if position < len(observance_lines) else {}
-        start = getattr(observance.get("DTSTART"), "dt", None)
+    for name, begin, properties in _observances(block):
+        start = _read(properties, "DTSTART", vDDDTypes.from_ical, f"{name} rule starting on line {begin}")
         if not isinstance(start, date):
-            raise InvalidCalendarData(f"A {observance.name} rule of a VTIMEZONE has no DTSTART.")
-        for rule in _listed(observance.get("RRULE")):
-            problem, count = observance_onsets(rule, start) if isinstance(rule, vRecur) else (None, 1)
+            raise InvalidCalendarData(f"The {name} rule starting on line {begin} has no DTSTART.")
+        for offset_name in ("TZOFFSETFROM", "TZOFFSETTO"):
+            offset = _read(properties, offset_name, vUTCOffset.from_ical, f"{name} rule")
+            if isinstance(offset, timedelta) and abs(offset) > MAX_UTC_OFFSET:
+                line = properties[offset_name][0]
+                raise InvalidCalendarData(
+                    f"Line {line.line_number}: {line.value} is not a UTC offset any time zone has (at most ±16:00)."
+                )
+        for line in properties.get("RRULE", []):
+            rule = _read({"RRULE": [line]}, "RRULE", vRecur.from_ical, f"{name} rule")
+            problem, count = observance_onsets(rule, start)
             if problem is not None:
-                where = f"Line {lines['RRULE']}: the" if "RRULE" in lines else "The"
-                raise InvalidCalendarData(f"{where} RRULE of a {observance.name} time zone rule {problem}.")
+                raise InvalidCalendarData(f"Line {line.line_number}: the RRULE of a {name} time zone rule {problem}.")
             onsets += count
-        onsets += sum(len(getattr(rdate, "dts", [])) for rdate in _listed(observance.get("RDATE")))
+        onsets += sum(line.value.count(",") + 1 for line in properties.get("RDATE", []))
     if onsets > MAX_ONSETS:
         raise InvalidCalendarData(
-            f"The VTIMEZONE {str(vtimezone.get('TZID', ''))!r} defines about {onsets} offset changes; "
+            f"The VTIMEZONE starting on line {block.lines[0].line_number} defines about {onsets} offset changes; "
             f"real time zones have a few hundred at most (limit {MAX_ONSETS})."
         )
 
@@ -71,5 +82,29 @@ def observance_onsets(rule: vRecur, dtstart: date | datetime) -> tuple[str | Non
     return None, min(onsets, count) if isinstance(count, int) and count > 0 else onsets
 
 
-def _listed(value) -> list:
-    return [] if value is None else value if isinstance(value, list) else [value]
+def _observances(block: ComponentBlock) -> list[tuple[str, int, dict[str, list[ContentLine]]]]:
+    """The VTIMEZONE's sub-components: name, line of BEGIN, their own properties by name."""
+    observances: list[tuple[str, int, dict[str, list[ContentLine]]]] = []
+    depth = 0
+    for line in block.lines:
+        if line.name == "BEGIN":
+            depth += 1
+            if depth == 2:
+                observances.append((line.value.strip().upper(), line.line_number, {}))
+        elif line.name == "END":
+            depth -= 1
+        elif depth == 2:
+            observances[-1][2].setdefault(line.name, []).append(line)
+    return observances
+
+
+def _read(properties: dict[str, list[ContentLine]], name: str, parse, what: str):
+    lines = properties.get(name)
+    if not lines:
+        return None
+    try:
+        return parse(lines[0].value)
+    except Exception as error:  # noqa: BLE001 - icalendar raises several kinds for bad values
+        raise InvalidCalendarData(
+            f"Line {lines[0].line_number}: the {name} of a {what} cannot be read: {' '.join(str(error).split())[:150]}."
+        ) from None

@@ -3,9 +3,9 @@ a sentence a shop manager understands, then a real round trip through the server
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable
 
 from resources.access import CALDAV, branch_today, resource_decision, service_classes, validity_decision
 from resources.credentials import find_credential

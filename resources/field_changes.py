@@ -3,7 +3,7 @@ change is described for the audit log, and a record still in use is not deleted.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from resources.errors import DomainError, InvalidProperty
 

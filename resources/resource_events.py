@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 
 from resources.branches import DEFAULT_TIMEZONE
 from resources.calendar_query import CompFilter, TimeRange, calendar_matches
-from resources.calendar_query.instances import Instance, Expansion, to_utc
+from resources.calendar_query.instances import Expansion, Instance, to_utc
 from resources.calendar_query.time_ranges import instance_overlaps
 from resources.calendar_search import candidates, collection_timezone, parse_stored
 from resources.errors import InvalidProperty, NotFound
@@ -28,7 +28,7 @@ from resources.store.models import Collection, StoredObject
 from resources.store.organisation import Branch, Resource
 from resources.stored_objects import WriteConditions, put_calendar_object
 
-UTC = timezone.utc
+UTC = UTC
 ONE_DAY = timedelta(days=1)
 MAX_RANGE_DAYS = 366
 FIRST_YEAR, LAST_YEAR = 1000, 8999  # far from the ends of datetime, where zone arithmetic overflows

@@ -17,16 +17,16 @@ from resources.errors import (
     AddressUidConflict,
     AlreadyExists,
     InvalidAddressData,
-    ReadOnlyCollection,
     NotFound,
     PreconditionFailed,
+    ReadOnlyCollection,
     UidConflict,
     UnsupportedComponent,
 )
 from resources.store.database import write_transaction
 from resources.store.hot_queries import ObjectSummary, object_summaries, stored_object
-from resources.vcard_data import parse_vcard
 from resources.store.models import SPAN_MAX, SPAN_MIN, Collection, DeadProperty, StoredObject
+from resources.vcard_data import parse_vcard
 
 CALENDAR_CONTENT_TYPE = "text/calendar; charset=utf-8"
 VCARD_CONTENT_TYPE = "text/vcard; charset=utf-8"

@@ -3,7 +3,7 @@ directory rows: contact persons and phonebook entries."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from resources.store.directory import Company, ContactPerson, PhonebookEntry
 from resources.vcard_data import fold
@@ -17,7 +17,7 @@ def escape(text: str) -> str:
 
 
 def _rev(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def _card(lines: list[str]) -> str:

@@ -111,7 +111,7 @@ def _to_v4(name: str, params: str, value: str) -> tuple[str, str, str]:
 def convert_vcard(text: str, version: str) -> str:
     """The same vCard in `version` ("3.0" or "4.0"); unchanged if already in it."""
     lines = unfold(text)
-    current = next((l.split(":", 1)[1].strip() for l in lines if l.upper().startswith("VERSION:")), None)
+    current = next((line.split(":", 1)[1].strip() for line in lines if line.upper().startswith("VERSION:")), None)
     if current == version or version not in SUPPORTED_VERSIONS:
         return text
     convert = _to_v3 if version == "3.0" else _to_v4

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -244,7 +244,7 @@ def _utc_attribute(element: etree._Element, key: str,
     if not _UTC_FORM.match(value):
         raise error(f"{key}={value!r} is not a UTC date-time such as 20060104T000000Z.")
     try:
-        return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     except ValueError:
         raise error(f"{key}={value!r} is not a valid date-time.") from None
 

@@ -5,14 +5,15 @@ and a readable message (RFC 4918 §16, RFC 4791 §1.3).
 from __future__ import annotations
 
 import functools
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from lxml import etree
 from wsgidav.dav_error import DAVError
 
 from davserver.dav.xml import CALDAV, CARDDAV, DAV, DAVSERVER, PREFIXES, qname, to_bytes
-from resources import errors as domain
 from resources import addressbook_query as card_query
+from resources import errors as domain
 from resources.calendar_query import errors as query_errors
 
 F = TypeVar("F", bound=Callable)

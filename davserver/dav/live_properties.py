@@ -8,7 +8,8 @@ property a client sets is stored as a dead property.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from lxml import etree
 from wsgidav.dav_error import DAVError

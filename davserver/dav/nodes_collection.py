@@ -9,8 +9,6 @@ from davserver.dav import sync_tokens, urls
 from davserver.dav.errors import DavError, forbidden, translate_domain_errors
 from davserver.dav.live_properties import element_text, live, writable
 from davserver.dav.nodes_base import ALL_PRIVILEGES, READ_PRIVILEGES, DavNode, read_only
-
-RESOURCE_PRIVILEGES = ("read", "read-current-user-privilege-set", "write-content", "bind", "unbind")
 from davserver.dav.xml import APPLE, CALDAV, CALENDARSERVER, CARDDAV, DAV, element, qname, sub
 from resources import calendar_collections, dead_properties, stored_objects
 from resources.address_books import COMPANY
@@ -18,6 +16,7 @@ from resources.calendar_collections import ADDRESSBOOK, CALENDAR, PLAIN, Collect
 from resources.store.hot_queries import member_dead_properties
 from resources.store.models import Collection
 
+RESOURCE_PRIVILEGES = ("read", "read-current-user-privilege-set", "write-content", "bind", "unbind")
 
 class CollectionNode(DavNode, DAVCollection):
     def __init__(self, path: str, environ: dict, row: Collection, dead: dict[str, str] | None = None) -> None:
@@ -26,7 +25,7 @@ class CollectionNode(DavNode, DAVCollection):
         self._dead = dead
 
     @classmethod
-    def for_row(cls, row: Collection, environ: dict, dead: dict[str, str] | None = None) -> "CollectionNode":
+    def for_row(cls, row: Collection, environ: dict, dead: dict[str, str] | None = None) -> CollectionNode:
         username = environ["davserver.login"].username
         return cls(urls.collection_path(username, row.path, row.home), environ, row, dead)
 

@@ -11,9 +11,9 @@ from davserver.dav.conditions import write_conditions
 from davserver.dav.errors import translate_domain_errors
 from davserver.dav.live_properties import live
 from davserver.dav.nodes_base import ALL_PRIVILEGES, READ_PRIVILEGES, DavNode, read_only
-from resources.address_books import COMPANY
 from davserver.dav.xml import DAV, qname
 from resources import dead_properties, stored_objects
+from resources.address_books import COMPANY
 from resources.store.models import Collection, StoredObject
 
 
@@ -29,7 +29,7 @@ class ObjectNode(DavNode, DAVNonCollection):
     @classmethod
     def for_row(
         cls, row: StoredObject, collection: Collection, environ: dict, dead: dict[str, str] | None = None
-    ) -> "ObjectNode":
+    ) -> ObjectNode:
         username = environ["davserver.login"].username
         return cls(urls.object_path(username, collection.path, row.name, collection.home), environ, row, collection, dead)
 

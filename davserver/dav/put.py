@@ -10,9 +10,9 @@ from davserver.dav import urls
 from davserver.dav.body import media_type, read_body
 from davserver.dav.conditions import write_conditions
 from davserver.dav.errors import DavError, from_domain
+from davserver.dav.nodes_base import read_only
 from davserver.dav.nodes_collection import CollectionNode
 from davserver.dav.nodes_object import ObjectNode
-from davserver.dav.nodes_base import read_only
 from davserver.dav.xml import CALDAV, CARDDAV, qname
 from resources import stored_objects
 from resources.errors import DomainError

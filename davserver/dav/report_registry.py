@@ -4,8 +4,8 @@ and `supported-report-set` (RFC 3253 §3.1.5) is derived from it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from lxml import etree
 

@@ -11,7 +11,7 @@ the range and merged per busy type.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 import icalendar
 from icalendar.prop import vPeriod
@@ -20,7 +20,7 @@ from resources.calendar_query.filters import TimeRange
 from resources.calendar_query.instances import Expansion, Instance, to_utc
 from resources.calendar_query.time_ranges import day_end, event_overlaps, freebusy_periods
 
-UTC = timezone.utc
+UTC = UTC
 DAY = timedelta(days=1)
 BUSY_TYPES = ("BUSY", "BUSY-UNAVAILABLE", "BUSY-TENTATIVE")
 PRODID = "-//davserver//free-busy//EN"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 import icalendar
 from recurring_ical_events import CalendarQuery
@@ -21,7 +21,7 @@ from recurring_ical_events.adapters.journal import JournalAdapter
 from recurring_ical_events.adapters.todo import TodoAdapter
 from recurring_ical_events.selection.name import ComponentsWithName
 
-UTC = timezone.utc
+UTC = UTC
 RECURRING_COMPONENTS = ("VEVENT", "VTODO", "VJOURNAL")
 FAR_FUTURE = datetime(9000, 1, 1, tzinfo=UTC)
 _END_PROPERTY = {"VEVENT": "DTEND", "VTODO": "DUE"}

@@ -9,8 +9,8 @@ SQLITE_BUSY. PostgreSQL serialises writers per collection with SELECT ... FOR UP
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
-from urllib.parse import urlsplit, unquote
+from collections.abc import Iterator
+from urllib.parse import unquote, urlsplit
 
 import peewee
 

@@ -8,7 +8,7 @@ usual; columns from joined tables arrive as plain extra attributes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from resources.store.database import database_proxy
 from resources.store.models import Collection, DeadProperty, StoredObject
@@ -19,7 +19,7 @@ def _table(model) -> str:
     return model._meta.table_name
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sql(template: str, param: str) -> str:
     """The statement with this database's parameter placeholder filled in."""
     return template.format(

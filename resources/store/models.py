@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import peewee
 
-from resources.store.models_base import BaseModel, SchemaVersion
 from resources.store.directory import DIRECTORY_MODELS
+from resources.store.models_base import BaseModel, SchemaVersion
 from resources.store.organisation import ORGANISATION_MODELS, Branch, Resource, ServiceCredential
 
 # Sentinels for unbounded occurrence spans, in epoch seconds (years 1 and 9999).

@@ -7,7 +7,7 @@ upgrading at once.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import peewee
 
