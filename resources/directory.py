@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 import uuid
 
+import peewee
+
 from resources import address_books, audit
 from resources.errors import InvalidProperty, NotFound
 from resources.store.database import write_transaction
@@ -23,7 +25,7 @@ def contact_name(contact: ContactPerson) -> str:
     return f"contact-{contact.uid}.vcf"
 
 
-def _check(values: dict, allowed: tuple[str, ...]) -> None:
+def _check(values: dict, allowed: tuple[str, ...], model: type[peewee.Model]) -> None:
     unknown = set(values) - set(allowed)
     if unknown:
         raise InvalidProperty(f"Unknown field(s): {', '.join(sorted(unknown))}.")
@@ -31,8 +33,27 @@ def _check(values: dict, allowed: tuple[str, ...]) -> None:
         raise InvalidProperty("The category must be customer, supplier, partner or other.")
     if "name" in values and not str(values["name"]).strip():
         raise InvalidProperty("A company needs a name.")
-    if "emails" in values and isinstance(values["emails"], (list, tuple)):
-        values["emails"] = "\n".join(values["emails"])
+    if "emails" in values:
+        values["emails"] = "\n".join(_checked_emails(values["emails"]))
+    check_lengths(model, values)
+
+
+def _checked_emails(emails: str | list[str] | tuple[str, ...]) -> list[str]:
+    """Addresses one per line in storage, so none may hold a line break or a space."""
+    given = emails.splitlines() if isinstance(emails, str) else list(emails)
+    addresses = [address.strip() for address in given if address.strip()]
+    for address in addresses:
+        if "@" not in address or any(ch.isspace() for ch in address):
+            raise InvalidProperty(f"{address!r} is not an e-mail address.")
+    return addresses
+
+
+def check_lengths(model: type[peewee.Model], values: dict) -> None:
+    """Refuse text longer than its column (PostgreSQL would refuse it at write time)."""
+    for name, value in values.items():
+        column = model._meta.fields.get(name)
+        if isinstance(column, peewee.CharField) and isinstance(value, str) and len(value) > column.max_length:
+            raise InvalidProperty(f"'{name}' may have at most {column.max_length} characters.")
 
 
 def book_enabled() -> bool:
@@ -70,7 +91,7 @@ def publish_contact(contact_id: int) -> None:
 
 
 def create_company(*, actor: str = "system", **values) -> Company:
-    _check(values, COMPANY_FIELDS)
+    _check(values, COMPANY_FIELDS, Company)
     if not str(values.get("name", "")).strip():
         raise InvalidProperty("A company needs a name.")
     with write_transaction():
@@ -80,8 +101,10 @@ def create_company(*, actor: str = "system", **values) -> Company:
 
 
 def update_company(company_id: int, changes: dict, *, actor: str = "system") -> Company:
-    _check(changes, COMPANY_FIELDS)
+    _check(changes, COMPANY_FIELDS, Company)
     company = _company(company_id)
+    if not changes:
+        return company
     with write_transaction():
         Company.update(**changes).where(Company.id == company.id).execute()
         for contact in ContactPerson.select(ContactPerson.id).where(ContactPerson.company == company.id):
@@ -100,7 +123,7 @@ def delete_company(company_id: int, *, actor: str = "system") -> None:
 
 
 def create_contact(company: int, *, actor: str = "system", **values) -> ContactPerson:
-    _check(values, CONTACT_FIELDS)
+    _check(values, CONTACT_FIELDS, ContactPerson)
     owner = _company(company)
     if "export_carddav" not in values:
         values["export_carddav"] = book_enabled() and owner.category in EXPORTED_BY_DEFAULT
@@ -114,7 +137,7 @@ def create_contact(company: int, *, actor: str = "system", **values) -> ContactP
 
 
 def update_contact(contact_id: int, changes: dict, *, actor: str = "system") -> ContactPerson:
-    _check(changes, CONTACT_FIELDS)
+    _check(changes, CONTACT_FIELDS, ContactPerson)
     contact = _contact(contact_id)
     if "company" in changes:
         _company(changes["company"])
@@ -132,6 +155,32 @@ def delete_contact(contact_id: int, *, actor: str = "system") -> None:
         address_books.publish(contact_name(contact), None, contact.uid, "")
         contact.delete_instance()
         audit.record(actor, "contact.delete", f"{contact.first_name} {contact.last_name}".strip())
+
+
+def list_companies(*, category: str | None = None, active: bool | None = None) -> list[Company]:
+    query = Company.select().order_by(Company.name, Company.id)
+    if category is not None:
+        query = query.where(Company.category == category)
+    if active is not None:
+        query = query.where(Company.active == active)
+    return list(query)
+
+
+def get_company(company_id: int) -> Company:
+    return _company(company_id)
+
+
+def list_contacts(*, company: int | None = None, export_carddav: bool | None = None) -> list[ContactPerson]:
+    query = ContactPerson.select().order_by(ContactPerson.last_name, ContactPerson.first_name, ContactPerson.id)
+    if company is not None:
+        query = query.where(ContactPerson.company == company)
+    if export_carddav is not None:
+        query = query.where(ContactPerson.export_carddav == export_carddav)
+    return list(query)
+
+
+def get_contact(contact_id: int) -> ContactPerson:
+    return _contact(contact_id)
 
 
 def _company(company_id: int) -> Company:

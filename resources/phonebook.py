@@ -9,12 +9,14 @@ import uuid
 from dataclasses import dataclass
 
 from resources import address_books, audit
+from resources.directory import check_lengths
 from resources.errors import InvalidProperty, NotFound
 from resources.store.database import write_transaction
 from resources.store.directory import PhonebookEntry
 from resources.vcard_builder import phonebook_vcard
 
 ENTRY_FIELDS = ("first_name", "last_name", "company", "phone_work", "phone_mobile", "phone_home", "email")
+SOURCES = ("S", "M")
 
 
 def entry_name(entry: PhonebookEntry) -> str:
@@ -31,11 +33,28 @@ def _clean(values: dict) -> dict:
     if unknown:
         raise InvalidProperty(f"Unknown field(s): {', '.join(sorted(unknown))}.")
     cleaned = {k: str(v or "").strip() for k, v in values.items()}
+    check_lengths(PhonebookEntry, cleaned)
     if not any(cleaned.get(k) for k in ("phone_work", "phone_mobile", "phone_home")):
         raise InvalidProperty("A phonebook entry needs at least one phone number.")
     if not any(cleaned.get(k) for k in ("first_name", "last_name", "company")):
         raise InvalidProperty("A phonebook entry needs a name or a company.")
     return cleaned
+
+
+def list_entries(*, source: str | None = None) -> list[PhonebookEntry]:
+    """S and M entries together, as the admin list shows them; `source` narrows to one."""
+    query = PhonebookEntry.select().order_by(PhonebookEntry.last_name, PhonebookEntry.first_name,
+                                             PhonebookEntry.company, PhonebookEntry.id)
+    if source is not None:
+        query = query.where(PhonebookEntry.source == source)
+    return list(query)
+
+
+def get_entry(entry_id: int) -> PhonebookEntry:
+    entry = PhonebookEntry.get_or_none(PhonebookEntry.id == entry_id)
+    if entry is None:
+        raise NotFound("There is no such phonebook entry.")
+    return entry
 
 
 def create_manual(values: dict, *, actor: str = "system") -> PhonebookEntry:
@@ -51,17 +70,15 @@ def create_manual(values: dict, *, actor: str = "system") -> PhonebookEntry:
 
 def copy_to_manual(entry_id: int, *, actor: str = "system") -> PhonebookEntry:
     """A manual copy of a synced entry; it survives every later sync."""
-    entry = PhonebookEntry.get_or_none(PhonebookEntry.id == entry_id)
-    if entry is None:
-        raise NotFound("There is no such phonebook entry.")
+    entry = get_entry(entry_id)
+    if entry.source != "S":
+        raise InvalidProperty("Only synced (S) entries are copied to manual; this one is manual already.")
     values = {field: getattr(entry, field) for field in ENTRY_FIELDS}
     return create_manual(values, actor=actor)
 
 
 def delete_entry(entry_id: int, *, actor: str = "system") -> None:
-    entry = PhonebookEntry.get_or_none(PhonebookEntry.id == entry_id)
-    if entry is None:
-        raise NotFound("There is no such phonebook entry.")
+    entry = get_entry(entry_id)
     with write_transaction():
         address_books.publish(entry_name(entry), None, entry.uid, "")
         entry.delete_instance()
@@ -89,6 +106,7 @@ def import_source(source: str, entries: list[dict], *, actor: str = "system") ->
     source = source.strip()
     if not source:
         raise InvalidProperty("An import needs the source's name.")
+    check_lengths(PhonebookEntry, {"origin": source})
     wanted = {}
     for position, values in enumerate(entries, start=1):
         try:

@@ -7,11 +7,13 @@ from flask import Flask
 
 from davserver.config import Settings
 from davserver.web.api import audit, branches, credentials, employees, events, groups, me, resources, users
+from davserver.web.api import carddav_integrations, companies, company_book, contacts, phonebook
 from davserver.web.api.auth import THROTTLE_KEY, make_throttle, sign_in
 from davserver.web.api.errors import register_error_handlers
 from davserver.web.api.settings import DAV_APP_KEY, SETTINGS_KEY
 
 BLUEPRINTS = (branches, employees, users, groups, resources, events, credentials, me, audit)
+BLUEPRINTS += (companies, contacts, company_book, phonebook, carddav_integrations)
 
 
 def build_api_app(settings: Settings, dav_app) -> Flask:

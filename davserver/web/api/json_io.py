@@ -140,6 +140,22 @@ def query_int(name: str, default: int, *, lowest: int, highest: int) -> int:
     return int(raw)
 
 
+def query_choice(name: str, choices: Sequence[str]) -> str | None:
+    """An optional query parameter that must be one of `choices`; None when absent."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if raw not in choices:
+        raise unprocessable("invalid_value", f"'{name}' must be one of {', '.join(choices)}.")
+    return raw
+
+
+def query_bool(name: str) -> bool | None:
+    """An optional query parameter `true` or `false`; None when absent."""
+    raw = query_choice(name, ("true", "false"))
+    return None if raw is None else raw == "true"
+
+
 def iso_date(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 

@@ -1,0 +1,51 @@
+"""/v1/carddav-integrations: CardDAV logins for one user account that see exactly the
+company address book (seed 000); the generated password is in the creating answer only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, url_for
+from flask.typing import ResponseReturnValue
+
+from davserver.web.api.auth import actor
+from davserver.web.api.json_io import REF, Field, iso_moment, listing, read_fields
+from davserver.web.api.settings import public_base
+from resources import carddav_integration
+from resources.access import service_classes
+from resources.store.organisation import ServiceCredential, UserAccount
+
+blueprint = Blueprint("carddav_integrations", __name__, url_prefix="/v1/carddav-integrations")
+
+FIELDS = (Field("user", REF, required=True, refers_to=UserAccount, label="user account"),)
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def integration_json(credential: ServiceCredential) -> dict[str, Any]:
+    return {
+        "username": credential.username,
+        "user": credential.account_id,
+        "url": _company_book_url(credential),
+        "last_used": iso_moment(credential.last_used),
+    }
+
+
+def _company_book_url(credential: ServiceCredential) -> str | None:
+    """None once CardDAV was taken from the login (through /v1/credentials)."""
+    if "carddav" not in service_classes(credential):
+        return None
+    return carddav_integration.company_book_url(public_base(), credential.username)
+
+
+@blueprint.get("")
+def list_integrations() -> ResponseReturnValue:
+    return listing(carddav_integration.integrations(), integration_json)
+
+
+@blueprint.post("")
+def create_integration() -> ResponseReturnValue:
+    """{"user": account id} -> {"username", "password", "url"}; switches the company book on."""
+    account = read_fields(FIELDS, creating=True)["user"]
+    made = carddav_integration.create_integration(account, public_base(), actor=actor())
+    headers = {**NO_STORE, "Location": url_for("credentials.get_credential", username=made.username)}
+    return {"username": made.username, "password": made.password, "url": made.url}, 201, headers
