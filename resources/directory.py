@@ -95,7 +95,8 @@ def create_company(*, actor: str = "system", **values) -> Company:
     if not str(values.get("name", "")).strip():
         raise InvalidProperty("A company needs a name.")
     with write_transaction():
-        company = Company.create(created=time.time(), **values)
+        now = time.time()
+        company = Company.create(created=now, modified=now, **values)
         audit.record(actor, "company.create", company.name)
     return company
 
@@ -106,7 +107,7 @@ def update_company(company_id: int, changes: dict, *, actor: str = "system") -> 
     if not changes:
         return company
     with write_transaction():
-        Company.update(**changes).where(Company.id == company.id).execute()
+        Company.update(modified=time.time(), **changes).where(Company.id == company.id).execute()
         for contact in ContactPerson.select(ContactPerson.id).where(ContactPerson.company == company.id):
             publish_contact(contact.id)  # a rename changes every contact's ORG
         audit.record(actor, "company.update", company.name, ", ".join(sorted(changes)))

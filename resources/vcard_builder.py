@@ -52,7 +52,7 @@ def contact_vcard(contact: ContactPerson, company: Company) -> str:
     if company.website:
         lines.append(f"URL:{escape(company.website)}")
     lines.append(f"CATEGORIES:{CATEGORY_LABELS.get(company.category, 'Other')}")
-    lines.append(f"REV:{_rev(max(contact.modified, company.created))}")
+    lines.append(f"REV:{_rev(max(contact.modified, company.modified or company.created))}")
     return _card(lines)
 
 

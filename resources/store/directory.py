@@ -19,6 +19,7 @@ class Company(BaseModel):
     website = peewee.CharField(max_length=300, default="")
     active = peewee.BooleanField(default=True)
     created = peewee.DoubleField()
+    modified = peewee.DoubleField(default=0.0)  # a rename changes every contact's vCard, so their REV too
 
 
 class ContactPerson(BaseModel):
