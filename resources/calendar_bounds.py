@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from icalendar import Component
 
@@ -33,11 +34,13 @@ from resources.errors import InvalidCalendarData
 
 log = logging.getLogger(__name__)
 
-UTC = UTC
 TICK = timedelta(seconds=1)
 FLOATING_MARGIN = timedelta(hours=14)
 ONE_DAY = timedelta(days=1)
 ZERO = timedelta(0)
+# A rarely matching RRULE may cost up to ~0.3 s to follow (calendar_recurrence); rules
+# beyond this many in one object are not followed and count as unbounded.
+MAX_RULE_EXPANSIONS = 4
 
 Span = tuple[datetime | None, datetime | None]
 
@@ -63,12 +66,24 @@ class Reach:
         return Reach(self.before + shift, after, self.lead + margin, self.lag + margin, shift)
 
 
+class _RuleBudget:
+    """How many more RRULEs of this object may be followed."""
+
+    def __init__(self, rules: int) -> None:
+        self.rules = rules
+
+    def take(self) -> bool:
+        self.rules -= 1
+        return self.rules >= 0
+
+
 def time_bounds(components: list[Component], kind: str) -> Span:
     """The span of all instances of the object's components (master and overrides)."""
     try:
         spans: list[Span] = []
+        budget = _RuleBudget(MAX_RULE_EXPANSIONS)
         for component in components:
-            spans.extend(_component_spans(component, kind, components))
+            spans.extend(_component_spans(component, kind, components, budget))
         first, last = _union(spans)
         if first is not None and last is not None and first > last:  # e.g. DTEND before DTSTART
             first, last = last, first
@@ -80,11 +95,11 @@ def time_bounds(components: list[Component], kind: str) -> Span:
         return None, None
 
 
-def _component_spans(component: Component, kind: str, siblings: list[Component]) -> list[Span]:
+def _component_spans(component: Component, kind: str, siblings: list[Component], budget: _RuleBudget) -> list[Span]:
     if kind == "VFREEBUSY":
         return _freebusy_spans(component)
     if kind == "VAVAILABILITY":
-        return _availability_spans(component)
+        return _availability_spans(component, budget)
     anchored = _anchored_reach(component, kind)
     if anchored is None:
         return _todo_spans_without_anchor(component) if kind == "VTODO" else [(None, None)]
@@ -92,7 +107,7 @@ def _component_spans(component: Component, kind: str, siblings: list[Component])
     lead, lag, alarm_spans = _alarm_reach(component)
     reach = Reach(reach.before, reach.after, lead, lag)
     reaches = [reach, *_this_and_future_reaches(component, kind, siblings)]
-    return _series_spans(component, anchor, reaches) + alarm_spans
+    return _series_spans(component, anchor, reaches, budget) + alarm_spans
 
 
 # -- one instance ------------------------------------------------------------------------------
@@ -139,8 +154,7 @@ def _todo_spans_without_anchor(component: Component) -> list[Span]:
         return [(None, None)]
     if completed is None:
         return [(_earliest(created, -TICK), None)]
-    points = [value for value in (completed, created) if value is not None]
-    return [(min(_earliest(p, -TICK) for p in points), max(_latest(p, TICK) for p in points))]
+    return [(_earliest(point, -TICK), _latest(point, TICK)) for point in (completed, created) if point is not None]
 
 
 def _this_and_future_reaches(component: Component, kind: str, siblings: list[Component]) -> list[Reach]:
@@ -192,7 +206,9 @@ def _repeat_span(alarm: Component) -> timedelta:
 # -- all instances -----------------------------------------------------------------------------
 
 
-def _series_spans(component: Component, anchor: date | datetime, reaches: list[Reach]) -> list[Span]:
+def _series_spans(
+    component: Component, anchor: date | datetime, reaches: list[Reach], budget: _RuleBudget
+) -> list[Span]:
     """Spans of the first, the last and every RDATE instance."""
     starts: list[date | datetime] = [anchor]
     spans: list[Span] = []
@@ -204,7 +220,8 @@ def _series_spans(component: Component, anchor: date | datetime, reaches: list[R
     open_ended = False
     rules = component.get("RRULE")
     for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
-        last = last_rule_start(rule, anchor) if hasattr(rule, "get") else RuleEnd.UNBOUNDED
+        followable = hasattr(rule, "get") and budget.take()
+        last = last_rule_start(rule, anchor) if followable else RuleEnd.UNBOUNDED
         if last is RuleEnd.UNBOUNDED:
             open_ended = True
         elif last is not None:
@@ -251,8 +268,8 @@ def _freebusy_spans(component: Component) -> list[Span]:
     return spans or [(None, None)]
 
 
-def _availability_spans(component: Component) -> list[Span]:
-    """RFC 7953 §8: no DTSTART is unbounded before, no DTEND/DURATION unbounded after.
+def _availability_spans(component: Component, budget: _RuleBudget) -> list[Span]:
+    """RFC 7953: no DTSTART is unbounded before, no DTEND/DURATION unbounded after.
     AVAILABLE subcomponents recur like VEVENTs and are queried on their own."""
     start, end, duration = _value(component, "DTSTART"), _value(component, "DTEND"), _duration(component, "DURATION")
     low = None if start is None else _earliest(start, ZERO)
@@ -265,7 +282,7 @@ def _availability_spans(component: Component) -> list[Span]:
     spans = [(low, high)]
     for available in component.subcomponents:
         if available.name == "AVAILABLE":
-            spans.extend(_component_spans(available, "AVAILABLE", [available]))
+            spans.extend(_component_spans(available, "AVAILABLE", [available], budget))
     return spans
 
 
@@ -365,9 +382,10 @@ def _values(component: Component, name: str) -> list:
 def _period_values(prop) -> list:
     """The values of one RDATE/EXDATE/FREEBUSY line; a period as a (start, end or duration) tuple."""
     values = [item.dt for item in prop.dts] if hasattr(prop, "dts") else [getattr(prop, "dt", None)]
-    return [
-        tuple(_as_stored(part, prop) if isinstance(part, date) else part for part in value)
-        if isinstance(value, tuple)
-        else _as_stored(value, prop) if isinstance(value, date) else value
-        for value in values
-    ]
+    return [_stored(value, prop) for value in values]
+
+
+def _stored(value, prop):
+    if isinstance(value, tuple):
+        return tuple(_stored(part, prop) for part in value)
+    return _as_stored(value, prop) if isinstance(value, date) else value

@@ -23,16 +23,43 @@ from datetime import UTC, date, datetime
 import icalendar
 
 from resources.calendar_bounds import time_bounds
-from resources.calendar_syntax import ScannedCalendar, decode_body, physical_lines, scan
+from resources.calendar_syntax import (
+    ComponentBlock,
+    ScannedCalendar,
+    decode_body,
+    physical_lines,
+    scan,
+)
 from resources.calendar_timezones import check_vtimezone
-from resources.errors import InvalidCalendarData, InvalidCalendarObject, ResourceTooLarge, UnsupportedComponent
+from resources.errors import (
+    InvalidCalendarData,
+    InvalidCalendarObject,
+    ResourceTooLarge,
+    UnsupportedComponent,
+)
 
-COMPONENT_KINDS = ("VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY", "VAVAILABILITY")
 # Properties the server interprets (time range, recurrence, identity): a value of
 # these it cannot read makes the object unusable, so it is refused.
 INTERPRETED_PROPERTIES = frozenset(
-    {"UID", "DTSTART", "DTEND", "DUE", "DURATION", "RECURRENCE-ID", "RRULE", "RDATE", "EXDATE", "TRIGGER",
-     "REPEAT", "COMPLETED", "CREATED", "FREEBUSY", "TZID", "TZOFFSETFROM", "TZOFFSETTO"}
+    [
+        "UID",
+        "DTSTART",
+        "DTEND",
+        "DUE",
+        "DURATION",
+        "RECURRENCE-ID",
+        "RRULE",
+        "RDATE",
+        "EXDATE",
+        "TRIGGER",
+        "REPEAT",
+        "COMPLETED",
+        "CREATED",
+        "FREEBUSY",
+        "TZID",
+        "TZOFFSETFROM",
+        "TZOFFSETTO",
+    ]
 )
 SINGLE_VALUED = frozenset({"UID", "DTSTART", "DTEND", "DUE", "DURATION", "RECURRENCE-ID", "TRIGGER", "REPEAT"})
 MESSAGE_LIMIT = 200
@@ -80,7 +107,7 @@ def parse_calendar_object(
         summary=_summary(components),
         first_start=first_start,
         last_end=last_end,
-        is_recurring=any(name in c for c in components for name in ("RRULE", "RDATE", "RECURRENCE-ID")),
+        is_recurring=any(name in part for part in components for name in ("RRULE", "RDATE", "RECURRENCE-ID")),
     )
     return calendar, facts
 
@@ -97,7 +124,7 @@ def split_calendar(body: bytes) -> list[bytes]:
     scanned = scan(physical_lines(decode_body(body)))
     header = [line for line in scanned.properties if line.name != "METHOD"]
     timezones = [(block.property_value("TZID"), block) for block in scanned.components if block.name == "VTIMEZONE"]
-    groups: dict[str, list] = {}
+    groups: dict[str, list[ComponentBlock]] = {}
     for index, block in enumerate(scanned.components):
         if block.name != "VTIMEZONE":
             uid = block.property_value("UID")

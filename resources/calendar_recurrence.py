@@ -32,8 +32,21 @@ FINER_SEARCH_YEARS = 10
 # The rule parts dateutil understands; any other part (RSCALE, SKIP, X-…) could change
 # which instances exist, so such a rule is never treated as ending.
 DATEUTIL_PARTS = frozenset(
-    {"FREQ", "INTERVAL", "WKST", "BYSETPOS", "BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYDAY",
-     "BYHOUR", "BYMINUTE", "BYSECOND", "BYEASTER"}
+    {
+        "FREQ",
+        "INTERVAL",
+        "WKST",
+        "BYSETPOS",
+        "BYMONTH",
+        "BYMONTHDAY",
+        "BYYEARDAY",
+        "BYWEEKNO",
+        "BYDAY",
+        "BYHOUR",
+        "BYMINUTE",
+        "BYSECOND",
+        "BYEASTER",
+    }
 )
 ONE_DAY = timedelta(days=1)
 
@@ -62,7 +75,7 @@ def last_rule_start(rule: vRecur, dtstart: date | datetime) -> datetime | RuleEn
         return fallback
     wall = wall_clock(dtstart)
     search_years = SEARCH_YEARS.get(first_value(rule.get("FREQ")), FINER_SEARCH_YEARS)
-    shift = GREGORIAN_CYCLE_YEARS * ((LAST_YEAR - search_years - wall.year) // GREGORIAN_CYCLE_YEARS)
+    shift = cycle_shift(wall.year, search_years)
     expansion = dateutil_rule(rule, wall.replace(year=wall.year + shift))
     ends_in_range = False
     if count is not None:
@@ -84,6 +97,12 @@ def last_rule_start(rule: vRecur, dtstart: date | datetime) -> datetime | RuleEn
     if last is None:
         return None
     return last.replace(year=last.year - shift, tzinfo=_zone(dtstart))
+
+
+def cycle_shift(year: int, search_years: int) -> int:
+    """Whole 400-year cycles that move `year` to between search_years and
+    search_years + 400 years before year 9999, where dateutil stops looking."""
+    return GREGORIAN_CYCLE_YEARS * ((LAST_YEAR - search_years - year) // GREGORIAN_CYCLE_YEARS)
 
 
 def dateutil_rule(rule: vRecur, start: datetime):

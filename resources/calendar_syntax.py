@@ -149,7 +149,9 @@ def scan(physical: list[str]) -> ScannedCalendar:
     """
     lines = unfold(physical)
     if not lines:
-        raise InvalidCalendarData("The body is empty; expected an iCalendar object (BEGIN:VCALENDAR ... END:VCALENDAR).")
+        raise InvalidCalendarData(
+            "The body is empty; expected an iCalendar object (BEGIN:VCALENDAR ... END:VCALENDAR)."
+        )
     first = lines[0]
     if first.name != "BEGIN" or first.value.strip().upper() != "VCALENDAR":
         raise InvalidCalendarData(
@@ -169,7 +171,9 @@ def scan(physical: list[str]) -> ScannedCalendar:
             if len(stack) > MAX_NESTING:
                 raise InvalidCalendarData(f"Line {line.line_number}: components are nested too deeply.")
             if kind == "VTIMEZONE" and len(stack) != 2:
-                raise InvalidCalendarData(f"Line {line.line_number}: a VTIMEZONE must be a direct part of the VCALENDAR.")
+                raise InvalidCalendarData(
+                    f"Line {line.line_number}: a VTIMEZONE must be a direct part of the VCALENDAR."
+                )
             scanned.property_lines.append({})
             if len(stack) == 2:
                 block = ComponentBlock(kind)

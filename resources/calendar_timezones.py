@@ -2,32 +2,36 @@
 
 icalendar keeps the first VTIMEZONE it parses for each non-IANA TZID in a
 process-wide cache, also from bodies that are refused afterwards, and later
-bodies naming that TZID use the cached zone. Its observance RRULEs are expanded
-from their DTSTART on offset lookups. So a zone whose rule fires every second,
-or that has ten thousand observances, would stall every later query that
-names its TZID. Such definitions are refused here, on the text, before parsing:
+bodies naming that TZID use the cached zone. The zone's observance RRULEs are
+expanded from their DTSTART on offset lookups, so a rule firing every second,
+or ten thousand observances, would stall every later query naming that TZID.
+Such definitions are refused here, on the text, before parsing, and without
+expanding anything:
 
 - an observance needs a DTSTART and offsets within ±16 hours (the widest any
-  zone ever had, local mean time in 19th-century Manila and Alaska);
-- observance rules repeat YEARLY, at most MAX_ONSETS_PER_DECADE times in ten years;
+  zone ever had: local mean time in 19th-century Manila and Alaska);
+- its RRULE looks like a real zone's: FREQ=YEARLY, INTERVAL 1, one month, one
+  weekday (with or without ordinal), at most a week of month days, one time;
 - one VTIMEZONE has at most MAX_ONSETS offset changes up to HORIZON_YEAR.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from itertools import islice
 
 from icalendar.prop import vDDDTypes, vRecur, vUTCOffset
 
-from resources.calendar_recurrence import LAST_YEAR, dateutil_rule, first_value, wall_clock
+from resources.calendar_recurrence import first_value, wall_clock
 from resources.calendar_syntax import ComponentBlock, ContentLine
 from resources.errors import InvalidCalendarData
 
-MAX_ONSETS_PER_DECADE = 60
 MAX_ONSETS = 20_000
 HORIZON_YEAR = 2200  # onsets are counted up to this year
 MAX_UTC_OFFSET = timedelta(hours=16)
+# Rule parts with how many values a time zone rule may list: "BYMONTHDAY=8,9,10,11,12,13,14;BYDAY=SU"
+# is the RFC 2445 way of saying "the Sunday on or after the 8th".
+PART_LIMITS = {"BYMONTH": 1, "BYDAY": 1, "BYMONTHDAY": 7, "BYYEARDAY": 1, "BYHOUR": 1, "BYMINUTE": 1, "BYSECOND": 1}
+IGNORED_PARTS = frozenset({"FREQ", "INTERVAL", "UNTIL", "COUNT", "WKST"})
 
 
 def check_vtimezone(block: ComponentBlock) -> None:
@@ -46,10 +50,10 @@ def check_vtimezone(block: ComponentBlock) -> None:
                 )
         for line in properties.get("RRULE", []):
             rule = _read({"RRULE": [line]}, "RRULE", vRecur.from_ical, f"{name} rule")
-            problem, count = observance_onsets(rule, start)
+            problem = observance_rule_problem(rule)
             if problem is not None:
                 raise InvalidCalendarData(f"Line {line.line_number}: the RRULE of a {name} time zone rule {problem}.")
-            onsets += count
+            onsets += observance_onsets(rule, start)
         onsets += sum(line.value.count(",") + 1 for line in properties.get("RDATE", []))
     if onsets > MAX_ONSETS:
         raise InvalidCalendarData(
@@ -58,28 +62,29 @@ def check_vtimezone(block: ComponentBlock) -> None:
         )
 
 
-def observance_onsets(rule: vRecur, dtstart: date | datetime) -> tuple[str | None, int]:
-    """Why an observance's RRULE is refused (or None), and about how many onsets it
-    has from DTSTART up to HORIZON_YEAR."""
-    frequency = first_value(rule.get("FREQ"))
-    if frequency != "YEARLY":
-        return f"repeats {frequency!s} where time zone rules repeat YEARLY", 0
-    start = wall_clock(dtstart)
-    decade_end = start.replace(year=start.year + 10) if start.year <= LAST_YEAR - 10 else datetime.max
-    per_decade = 0
-    try:
-        for onset in islice(dateutil_rule(rule, start), MAX_ONSETS_PER_DECADE + 1):
-            if onset > decade_end:
-                break
-            per_decade += 1
-    except (OverflowError, ValueError):
-        pass
-    if per_decade > MAX_ONSETS_PER_DECADE:
-        return f"changes the offset more than {MAX_ONSETS_PER_DECADE} times in ten years", 0
+def observance_rule_problem(rule: vRecur) -> str | None:
+    """Why an observance's RRULE is not one a real zone has (or None): such a rule
+    fires at most a few times a year."""
+    frequency, interval = first_value(rule.get("FREQ")), first_value(rule.get("INTERVAL"))
+    if frequency != "YEARLY" or interval not in (None, 1):
+        return f"repeats {frequency!s} (interval {interval or 1}) where time zone rules repeat YEARLY"
+    for part, values in rule.items():
+        if part not in IGNORED_PARTS and part not in PART_LIMITS:
+            return f"uses {part}, which time zone rules do not need"
+        if part in PART_LIMITS and len(values) > PART_LIMITS[part]:
+            return f"lists {len(values)} {part} values where time zone rules have at most {PART_LIMITS[part]}"
+    weekly = "BYDAY" in rule and str(first_value(rule["BYDAY"])).isalpha()  # "SU", not "-1SU"
+    if weekly and not ({"BYMONTH", "BYMONTHDAY", "BYYEARDAY"} & set(rule.keys())):
+        return "fires every week where time zone rules fire once a year"
+    return None
+
+
+def observance_onsets(rule: vRecur, dtstart: date | datetime) -> int:
+    """About how many onsets a checked rule has from DTSTART up to HORIZON_YEAR (one a year)."""
     count, until = first_value(rule.get("COUNT")), first_value(rule.get("UNTIL"))
     last_year = min(until.year, HORIZON_YEAR) if isinstance(until, date) else HORIZON_YEAR
-    onsets = max(per_decade, 1) * max(last_year - start.year, 0) // 10 + 1
-    return None, min(onsets, count) if isinstance(count, int) and count > 0 else onsets
+    onsets = max(last_year - wall_clock(dtstart).year, 0) + 1
+    return min(onsets, count) if isinstance(count, int) and count > 0 else onsets
 
 
 def _observances(block: ComponentBlock) -> list[tuple[str, int, dict[str, list[ContentLine]]]]:
@@ -105,6 +110,7 @@ def _read(properties: dict[str, list[ContentLine]], name: str, parse, what: str)
     try:
         return parse(lines[0].value)
     except Exception as error:  # noqa: BLE001 - icalendar raises several kinds for bad values
+        reason = " ".join(str(error).split())[:150]
         raise InvalidCalendarData(
-            f"Line {lines[0].line_number}: the {name} of a {what} cannot be read: {' '.join(str(error).split())[:150]}."
+            f"Line {lines[0].line_number}: the {name} of a {what} cannot be read: {reason}."
         ) from None

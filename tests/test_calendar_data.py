@@ -9,14 +9,18 @@ from __future__ import annotations
 import random
 import re
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from pathlib import Path
 
 import pytest
 import recurring_ical_events
 
-from resources.calendar_data import CalendarObjectFacts, parse_calendar_object, split_calendar
+from resources.calendar_data import (
+    CalendarObjectFacts,
+    parse_calendar_object,
+    split_calendar,
+)
 from resources.errors import (
     DomainError,
     InvalidCalendarData,
@@ -27,7 +31,6 @@ from resources.errors import (
 
 DATA = Path(__file__).parent / "data" / "ical"
 ALL_KINDS = frozenset({"VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY", "VAVAILABILITY"})
-UTC = timezone.utc
 ACCEPTED = None
 
 # Every file in tests/data/ical, PUT as it is: None = accepted, else the error class.
@@ -122,12 +125,17 @@ EXPECTED = {
     "invalid_no_uid.ics": InvalidCalendarObject,
     "invalid_two_masters.ics": InvalidCalendarObject,
     "invalid_two_uids.ics": InvalidCalendarObject,
+    "event_windows_tzid_with_vtimezone_read_as_floating.ics": ACCEPTED,
+    "invalid_vtimezone_observance_every_second.ics": InvalidCalendarData,
+    "invalid_vtimezone_offset_twenty_hours.ics": InvalidCalendarData,
+    "invalid_vtimezone_inside_vevent.ics": InvalidCalendarData,
 }
 
 # Whole-calendar exports split by UID: how many parts, and which PUT error each part gets.
 SPLIT_EXPECTED = {
     "android_ical_import_export_mixed_tzid_utc_three_alarms.ics": [ACCEPTED],
-    "apple_ical1_mixed_vtodo_vjournal_vfreebusy_duration.ics": [ACCEPTED] * 5 + [InvalidCalendarObject],  # FREEBUSY no UID
+    "apple_ical1_mixed_vtodo_vjournal_vfreebusy_duration.ics": [ACCEPTED] * 5
+    + [InvalidCalendarObject],  # FREEBUSY no UID
     "broken_owncloud_tzid_with_utc_z_suffix.ics": [ACCEPTED] * 2,
     "davmail_exchange_vfreebusy_reply_multiple_freebusy.ics": [ACCEPTED],
     "exchange2010_allday_series_moved_instance_recurid_type_mismatch.ics": [ACCEPTED],
@@ -186,7 +194,9 @@ EXPECTED_BOUNDS = {
     "missing_vtimezone_unknown_tzid.ics": (t("2014-04-08 19:30:00"), t("2014-04-10 00:30:00")),  # TZID=FOO: floating
     "dtstart_utc_without_dtend_minimal.ics": (t("2016-01-16 07:00:00"), t("2016-01-16 07:00:01")),
     "recurrence_monthly_last_weekday_bysetpos_allday.ics": (t("2004-02-26 10:00:00"), None),
-    "mozilla_vtodo_monthly_rrule_count_completed.ics": (t("2006-07-28 12:59:59"), t("2007-05-04 13:00:01")),
+    # a TZID that is not an IANA name is read as floating: 10:00-11:00 local, ±14 hours
+    "event_windows_tzid_with_vtimezone_read_as_floating.ics": (t("2024-06-30 20:00:00"), t("2024-07-02 01:00:00")),
+    "mozilla_vtodo_monthly_rrule_count_completed.ics": (t("2006-07-27 18:59:59"), t("2007-05-04 23:00:01")),
     "nextcloud_allday_yearly_four_valarms_week_day_trigger.ics": (t("2025-06-16 19:00:00"), None),  # -P1W6DT15H
 }
 
@@ -346,6 +356,72 @@ def test_bounds_hold_every_instance_recurring_ical_events_finds(name: str, body:
                 assert facts.last_end is None or moment <= facts.last_end, (prop, moment)
 
 
+def test_no_accepted_object_needs_the_unbounded_fallback(caplog: pytest.LogCaptureFixture) -> None:
+    """time_bounds answers (None, None) when it meets data it did not foresee; none of ours."""
+    caplog.set_level("INFO", logger="resources.calendar_bounds")
+    for _name, body in _accepted_bodies():
+        parse(body)
+    assert not caplog.records
+
+
+def test_a_refused_vtimezone_does_not_reach_icalendars_cache() -> None:
+    """icalendar caches the first VTIMEZONE of each custom TZID process-wide; one that
+    would make offset lookups crawl must be refused before icalendar parses it."""
+    with pytest.raises(InvalidCalendarData, match=r"^Line 10: the RRULE of a STANDARD .* repeats SECONDLY"):
+        parse(read("invalid_vtimezone_observance_every_second.ics"))
+    body = read("event_windows_tzid_with_vtimezone_read_as_floating.ics").replace(b"W. Europe", b"Every Second Zone")
+    without_vtimezone = re.sub(rb"BEGIN:VTIMEZONE.*END:VTIMEZONE\r\n", b"", body, flags=re.DOTALL)
+    started = time.perf_counter()
+    _calendar, facts = parse(without_vtimezone)
+    assert time.perf_counter() - started < 1.0
+    assert (facts.first_start, facts.last_end) == (t("2024-06-30 20:00:00"), t("2024-07-02 01:00:00"))
+
+
+@pytest.mark.parametrize(
+    ("rule", "problem"),
+    [
+        ("FREQ=SECONDLY", "repeats SECONDLY"),
+        ("FREQ=YEARLY;INTERVAL=2;BYMONTH=10;BYDAY=-1SU", "interval 2"),
+        ("FREQ=YEARLY;BYDAY=SU", "fires every week"),
+        ("FREQ=YEARLY;BYMONTH=1,2,3;BYDAY=-1SU", "lists 3 BYMONTH values"),
+        ("FREQ=YEARLY;BYWEEKNO=1", "uses BYWEEKNO"),
+        ("FREQ=YEARLY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23", "lists 24 BYHOUR"),
+    ],
+)
+def test_vtimezone_rules_must_look_like_a_real_zones(rule: str, problem: str) -> None:
+    body = read("event_windows_tzid_with_vtimezone_read_as_floating.ics")
+    body = body.replace(b"RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10", f"RRULE:{rule}".encode())
+    with pytest.raises(InvalidCalendarData, match=rf"^Line 10: the RRULE of a STANDARD time zone rule .*{problem}"):
+        parse(body)
+
+
+def test_vtimezone_rules_of_real_zones_pass() -> None:
+    body = read("event_windows_tzid_with_vtimezone_read_as_floating.ics")
+    for rule in (
+        "FREQ=YEARLY;BYMONTHDAY=8,9,10,11,12,13,14;BYDAY=SU;BYMONTH=3",
+        "FREQ=YEARLY;UNTIL=20060402T070000Z",
+        "FREQ=YEARLY;BYMINUTE=0;BYHOUR=2;BYDAY=-1SU;BYMONTH=10;WKST=MO",
+    ):
+        parse(body.replace(b"RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10", f"RRULE:{rule}".encode()))
+
+
+def test_vtimezone_with_too_many_offset_changes_is_refused() -> None:
+    body = read("event_windows_tzid_with_vtimezone_read_as_floating.ics")
+    observance = re.search(rb"BEGIN:STANDARD.*?END:STANDARD\r\n", body, re.DOTALL).group()
+    body = body.replace(observance, observance * 40)  # 40 rules since 1601: about 24,000 onsets
+    with pytest.raises(InvalidCalendarData, match=r"defines about \d+ offset changes"):
+        parse(body)
+
+
+def test_many_rarely_matching_rules_stay_cheap() -> None:
+    template = read("event_rrule_count_never_matching_february_30.ics")
+    rules = b"RRULE:FREQ=SECONDLY;COUNT=3;BYMONTH=2;BYMONTHDAY=30\r\n" * 50
+    started = time.perf_counter()
+    _calendar, facts = parse(template.replace(b"RRULE:", rules + b"RRULE:", 1))
+    assert time.perf_counter() - started < 3.0
+    assert facts.last_end is None
+
+
 def test_pathological_rules_stay_cheap() -> None:
     template = read("event_rrule_count_never_matching_february_30.ics")
     for freq in ("YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY", "MINUTELY", "SECONDLY"):
@@ -376,7 +452,7 @@ def _must_not_crash(body: bytes) -> None:
 
 def test_fuzz_random_bytes() -> None:
     rng = random.Random(4791)
-    alphabet = b"BEGIN:VCALENDAREVENTDTSTART;TZID=:\r\n 0123456789TZ-/\"\\,\x00\xff\xc3"
+    alphabet = b'BEGIN:VCALENDAREVENTDTSTART;TZID=:\r\n 0123456789TZ-/"\\,\x00\xff\xc3'
     for _ in range(400):
         length = rng.choice([0, 1, 5, 50, 500, 5000])
         if rng.random() < 0.5:
@@ -394,10 +470,23 @@ def test_fuzz_truncated(name: str) -> None:
 
 
 GARBAGE_VALUES = [
-    "", "99999999T999999Z", "00010101", "99991231T235959Z", "20240230", "2024-01-01", "PT", "-P99999999D",
-    "FREQ=SECONDLY;COUNT=99999999", "FREQ=YEARLY;UNTIL=99991231T235959Z;BYMONTH=2;BYMONTHDAY=30",
-    "FREQ=DAILY;INTERVAL=999999999;COUNT=3", "FREQ=DAILY;BYSETPOS=400;COUNT=2", "FREQ=WEEKLY;BYDAY=XX",
-    "20240101T000000Z/20230101T000000Z", "x" * 100_000, "\\;\\,\\n", "\u2028\u0085é",
+    "",
+    "99999999T999999Z",
+    "00010101",
+    "99991231T235959Z",
+    "20240230",
+    "2024-01-01",
+    "PT",
+    "-P99999999D",
+    "FREQ=SECONDLY;COUNT=99999999",
+    "FREQ=YEARLY;UNTIL=99991231T235959Z;BYMONTH=2;BYMONTHDAY=30",
+    "FREQ=DAILY;INTERVAL=999999999;COUNT=3",
+    "FREQ=DAILY;BYSETPOS=400;COUNT=2",
+    "FREQ=WEEKLY;BYDAY=XX",
+    "20240101T000000Z/20230101T000000Z",
+    "x" * 100_000,
+    "\\;\\,\\n",
+    "\u2028\u0085é",
 ]
 
 
@@ -422,8 +511,24 @@ def test_fuzz_mutated_lines(name: str) -> None:
         elif action == 4:
             mutated.insert(index, rng.choice(["BEGIN:VEVENT", "END:VEVENT", "BEGIN:VALARM", "BEGIN:X-FOO"]))
         elif action == 5:
-            prop = rng.choice(["DTSTART", "DTEND", "DUE", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID",
-                               "TRIGGER", "REPEAT", "FREEBUSY", "COMPLETED", "CREATED", "UID"])
+            prop = rng.choice(
+                [
+                    "DTSTART",
+                    "DTEND",
+                    "DUE",
+                    "DURATION",
+                    "RRULE",
+                    "RDATE",
+                    "EXDATE",
+                    "RECURRENCE-ID",
+                    "TRIGGER",
+                    "REPEAT",
+                    "FREEBUSY",
+                    "COMPLETED",
+                    "CREATED",
+                    "UID",
+                ]
+            )
             params = rng.choice(["", ";VALUE=DATE", ";TZID=Nowhere/Else", ";VALUE=PERIOD", ";RANGE=THISANDFUTURE"])
             mutated.insert(index, f"{prop}{params}:{rng.choice(GARBAGE_VALUES)}")
         else:
@@ -436,16 +541,26 @@ def test_fuzz_structure() -> None:
     event = b"BEGIN:VEVENT\r\nUID:x\r\nDTSTART:20240101T000000Z\r\nEND:VEVENT\r\n"
     bodies = [
         head + b"BEGIN:VEVENT\r\n" * 10_000 + tail,
-        head + b"BEGIN:VEVENT\r\nUID:x\r\nDTSTART:20240101T000000Z\r\nX-LONG:" + b"a" * 1_000_000 + b"\r\nEND:VEVENT\r\n" + tail,
+        head
+        + b"BEGIN:VEVENT\r\nUID:x\r\nDTSTART:20240101T000000Z\r\nX-LONG:"
+        + b"a" * 1_000_000
+        + b"\r\nEND:VEVENT\r\n"
+        + tail,
         head + b"X-P;" + b"A=a," * 100_000 + b"\r\n" + tail,
         head + b"X-P;A=" + b"\\" * 100_000 + b"\r\n" + tail,
-        head + b"X-P;A=\"" + b"x" * 100_000 + b"\r\n" + tail,
+        head + b'X-P;A="' + b"x" * 100_000 + b"\r\n" + tail,
         head + event * 2_000 + tail,
         head + event.replace(b"UID:x", b"UID:x\r\nRECURRENCE-ID:20240101T000000Z") * 2 + tail,
         head + b"BEGIN:VTIMEZONE\r\nTZID:Bad\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:+2359\r\n"
-        b"TZOFFSETTO:-2359\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n" + event.replace(b"DTSTART:", b"DTSTART;TZID=Bad:").replace(b"0Z", b"0") + tail,
+        b"TZOFFSETTO:-2359\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+        + event.replace(b"DTSTART:", b"DTSTART;TZID=Bad:").replace(b"0Z", b"0")
+        + tail,
         head + event.replace(b"20240101T000000Z", b"99991231T235959Z") + tail,
-        head + event.replace(b"20240101T000000Z", b"00010101T000000Z").replace(b"UID:x", b"UID:x\r\nRRULE:FREQ=YEARLY;COUNT=5") + tail,
+        head
+        + event.replace(b"20240101T000000Z", b"00010101T000000Z").replace(
+            b"UID:x", b"UID:x\r\nRRULE:FREQ=YEARLY;COUNT=5"
+        )
+        + tail,
         b"\xef\xbb\xbf" + head + event + tail,
         head.replace(b"\r\n", b"\r") + event.replace(b"\r\n", b"\r") + tail.replace(b"\r\n", b"\r"),
         b"/etc/passwd",
