@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Component
 
-from resources.calendar_recurrence import RuleEnd, last_rule_start
+from resources.calendar_recurrence import RuleEnd, last_rule_start, rule_never_matches
 from resources.errors import InvalidCalendarData
 
 log = logging.getLogger(__name__)
@@ -220,6 +220,8 @@ def _series_spans(
     open_ended = False
     rules = component.get("RRULE")
     for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
+        if rule_never_matches(rule):
+            continue  # no instances but DTSTART's
         followable = hasattr(rule, "get") and budget.take()
         last = last_rule_start(rule, anchor) if followable else RuleEnd.UNBOUNDED
         if last is RuleEnd.UNBOUNDED:

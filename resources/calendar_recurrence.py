@@ -151,3 +151,33 @@ def first_value(values):
     if isinstance(values, list):
         return values[0] if values else None
     return values
+
+
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # February as in a leap year
+
+
+def _ints(rule: vRecur, part: str) -> list[int] | None:
+    values = rule.get(part)
+    if values is None:
+        return None
+    try:
+        return [int(v) for v in (values if isinstance(values, list) else [values])]
+    except (TypeError, ValueError):
+        return None
+
+
+def rule_never_matches(rule: vRecur) -> bool:
+    """Whether the rule's BYMONTH/BYMONTHDAY/BYYEARDAY can never name a real day
+    (30 February, 31 April, day 367): such a rule has no instances besides DTSTART,
+    and following it would make dateutil walk to year 9999 on every expansion."""
+    if not hasattr(rule, "get"):
+        return False
+    month_days = _ints(rule, "BYMONTHDAY")
+    months = _ints(rule, "BYMONTH") or list(range(1, 13))
+    if month_days is not None:
+        if all(not 1 <= abs(day) <= 31 for day in month_days):
+            return True
+        if not any(abs(day) <= _DAYS_IN_MONTH[month - 1] for day in month_days for month in months if 1 <= month <= 12):
+            return True
+    year_days = _ints(rule, "BYYEARDAY")
+    return year_days is not None and all(not 1 <= abs(day) <= 366 for day in year_days)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from icalendar import Calendar
 
 from resources.calendar_query import CompFilter, TimeRange
+from resources.calendar_recurrence import rule_never_matches
 from resources.store.models import Collection, StoredObject
 
 _UTC = UTC
@@ -97,12 +98,22 @@ class ParsedCalendars:
             if found is not None:
                 self._entries.move_to_end(row.etag)
                 return found
-        calendar = Calendar.from_ical(bytes(row.body).decode("utf-8"))
+        calendar = without_impossible_rules(Calendar.from_ical(bytes(row.body).decode("utf-8")))
         with self._lock:
             self._entries[row.etag] = calendar
             if len(self._entries) > self.capacity:
                 self._entries.popitem(last=False)
         return calendar
+
+
+def without_impossible_rules(calendar: Calendar) -> Calendar:
+    """Drop RRULEs that can never match (30 February): expanding one walks to year 9999."""
+    for component in calendar.subcomponents:
+        rules = component.get("RRULE")
+        listed = rules if isinstance(rules, list) else [rules] if rules is not None else []
+        if listed and all(rule_never_matches(rule) for rule in listed):
+            del component["RRULE"]
+    return calendar
 
 
 _parsed = ParsedCalendars()

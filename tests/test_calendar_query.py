@@ -169,3 +169,13 @@ def test_time_range_query_reads_only_candidates(login):
     week = CompFilter("VCALENDAR", comp_filters=(CompFilter("VEVENT", time_range=TimeRange(
         datetime(2031, 6, 8, tzinfo=timezone.utc), datetime(2031, 6, 15, tzinfo=timezone.utc))),))
     assert [row.name for row in candidates(collection.id, week)] == ["2031.ics"]
+
+
+def test_a_rule_that_never_matches_does_not_stall_queries(login):
+    """RRULE:…BYMONTH=2;BYMONTHDAY=30 has no instances; following it walks to year 9999."""
+    path = login.home_path + "never/"
+    login.request("MKCALENDAR", path)
+    body = (Path(__file__).parent / "data" / "ical" / "event_rrule_count_never_matching_february_30.ics").read_bytes()
+    assert login.request("PUT", path + "feb30.ics", body, **CALENDAR_TYPE).status_code == 201
+    assert names(query(login, path, "VEVENT", "20240101T000000Z", "20240108T000000Z")) == {"feb30.ics"}
+    assert names(query(login, path, "VEVENT", "20260101T000000Z", "20260108T000000Z")) == set()
