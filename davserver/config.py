@@ -35,6 +35,7 @@ class Settings:
     max_resource_size: int = setting(10 * 1024 * 1024, "largest calendar object in bytes", flag=False)
     sync_history_days: int = setting(180, "days of change history kept for sync-collection", flag=False)
     log_level: str = setting("INFO", "DEBUG, INFO, WARNING or ERROR")
+    secret_key: str = setting("", "key signing admin sessions; empty: one kept in the database", flag=False)
     login_failures_per_user: int = setting(10, "failed sign-ins per user name in 5 minutes before 429", flag=False)
     login_failures_per_address: int = setting(100, "failed sign-ins per client address in 5 minutes before 429",
                                               flag=False)

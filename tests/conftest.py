@@ -13,6 +13,8 @@ from resources.branches import default_branch
 from resources.credentials import create_credential
 from tests.server_harness import FreshDatabase, RunningServer, start_server
 
+pytest_plugins = ["tests.browser.fixtures"]  # Chromium and page fixtures for the admin UI tests
+
 
 @pytest.fixture(scope="session")
 def fresh_database(tmp_path_factory):

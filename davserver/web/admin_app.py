@@ -1,14 +1,41 @@
-"""The admin web UI mounted at /admin (placeholder until the UI lands)."""
+"""The admin web UI mounted at /admin (issue 6): a Flask app of server-rendered pages,
+one blueprint per screen, sessions with CSRF protection, German and English."""
 
 from __future__ import annotations
 
+from pathlib import Path
 
-def build_admin_app(settings, dav_app):
+from flask import Flask
+
+from davserver.config import Settings
+from davserver.web.admin import (
+    accounts, audit, auth, credentials, dashboard, directory, i18n, me, organisation, pages, phonebook,
+    resources, security,
+)
+from davserver.web.admin.context import DAV_APP_KEY, SETTINGS_KEY
+
+WEB_DIR = Path(__file__).resolve().parent
+BLUEPRINTS = (
+    auth.blueprint, dashboard.blueprint, organisation.branches, organisation.employees, accounts.accounts,
+    accounts.groups, resources.blueprint, credentials.blueprint, directory.blueprint, phonebook.blueprint,
+    audit.blueprint, me.blueprint,
+)
+
+
+def build_admin_app(settings: Settings, dav_app) -> Flask:
     """Return the WSGI app serving /admin; `dav_app` serves connection-test round trips."""
-
-    def not_ready(environ, start_response):
-        body = b"The admin UI is not available yet.\n"
-        start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
-        return [body]
-
-    return not_ready
+    app = Flask("davserver.admin", template_folder=str(WEB_DIR / "templates"),
+                static_folder=str(WEB_DIR / "static"), static_url_path="/static")
+    app.config["MAX_CONTENT_LENGTH"] = min(settings.max_request_size, 2 * 1024 * 1024)
+    app.config["MAX_FORM_MEMORY_SIZE"] = 1024 * 1024
+    app.url_map.strict_slashes = False
+    app.extensions[SETTINGS_KEY] = settings
+    app.extensions[DAV_APP_KEY] = dav_app
+    security.configure_sessions(app)
+    app.before_request(i18n.choose_language)
+    app.before_request(security.load_account)
+    app.before_request(security.check_csrf)
+    pages.register(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    return app

@@ -12,7 +12,7 @@ from __future__ import annotations
 import peewee
 
 from resources.store.directory import DIRECTORY_MODELS
-from resources.store.models_base import BaseModel, SchemaVersion
+from resources.store.models_base import BaseModel, SchemaVersion, ServerSetting
 from resources.store.organisation import ORGANISATION_MODELS, Branch, Resource, ServiceCredential
 
 # Sentinels for unbounded occurrence spans, in epoch seconds (years 1 and 9999).
@@ -101,4 +101,4 @@ class DeadProperty(BaseModel):
         )
 
 
-ALL_MODELS = [SchemaVersion, *ORGANISATION_MODELS, *DIRECTORY_MODELS, Collection, StoredObject, Change, DeadProperty]
+ALL_MODELS = [SchemaVersion, ServerSetting, *ORGANISATION_MODELS, *DIRECTORY_MODELS, Collection, StoredObject, Change, DeadProperty]

@@ -15,3 +15,10 @@ class BaseModel(peewee.Model):
 
 class SchemaVersion(BaseModel):
     version = peewee.IntegerField()
+
+
+class ServerSetting(BaseModel):
+    """Values every server process must share, such as the session signing secret."""
+
+    key = peewee.CharField(max_length=100, unique=True)
+    value = peewee.TextField()

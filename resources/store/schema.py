@@ -19,8 +19,13 @@ def _create_initial_tables(db: peewee.Database) -> None:
     db.create_tables(models.ALL_MODELS, safe=True)
 
 
+def _create_shared_settings(db: peewee.Database) -> None:
+    db.create_tables([models.ServerSetting], safe=True)
+
+
 UPGRADES: list[Callable[[peewee.Database], None]] = [
     _create_initial_tables,  # 1
+    _create_shared_settings,  # 2: secrets every server process shares
 ]
 
 SCHEMA_VERSION = len(UPGRADES)

@@ -1,0 +1,143 @@
+"""User accounts (who signs in here, and whom a login acts for) and groups of accounts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, url_for
+
+from davserver.web.admin.choices import ROLE_LABELS, employee_choices, label, member_choices, role_choices
+from davserver.web.admin.crud import delete_record, form_page, save_form
+from davserver.web.admin.forms import Field, blank, filled
+from davserver.web.admin.i18n import N_, _
+from davserver.web.admin.pages import back_to, notice, render
+from davserver.web.admin.security import actor, refresh_sign_in, signed_in_account
+from resources.accounts import create_account, delete_account, get_account, list_accounts, update_account
+from resources.employees import full_name
+from resources.groups import create_group, delete_group, get_group, group_members, list_groups, members_by_group
+from resources.groups import update_group
+
+accounts = Blueprint("accounts", __name__, url_prefix="/accounts")
+groups = Blueprint("groups", __name__, url_prefix="/groups")
+
+ACCOUNT_FIELDS = (
+    Field("login", N_("Login"), required=True),
+    Field("display_name", N_("Display name")),
+    Field("employee", N_("Employee"), kind="ref", choices=employee_choices),
+    Field("role", N_("Role"), kind="select", required=True, choices=role_choices, default="user"),
+    Field("active", N_("Active"), kind="checkbox", default=True),
+    Field("password", N_("Password for signing in here"), kind="password", maxlength=1024,
+          help=N_("Leave empty to keep the current password.")),
+)
+ACCOUNT_HINTS = (("login", "login"), ("display name", "display_name"), ("employee", "employee"),
+                 ("role", "role"), ("administrator", "role"), ("password", "password"))
+GROUP_FIELDS = (
+    Field("name", N_("Name"), required=True),
+    Field("members", N_("Members"), kind="checkboxes", choices=member_choices, default=()),
+)
+GROUP_HINTS = (("name", "name"), ("account", "members"))
+
+
+@accounts.get("", endpoint="index")
+def account_list() -> Response:
+    return render("admin/accounts.html", accounts=list_accounts(), role_label=lambda v: label(ROLE_LABELS, v),
+                  full_name=full_name)
+
+
+def _account_page(account_id: int | None):
+    def page(state) -> Response:
+        title = _("New account") if account_id is None else _("Account %(name)s", name=get_account(account_id).login)
+        delete = url_for("accounts.delete", account_id=account_id) if account_id else None
+        return form_page(title, ACCOUNT_FIELDS, state, saved=account_id is not None, delete_action=delete,
+                         cancel=url_for("accounts.index"))
+    return page
+
+
+def _account_saved(account) -> Response:
+    if account.id == signed_in_account().id:
+        refresh_sign_in(account)
+    notice(N_("The account %(name)s is saved."), name=account.login)
+    return back_to("accounts.index")
+
+
+def _create(values: dict):
+    return create_account(values["login"], display_name=values["display_name"], employee=values["employee"],
+                          role=values["role"], password=values["password"] or None, active=values["active"],
+                          actor=actor())
+
+
+@accounts.route("/new", methods=["GET", "POST"], endpoint="new")
+def new_account() -> Response:
+    return save_form(ACCOUNT_FIELDS, blank(ACCOUNT_FIELDS), _create, ACCOUNT_HINTS, saved=False,
+                     done=_account_saved, page=_account_page(None))
+
+
+@accounts.route("/<int:account_id>", methods=["GET", "POST"], endpoint="edit")
+def edit_account(account_id: int) -> Response:
+    account = get_account(account_id)
+    initial = filled(ACCOUNT_FIELDS, {**account.__data__, "employee": account.employee_id, "password": ""})
+
+    def save(values):
+        if not values["password"]:
+            values.pop("password")
+        return update_account(account.id, values, actor=actor())
+    return save_form(ACCOUNT_FIELDS, initial, save, ACCOUNT_HINTS, saved=True, done=_account_saved,
+                     page=_account_page(account.id))
+
+
+@accounts.post("/<int:account_id>/delete", endpoint="delete")
+def delete_account_view(account_id: int) -> Response:
+    account = get_account(account_id)
+    return delete_record(lambda: delete_account(account.id, actor=actor()),
+                         _("The account %(name)s is deleted.", name=account.login), "accounts.index",
+                         refused_endpoint="accounts.edit", account_id=account.id)
+
+
+@groups.get("", endpoint="index")
+def group_list() -> Response:
+    found = list_groups()
+    members = members_by_group([g.id for g in found])
+    names = dict(member_choices())
+    return render("admin/groups.html", groups=found,
+                  members={gid: [names.get(str(m), str(m)) for m in ids] for gid, ids in members.items()})
+
+
+def _group_page(group_id: int | None):
+    def page(state) -> Response:
+        title = _("New group") if group_id is None else _("Group %(name)s", name=get_group(group_id).name)
+        delete = url_for("groups.delete", group_id=group_id) if group_id else None
+        return form_page(title, GROUP_FIELDS, state, saved=group_id is not None, delete_action=delete,
+                         cancel=url_for("groups.index"))
+    return page
+
+
+def _group_saved(group) -> Response:
+    notice(N_("The group %(name)s is saved."), name=group.name)
+    return back_to("groups.index")
+
+
+def _members(values: dict) -> list[int]:
+    return [int(member) for member in values["members"]]
+
+
+@groups.route("/new", methods=["GET", "POST"], endpoint="new")
+def new_group() -> Response:
+    return save_form(GROUP_FIELDS, blank(GROUP_FIELDS),
+                     lambda values: create_group(values["name"], _members(values), actor=actor()),
+                     GROUP_HINTS, saved=False, done=_group_saved, page=_group_page(None))
+
+
+@groups.route("/<int:group_id>", methods=["GET", "POST"], endpoint="edit")
+def edit_group(group_id: int) -> Response:
+    group = get_group(group_id)
+    initial = filled(GROUP_FIELDS, {"name": group.name, "members": group_members(group.id)})
+
+    def save(values):
+        return update_group(group.id, {"name": values["name"], "members": _members(values)}, actor=actor())
+    return save_form(GROUP_FIELDS, initial, save, GROUP_HINTS, saved=True, done=_group_saved,
+                     page=_group_page(group.id))
+
+
+@groups.post("/<int:group_id>/delete", endpoint="delete")
+def delete_group_view(group_id: int) -> Response:
+    group = get_group(group_id)
+    return delete_record(lambda: delete_group(group.id, actor=actor()),
+                         _("The group %(name)s is deleted.", name=group.name), "groups.index")

@@ -1,0 +1,171 @@
+"""Service credentials (the logins phones use): the list with badges, the form whose
+user name is fixed once saved, a new password generated and shown once or typed by
+the administrator, the resource-specific URL panel and the connection test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, request, url_for
+
+from davserver.web.admin import onboarding
+from davserver.web.admin.choices import (
+    SERVICE_CLASS_LABELS, account_choices, branch_choices, credential_kind_choices, label, service_class_choices,
+)
+from davserver.web.admin.context import public_base
+from davserver.web.admin.crud import delete_record, form_page, save_form
+from davserver.web.admin.forms import Field, FormState, blank, filled
+from davserver.web.admin.i18n import N_, _, format_moment
+from davserver.web.admin.pages import back_to, notice, render
+from davserver.web.admin.security import actor
+from resources import credentials, passwords
+from resources.access import branch_today, service_classes, validity_decision
+from resources.store.organisation import ServiceCredential
+from resources.url_generator import resource_url
+
+blueprint = Blueprint("credentials", __name__, url_prefix="/credentials")
+
+FIELDS = (
+    Field("username", N_("User name"), required=True, fixed_once_saved=True,
+          help=N_("Unique. It cannot be changed after saving: to rename, delete the login and create it anew.")),
+    Field("display_name", N_("Display name")),
+    Field("kind", N_("Kind"), kind="select", required=True, choices=credential_kind_choices, default="individual"),
+    Field("account", N_("User account"), kind="ref", required=True, choices=account_choices,
+          help=N_("The person this login acts for; a person resource of their employee is theirs.")),
+    Field("branch", N_("Branch for new appointments"), kind="ref", required=True, choices=branch_choices),
+    Field("service_classes", N_("Service class"), kind="checkboxes", required=True, choices=service_class_choices,
+          default=("caldav",)),
+    Field("valid_from", N_("Valid from"), kind="date"),
+    Field("valid_until", N_("Valid until"), kind="date"),
+    Field("confirmed", N_("Confirmed"), kind="checkbox",
+          help=N_("Without this tick the login cannot be used.")),
+)
+HINTS = (("user name", "username"), ("valid until", "valid_until"), ("service class", "service_classes"),
+         ("user account", "account"), ("branch", "branch"), ("kind", "kind"))
+
+
+@dataclass(frozen=True)
+class Badge:
+    text: str
+    tone: str  # "ok", "warn" or "bad"
+
+
+def badges(credential: ServiceCredential) -> list[Badge]:
+    """Confirmed, valid now / expired / not yet valid, password set, last used."""
+    shown = [Badge(_("confirmed"), "ok") if credential.confirmed else Badge(_("not confirmed"), "bad")]
+    branch = credential.branch if credential.branch_id else None
+    validity = validity_decision(credential, branch_today(branch))
+    shown.append({"ok": Badge(_("valid now"), "ok"), "expired": Badge(_("expired"), "bad"),
+                  "not_yet_valid": Badge(_("not yet valid"), "warn")}[validity.code])
+    shown.append(Badge(_("password set"), "ok") if credential.password_hash else Badge(_("no password"), "bad"))
+    if credential.last_used:
+        shown.append(Badge(_("last used %(when)s", when=format_moment(credential.last_used)), "ok"))
+    else:
+        shown.append(Badge(_("never used"), "warn"))
+    return shown
+
+
+def classes_text(credential: ServiceCredential) -> str:
+    return ", ".join(label(SERVICE_CLASS_LABELS, c) for c in sorted(service_classes(credential)))
+
+
+@blueprint.get("", endpoint="index")
+def credential_list() -> Response:
+    return render("admin/credentials.html", credentials=credentials.list_credentials(), badges=badges,
+                  classes_text=classes_text)
+
+
+def _new_page(state: FormState) -> Response:
+    return form_page(_("New login"), FIELDS, state, cancel=url_for("credentials.index"))
+
+
+def _create(values: dict):
+    username, classes = values.pop("username"), tuple(values.pop("service_classes"))
+    return credentials.create_credential(username, None, service_classes_=classes, actor=actor(), **values)
+
+
+def _created(credential) -> Response:
+    notice(N_("The login %(name)s is saved. Now give it a password."), name=credential.username)
+    return back_to("credentials.edit", username=credential.username)
+
+
+@blueprint.route("/new", methods=["GET", "POST"], endpoint="new")
+def new_credential() -> Response:
+    return save_form(FIELDS, blank(FIELDS), _create, HINTS, saved=False, done=_created, page=_new_page)
+
+
+def credential_page(credential: ServiceCredential, state: FormState | None = None, **panels) -> Response:
+    """The saved login: its settings, password, URL panel and test (whatever was just done)."""
+    state = state or filled(FIELDS, _record_values(credential))
+    wanted = panels.pop("resource", None) or request.args.get("resource")
+    panel = onboarding.url_panel(credential, public_base(), wanted, usable_only=False)
+    status = 422 if state.errors or panels.get("password_errors") else 200
+    response = form_page(credential.username, FIELDS, state, saved=True, template="admin/credential.html",
+                         credential=credential, badges=badges(credential), panel=panel,
+                         delete_action=url_for("credentials.delete", username=credential.username),
+                         cancel=url_for("credentials.index"), check_label=onboarding.check_label,
+                         form_action=url_for("credentials.edit", username=credential.username), **panels)
+    response.status_code = status
+    return response
+
+
+def _record_values(credential: ServiceCredential) -> dict:
+    return {**credential.__data__, "account": credential.account_id, "branch": credential.branch_id,
+            "service_classes": sorted(service_classes(credential))}
+
+
+@blueprint.route("/<username>", methods=["GET", "POST"], endpoint="edit")
+def edit_credential(username: str) -> Response:
+    credential = credentials.get_credential(username)
+
+    def save(values):
+        return credentials.update_credential(credential.username, values, actor=actor())
+
+    def saved(changed) -> Response:
+        notice(N_("The login %(name)s is saved."), name=changed.username)
+        return back_to("credentials.edit", username=changed.username)
+    return save_form(FIELDS, filled(FIELDS, _record_values(credential)), save, HINTS, saved=True, done=saved,
+                     page=lambda state: credential_page(credential, state))
+
+
+@blueprint.post("/<username>/password", endpoint="password")
+def new_password(username: str) -> Response:
+    """"Generate" shows a strong password once on this page; "set" takes a typed one."""
+    credential = credentials.get_credential(username)
+    if request.form.get("mode") == "generate":
+        generated = passwords.generate_password()
+        credentials.set_password(credential.username, generated, actor=actor())
+        return credential_page(credentials.get_credential(username), generated_password=generated)
+    typed, repeated = request.form.get("password", ""), request.form.get("password_repeat", "")
+    errors = onboarding.password_errors(typed, repeated)
+    if errors:
+        return credential_page(credential, password_errors=errors)
+    credentials.set_password(credential.username, typed, actor=actor())
+    notice(N_("The new password of %(name)s is set."), name=credential.username)
+    return back_to("credentials.edit", username=credential.username)
+
+
+@blueprint.post("/<username>/test", endpoint="test")
+def test(username: str) -> Response:
+    credential = credentials.get_credential(username)
+    slug = request.form.get("resource", "")
+    result = onboarding.connection_test(credential.username, slug, request.form.get("password"))
+    return credential_page(credential, test_result=result, resource=slug)
+
+
+@blueprint.get("/<username>/qr.svg", endpoint="qr")
+def qr(username: str) -> Response:
+    credential = credentials.get_credential(username)
+    return onboarding.qr_response(resource_url(public_base(), credential.username, request.args.get("resource", "")))
+
+
+@blueprint.get("/<username>/profile.mobileconfig", endpoint="profile")
+def profile(username: str) -> Response:
+    return onboarding.profile_response(credentials.get_credential(username), public_base())
+
+
+@blueprint.post("/<username>/delete", endpoint="delete")
+def delete(username: str) -> Response:
+    credential = credentials.get_credential(username)
+    return delete_record(lambda: credentials.delete_credential(credential.username, actor=actor()),
+                         _("The login %(name)s is deleted.", name=credential.username), "credentials.index")

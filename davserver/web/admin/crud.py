@@ -1,0 +1,46 @@
+"""The shape every list-and-form screen shares: show a form (new or saved record),
+save it through a domain function, delete with the domain's reason when refused."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from flask import Response, flash, request
+
+from davserver.web.admin.domain_messages import translated
+from davserver.web.admin.forms import Field, FormState, submit
+from davserver.web.admin.pages import back_to, notice, render
+from resources.errors import DomainError
+
+Save = Callable[[dict[str, Any]], Any]
+
+
+def form_page(title: str, fields: Sequence[Field], state: FormState, *, saved: bool = False,
+              delete_action: str | None = None, cancel: str = "", template: str = "admin/form.html",
+              **extra) -> Response:
+    """The form, 422 while it has errors."""
+    return render(template, status=422 if state.errors else 200, title=title, fields=fields, form=state,
+                  saved=saved, delete_action=delete_action, cancel=cancel, **extra)
+
+
+def save_form(fields: Sequence[Field], initial: FormState, save: Save, hints: Sequence[tuple[str, str]],
+              *, saved: bool, done: Callable[[Any], Response], page: Callable[[FormState], Response]) -> Response:
+    """GET shows `initial`; POST saves and continues with `done`, or shows the errors."""
+    if request.method != "POST":
+        return page(initial)
+    state = submit(fields, save, hints, saved=saved)
+    if state.ok:
+        return done(state.saved)
+    return page(state)
+
+
+def delete_record(delete: Callable[[], None], message: str, endpoint: str, *,
+                  refused_endpoint: str | None = None, **values) -> Response:
+    """Delete and say so; a refusal (still in use, ...) is shown with its reason."""
+    try:
+        delete()
+    except DomainError as error:
+        flash(translated(error.message), "error")
+        return back_to(refused_endpoint or endpoint, **values)
+    notice(message)
+    return back_to(endpoint)

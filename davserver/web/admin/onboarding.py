@@ -1,0 +1,172 @@
+"""Getting a login onto a phone (seed 003), for the administrator and in self-service:
+the resource-specific URL for each resource the login may see (with the reason where
+it may not), its QR code, an Apple configuration profile (.mobileconfig), a typed
+password's checks, and the connection test."""
+
+from __future__ import annotations
+
+import io
+import plistlib
+import uuid
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+import segno
+from flask import Response
+
+from davserver.connection_round_trip import make_round_trip
+from davserver.web.admin.context import dav_app
+from davserver.web.admin.domain_messages import translated
+from davserver.web.admin.i18n import N_, _
+from resources.access import CALDAV, CARDDAV, resource_decision, service_classes
+from resources.connection_test import ConnectionTestResult, run_connection_test
+from resources.resource_calendars import list_resources
+from resources.store.organisation import ServiceCredential
+from resources.url_generator import calendar_path
+
+PASSWORD_MIN = 8
+PROFILE_TYPE = "application/x-apple-aspen-config"
+CHECK_LABELS = {
+    "credential_saved": N_("Login saved"), "password_set": N_("Password set"), "confirmed": N_("Confirmed"),
+    "validity_window": N_("Validity"), "account_active": N_("User account active"),
+    "service_class": N_("Service class"), "resource_exists": N_("Resource exists"),
+    "resource_active": N_("Resource active"), "sync_allowed": N_("Sync allowed"),
+    "resource_visible": N_("Visible to this login"), "options": N_("Server reachable"),
+    "propfind": N_("Calendar found"), "password": N_("Password"),
+}
+
+
+@dataclass(frozen=True)
+class ResourceChoice:
+    """A resource in the URL panel: its URL for this login, or why there is none."""
+
+    slug: str
+    name: str
+    kind: str
+    url: str | None
+    refusal: str | None
+
+
+@dataclass(frozen=True)
+class UrlPanel:
+    choices: list[ResourceChoice]
+    selected: ResourceChoice | None
+
+    @property
+    def usable(self) -> list[ResourceChoice]:
+        return [c for c in self.choices if c.url]
+
+    @property
+    def refused(self) -> list[ResourceChoice]:
+        return [c for c in self.choices if not c.url]
+
+
+def resource_choices(credential: ServiceCredential, base: str) -> list[ResourceChoice]:
+    """Every resource, those this login may sync first, each with its URL or reason."""
+    account = credential.account if credential.account_id else None
+    choices = []
+    for resource in list_resources():
+        decision = resource_decision(credential, account, resource)
+        url = base.rstrip("/") + calendar_path(credential.username, resource.slug) if decision.allowed else None
+        choices.append(ResourceChoice(resource.slug, resource.name, resource.kind, url,
+                                      None if decision.allowed else translated(decision.sentence)))
+    return sorted(choices, key=lambda c: (c.url is None, c.kind, c.name.casefold()))
+
+
+def url_panel(credential: ServiceCredential, base: str, wanted: str | None, *, usable_only: bool) -> UrlPanel:
+    choices = resource_choices(credential, base)
+    if usable_only:
+        choices = [c for c in choices if c.url]
+    selected = next((c for c in choices if c.slug == wanted), None)
+    if selected is None:
+        selected = next((c for c in choices if c.url), choices[0] if choices else None)
+    return UrlPanel(choices, selected)
+
+
+def qr_response(text: str) -> Response:
+    """The text as a QR code (SVG, error correction M)."""
+    code = segno.make(text, error="m", micro=False)
+    buffer = io.BytesIO()
+    code.save(buffer, kind="svg", scale=5, border=2, xmldecl=False, title=text)
+    response = Response(buffer.getvalue(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+def _account_payload(prefix: str, payload_type: str, credential: ServiceCredential, base: str,
+                     principal: str, description: str) -> dict:
+    parts = urlsplit(base)
+    secure = parts.scheme == "https"
+    return {
+        "PayloadType": payload_type,
+        "PayloadVersion": 1,
+        "PayloadIdentifier": f"{_identifier(parts.hostname or 'davserver', credential.username)}.{prefix.lower()}",
+        "PayloadUUID": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{base}/{prefix}/{credential.username}")).upper(),
+        "PayloadDisplayName": description,
+        f"{prefix}AccountDescription": description,
+        f"{prefix}HostName": parts.hostname or "",
+        f"{prefix}Port": parts.port or (443 if secure else 80),
+        f"{prefix}UseSSL": secure,
+        f"{prefix}PrincipalURL": f"{parts.path.rstrip('/')}{principal}",
+        f"{prefix}Username": credential.username,
+    }
+
+
+def _identifier(host: str, username: str) -> str:
+    reversed_host = ".".join(reversed(host.split("."))) if host else "davserver"
+    safe_user = "".join(c if c.isalnum() or c in "-." else "-" for c in username)
+    return f"{reversed_host}.davserver.{safe_user}"
+
+
+def mobileconfig(credential: ServiceCredential, base: str) -> bytes:
+    """An Apple configuration profile with the CalDAV account, and the CardDAV account
+    when the login has contacts; the device asks for the password on install."""
+    principal = f"/dav/principals/{quote(credential.username, safe='@')}/"
+    classes = service_classes(credential)
+    name = credential.display_name or credential.username
+    content = []
+    if CALDAV in classes:
+        content.append(_account_payload("CalDAV", "com.apple.caldav.account", credential, base, principal,
+                                        _("Calendar %(name)s", name=name)))
+    if CARDDAV in classes:
+        content.append(_account_payload("CardDAV", "com.apple.carddav.account", credential, base, principal,
+                                        _("Contacts %(name)s", name=name)))
+    host = urlsplit(base).hostname or "davserver"
+    profile = {
+        "PayloadType": "Configuration",
+        "PayloadVersion": 1,
+        "PayloadIdentifier": _identifier(host, credential.username),
+        "PayloadUUID": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{base}/profile/{credential.username}")).upper(),
+        "PayloadDisplayName": _("Calendar and contacts for %(name)s", name=name),
+        "PayloadDescription": _("Sets up the accounts of the login %(name)s.", name=credential.username),
+        "PayloadRemovalDisallowed": False,
+        "PayloadContent": content,
+    }
+    return plistlib.dumps(profile, fmt=plistlib.FMT_XML)
+
+
+def profile_response(credential: ServiceCredential, base: str) -> Response:
+    safe_name = "".join(c if c.isalnum() or c in "-._" else "-" for c in credential.username)
+    response = Response(mobileconfig(credential, base), mimetype=PROFILE_TYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{safe_name}.mobileconfig"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def password_errors(password: str, repeated: str) -> dict[str, str]:
+    """Errors of a typed new password, by field."""
+    if len(password) < PASSWORD_MIN:
+        return {"password": _("Please use at least %(count)s characters.", count=PASSWORD_MIN)}
+    if len(password) > 1024:
+        return {"password": _("Please use at most %(limit)s characters.", limit=1024)}
+    if password != repeated:
+        return {"password_repeat": _("The two passwords are not the same.")}
+    return {}
+
+
+def connection_test(username: str, slug: str, password: str | None) -> ConnectionTestResult:
+    return run_connection_test(username, slug, password=password or None, round_trip=make_round_trip(dav_app()))
+
+
+def check_label(code: str) -> str:
+    return _(CHECK_LABELS[code]) if code in CHECK_LABELS else code

@@ -1,0 +1,128 @@
+"""Branches and employees: lists and forms."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from flask import Blueprint, Response, url_for
+
+from davserver.web.admin.choices import branch_choices
+from davserver.web.admin.crud import delete_record, form_page, save_form
+from davserver.web.admin.forms import Field, blank, filled
+from davserver.web.admin.i18n import N_, _
+from davserver.web.admin.pages import back_to, notice, render
+from davserver.web.admin.security import actor
+from resources.branches import DEFAULT_TIMEZONE, create_branch, delete_branch, get_branch, list_branches, update_branch
+from resources.employees import create_employee, delete_employee, full_name, get_employee, list_employees, update_employee
+
+branches = Blueprint("branches", __name__, url_prefix="/branches")
+employees = Blueprint("employees", __name__, url_prefix="/employees")
+
+BRANCH_FIELDS = (
+    Field("name", N_("Name"), required=True),
+    Field("address", N_("Address"), kind="textarea", maxlength=2000),
+    Field("timezone", N_("Time zone"), required=True, default=DEFAULT_TIMEZONE, maxlength=64,
+          help=N_("Validity dates of logins are read in this zone.")),
+)
+BRANCH_HINTS = (("time zone", "timezone"), ("name", "name"))
+EMPLOYEE_FIELDS = (
+    Field("first_name", N_("First name")),
+    Field("last_name", N_("Last name")),
+    Field("email", N_("E-mail"), kind="email", maxlength=320),
+    Field("home_branch", N_("Home branch"), kind="ref", choices=branch_choices),
+    Field("active", N_("Active"), kind="checkbox", default=True),
+)
+EMPLOYEE_HINTS = (("first or last", "first_name"), ("first name", "first_name"), ("last name", "last_name"),
+                  ("e-mail", "email"), ("branch", "home_branch"))
+
+
+def _zones() -> list[str]:
+    return sorted(available_timezones())
+
+
+@branches.get("")
+def index() -> Response:
+    return render("admin/branches.html", branches=list_branches())
+
+
+def _branch_page(branch_id: int | None):
+    def page(state) -> Response:
+        title = _("New branch") if branch_id is None else _("Branch %(name)s", name=get_branch(branch_id).name)
+        delete = url_for("branches.delete", branch_id=branch_id) if branch_id else None
+        return form_page(title, BRANCH_FIELDS, state, saved=branch_id is not None, delete_action=delete,
+                         cancel=url_for("branches.index"), datalists={"timezone": _zones()})
+    return page
+
+
+def _branch_saved(branch) -> Response:
+    notice(N_("The branch %(name)s is saved."), name=branch.name)
+    return back_to("branches.index")
+
+
+@branches.route("/new", methods=["GET", "POST"])
+def new() -> Response:
+    def save(values):
+        return create_branch(values["name"], values["address"], values["timezone"], actor=actor())
+    return save_form(BRANCH_FIELDS, blank(BRANCH_FIELDS), save, BRANCH_HINTS, saved=False,
+                     done=_branch_saved, page=_branch_page(None))
+
+
+@branches.route("/<int:branch_id>", methods=["GET", "POST"])
+def edit(branch_id: int) -> Response:
+    branch = get_branch(branch_id)
+    initial = filled(BRANCH_FIELDS, branch.__data__)
+    return save_form(BRANCH_FIELDS, initial, lambda values: update_branch(branch.id, values, actor=actor()),
+                     BRANCH_HINTS, saved=True, done=_branch_saved, page=_branch_page(branch.id))
+
+
+@branches.post("/<int:branch_id>/delete")
+def delete(branch_id: int) -> Response:
+    branch = get_branch(branch_id)
+    return delete_record(lambda: delete_branch(branch.id, actor=actor()),
+                         _("The branch %(name)s is deleted.", name=branch.name), "branches.index",
+                         refused_endpoint="branches.edit", branch_id=branch.id)
+
+
+@employees.get("", endpoint="index")
+def employee_list() -> Response:
+    return render("admin/employees.html", employees=list_employees(), full_name=full_name)
+
+
+def _employee_page(employee_id: int | None):
+    def page(state) -> Response:
+        title = _("New employee") if employee_id is None else full_name(get_employee(employee_id))
+        delete = url_for("employees.delete", employee_id=employee_id) if employee_id else None
+        return form_page(title, EMPLOYEE_FIELDS, state, saved=employee_id is not None, delete_action=delete,
+                         cancel=url_for("employees.index"))
+    return page
+
+
+def _employee_saved(employee) -> Response:
+    notice(N_("%(name)s is saved."), name=full_name(employee))
+    return back_to("employees.index")
+
+
+@employees.route("/new", methods=["GET", "POST"], endpoint="new")
+def new_employee() -> Response:
+    def save(values):
+        active = values.pop("active")
+        return create_employee(values["first_name"], values["last_name"], values["email"], values["home_branch"],
+                               active=active, actor=actor())
+    return save_form(EMPLOYEE_FIELDS, blank(EMPLOYEE_FIELDS), save, EMPLOYEE_HINTS, saved=False,
+                     done=_employee_saved, page=_employee_page(None))
+
+
+@employees.route("/<int:employee_id>", methods=["GET", "POST"], endpoint="edit")
+def edit_employee(employee_id: int) -> Response:
+    employee = get_employee(employee_id)
+    initial = filled(EMPLOYEE_FIELDS, {**employee.__data__, "home_branch": employee.home_branch_id})
+    return save_form(EMPLOYEE_FIELDS, initial, lambda values: update_employee(employee.id, values, actor=actor()),
+                     EMPLOYEE_HINTS, saved=True, done=_employee_saved, page=_employee_page(employee.id))
+
+
+@employees.post("/<int:employee_id>/delete", endpoint="delete")
+def delete_employee_view(employee_id: int) -> Response:
+    employee = get_employee(employee_id)
+    return delete_record(lambda: delete_employee(employee.id, actor=actor()),
+                         _("%(name)s is deleted.", name=full_name(employee)), "employees.index",
+                         refused_endpoint="employees.edit", employee_id=employee.id)

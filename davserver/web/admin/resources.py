@@ -1,0 +1,153 @@
+"""Resources (people and rooms): the list with the sync-allowed switch right in it,
+the form (the slug is fixed once saved) and a read-only week view of appointments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import Blueprint, Response, request, url_for
+
+from davserver.web.admin.choices import KIND_LABELS, branch_choices, employee_choices, kind_choices, label
+from davserver.web.admin.crud import form_page, save_form
+from davserver.web.admin.forms import Field, blank, filled
+from davserver.web.admin.i18n import N_, _, format_weekday
+from davserver.web.admin.pages import back_to, notice, render
+from davserver.web.admin.security import actor
+from resources import resource_calendars
+from resources.employees import full_name
+from resources.resource_events import EventItem, list_events
+
+blueprint = Blueprint("resources", __name__, url_prefix="/resources")
+
+FIELDS = (
+    Field("kind", N_("Kind"), kind="select", required=True, choices=kind_choices, default="room"),
+    Field("name", N_("Name"), required=True),
+    Field("slug", N_("Short name in the calendar URL"), required=True, maxlength=100, fixed_once_saved=True,
+          help=N_("Lower-case letters, digits and hyphens. It cannot be changed after saving.")),
+    Field("employee", N_("Employee (for a person)"), kind="ref", choices=employee_choices),
+    Field("branch", N_("Branch"), kind="ref", choices=branch_choices),
+    Field("colour", N_("Colour"), kind="color", default="#3A7BD5", maxlength=9),
+    Field("sync_allowed", N_("Sync allowed"), kind="checkbox",
+          help=N_("Phones may sync this calendar (a person's own, or every room).")),
+    Field("active", N_("Active"), kind="checkbox", default=True),
+)
+HINTS = (("slug", "slug"), ("employee", "employee"), ("colour", "colour"), ("branch", "branch"),
+         ("'person' or a 'room'", "kind"), ("name", "name"))
+
+
+@blueprint.get("", endpoint="index")
+def resource_list() -> Response:
+    found = resource_calendars.list_resources()
+    return render("admin/resources.html", resources=found, kind_label=lambda v: label(KIND_LABELS, v),
+                  full_name=full_name)
+
+
+def _page(slug: str | None):
+    def page(state) -> Response:
+        title = _("New resource") if slug is None else _("Resource %(name)s",
+                                                          name=resource_calendars.get_resource(slug).name)
+        return form_page(title, FIELDS, state, saved=slug is not None, cancel=url_for("resources.index"),
+                         delete_action=url_for("resources.delete", slug=slug) if slug else None)
+    return page
+
+
+def _saved(resource) -> Response:
+    notice(N_("The resource %(name)s is saved."), name=resource.name)
+    return back_to("resources.index")
+
+
+def _create(values: dict):
+    kind, name, slug = values.pop("kind"), values.pop("name"), values.pop("slug")
+    return resource_calendars.create_resource(kind, name, slug, actor=actor(), **values)
+
+
+@blueprint.route("/new", methods=["GET", "POST"], endpoint="new")
+def new_resource() -> Response:
+    return save_form(FIELDS, blank(FIELDS), _create, HINTS, saved=False, done=_saved, page=_page(None))
+
+
+@blueprint.route("/<slug>", methods=["GET", "POST"], endpoint="edit")
+def edit_resource(slug: str) -> Response:
+    resource = resource_calendars.get_resource(slug)
+    initial = filled(FIELDS, {**resource.__data__, "employee": resource.employee_id, "branch": resource.branch_id})
+    return save_form(FIELDS, initial,
+                     lambda values: resource_calendars.update_resource(resource.slug, values, actor=actor()),
+                     HINTS, saved=True, done=_saved, page=_page(resource.slug))
+
+
+@blueprint.post("/<slug>/sync", endpoint="sync")
+def switch_sync(slug: str) -> Response:
+    """The switch in the list: on or off for every device at once."""
+    resource = resource_calendars.get_resource(slug)
+    allowed = request.form.get("sync_allowed") == "1"
+    resource_calendars.set_sync_allowed(resource.slug, allowed, actor=actor())
+    if allowed:
+        notice(N_("Sync is now switched on for %(name)s."), name=resource.name)
+    else:
+        notice(N_("Sync is now switched off for %(name)s."), name=resource.name)
+    return back_to("resources.index")
+
+
+@blueprint.post("/<slug>/delete", endpoint="delete")
+def delete_resource(slug: str) -> Response:
+    resource = resource_calendars.get_resource(slug)
+    resource_calendars.delete_resource(resource.slug, actor=actor())
+    notice(N_("The resource %(name)s and its appointments are deleted."), name=resource.name)
+    return back_to("resources.index")
+
+
+@dataclass(frozen=True)
+class ShownAppointment:
+    summary: str
+    time: str  # "09:00–10:30", or empty for all day
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    heading: str
+    appointments: list[ShownAppointment]
+
+
+def week_start(text: str | None) -> date:
+    """The Monday of the week that contains `text` (a date), else of this week."""
+    try:
+        day = date.fromisoformat(text) if text else date.today()
+    except ValueError:
+        day = date.today()
+    if not 1001 <= day.year <= 8998:
+        day = date.today()
+    return day - timedelta(days=day.weekday())
+
+
+def _moment(text: str) -> date | datetime:
+    return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+
+
+def _days_covered(item: EventItem) -> tuple[date, date, str]:
+    """First and last day an appointment covers, and its time span for showing."""
+    start, end = _moment(item.start), _moment(item.end)
+    if not isinstance(start, datetime):
+        last = (end if isinstance(end, date) and not isinstance(end, datetime) else start) - timedelta(days=1)
+        return start, max(start, last), ""
+    last = (end - timedelta(microseconds=1)).date() if end > start else start.date()
+    return start.date(), last, f"{start:%H:%M}–{end:%H:%M}"
+
+
+def week_days(slug: str, monday: date) -> list[Day]:
+    days = {monday + timedelta(days=n): [] for n in range(7)}
+    for item in list_events(slug, monday, monday + timedelta(days=6)):
+        first, last, span = _days_covered(item)
+        for day in days:
+            if first <= day <= last:
+                days[day].append(ShownAppointment(item.summary or _("(no title)"), span))
+    return [Day(day, format_weekday(day), shown) for day, shown in days.items()]
+
+
+@blueprint.get("/<slug>/week", endpoint="week")
+def week(slug: str) -> Response:
+    resource = resource_calendars.get_resource(slug)
+    monday = week_start(request.args.get("start"))
+    return render("admin/resource_week.html", resource=resource, days=week_days(resource.slug, monday),
+                  monday=monday, previous=monday - timedelta(days=7), following=monday + timedelta(days=7))

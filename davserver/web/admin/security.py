@@ -1,0 +1,172 @@
+"""Sign-in for the admin UI: the session cookie (HttpOnly, SameSite=Lax, Secure behind
+TLS), a CSRF token on every form, the signed-in account per request, throttled
+sign-in attempts and who may open which page (role admin everything, role user only
+"My account")."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import logging
+import time
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface
+
+from davserver.web.admin.context import settings
+from resources.login_throttle import LoginThrottle
+from resources.server_secrets import shared_secret
+from resources.store.organisation import UserAccount
+
+log = logging.getLogger("davserver.admin.auth")
+
+CSRF_FIELD = "csrf_token"
+COOKIE_NAME = "davserver_admin"
+SESSION_HOURS = 12
+THROTTLE_KEY = "davserver.admin_login_throttle"
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.language", "static"})
+SELF_SERVICE_BLUEPRINTS = frozenset({"auth", "me"})
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class CsrfRefused(Exception):
+    """A form arrived without the token of this session."""
+
+
+class SignInNeeded(Exception):
+    """The page needs a signed-in account."""
+
+
+class AdminOnly(Exception):
+    """The page is for administrators; the signed-in account is a plain user."""
+
+
+class TlsAwareSessions(SecureCookieSessionInterface):
+    """Sets the Secure flag whenever this request came over TLS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return request_is_tls()
+
+    def get_cookie_path(self, app: Flask) -> str:
+        return request.script_root or "/"
+
+
+def request_is_tls() -> bool:
+    if request.scheme == "https":
+        return True
+    if settings().trust_proxy:
+        forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+        return forwarded == "https"
+    return False
+
+
+def configure_sessions(app: Flask) -> None:
+    """Signed session cookies with the flags above, and the sign-in throttle."""
+    # A configured key wins; otherwise one kept in the database, shared by every process.
+    app.secret_key = settings(app).secret_key or shared_secret()
+    app.config.update(
+        SESSION_COOKIE_NAME=COOKIE_NAME,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    app.session_interface = TlsAwareSessions()
+    app.extensions[THROTTLE_KEY] = LoginThrottle(settings(app).login_failures_per_user,
+                                                 settings(app).login_failures_per_address)
+
+
+def csrf_token() -> str:
+    """This session's form token (made on first use)."""
+    token = session.get(CSRF_FIELD)
+    if not token:
+        token = session[CSRF_FIELD] = secrets.token_urlsafe(32)
+    return token
+
+
+def check_csrf() -> None:
+    """before_request: every unsafe request carries the session's token."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    sent = request.form.get(CSRF_FIELD, "") or request.headers.get("X-CSRF-Token", "")
+    expected = session.get(CSRF_FIELD, "")
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        log.info("admin form refused: missing or wrong CSRF token on %s %s", request.method, request.path)
+        raise CsrfRefused()
+
+
+def load_account() -> None:
+    """before_request: `g.account` is the signed-in account; pages check the role."""
+    g.account = _session_account()
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return
+    if g.account is None:
+        raise SignInNeeded()
+    if g.account.role != "admin" and request.blueprint not in SELF_SERVICE_BLUEPRINTS:
+        log.info("admin page %s refused for %r: not an administrator", request.path, g.account.login)
+        raise AdminOnly()
+
+
+def _session_account() -> UserAccount | None:
+    """The session's account while it is active and unchanged since sign-in."""
+    account_id, version = session.get("account_id"), session.get("auth_version")
+    if account_id is None:
+        return None
+    account = UserAccount.get_or_none(UserAccount.id == account_id)
+    fresh = time.time() - session.get("signed_in_at", 0) < SESSION_HOURS * 3600
+    if account is None or not account.active or account.auth_version != version or not fresh:
+        sign_out()
+        return None
+    return account
+
+
+def sign_in(account: UserAccount) -> None:
+    """A new session for the account (a new CSRF token too, against fixation)."""
+    language = session.get("language")
+    session.clear()
+    if language:
+        session["language"] = language
+    session["account_id"] = account.id
+    session["auth_version"] = account.auth_version
+    session["signed_in_at"] = time.time()
+    csrf_token()
+
+
+def refresh_sign_in(account: UserAccount) -> None:
+    """Keep the session after the account's own password change."""
+    session["auth_version"] = account.auth_version
+
+
+def sign_out() -> None:
+    language = session.get("language")
+    session.clear()
+    if language:
+        session["language"] = language
+
+
+def throttle() -> LoginThrottle:
+    return current_app.extensions[THROTTLE_KEY]
+
+
+def client_address() -> str:
+    if settings().trust_proxy:
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
+        if forwarded:
+            return forwarded
+    return request.remote_addr or ""
+
+
+def safe_next(target: str | None) -> str | None:
+    """A same-site path to return to after sign-in, or None."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+def signed_in_account() -> UserAccount:
+    return g.account
+
+
+def actor() -> str:
+    """The signed-in account's login, for the audit log."""
+    return g.account.login if g.get("account") is not None else "anonymous"

@@ -1,0 +1,78 @@
+/* davserver admin UI: copy buttons, the resource URL panel, confirmations.
+   Every page works without this file; it only saves clicks. */
+(function () {
+  "use strict";
+
+  function copyBySelection(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "absolute";
+    area.style.left = "-9999px";
+    document.body.appendChild(area);
+    area.select();
+    try { document.execCommand("copy"); } finally { document.body.removeChild(area); }
+  }
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).catch(function () { copyBySelection(text); });
+    }
+    copyBySelection(text);
+    return Promise.resolve();
+  }
+
+  function setUpCopyButtons() {
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      var original = button.textContent;
+      button.addEventListener("click", function () {
+        var source = document.querySelector(button.getAttribute("data-copy"));
+        if (!source) { return; }
+        copyText(source.textContent.trim()).then(function () {
+          button.textContent = button.getAttribute("data-copied") || original;
+          window.setTimeout(function () { button.textContent = original; }, 2000);
+        });
+      });
+    });
+  }
+
+  function show(element, visible) {
+    if (element) { element.hidden = !visible; }
+  }
+
+  function setUpUrlPanel() {
+    var select = document.getElementById("resource-choice");
+    if (!select) { return; }
+    select.addEventListener("change", function () {
+      var option = select.options[select.selectedIndex];
+      var url = option.getAttribute("data-url");
+      var code = document.getElementById("resource-url");
+      var qr = document.getElementById("resource-qr");
+      var refusal = document.getElementById("resource-refusal");
+      var testResource = document.getElementById("test-resource");
+      code.textContent = url || "";
+      show(document.getElementById("url-line"), Boolean(url));
+      refusal.textContent = option.getAttribute("data-refusal") || "";
+      show(refusal, !url);
+      if (url) {
+        qr.src = select.getAttribute("data-qr-base") + "?resource=" + encodeURIComponent(option.value);
+      }
+      show(qr, Boolean(url));
+      if (testResource) { testResource.value = option.value; }
+    });
+  }
+
+  function setUpConfirmations() {
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setUpCopyButtons();
+    setUpUrlPanel();
+    setUpConfirmations();
+  });
+}());
