@@ -13,6 +13,7 @@ from davserver.dav.nodes_collection import CollectionNode
 from davserver.dav.nodes_object import ObjectNode
 from davserver.dav.xml import CALDAV, qname
 from resources.calendar_query import calendar_matches
+from resources.calendar_query.fast_path import plain_event_range, quick_match
 from resources.calendar_search import candidates, collection_timezone, parse_stored
 
 
@@ -30,13 +31,17 @@ def calendar_query(server, node: CollectionNode, root, environ, start_response):
     zone = query.timezone or collection_timezone(node.row)
     result = new_multistatus()
     renderers = calendar_renderers(query.calendar_data, zone)
+    window = plain_event_range(query.filter)
     if _depth_allows_members(environ):
         for row in candidates(node.row.id, query.filter):
             try:
                 calendar = parse_stored(row)
             except ValueError:
                 continue  # stored before validation existed; never matches
-            if not calendar_matches(calendar, query.filter, timezone=zone):
+            decided = quick_match(calendar, window, zone) if window is not None else None
+            if decided is None:
+                decided = calendar_matches(calendar, query.filter, timezone=zone)
+            if not decided:
                 continue
             member = ObjectNode.for_row(row, node.row, environ, None)
             add_object_response(result, member, query.mode, query.properties, renderers)
