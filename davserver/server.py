@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import socket
 
@@ -12,6 +13,22 @@ from davserver.config import Settings
 
 class PortInUse(OSError):
     pass
+
+
+M_ARENA_MAX = -8
+
+
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """Keep glibc from giving each worker thread its own memory arena.
+
+    Each arena keeps the peak of the largest response its thread ever built, so with
+    16 threads the process holds many copies of its worst moment; two arenas cost no
+    measurable speed here. A no-op where glibc is not the allocator.
+    """
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, arenas)
+    except (OSError, AttributeError):
+        pass
 
 
 def make_server(app, settings: Settings) -> wsgi.Server:
