@@ -3,14 +3,12 @@ its personal books and the company book; integration logins see the company book
 
 from __future__ import annotations
 
-from wsgidav.dav_provider import DAVCollection
-
 from davserver.dav import urls
 from davserver.dav.errors import forbidden, translate_domain_errors
 from davserver.dav.live_properties import live, writable
-from davserver.dav.nodes_base import ALL_PRIVILEGES, READ_PRIVILEGES, DavNode
+from davserver.dav.nodes_base import ALL_PRIVILEGES, READ_PRIVILEGES, HomeNode
 from davserver.dav.nodes_principal import StructuralCollection
-from davserver.dav.xml import CALENDARSERVER, DAV, element, qname, sub
+from davserver.dav.xml import CALENDARSERVER, qname
 from resources import address_books, dead_properties
 from resources.address_books import COMPANY_PATH
 from resources.calendar_collections import ADDRESSBOOKS_HOME
@@ -27,19 +25,10 @@ class AddressBookHomesNode(StructuralCollection):
         return [AddressBookHomeNode(urls.addressbook_home_path(self.login.username), self.environ)]
 
 
-class AddressBookHomeNode(DavNode, DAVCollection):
+class AddressBookHomeNode(HomeNode):
     @property
     def privileges(self) -> tuple[str, ...]:  # type: ignore[override]
         return ALL_PRIVILEGES if self.login.has_personal_addressbooks else READ_PRIVILEGES
-
-    def get_display_name(self) -> str:
-        return self.login.display_name or self.login.username
-
-    def get_etag(self):
-        return None
-
-    def get_last_modified(self):
-        return None
 
     def books(self) -> list:
         if not self.login.has_carddav:
@@ -55,9 +44,6 @@ class AddressBookHomeNode(DavNode, DAVCollection):
         props = dead_properties.for_collections([r.id for r in rows])
         return [CollectionNode.for_row(row, self.environ, props.get(row.id, {})) for row in rows]
 
-    def get_member_names(self) -> list[str]:
-        return [m.name for m in self.get_member_list()]
-
     def get_member(self, name: str):
         return next((m for m in self.get_member_list() if m.name == name), None)
 
@@ -67,16 +53,6 @@ class AddressBookHomeNode(DavNode, DAVCollection):
 
     def create_empty_resource(self, name: str):
         raise forbidden("vCards belong in an address book, not directly in the home.")
-
-    @live(qname(DAV, "resourcetype"))
-    def _resourcetype(self):
-        el = element(qname(DAV, "resourcetype"))
-        sub(el, qname(DAV, "collection"))
-        return el
-
-    @live(qname(DAV, "displayname"), allprop=True)
-    def _displayname(self):
-        return self.get_display_name()
 
     @live(ME_CARD)
     def _me_card(self):

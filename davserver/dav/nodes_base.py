@@ -80,6 +80,33 @@ class DavNode(LivePropertyNode):
         return href_element(qname(DAV, "owner"), urls.href(urls.principal_path(self.login.username)))
 
 
+class HomeNode(DavNode, DAVCollection):
+    """What a login's calendar home and address book home share (RFC 4791 §6.2.1,
+    RFC 6352 §7.1.1): named after the login, a plain collection of collections."""
+
+    def get_display_name(self) -> str:
+        return self.login.display_name or self.login.username
+
+    def get_etag(self):
+        return None
+
+    def get_last_modified(self):
+        return None
+
+    def get_member_names(self) -> list[str]:
+        return [m.name for m in self.get_member_list()]
+
+    @live(qname(DAV, "resourcetype"))
+    def _resourcetype(self):
+        el = element(qname(DAV, "resourcetype"))
+        sub(el, qname(DAV, "collection"))
+        return el
+
+    @live(qname(DAV, "displayname"), allprop=True)
+    def _displayname(self):
+        return self.get_display_name()
+
+
 class StructuralCollection(DavNode, DAVCollection):
     """A fixed collection of the URL space (root, principals, homes): read only."""
 

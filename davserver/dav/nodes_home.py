@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from wsgidav.dav_provider import DAVCollection
-
 from davserver.dav import urls
 from davserver.dav.errors import forbidden, translate_domain_errors
-from davserver.dav.live_properties import live
-from davserver.dav.nodes_base import ALL_PRIVILEGES, DavNode
-from davserver.dav.xml import DAV, element, qname, sub
+from davserver.dav.nodes_base import ALL_PRIVILEGES, HomeNode
 from resources import calendar_collections, dead_properties
 from resources.calendar_collections import PLAIN
 from resources.resource_calendars import visible_calendars
 
 
-class CalendarHomeNode(DavNode, DAVCollection):
+class CalendarHomeNode(HomeNode):
     privileges = ALL_PRIVILEGES
-
-    def get_display_name(self) -> str:
-        return self.login.display_name or self.login.username
-
-    def get_etag(self):
-        return None
-
-    def get_last_modified(self):
-        return None
 
     def get_member_list(self):
         from davserver.dav.nodes_collection import CollectionNode
@@ -34,9 +21,6 @@ class CalendarHomeNode(DavNode, DAVCollection):
         rows = visible_calendars(self.login.employee_id) + calendar_collections.top_level(self.login.credential_id)
         props = dead_properties.for_collections([r.id for r in rows])
         return [CollectionNode.for_row(row, self.environ, props.get(row.id, {})) for row in rows]
-
-    def get_member_names(self) -> list[str]:
-        return [m.name for m in self.get_member_list()]
 
     def get_member(self, name: str):
         from davserver.dav.nodes_collection import CollectionNode
@@ -55,16 +39,6 @@ class CalendarHomeNode(DavNode, DAVCollection):
 
     def create_empty_resource(self, name: str):
         raise forbidden("Only calendars and collections can be created in a calendar home.")
-
-    @live(qname(DAV, "resourcetype"))
-    def _resourcetype(self):
-        el = element(qname(DAV, "resourcetype"))
-        sub(el, qname(DAV, "collection"))
-        return el
-
-    @live(qname(DAV, "displayname"), allprop=True)
-    def _displayname(self):
-        return self.get_display_name()
 
     def member_href(self, name: str) -> str:
         return urls.href(urls.collection_path(self.login.username, name))

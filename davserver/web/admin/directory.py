@@ -12,7 +12,6 @@ from davserver.web.admin.i18n import N_, _
 from davserver.web.admin.pages import back_to, notice, render
 from davserver.web.admin.security import actor
 from resources import directory
-from resources.errors import NotFound
 from resources.store.directory import Company, ContactPerson
 
 blueprint = Blueprint("directory", __name__, url_prefix="/directory")
@@ -85,18 +84,8 @@ def _company_saved(company) -> Response:
     return back_to("directory.companies")
 
 
-def _company(company_id: int) -> Company:
-    company = Company.get_or_none(Company.id == company_id)
-    if company is None:
-        raise NotFound("There is no such company.")
-    return company
-
-
-def _contact(contact_id: int) -> ContactPerson:
-    contact = ContactPerson.get_or_none(ContactPerson.id == contact_id)
-    if contact is None:
-        raise NotFound("There is no such contact person.")
-    return contact
+_company = directory.get_company
+_contact = directory.get_contact
 
 
 @blueprint.route("/companies/new", methods=["GET", "POST"], endpoint="new_company")
