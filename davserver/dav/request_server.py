@@ -5,11 +5,17 @@ one database transaction.
 
 from __future__ import annotations
 
+from email.utils import formatdate
+
 from wsgidav.dav_error import DAVError
 from wsgidav.request_resolver import RequestResolver
 from wsgidav.request_server import RequestServer
 
-from davserver.carddav.address_data import AddressDataRequest, render_address_data, version_from_accept
+from davserver.carddav.address_data import (
+    AddressDataRequest,
+    render_address_data,
+    version_from_accept,
+)
 from davserver.dav import report_registry
 from davserver.dav.calendar_export import export_calendar
 from davserver.dav.errors import DavError
@@ -92,6 +98,8 @@ class DavRequestServer(RequestServer):
             # WsgiDAV answers 304 without the ETag (RFC 9110 §15.4.5 wants it).
             start_response("304 Not Modified", [("ETag", f'"{node.row.etag}"'), ("Content-Length", "0")])
             return [b""]
+        if isinstance(node, ObjectNode) and not any(h in environ for h in _OTHER_CONDITIONS):
+            return _send_object(node, start_response, head=head)
         if head:
             return super().do_HEAD(environ, start_response)
         return super().do_GET(environ, start_response)
@@ -143,6 +151,22 @@ class DavRequestServer(RequestServer):
         node = self._davProvider.get_resource_inst(environ["PATH_INFO"], environ)
         if node is not None and not isinstance(node, (CollectionNode, ObjectNode)):
             raise DavError(403, f"This resource cannot be {verb}.")
+
+
+# Conditional headers WsgiDAV's own GET evaluates; without them we answer directly.
+_OTHER_CONDITIONS = ("HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_IF", "HTTP_RANGE")
+
+
+def _send_object(node: ObjectNode, start_response, *, head: bool) -> list[bytes]:
+    """GET/HEAD of one object from the row already loaded: no second lookup."""
+    body = bytes(node.row.body) if getattr(node.row, "body", None) is not None else node.body()
+    start_response("200 OK", [
+        ("Content-Type", node.row.content_type),
+        ("Content-Length", str(len(body))),
+        ("ETag", f'"{node.row.etag}"'),
+        ("Last-Modified", formatdate(node.row.modified, usegmt=True)),
+    ])
+    return [b""] if head else [body]
 
 
 def _matches_none_match(environ: dict, etag: str) -> bool:
