@@ -8,7 +8,13 @@ from lxml import etree
 from wsgidav.dav_error import DAVError
 
 from davserver.dav.errors import DavError
-from davserver.dav.multistatus import PropertyResult, add_response, new_multistatus, send_multistatus
+from davserver.dav.multistatus import (
+    PropertyResult,
+    add_response,
+    new_multistatus,
+    send_multistatus,
+)
+from davserver.dav.nodes_base import read_only
 from davserver.dav.xml import DAV, qname
 
 
@@ -52,6 +58,8 @@ def handle_proppatch(provider, environ: dict, start_response) -> list[bytes]:
     node = provider.get_resource_inst(environ["PATH_INFO"], environ)
     if node is None:
         raise DavError(404, "Not found.")
+    if getattr(node, "is_company_book", False) or getattr(node, "in_company_book", False):
+        raise read_only()  # the whole request is refused, not property by property
     updates = parse_propertyupdate(environ.get("davserver.xml"))
     results = _attempt(node, updates, dry_run=True)
     if any(r.status != 200 for r in results):
