@@ -1,16 +1,31 @@
 """The JSON API application mounted at /api (issue 4 §5): a Flask app with one
-blueprint per resource family, HTTP Basic sign-in and JSON errors."""
+blueprint per resource family, HTTP Basic or admin-session sign-in and JSON errors."""
 
 from __future__ import annotations
 
 from flask import Flask
 
 from davserver.config import Settings
-from davserver.web.api import audit, branches, credentials, employees, events, groups, me, resources, users
-from davserver.web.api import carddav_integrations, companies, company_book, contacts, phonebook
+from davserver.web.api import (
+    audit,
+    branches,
+    carddav_integrations,
+    companies,
+    company_book,
+    contacts,
+    credentials,
+    employees,
+    events,
+    groups,
+    me,
+    phonebook,
+    resources,
+    users,
+)
 from davserver.web.api.auth import THROTTLE_KEY, make_throttle, sign_in
 from davserver.web.api.errors import register_error_handlers
 from davserver.web.api.settings import DAV_APP_KEY, SETTINGS_KEY
+from resources.server_secrets import shared_secret
 
 BLUEPRINTS = (branches, employees, users, groups, resources, events, credentials, me, audit)
 BLUEPRINTS += (companies, contacts, company_book, phonebook, carddav_integrations)
@@ -21,6 +36,8 @@ def build_api_app(settings: Settings, dav_app) -> Flask:
     app = Flask("davserver.api")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_size
     app.json.sort_keys = False
+    # The same key as the admin UI, so its session cookie signs in here too.
+    app.secret_key = settings.secret_key or shared_secret()
     app.url_map.strict_slashes = False
     app.extensions[SETTINGS_KEY] = settings
     app.extensions[DAV_APP_KEY] = dav_app

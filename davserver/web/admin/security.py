@@ -6,8 +6,8 @@ sign-in attempts and who may open which page (role admin everything, role user o
 from __future__ import annotations
 
 import hmac
-import secrets
 import logging
+import secrets
 import time
 from urllib.parse import urlsplit
 
@@ -49,7 +49,9 @@ class TlsAwareSessions(SecureCookieSessionInterface):
         return request_is_tls()
 
     def get_cookie_path(self, app: Flask) -> str:
-        return request.script_root or "/"
+        # The mount's parent, so the JSON API beside /admin sees the session too.
+        root = request.script_root or "/"
+        return root[: -len("/admin")] or "/" if root.endswith("/admin") else root
 
 
 def request_is_tls() -> bool:

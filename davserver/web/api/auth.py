@@ -3,9 +3,12 @@ role admin, except the self-service routes of the `me` blueprint."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 
 from flask import current_app, g, request
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature
 
 from davserver.dav.auth import parse_basic
 from davserver.web.api.errors import ApiError
@@ -31,10 +34,41 @@ def _unauthorized() -> ApiError:
                     {"WWW-Authenticate": f'Basic realm="{REALM}", charset="UTF-8"'})
 
 
+SESSION_COOKIE = "davserver_admin"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _session_account() -> UserAccount | None:
+    """The account of the admin UI's session cookie, if it carries a valid one.
+
+    Writes with a session need the session's CSRF token in X-CSRF-Token, since a
+    browser sends the cookie with requests other sites make it send."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    serializer = SecureCookieSessionInterface().get_signing_serializer(current_app)
+    try:
+        data = serializer.loads(cookie, max_age=int(current_app.permanent_session_lifetime.total_seconds()))
+    except BadSignature:
+        return None
+    account = UserAccount.get_or_none(UserAccount.id == data.get("account_id"))
+    if account is None or not account.active or account.auth_version != data.get("auth_version"):
+        return None
+    if request.method not in SAFE_METHODS:
+        token = request.headers.get(CSRF_HEADER, "")
+        if not token or not hmac.compare_digest(token, str(data.get("csrf_token", ""))):
+            raise ApiError(403, "csrf", "Send the session's CSRF token in the X-CSRF-Token header.")
+    return account
+
+
 def _signed_in_account() -> UserAccount:
     pair = parse_basic(request.headers.get("Authorization", ""))
     if pair is None:
-        raise _unauthorized()
+        account = _session_account()
+        if account is None:
+            raise _unauthorized()
+        return account
     login, password = pair
     throttle: LoginThrottle = current_app.extensions[THROTTLE_KEY]
     address = request.remote_addr or ""
