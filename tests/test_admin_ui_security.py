@@ -23,7 +23,7 @@ def admin(server) -> AdminSession:
 def test_session_cookie_is_httponly_and_samesite_lax_without_secure_over_http(server):
     response = AdminSession(server.base_url).get("/login")
     cookie = response.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/admin" in cookie
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/;" in cookie
     assert "Secure" not in cookie
 
 
