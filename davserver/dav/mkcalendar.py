@@ -11,7 +11,17 @@ from lxml import etree
 from davserver.dav.errors import DavError, from_domain
 from davserver.dav.live_properties import element_text, to_bytes_property
 from davserver.dav.nodes_collection import parse_vtimezone
-from davserver.dav.xml import APPLE, CALDAV, CALENDARSERVER, CARDDAV, DAV, element, qname, sub, to_bytes
+from davserver.dav.xml import (
+    APPLE,
+    CALDAV,
+    CALENDARSERVER,
+    CARDDAV,
+    DAV,
+    element,
+    qname,
+    sub,
+    to_bytes,
+)
 from resources import calendar_collections, dead_properties
 from resources.calendar_collections import (
     ADDRESSBOOK,

@@ -9,10 +9,24 @@ from davserver.dav import sync_tokens, urls
 from davserver.dav.errors import DavError, forbidden, translate_domain_errors
 from davserver.dav.live_properties import element_text, live, writable
 from davserver.dav.nodes_base import ALL_PRIVILEGES, READ_PRIVILEGES, DavNode, read_only
-from davserver.dav.xml import APPLE, CALDAV, CALENDARSERVER, CARDDAV, DAV, element, qname, sub
+from davserver.dav.xml import (
+    APPLE,
+    CALDAV,
+    CALENDARSERVER,
+    CARDDAV,
+    DAV,
+    element,
+    qname,
+    sub,
+)
 from resources import calendar_collections, dead_properties, stored_objects
 from resources.address_books import COMPANY
-from resources.calendar_collections import ADDRESSBOOK, CALENDAR, PLAIN, CollectionProperties
+from resources.calendar_collections import (
+    ADDRESSBOOK,
+    CALENDAR,
+    PLAIN,
+    CollectionProperties,
+)
 from resources.store.hot_queries import member_dead_properties
 from resources.store.models import Collection
 

@@ -8,7 +8,13 @@ from lxml import etree
 from wsgidav.dav_error import DAVError
 
 from davserver.dav.errors import DavError
-from davserver.dav.multistatus import PropertyResult, add_response, new_multistatus, result_from_value, send_multistatus
+from davserver.dav.multistatus import (
+    PropertyResult,
+    add_response,
+    new_multistatus,
+    result_from_value,
+    send_multistatus,
+)
 from davserver.dav.xml import DAV, qname
 
 

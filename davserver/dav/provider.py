@@ -10,15 +10,27 @@ from wsgidav.dav_provider import DAVProvider
 
 from davserver.dav import urls
 from davserver.dav.errors import DavError
-from davserver.dav.nodes_addressbook_home import AddressBookHomeNode, AddressBookHomesNode
+from davserver.dav.nodes_addressbook_home import (
+    AddressBookHomeNode,
+    AddressBookHomesNode,
+)
 from davserver.dav.nodes_base import read_only
 from davserver.dav.nodes_collection import CollectionNode
 from davserver.dav.nodes_home import CalendarHomeNode
 from davserver.dav.nodes_object import ObjectNode
-from davserver.dav.nodes_principal import CalendarHomesNode, PrincipalNode, PrincipalsNode, RootNode
+from davserver.dav.nodes_principal import (
+    CalendarHomesNode,
+    PrincipalNode,
+    PrincipalsNode,
+    RootNode,
+)
 from resources import address_books, calendar_collections, stored_objects
 from resources.address_books import COMPANY_PATH, company_book
-from resources.calendar_collections import ADDRESSBOOKS_HOME, CALENDARS_HOME, SEGMENT_MAX
+from resources.calendar_collections import (
+    ADDRESSBOOKS_HOME,
+    CALENDARS_HOME,
+    SEGMENT_MAX,
+)
 from resources.store.hot_queries import visible_resource_calendar
 from resources.store.models import Collection
 

@@ -7,12 +7,20 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from davserver.caldav.object_responses import add_object_response, address_renderers, calendar_renderers
+from davserver.caldav.object_responses import (
+    add_object_response,
+    address_renderers,
+    calendar_renderers,
+)
 from davserver.caldav.query_xml import parse_property_request
 from davserver.carddav.query_xml import parse_property_request as parse_card_properties
 from davserver.dav import report_registry, sync_tokens
 from davserver.dav.errors import DavError, translate_domain_errors
-from davserver.dav.multistatus import add_status_response, new_multistatus, send_multistatus
+from davserver.dav.multistatus import (
+    add_status_response,
+    new_multistatus,
+    send_multistatus,
+)
 from davserver.dav.nodes_collection import CollectionNode
 from davserver.dav.nodes_object import ObjectNode
 from davserver.dav.xml import DAV, qname, sub

@@ -9,8 +9,19 @@ from flask import Flask
 
 from davserver.config import Settings
 from davserver.web.admin import (
-    accounts, audit, auth, credentials, dashboard, directory, i18n, me, organisation, pages, phonebook,
-    resources, security,
+    accounts,
+    audit,
+    auth,
+    credentials,
+    dashboard,
+    directory,
+    i18n,
+    me,
+    organisation,
+    pages,
+    phonebook,
+    resources,
+    security,
 )
 from davserver.web.admin.context import DAV_APP_KEY, SETTINGS_KEY
 

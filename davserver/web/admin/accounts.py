@@ -4,16 +4,35 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, url_for
 
-from davserver.web.admin.choices import ROLE_LABELS, employee_choices, label, member_choices, role_choices
+from davserver.web.admin.choices import (
+    ROLE_LABELS,
+    employee_choices,
+    label,
+    member_choices,
+    role_choices,
+)
 from davserver.web.admin.crud import delete_record, form_page, save_form
 from davserver.web.admin.forms import Field, blank, filled
 from davserver.web.admin.i18n import N_, _
 from davserver.web.admin.pages import back_to, notice, render
 from davserver.web.admin.security import actor, refresh_sign_in, signed_in_account
-from resources.accounts import create_account, delete_account, get_account, list_accounts, update_account
+from resources.accounts import (
+    create_account,
+    delete_account,
+    get_account,
+    list_accounts,
+    update_account,
+)
 from resources.employees import full_name
-from resources.groups import create_group, delete_group, get_group, group_members, list_groups, members_by_group
-from resources.groups import update_group
+from resources.groups import (
+    create_group,
+    delete_group,
+    get_group,
+    group_members,
+    list_groups,
+    members_by_group,
+    update_group,
+)
 
 accounts = Blueprint("accounts", __name__, url_prefix="/accounts")
 groups = Blueprint("groups", __name__, url_prefix="/groups")

@@ -10,7 +10,12 @@ from flask import Blueprint, Response, request, url_for
 
 from davserver.web.admin import onboarding
 from davserver.web.admin.choices import (
-    SERVICE_CLASS_LABELS, account_choices, branch_choices, credential_kind_choices, label, service_class_choices,
+    SERVICE_CLASS_LABELS,
+    account_choices,
+    branch_choices,
+    credential_kind_choices,
+    label,
+    service_class_choices,
 )
 from davserver.web.admin.context import public_base
 from davserver.web.admin.crud import delete_record, form_page, save_form

@@ -9,7 +9,13 @@ from davserver.web.admin.i18n import N_, _
 from davserver.web.admin.pages import render
 from resources import audit
 from resources.store.directory import ContactPerson, PhonebookEntry
-from resources.store.organisation import Branch, Employee, Resource, ServiceCredential, UserAccount
+from resources.store.organisation import (
+    Branch,
+    Employee,
+    Resource,
+    ServiceCredential,
+    UserAccount,
+)
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request, url_for
 
-from davserver.web.admin.choices import CATEGORY_LABELS, category_choices, company_choices, label
+from davserver.web.admin.choices import (
+    CATEGORY_LABELS,
+    category_choices,
+    company_choices,
+    label,
+)
 from davserver.web.admin.crud import delete_record, form_page, save_form
 from davserver.web.admin.forms import Field, blank, filled
 from davserver.web.admin.i18n import N_, _

@@ -11,7 +11,13 @@ from davserver.web.admin.context import public_base
 from davserver.web.admin.credentials import badges, classes_text
 from davserver.web.admin.i18n import N_, _
 from davserver.web.admin.pages import back_to, notice, render
-from davserver.web.admin.security import actor, client_address, refresh_sign_in, signed_in_account, throttle
+from davserver.web.admin.security import (
+    actor,
+    client_address,
+    refresh_sign_in,
+    signed_in_account,
+    throttle,
+)
 from resources import accounts, credentials
 from resources.errors import CredentialRefused, NotFound
 from resources.store.organisation import ServiceCredential

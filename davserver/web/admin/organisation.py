@@ -12,8 +12,22 @@ from davserver.web.admin.forms import Field, blank, filled
 from davserver.web.admin.i18n import N_, _
 from davserver.web.admin.pages import back_to, notice, render
 from davserver.web.admin.security import actor
-from resources.branches import DEFAULT_TIMEZONE, create_branch, delete_branch, get_branch, list_branches, update_branch
-from resources.employees import create_employee, delete_employee, full_name, get_employee, list_employees, update_employee
+from resources.branches import (
+    DEFAULT_TIMEZONE,
+    create_branch,
+    delete_branch,
+    get_branch,
+    list_branches,
+    update_branch,
+)
+from resources.employees import (
+    create_employee,
+    delete_employee,
+    full_name,
+    get_employee,
+    list_employees,
+    update_employee,
+)
 
 branches = Blueprint("branches", __name__, url_prefix="/branches")
 employees = Blueprint("employees", __name__, url_prefix="/employees")

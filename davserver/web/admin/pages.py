@@ -12,7 +12,14 @@ from werkzeug.exceptions import HTTPException
 from davserver.web.admin import security
 from davserver.web.admin.domain_messages import translated
 from davserver.web.admin.i18n import (
-    LANGUAGE_NAMES, N_, _, current_language, format_day, format_moment, translate, translate_plural,
+    LANGUAGE_NAMES,
+    N_,
+    _,
+    current_language,
+    format_day,
+    format_moment,
+    translate,
+    translate_plural,
 )
 from resources.errors import AlreadyExists, DomainError, NotFound
 from resources.field_changes import InUse

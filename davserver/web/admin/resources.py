@@ -8,7 +8,13 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, Response, request, url_for
 
-from davserver.web.admin.choices import KIND_LABELS, branch_choices, employee_choices, kind_choices, label
+from davserver.web.admin.choices import (
+    KIND_LABELS,
+    branch_choices,
+    employee_choices,
+    kind_choices,
+    label,
+)
 from davserver.web.admin.crud import form_page, save_form
 from davserver.web.admin.forms import Field, blank, filled
 from davserver.web.admin.i18n import N_, _, format_weekday

@@ -9,7 +9,16 @@ from flask import Blueprint, url_for
 from flask.typing import ResponseReturnValue
 
 from davserver.web.api.auth import actor
-from davserver.web.api.json_io import BOOL, ID_ROUTE, TEXT, Field, listing, query_bool, query_choice, read_fields
+from davserver.web.api.json_io import (
+    BOOL,
+    ID_ROUTE,
+    TEXT,
+    Field,
+    listing,
+    query_bool,
+    query_choice,
+    read_fields,
+)
 from resources import directory
 from resources.store.directory import Company
 

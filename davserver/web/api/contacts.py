@@ -10,7 +10,18 @@ from flask.typing import ResponseReturnValue
 
 from davserver.web.api.auth import actor
 from davserver.web.api.json_io import (
-    BOOL, ID_MAX, ID_MIN, ID_ROUTE, REF, TEXT, TEXTS, Field, listing, query_bool, query_int, read_fields,
+    BOOL,
+    ID_MAX,
+    ID_MIN,
+    ID_ROUTE,
+    REF,
+    TEXT,
+    TEXTS,
+    Field,
+    listing,
+    query_bool,
+    query_int,
+    read_fields,
     unprocessable,
 )
 from resources import directory

@@ -12,7 +12,17 @@ from flask.typing import ResponseReturnValue
 from davserver.connection_round_trip import make_round_trip
 from davserver.web.api.auth import actor
 from davserver.web.api.json_io import (
-    BOOL, DATE, REF, TEXT, TEXTS, Field, iso_date, iso_moment, listing, query_text, read_fields,
+    BOOL,
+    DATE,
+    REF,
+    TEXT,
+    TEXTS,
+    Field,
+    iso_date,
+    iso_moment,
+    listing,
+    query_text,
+    read_fields,
 )
 from davserver.web.api.settings import dav_app, public_base
 from resources import credentials, passwords

@@ -8,7 +8,15 @@ from flask import Blueprint, url_for
 from flask.typing import ResponseReturnValue
 
 from davserver.web.api.auth import actor
-from davserver.web.api.json_io import BOOL, ID_ROUTE, REF, TEXT, Field, listing, read_fields
+from davserver.web.api.json_io import (
+    BOOL,
+    ID_ROUTE,
+    REF,
+    TEXT,
+    Field,
+    listing,
+    read_fields,
+)
 from resources import employees
 from resources.store.organisation import Branch, Employee
 

@@ -12,7 +12,14 @@ from flask.typing import ResponseReturnValue
 from davserver.web.api.auth import actor
 from davserver.web.api.errors import ApiError
 from davserver.web.api.json_io import (
-    ID_ROUTE, TEXT, Field, listing, query_choice, read_fields, read_object, unprocessable,
+    ID_ROUTE,
+    TEXT,
+    Field,
+    listing,
+    query_choice,
+    read_fields,
+    read_object,
+    unprocessable,
 )
 from resources import phonebook
 from resources.store.directory import PhonebookEntry
