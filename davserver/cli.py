@@ -83,7 +83,12 @@ def open_store_or_fail(settings: Settings, opener=None):
 def cmd_serve(args: argparse.Namespace) -> int:
     from davserver.app import build_app
     from davserver.maintenance import start_maintenance
-    from davserver.server import PortInUse, check_port_free, limit_malloc_arenas, make_server
+    from davserver.server import (
+        PortInUse,
+        check_port_free,
+        limit_malloc_arenas,
+        make_server,
+    )
 
     limit_malloc_arenas()
     settings = settings_from(args)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from davserver.cli import CliError, add_store_flags, open_store_or_fail, read_secret, settings_from
+from davserver.cli import (
+    CliError,
+    add_store_flags,
+    open_store_or_fail,
+    read_secret,
+    settings_from,
+)
 from resources.errors import DomainError
 
 ACTOR = "command line"

@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from resources.store.organisation import Branch, Resource, ServiceCredential, UserAccount
+from resources.store.organisation import (
+    Branch,
+    Resource,
+    ServiceCredential,
+    UserAccount,
+)
 
 CALDAV = "caldav"
 CARDDAV = "carddav"
@@ -86,16 +91,10 @@ def resource_decision(
     return ALLOWED
 
 
-def visible_resources(employee_id: int | None, classes: frozenset[str]) -> list[Resource]:
-    """Resources a credential sees: its employee's person resources and every room,
-    active and with sync allowed. One query."""
-    if CALDAV not in classes:
-        return []
-    return list(Resource.select().where(visibility_condition(employee_id)).order_by(Resource.kind, Resource.name))
-
-
 def visibility_condition(employee_id: int | None):
-    """The peewee condition on Resource that `visible_resources` uses, for joins."""
+    """Which resources a login with this employee sees: its employee's person resources
+    and every room, each while active and with sync allowed (hot_queries repeats this
+    rule in SQL for the per-request lookup by slug)."""
     mine = Resource.kind == "room"
     if employee_id is not None:
         mine = mine | ((Resource.kind == "person") & (Resource.employee == employee_id))

@@ -11,7 +11,13 @@ import peewee
 
 from resources import audit
 from resources.errors import AlreadyExists, InvalidProperty, NotFound
-from resources.field_changes import InUse, counted, describe, in_use_sentence, refuse_unknown
+from resources.field_changes import (
+    InUse,
+    counted,
+    describe,
+    in_use_sentence,
+    refuse_unknown,
+)
 from resources.store.database import write_transaction
 from resources.store.models import StoredObject
 from resources.store.organisation import Branch, Employee, Resource, ServiceCredential

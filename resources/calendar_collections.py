@@ -10,7 +10,12 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from resources.errors import AlreadyExists, InvalidLocation, InvalidProperty, NotFound, ParentMissing
+from resources.errors import (
+    AlreadyExists,
+    InvalidLocation,
+    InvalidProperty,
+    ParentMissing,
+)
 from resources.store.database import write_transaction
 from resources.store.hot_queries import own_collections
 from resources.store.models import Collection, StoredObject
@@ -185,9 +190,3 @@ def move_collection(collection: Collection, new_path: str) -> None:
             Collection.update(path=new_path + row.path[len(collection.path):]).where(Collection.id == row.id).execute()
         Collection.update(path=new_path, modified=time.time()).where(Collection.id == collection.id).execute()
 
-
-def get_collection(collection_id: int) -> Collection:
-    collection = Collection.get_or_none(Collection.id == collection_id)
-    if collection is None:
-        raise NotFound("The collection no longer exists.")
-    return collection

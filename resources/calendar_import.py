@@ -10,7 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from resources import change_log
-from resources.calendar_data import CalendarObjectFacts, parse_calendar_object, split_calendar
+from resources.calendar_data import (
+    CalendarObjectFacts,
+    parse_calendar_object,
+    split_calendar,
+)
 from resources.errors import DomainError
 from resources.store.database import write_transaction
 from resources.store.models import SPAN_MAX, SPAN_MIN, Change, Collection, StoredObject

@@ -7,7 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from resources.access import CALDAV, branch_today, resource_decision, service_classes, validity_decision
+from resources.access import (
+    CALDAV,
+    branch_today,
+    resource_decision,
+    service_classes,
+    validity_decision,
+)
 from resources.credentials import find_credential
 from resources.resource_calendars import find_resource
 

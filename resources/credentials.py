@@ -12,7 +12,14 @@ from datetime import date, datetime
 import peewee
 
 from resources import audit, passwords
-from resources.access import CALDAV, CARDDAV, SERVICE_CLASSES, branch_today_in, login_decision, service_classes
+from resources.access import (
+    CALDAV,
+    CARDDAV,
+    SERVICE_CLASSES,
+    branch_today_in,
+    login_decision,
+    service_classes,
+)
 from resources.errors import AlreadyExists, CredentialRefused, InvalidProperty, NotFound
 from resources.store.database import write_transaction
 from resources.store.hot_queries import credential_for_login

@@ -9,7 +9,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from resources import accounts, branches, credentials, employees, resource_calendars, stored_objects
+from resources import (
+    accounts,
+    branches,
+    credentials,
+    employees,
+    resource_calendars,
+    stored_objects,
+)
 from resources.store.organisation import Branch
 
 DEMO_PASSWORD = "demo"

@@ -163,7 +163,7 @@ def resource_calendar(resource_id: int) -> Collection:
     return Collection.get(Collection.resource == resource_id)
 
 
-def visible_calendars(employee_id: int | None, slug: str | None = None) -> list[Collection]:
+def visible_calendars(employee_id: int | None) -> list[Collection]:
     """Calendars of the resources a login with this employee sees (one query)."""
     query = (
         Collection.select(Collection, Resource)
@@ -171,6 +171,4 @@ def visible_calendars(employee_id: int | None, slug: str | None = None) -> list[
         .where(visibility_condition(employee_id))
         .order_by(Resource.kind, Resource.name)
     )
-    if slug is not None:
-        query = query.where(Resource.slug == slug)
     return list(query)

@@ -25,7 +25,13 @@ from resources.errors import (
 )
 from resources.store.database import write_transaction
 from resources.store.hot_queries import ObjectSummary, object_summaries, stored_object
-from resources.store.models import SPAN_MAX, SPAN_MIN, Collection, DeadProperty, StoredObject
+from resources.store.models import (
+    SPAN_MAX,
+    SPAN_MIN,
+    Collection,
+    DeadProperty,
+    StoredObject,
+)
 from resources.vcard_data import parse_vcard
 
 CALENDAR_CONTENT_TYPE = "text/calendar; charset=utf-8"

@@ -9,7 +9,11 @@ from davserver.caldav.object_responses import add_object_response, calendar_rend
 from davserver.caldav.query_xml import parse_property_request
 from davserver.dav import report_registry
 from davserver.dav.errors import DavError, translate_domain_errors
-from davserver.dav.multistatus import add_status_response, new_multistatus, send_multistatus
+from davserver.dav.multistatus import (
+    add_status_response,
+    new_multistatus,
+    send_multistatus,
+)
 from davserver.dav.nodes_collection import CollectionNode
 from davserver.dav.nodes_object import ObjectNode
 from davserver.dav.xml import CALDAV, DAV, qname

@@ -8,7 +8,12 @@ from davserver.dav import report_registry
 from davserver.dav.errors import translate_domain_errors
 from davserver.dav.responses import send_bytes
 from davserver.dav.xml import CALDAV, qname
-from resources.calendar_query import CompFilter, TimeRange, free_busy_periods, render_vfreebusy
+from resources.calendar_query import (
+    CompFilter,
+    TimeRange,
+    free_busy_periods,
+    render_vfreebusy,
+)
 from resources.calendar_search import candidates, collection_timezone, parse_stored
 
 

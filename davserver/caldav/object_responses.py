@@ -8,7 +8,11 @@ from datetime import tzinfo
 
 from wsgidav.dav_error import DAVError
 
-from davserver.carddav.address_data import ADDRESS_DATA, AddressDataRequest, render_address_data
+from davserver.carddav.address_data import (
+    ADDRESS_DATA,
+    AddressDataRequest,
+    render_address_data,
+)
 from davserver.dav.multistatus import PropertyResult, add_response, result_from_value
 from davserver.dav.nodes_object import ObjectNode
 from davserver.dav.xml import CALDAV, qname

@@ -7,10 +7,19 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from davserver.carddav.address_data import ADDRESS_DATA, AddressDataRequest, parse_address_data_request
+from davserver.carddav.address_data import (
+    ADDRESS_DATA,
+    AddressDataRequest,
+    parse_address_data_request,
+)
 from davserver.dav.errors import DavError
 from davserver.dav.xml import CARDDAV, DAV, qname
-from resources.addressbook_query import CardFilter, CardParamFilter, CardPropFilter, CardTextMatch
+from resources.addressbook_query import (
+    CardFilter,
+    CardParamFilter,
+    CardPropFilter,
+    CardTextMatch,
+)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,11 @@ from davserver.caldav.object_responses import add_object_response, address_rende
 from davserver.carddav.query_xml import parse_addressbook_query, parse_property_request
 from davserver.dav import report_registry
 from davserver.dav.errors import translate_domain_errors
-from davserver.dav.multistatus import add_status_response, new_multistatus, send_multistatus
+from davserver.dav.multistatus import (
+    add_status_response,
+    new_multistatus,
+    send_multistatus,
+)
 from davserver.dav.nodes_collection import CollectionNode
 from davserver.dav.nodes_object import ObjectNode
 from davserver.dav.xml import CARDDAV, qname

@@ -66,12 +66,10 @@ def bad_request(message: str) -> DavError:
 def from_domain(exc: domain.DomainError, *, href_of: Callable[[str], str] | None = None) -> DavError:
     """Translate a domain refusal into the status and precondition the RFCs name."""
     message = exc.message
-    if isinstance(exc, domain.AddressUidConflict):
-        hrefs = (href_of(exc.holder_name),) if href_of else ()
-        return forbidden(message, qname(CARDDAV, "no-uid-conflict"), hrefs)
     if isinstance(exc, domain.UidConflict):
+        namespace = CARDDAV if isinstance(exc, domain.AddressUidConflict) else CALDAV
         hrefs = (href_of(exc.holder_name),) if href_of else ()
-        return forbidden(message, qname(CALDAV, "no-uid-conflict"), hrefs)
+        return forbidden(message, qname(namespace, "no-uid-conflict"), hrefs)
     table: list[tuple[type, int, str | None]] = [
         (domain.InvalidAddressData, 403, qname(CARDDAV, "valid-address-data")),
         (card_query.UnsupportedAddressCollation, 403, qname(CARDDAV, "supported-collation")),

@@ -10,8 +10,6 @@ from davserver.dav.nodes_base import ALL_PRIVILEGES, READ_PRIVILEGES, HomeNode
 from davserver.dav.nodes_principal import StructuralCollection
 from davserver.dav.xml import CALENDARSERVER, qname
 from resources import address_books, dead_properties
-from resources.address_books import COMPANY_PATH
-from resources.calendar_collections import ADDRESSBOOKS_HOME
 
 ME_CARD = qname(CALENDARSERVER, "me-card")
 
@@ -85,8 +83,5 @@ def element_from(value: str):
 
     return parse_stored(value)
 
-
-def company_book_href(username: str) -> str:
-    return urls.href(urls.collection_path(username, COMPANY_PATH, ADDRESSBOOKS_HOME))
 
 

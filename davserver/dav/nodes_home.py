@@ -8,6 +8,7 @@ from davserver.dav.nodes_base import ALL_PRIVILEGES, HomeNode
 from resources import calendar_collections, dead_properties
 from resources.calendar_collections import PLAIN
 from resources.resource_calendars import visible_calendars
+from resources.store.hot_queries import visible_resource_calendar
 
 
 class CalendarHomeNode(HomeNode):
@@ -27,8 +28,8 @@ class CalendarHomeNode(HomeNode):
 
         if not self.login.has_caldav:
             return None
-        rows = visible_calendars(self.login.employee_id, name)
-        row = rows[0] if rows else calendar_collections.by_path(self.login.credential_id, name)
+        row = visible_resource_calendar(name, self.login.employee_id) or calendar_collections.by_path(
+            self.login.credential_id, name)
         return CollectionNode.for_row(row, self.environ) if row else None
 
     @translate_domain_errors

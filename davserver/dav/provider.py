@@ -25,7 +25,7 @@ from davserver.dav.nodes_principal import (
     RootNode,
 )
 from resources import address_books, calendar_collections, stored_objects
-from resources.address_books import COMPANY_PATH, company_book
+from resources.address_books import COMPANY_PATH, PERSONAL_PATH, company_book
 from resources.calendar_collections import (
     ADDRESSBOOKS_HOME,
     CALENDARS_HOME,
@@ -106,8 +106,11 @@ class DavProvider(DAVProvider):
             if len(segments) > 2:
                 return None
         elif login.has_personal_addressbooks:
-            address_books.personal_books(login.credential_id)
             found = calendar_collections.resolve(login.credential_id, segments, ADDRESSBOOKS_HOME)
+            if found.collection is None and segments[0] == PERSONAL_PATH:
+                # The first request of a new login creates its `contacts` book.
+                address_books.personal_books(login.credential_id)
+                found = calendar_collections.resolve(login.credential_id, segments, ADDRESSBOOKS_HOME)
         else:
             return None
         return self._node_for(found, environ)

@@ -11,7 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from resources.calendar_query.errors import InvalidFilter, UnsupportedCollation, UnsupportedFilter
+from resources.calendar_query.errors import (
+    InvalidFilter,
+    UnsupportedCollation,
+    UnsupportedFilter,
+)
 
 ASCII_CASEMAP = "i;ascii-casemap"
 OCTET = "i;octet"

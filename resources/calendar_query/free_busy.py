@@ -18,7 +18,11 @@ from icalendar.prop import vPeriod
 
 from resources.calendar_query.filters import TimeRange
 from resources.calendar_query.instances import Expansion, Instance, to_utc
-from resources.calendar_query.time_ranges import day_end, event_overlaps, freebusy_periods
+from resources.calendar_query.time_ranges import (
+    day_end,
+    event_overlaps,
+    freebusy_periods,
+)
 
 UTC = UTC
 DAY = timedelta(days=1)

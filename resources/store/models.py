@@ -13,7 +13,12 @@ import peewee
 
 from resources.store.directory import DIRECTORY_MODELS
 from resources.store.models_base import BaseModel, SchemaVersion, ServerSetting
-from resources.store.organisation import ORGANISATION_MODELS, Branch, Resource, ServiceCredential
+from resources.store.organisation import (
+    ORGANISATION_MODELS,
+    Branch,
+    Resource,
+    ServiceCredential,
+)
 
 # Sentinels for unbounded occurrence spans, in epoch seconds (years 1 and 9999).
 SPAN_MIN = -62135596800
