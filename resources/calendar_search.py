@@ -32,10 +32,15 @@ def outer_time_range(root: CompFilter) -> tuple[str | None, TimeRange | None]:
 
 def candidates(collection_id: int, root: CompFilter) -> list[StoredObject]:
     """Objects that may match `root`: by component type and stored occurrence bounds."""
-    query = StoredObject.select().where(StoredObject.collection == collection_id)
     component, time_range = outer_time_range(root)
-    if component is not None:
-        query = query.where(StoredObject.component == component)
+    return in_range(collection_id, (component,) if component else None, time_range)
+
+
+def in_range(collection_id: int, components: tuple[str, ...] | None, time_range: TimeRange | None) -> list[StoredObject]:
+    """Objects of these component types whose stored bounds touch the range, in one query."""
+    query = StoredObject.select().where(StoredObject.collection == collection_id)
+    if components:
+        query = query.where(StoredObject.component.in_(components))
     if time_range is not None:
         if time_range.end is not None:
             query = query.where(StoredObject.first_start < _epoch_ceil(time_range.end))

@@ -9,12 +9,10 @@ from davserver.dav.errors import translate_domain_errors
 from davserver.dav.responses import send_bytes
 from davserver.dav.xml import CALDAV, qname
 from resources.calendar_query import (
-    CompFilter,
-    TimeRange,
     free_busy_periods,
     render_vfreebusy,
 )
-from resources.calendar_search import candidates, collection_timezone, parse_stored
+from resources.calendar_search import collection_timezone, in_range, parse_stored
 
 
 @report_registry.register(qname(CALDAV, "free-busy-query"), is_calendar)
@@ -22,10 +20,7 @@ from resources.calendar_search import candidates, collection_timezone, parse_sto
 def free_busy_query(server, node, root, environ, start_response):
     time_range = parse_free_busy_query(root)
     zone = collection_timezone(node.row)
-    events = CompFilter("VCALENDAR", comp_filters=(CompFilter("VEVENT", time_range=TimeRange(time_range.start, time_range.end)),))
-    calendars = [parse_stored(row) for row in candidates(node.row.id, events)]
-    busy_objects = [parse_stored(row) for row in candidates(node.row.id, CompFilter(
-        "VCALENDAR", comp_filters=(CompFilter("VFREEBUSY", time_range=time_range),)))]
-    periods = free_busy_periods(calendars + busy_objects, time_range.start, time_range.end, timezone=zone)
+    calendars = [parse_stored(row) for row in in_range(node.row.id, ("VEVENT", "VFREEBUSY"), time_range)]
+    periods = free_busy_periods(calendars, time_range.start, time_range.end, timezone=zone)
     body = render_vfreebusy(periods, time_range.start, time_range.end).encode("utf-8")
     return send_bytes(start_response, "200 OK", body, "text/calendar; charset=utf-8")
