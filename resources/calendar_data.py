@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime
 import icalendar
 
 from resources.calendar_bounds import time_bounds
+from resources.calendar_occurrences import occurrence_list
 from resources.calendar_syntax import (
     ComponentBlock,
     ScannedCalendar,
@@ -75,6 +76,7 @@ class CalendarObjectFacts:
     first_start: datetime | None  # earliest instant any instance may touch; None: unbounded
     last_end: datetime | None  # latest instant any instance may touch; None: unbounded
     is_recurring: bool
+    occurrences: bytes | None = None  # calendar_occurrences list, when the object qualifies
 
 
 def parse_calendar_object(
@@ -108,6 +110,7 @@ def parse_calendar_object(
         first_start=first_start,
         last_end=last_end,
         is_recurring=any(name in part for part in components for name in ("RRULE", "RDATE", "RECURRENCE-ID")),
+        occurrences=occurrence_list(components, kind, datetime.now(UTC)),
     )
     return calendar, facts
 

@@ -143,6 +143,7 @@ def _store(
                 summary=facts.summary,
                 first_start=_epoch(facts.first_start, SPAN_MIN),
                 last_end=_epoch(facts.last_end, SPAN_MAX),
+                occurrences=facts.occurrences,
             )
         if existing is None:
             StoredObject.create(collection=collection.id, name=name, created=now, branch=branch_id, **values)

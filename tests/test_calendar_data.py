@@ -7,6 +7,7 @@ Pure function tests over the files in tests/data/ical/: real client exports
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 import re
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 import recurring_ical_events
 
+from resources.calendar_occurrences import OccurrenceList
 from resources.calendar_data import (
     CalendarObjectFacts,
     parse_calendar_object,
@@ -268,7 +270,10 @@ def test_split_of_a_single_object_is_that_object() -> None:
 
 def test_facts() -> None:
     _calendar, facts = parse(read("event_daily_count_with_overrides_moved_outside.ics"))
-    assert facts == CalendarObjectFacts(
+    listed = OccurrenceList.decode(facts.occurrences)
+    assert [datetime.fromtimestamp(start, UTC).day for start in listed.starts] == [20, 1, 2, 5, 20]
+    assert listed.overlaps(t("2024-04-03 09:00:00").timestamp(), t("2024-04-04 12:00:00").timestamp()) is False
+    assert replace(facts, occurrences=None) == CalendarObjectFacts(
         uid="daily-moved",
         component="VEVENT",
         summary="Standup",  # the master's, not an override's

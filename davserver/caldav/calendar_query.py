@@ -12,6 +12,7 @@ from davserver.dav.multistatus import new_multistatus, send_multistatus
 from davserver.dav.nodes_collection import CollectionNode
 from davserver.dav.nodes_object import ObjectNode
 from davserver.dav.xml import CALDAV, qname
+from resources.calendar_occurrences import stored_decision
 from resources.calendar_query import calendar_matches
 from resources.calendar_query.fast_path import plain_event_range, quick_match
 from resources.calendar_search import candidates, collection_timezone, parse_stored
@@ -24,6 +25,16 @@ def _depth_allows_members(environ: dict) -> bool:
     return depth != "0"
 
 
+def _evaluate(row, root, window, zone) -> bool:
+    """Parse the object and decide: by the dateutil shortcut where it can, else the engine."""
+    try:
+        calendar = parse_stored(row)
+    except ValueError:
+        return False  # stored before validation existed; never matches
+    decided = quick_match(calendar, window, zone) if window is not None else None
+    return calendar_matches(calendar, root, timezone=zone) if decided is None else decided
+
+
 @report_registry.register(qname(CALDAV, "calendar-query"), is_calendar)
 @translate_domain_errors
 def calendar_query(server, node: CollectionNode, root, environ, start_response):
@@ -34,13 +45,9 @@ def calendar_query(server, node: CollectionNode, root, environ, start_response):
     window = plain_event_range(query.filter)
     if _depth_allows_members(environ):
         for row in candidates(node.row.id, query.filter):
-            try:
-                calendar = parse_stored(row)
-            except ValueError:
-                continue  # stored before validation existed; never matches
-            decided = quick_match(calendar, window, zone) if window is not None else None
+            decided = stored_decision(row.occurrences, window) if window is not None else None
             if decided is None:
-                decided = calendar_matches(calendar, query.filter, timezone=zone)
+                decided = _evaluate(row, query.filter, window, zone)
             if not decided:
                 continue
             member = ObjectNode.for_row(row, node.row, environ, None)

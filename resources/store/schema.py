@@ -23,9 +23,20 @@ def _create_shared_settings(db: peewee.Database) -> None:
     db.create_tables([models.ServerSetting], safe=True)
 
 
+def _add_occurrence_lists(db: peewee.Database) -> None:
+    table = models.StoredObject._meta.table_name
+    if "occurrences" not in {column.name for column in db.get_columns(table)}:
+        blob = "BLOB" if is_sqlite() else "BYTEA"
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "occurrences" {blob}')
+    from resources.calendar_occurrences import fill_missing_lists  # parsing lives above the store
+
+    fill_missing_lists()
+
+
 UPGRADES: list[Callable[[peewee.Database], None]] = [
     _create_initial_tables,  # 1
     _create_shared_settings,  # 2: secrets every server process shares
+    _add_occurrence_lists,  # 3: stored occurrence lists of simple events
 ]
 
 SCHEMA_VERSION = len(UPGRADES)
