@@ -70,6 +70,27 @@ class OccurrenceList:
         values = struct.unpack_from(f"<{2 * count}q", blob, _HEADER.size)
         return cls(listed_from, listed_until, values[:count], values[count:])
 
+    def covers(self, start: float | None, end: float | None) -> bool:
+        """Whether every instance that can touch [start, end) is listed."""
+        covers_end = self.listed_until == _FOREVER or (end is not None and end <= self.listed_until)
+        covers_start = self.listed_from == _SERIES_START or (
+            start is not None and start >= self.listed_from + self.longest)
+        return covers_end and covers_start
+
+    def within(self, start: float, end: float) -> list[tuple[int, int]] | None:
+        """(start, length) of every instance overlapping [start, end) by §9.9, in start
+        order; None when the list does not cover the window."""
+        if not self.covers(start, end):
+            return None
+        found = []
+        for index in range(bisect_left(self.starts, end) - 1, -1, -1):
+            begin, length = self.starts[index], self.lengths[index]
+            if (begin + length > start) if length else (begin >= start):
+                found.append((begin, length))
+            elif begin + self.longest <= start:
+                break
+        return found[::-1]
+
     def overlaps(self, start: float | None, end: float | None) -> bool | None:
         """Whether an instance overlaps [start, end) by the VEVENT rows of §9.9; None when
         the window reaches beyond the stretch the list is complete for."""
@@ -84,10 +105,7 @@ class OccurrenceList:
             if begin + self.longest <= start:
                 break  # this one and all earlier ones end before the window
         # Nothing listed matches: that is only the answer when the list covers the window.
-        covers_end = self.listed_until == _FOREVER or (end is not None and end <= self.listed_until)
-        covers_start = self.listed_from == _SERIES_START or (
-            start is not None and start >= self.listed_from + self.longest)
-        return False if covers_end and covers_start else None
+        return False if self.covers(start, end) else None
 
 
 def occurrence_list(components: list[Component], kind: str, written: datetime) -> bytes | None:
@@ -186,6 +204,8 @@ def _override_timing(override: Component) -> tuple[datetime, datetime, int] | No
 
 def _length(event: Component, start: datetime) -> timedelta | None:
     """DTEND - DTSTART (or DURATION) of wall-clock time; None for what §9.9 treats apart."""
+    if "DTEND" in event and "DURATION" in event:
+        return None  # invalid (RFC 5545 §3.6.1); never stored, and no list would be right
     if "DTEND" in event:
         end = _zoned(event["DTEND"])
         if end is None:

@@ -17,6 +17,7 @@ from davserver.dav.multistatus import PropertyResult, add_response, result_from_
 from davserver.dav.nodes_object import ObjectNode
 from davserver.dav.xml import CALDAV, qname
 from resources.calendar_query import CalendarDataRequest, render_calendar_data
+from resources.calendar_query.expand_listed import expand_listed
 from resources.calendar_search import parse_stored
 from resources.store.models import StoredObject
 
@@ -28,6 +29,10 @@ def calendar_data_text(row: StoredObject, request: CalendarDataRequest | None, z
     raw = bytes(row.body)
     if request is None or request.selects_everything:
         return raw.decode("utf-8")
+    if request.expands_only and row.occurrences is not None:
+        text = expand_listed(raw, row.occurrences, request.expand)
+        if text is not None:
+            return text
     return render_calendar_data(parse_stored(row), raw, request, timezone=zone)
 
 

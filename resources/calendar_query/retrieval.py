@@ -65,6 +65,16 @@ class CalendarDataRequest:
     limit_freebusy_set: TimeRange | None = None
 
     @property
+    def expands_only(self) -> bool:
+        """Whether the request asks for every part of the object, expanded (§9.6.5)."""
+        return (
+            _selects_all(self.component)
+            and self.expand is not None
+            and self.limit_recurrence_set is None
+            and self.limit_freebusy_set is None
+        )
+
+    @property
     def selects_everything(self) -> bool:
         """Whether the stored text can be returned unchanged."""
         return (
