@@ -5,6 +5,8 @@ name (multiget), members in revision order (sync-collection)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from itertools import islice
 from collections import OrderedDict
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,23 +32,48 @@ def outer_time_range(root: CompFilter) -> tuple[str | None, TimeRange | None]:
     return component.name, component.time_range
 
 
+PAGE_SIZE = 200
+
+
 def candidates(collection_id: int, root: CompFilter) -> list[StoredObject]:
     """Objects that may match `root`: by component type and stored occurrence bounds."""
     component, time_range = outer_time_range(root)
     return in_range(collection_id, (component,) if component else None, time_range)
 
 
+def candidate_pages(collection_id: int, root: CompFilter, page_size: int = PAGE_SIZE) -> Iterator[list[tuple[int, bytes | None]]]:
+    """(id, occurrence list) of the objects that may match `root`, in name order, a page
+    at a time; bodies are left in the database until a page needs them (rows_by_ids)."""
+    component, time_range = outer_time_range(root)
+    query = StoredObject.select(StoredObject.id, StoredObject.occurrences).where(
+        _in_range_condition(collection_id, (component,) if component else None, time_range))
+    cursor = query.order_by(StoredObject.name).tuples().iterator()
+    while page := list(islice(cursor, page_size)):
+        yield page
+
+
+def rows_by_ids(ids: list[int]) -> dict[int, StoredObject]:
+    if not ids:
+        return {}
+    return {row.id: row for row in StoredObject.select().where(StoredObject.id.in_(ids))}
+
+
 def in_range(collection_id: int, components: tuple[str, ...] | None, time_range: TimeRange | None) -> list[StoredObject]:
     """Objects of these component types whose stored bounds touch the range, in one query."""
-    query = StoredObject.select().where(StoredObject.collection == collection_id)
+    query = StoredObject.select().where(_in_range_condition(collection_id, components, time_range))
+    return list(query.order_by(StoredObject.name))
+
+
+def _in_range_condition(collection_id: int, components: tuple[str, ...] | None, time_range: TimeRange | None):
+    condition = StoredObject.collection == collection_id
     if components:
-        query = query.where(StoredObject.component.in_(components))
+        condition &= StoredObject.component.in_(components)
     if time_range is not None:
         if time_range.end is not None:
-            query = query.where(StoredObject.first_start < _epoch_ceil(time_range.end))
+            condition &= StoredObject.first_start < _epoch_ceil(time_range.end)
         if time_range.start is not None:
-            query = query.where(StoredObject.last_end >= int(time_range.start.timestamp()))
-    return list(query.order_by(StoredObject.name))
+            condition &= StoredObject.last_end >= int(time_range.start.timestamp())
+    return condition
 
 
 def _epoch_ceil(moment: datetime) -> int:
@@ -59,6 +86,25 @@ def by_names(collection_id: int, names: list[str]) -> dict[str, StoredObject]:
         return {}
     rows = StoredObject.select().where((StoredObject.collection == collection_id) & StoredObject.name.in_(names))
     return {row.name: row for row in rows}
+
+
+def member_pages_by_revision(collection_id: int, page_size: int = PAGE_SIZE) -> Iterator[list[StoredObject]]:
+    """Every member, oldest change first, a page at a time (one indexed query per page)."""
+    revision, last_id = -1, 0
+    while True:
+        page = list(
+            StoredObject.select()
+            .where((StoredObject.collection == collection_id)
+                   & ((StoredObject.revision > revision)
+                      | ((StoredObject.revision == revision) & (StoredObject.id > last_id))))
+            .order_by(StoredObject.revision, StoredObject.id)
+            .limit(page_size)
+        )
+        if page:
+            yield page
+        if len(page) < page_size:
+            return
+        revision, last_id = page[-1].revision, page[-1].id
 
 
 def members_by_revision(collection_id: int, after: int, limit: int | None) -> list[StoredObject]:

@@ -3,19 +3,21 @@ then the exact filter (§9.7, §9.9) on those only."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from davserver.caldav.calendar_multiget import is_calendar
 from davserver.caldav.object_responses import add_object_response, calendar_renderers
 from davserver.caldav.query_xml import parse_calendar_query
 from davserver.dav import report_registry
 from davserver.dav.errors import DavError, translate_domain_errors
-from davserver.dav.multistatus import new_multistatus, send_multistatus
+from davserver.dav.multistatus_stream import send_multistatus_stream
 from davserver.dav.nodes_collection import CollectionNode
 from davserver.dav.nodes_object import ObjectNode
 from davserver.dav.xml import CALDAV, qname
 from resources.calendar_occurrences import stored_decision
 from resources.calendar_query import calendar_matches
 from resources.calendar_query.fast_path import plain_event_range, quick_match
-from resources.calendar_search import candidates, collection_timezone, parse_stored
+from resources.calendar_search import candidate_pages, collection_timezone, parse_stored, rows_by_ids
 
 
 def _depth_allows_members(environ: dict) -> bool:
@@ -40,16 +42,22 @@ def _evaluate(row, root, window, zone) -> bool:
 def calendar_query(server, node: CollectionNode, root, environ, start_response):
     query = parse_calendar_query(root)
     zone = query.timezone or collection_timezone(node.row)
-    result = new_multistatus()
     renderers = calendar_renderers(query.calendar_data, zone)
     window = plain_event_range(query.filter)
-    if _depth_allows_members(environ):
-        for row in candidates(node.row.id, query.filter):
-            decided = stored_decision(row.occurrences, window) if window is not None else None
-            if decided is None:
-                decided = _evaluate(row, query.filter, window, zone)
-            if not decided:
-                continue
-            member = ObjectNode.for_row(row, node.row, environ, None)
-            add_object_response(result, member, query.mode, query.properties, renderers)
-    return send_multistatus(start_response, result)
+    pages = candidate_pages(node.row.id, query.filter) if _depth_allows_members(environ) else iter(())
+
+    def fill(result) -> Iterator[None]:
+        for page in pages:
+            # Stored occurrence lists rule most candidates out before any body is read.
+            wanted = [(object_id, decision) for object_id, occurrences in page
+                      if (decision := stored_decision(occurrences, window) if window else None) is not False]
+            rows = rows_by_ids([object_id for object_id, _ in wanted])
+            for object_id, decision in wanted:
+                row = rows.get(object_id)
+                if row is None or not (decision or _evaluate(row, query.filter, window, zone)):
+                    continue
+                member = ObjectNode.for_row(row, node.row, environ, None)
+                add_object_response(result, member, query.mode, query.properties, renderers)
+            yield
+
+    return send_multistatus_stream(environ, start_response, fill)

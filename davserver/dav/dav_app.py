@@ -6,14 +6,35 @@ from wsgidav.wsgidav_app import WsgiDAVApp
 
 from davserver.dav import urls
 from davserver.dav.auth import BasicAuthenticator
+from davserver.dav.multistatus_stream import STREAMING
 from davserver.dav.body import RequestBodyGuard
 from davserver.dav.provider import DavProvider
 from davserver.dav.request_server import DavResolver
 from davserver.dav.responses import ErrorResponder
 
 
-def build_dav_app(settings) -> WsgiDAVApp:
-    return WsgiDAVApp(
+class StreamingAwareApp:
+    """WsgiDAV's application, except that a streamed multistatus keeps its connection.
+
+    WsgiDAV closes the connection of any answer without Content-Length; a streamed
+    multistatus has none on purpose (cheroot sends it chunked, which keeps the
+    connection usable)."""
+
+    def __init__(self, app: WsgiDAVApp) -> None:
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        def keep_alive_if_streamed(status, headers, exc_info=None):
+            if environ.get(STREAMING):
+                headers = [(name, value) for name, value in headers
+                           if not (name.lower() == "connection" and value.lower() == "close")]
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, keep_alive_if_streamed)
+
+
+def build_dav_app(settings) -> StreamingAwareApp:
+    return StreamingAwareApp(WsgiDAVApp(
         {
             "provider_mapping": {"/": DavProvider(settings)},
             "mount_path": urls.MOUNT,
@@ -28,4 +49,4 @@ def build_dav_app(settings) -> WsgiDAVApp:
             "logging": {"enable": False},
             "http_authenticator": {"domain_controller": None, "accept_basic": True, "accept_digest": False},
         }
-    )
+    ))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from icalendar import Calendar
 from wsgidav.dav_provider import DAVCollection
 
@@ -27,7 +29,7 @@ from resources.calendar_collections import (
     PLAIN,
     CollectionProperties,
 )
-from resources.store.hot_queries import member_dead_properties
+from resources.store.hot_queries import dead_properties_of, member_dead_properties, object_summary_pages
 from resources.store.models import Collection
 
 RESOURCE_PRIVILEGES = ("read", "read-current-user-privilege-set", "write-content", "bind", "unbind")
@@ -105,6 +107,18 @@ class CollectionNode(DavNode, DAVCollection):
         props = member_dead_properties(self.row.id)
         members.extend(ObjectNode.for_row(o, self.row, self.environ, props.get(o.id, {})) for o in objects)
         return members
+
+    def member_pages(self) -> Iterator[list]:
+        """The members page by page, for answers that list a large collection."""
+        from davserver.dav.nodes_object import ObjectNode
+
+        if self.row.kind == PLAIN:  # child collections first, as get_member_list has them
+            rows = calendar_collections.children(self.row)
+            props = dead_properties.for_collections([r.id for r in rows])
+            yield [CollectionNode.for_row(r, self.environ, props.get(r.id, {})) for r in rows]
+        for page in object_summary_pages(self.row.id):
+            props = dead_properties_of([o.id for o in page])
+            yield [ObjectNode.for_row(o, self.row, self.environ, props.get(o.id, {})) for o in page]
 
     def get_member_names(self) -> list[str]:
         return [m.name for m in self.get_member_list()]

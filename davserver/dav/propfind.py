@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lxml import etree
 from wsgidav.dav_error import DAVError
 
 from davserver.dav.errors import DavError
-from davserver.dav.multistatus import (
-    PropertyResult,
-    add_response,
-    new_multistatus,
-    result_from_value,
-    send_multistatus,
-)
+from davserver.dav.multistatus import PropertyResult, add_response, result_from_value
+from davserver.dav.multistatus_stream import send_multistatus_stream
 from davserver.dav.xml import DAV, qname
 
 
@@ -76,10 +72,19 @@ def handle_propfind(provider, environ: dict, start_response) -> list[bytes]:
     if node is None:
         raise DavError(404, "Not found.")
     request = parse_propfind(environ.get("davserver.xml"))
-    nodes = [node]
-    if depth == "1" and node.is_collection:
-        nodes += node.get_member_list()
-    root = new_multistatus()
-    for member in nodes:
-        add_response(root, member.get_href(), node_results(member, request))
-    return send_multistatus(start_response, root)
+    pages = _member_pages(node) if depth == "1" and node.is_collection else iter(())
+
+    def fill(root) -> Iterator[None]:
+        add_response(root, node.get_href(), node_results(node, request))
+        yield
+        for page in pages:
+            for member in page:
+                add_response(root, member.get_href(), node_results(member, request))
+            yield
+
+    return send_multistatus_stream(environ, start_response, fill)
+
+
+def _member_pages(node) -> Iterator[list]:
+    pages = getattr(node, "member_pages", None)
+    return pages() if pages is not None else iter([node.get_member_list()])

@@ -4,6 +4,7 @@ their status and precondition, domain errors are mapped, anything else is a logg
 
 from __future__ import annotations
 
+import itertools
 import logging
 
 from wsgidav.dav_error import DAVError, get_http_status_string
@@ -11,6 +12,7 @@ from wsgidav.mw.base_mw import BaseMiddleware
 from wsgidav.util import SubAppStartResponse
 
 from davserver.dav.errors import DavError, from_domain
+from davserver.dav.multistatus_stream import STREAMING
 from resources.errors import DomainError
 
 log = logging.getLogger("davserver.dav")
@@ -26,8 +28,14 @@ def send_bytes(start_response, status: str, body: bytes, content_type: str, head
 class ErrorResponder(BaseMiddleware):
     def __call__(self, environ, start_response):
         captured = SubAppStartResponse()
+        chunks: list[bytes] = []
         try:
-            chunks = list(self.next_app(environ, captured))
+            answer = iter(self.next_app(environ, captured))
+            for chunk in answer:  # the whole answer, unless it is a streamed multistatus
+                chunks.append(chunk)
+                if environ.get(STREAMING):
+                    start_response(captured.status, captured.response_headers, captured.exc_info)
+                    return itertools.chain(chunks, answer)
         except DAVError as exc:
             return self._error(exc, start_response)
         except DomainError as exc:

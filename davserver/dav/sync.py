@@ -3,6 +3,7 @@ deletions as 404, DAV:limit with 507 and a token to continue."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lxml import etree
@@ -16,16 +17,13 @@ from davserver.caldav.query_xml import parse_property_request
 from davserver.carddav.query_xml import parse_property_request as parse_card_properties
 from davserver.dav import report_registry, sync_tokens
 from davserver.dav.errors import DavError, translate_domain_errors
-from davserver.dav.multistatus import (
-    add_status_response,
-    new_multistatus,
-    send_multistatus,
-)
+from davserver.dav.multistatus import add_status_response
+from davserver.dav.multistatus_stream import send_multistatus_stream
 from davserver.dav.nodes_collection import CollectionNode
 from davserver.dav.nodes_object import ObjectNode
 from davserver.dav.xml import DAV, qname, sub
 from resources import change_log
-from resources.calendar_search import by_names, collection_timezone, members_by_revision
+from resources.calendar_search import PAGE_SIZE, by_names, collection_timezone, member_pages_by_revision
 from resources.store.models import Collection
 
 MAX_LIMIT = 100000
@@ -88,32 +86,57 @@ def sync_collection(server, node: CollectionNode, root, environ, start_response)
         mode, names, address_request = parse_card_properties(root)
         renderers = address_renderers(address_request)
     start = _start_revision(collection, request.token)
-    result = new_multistatus()
-    truncated = False
-    if start is None:
-        rows = members_by_revision(collection.id, 0, request.limit + 1 if request.limit else None)
-        truncated = request.limit is not None and len(rows) > request.limit
-        rows = rows[: request.limit] if truncated else rows
-        new_revision = rows[-1].revision if truncated else collection.sync_revision
-        for row in rows:
-            add_object_response(result, ObjectNode.for_row(row, collection, environ, None), mode, names, renderers)
-    else:
-        try:
-            changes = change_log.changes_since(collection, start)
-        except change_log.HistoryPruned:
-            raise DavError(403, "The change history behind this token was pruned; sync again from scratch.",
-                           qname(DAV, "valid-sync-token")) from None
-        truncated = request.limit is not None and len(changes) > request.limit
-        changes = changes[: request.limit] if truncated else changes
-        new_revision = changes[-1].revision if truncated else collection.sync_revision
-        rows = by_names(collection.id, [c.name for c in changes if not c.deleted])
-        for change in changes:
+    changes = None if start is None else _changes(collection, start)
+
+    def respond(result, row) -> None:
+        add_object_response(result, ObjectNode.for_row(row, collection, environ, None), mode, names, renderers)
+
+    def fill(result) -> Iterator[None]:
+        if changes is None:
+            new_revision, truncated = yield from _initial(collection, request.limit, result, respond)
+        else:
+            new_revision, truncated = yield from _delta(node, collection, changes, request.limit, result, respond)
+        if truncated:
+            add_status_response(result, node.get_href(), 507)
+        sub(result, qname(DAV, "sync-token"), sync_tokens.make_token(collection.sync_epoch, new_revision))
+        yield
+
+    return send_multistatus_stream(environ, start_response, fill)
+
+
+def _changes(collection: Collection, start: int) -> list[change_log.MemberChange]:
+    try:
+        return change_log.changes_since(collection, start)
+    except change_log.HistoryPruned:
+        raise DavError(403, "The change history behind this token was pruned; sync again from scratch.",
+                       qname(DAV, "valid-sync-token")) from None
+
+
+def _initial(collection: Collection, limit: int | None, result, respond):
+    """Every member, oldest change first, page by page; stops after `limit` members."""
+    sent, last_revision = 0, None
+    for page in member_pages_by_revision(collection.id):
+        for row in page:
+            if limit is not None and sent == limit:
+                return last_revision, True
+            respond(result, row)
+            sent, last_revision = sent + 1, row.revision
+        yield
+    return collection.sync_revision, False
+
+
+def _delta(node: CollectionNode, collection: Collection, changes, limit: int | None, result, respond):
+    """The changed members since the token, deletions as 404, page by page."""
+    truncated = limit is not None and len(changes) > limit
+    changes = changes[:limit] if truncated else changes
+    for first in range(0, len(changes), PAGE_SIZE):
+        page = changes[first:first + PAGE_SIZE]
+        rows = by_names(collection.id, [c.name for c in page if not c.deleted])
+        for change in page:
             row = rows.get(change.name)
             if row is None:
                 add_status_response(result, node.member_href(change.name), 404)
             else:
-                add_object_response(result, ObjectNode.for_row(row, collection, environ, None), mode, names, renderers)
-    if truncated:
-        add_status_response(result, node.get_href(), 507)
-    sub(result, qname(DAV, "sync-token"), sync_tokens.make_token(collection.sync_epoch, new_revision))
-    return send_multistatus(start_response, result)
+                respond(result, row)
+        yield
+    return (changes[-1].revision if truncated else collection.sync_revision), truncated

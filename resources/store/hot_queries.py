@@ -7,6 +7,7 @@ usual; columns from joined tables arrive as plain extra attributes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -105,14 +106,48 @@ _LISTING = """SELECT id, collection_id, name, content_type, etag, size, uid, com
  FROM {object} WHERE collection_id = {p} ORDER BY name"""
 
 
+_LISTING_PAGE = """SELECT id, collection_id, name, content_type, etag, size, uid, component, created, modified,
+ revision FROM {object} WHERE collection_id = {p} AND name > {p} ORDER BY name LIMIT {p}"""
+
+
 def object_summaries(collection_id: int) -> list[ObjectSummary]:
     """Every member of a collection in one query, as plain rows (no model instances)."""
     cursor = database_proxy.obj.execute_sql(_sql(_LISTING, database_proxy.obj.param), (collection_id,))
     return [ObjectSummary(*row) for row in cursor.fetchall()]
 
 
+def object_summary_pages(collection_id: int, page_size: int = 1000) -> Iterator[list[ObjectSummary]]:
+    """The members of a collection page by page in name order, each page one indexed query
+    (a large collection is never held in memory at once)."""
+    after = ""
+    while True:
+        cursor = database_proxy.obj.execute_sql(_sql(_LISTING_PAGE, database_proxy.obj.param),
+                                                (collection_id, after, page_size))
+        page = [ObjectSummary(*row) for row in cursor.fetchall()]
+        if page:
+            yield page
+        if len(page) < page_size:
+            return
+        after = page[-1].name
+
+
 _MEMBER_DEAD_PROPERTIES = """SELECT d.stored_object_id, d.name, d.value FROM {dead} d
  JOIN {object} o ON o.id = d.stored_object_id WHERE o.collection_id = {p}"""
+
+
+_DEAD_PROPERTIES_OF = """SELECT stored_object_id, name, value FROM {dead} WHERE stored_object_id IN ({{ids}})"""
+
+
+def dead_properties_of(object_ids: list[int]) -> dict[int, dict[str, str]]:
+    """Dead properties of these objects, by object id, in one query."""
+    if not object_ids:
+        return {}
+    placeholders = ", ".join([database_proxy.obj.param] * len(object_ids))
+    sql = _sql(_DEAD_PROPERTIES_OF, database_proxy.obj.param).replace("{ids}", placeholders)
+    found: dict[int, dict[str, str]] = {}
+    for object_id, name, value in database_proxy.obj.execute_sql(sql, object_ids).fetchall():
+        found.setdefault(object_id, {})[name] = value
+    return found
 
 
 def member_dead_properties(collection_id: int) -> dict[int, dict[str, str]]:
