@@ -15,6 +15,7 @@ from icalendar import Calendar
 
 from resources.calendar_query import CompFilter, TimeRange
 from resources.calendar_recurrence import rule_never_matches
+from resources.store.hot_queries import ObjectWithBody, objects_with_body
 from resources.store.models import Collection, StoredObject
 
 _UTC = UTC
@@ -52,10 +53,8 @@ def candidate_pages(collection_id: int, root: CompFilter, page_size: int = PAGE_
         yield page
 
 
-def rows_by_ids(ids: list[int]) -> dict[int, StoredObject]:
-    if not ids:
-        return {}
-    return {row.id: row for row in StoredObject.select().where(StoredObject.id.in_(ids))}
+def rows_by_ids(collection_id: int, ids: list[int]) -> dict[int, ObjectWithBody]:
+    return {row.id: row for row in objects_with_body(collection_id, "id", ids)}
 
 
 def in_range(collection_id: int, components: tuple[str, ...] | None, time_range: TimeRange | None) -> list[StoredObject]:
@@ -81,11 +80,8 @@ def _epoch_ceil(moment: datetime) -> int:
     return int(seconds) + (0 if seconds == int(seconds) else 1)
 
 
-def by_names(collection_id: int, names: list[str]) -> dict[str, StoredObject]:
-    if not names:
-        return {}
-    rows = StoredObject.select().where((StoredObject.collection == collection_id) & StoredObject.name.in_(names))
-    return {row.name: row for row in rows}
+def by_names(collection_id: int, names: list[str]) -> dict[str, ObjectWithBody]:
+    return {row.name: row for row in objects_with_body(collection_id, "name", names)}
 
 
 def member_pages_by_revision(collection_id: int, page_size: int = PAGE_SIZE) -> Iterator[list[StoredObject]]:
@@ -138,7 +134,7 @@ class ParsedCalendars:
     Parsing dominates time-range queries over recurring series that match week after
     week; clients ask for the same windows again and again."""
 
-    def __init__(self, capacity: int = 4096) -> None:
+    def __init__(self, capacity: int = 1024) -> None:
         self.capacity = capacity
         self._entries: OrderedDict[str, Calendar] = OrderedDict()
         self._lock = threading.Lock()

@@ -51,7 +51,7 @@ def calendar_query(server, node: CollectionNode, root, environ, start_response):
             # Stored occurrence lists rule most candidates out before any body is read.
             wanted = [(object_id, decision) for object_id, occurrences in page
                       if (decision := stored_decision(occurrences, window) if window else None) is not False]
-            rows = rows_by_ids([object_id for object_id, _ in wanted])
+            rows = rows_by_ids(node.row.id, [object_id for object_id, _ in wanted])
             for object_id, decision in wanted:
                 row = rows.get(object_id)
                 if row is None or not (decision or _evaluate(row, query.filter, window, zone)):

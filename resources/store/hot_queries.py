@@ -102,6 +102,30 @@ class ObjectSummary:
     revision: int
 
 
+@dataclass(slots=True)
+class ObjectWithBody(ObjectSummary):
+    """A stored object as REPORT answers read it: the listing's fields, body and occurrences."""
+
+    body: bytes = b""
+    occurrences: bytes | None = None
+
+
+_WITH_BODY = """SELECT id, collection_id, name, content_type, etag, size, uid, component, created, modified,
+ revision, body, occurrences FROM {object} WHERE collection_id = {p} AND {{key}} IN ({{values}})"""
+
+
+def objects_with_body(collection_id: int, key: str, values: list) -> list[ObjectWithBody]:
+    """The objects of one collection whose `key` ("name" or "id") is one of `values`, in one
+    query, as plain rows (REPORTs read many; model instances cost more than the query)."""
+    if not values:
+        return []
+    param = database_proxy.obj.param
+    sql = _sql(_WITH_BODY, param).format(key={"name": "name", "id": "id"}[key],
+                                         values=", ".join([param] * len(values)))
+    rows = database_proxy.obj.execute_sql(sql, (collection_id, *values)).fetchall()
+    return [ObjectWithBody(*row[:11], bytes(row[11]), None if row[12] is None else bytes(row[12])) for row in rows]
+
+
 _LISTING = """SELECT id, collection_id, name, content_type, etag, size, uid, component, created, modified, revision
  FROM {object} WHERE collection_id = {p} ORDER BY name"""
 
