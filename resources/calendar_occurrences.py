@@ -34,6 +34,10 @@ from icalendar import Component
 from resources.calendar_recurrence import DATEUTIL_PARTS, rule_never_matches
 
 MAX_LISTED = 1000
+# Rules are followed from DTSTART on every write; finer frequencies than daily, or series
+# with more instances than this before the list's end, are left to the engine.
+LISTED_FREQUENCIES = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
+MAX_FOLLOWED = 50_000
 LISTED_BEFORE = timedelta(days=366)
 LISTED_AHEAD = timedelta(days=4 * 366)
 FORMAT_VERSION = 2
@@ -237,7 +241,7 @@ def _rule_instances(rule, start: datetime, earliest: datetime, listed_until: dat
     after `earliest`; beyond that the list stops early. (None, None, None) for rules
     the engine reads differently from dateutil.
     """
-    if not set(rule.keys()) <= DATEUTIL_PARTS | {"COUNT", "UNTIL"}:
+    if not set(rule.keys()) <= DATEUTIL_PARTS | {"COUNT", "UNTIL"} or (rule.get("FREQ") or [None])[0] not in LISTED_FREQUENCIES:
         return None, None, None
     until = rule.get("UNTIL")
     if until and (not isinstance(until[0], datetime) or until[0].tzinfo is None or until[0] < start):
@@ -251,7 +255,9 @@ def _rule_instances(rule, start: datetime, earliest: datetime, listed_until: dat
             bounded = series.replace(until=listed_until - timedelta(seconds=1))
     found: deque[datetime] = deque()
     listed_from = start
-    for moment in bounded:
+    for step, moment in enumerate(bounded):
+        if step == MAX_FOLLOWED:
+            return None, None, None  # a very long series: the engine follows it per query window
         found.append(moment)
         if len(found) > MAX_LISTED:
             if found[0] >= earliest:

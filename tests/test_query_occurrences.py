@@ -66,3 +66,9 @@ def test_lists_cover_the_common_cases():
                            datetime(2026, 1, 13, tzinfo=UTC).timestamp()) is False
     assert listed(event("DTSTART;VALUE=DATE:20261201\r\n"), written) is None  # all-day: the calendar's zone
     assert listed(event("DTSTART:20261201T100000\r\n"), written) is None  # floating
+    # Rules too costly to follow from DTSTART on every write stay with the engine.
+    assert listed(event("DTSTART:20200101T000000Z\r\nRRULE:FREQ=MINUTELY\r\n"), written) is None
+    assert listed(event("DTSTART:18000101T090000Z\r\nRRULE:FREQ=DAILY\r\n"), written) is None
+    yearly = listed(event("DTSTART:18000101T090000Z\r\nRRULE:FREQ=YEARLY\r\n"), written)
+    assert yearly is not None and yearly.overlaps(datetime(1850, 1, 1, tzinfo=UTC).timestamp(),
+                                                  datetime(1850, 1, 2, tzinfo=UTC).timestamp()) is True
