@@ -22,19 +22,24 @@ def lock_collection(collection_id: int) -> Collection:
 
 def record_change(collection_id: int, names: list[str], *, deleted: bool) -> int:
     """Bump the collection's revision for changed members; return the new revision."""
-    collection = lock_collection(collection_id)
-    revision = collection.sync_revision + 1
-    now = time.time()
-    Collection.update(sync_revision=revision, modified=now).where(Collection.id == collection_id).execute()
+    revision = lock_collection(collection_id).sync_revision + 1
     if names and not deleted:
         StoredObject.update(revision=revision).where(
             (StoredObject.collection == collection_id) & StoredObject.name.in_(names)
         ).execute()
+    log_change(collection_id, revision, names, deleted=deleted)
+    return revision
+
+
+def log_change(collection_id: int, revision: int, names: list[str], *, deleted: bool) -> None:
+    """Move the collection to `revision` (the locked collection's sync_revision + 1) and
+    name its changed members; for writers that already set the members' revision."""
+    now = time.time()
+    Collection.update(sync_revision=revision, modified=now).where(Collection.id == collection_id).execute()
     if names:
         Change.insert_many(
             [dict(collection=collection_id, revision=revision, name=n, deleted=deleted, changed=now) for n in names]
         ).execute()
-    return revision
 
 
 @dataclass(frozen=True)

@@ -129,14 +129,15 @@ def _store(
     etag = compute_etag(body)
     now = time.time()
     with write_transaction():
-        change_log.lock_collection(collection.id)
+        revision = change_log.lock_collection(collection.id).sync_revision + 1
         existing = get_object(collection.id, name)
         conditions.check(existing)
         if existing is None and _child_collection_exists(collection, name):
             raise AlreadyExists("A collection exists at this URL.")
-        values = dict(content_type=content_type, body=body, etag=etag, size=len(body), modified=now)
+        values = dict(content_type=content_type, body=body, etag=etag, size=len(body), modified=now, revision=revision)
         if facts is not None:
-            _refuse_uid_conflict(collection.id, name, facts.uid, address=facts.component == VCARD)
+            if existing is None or existing.uid != facts.uid:  # a kept UID cannot conflict: it was unique
+                _refuse_uid_conflict(collection.id, name, facts.uid, address=facts.component == VCARD)
             values.update(
                 uid=facts.uid,
                 component=facts.component,
@@ -149,7 +150,7 @@ def _store(
             StoredObject.create(collection=collection.id, name=name, created=now, branch=branch_id, **values)
         else:
             StoredObject.update(**values).where(StoredObject.id == existing.id).execute()
-        change_log.record_change(collection.id, [name], deleted=False)
+        change_log.log_change(collection.id, revision, [name], deleted=False)
     return WriteResult(created=existing is None, etag=etag)
 
 

@@ -29,17 +29,18 @@ def handle_put(provider, environ: dict, start_response) -> list[bytes]:
         raise DavError(400, "Partial PUT with Content-Range is not supported.")
     if environ.get("HTTP_CONTENT_ENCODING", "identity").lower() != "identity":
         raise DavError(415, "Content-Encoding is not supported for PUT.")
-    target = provider.get_resource_inst(path, environ)
+    name = path.rsplit("/", 1)[1]
+    parent = provider.get_resource_inst(path.rsplit("/", 1)[0] + "/", environ)
+    # The parent is resolved once and the target looked up inside it (fewer queries).
+    target = parent.get_member(name) if isinstance(parent, CollectionNode) else provider.get_resource_inst(path, environ)
     if target is not None and not isinstance(target, ObjectNode):
         raise DavError(405, "A collection exists at this URL; PUT cannot replace it.")
-    parent = provider.get_resource_inst(path.rsplit("/", 1)[0] + "/", environ)
     if parent is None:
         raise DavError(409, "The collection to put this resource into does not exist.")
     if not isinstance(parent, CollectionNode):
         raise DavError(403, "Resources cannot be stored here; put them into a calendar.")
     if parent.is_company_book:
         raise read_only()
-    name = path.rsplit("/", 1)[1]
     collection = parent.row
     settings = provider.settings
     conditions = write_conditions(environ)
