@@ -7,7 +7,7 @@ usual; columns from joined tables arrive as plain extra attributes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -41,7 +41,28 @@ def _sql(template: str, param: str) -> str:
 
 
 def _run(model, template: str, *params):
-    return list(model.raw(_sql(template, database_proxy.obj.param), *params))
+    """Model instances for a prepared statement. Like peewee's `Model.raw`, but the mapping
+    of result columns to fields is worked out once per statement, not on every call."""
+    cursor = database_proxy.obj.execute_sql(_sql(template, database_proxy.obj.param), params)
+    plan = _row_plan(model, tuple(column[0] for column in cursor.description))
+    found = []
+    for row in cursor.fetchall():
+        instance = model(__no_default__=1, **{name: convert(value) if convert is not None else value
+                                              for (name, convert), value in zip(plan, row)})
+        instance._dirty.clear()
+        found.append(instance)
+    return found
+
+
+@cache
+def _row_plan(model, columns: tuple[str, ...]) -> tuple[tuple[str, Callable | None], ...]:
+    """(attribute, converter) per result column: a field's name and python_value, or the
+    column's own name (an alias such as account_active) without conversion."""
+    plan = []
+    for column in columns:
+        field = model._meta.columns.get(column)
+        plan.append((field.name, field.python_value) if field is not None else (column, None))
+    return tuple(plan)
 
 
 _LOGIN = """SELECT c.*, a.active AS account_active, a.employee_id AS account_employee_id,
@@ -72,9 +93,8 @@ _OWN_COLLECTIONS = """SELECT * FROM {collection} WHERE owner_id = {p} AND home =
 
 
 def own_collections(owner_id: int, home: str, paths: list[str]) -> list[Collection]:
-    param = database_proxy.obj.param
     template = _OWN_COLLECTIONS.replace("{paths}", ", ".join("{p}" for _ in paths))
-    return list(Collection.raw(_sql(template, param), owner_id, home, *paths))
+    return _run(Collection, template, owner_id, home, *paths)
 
 
 _OBJECT = "SELECT * FROM {object} WHERE collection_id = {p} AND name = {p}"
