@@ -142,8 +142,29 @@ def objects_with_body(collection_id: int, key: str, values: list) -> list[Object
     param = database_proxy.obj.param
     sql = _sql(_WITH_BODY, param).format(key={"name": "name", "id": "id"}[key],
                                          values=", ".join([param] * len(values)))
-    rows = database_proxy.obj.execute_sql(sql, (collection_id, *values)).fetchall()
-    return [ObjectWithBody(*row[:11], bytes(row[11]), None if row[12] is None else bytes(row[12])) for row in rows]
+    return [_with_body(row) for row in database_proxy.obj.execute_sql(sql, (collection_id, *values)).fetchall()]
+
+
+_BODY_PAGE = """SELECT id, collection_id, name, content_type, etag, size, uid, component, created, modified,
+ revision, body, occurrences FROM {object} WHERE collection_id = {p} AND name > {p} ORDER BY name LIMIT {p}"""
+
+
+def object_pages_with_body(collection_id: int, page_size: int = 200) -> Iterator[list[ObjectWithBody]]:
+    """Every member with its body, page by page in name order (keyset pages: bounded
+    memory on every database)."""
+    after = ""
+    while True:
+        rows = database_proxy.obj.execute_sql(_sql(_BODY_PAGE, database_proxy.obj.param),
+                                              (collection_id, after, page_size)).fetchall()
+        if rows:
+            yield [_with_body(row) for row in rows]
+        if len(rows) < page_size:
+            return
+        after = rows[-1][2]
+
+
+def _with_body(row: tuple) -> ObjectWithBody:
+    return ObjectWithBody(*row[:11], bytes(row[11]), None if row[12] is None else bytes(row[12]))
 
 
 _LISTING = """SELECT id, collection_id, name, content_type, etag, size, uid, component, created, modified, revision
