@@ -21,7 +21,7 @@ SQLITE_PRAGMAS = {
     "busy_timeout": 10000,
     "foreign_keys": 1,
     "synchronous": "normal",
-    "cache_size": -16000,
+    "cache_size": -2000,
 }
 
 
