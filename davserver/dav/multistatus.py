@@ -57,18 +57,29 @@ def property_element(name: str, value: Any) -> etree._Element:
     return element
 
 
+_RESPONSE, _HREF, _PROPSTAT, _PROP, _STATUS = (qname(DAV, n) for n in ("response", "href", "propstat", "prop", "status"))
+_OK = status_line(200)
+
+
 def add_response(root: etree._Element, href: str, results: list[PropertyResult]) -> None:
-    response = sub(root, qname(DAV, "response"))
-    sub(response, qname(DAV, "href"), href)
+    response = etree.SubElement(root, _RESPONSE)
+    etree.SubElement(response, _HREF).text = href
+    if all(result.status == 200 for result in results):  # the common case, kept cheap
+        propstat = etree.SubElement(response, _PROPSTAT)
+        prop = etree.SubElement(propstat, _PROP)
+        for result in results:
+            prop.append(property_element(result.name, result.value))
+        etree.SubElement(propstat, _STATUS).text = _OK
+        return
     by_status: dict[int, list[PropertyResult]] = defaultdict(list)
     for result in results:
         by_status[result.status].append(result)
     for status in sorted(by_status):
-        propstat = sub(response, qname(DAV, "propstat"))
-        prop = sub(propstat, qname(DAV, "prop"))
+        propstat = sub(response, _PROPSTAT)
+        prop = sub(propstat, _PROP)
         for result in by_status[status]:
             prop.append(property_element(result.name, result.value if status == 200 else None))
-        sub(propstat, qname(DAV, "status"), status_line(status))
+        sub(propstat, _STATUS, status_line(status))
         conditions = [r.condition for r in by_status[status] if r.condition]
         if conditions:
             error = sub(propstat, qname(DAV, "error"))

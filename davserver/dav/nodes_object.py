@@ -21,7 +21,13 @@ class ObjectNode(DavNode, DAVNonCollection):
     def __init__(
         self, path: str, environ: dict, row: StoredObject, collection: Collection, dead: dict[str, str] | None = None
     ) -> None:
-        super().__init__(path, environ)
+        # What DAVNonCollection.__init__ sets, without its generic name parsing: a
+        # PROPFIND or REPORT builds one node per member, and the name is known here.
+        self.provider = environ["wsgidav.provider"]
+        self.path = path
+        self.is_collection = False
+        self.environ = environ
+        self.name = row.name
         self.row = row
         self.collection = collection
         self._dead = dead
