@@ -15,7 +15,7 @@ from davserver.public_url import public_base
 from davserver.web.admin_app import build_admin_app
 from davserver.web.api_app import build_api_app
 from resources.address_books import company_book
-from resources.store.database import bind, open_database
+from resources.store.database import bind, database_proxy, open_database
 from resources.store.schema import upgrade
 
 log = logging.getLogger("davserver.request")
@@ -27,11 +27,24 @@ ADMIN_MOUNT = "/admin"
 
 def open_store(settings: Settings) -> None:
     """Connect to the configured database and bring its schema up to date."""
+    connect_store(settings)
+    upgrade()
+    company_book()
+
+
+def connect_store(settings: Settings) -> None:
+    """Give this process a database of its own (a new connection, no upgrade).
+
+    A forked worker process calls this first: a connection must never cross a fork.
+    """
     database = open_database(settings.database)
     bind(database)
     database.connect(reuse_if_open=True)
-    upgrade()
-    company_book()
+
+
+def close_store() -> None:
+    """Close this thread's database connection, as the parent does before forking."""
+    database_proxy.obj.close()
 
 
 def _redirect(location: str, start_response) -> list[bytes]:

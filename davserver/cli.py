@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import signal
 import sys
 
 from davserver import __version__
@@ -82,41 +83,66 @@ def open_store_or_fail(settings: Settings, opener=None):
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from davserver.app import build_app
-    from davserver.maintenance import start_maintenance
-    from davserver.server import (
-        PortInUse,
-        check_port_free,
-        limit_malloc_arenas,
-        make_server,
-    )
+    from davserver.server import PortInUse, check_port_free, limit_malloc_arenas
+    from davserver.workers import per_process_settings
 
     limit_malloc_arenas()
     settings = settings_from(args)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=settings.log_level.upper(), format=_log_format(settings))
     try:
         check_port_free(settings.host, settings.port)
     except PortInUse as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:
         raise CliError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}") from None
-    app = open_store_or_fail(settings, build_app)
+    app = open_store_or_fail(per_process_settings(settings), build_app)
     base = settings.public_url.rstrip("/") or f"http://{settings.host}:{settings.port}"
     if settings.demo:
         _announce_demo(base)
+    if settings.workers > 1:
+        return _serve_workers(app, settings, base)
+    return _serve_one_process(app, settings, base)
+
+
+def _log_format(settings: Settings) -> str:
+    process = " [%(process)d]" if settings.workers > 1 else ""
+    return f"%(asctime)s %(levelname)s{process} %(name)s: %(message)s"
+
+
+def _serve_one_process(app, settings: Settings, base: str) -> int:
+    """Serve until Ctrl-C (SIGINT); SIGTERM keeps its default, ending the process at once."""
+    from davserver.maintenance import start_maintenance
+    from davserver.server import make_server, serve_until_signalled
+
+    ctrl_c = frozenset({signal.SIGINT})
+    signal.pthread_sigmask(signal.SIG_BLOCK, ctrl_c)  # before any thread starts: they all inherit it
     server = make_server(app, settings)
     start_maintenance(settings)
     try:
         server.prepare()
     except OSError as exc:
         raise CliError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}") from None
-    print(f"davserver {__version__} listening on {base}/  (CalDAV URL: {base}/dav/)", flush=True)
+    _announce_listening(base)
+    return EXIT_FAILURE if serve_until_signalled(server, ctrl_c) else 0
+
+
+def _serve_workers(app, settings: Settings, base: str) -> int:
+    """Pre-fork: bind here, then `workers` processes accept on this socket (see davserver.workers)."""
+    from davserver.app import close_store
+    from davserver.server import open_listener
+    from davserver.workers import Supervisor
+
     try:
-        server.serve()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    return 0
+        listener = open_listener(settings.host, settings.port)
+    except OSError as exc:
+        raise CliError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}") from None
+    _announce_listening(base, f", {settings.workers} worker processes")
+    close_store()  # each worker opens its own connection
+    return Supervisor(app, settings, listener).run()
+
+
+def _announce_listening(base: str, detail: str = "") -> None:
+    print(f"davserver {__version__} listening on {base}/  (CalDAV URL: {base}/dav/{detail})", flush=True)
 
 
 def _announce_demo(base: str) -> None:

@@ -30,7 +30,8 @@ class Settings:
     public_url: str = setting("", "public base URL when behind a reverse proxy, e.g. https://dav.example.com")
     trust_proxy: bool = setting(False, "take scheme and host from X-Forwarded-Proto/Host (only behind a proxy you run)")
     demo: bool = setting(False, "fill an empty database with demo data")
-    threads: int = setting(16, "worker threads of the HTTP server")
+    threads: int = setting(16, "worker threads of the HTTP server, in each process")
+    workers: int = setting(1, "server processes sharing the port (production: one per core)")
     max_request_size: int = setting(20 * 1024 * 1024, "largest request body in bytes (413 above)", flag=False)
     max_resource_size: int = setting(10 * 1024 * 1024, "largest calendar object in bytes", flag=False)
     sync_history_days: int = setting(180, "days of change history kept for sync-collection", flag=False)
@@ -116,7 +117,7 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("public_url must start with http:// or https://")
     if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("log_level must be DEBUG, INFO, WARNING or ERROR")
-    for name in ("threads", "max_request_size", "max_resource_size", "sync_history_days",
+    for name in ("threads", "workers", "max_request_size", "max_resource_size", "sync_history_days",
                  "login_failures_per_user", "login_failures_per_address"):
         if getattr(settings, name) < 1:
             raise ConfigError(f"setting {name!r} must be at least 1")

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import logging
+import signal
 import socket
+import threading
 
 from cheroot import wsgi
 
 from davserver.config import Settings
+
+
+log = logging.getLogger("davserver.server")
 
 
 class PortInUse(OSError):
@@ -31,17 +37,86 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
         pass
 
 
-def make_server(app, settings: Settings) -> wsgi.Server:
-    server = wsgi.Server(
-        (settings.host, settings.port),
-        app,
-        numthreads=settings.threads,
-        server_name="davserver",
-        timeout=30,
-    )
+class SharedSocketServer(wsgi.Server):
+    """A cheroot server accepting on a listening socket its parent process opened.
+
+    Every worker process accepts on the same socket and the kernel hands each new
+    connection to one of them. The socket is non-blocking here, so a process that
+    loses the race for a connection goes straight back to its keep-alive connections
+    instead of waiting in accept().
+    """
+
+    def __init__(self, listener: socket.socket, app, **options) -> None:
+        self.listener = listener
+        super().__init__(listener.getsockname()[:2], app, **options)
+
+    def bind(self, family, type, proto=0):  # cheroot's signature
+        """Take the inherited socket instead of creating one (called by prepare())."""
+        self.socket = self.listener
+        return self.listener
+
+    def prepare(self) -> None:
+        super().prepare()
+        self.socket.setblocking(False)
+
+
+def make_server(app, settings: Settings, listener: socket.socket | None = None) -> wsgi.Server:
+    """The HTTP server: binding host:port itself, or accepting on `listener`."""
+    options = dict(numthreads=settings.threads, server_name="davserver", timeout=30)
+    if listener is None:
+        server = wsgi.Server((settings.host, settings.port), app, **options)
+    else:
+        server = SharedSocketServer(listener, app, **options)
     # A second, coarse guard; handlers enforce the exact limits with readable errors.
     server.max_request_body_size = settings.max_request_size * 2
     return server
+
+
+def serve_until_signalled(server: wsgi.Server, signals: frozenset[int]) -> bool:
+    """Serve in a thread until one of `signals` arrives, then stop the server; True if
+    the server's loop ended by itself with an error.
+
+    The caller must have blocked `signals` before the server's threads started (they
+    inherit the block). It takes them with sigwait and stops the server from outside
+    its loop, as cheroot expects; a KeyboardInterrupt raised inside the loop can leave
+    cheroot's thread pool waiting forever for a thread that never stops.
+    """
+    caller = threading.get_ident()
+    failures: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            server.serve()
+        except BaseException as exc:
+            log.exception("the server loop failed")
+            failures.append(exc)
+        finally:
+            signal.pthread_kill(caller, min(signals))  # however it ends, the caller finishes
+
+    serving = threading.Thread(target=serve, name="davserver-serve")
+    serving.start()
+    signal.sigwait(signals)
+    server.stop()
+    serving.join()
+    return bool(failures)
+
+
+def open_listener(host: str, port: int) -> socket.socket:
+    """A bound, listening socket with cheroot's options, for worker processes to share."""
+    failure: OSError = OSError(f"no address found for {host}")
+    for family, kind, proto, _name, address in socket.getaddrinfo(
+        host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE
+    ):
+        listener = wsgi.Server.prepare_socket((host, port), family, kind, proto, wsgi.Server.nodelay, None)
+        try:
+            listener.bind(address)
+        except OSError as exc:
+            listener.close()
+            failure = exc
+            continue
+        listener.listen(wsgi.Server.request_queue_size)
+        return listener
+    raise failure
 
 
 def check_port_free(host: str, port: int) -> None:

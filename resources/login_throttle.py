@@ -1,14 +1,24 @@
 """Limiting failed logins per user name and per client address.
 
-Counts live in this process only: with several server processes each enforces its
-own limit, which still bounds guessing to a small multiple of the configured rate.
+Counts live in the process only. With several server processes (the `workers`
+setting) each one enforces `per_process_limit(limit, processes)` = ceil(limit /
+processes), so all of them together let at most the configured limit through,
+rounded up to a multiple of the process count (a limit of 10 stays 10 with 2
+processes and becomes 12 with 3). A client whose attempts all reach one process, as
+on one keep-alive connection, is refused sooner.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import defaultdict, deque
+
+
+def per_process_limit(limit: int, processes: int) -> int:
+    """One process's share of a limit that all `processes` together must keep."""
+    return math.ceil(limit / processes)
 
 
 class LoginThrottle:

@@ -1,16 +1,21 @@
 """Starting a real davserver (cheroot on a free 127.0.0.1 port) for tests, with a
 fresh database: a temporary SQLite file, or a new PostgreSQL database when
-DAVSERVER_TEST_DATABASE_URL is set.
+DAVSERVER_TEST_DATABASE_URL is set. `start_server` runs it in this process;
+`start_server_process` runs the `davserver serve` command.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
@@ -100,3 +105,63 @@ def start_server(database_url: str, **overrides) -> RunningServer:
                 raise
             time.sleep(0.05)
     return RunningServer(base_url, settings, database_url, server, thread)
+
+
+@dataclass
+class ServerProcess:
+    """`davserver serve` in a process of its own, for what only a real process shows
+    (worker processes, signals); its output goes to `log_path`."""
+
+    base_url: str
+    port: int
+    process: subprocess.Popen
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, timeout: float = 30) -> int:
+        """SIGTERM, then the exit status (after SIGKILL if it did not end within `timeout`)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=timeout)
+        return self.process.returncode
+
+
+def add_login_by_command(database_url: str, username: str, password: str) -> None:
+    """A CalDAV+CardDAV login created with `davserver credential add`, in any database."""
+    done = subprocess.run([sys.executable, "-m", "davserver", "credential", "add", username, "--database", database_url],
+                          input=password + "\n", capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def start_server_process(database_url: str, log_dir: Path, *arguments: str, env: dict | None = None,
+                         own_process_group: bool = False, timeout: float = 60) -> ServerProcess:
+    """Run `davserver serve ARGUMENTS` on a free port; return once it says it is listening.
+
+    With `own_process_group` it leads a process group of its own, which a test can
+    signal as a terminal's Ctrl-C does.
+    """
+    port = free_port()
+    log_path = log_dir / f"davserver-{port}.log"
+    command = [sys.executable, "-m", "davserver", "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--database", database_url, "--log-level", "WARNING", *arguments]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   env={**os.environ, **(env or {})}, process_group=0 if own_process_group else None)
+    server = ServerProcess(f"http://127.0.0.1:{port}", port, process, log_path)
+    deadline = time.monotonic() + timeout
+    while "listening on" not in server.output():
+        if process.poll() is not None or time.monotonic() > deadline:
+            server.stop()
+            raise AssertionError(f"davserver did not start: {server.output()}")
+        time.sleep(0.05)
+    return server
