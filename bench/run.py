@@ -1,6 +1,6 @@
 """davserver against Radicale: one command seeds both, measures, prints the table and targets.
 
-    .venv/bin/python bench/run.py [--events 1000] [--scale] [--quick]
+    .venv/bin/python bench/run.py [--events 1000] [--scale] [--quick] [--workers N]
 
 Writes bench/results/latest.json. See bench/README.md for what each number means.
 """
@@ -58,6 +58,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--no-radicale", action="store_true", help="measure davserver only")
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic calendar (default 1)")
     parser.add_argument("--keep", action="store_true", help="keep the databases and logs in the temporary directory")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="davserver's server processes (default: the machine's cores, %(default)s here)")
     return parser.parse_args()
 
 
@@ -98,7 +100,8 @@ def measure_server(server: srv.ServerProcess, target: Target, workload: Workload
 
 def remember_memory(level: dict, server: srv.ServerProcess) -> None:
     memory = server.memory_kib()
-    level["memory"] = {"rss_kib": memory["VmRSS"], "peak_rss_kib": memory["VmHWM"]}
+    level["memory"] = {"pss_kib": memory["Pss"], "rss_kib": memory["VmRSS"], "peak_rss_kib": memory["VmHWM"],
+                       "processes": memory["processes"]}
 
 
 def new_davserver(servers: srv.ServerSet, name: str) -> tuple[srv.ServerProcess, str]:
@@ -190,7 +193,7 @@ def run_stages(args: argparse.Namespace, servers: srv.ServerSet, profile: Profil
 
     def stage(title: str, action) -> None:
         print(title, flush=True)
-        other_work = OtherWork(lambda: [server.pid for server in servers.running])
+        other_work = OtherWork(lambda: [pid for server in servers.running for pid in server.pids()])
         try:
             produced = action()
             for level in produced.values():
@@ -239,9 +242,12 @@ def main() -> int:
     profile = QUICK if args.quick else FULL
     sizes = args.scale_events or ("2000,10000" if args.quick else "10000,100000")
     scale_sizes = [int(n) for n in sizes.split(",")] if args.scale else []
-    servers = srv.ServerSet(Path(tempfile.mkdtemp(prefix="davserver-bench-")))
+    if args.workers < 1:
+        raise SystemExit("bench/run.py: --workers must be at least 1")
+    servers = srv.ServerSet(Path(tempfile.mkdtemp(prefix="davserver-bench-")), davserver_workers=args.workers)
     meta = {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "events": args.events,
-            "quick": args.quick, "scale": scale_sizes, "cpus": os.cpu_count(), "python": platform.python_version(),
+            "quick": args.quick, "scale": scale_sizes, "cpus": os.cpu_count(), "workers": args.workers,
+            "python": platform.python_version(),
             "load_average_at_start": os.getloadavg(), "errors": []}
     try:
         if not args.no_radicale:

@@ -1,9 +1,11 @@
 """Starting and stopping the servers under test, each in its own process on 127.0.0.1.
 
-davserver (this checkout, `python -m davserver serve`), Radicale (latest from PyPI, in
-bench/.venv-radicale) and the hello-world floor (a trivial WSGI app on cheroot with
-davserver's thread count). Every process is stopped by `stop()`; `ServerSet` stops
-whatever is still running when the benchmark ends, however it ends.
+davserver (this checkout, `python -m davserver serve`, with its `--workers` processes),
+Radicale (latest from PyPI, in bench/.venv-radicale) and the hello-world floor (a
+trivial WSGI app on cheroot with davserver's thread count, one process). Every server
+is stopped by `stop()`; `ServerSet` stops whatever is still running when the benchmark
+ends, however it ends. A server's memory is summed over its process and the children
+that process forked.
 """
 
 from __future__ import annotations
@@ -42,15 +44,28 @@ class ServerProcess:
     def pid(self) -> int:
         return self.process.pid
 
+    def pids(self) -> list[int]:
+        """The server's process and its children (davserver's worker processes)."""
+        return [self.pid, *children_of(self.pid)]
+
     def memory_kib(self) -> dict[str, int]:
-        """Resident set size now (VmRSS) and at its peak (VmHWM), in KiB."""
-        values = {}
-        with open(f"/proc/{self.pid}/status", encoding="ascii") as status:
-            for line in status:
-                key, _, rest = line.partition(":")
-                if key in ("VmRSS", "VmHWM"):
-                    values[key] = int(rest.split()[0])
-        return values
+        """In KiB, summed over `pids()`: Pss (pages shared between the processes counted
+        once in all), resident set size now (VmRSS) and at each process's peak (VmHWM).
+
+        Pss is the honest total for several processes: their VmRSS counts every shared
+        page once per process. For one process the three are its own numbers.
+        """
+        totals = {"Pss": 0, "VmRSS": 0, "VmHWM": 0, "processes": 0}
+        for pid in self.pids():
+            try:
+                values = {**_kib_fields(f"/proc/{pid}/smaps_rollup", ("Pss",)),
+                          **_kib_fields(f"/proc/{pid}/status", ("VmRSS", "VmHWM"))}
+            except (FileNotFoundError, ProcessLookupError):
+                continue  # ended between the listing and the reading
+            for key, value in values.items():
+                totals[key] += value
+            totals["processes"] += 1
+        return totals
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -62,11 +77,39 @@ class ServerProcess:
                 self.process.wait(timeout=10)
 
 
+def children_of(parent: int) -> list[int]:
+    """The live child processes of `parent` (from /proc/*/stat)."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"{entry.path}/stat", encoding="utf-8", errors="replace") as stat:
+                state, ppid = stat.read().rsplit(")", 1)[1].split()[:2]
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+        if int(ppid) == parent and state != "Z":
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def _kib_fields(path: str, keys: tuple[str, ...]) -> dict[str, int]:
+    """`Key:  1234 kB` lines of a /proc file, for the given keys."""
+    values = {}
+    with open(path, encoding="ascii") as lines:
+        for line in lines:
+            key, _, rest = line.partition(":")
+            if key in keys:
+                values[key] = int(rest.split()[0])
+    return values
+
+
 @dataclass
 class ServerSet:
     """Every process started in this run, stopped together at the end."""
 
     work_dir: Path
+    davserver_workers: int = 1  # davserver's `--workers` in this run
     running: list[ServerProcess] = field(default_factory=list)
 
     def start(self, name: str, command: list[str], probe_path: str, env: dict[str, str] | None = None) -> ServerProcess:
@@ -116,7 +159,8 @@ def davserver_command(database_url: str, *arguments: str) -> list[str]:
 
 def start_davserver(servers: ServerSet, database_url: str) -> ServerProcess:
     command = [sys.executable, "-m", "davserver", "serve", "--host", HOST, "--port", "{port}",
-               "--database", database_url, "--threads", str(DAVSERVER_THREADS)]
+               "--database", database_url, "--threads", str(DAVSERVER_THREADS),
+               "--workers", str(servers.davserver_workers)]
     return servers.start("davserver", command, "/dav/")
 
 
