@@ -9,6 +9,7 @@ SQLITE_BUSY. PostgreSQL serialises writers per collection with SELECT ... FOR UP
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
@@ -71,13 +72,20 @@ def is_sqlite() -> bool:
     return isinstance(database_proxy.obj, peewee.SqliteDatabase)
 
 
+# SQLite lets one connection write at a time, and a connection that finds the lock taken
+# sleeps in its busy handler (1, 2, 5, 10 ... ms) before trying again. Threads of one
+# process therefore queue here instead, and the next writer starts the moment the
+# last one commits; other processes still meet the busy handler.
+_SQLITE_WRITER = threading.Lock()
+
+
 @contextlib.contextmanager
 def write_transaction() -> Iterator[None]:
     """One atomic write; on SQLite the write lock is taken at the start."""
     db = database_proxy.obj
     db.connect(reuse_if_open=True)
     if isinstance(db, peewee.SqliteDatabase) and not db.in_transaction():
-        with db.atomic("IMMEDIATE"):
+        with _SQLITE_WRITER, db.atomic("IMMEDIATE"):
             yield
     else:
         with db.atomic():
