@@ -12,6 +12,7 @@ import threading
 from cheroot import wsgi
 
 from davserver.config import Settings
+from davserver.connection_rotation import ConnectionRotation
 
 
 log = logging.getLogger("davserver.server")
@@ -66,7 +67,7 @@ def make_server(app, settings: Settings, listener: socket.socket | None = None) 
     if listener is None:
         server = wsgi.Server((settings.host, settings.port), app, **options)
     else:
-        server = SharedSocketServer(listener, app, **options)
+        server = SharedSocketServer(listener, ConnectionRotation(app), **options)
     # A second, coarse guard; handlers enforce the exact limits with readable errors.
     server.max_request_body_size = settings.max_request_size * 2
     return server

@@ -14,6 +14,7 @@ from functools import partial
 import pytest
 import requests
 
+from davserver.connection_rotation import REQUESTS_PER_CONNECTION
 from tests.davxml import propfind_body, q, responses
 from tests.ical import CALENDAR_TYPE, XML_TYPE, event
 from tests.server_harness import FreshDatabase, add_login_by_command, free_port, start_server_process
@@ -186,3 +187,15 @@ def test_fewer_than_one_worker_is_a_one_line_error(flag, env):
                          timeout=60, env={**os.environ, **env})
     assert run.returncode == 1
     assert run.stderr == "davserver: error: setting 'workers' must be at least 1\n"
+
+
+def test_keep_alive_connections_are_handed_back_every_100_requests(two_workers):
+    """With several workers a connection is closed after REQUESTS_PER_CONNECTION answers,
+    so clients spread over the workers again; the client reconnects without noticing."""
+    with requests.Session() as session:
+        answers = [session.request("OPTIONS", two_workers.base_url + "/dav/", auth=(USERNAME, PASSWORD), timeout=30)
+                   for _ in range(2 * REQUESTS_PER_CONNECTION + 10)]
+    assert all(answer.status_code == 200 for answer in answers)
+    closing = [n for n, answer in enumerate(answers) if answer.headers.get("Connection", "").lower() == "close"]
+    gaps = [later - earlier for earlier, later in zip([-1, *closing], closing)]
+    assert len(closing) >= 2 and all(gap <= REQUESTS_PER_CONNECTION for gap in gaps), closing
