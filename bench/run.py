@@ -26,6 +26,7 @@ import requests  # noqa: E402
 import report  # noqa: E402
 import servers as srv  # noqa: E402
 from dav_client import CalDavClient, Target  # noqa: E402
+from light_client import LightClient  # noqa: E402
 from measure import Budget, Mix, OtherWork, run_load, time_calls  # noqa: E402
 from suite import (LOAD_THREADS, Workload, check_members, measure_latencies, measure_load,  # noqa: E402
                    measure_unauthenticated, seed_by_put)
@@ -67,20 +68,27 @@ def measure_floor(servers: srv.ServerSet, profile: Profile) -> dict:
     """GET of the hello-world app: one at a time, then by the load threads (the client's own ceiling)."""
     floor = srv.start_hello_floor(servers)
     url = floor.base_url + "/"
-    sessions = [requests.Session() for _ in range(LOAD_THREADS)]
+    session = requests.Session()
+    target = Target("hello-floor", floor.base_url, "/", "", "")
+    clients = [LightClient(target) for _ in range(LOAD_THREADS)]
 
-    def get(session: requests.Session, _rng=None) -> None:
-        if session.get(url, timeout=30).status_code != 200:
-            raise RuntimeError("hello-world floor did not answer 200")
+    def get(client: LightClient, _rng=None) -> None:
+        client.request("GET", "/", expect=(200,))
 
     try:
-        latency = time_calls(lambda _: get(sessions[0]), profile.budget)
-        load = run_load(Mix({"GET": (1, get)}), sessions, profile.load_seconds, seed=5)
+        latency = time_calls(lambda _: _expect_ok(session.get(url, timeout=30)), profile.budget)
+        load = run_load(Mix({"GET": (1, get)}), clients, profile.load_seconds, seed=5)
     finally:
-        for session in sessions:
-            session.close()
+        session.close()
+        for client in clients:
+            client.close()
         servers.stop(floor)
     return {"ops": {"hello": latency.as_dict()}, "load": load.as_dict()}
+
+
+def _expect_ok(response: requests.Response) -> None:
+    if response.status_code != 200:
+        raise RuntimeError("hello-world floor did not answer 200")
 
 
 def measure_server(server: srv.ServerProcess, target: Target, workload: Workload, profile: Profile,

@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from dav_client import (PROPFIND_COLLECTION, PROPFIND_ETAGS, CalDavClient, Target, calendar_query_body,
                         member_etags, multiget_body, response_count, sync_collection_body, sync_token)
+from light_client import LightClient
 from measure import Budget, Latency, Mix, run_load, time_calls
 from synthetic_calendar import QUERY_WEEK_END, QUERY_WEEK_START, EventSpec, new_spec, render_object, revised
 
@@ -174,9 +175,9 @@ def measure_unauthenticated(client: CalDavClient, budget: Budget) -> dict[str, L
 
 @dataclass
 class LoadThread:
-    """One load thread's own session and its own objects to rewrite."""
+    """One load thread's own connection and its own objects to rewrite."""
 
-    client: CalDavClient
+    client: LightClient
     owned: list[EventSpec]
     etags: dict[str, str]
     all_names: list[str]
@@ -188,7 +189,7 @@ def measure_load(target: Target, workload: Workload, seconds: float) -> dict[str
     etags = member_etags(setup.propfind("1", PROPFIND_ETAGS))
     setup.close()
     shared = workload.specs[10:]
-    states = [LoadThread(CalDavClient(target), shared[i::LOAD_THREADS], etags, workload.names)
+    states = [LoadThread(LightClient(target), shared[i::LOAD_THREADS], etags, workload.names)
               for i in range(LOAD_THREADS)]
     mix = Mix({"GET": (LOAD_WEIGHTS["GET"], _load_get), "PUT": (LOAD_WEIGHTS["PUT"], _load_put),
                "multiget": (LOAD_WEIGHTS["multiget"], _load_multiget)})
@@ -209,7 +210,7 @@ def _load_put(state: LoadThread, rng: random.Random) -> None:
     spec = revised(state.owned[index])
     state.owned[index] = spec
     response = state.client.put(spec.href_name, render_object(spec), etag=state.etags.get(spec.href_name))
-    etag = response.headers.get("ETag")
+    etag = response.headers.get("etag")
     if etag:
         state.etags[spec.href_name] = etag
     else:
