@@ -30,27 +30,35 @@ _context = CryptContext(
 # Verified against for unknown users so that a miss costs as much as a hit.
 _DUMMY_HASH = _context.hash(secrets.token_urlsafe(16))
 
+# Each argon2 computation holds 19 MiB while it runs. A burst of logins (every phone
+# reconnecting after a restart, or a password-guessing flood) would otherwise run one
+# per server thread at once; more at a time than there are cores is no faster anyway.
+_HASHING_SLOTS = threading.BoundedSemaphore(max(2, os.cpu_count() or 1))
+
 GENERATED_PASSWORD_LENGTH = 20
 
 
 def hash_password(password: str) -> str:
-    return _context.hash(password)
+    with _HASHING_SLOTS:
+        return _context.hash(password)
 
 
 def verify_password(password: str, password_hash: str | None) -> bool:
     """Constant-time check; with no hash, burn the same time and say no."""
     if not password_hash:
-        _context.verify(password, _DUMMY_HASH)
+        burn_verification_time(password)
         return False
     try:
-        return _context.verify(password, password_hash)
+        with _HASHING_SLOTS:
+            return _context.verify(password, password_hash)
     except (ValueError, TypeError):
         return False
 
 
 def burn_verification_time(password: str) -> None:
     """Spend the time of one verification, for logins of unknown users."""
-    _context.verify(password, _DUMMY_HASH)
+    with _HASHING_SLOTS:
+        _context.verify(password, _DUMMY_HASH)
 
 
 def generate_password(length: int = GENERATED_PASSWORD_LENGTH) -> str:
