@@ -53,6 +53,11 @@ class ComponentBlock:
 
     def property_value(self, name: str) -> str | None:
         """The raw value of the component's own first `name` property (not of subcomponents)."""
+        line = self.own_line(name)
+        return None if line is None else line.value
+
+    def own_line(self, name: str) -> ContentLine | None:
+        """The component's own first `name` property line (not one of a subcomponent)."""
         depth = 0
         for line in self.lines:
             if line.name == "BEGIN":
@@ -60,7 +65,7 @@ class ComponentBlock:
             elif line.name == "END":
                 depth -= 1
             elif depth == 1 and line.name == name:
-                return line.value
+                return line
         return None
 
     def referenced_tzids(self) -> set[str]:

@@ -8,33 +8,22 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from resources.calendar_data import split_calendar
 from resources.calendar_occurrences import occurrence_list
 from resources.calendar_query import TimeRange
 from resources.calendar_query.expand_listed import expand_listed
 from resources.calendar_query.retrieval import expand_calendar
-from resources.calendar_search import without_impossible_rules
-from tests.test_query_fast_path import FILES
+from tests.test_query_fast_path import corpus_objects
 from tests.test_query_occurrences import far_windows
 
 WRITTEN = datetime(2026, 11, 24, tzinfo=UTC)
 
 
 def listed_objects():
-    for path in FILES:
-        try:
-            parts = split_calendar(path.read_bytes())
-        except Exception:  # unreadable files are the validation tests' business
-            continue
-        for part in parts:
-            try:
-                calendar = without_impossible_rules(Calendar.from_ical(part))
-            except Exception:
-                continue
-            components = [c for c in calendar.subcomponents if c.name != "VTIMEZONE"]
-            blob = occurrence_list(components, "VEVENT", WRITTEN) if components else None
-            if blob is not None:
-                yield path.name, part, calendar, blob
+    for name, part, calendar in corpus_objects():
+        components = [c for c in calendar.subcomponents if c.name != "VTIMEZONE"]
+        blob = occurrence_list(components, "VEVENT", WRITTEN) if components else None
+        if blob is not None:
+            yield name, part, calendar, blob
 
 
 def meaning(text: str | bytes) -> list:

@@ -144,15 +144,10 @@ def _convertible(block: ComponentBlock) -> bool:
 
 
 def _own(block: ComponentBlock, name: str) -> ContentLine:
-    depth = 0
-    for line in block.lines:
-        if line.name == "BEGIN":
-            depth += 1
-        elif line.name == "END":
-            depth -= 1
-        elif depth == 1 and line.name == name:
-            return line
-    raise KeyError(name)
+    line = block.own_line(name)
+    if line is None:
+        raise KeyError(name)
+    return line
 
 
 def _epoch(line: ContentLine) -> int:
