@@ -19,11 +19,13 @@ from collections.abc import Callable, Iterable, Iterator
 from lxml import etree
 
 from davserver.dav.xml import multistatus
+from davserver.memory import release_free_memory
 
 log = logging.getLogger("davserver.dav")
 
 # Answers up to this size go out in one piece, with Content-Length.
 WHOLE_ANSWER_LIMIT = 256 * 1024
+TRIM_AFTER = 4 * 1024 * 1024  # after a streamed answer this large, free heap pages go back
 STREAMING = "davserver.streaming"  # environ key: this answer is sent in chunks
 _DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
 HEADERS = [("Content-Type", "application/xml; charset=utf-8")]
@@ -75,7 +77,7 @@ def send_multistatus_stream(environ: dict, start_response, fill: Fill, status: s
 
 def _rest(pieces: list[bytes], steps: Iterator[None], writer: _Serialiser) -> Iterator[bytes]:
     yield b"".join(pieces)
-    pending, size = [], 0
+    pending, size, sent = [], 0, 0
     try:
         for _ in steps:
             piece = writer.drain()
@@ -83,8 +85,10 @@ def _rest(pieces: list[bytes], steps: Iterator[None], writer: _Serialiser) -> It
             size += len(piece)
             if size >= WHOLE_ANSWER_LIMIT // 4:
                 yield b"".join(pending)
-                pending, size = [], 0
+                pending, sent, size = [], sent + size, 0
     except Exception:
         log.exception("a streamed multistatus failed after it was started; the connection is closed")
         raise
     yield b"".join(pending) + writer.drain() + writer.close_tag
+    if sent >= TRIM_AFTER:
+        release_free_memory()

@@ -22,7 +22,9 @@ SQLITE_PRAGMAS = {
     "busy_timeout": 10000,
     "foreign_keys": 1,
     "synchronous": "normal",
-    "cache_size": -2000,
+    # Per connection, and every server thread has one: 1 MB each (16 threads x 2 workers
+    # would otherwise hold a large calendar's pages many times over; the OS caches the file).
+    "cache_size": -1000,
 }
 
 
