@@ -22,7 +22,7 @@ import requests
 
 BENCH_DIR = Path(__file__).resolve().parent
 RADICALE_VENV = BENCH_DIR / ".venv-radicale"
-DAVSERVER_THREADS = 16  # davserver's default `threads` setting; the floor uses the same
+DAVSERVER_THREADS = 8  # davserver's default `threads` setting; the floor uses the same
 START_TIMEOUT_SECONDS = 60
 HOST = "127.0.0.1"
 

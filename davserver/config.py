@@ -30,7 +30,7 @@ class Settings:
     public_url: str = setting("", "public base URL when behind a reverse proxy, e.g. https://dav.example.com")
     trust_proxy: bool = setting(False, "take scheme and host from X-Forwarded-Proto/Host (only behind a proxy you run)")
     demo: bool = setting(False, "fill an empty database with demo data")
-    threads: int = setting(16, "worker threads of the HTTP server, in each process")
+    threads: int = setting(8, "worker threads of the HTTP server, in each process")
     workers: int = setting(1, "server processes sharing the port (production: one per core)")
     max_request_size: int = setting(20 * 1024 * 1024, "largest request body in bytes (413 above)", flag=False)
     max_resource_size: int = setting(10 * 1024 * 1024, "largest calendar object in bytes", flag=False)
