@@ -70,6 +70,9 @@ class SharedSocketServer(wsgi.Server):
         self.socket.setblocking(False)
 
 
+KEEP_ALIVE_CONNECTIONS = 512
+
+
 def make_server(app, settings: Settings, listener: socket.socket | None = None) -> wsgi.Server:
     """The HTTP server: binding host:port itself, or accepting on `listener`."""
     options = dict(numthreads=settings.threads, server_name="davserver", timeout=30)
@@ -79,6 +82,9 @@ def make_server(app, settings: Settings, listener: socket.socket | None = None) 
         server = SharedSocketServer(listener, ConnectionRotation(app), **options)
     # A second, coarse guard; handlers enforce the exact limits with readable errors.
     server.max_request_body_size = settings.max_request_size * 2
+    # cheroot keeps at most 10 idle keep-alive connections and closes the rest after
+    # every answer; every phone of a branch keeps one open, so allow many more.
+    server.keep_alive_conn_limit = KEEP_ALIVE_CONNECTIONS
     return server
 
 
