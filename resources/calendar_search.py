@@ -103,15 +103,6 @@ def member_pages_by_revision(collection_id: int, page_size: int = PAGE_SIZE) -> 
         revision, last_id = page[-1].revision, page[-1].id
 
 
-def members_by_revision(collection_id: int, after: int, limit: int | None) -> list[StoredObject]:
-    query = (
-        StoredObject.select()
-        .where((StoredObject.collection == collection_id) & (StoredObject.revision > after))
-        .order_by(StoredObject.revision)
-    )
-    return list(query.limit(limit) if limit else query)
-
-
 def collection_timezone(collection: Collection) -> tzinfo:
     """The zone floating times and all-day dates of this calendar are read in."""
     if collection.timezone_id:

@@ -24,7 +24,7 @@ from resources.errors import (
     UnsupportedComponent,
 )
 from resources.store.database import write_transaction
-from resources.store.hot_queries import ObjectSummary, object_summaries, stored_object
+from resources.store.hot_queries import stored_object
 from resources.store.models import (
     SPAN_MAX,
     SPAN_MIN,
@@ -72,10 +72,6 @@ def _epoch(value: datetime | None, default: int) -> int:
 
 def get_object(collection_id: int, name: str) -> StoredObject | None:
     return stored_object(collection_id, name)
-
-
-def list_objects(collection_id: int) -> list[ObjectSummary]:
-    return object_summaries(collection_id)
 
 
 def put_calendar_object(

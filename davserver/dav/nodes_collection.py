@@ -29,7 +29,7 @@ from resources.calendar_collections import (
     PLAIN,
     CollectionProperties,
 )
-from resources.store.hot_queries import dead_properties_of, member_dead_properties, object_summary_pages
+from resources.store.hot_queries import dead_properties_of, object_summary_pages
 from resources.store.models import Collection
 
 RESOURCE_PRIVILEGES = ("read", "read-current-user-privilege-set", "write-content", "bind", "unbind")
@@ -96,23 +96,14 @@ class CollectionNode(DavNode, DAVCollection):
         return self.row.created
 
     def get_member_list(self):
-        from davserver.dav.nodes_object import ObjectNode
-
-        members: list = []
-        if self.row.kind == PLAIN:
-            rows = calendar_collections.children(self.row)
-            props = dead_properties.for_collections([r.id for r in rows])
-            members.extend(CollectionNode.for_row(r, self.environ, props.get(r.id, {})) for r in rows)
-        objects = stored_objects.list_objects(self.row.id)
-        props = member_dead_properties(self.row.id)
-        members.extend(ObjectNode.for_row(o, self.row, self.environ, props.get(o.id, {})) for o in objects)
-        return members
+        return [member for page in self.member_pages() for member in page]
 
     def member_pages(self) -> Iterator[list]:
-        """The members page by page, for answers that list a large collection."""
+        """The members page by page (child collections first), for answers that list a
+        large collection."""
         from davserver.dav.nodes_object import ObjectNode
 
-        if self.row.kind == PLAIN:  # child collections first, as get_member_list has them
+        if self.row.kind == PLAIN:
             rows = calendar_collections.children(self.row)
             props = dead_properties.for_collections([r.id for r in rows])
             yield [CollectionNode.for_row(r, self.environ, props.get(r.id, {})) for r in rows]

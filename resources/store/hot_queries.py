@@ -130,8 +130,13 @@ class ObjectWithBody(ObjectSummary):
     occurrences: bytes | None = None
 
 
-_WITH_BODY = """SELECT id, collection_id, name, content_type, etag, size, uid, component, created, modified,
- revision, body, occurrences FROM {object} WHERE collection_id = {p} AND {{key}} IN ({{values}})"""
+_SUMMARY_COLUMNS = "id, collection_id, name, content_type, etag, size, uid, component, created, modified, revision"
+_WITH_BODY = f"""SELECT {_SUMMARY_COLUMNS}, body, occurrences FROM {{object}}
+ WHERE collection_id = {{p}} AND {{{{key}}}} IN ({{{{values}}}})"""
+_SUMMARY_PAGE = f"""SELECT {_SUMMARY_COLUMNS} FROM {{object}}
+ WHERE collection_id = {{p}} AND name > {{p}} ORDER BY name LIMIT {{p}}"""
+_BODY_PAGE = f"""SELECT {_SUMMARY_COLUMNS}, body, occurrences FROM {{object}}
+ WHERE collection_id = {{p}} AND name > {{p}} ORDER BY name LIMIT {{p}}"""
 
 
 def objects_with_body(collection_id: int, key: str, values: list) -> list[ObjectWithBody]:
@@ -145,59 +150,32 @@ def objects_with_body(collection_id: int, key: str, values: list) -> list[Object
     return [_with_body(row) for row in database_proxy.obj.execute_sql(sql, (collection_id, *values)).fetchall()]
 
 
-_BODY_PAGE = """SELECT id, collection_id, name, content_type, etag, size, uid, component, created, modified,
- revision, body, occurrences FROM {object} WHERE collection_id = {p} AND name > {p} ORDER BY name LIMIT {p}"""
-
-
-def object_pages_with_body(collection_id: int, page_size: int = 200) -> Iterator[list[ObjectWithBody]]:
-    """Every member with its body, page by page in name order (keyset pages: bounded
-    memory on every database)."""
-    after = ""
-    while True:
-        rows = database_proxy.obj.execute_sql(_sql(_BODY_PAGE, database_proxy.obj.param),
-                                              (collection_id, after, page_size)).fetchall()
-        if rows:
-            yield [_with_body(row) for row in rows]
-        if len(rows) < page_size:
-            return
-        after = rows[-1][2]
-
-
 def _with_body(row: tuple) -> ObjectWithBody:
     return ObjectWithBody(*row[:11], bytes(row[11]), None if row[12] is None else bytes(row[12]))
 
 
-_LISTING = """SELECT id, collection_id, name, content_type, etag, size, uid, component, created, modified, revision
- FROM {object} WHERE collection_id = {p} ORDER BY name"""
-
-
-_LISTING_PAGE = """SELECT id, collection_id, name, content_type, etag, size, uid, component, created, modified,
- revision FROM {object} WHERE collection_id = {p} AND name > {p} ORDER BY name LIMIT {p}"""
-
-
-def object_summaries(collection_id: int) -> list[ObjectSummary]:
-    """Every member of a collection in one query, as plain rows (no model instances)."""
-    cursor = database_proxy.obj.execute_sql(_sql(_LISTING, database_proxy.obj.param), (collection_id,))
-    return [ObjectSummary(*row) for row in cursor.fetchall()]
-
-
 def object_summary_pages(collection_id: int, page_size: int = 1000) -> Iterator[list[ObjectSummary]]:
-    """The members of a collection page by page in name order, each page one indexed query
-    (a large collection is never held in memory at once)."""
+    """The members of a collection without bodies, page by page in name order."""
+    return _pages_by_name(_SUMMARY_PAGE, collection_id, page_size, lambda row: ObjectSummary(*row))
+
+
+def object_pages_with_body(collection_id: int, page_size: int = 200) -> Iterator[list[ObjectWithBody]]:
+    """Every member with its body, page by page in name order."""
+    return _pages_by_name(_BODY_PAGE, collection_id, page_size, _with_body)
+
+
+def _pages_by_name(template: str, collection_id: int, page_size: int, make: Callable) -> Iterator[list]:
+    """Keyset pages (name > the last one seen), each one indexed query: a large collection
+    is never held in memory at once, on any database."""
     after = ""
     while True:
-        cursor = database_proxy.obj.execute_sql(_sql(_LISTING_PAGE, database_proxy.obj.param),
-                                                (collection_id, after, page_size))
-        page = [ObjectSummary(*row) for row in cursor.fetchall()]
-        if page:
-            yield page
-        if len(page) < page_size:
+        rows = database_proxy.obj.execute_sql(_sql(template, database_proxy.obj.param),
+                                              (collection_id, after, page_size)).fetchall()
+        if rows:
+            yield [make(row) for row in rows]
+        if len(rows) < page_size:
             return
-        after = page[-1].name
-
-
-_MEMBER_DEAD_PROPERTIES = """SELECT d.stored_object_id, d.name, d.value FROM {dead} d
- JOIN {object} o ON o.id = d.stored_object_id WHERE o.collection_id = {p}"""
+        after = rows[-1][2]  # name
 
 
 _DEAD_PROPERTIES_OF = """SELECT stored_object_id, name, value FROM {dead} WHERE stored_object_id IN ({{ids}})"""
@@ -211,14 +189,5 @@ def dead_properties_of(object_ids: list[int]) -> dict[int, dict[str, str]]:
     sql = _sql(_DEAD_PROPERTIES_OF, database_proxy.obj.param).replace("{ids}", placeholders)
     found: dict[int, dict[str, str]] = {}
     for object_id, name, value in database_proxy.obj.execute_sql(sql, object_ids).fetchall():
-        found.setdefault(object_id, {})[name] = value
-    return found
-
-
-def member_dead_properties(collection_id: int) -> dict[int, dict[str, str]]:
-    """Dead properties of every member of a collection, by object id, in one query."""
-    cursor = database_proxy.obj.execute_sql(_sql(_MEMBER_DEAD_PROPERTIES, database_proxy.obj.param), (collection_id,))
-    found: dict[int, dict[str, str]] = {}
-    for object_id, name, value in cursor.fetchall():
         found.setdefault(object_id, {})[name] = value
     return found
