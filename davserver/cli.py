@@ -83,7 +83,8 @@ def open_store_or_fail(settings: Settings, opener=None):
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from davserver.app import build_app
-    from davserver.server import PortInUse, check_port_free, limit_malloc_arenas
+    from davserver.memory import limit_malloc_arenas
+    from davserver.server import PortInUse, check_port_free
     from davserver.workers import per_process_settings
 
     limit_malloc_arenas()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import logging
 import signal
@@ -20,31 +19,6 @@ log = logging.getLogger("davserver.server")
 
 class PortInUse(OSError):
     pass
-
-
-M_ARENA_MAX = -8
-M_MMAP_THRESHOLD = -3
-LARGE_BLOCK = 1024 * 1024
-
-
-def limit_malloc_arenas(arenas: int = 2) -> None:
-    """Keep glibc from holding on to memory the server used once.
-
-    - Each arena keeps the peak of the largest response its thread ever built, so
-      with 16 threads the process would hold many copies of its worst moment; two
-      arenas cost no measurable speed here.
-    - Blocks of 1 MiB and more (an argon2 verification's 19 MiB, a big answer) are
-      always mapped on their own and given back when freed. By default glibc raises
-      that threshold after the first such free, and later ones then stay in the heap.
-
-    A no-op where glibc is not the allocator.
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(M_ARENA_MAX, arenas)
-        libc.mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK)
-    except (OSError, AttributeError):
-        pass
 
 
 class SharedSocketServer(wsgi.Server):

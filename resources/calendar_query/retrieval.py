@@ -67,22 +67,17 @@ class CalendarDataRequest:
     @property
     def expands_only(self) -> bool:
         """Whether the request asks for every part of the object, expanded (§9.6.5)."""
-        return (
-            _selects_all(self.component)
-            and self.expand is not None
-            and self.limit_recurrence_set is None
-            and self.limit_freebusy_set is None
-        )
+        return self._whole_object and self.expand is not None
 
     @property
     def selects_everything(self) -> bool:
         """Whether the stored text can be returned unchanged."""
-        return (
-            _selects_all(self.component)
-            and self.expand is None
-            and self.limit_recurrence_set is None
-            and self.limit_freebusy_set is None
-        )
+        return self._whole_object and self.expand is None
+
+    @property
+    def _whole_object(self) -> bool:
+        """Every component and property, no recurrence or free-busy limits."""
+        return _selects_all(self.component) and self.limit_recurrence_set is None and self.limit_freebusy_set is None
 
 
 def render_calendar_data(calendar: icalendar.Calendar, raw: bytes,
