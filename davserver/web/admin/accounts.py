@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, url_for
+from flask import Blueprint, Response
 
 from davserver.web.admin.choices import (
     ROLE_LABELS,
@@ -11,7 +11,7 @@ from davserver.web.admin.choices import (
     member_choices,
     role_choices,
 )
-from davserver.web.admin.crud import delete_record, form_page, save_form
+from davserver.web.admin.crud import delete_record, record_page, save_form
 from davserver.web.admin.forms import Field, blank, filled
 from davserver.web.admin.i18n import N_, _
 from davserver.web.admin.pages import back_to, notice, render
@@ -62,12 +62,9 @@ def account_list() -> Response:
 
 
 def _account_page(account_id: int | None):
-    def page(state) -> Response:
-        title = _("New account") if account_id is None else _("Account %(name)s", name=get_account(account_id).login)
-        delete = url_for("accounts.delete", account_id=account_id) if account_id else None
-        return form_page(title, ACCOUNT_FIELDS, state, saved=account_id is not None, delete_action=delete,
-                         cancel=url_for("accounts.index"))
-    return page
+    return record_page(ACCOUNT_FIELDS, account_id, lambda: _("New account") if account_id is None else _(
+        "Account %(name)s", name=get_account(account_id).login), index="accounts.index", delete="accounts.delete",
+        id_name="account_id")
 
 
 def _account_saved(account) -> Response:
@@ -120,12 +117,9 @@ def group_list() -> Response:
 
 
 def _group_page(group_id: int | None):
-    def page(state) -> Response:
-        title = _("New group") if group_id is None else _("Group %(name)s", name=get_group(group_id).name)
-        delete = url_for("groups.delete", group_id=group_id) if group_id else None
-        return form_page(title, GROUP_FIELDS, state, saved=group_id is not None, delete_action=delete,
-                         cancel=url_for("groups.index"))
-    return page
+    return record_page(GROUP_FIELDS, group_id, lambda: _("New group") if group_id is None else _(
+        "Group %(name)s", name=get_group(group_id).name), index="groups.index", delete="groups.delete",
+        id_name="group_id")
 
 
 def _group_saved(group) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from flask import Response, flash, request
+from flask import Response, flash, request, url_for
 
 from davserver.web.admin.domain_messages import translated
 from davserver.web.admin.forms import Field, FormState, submit
@@ -13,6 +13,17 @@ from davserver.web.admin.pages import back_to, notice, render
 from resources.errors import DomainError
 
 Save = Callable[[dict[str, Any]], Any]
+
+
+def record_page(fields: Sequence[Field], record_id: int | None, title: Callable[[], str], *, index: str,
+                delete: str, id_name: str, **extra) -> Callable[[FormState], Response]:
+    """The form page of a new record (record_id None) or a saved one, which can be deleted;
+    `title` is called when the page is drawn, in the page's language."""
+    def page(state: FormState) -> Response:
+        delete_action = url_for(delete, **{id_name: record_id}) if record_id is not None else None
+        return form_page(title(), fields, state, saved=record_id is not None, delete_action=delete_action,
+                         cancel=url_for(index), **extra)
+    return page
 
 
 def form_page(title: str, fields: Sequence[Field], state: FormState, *, saved: bool = False,

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, request
 
 from davserver.web.admin.choices import (
     CATEGORY_LABELS,
@@ -11,7 +11,7 @@ from davserver.web.admin.choices import (
     company_choices,
     label,
 )
-from davserver.web.admin.crud import delete_record, form_page, save_form
+from davserver.web.admin.crud import delete_record, record_page, save_form
 from davserver.web.admin.forms import Field, blank, filled
 from davserver.web.admin.i18n import N_, _
 from davserver.web.admin.pages import back_to, notice, render
@@ -76,12 +76,9 @@ def enable_book() -> Response:
 
 
 def _company_page(company_id: int | None):
-    def page(state) -> Response:
-        title = _("New company") if company_id is None else _company(company_id).name
-        delete = url_for("directory.delete_company", company_id=company_id) if company_id else None
-        return form_page(title, COMPANY_FIELDS, state, saved=company_id is not None, delete_action=delete,
-                         cancel=url_for("directory.companies"))
-    return page
+    return record_page(COMPANY_FIELDS, company_id,
+                       lambda: _("New company") if company_id is None else _company(company_id).name,
+                       index="directory.companies", delete="directory.delete_company", id_name="company_id")
 
 
 def _company_saved(company) -> Response:
@@ -139,15 +136,13 @@ def switch_export(contact_id: int) -> Response:
 
 
 def _contact_page(contact_id: int | None):
-    def page(state) -> Response:
-        title = _("New contact person")
-        if contact_id is not None:
-            contact = _contact(contact_id)
-            title = f"{contact.first_name} {contact.last_name}".strip() or _("Contact person")
-        delete = url_for("directory.delete_contact", contact_id=contact_id) if contact_id else None
-        return form_page(title, CONTACT_FIELDS, state, saved=contact_id is not None, delete_action=delete,
-                         cancel=url_for("directory.contacts"))
-    return page
+    def title() -> str:
+        if contact_id is None:
+            return _("New contact person")
+        contact = _contact(contact_id)
+        return f"{contact.first_name} {contact.last_name}".strip() or _("Contact person")
+    return record_page(CONTACT_FIELDS, contact_id, title, index="directory.contacts",
+                       delete="directory.delete_contact", id_name="contact_id")
 
 
 def _contact_saved(contact) -> Response:

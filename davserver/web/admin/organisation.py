@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from flask import Blueprint, Response, url_for
+from flask import Blueprint, Response
 
 from davserver.web.admin.choices import branch_choices
-from davserver.web.admin.crud import delete_record, form_page, save_form
+from davserver.web.admin.crud import delete_record, record_page, save_form
 from davserver.web.admin.forms import Field, blank, filled
 from davserver.web.admin.i18n import N_, _
 from davserver.web.admin.pages import back_to, notice, render
@@ -60,12 +60,9 @@ def index() -> Response:
 
 
 def _branch_page(branch_id: int | None):
-    def page(state) -> Response:
-        title = _("New branch") if branch_id is None else _("Branch %(name)s", name=get_branch(branch_id).name)
-        delete = url_for("branches.delete", branch_id=branch_id) if branch_id else None
-        return form_page(title, BRANCH_FIELDS, state, saved=branch_id is not None, delete_action=delete,
-                         cancel=url_for("branches.index"), datalists={"timezone": _zones()})
-    return page
+    return record_page(BRANCH_FIELDS, branch_id, lambda: _("New branch") if branch_id is None else _(
+        "Branch %(name)s", name=get_branch(branch_id).name), index="branches.index", delete="branches.delete",
+        id_name="branch_id", datalists={"timezone": _zones()})
 
 
 def _branch_saved(branch) -> Response:
@@ -103,12 +100,9 @@ def employee_list() -> Response:
 
 
 def _employee_page(employee_id: int | None):
-    def page(state) -> Response:
-        title = _("New employee") if employee_id is None else full_name(get_employee(employee_id))
-        delete = url_for("employees.delete", employee_id=employee_id) if employee_id else None
-        return form_page(title, EMPLOYEE_FIELDS, state, saved=employee_id is not None, delete_action=delete,
-                         cancel=url_for("employees.index"))
-    return page
+    return record_page(EMPLOYEE_FIELDS, employee_id,
+                       lambda: _("New employee") if employee_id is None else full_name(get_employee(employee_id)),
+                       index="employees.index", delete="employees.delete", id_name="employee_id")
 
 
 def _employee_saved(employee) -> Response:
