@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+import pytest
 import requests
 
 from resources.accounts import create_account
@@ -59,3 +60,9 @@ def phone_login(base_url: str, org: Org, *, password: str | None = "secret-pw", 
     session = requests.Session()
     session.auth = (username, password or "")
     return username, session
+
+
+@pytest.fixture(scope="module")
+def org(server) -> Org:
+    """Branches, employees, rooms and logins for one test module."""
+    return build_org()

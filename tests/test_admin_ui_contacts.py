@@ -3,19 +3,9 @@ category filters, the per-contact export switch, S/M markers, copy to manual."""
 
 from __future__ import annotations
 
-import pytest
-
 from resources import directory, phonebook
 from resources.store.directory import ContactPerson, PhonebookEntry
-from tests.browser.admin_pages import new_account, unique
-from tests.browser.http_session import AdminSession
-
-
-@pytest.fixture
-def admin(server) -> AdminSession:
-    session = AdminSession(server.base_url)
-    session.sign_in(*new_account("admin"))
-    return session
+from tests.browser.admin_pages import admin, unique  # noqa: F401  (admin: fixture)
 
 
 def test_contacts_filter_by_category_and_switch_export(admin):

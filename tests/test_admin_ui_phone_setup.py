@@ -7,25 +7,12 @@ from __future__ import annotations
 import plistlib
 import re
 
-import pytest
 import requests
 
 from resources.credentials import create_credential
-from tests.browser.admin_pages import new_account, unique
+from tests.browser.admin_pages import admin, new_account, unique  # noqa: F401  (admin: fixture)
 from tests.browser.http_session import AdminSession
-from tests.organisation import build_org, phone_login
-
-
-@pytest.fixture
-def admin(server) -> AdminSession:
-    session = AdminSession(server.base_url)
-    session.sign_in(*new_account("admin"))
-    return session
-
-
-@pytest.fixture(scope="module")
-def org(server):
-    return build_org()
+from tests.organisation import org, phone_login  # noqa: F401  (org: fixture)
 
 
 def test_generated_password_is_shown_once_and_works(server, admin, org):

@@ -10,9 +10,9 @@ import pytest
 
 from resources.credentials import find_credential
 from resources.resource_calendars import find_resource
-from tests.browser.admin_pages import new_account, unique
+from tests.browser.admin_pages import admin, new_account, unique  # noqa: F401  (admin: fixture)
 from tests.browser.http_session import AdminSession
-from tests.organisation import build_org, phone_login
+from tests.organisation import org, phone_login  # noqa: F401  (org: fixture)
 
 SCREENS = (
     "/dashboard", "/branches", "/branches/new", "/employees", "/employees/new", "/accounts", "/accounts/new",
@@ -21,18 +21,6 @@ SCREENS = (
     "/directory/contacts", "/directory/contacts?category=customer", "/directory/contacts/new", "/phonebook",
     "/phonebook?source=S", "/phonebook/new", "/audit", "/audit?page=2", "/me",
 )
-
-
-@pytest.fixture
-def admin(server) -> AdminSession:
-    session = AdminSession(server.base_url)
-    session.sign_in(*new_account("admin"))
-    return session
-
-
-@pytest.fixture(scope="module")
-def org(server):
-    return build_org()
 
 
 @pytest.mark.parametrize("language", ["en", "de"])

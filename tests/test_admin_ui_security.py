@@ -5,19 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
-
 from davserver.web.admin_app import build_admin_app
 from resources.accounts import find_account, update_account
-from tests.browser.admin_pages import new_account, unique
+from tests.browser.admin_pages import admin, new_account, unique  # noqa: F401  (admin: fixture)
 from tests.browser.http_session import TOKEN, AdminSession
-
-
-@pytest.fixture
-def admin(server) -> AdminSession:
-    session = AdminSession(server.base_url)
-    session.sign_in(*new_account("admin"))
-    return session
 
 
 def test_session_cookie_is_httponly_and_samesite_lax_without_secure_over_http(server):

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from resources.accounts import create_account
+from tests.browser.http_session import AdminSession
 
 
 def unique(prefix: str) -> str:
@@ -49,3 +52,11 @@ def create_through_form(page, base_url: str, path: str, values: dict) -> None:
     page.goto(f"{base_url}/admin{path}")
     fill_form(page, values)
     save(page)
+
+
+@pytest.fixture
+def admin(server) -> AdminSession:
+    """A new administrator signed in to the admin UI over plain HTTP (no browser)."""
+    session = AdminSession(server.base_url)
+    session.sign_in(*new_account("admin"))
+    return session
