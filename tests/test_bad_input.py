@@ -3,11 +3,12 @@ stored data unchanged byte for byte."""
 
 from __future__ import annotations
 
-import hashlib
 import socket
+import uuid
 
 import pytest
 
+from tests.hostile_targets import HostileTarget, in_process_target, two_worker_target
 from tests.ical import CALENDAR_TYPE, XML_TYPE, event
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
@@ -19,22 +20,23 @@ XXE = b"""<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/pas
 <D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><D:displayname>&xxe;</D:displayname></D:prop></D:set></D:propertyupdate>"""
 
 
-def snapshot(database_url_unused=None) -> str:
-    """A digest of everything stored, read straight from the database."""
-    from resources.store.models import Change, Collection, DeadProperty, StoredObject
-
-    digest = hashlib.sha256()
-    for model in (Collection, StoredObject, Change, DeadProperty):
-        for row in model.select().order_by(model.id).tuples():
-            digest.update(repr(tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)).encode())
-    return digest.hexdigest()
+@pytest.fixture(scope="module", params=["one-process", "two-workers"])
+def target(request, server, fresh_database, tmp_path_factory) -> HostileTarget:
+    """Every hostile case runs against the suite's server and against `--workers 2`."""
+    if request.param == "one-process":
+        yield in_process_target(server, fresh_database.url)
+        return
+    two_workers, teardown = two_worker_target(tmp_path_factory.mktemp("hostile"))
+    yield two_workers
+    teardown()
 
 
 @pytest.fixture
-def seeded(login):
-    calendar = login.home_path + "cal/"
-    login.request("MKCALENDAR", calendar)
-    login.request("PUT", calendar + "a.ics", event(uid="seed"), **CALENDAR_TYPE)
+def seeded(target) -> str:
+    """A calendar of the target's login holding one event."""
+    calendar = target.login.home_path + f"cal-{uuid.uuid4().hex[:6]}/"
+    assert target.login.request("MKCALENDAR", calendar).status_code == 201
+    assert target.login.request("PUT", calendar + "a.ics", event(uid="seed"), **CALENDAR_TYPE).status_code == 201
     return calendar
 
 
@@ -76,18 +78,20 @@ def bad_requests(login, calendar):
     return cases
 
 
-def test_bad_requests_get_4xx_and_change_nothing(login, seeded):
-    before = snapshot()
+def test_bad_requests_get_4xx_and_change_nothing(target, seeded):
+    login = target.login
+    before = target.snapshot()
     for method, path, body, headers, expected in bad_requests(login, seeded):
         r = login.request(method, path, body, **headers)
         assert r.status_code < 500, (method, path, r.status_code, r.text[:300])
         assert r.status_code in expected, (method, path, r.status_code, r.text[:300])
-    assert snapshot() == before
+    assert target.snapshot() == before
 
 
-def test_body_over_the_limit_is_413_without_reading_it(server, login, seeded):
-    limit = server.settings.max_request_size
-    host, port = server.base_url.split("//")[1].split(":")
+def test_body_over_the_limit_is_413_without_reading_it(server, target, seeded):
+    login = target.login
+    limit = server.settings.max_request_size  # the same default for both targets
+    host, port = target.base_url.split("//")[1].split(":")
     with socket.create_connection((host, int(port)), timeout=10) as conn:
         request = (
             f"PROPFIND {seeded} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/xml\r\n"
@@ -105,7 +109,8 @@ def _basic(login) -> str:
     return base64.b64encode(f"{login.username}:{login.password}".encode()).decode()
 
 
-def test_every_corpus_file_put_never_gives_5xx(login):
+def test_every_corpus_file_put_never_gives_5xx(target):
+    login = target.login
     import pathlib
 
     calendar = login.home_path + "corpus/"
