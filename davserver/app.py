@@ -52,6 +52,19 @@ def _redirect(location: str, start_response) -> list[bytes]:
     return [b""]
 
 
+def _is_browser_visit(environ) -> bool:
+    """A browser opening the bare server URL without credentials: it wants the admin UI.
+    DAV clients send PROPFIND here, or credentials, or no Accept: text/html."""
+    return (environ.get("REQUEST_METHOD") == "GET" and "HTTP_AUTHORIZATION" not in environ
+            and "text/html" in environ.get("HTTP_ACCEPT", ""))
+
+
+def _to_admin_ui(location: str, start_response) -> list[bytes]:
+    # Temporary and varying: the same URL still leads DAV clients to /dav/.
+    start_response("302 Found", [("Location", location), ("Vary", "Accept, Authorization"), ("Content-Length", "0")])
+    return [b""]
+
+
 def _bad_request(message: str, start_response) -> list[bytes]:
     body = f"400 Bad Request: {message}\n".encode()
     start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
@@ -79,6 +92,8 @@ def build_app(settings: Settings):
         if path == "/" and environ.get("REQUEST_METHOD") in ("PROPFIND", "OPTIONS"):
             # Clients given only the bare server URL start discovery right here.
             path = MOUNT + "/"
+        elif path == "/" and _is_browser_visit(environ):
+            return _to_admin_ui(public_base(environ, settings) + ADMIN_MOUNT + "/", start_response)
         elif path.rstrip("/") in WELL_KNOWN or path == "/":
             return _redirect(public_base(environ, settings) + MOUNT + "/", start_response)
         if path == MOUNT or path.startswith(MOUNT + "/"):

@@ -143,7 +143,7 @@ def _serve_workers(app, settings: Settings, base: str) -> int:
 
 
 def _announce_listening(base: str, detail: str = "") -> None:
-    print(f"davserver {__version__} listening on {base}/  (CalDAV URL: {base}/dav/{detail})", flush=True)
+    print(f"davserver {__version__} listening on {base}/  (CalDAV URL: {base}/dav/, admin UI: {base}/admin/{detail})", flush=True)
 
 
 def _announce_demo(base: str) -> None:
@@ -156,7 +156,7 @@ def _announce_demo(base: str) -> None:
     for login in DEMO_LOGINS:
         print(f"  CalDAV login {login.username} / {login.password}: {login.note}")
         print(f"    URL: {base}/dav/calendars/{login.username}/")
-    print(f"  Admin login {ADMIN_LOGIN} / {ADMIN_PASSWORD}")
+    print(f"  Admin login {ADMIN_LOGIN} / {ADMIN_PASSWORD}: signs in to the admin UI at {base}/admin/")
 
 
 def read_secret(prompt: str) -> str:

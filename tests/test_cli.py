@@ -14,6 +14,7 @@ import requests
 
 from davserver import __version__
 from davserver.config import load_settings
+from tests.browser.http_session import AdminSession
 from tests.davxml import propfind_body, q, responses
 from tests.server_harness import FreshDatabase, free_port
 
@@ -83,6 +84,8 @@ def test_serve_demo_gives_a_phone_ready_calendar(tmp_path):
         banner = _wait_for_line(process, "listening on")
         assert "anna-phone / demo" in banner and "for trying only" in banner
         base = f"http://127.0.0.1:{port}"
+        assert f"admin / admin: signs in to the admin UI at {base}/admin/" in banner
+        assert AdminSession(base).sign_in("admin", "admin").url == f"{base}/admin/dashboard"
         home = "/dav/calendars/anna-phone/"
         r = requests.request("PROPFIND", base + home, data=propfind_body("D:displayname"), auth=("anna-phone", "demo"),
                              headers={"Depth": "1", "Content-Type": "application/xml"})
