@@ -10,15 +10,19 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import peewee
+
 from resources.errors import (
     AlreadyExists,
     InvalidLocation,
     InvalidProperty,
     ParentMissing,
+    ReservedName,
 )
-from resources.store.database import write_transaction
+from resources.store.database import lock_name, write_transaction
 from resources.store.hot_queries import own_collections
 from resources.store.models import Collection, StoredObject
+from resources.store.organisation import Resource
 
 CALENDAR = "calendar"
 PLAIN = "plain"
@@ -52,6 +56,30 @@ def _same_home(collection: Collection):
     return (Collection.owner == collection.owner_id) & (Collection.home == collection.home)
 
 
+def _below(collection: Collection):
+    """The collections inside `collection`, by exact (case-sensitive) path prefix: peewee's
+    startswith is ILIKE, which matched `work/…` below `Work` and `axb/…` below `a_b`."""
+    prefix = collection.path + "/"
+    return _same_home(collection) & (peewee.fn.SUBSTR(Collection.path, 1, len(prefix)) == prefix)
+
+
+def claim_home_name(home: str, path: str) -> None:
+    """Refuse a personal collection at `path` if a resource's calendar has that name.
+
+    Every login that may see a resource finds its calendar at /dav/calendars/<login>/<slug>/,
+    and who may see it changes with the resource's switches and the login's employee, so
+    resource slugs and the top-level names of every calendar home form one namespace.
+    Call inside the write transaction: the name stays locked until it ends.
+    """
+    if home != CALENDARS_HOME or "/" in path:
+        return
+    lock_name(path)
+    if Resource.select().where(Resource.slug == path).exists():
+        raise ReservedName(
+            f"The name {path!r} is reserved for a resource calendar (a room or a person); choose another name.", path
+        )
+
+
 def resolve(owner_id: int, segments: list[str], home: str = CALENDARS_HOME) -> Resolved:
     """Find the collection (or the member of one) that the segments name, in one query."""
     if not segments:
@@ -79,9 +107,7 @@ def top_level(owner_id: int, home: str = CALENDARS_HOME) -> list[Collection]:
 
 def children(collection: Collection) -> list[Collection]:
     prefix = collection.path + "/"
-    rows = Collection.select().where(
-        _same_home(collection) & Collection.path.startswith(prefix)
-    )
+    rows = Collection.select().where(_below(collection))
     return [c for c in rows if "/" not in c.path[len(prefix):]]
 
 
@@ -133,6 +159,7 @@ def create_collection(
         check_segment(segment)
     validate_properties(props)
     with write_transaction():
+        claim_home_name(home, path)
         if by_path(owner_id, path, home) is not None:
             raise AlreadyExists("A collection already exists at this URL.")
         if "/" in path:
@@ -171,8 +198,7 @@ def delete_collection(collection: Collection) -> None:
     """Delete a collection with everything below it."""
     with write_transaction():
         Collection.delete().where(
-            _same_home(collection)
-            & ((Collection.path == collection.path) | Collection.path.startswith(collection.path + "/"))
+            (_same_home(collection) & (Collection.path == collection.path)) | _below(collection)
         ).execute()
 
 
@@ -181,11 +207,10 @@ def move_collection(collection: Collection, new_path: str) -> None:
     for segment in new_path.split("/"):
         check_segment(segment)
     with write_transaction():
+        claim_home_name(collection.home, new_path)
         if "/" in new_path and by_path(collection.owner_id, new_path.rsplit("/", 1)[0], collection.home) is None:
             raise ParentMissing("The destination's parent collection does not exist.")
-        descendants = Collection.select().where(
-            _same_home(collection) & Collection.path.startswith(collection.path + "/")
-        )
+        descendants = Collection.select().where(_below(collection))
         for row in list(descendants):
             Collection.update(path=new_path + row.path[len(collection.path):]).where(Collection.id == row.id).execute()
         Collection.update(path=new_path, modified=time.time()).where(Collection.id == collection.id).execute()
