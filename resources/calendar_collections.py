@@ -215,3 +215,36 @@ def move_collection(collection: Collection, new_path: str) -> None:
             Collection.update(path=new_path + row.path[len(collection.path):]).where(Collection.id == row.id).execute()
         Collection.update(path=new_path, modified=time.time()).where(Collection.id == collection.id).execute()
 
+
+
+@dataclass(frozen=True)
+class Renamed:
+    owner_id: int
+    old_path: str
+    new_path: str
+
+
+def rename_resource_namesakes() -> list[Renamed]:
+    """Give every personal top-level collection of a calendar home that has a resource's
+    slug as its name the next free name `<name>-2`, `<name>-3`, … with everything below it.
+
+    Such collections were written before slugs and home names were one namespace; the
+    resource's calendar hid them. Objects stay where they are (they belong to the
+    collection row, not to its path). Run inside the upgrade's transaction.
+    """
+    slugs = {slug for (slug,) in Resource.select(Resource.slug).tuples()}
+    clashing = Collection.select().where(
+        Collection.owner.is_null(False) & (Collection.home == CALENDARS_HOME) & Collection.path.in_(list(slugs))
+    ).order_by(Collection.id)
+    renamed = []
+    for collection in list(clashing) if slugs else []:
+        taken = {c.path for c in top_level(collection.owner_id)} | slugs
+        number = 2
+        while f"{collection.path}-{number}" in taken:
+            number += 1
+        new_path = f"{collection.path}-{number}"
+        for row in list(Collection.select().where(_below(collection))):
+            Collection.update(path=new_path + row.path[len(collection.path):]).where(Collection.id == row.id).execute()
+        Collection.update(path=new_path).where(Collection.id == collection.id).execute()
+        renamed.append(Renamed(collection.owner_id, collection.path, new_path))
+    return renamed
