@@ -148,7 +148,7 @@ class DavProvider(DAVProvider):
     def parent_collection_and_name(self, path: str, environ: dict) -> tuple[Collection, str]:
         """The collection a new member at `path` would go into, and the member's name: one of
         the login's own collections or a resource calendar it sees, found as a request would."""
-        home, in_home = self.path_in_home(path, environ)
+        _home, in_home = self.path_in_home(path, environ)
         if "/" not in in_home:
             raise DavError(403, "Only collections can be created directly in a home.")
         parent_path, name = path.rstrip("/").rsplit("/", 1)

@@ -21,8 +21,8 @@ from davserver.dav import report_registry, urls
 from davserver.dav.calendar_export import export_calendar
 from davserver.dav.errors import DavError
 from davserver.dav.mkcalendar import handle_creation
-from davserver.dav.nodes_collection import CollectionNode
 from davserver.dav.nodes_base import read_only
+from davserver.dav.nodes_collection import CollectionNode
 from davserver.dav.nodes_home import CalendarHomeNode
 from davserver.dav.nodes_object import ObjectNode
 from davserver.dav.propfind import handle_propfind
