@@ -210,11 +210,13 @@ def move_collection(collection: Collection, new_path: str) -> None:
         claim_home_name(collection.home, new_path)
         if "/" in new_path and by_path(collection.owner_id, new_path.rsplit("/", 1)[0], collection.home) is None:
             raise ParentMissing("The destination's parent collection does not exist.")
-        descendants = Collection.select().where(_below(collection))
-        for row in list(descendants):
-            Collection.update(path=new_path + row.path[len(collection.path):]).where(Collection.id == row.id).execute()
-        Collection.update(path=new_path, modified=time.time()).where(Collection.id == collection.id).execute()
+        _rename_tree(collection, new_path)
 
+
+def _rename_tree(collection: Collection, new_path: str) -> None:
+    for row in list(Collection.select().where(_below(collection))):
+        Collection.update(path=new_path + row.path[len(collection.path):]).where(Collection.id == row.id).execute()
+    Collection.update(path=new_path, modified=time.time()).where(Collection.id == collection.id).execute()
 
 
 @dataclass(frozen=True)
@@ -243,8 +245,6 @@ def rename_resource_namesakes() -> list[Renamed]:
         while f"{collection.path}-{number}" in taken:
             number += 1
         new_path = f"{collection.path}-{number}"
-        for row in list(Collection.select().where(_below(collection))):
-            Collection.update(path=new_path + row.path[len(collection.path):]).where(Collection.id == row.id).execute()
-        Collection.update(path=new_path).where(Collection.id == collection.id).execute()
+        _rename_tree(collection, new_path)
         renamed.append(Renamed(collection.owner_id, collection.path, new_path))
     return renamed
