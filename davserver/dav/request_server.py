@@ -156,7 +156,6 @@ class DavRequestServer(RequestServer):
         if node is not None and not isinstance(node, (CollectionNode, ObjectNode)):
             raise DavError(403, f"This resource cannot be {verb}.")
 
-
     def _refuse_protected_destination(self, environ, method: str) -> None:
         """COPY and MOVE with Overwrite: T replace the destination (RFC 4918 §9.8.4, §9.9.3):
         never something the login may not delete, such as a room's calendar or a home."""
