@@ -9,9 +9,14 @@ from urllib.parse import unquote, urlsplit
 from davserver.config import Settings
 from davserver.dav import urls
 from resources import calendar_collections
+from resources.access import CALDAV, resource_decision, service_classes
 from resources.calendar_collections import CALENDAR, CollectionProperties
 from resources.calendar_import import import_calendar
 from resources.credentials import find_credential
+from resources.errors import DomainError
+from resources.resource_calendars import find_resource, resource_calendar
+from resources.store.models import Collection
+from resources.store.organisation import ServiceCredential, UserAccount
 
 
 def _target(calendar_url: str) -> tuple[str, str]:
@@ -45,7 +50,8 @@ def register(commands) -> None:
 
     importer = commands.add_parser("import", help="import a .ics file into a calendar")
     importer.add_argument("--calendar", required=True, metavar="URL-PATH",
-                          help="the calendar, e.g. /dav/calendars/anna/work/ (created if missing)")
+                          help="the calendar as the login's phone sees it, e.g. /dav/calendars/anna/work/ (a personal "
+                               "calendar is created if missing) or /dav/calendars/anna/raum-1/ (a room)")
     importer.add_argument("file", metavar="FILE.ics")
     add_store_flags(importer)
     importer.set_defaults(handler=cmd_import)
@@ -74,17 +80,43 @@ def run_import(calendar_url: str, file_path: str, settings: Settings) -> int:
             body = handle.read()
     except OSError as exc:
         raise CliError(f"cannot read {file_path}: {exc.strerror}") from None
-    collection = calendar_collections.by_path(owner.id, path)
-    if collection is None:
-        collection = calendar_collections.create_collection(
-            owner.id, path, CALENDAR, CollectionProperties(display_name=path.rsplit("/", 1)[-1])
-        )
-    elif collection.kind != CALENDAR:
-        raise CliError(f"{calendar_url} is not a calendar")
-    report = import_calendar(collection, body, max_size=settings.max_resource_size, progress=_progress_printer())
+    try:
+        collection = _collection_named(owner, path, calendar_url)
+    except DomainError as exc:
+        raise CliError(f"{calendar_url}: {exc.message}") from None
+    report = import_calendar(collection, body, max_size=settings.max_resource_size, progress=_progress_printer(),
+                             branch_id=owner.branch_id)
     print(f"Imported {report.imported} object(s) into {calendar_url}; skipped {len(report.skipped)}.")
     for skipped in report.skipped:
         where = f"object {skipped.position}" if skipped.position else "object"
         uid = f" (UID {skipped.uid})" if skipped.uid else ""
         print(f"  skipped {where}{uid}: {skipped.reason}")
     return 0
+
+
+def _collection_named(owner: ServiceCredential, path: str, calendar_url: str) -> Collection:
+    """Exactly the calendar the URL names for this login, as a phone would find it: a
+    resource calendar the login sees, or one of its own (a new one at a free top-level name)."""
+    from davserver.cli import CliError
+
+    if CALDAV not in service_classes(owner):
+        raise CliError(f"the login {owner.username!r} is not set up for calendars (CalDAV)")
+    resource = find_resource(path.split("/", 1)[0])
+    if resource is not None:
+        if "/" in path:
+            raise CliError(f"{calendar_url} is below the calendar of the resource {resource.name!r}; "
+                           "give the calendar's own URL")
+        account = UserAccount.get_or_none(UserAccount.id == owner.account_id) if owner.account_id else None
+        decision = resource_decision(owner, account, resource)
+        if not decision.allowed:
+            raise CliError(f"{calendar_url} is the calendar of the resource {resource.name!r}, which the login "
+                           f"{owner.username!r} does not see: {decision.sentence} Nothing was imported.")
+        return resource_calendar(resource.id)
+    collection = calendar_collections.by_path(owner.id, path)
+    if collection is None:
+        return calendar_collections.create_collection(
+            owner.id, path, CALENDAR, CollectionProperties(display_name=path.rsplit("/", 1)[-1])
+        )
+    if collection.kind != CALENDAR:
+        raise CliError(f"{calendar_url} is not a calendar")
+    return collection

@@ -10,15 +10,19 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import peewee
+
 from resources.errors import (
     AlreadyExists,
     InvalidLocation,
     InvalidProperty,
     ParentMissing,
+    ReservedName,
 )
-from resources.store.database import write_transaction
+from resources.store.database import lock_name, write_transaction
 from resources.store.hot_queries import own_collections
 from resources.store.models import Collection, StoredObject
+from resources.store.organisation import Resource
 
 CALENDAR = "calendar"
 PLAIN = "plain"
@@ -52,6 +56,30 @@ def _same_home(collection: Collection):
     return (Collection.owner == collection.owner_id) & (Collection.home == collection.home)
 
 
+def _below(collection: Collection):
+    """The collections inside `collection`, by exact (case-sensitive) path prefix: peewee's
+    startswith is ILIKE, which matched `work/…` below `Work` and `axb/…` below `a_b`."""
+    prefix = collection.path + "/"
+    return _same_home(collection) & (peewee.fn.SUBSTR(Collection.path, 1, len(prefix)) == prefix)
+
+
+def claim_home_name(home: str, path: str) -> None:
+    """Refuse a personal collection at `path` if a resource's calendar has that name.
+
+    Every login that may see a resource finds its calendar at /dav/calendars/<login>/<slug>/,
+    and who may see it changes with the resource's switches and the login's employee, so
+    resource slugs and the top-level names of every calendar home form one namespace.
+    Call inside the write transaction: the name stays locked until it ends.
+    """
+    if home != CALENDARS_HOME or "/" in path:
+        return
+    lock_name(path)
+    if Resource.select().where(Resource.slug == path).exists():
+        raise ReservedName(
+            f"The name {path!r} is reserved for a resource calendar (a room or a person); choose another name.", path
+        )
+
+
 def resolve(owner_id: int, segments: list[str], home: str = CALENDARS_HOME) -> Resolved:
     """Find the collection (or the member of one) that the segments name, in one query."""
     if not segments:
@@ -79,9 +107,7 @@ def top_level(owner_id: int, home: str = CALENDARS_HOME) -> list[Collection]:
 
 def children(collection: Collection) -> list[Collection]:
     prefix = collection.path + "/"
-    rows = Collection.select().where(
-        _same_home(collection) & Collection.path.startswith(prefix)
-    )
+    rows = Collection.select().where(_below(collection))
     return [c for c in rows if "/" not in c.path[len(prefix):]]
 
 
@@ -133,6 +159,7 @@ def create_collection(
         check_segment(segment)
     validate_properties(props)
     with write_transaction():
+        claim_home_name(home, path)
         if by_path(owner_id, path, home) is not None:
             raise AlreadyExists("A collection already exists at this URL.")
         if "/" in path:
@@ -171,8 +198,7 @@ def delete_collection(collection: Collection) -> None:
     """Delete a collection with everything below it."""
     with write_transaction():
         Collection.delete().where(
-            _same_home(collection)
-            & ((Collection.path == collection.path) | Collection.path.startswith(collection.path + "/"))
+            (_same_home(collection) & (Collection.path == collection.path)) | _below(collection)
         ).execute()
 
 
@@ -181,12 +207,44 @@ def move_collection(collection: Collection, new_path: str) -> None:
     for segment in new_path.split("/"):
         check_segment(segment)
     with write_transaction():
+        claim_home_name(collection.home, new_path)
         if "/" in new_path and by_path(collection.owner_id, new_path.rsplit("/", 1)[0], collection.home) is None:
             raise ParentMissing("The destination's parent collection does not exist.")
-        descendants = Collection.select().where(
-            _same_home(collection) & Collection.path.startswith(collection.path + "/")
-        )
-        for row in list(descendants):
-            Collection.update(path=new_path + row.path[len(collection.path):]).where(Collection.id == row.id).execute()
-        Collection.update(path=new_path, modified=time.time()).where(Collection.id == collection.id).execute()
+        _rename_tree(collection, new_path)
 
+
+def _rename_tree(collection: Collection, new_path: str) -> None:
+    for row in list(Collection.select().where(_below(collection))):
+        Collection.update(path=new_path + row.path[len(collection.path):]).where(Collection.id == row.id).execute()
+    Collection.update(path=new_path, modified=time.time()).where(Collection.id == collection.id).execute()
+
+
+@dataclass(frozen=True)
+class Renamed:
+    owner_id: int
+    old_path: str
+    new_path: str
+
+
+def rename_resource_namesakes() -> list[Renamed]:
+    """Give every personal top-level collection of a calendar home that has a resource's
+    slug as its name the next free name `<name>-2`, `<name>-3`, … with everything below it.
+
+    Such collections were written before slugs and home names were one namespace; the
+    resource's calendar hid them. Objects stay where they are (they belong to the
+    collection row, not to its path). Run inside the upgrade's transaction.
+    """
+    slugs = {slug for (slug,) in Resource.select(Resource.slug).tuples()}
+    clashing = Collection.select().where(
+        Collection.owner.is_null(False) & (Collection.home == CALENDARS_HOME) & Collection.path.in_(list(slugs))
+    ).order_by(Collection.id)
+    renamed = []
+    for collection in list(clashing) if slugs else []:
+        taken = {c.path for c in top_level(collection.owner_id)} | slugs
+        number = 2
+        while f"{collection.path}-{number}" in taken:
+            number += 1
+        new_path = f"{collection.path}-{number}"
+        _rename_tree(collection, new_path)
+        renamed.append(Renamed(collection.owner_id, collection.path, new_path))
+    return renamed

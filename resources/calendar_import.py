@@ -50,8 +50,11 @@ def import_calendar(
     *,
     max_size: int,
     progress: Callable[[int, int], None] | None = None,
+    branch_id: int | None = None,
 ) -> ImportReport:
-    """Import every object of `body`; objects whose UID the calendar holds are skipped."""
+    """Import every object of `body`; objects whose UID the calendar holds are skipped.
+
+    New objects are assigned to `branch_id`, as if the login had PUT them."""
     parts = split_calendar(body)
     report = ImportReport()
     allowed = frozenset(collection.components.split(","))
@@ -69,18 +72,19 @@ def import_calendar(
         seen.add(facts.uid)
         batch.append((object_name(facts.uid), part, facts))
         if len(batch) >= BATCH_SIZE:
-            _store_batch(collection.id, batch, report)
+            _store_batch(collection.id, batch, report, branch_id)
             batch = []
         if progress:
             progress(position, len(parts))
     if batch:
-        _store_batch(collection.id, batch, report)
+        _store_batch(collection.id, batch, report, branch_id)
     if progress:
         progress(len(parts), len(parts))
     return report
 
 
-def _store_batch(collection_id: int, batch: list[tuple[str, bytes, CalendarObjectFacts]], report: ImportReport) -> None:
+def _store_batch(collection_id: int, batch: list[tuple[str, bytes, CalendarObjectFacts]], report: ImportReport,
+                 branch_id: int | None) -> None:
     """One transaction per batch: one revision per object, as if each had been PUT."""
     with write_transaction():
         collection = change_log.lock_collection(collection_id)
@@ -106,7 +110,7 @@ def _store_batch(collection_id: int, batch: list[tuple[str, bytes, CalendarObjec
                 report.skipped.append(SkippedObject(0, facts.uid, "The calendar already holds an object with this UID."))
                 continue
             revision += 1
-            objects.append(_row(collection_id, name, body, facts, revision, now))
+            objects.append(_row(collection_id, name, body, facts, revision, now) | {"branch": branch_id})
             changes.append(dict(collection=collection_id, revision=revision, name=name, deleted=False, changed=now))
         if objects:
             StoredObject.insert_many(objects).execute()

@@ -98,3 +98,12 @@ class AddressResourceTooLarge(ResourceTooLarge):
 
 class ReadOnlyCollection(DomainError):
     """The collection is maintained by the server; clients cannot change it (DAV:need-privileges)."""
+
+
+class ReservedName(DomainError):
+    """A personal collection name that a resource's calendar uses: resource slugs and the
+    top-level names of calendar homes share one namespace (CALDAV:calendar-collection-location-ok)."""
+
+    def __init__(self, message: str, name: str) -> None:
+        super().__init__(message)
+        self.name = name

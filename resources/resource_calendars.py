@@ -12,12 +12,12 @@ import peewee
 
 from resources import audit
 from resources.access import visibility_condition
-from resources.calendar_collections import CALENDAR
+from resources.calendar_collections import CALENDAR, CALENDARS_HOME
 from resources.errors import AlreadyExists, InvalidProperty, NotFound
 from resources.field_changes import describe, refuse_unknown
-from resources.store.database import write_transaction
+from resources.store.database import lock_name, write_transaction
 from resources.store.models import Collection, StoredObject
-from resources.store.organisation import Branch, Employee, Resource
+from resources.store.organisation import Branch, Employee, Resource, ServiceCredential
 
 KINDS = ("person", "room")
 RESOURCE_FIELDS = ("kind", "name", "employee", "branch", "colour", "sync_allowed", "active")
@@ -56,6 +56,23 @@ def _check_branch(branch: int | None) -> None:
         raise NotFound(f"There is no branch with id {branch}.")
 
 
+def _refuse_personal_namesake(slug: str) -> None:
+    """A slug that is the name of a login's own calendar (or collection) would hide it:
+    the resource's calendar is found at /dav/calendars/<login>/<slug>/ too."""
+    holder = (
+        ServiceCredential.select(ServiceCredential.username)
+        .join(Collection, on=(Collection.owner == ServiceCredential.id))
+        .where((Collection.home == CALENDARS_HOME) & (Collection.path == slug))
+        .order_by(ServiceCredential.username_key)
+        .first()
+    )
+    if holder is not None:
+        raise AlreadyExists(
+            f"The slug {slug!r} is the name of a personal calendar of the login {holder.username!r}; "
+            "choose another slug."
+        )
+
+
 def find_resource(slug: str) -> Resource | None:
     return Resource.get_or_none(Resource.slug == slug)
 
@@ -77,8 +94,10 @@ def create_resource(
     check_resource(kind, slug, employee, colour)
     _check_branch(branch)
     with write_transaction():
+        lock_name(slug)
         if find_resource(slug):
             raise AlreadyExists(f"The slug {slug!r} is taken.")
+        _refuse_personal_namesake(slug)
         try:
             resource = Resource.create(kind=kind, name=name, slug=slug, employee=employee, branch=branch,
                                        colour=colour, sync_allowed=sync_allowed, active=active, created=time.time())

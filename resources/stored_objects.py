@@ -185,19 +185,30 @@ def delete_object(collection_id: int, name: str, conditions: WriteConditions) ->
         change_log.record_change(collection_id, [name], deleted=True)
 
 
-def relocate_object(source: StoredObject, target: Collection, target_name: str, *, keep_source: bool) -> None:
-    """Move (or copy, with keep_source) an object into `target` under `target_name`.
+def relocate_object(
+    source: StoredObject,
+    target: Collection,
+    target_name: str,
+    *,
+    keep_source: bool,
+    max_size: int,
+    branch_id: int | None = None,
+) -> None:
+    """Move (or copy, with keep_source) an object into `target` under `target_name`, with the
+    checks a PUT of its body there would meet (size, component, UID).
 
     Whatever is at the destination is replaced: the protocol layer has already
-    enforced Overwrite: F.
+    enforced Overwrite: F. An object that arrives in another collection is assigned to
+    `branch_id`, as a new object PUT there would be.
     """
     check_segment(target_name)
     with write_transaction():
+        change_log.lock_collection(target.id)
         existing = get_object(target.id, target_name)
         if existing is not None and existing.id != source.id:
             existing.delete_instance()
         if target.kind == CALENDAR:
-            _check_fits_calendar(source, target, target_name, moving=not keep_source)
+            _check_fits_calendar(source, target, target_name, moving=not keep_source, max_size=max_size)
         elif target.kind == ADDRESSBOOK:
             if source.component != VCARD:
                 raise InvalidAddressData("Only vCards can be stored in an address book.")
@@ -206,27 +217,32 @@ def relocate_object(source: StoredObject, target: Collection, target_name: str, 
         elif target.kind != PLAIN:
             raise ReadOnlyCollection("This collection is maintained by the server.")
         now = time.time()
+        arrives = {"branch": branch_id} if target.id != source.collection_id else {}
         if keep_source:
             copy = StoredObject.get_by_id(source.id)
             copy.id = None
             copy.collection = target.id
             copy.name = target_name
             copy.created = copy.modified = now
+            if arrives:
+                copy.branch = branch_id
             copy.save(force_insert=True)
             _copy_dead_properties(source.id, copy.id)
         else:
-            StoredObject.update(collection=target.id, name=target_name, modified=now).where(
+            StoredObject.update(collection=target.id, name=target_name, modified=now, **arrives).where(
                 StoredObject.id == source.id
             ).execute()
             change_log.record_change(source.collection_id, [source.name], deleted=True)
         change_log.record_change(target.id, [target_name], deleted=False)
 
 
-def _check_fits_calendar(source: StoredObject, target: Collection, target_name: str, *, moving: bool) -> None:
-    if source.component is None:
+def _check_fits_calendar(
+    source: StoredObject, target: Collection, target_name: str, *, moving: bool, max_size: int
+) -> None:
+    if source.component is None or source.size > max_size:
         body = bytes(StoredObject.get_by_id(source.id).body)
         _cal, facts = parse_calendar_object(
-            body, allowed_components=frozenset(target.components.split(",")), max_size=len(body) + 1
+            body, allowed_components=frozenset(target.components.split(",")), max_size=max_size
         )
         uid = facts.uid
     else:

@@ -92,6 +92,7 @@ def from_domain(exc: domain.DomainError, *, href_of: Callable[[str], str] | None
         (domain.AlreadyExists, 405, qname(DAV, "resource-must-be-null")),
         (domain.ParentMissing, 409, None),
         (domain.InvalidLocation, 403, qname(CALDAV, "calendar-collection-location-ok")),
+        (domain.ReservedName, 403, qname(CALDAV, "calendar-collection-location-ok")),
         (domain.ProtectedProperty, 403, qname(DAV, "cannot-modify-protected-property")),
         (domain.InvalidProperty, 403, None),
         (domain.CredentialRefused, 401, None),

@@ -95,14 +95,18 @@ class ObjectNode(DavNode, DAVNonCollection):
     def move_recursive(self, dest_path: str) -> list:
         if self.in_company_book:
             raise read_only()
-        target, name = self.provider.parent_collection_and_name(dest_path, self.environ)
-        stored_objects.relocate_object(self.row, target, name, keep_source=False)
+        self._relocate(dest_path, keep_source=False)
         return []
 
     @translate_domain_errors
     def copy_move_single(self, dest_path: str, *, is_move: bool) -> None:
+        self._relocate(dest_path, keep_source=not is_move)
+
+    def _relocate(self, dest_path: str, *, keep_source: bool) -> None:
+        """Into any collection the login may PUT into (a resource calendar too), with PUT's rules."""
         target, name = self.provider.parent_collection_and_name(dest_path, self.environ)
-        stored_objects.relocate_object(self.row, target, name, keep_source=not is_move)
+        stored_objects.relocate_object(self.row, target, name, keep_source=keep_source,
+                                       max_size=self.settings.max_resource_size, branch_id=self.login.branch_id)
 
     def dead_properties(self) -> dict[str, str]:
         if self._dead is None:

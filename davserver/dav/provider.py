@@ -146,14 +146,15 @@ class DavProvider(DAVProvider):
         return homes[segments[0]], "/".join(segments[2:])
 
     def parent_collection_and_name(self, path: str, environ: dict) -> tuple[Collection, str]:
-        """The collection a new member at `path` would go into, and the member's name."""
-        home, in_home = self.path_in_home(path, environ)
+        """The collection a new member at `path` would go into, and the member's name: one of
+        the login's own collections or a resource calendar it sees, found as a request would."""
+        _home, in_home = self.path_in_home(path, environ)
         if "/" not in in_home:
             raise DavError(403, "Only collections can be created directly in a home.")
-        parent_path, name = in_home.rsplit("/", 1)
-        if home == ADDRESSBOOKS_HOME and parent_path == COMPANY_PATH:
-            raise read_only()
-        parent = calendar_collections.by_path(environ["davserver.login"].credential_id, parent_path, home)
-        if parent is None:
+        parent_path, name = path.rstrip("/").rsplit("/", 1)
+        parent = self.get_resource_inst(parent_path + "/", environ)
+        if not isinstance(parent, CollectionNode):
             raise DavError(409, "The destination collection does not exist.")
-        return parent, name
+        if parent.is_company_book:
+            raise read_only()
+        return parent.row, name

@@ -6,6 +6,7 @@ one database transaction.
 from __future__ import annotations
 
 from email.utils import formatdate
+from urllib.parse import unquote, urlsplit
 
 from wsgidav.dav_error import DAVError
 from wsgidav.request_resolver import RequestResolver
@@ -16,10 +17,11 @@ from davserver.carddav.address_data import (
     render_address_data,
     version_from_accept,
 )
-from davserver.dav import report_registry
+from davserver.dav import report_registry, urls
 from davserver.dav.calendar_export import export_calendar
 from davserver.dav.errors import DavError
 from davserver.dav.mkcalendar import handle_creation
+from davserver.dav.nodes_base import read_only
 from davserver.dav.nodes_collection import CollectionNode
 from davserver.dav.nodes_home import CalendarHomeNode
 from davserver.dav.nodes_object import ObjectNode
@@ -140,10 +142,12 @@ class DavRequestServer(RequestServer):
 
     def do_MOVE(self, environ, start_response):
         self._refuse_fixed_node(environ, "moved")
+        self._refuse_protected_destination(environ, "MOVE")
         return _all_or_nothing(super().do_MOVE, environ, start_response)
 
     def do_COPY(self, environ, start_response):
         self._refuse_fixed_node(environ, "copied")
+        self._refuse_protected_destination(environ, "COPY")
         return _all_or_nothing(super().do_COPY, environ, start_response)
 
     def _refuse_fixed_node(self, environ, verb: str) -> None:
@@ -151,6 +155,27 @@ class DavRequestServer(RequestServer):
         node = self._davProvider.get_resource_inst(environ["PATH_INFO"], environ)
         if node is not None and not isinstance(node, (CollectionNode, ObjectNode)):
             raise DavError(403, f"This resource cannot be {verb}.")
+
+    def _refuse_protected_destination(self, environ, method: str) -> None:
+        """COPY and MOVE with Overwrite: T replace the destination (RFC 4918 §9.8.4, §9.9.3):
+        never something the login may not delete, such as a room's calendar or a home."""
+        if environ.get("HTTP_OVERWRITE", "T") == "F" or not environ.get("HTTP_DESTINATION"):
+            return
+        path = unquote(urlsplit(environ["HTTP_DESTINATION"]).path)
+        if not path.startswith(urls.MOUNT + "/"):
+            return  # WsgiDAV refuses destinations outside the DAV tree
+        node = self._davProvider.get_resource_inst(path[len(urls.MOUNT):], environ)
+        if node is None or isinstance(node, ObjectNode) and not node.in_company_book:
+            return
+        if isinstance(node, CollectionNode) and not node.is_shared:
+            return
+        if isinstance(node, CollectionNode) and node.is_resource:
+            raise DavError(403, f"A resource's calendar is managed by the administrator: {method} cannot replace it. "
+                                f"{method} single appointments into it instead.", qname(DAV, "need-privileges"))
+        if isinstance(node, (CollectionNode, ObjectNode)):
+            raise read_only()
+        raise DavError(403, f"{method} cannot replace this resource: it is part of the server's URL space.",
+                       qname(DAV, "need-privileges"))
 
 
 # Conditional headers WsgiDAV's own GET evaluates; without them we answer directly.

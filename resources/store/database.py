@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import zlib
 from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
@@ -97,6 +98,20 @@ def write_transaction() -> Iterator[None]:
 def lock_for_update(query: peewee.ModelSelect) -> peewee.ModelSelect:
     """Row-lock the selected rows for the rest of the transaction (PostgreSQL only)."""
     return query if is_sqlite() else query.for_update()
+
+
+NAME_LOCK_SPACE = 470112  # first key of pg_advisory_xact_lock(int, int) for claimed names
+
+
+def lock_name(name: str) -> None:
+    """Serialise the transactions that claim `name` in a namespace that no unique index
+    covers (resource slugs and calendar home names), until the transaction ends.
+
+    PostgreSQL only: SQLite runs one write transaction at a time anyway.
+    """
+    if not is_sqlite():
+        key = zlib.crc32(name.encode("utf-8", "surrogatepass")) - 2**31
+        database_proxy.obj.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)", (NAME_LOCK_SPACE, key))
 
 
 @contextlib.contextmanager

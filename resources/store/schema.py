@@ -7,12 +7,15 @@ upgrading at once.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import peewee
 
 from resources.store import models
 from resources.store.database import database_proxy, is_sqlite
+
+log = logging.getLogger("davserver.schema")
 
 
 def _create_initial_tables(db: peewee.Database) -> None:
@@ -33,10 +36,24 @@ def _add_occurrence_lists(db: peewee.Database) -> None:
     fill_missing_lists()
 
 
+def _rename_resource_namesakes(db: peewee.Database) -> None:
+    from resources import audit
+    from resources.calendar_collections import rename_resource_namesakes
+    from resources.store.organisation import ServiceCredential
+
+    for renamed in rename_resource_namesakes():
+        login = ServiceCredential.get_by_id(renamed.owner_id).username
+        log.warning("renamed the calendar %r of login %r to %r: a resource calendar has its name",
+                    renamed.old_path, login, renamed.new_path)
+        audit.record("system", "calendar.rename", login,
+                     f"{renamed.old_path} -> {renamed.new_path} (a resource calendar has the old name)")
+
+
 UPGRADES: list[Callable[[peewee.Database], None]] = [
     _create_initial_tables,  # 1
     _create_shared_settings,  # 2: secrets every server process shares
     _add_occurrence_lists,  # 3: stored occurrence lists of simple events
+    _rename_resource_namesakes,  # 4: personal calendars no longer share a resource's slug
 ]
 
 SCHEMA_VERSION = len(UPGRADES)

@@ -63,6 +63,8 @@ FIXED = (
 PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern), template) for pattern, template in (
     (r"The login '(?P<name>.+)' is taken\.", N_("The login %(name)s is taken.")),
     (r"The slug '(?P<name>.+)' is taken\.", N_("The slug %(name)s is taken.")),
+    (r"The slug '(?P<name>.+)' is the name of a personal calendar of the login '(?P<login>.+)'; choose another slug\.",
+     N_("The slug %(name)s is the name of a personal calendar of the login %(login)s; choose another slug.")),
     (r"The user name '(?P<name>.+)' is taken \(user names ignore case\)\.",
      N_("The user name %(name)s is taken (user names ignore case).")),
     (r"There is already a branch named '(?P<name>.+)'\.", N_("There is already a branch named %(name)s.")),
