@@ -232,7 +232,23 @@ def _parse_time_range(element: etree._Element, error: type[InvalidQuery],
         raise error(f"C:{local} needs both start and end.")
     if start is not None and end is not None and end <= start:
         raise error(f"C:{local} must end after it starts.")
+    start, end = _computable(start), _computable(end)
+    if start is not None and end is not None and end <= start:
+        raise error(f"C:{local} lies wholly outside the dates this server computes with "
+                    f"({EARLIEST.date().isoformat()} to {LATEST.date().isoformat()}).")
     return TimeRange(start, end)
+
+
+# Date arithmetic around a range (margins of days, the span of a recurrence) must
+# stay within Python's years 1-9999: a range reaching further ("everything", from
+# 00010101T000000Z to 99991231T235959Z) is answered for the years in between (RFC
+# 4791 §9.9 leaves the server's date limits to it).
+EARLIEST = datetime(1, 3, 1, tzinfo=UTC)
+LATEST = datetime(9999, 10, 1, tzinfo=UTC)
+
+
+def _computable(moment: datetime | None) -> datetime | None:
+    return None if moment is None else min(max(moment, EARLIEST), LATEST)
 
 
 def _utc_attribute(element: etree._Element, key: str,
