@@ -13,7 +13,7 @@ def test_well_known_redirects_to_dav_root(server):
         for suffix in ("", "/"):
             r = requests.get(f"{server.base_url}/.well-known/{name}{suffix}", allow_redirects=False)
             assert r.status_code == 301
-            assert r.headers["Location"] == f"{server.base_url}/dav/"
+            assert r.headers["Location"] == "/dav/"  # relative: never a Host header reflected
 
 
 def test_options_advertises_only_real_classes(login):
