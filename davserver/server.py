@@ -14,7 +14,6 @@ from davserver.config import Settings
 from davserver.connection_rotation import ConnectionRotation
 from davserver.request_heads import MAX_HEAD_BYTES, HeadGatedServer
 
-
 log = logging.getLogger("davserver.server")
 
 

@@ -16,7 +16,6 @@ from resources.calendar_query import (
 )
 from resources.calendar_search import collection_timezone, in_range, parse_stored
 
-
 # Every instance in the range becomes a FREEBUSY period: a daily event over the years
 # 1 to 9999 would be 3.6 million of them. Longer ranges are refused (no client asks
 # for more than a few months of busy time).

@@ -17,8 +17,8 @@ from lxml import etree
 from wsgidav.dav_error import DAVError
 
 from davserver.dav import report_registry
-from davserver.dav.multistatus import new_multistatus, send_multistatus
 from davserver.dav.errors import DavError
+from davserver.dav.multistatus import new_multistatus, send_multistatus
 from davserver.dav.nodes_base import DavNode
 from davserver.dav.propfind import check_property_count
 from davserver.dav.urls import MOUNT

@@ -13,7 +13,6 @@ from davserver.dav.multistatus import PropertyResult, add_response, result_from_
 from davserver.dav.multistatus_stream import send_multistatus_stream
 from davserver.dav.xml import DAV, qname
 
-
 # Clients name a few dozen; each name costs a lookup per listed resource.
 MAX_NAMED_PROPERTIES = 200
 
