@@ -164,6 +164,12 @@ def test_time_ranges_over_all_years_are_answered(login):
     month = login.request("REPORT", calendar, _free_busy("20261101T000000Z", "20261201T000000Z"), Depth="1",
                           **XML_TYPE)
     assert month.status_code == 200 and "FREEBUSY" in month.text
+    expand = _range_query("00010101T000000Z", "99991231T235959Z").replace(
+        "<D:getetag/>", '<D:getetag/><C:calendar-data><C:expand start="00010101T000000Z" end="99991231T235959Z"/>'
+                        "</C:calendar-data>")
+    expanded = login.http.request("REPORT", login.url(calendar), data=expand, timeout=60,
+                                  headers={"Depth": "1", "Content-Type": "application/xml"})
+    assert expanded.status_code == 403 and "at most" in expanded.text  # not millions of instances
     edge = login.request("REPORT", calendar, _range_query("00010101T000000Z", "00010105T000000Z"), Depth="1",
                          **XML_TYPE)
     assert edge.status_code == 403 and "outside the dates" in edge.text, edge.text
