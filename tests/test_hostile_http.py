@@ -212,6 +212,12 @@ def test_propfind_naming_too_many_properties_is_refused_quickly(server, login):
         "</D:prop>", "</D:prop></D:set>")
     r = login.request("PROPPATCH", login.home_path, patch, **XML_TYPE)
     assert r.status_code == 413 and "at most" in r.text
+    calendar = login.home_path + "named/"
+    login.request("MKCALENDAR", calendar)
+    multiget = (f'<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:X="urn:x">'
+                f"<D:prop>{''.join(f'<X:p{i}/>' for i in range(1000))}</D:prop><D:href>{calendar}a.ics</D:href></C:calendar-multiget>")
+    r = login.request("REPORT", calendar, multiget, Depth="1", **XML_TYPE)
+    assert r.status_code == 413 and "at most" in r.text
 
 
 def test_propfind_within_the_bound_names_every_property(login):

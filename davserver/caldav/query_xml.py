@@ -29,6 +29,7 @@ import icalendar
 from lxml import etree
 
 from davserver.dav.errors import DavError
+from davserver.dav.propfind import check_property_count
 from davserver.dav.xml import CALDAV, DAV, qname
 from resources.calendar_query.errors import (
     InvalidFilter,
@@ -136,6 +137,7 @@ def parse_property_request(
     if found[0].tag == qname(DAV, "propname"):
         return "propname", (), None
     names = tuple(el.tag for el in _elements(found[0]))
+    check_property_count(len(names), "A REPORT")
     data_elements = _children(found[0], CALENDAR_DATA)
     calendar_data = parse_calendar_data_request(data_elements[0]) if data_elements else None
     return "prop", names, calendar_data
