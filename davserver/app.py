@@ -7,11 +7,13 @@ from __future__ import annotations
 import logging
 import time
 
+from davserver.complete_answers import CompleteAnswers
 from davserver.config import Settings
 from davserver.dav import reports  # noqa: F401  (registers the REPORTs)
 from davserver.dav.dav_app import build_dav_app
 from davserver.dav.urls import MOUNT
 from davserver.public_url import public_base
+from davserver.request_path import PathRejected, below_mount, check_utf8, decoded_options_path, resolve_dot_segments
 from davserver.web.admin_app import build_admin_app
 from davserver.web.api_app import build_api_app
 from resources.address_books import company_book
@@ -21,6 +23,8 @@ from resources.store.schema import upgrade
 log = logging.getLogger("davserver.request")
 
 WELL_KNOWN = ("/.well-known/caldav", "/.well-known/carddav")
+# Methods a client given only the bare server URL sends to "/": served as at /dav/.
+DISCOVERY_AT_ROOT = ("PROPFIND", "OPTIONS", "REPORT")
 API_MOUNT = "/api"
 ADMIN_MOUNT = "/admin"
 
@@ -65,6 +69,19 @@ def _to_admin_ui(location: str, start_response) -> list[bytes]:
     return [b""]
 
 
+def _server_root(environ: dict, settings: Settings) -> str:
+    """Where redirects point: the configured public URL, the forwarded host when the
+    proxy is trusted, else a relative reference (RFC 9110 §10.2.2), never a Host
+    header the client made up."""
+    if settings.public_url:
+        base = settings.public_url.rstrip("/")
+    elif settings.trust_proxy and environ.get("HTTP_X_FORWARDED_HOST"):
+        base = public_base(environ, settings)
+    else:
+        base = environ.get("SCRIPT_NAME", "")
+    return base
+
+
 def _bad_request(message: str, start_response) -> list[bytes]:
     body = f"400 Bad Request: {message}\n".encode()
     start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
@@ -84,33 +101,33 @@ def build_app(settings: Settings):
     api = build_api_app(settings, dav)
     admin = build_admin_app(settings, dav)
 
+    mounts = ((MOUNT, dav), (ADMIN_MOUNT, admin), (API_MOUNT, api))
+
     def route(environ, start_response):
-        path = environ.get("PATH_INFO", "") or "/"
+        method = environ.get("REQUEST_METHOD")
+        path = (decoded_options_path(environ) if method == "OPTIONS" else environ.get("PATH_INFO", "")) or "/"
         if "%2f" in path.lower() or "\x00" in path:
             # cheroot leaves encoded slashes encoded; a name must never smuggle one in.
             return _bad_request("Encoded slashes and NUL bytes are not allowed in paths.", start_response)
-        if path == "/" and environ.get("REQUEST_METHOD") in ("PROPFIND", "OPTIONS"):
-            # Clients given only the bare server URL start discovery right here.
-            path = MOUNT + "/"
-        elif path == "/" and _is_browser_visit(environ):
-            return _to_admin_ui(public_base(environ, settings) + ADMIN_MOUNT + "/", start_response)
-        elif path.rstrip("/") in WELL_KNOWN or path == "/":
-            return _redirect(public_base(environ, settings) + MOUNT + "/", start_response)
-        if path == MOUNT or path.startswith(MOUNT + "/"):
-            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + MOUNT
-            environ["PATH_INFO"] = path[len(MOUNT):] or "/"
-            return dav(environ, start_response)
-        if path == ADMIN_MOUNT or path.startswith(ADMIN_MOUNT + "/"):
-            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + ADMIN_MOUNT
-            environ["PATH_INFO"] = path[len(ADMIN_MOUNT):] or "/"
-            return admin(environ, start_response)
-        if path == API_MOUNT or path.startswith(API_MOUNT + "/"):
-            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + API_MOUNT
-            environ["PATH_INFO"] = path[len(API_MOUNT):] or "/"
-            return api(environ, start_response)
+        try:
+            check_utf8(path)
+            if path == "/" and method in DISCOVERY_AT_ROOT:
+                path = MOUNT + "/"
+            elif path == "/" and _is_browser_visit(environ):
+                return _to_admin_ui(_server_root(environ, settings) + ADMIN_MOUNT + "/", start_response)
+            elif path.rstrip("/") in WELL_KNOWN or path == "/":
+                return _redirect(_server_root(environ, settings) + MOUNT + "/", start_response)
+            for mount, app in mounts:
+                if path == mount or path.startswith(mount + "/"):
+                    environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + mount
+                    environ["PATH_INFO"] = below_mount(path, mount)
+                    return app(environ, start_response)
+            resolve_dot_segments(path)
+        except PathRejected as refusal:
+            return _bad_request(str(refusal), start_response)
         return _not_found(start_response)
 
-    return RequestLog(route)
+    return RequestLog(CompleteAnswers(route))
 
 
 class RequestLog:

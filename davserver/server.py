@@ -12,7 +12,7 @@ from cheroot import wsgi
 
 from davserver.config import Settings
 from davserver.connection_rotation import ConnectionRotation
-
+from davserver.request_heads import MAX_HEAD_BYTES, HeadGatedServer
 
 log = logging.getLogger("davserver.server")
 
@@ -21,7 +21,7 @@ class PortInUse(OSError):
     pass
 
 
-class SharedSocketServer(wsgi.Server):
+class SharedSocketServer(HeadGatedServer):
     """A cheroot server accepting on a listening socket its parent process opened.
 
     Every worker process accepts on the same socket and the kernel hands each new
@@ -51,7 +51,7 @@ def make_server(app, settings: Settings, listener: socket.socket | None = None) 
     """The HTTP server: binding host:port itself, or accepting on `listener`."""
     options = dict(numthreads=settings.threads, server_name="davserver", timeout=30)
     if listener is None:
-        server = wsgi.Server((settings.host, settings.port), app, **options)
+        server = HeadGatedServer((settings.host, settings.port), app, **options)
     else:
         server = SharedSocketServer(listener, ConnectionRotation(app), **options)
     # A second, coarse guard; handlers enforce the exact limits with readable errors.
@@ -59,6 +59,10 @@ def make_server(app, settings: Settings, listener: socket.socket | None = None) 
     # cheroot keeps at most 10 idle keep-alive connections and closes the rest after
     # every answer; every phone of a branch keeps one open, so allow many more.
     server.keep_alive_conn_limit = KEEP_ALIVE_CONNECTIONS
+    # Before sign-in nothing else bounds what a client sends: cap the head's size
+    # (431) and the time it may take to arrive (408), see request_heads.
+    server.max_request_header_size = MAX_HEAD_BYTES
+    server.head_timeout = settings.request_head_timeout
     return server
 
 

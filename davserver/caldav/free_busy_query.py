@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 from davserver.caldav.calendar_multiget import is_calendar
-from davserver.caldav.query_xml import parse_free_busy_query
+from davserver.caldav.query_xml import MAX_EXPANDED_SPAN, parse_free_busy_query
 from davserver.dav import report_registry
-from davserver.dav.errors import translate_domain_errors
+from davserver.dav.errors import DavError, translate_domain_errors
 from davserver.dav.responses import send_bytes
-from davserver.dav.xml import CALDAV, qname
+from davserver.dav.xml import CALDAV, DAV, qname
 from resources.calendar_query import (
     free_busy_periods,
     render_vfreebusy,
 )
 from resources.calendar_search import collection_timezone, in_range, parse_stored
 
+# Every instance in the range becomes a FREEBUSY period: a daily event over the years
+# 1 to 9999 would be 3.6 million of them. Longer ranges are refused (no client asks
+# for more than a few months of busy time).
+MAX_SPAN = MAX_EXPANDED_SPAN
+
 
 @report_registry.register(qname(CALDAV, "free-busy-query"), is_calendar)
 @translate_domain_errors
 def free_busy_query(server, node, root, environ, start_response):
     time_range = parse_free_busy_query(root)
+    if time_range.end - time_range.start > MAX_SPAN:
+        raise DavError(403, f"A free-busy-query may span at most {MAX_SPAN.days} days.",
+                       qname(DAV, "number-of-matches-within-limits"))
     zone = collection_timezone(node.row)
     calendars = [parse_stored(row) for row in in_range(node.row.id, ("VEVENT", "VFREEBUSY"), time_range)]
     periods = free_busy_periods(calendars, time_range.start, time_range.end, timezone=zone)

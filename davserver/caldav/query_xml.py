@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 from lxml import etree
 
+from davserver.dav.errors import DavError
+from davserver.dav.propfind import check_property_count
 from davserver.dav.xml import CALDAV, DAV, qname
 from resources.calendar_query.errors import (
     InvalidFilter,
@@ -110,6 +112,11 @@ def parse_calendar_data_request(element: etree._Element) -> CalendarDataRequest:
     if selection is not None and selection.name != "VCALENDAR":
         raise InvalidQuery("The outermost C:comp of C:calendar-data must name VCALENDAR.")
     expand = _optional_range(element, "expand")
+    if expand is not None and expand.end - expand.start > MAX_EXPANDED_SPAN:
+        # Every instance in the range is written out: a daily event over all the
+        # years is 3.6 million of them.
+        raise DavError(403, f"C:expand may span at most {MAX_EXPANDED_SPAN.days} days.",
+                       qname(DAV, "number-of-matches-within-limits"))
     limit_recurrence = _optional_range(element, "limit-recurrence-set")
     if expand is not None and limit_recurrence is not None:
         raise InvalidQuery("C:expand and C:limit-recurrence-set exclude each other.")
@@ -130,6 +137,7 @@ def parse_property_request(
     if found[0].tag == qname(DAV, "propname"):
         return "propname", (), None
     names = tuple(el.tag for el in _elements(found[0]))
+    check_property_count(len(names), "A REPORT")
     data_elements = _children(found[0], CALENDAR_DATA)
     calendar_data = parse_calendar_data_request(data_elements[0]) if data_elements else None
     return "prop", names, calendar_data
@@ -232,7 +240,24 @@ def _parse_time_range(element: etree._Element, error: type[InvalidQuery],
         raise error(f"C:{local} needs both start and end.")
     if start is not None and end is not None and end <= start:
         raise error(f"C:{local} must end after it starts.")
+    start, end = _computable(start), _computable(end)
+    if start is not None and end is not None and end <= start:
+        raise error(f"C:{local} lies wholly outside the dates this server computes with "
+                    f"({EARLIEST.date().isoformat()} to {LATEST.date().isoformat()}).")
     return TimeRange(start, end)
+
+
+# Date arithmetic around a range (margins of days, the span of a recurrence) must
+# stay within Python's years 1-9999: a range reaching further ("everything", from
+# 00010101T000000Z to 99991231T235959Z) is answered for the years in between (RFC
+# 4791 §9.9 leaves the server's date limits to it).
+EARLIEST = datetime(1, 3, 1, tzinfo=UTC)
+MAX_EXPANDED_SPAN = timedelta(days=3660)
+LATEST = datetime(9999, 10, 1, tzinfo=UTC)
+
+
+def _computable(moment: datetime | None) -> datetime | None:
+    return None if moment is None else min(max(moment, EARLIEST), LATEST)
 
 
 def _utc_attribute(element: etree._Element, key: str,

@@ -13,6 +13,7 @@ from davserver.carddav.address_data import (
     parse_address_data_request,
 )
 from davserver.dav.errors import DavError
+from davserver.dav.propfind import check_property_count
 from davserver.dav.xml import CARDDAV, DAV, qname
 from resources.addressbook_query import (
     CardFilter,
@@ -38,6 +39,7 @@ def parse_property_request(root: etree._Element) -> tuple[str, tuple[str, ...], 
     if prop is None:
         return "allprop", (), None
     names = tuple(p.tag for p in prop if isinstance(p.tag, str))
+    check_property_count(len(names), "A REPORT")
     return "prop", names, parse_address_data_request(prop.find(ADDRESS_DATA))
 
 

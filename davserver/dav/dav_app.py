@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from wsgidav import util as wsgidav_util
 from wsgidav.wsgidav_app import WsgiDAVApp
 
 from davserver.dav import urls
@@ -34,6 +35,9 @@ class StreamingAwareApp:
 
 
 def build_dav_app(settings) -> StreamingAwareApp:
+    # WsgiDAV's own pages name its version unless its command line resets this;
+    # no answer of ours may tell an attacker which version runs.
+    wsgidav_util.public_wsgidav_info = "WsgiDAV"
     return StreamingAwareApp(WsgiDAVApp(
         {
             "provider_mapping": {"/": DavProvider(settings)},

@@ -1,6 +1,13 @@
 """expand-property REPORT (RFC 3253 §3.8) on principals and homes, as iOS and
 InfCloud send it: href-valued properties are replaced by the properties of the
-resources they point to."""
+resources they point to.
+
+Expansion multiplies: a property holding a hundred hrefs, expanded three levels
+deep, names a million resources. Depth, the number of expanded resources and the
+bytes of copied values are bounded; a REPORT that would pass a bound is refused
+with 403 DAV:number-of-matches-within-limits (as RFC 5323 §5.17 and RFC 6578 §3.2
+answer a result set the server will not produce) and a message.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +17,39 @@ from lxml import etree
 from wsgidav.dav_error import DAVError
 
 from davserver.dav import report_registry
+from davserver.dav.errors import DavError
 from davserver.dav.multistatus import new_multistatus, send_multistatus
 from davserver.dav.nodes_base import DavNode
+from davserver.dav.propfind import check_property_count
 from davserver.dav.urls import MOUNT
 from davserver.dav.xml import DAV, qname, sub
 
 MAX_DEPTH = 3
+MAX_RESOURCES = 500  # DAV:response elements in one answer
+MAX_ANSWER_BYTES = 4 * 1024 * 1024  # property values copied into one answer
+
+
+class _Budget:
+    """What one expand-property answer may still hold."""
+
+    def __init__(self) -> None:
+        self.resources = MAX_RESOURCES
+        self.bytes = MAX_ANSWER_BYTES
+
+    def take_resource(self) -> None:
+        self.resources -= 1
+        if self.resources < 0:
+            raise _refusal(f"more than {MAX_RESOURCES} resources")
+
+    def take_value(self, value) -> None:
+        self.bytes -= len(etree.tostring(value)) if isinstance(value, etree._Element) else len(str(value))
+        if self.bytes < 0:
+            raise _refusal(f"more than {MAX_ANSWER_BYTES} bytes of property values")
+
+
+def _refusal(what: str) -> DavError:
+    return DavError(403, f"The expanded answer would hold {what}; ask for fewer properties or levels.",
+                    qname(DAV, "number-of-matches-within-limits"))
 
 
 def _requested(element: etree._Element) -> list[tuple[str, etree._Element]]:
@@ -25,10 +59,12 @@ def _requested(element: etree._Element) -> list[tuple[str, etree._Element]]:
         name = prop.get("name")
         if name:
             found.append((qname(namespace, name), prop))
+    check_property_count(len(found), "expand-property")
     return found
 
 
-def _expanded_response(provider, environ, node, spec: etree._Element, depth: int) -> etree._Element:
+def _expanded_response(provider, environ, node, spec: etree._Element, depth: int, budget: _Budget) -> etree._Element:
+    budget.take_resource()
     response = etree.Element(qname(DAV, "response"))
     sub(response, qname(DAV, "href"), node.get_href())
     ok = sub(response, qname(DAV, "propstat"))
@@ -48,16 +84,19 @@ def _expanded_response(provider, environ, node, spec: etree._Element, depth: int
                 for href in hrefs:
                     target = provider.get_resource_inst(_provider_path(href), environ)
                     if target is not None:
-                        holder.append(_expanded_response(provider, environ, target, prop_spec, depth + 1))
+                        holder.append(_expanded_response(provider, environ, target, prop_spec, depth + 1, budget))
                     else:
+                        budget.take_resource()
                         missing_response = sub(holder, qname(DAV, "response"))
                         sub(missing_response, qname(DAV, "href"), href)
                         sub(missing_response, qname(DAV, "status"), "HTTP/1.1 404 Not Found")
             else:
+                budget.take_value(value)
                 for child in value:
                     holder.append(child)
                 holder.text = value.text
         else:
+            budget.take_value(value)
             holder.text = str(value)
     sub(ok, qname(DAV, "status"), "HTTP/1.1 200 OK")
     if missing:
@@ -77,5 +116,5 @@ def _provider_path(href: str) -> str:
 @report_registry.register(qname(DAV, "expand-property"), lambda node: isinstance(node, DavNode))
 def expand_property(server, node, root, environ, start_response):
     result = new_multistatus()
-    result.append(_expanded_response(server._davProvider, environ, node, root, 0))
+    result.append(_expanded_response(server._davProvider, environ, node, root, 0, _Budget()))
     return send_multistatus(start_response, result)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from davserver.dav.calendar_colors import normalised_color
 from davserver.dav.errors import DavError, from_domain
 from davserver.dav.live_properties import element_text, to_bytes_property
 from davserver.dav.nodes_collection import parse_vtimezone
@@ -72,7 +73,9 @@ def parse_creation(root: etree._Element | None, *, default_kind: str, mkcol: boo
     dead: list[tuple[str, str]] = []
     kind = default_kind
     for prop in root.iterfind(f"{{{DAV}}}set/{{{DAV}}}prop/*"):
-        if prop.tag in _TEXT_FIELDS:
+        if prop.tag == qname(APPLE, "calendar-color"):
+            values["color"] = normalised_color(element_text(prop))
+        elif prop.tag in _TEXT_FIELDS:
             values[_TEXT_FIELDS[prop.tag]] = element_text(prop)
         elif prop.tag == qname(APPLE, "calendar-order"):
             text = element_text(prop) or ""

@@ -8,6 +8,7 @@ from icalendar import Calendar
 from wsgidav.dav_provider import DAVCollection
 
 from davserver.dav import sync_tokens, urls
+from davserver.dav.calendar_colors import normalised_color
 from davserver.dav.errors import DavError, forbidden, translate_domain_errors
 from davserver.dav.live_properties import element_text, live, writable
 from davserver.dav.nodes_base import ALL_PRIVILEGES, READ_PRIVILEGES, DavNode, read_only
@@ -243,7 +244,8 @@ class CollectionNode(DavNode, DAVCollection):
 
     @writable(qname(APPLE, "calendar-color"))
     def _set_calendar_color(self, value, dry_run: bool) -> None:
-        self._update(CollectionProperties(color=element_text(value) or ""), dry_run, value is None, "color")
+        color = normalised_color(element_text(value)) or ""
+        self._update(CollectionProperties(color=color), dry_run, value is None, "color")
 
     @live(qname(APPLE, "calendar-order"))
     def _calendar_order(self):

@@ -13,6 +13,16 @@ from davserver.dav.multistatus import PropertyResult, add_response, result_from_
 from davserver.dav.multistatus_stream import send_multistatus_stream
 from davserver.dav.xml import DAV, qname
 
+# Clients name a few dozen; each name costs a lookup per listed resource.
+MAX_NAMED_PROPERTIES = 200
+
+
+def check_property_count(count: int, method: str) -> None:
+    """RFC 9110 §15.5.14: content larger than the server is willing to process."""
+    if count > MAX_NAMED_PROPERTIES:
+        raise DavError(413, f"{method} names {count} properties; at most {MAX_NAMED_PROPERTIES} are allowed "
+                            "in one request.")
+
 
 @dataclass(frozen=True)
 class PropfindRequest:
@@ -30,9 +40,11 @@ def parse_propfind(root: etree._Element | None) -> PropfindRequest:
         raise DavError(400, "DAV:propfind needs exactly one of prop, allprop or propname.")
     mode = etree.QName(modes[0]).localname
     if mode == "prop":
-        return PropfindRequest("prop", tuple(p.tag for p in modes[0] if isinstance(p.tag, str)))
-    include = root.find(qname(DAV, "include"))
-    names = tuple(p.tag for p in include if isinstance(p.tag, str)) if include is not None else ()
+        names = tuple(dict.fromkeys(p.tag for p in modes[0] if isinstance(p.tag, str)))
+    else:
+        include = root.find(qname(DAV, "include"))
+        names = tuple(dict.fromkeys(p.tag for p in include if isinstance(p.tag, str))) if include is not None else ()
+    check_property_count(len(names), "PROPFIND")
     return PropfindRequest(mode, names)
 
 
@@ -49,9 +61,9 @@ def depth_of(environ: dict) -> str:
 def node_results(node, request: PropfindRequest) -> list[PropertyResult]:
     if request.mode == "propname":
         return [PropertyResult(name) for name in node.get_property_names(is_allprop=False)]
+    included = frozenset(request.names)
     if request.mode == "allprop":
-        names = list(node.get_property_names(is_allprop=True))
-        names += [n for n in request.names if n not in names]
+        names = list(dict.fromkeys([*node.get_property_names(is_allprop=True), *request.names]))
     else:
         names = list(request.names)
     results = []
@@ -60,7 +72,7 @@ def node_results(node, request: PropfindRequest) -> list[PropertyResult]:
             value = node.get_property_value(name)
         except DAVError as exc:
             value = exc
-        if request.mode == "allprop" and isinstance(value, DAVError) and name not in request.names:
+        if request.mode == "allprop" and isinstance(value, DAVError) and name not in included:
             continue
         results.append(result_from_value(name, value))
     return results

@@ -15,6 +15,7 @@ from davserver.dav.multistatus import (
     send_multistatus,
 )
 from davserver.dav.nodes_base import read_only
+from davserver.dav.propfind import check_property_count
 from davserver.dav.xml import DAV, qname
 
 
@@ -38,6 +39,7 @@ def parse_propertyupdate(root: etree._Element | None) -> list[PropertyUpdate]:
                     updates.append(PropertyUpdate(element.tag, None if removing else element))
     if not updates:
         raise DavError(400, "DAV:propertyupdate names no property to set or remove.")
+    check_property_count(len(updates), "PROPPATCH")
     return updates
 
 

@@ -150,6 +150,16 @@ class DavRequestServer(RequestServer):
         self._refuse_protected_destination(environ, "COPY")
         return _all_or_nothing(super().do_COPY, environ, start_response)
 
+    def _send_response(self, environ, start_response, root_res, success_code, error_list):
+        """DELETE/COPY/MOVE answers: ours, not WsgiDAV's HTML page that names its version."""
+        if not error_list:
+            reason = {201: "Created", 204: "No Content"}.get(success_code, "OK")
+            body = b"" if success_code == 204 else f"{success_code} {reason}\n".encode()
+            return send_bytes(start_response, f"{success_code} {reason}", body, "text/plain; charset=utf-8")
+        if len(error_list) == 1 and error_list[0][0] == root_res.get_href():
+            raise error_list[0][1]  # rendered with its message by the ErrorResponder
+        return super()._send_response(environ, start_response, root_res, success_code, error_list)
+
     def _refuse_fixed_node(self, environ, verb: str) -> None:
         """Root, principals and homes are part of the URL space, not user data."""
         node = self._davProvider.get_resource_inst(environ["PATH_INFO"], environ)

@@ -75,7 +75,9 @@ def _start_revision(collection: Collection, token: str) -> int | None:
 @report_registry.register(qname(DAV, "sync-collection"), is_syncable)
 @translate_domain_errors
 def sync_collection(server, node: CollectionNode, root, environ, start_response):
-    if environ.get("HTTP_DEPTH", "0").strip() not in ("0", ""):
+    if environ.get("HTTP_DEPTH", "0").strip().lower() not in ("0", "1", ""):
+        # RFC 6578 §3.2 asks for Depth: 0; python-caldav and others send 1, which
+        # Radicale, Xandikos and DAViCal accept too: the sync-level says what to list.
         raise DavError(400, "sync-collection must be sent with Depth: 0.")
     request = parse_sync_request(root)
     collection = node.row
