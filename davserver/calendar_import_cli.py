@@ -81,7 +81,8 @@ def run_import(calendar_url: str, file_path: str, settings: Settings) -> int:
         )
     elif collection.kind != CALENDAR:
         raise CliError(f"{calendar_url} is not a calendar")
-    report = import_calendar(collection, body, max_size=settings.max_resource_size, progress=_progress_printer())
+    report = import_calendar(collection, body, max_size=settings.max_resource_size, progress=_progress_printer(),
+                             max_instances=settings.max_instances)
     print(f"Imported {report.imported} object(s) into {calendar_url}; skipped {len(report.skipped)}.")
     for skipped in report.skipped:
         where = f"object {skipped.position}" if skipped.position else "object"
