@@ -62,9 +62,13 @@ def import_calendar(
     for position, part in enumerate(parts, start=1):
         try:
             calendar, facts = parse_calendar_object(part, allowed_components=allowed, max_size=max_size)
-            check_recurrence_size(calendar, max_instances)
         except DomainError as exc:
             report.skipped.append(SkippedObject(position, None, exc.message))
+            continue
+        try:
+            check_recurrence_size(calendar, max_instances)
+        except DomainError as exc:
+            report.skipped.append(SkippedObject(position, facts.uid, exc.message))
             continue
         if facts.uid in seen:
             report.skipped.append(SkippedObject(position, facts.uid, "The file holds this UID twice."))

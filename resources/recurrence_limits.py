@@ -51,8 +51,9 @@ def check_instance_count(components: list, limit: int, written: datetime) -> Non
             total += rule_instance_count(rule, start, limit - total + 1, written)
             if total > limit:
                 raise TooManyInstances(
-                    f"The recurrence makes more than {limit} instances before {(written + INSTANCE_HORIZON):%Y-%m-%d}; "
-                    f"this server accepts at most {limit} (CALDAV:max-instances). "
+                    f"The recurrence makes more than {limit} instances (a series without end counts those until "
+                    f"{(written + INSTANCE_HORIZON):%Y-%m-%d}); this server accepts at most {limit} "
+                    "(CALDAV:max-instances). "
                     "Use a coarser frequency, a COUNT or an UNTIL.", limit)
 
 

@@ -90,13 +90,15 @@ def put_calendar_object(
 
     A new object is assigned to `branch_id` (the branch of the device's credential);
     an update keeps the branch the object already has. A recurrence of more than
-    `max_instances` instances (default: the request's limit) is refused.
+    `max_instances` instances (default: the request's limit) is refused; 0 stores it
+    without counting, as data written before the limit existed.
     """
     check_segment(name)
     calendar, facts = parse_calendar_object(
         body, allowed_components=frozenset(collection.components.split(",")), max_size=max_size
     )
-    check_recurrence_size(calendar, max_instances)
+    if max_instances != 0:
+        check_recurrence_size(calendar, max_instances)
     return _store(collection, name, body, CALENDAR_CONTENT_TYPE, conditions, facts, branch_id)
 
 
