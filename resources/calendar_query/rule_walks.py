@@ -100,10 +100,11 @@ def _moved(component: icalendar.Component, rule: vRecur, start: date | datetime,
     return moved
 
 
-def _like(prop, value):
+def _like(prop, value: date | datetime) -> vDDDTypes:
+    """`value` as a property with the parameters of `prop` (TZID; VALUE=DATE for a date)."""
     result = vDDDTypes(value)
     for key, param in prop.params.items():
-        if key not in ("VALUE",) or not isinstance(value, datetime):
+        if key != "VALUE" or not isinstance(value, datetime):
             result.params[key] = param
     return result
 
