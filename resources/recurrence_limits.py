@@ -23,7 +23,13 @@ from itertools import islice
 
 from icalendar.prop import vRecur
 
-from resources.calendar_recurrence import DATEUTIL_PARTS, dateutil_rule, first_value, rule_never_matches, wall_clock
+from resources.calendar_recurrence import (
+    DATEUTIL_PARTS,
+    dateutil_rule,
+    first_value,
+    rule_never_matches,
+    wall_clock,
+)
 from resources.errors import TooManyInstances
 
 INSTANCE_HORIZON = timedelta(days=4 * 366)

@@ -19,14 +19,19 @@ import pytest
 from lxml import etree
 
 from resources.calendar_collections import by_path
-from resources.credentials import find_credential
-from resources.calendar_query import CompFilter, TimeRange, calendar_matches, free_busy_periods
+from resources.calendar_query import (
+    CompFilter,
+    TimeRange,
+    calendar_matches,
+    free_busy_periods,
+)
 from resources.calendar_query.retrieval import expand_calendar
+from resources.credentials import find_credential
 from resources.errors import TooManyInstances
 from resources.resource_calendars import get_resource, resource_calendar
 from resources.stored_objects import WriteConditions, put_calendar_object
 from tests.davxml import NS, error_condition, propfind_body, q, responses
-from tests.organisation import org, phone_login  # noqa: F401 - org is a fixture
+from tests.organisation import build_org, phone_login
 from tests.server_harness import start_server
 
 XML_TYPE = {"Content_Type": "application/xml; charset=utf-8"}
@@ -135,7 +140,7 @@ def test_import_skips_objects_over_max_instances(server, login, tmp_path: Path):
     source.write_text(body)
     run = subprocess.run([sys.executable, "-m", "davserver", "import", "--database", server.database_url,
                           "--calendar", login.home_path + "imported/", str(source)],
-                         capture_output=True, text=True, timeout=120)
+                         check=False, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("Imported 1 object(s)")
     assert bomb_uid in run.stdout and "max-instances" in run.stdout
@@ -144,11 +149,10 @@ def test_import_skips_objects_over_max_instances(server, login, tmp_path: Path):
 # -- objects stored before the limit: answered quickly, the limit named ---------------------------
 
 
-@pytest.mark.parametrize(("rule", "age"), [("FREQ=MINUTELY;COUNT=1000000", 600), ("FREQ=SECONDLY", 60)])
-def test_time_range_queries_on_an_old_bomb_are_quick(login, rule, age):
-    """dateutil would walk every step from DTSTART to the week asked for."""
+def test_time_range_queries_on_an_old_bomb_are_quick(login):
+    """dateutil would walk every second from DTSTART to the week asked for."""
     path = new_calendar(login)
-    store_old(login, path, recurring(rule, NOW - timedelta(days=age)))
+    store_old(login, path, recurring("FREQ=SECONDLY", NOW - timedelta(days=60)))
     week = (NOW, NOW + timedelta(days=7))
     r, seconds = timed(login.request, "REPORT", path, query_body(*week), Depth="1", **XML_TYPE)
     assert r.status_code == 207 and seconds < PROMPT, seconds
@@ -196,7 +200,8 @@ def test_free_busy_over_an_old_bomb_names_the_limit(login):
 # -- stalls: a shared room's SECONDLY event, and other logins meanwhile ------------------------------
 
 
-def test_an_old_secondly_event_in_a_room_does_not_stall_the_room(server, org):
+def test_an_old_secondly_event_in_a_room_does_not_stall_the_room(server):
+    org = build_org()
     room = resource_calendar(get_resource(org.slugs["room_on"]).id)
     name = f"{uuid.uuid4().hex}.ics"
     put_calendar_object(room, name, recurring("FREQ=SECONDLY", NOW - timedelta(days=180)).encode(), WriteConditions(),
