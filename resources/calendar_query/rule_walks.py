@@ -30,6 +30,7 @@ from resources.recurrence_limits import (
 
 JUMP_AFTER = 1000  # steps; shorter walks cost less than copying the component
 JUMP_MARGIN = timedelta(hours=2)  # the moved start lies this much earlier still (a DST change)
+FLOATING_MARGIN = timedelta(hours=16)  # floating and DATE values: read in any zone, up to 14 h off UTC
 _ENDS = ("DTEND", "DUE")
 
 
@@ -52,7 +53,8 @@ def bounded_calendar(calendar: icalendar.Component, name: str, lower: datetime, 
         if length is None:
             continue
         if len(rules) == 1:
-            moved = _moved(component, rules[0], start, lower - length - JUMP_MARGIN)
+            margin = JUMP_MARGIN if isinstance(start, datetime) and start.tzinfo else FLOATING_MARGIN
+            moved = _moved(component, rules[0], start, lower - length - margin)
             if moved is not None:
                 replaced[index], start, rules = moved, moved["DTSTART"].dt, [moved["RRULE"]]
         for rule in rules:
