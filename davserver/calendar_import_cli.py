@@ -85,7 +85,7 @@ def run_import(calendar_url: str, file_path: str, settings: Settings) -> int:
     except DomainError as exc:
         raise CliError(f"{calendar_url}: {exc.message}") from None
     report = import_calendar(collection, body, max_size=settings.max_resource_size, progress=_progress_printer(),
-                             branch_id=owner.branch_id)
+                             branch_id=owner.branch_id, max_instances=settings.max_instances)
     print(f"Imported {report.imported} object(s) into {calendar_url}; skipped {len(report.skipped)}.")
     for skipped in report.skipped:
         where = f"object {skipped.position}" if skipped.position else "object"

@@ -34,6 +34,10 @@ class Settings:
     workers: int = setting(1, "server processes sharing the port (production: one per core)")
     max_request_size: int = setting(20 * 1024 * 1024, "largest request body in bytes (413 above)", flag=False)
     max_resource_size: int = setting(10 * 1024 * 1024, "largest calendar object in bytes", flag=False)
+    max_instances: int = setting(10_000, "most recurrence instances of one calendar object (CALDAV:max-instances)",
+                                 flag=False)
+    request_time_limit: int = setting(20, "seconds one request may spend expanding recurrences (503 after)",
+                                      flag=False)
     sync_history_days: int = setting(180, "days of change history kept for sync-collection", flag=False)
     request_head_timeout: int = setting(10, "seconds a client may take to send a request's headers (408 after)",
                                         flag=False)
@@ -119,7 +123,8 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("public_url must start with http:// or https://")
     if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("log_level must be DEBUG, INFO, WARNING or ERROR")
-    for name in ("threads", "workers", "max_request_size", "request_head_timeout", "max_resource_size", "sync_history_days",
+    for name in ("threads", "workers", "max_request_size", "request_head_timeout", "max_resource_size", "max_instances",
+                 "request_time_limit", "sync_history_days",
                  "login_failures_per_user", "login_failures_per_address"):
         if getattr(settings, name) < 1:
             raise ConfigError(f"setting {name!r} must be at least 1")

@@ -18,7 +18,7 @@ from resources.calendar_data import (
 from resources.errors import DomainError
 from resources.store.database import write_transaction
 from resources.store.models import SPAN_MAX, SPAN_MIN, Change, Collection, StoredObject
-from resources.stored_objects import CALENDAR_CONTENT_TYPE, compute_etag
+from resources.stored_objects import CALENDAR_CONTENT_TYPE, check_recurrence_size, compute_etag
 
 BATCH_SIZE = 500
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,200}$")
@@ -51,8 +51,10 @@ def import_calendar(
     max_size: int,
     progress: Callable[[int, int], None] | None = None,
     branch_id: int | None = None,
+    max_instances: int | None = None,
 ) -> ImportReport:
-    """Import every object of `body`; objects whose UID the calendar holds are skipped.
+    """Import every object of `body`; objects whose UID the calendar holds, or whose
+    recurrence exceeds max-instances, are skipped.
 
     New objects are assigned to `branch_id`, as if the login had PUT them."""
     parts = split_calendar(body)
@@ -62,9 +64,14 @@ def import_calendar(
     seen: set[str] = set()
     for position, part in enumerate(parts, start=1):
         try:
-            _calendar, facts = parse_calendar_object(part, allowed_components=allowed, max_size=max_size)
+            calendar, facts = parse_calendar_object(part, allowed_components=allowed, max_size=max_size)
         except DomainError as exc:
             report.skipped.append(SkippedObject(position, None, exc.message))
+            continue
+        try:
+            check_recurrence_size(calendar, max_instances)
+        except DomainError as exc:
+            report.skipped.append(SkippedObject(position, facts.uid, exc.message))
             continue
         if facts.uid in seen:
             report.skipped.append(SkippedObject(position, facts.uid, "The file holds this UID twice."))

@@ -107,3 +107,26 @@ class ReservedName(DomainError):
     def __init__(self, message: str, name: str) -> None:
         super().__init__(message)
         self.name = name
+
+
+class TooManyInstances(DomainError):
+    """A recurrence set with more instances than the server expands or stores
+    (RFC 4791 §5.2.8 CALDAV:max-instances); `limit` is the number allowed."""
+
+    def __init__(self, message: str, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+class RequestTimeExhausted(DomainError):
+    """One request used up its time budget while expanding recurrences; it is
+    answered at once so that it cannot starve the others (503)."""
+
+    def __init__(self, message: str, seconds: float) -> None:
+        super().__init__(message)
+        self.seconds = seconds
+
+
+class AnswerTooLarge(TooManyInstances):
+    """One answer would expand more than max-instances instances in all (C:expand over
+    many objects): the answer is cut there (507 for the request-URI in a multistatus)."""

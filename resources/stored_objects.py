@@ -8,11 +8,13 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from resources import change_log
 from resources.calendar_collections import ADDRESSBOOK, CALENDAR, PLAIN, check_segment
 from resources.calendar_data import CalendarObjectFacts, parse_calendar_object
+from resources.expansion_budget import max_instances as current_max_instances
+from resources.recurrence_limits import check_instance_count
 from resources.errors import (
     AddressUidConflict,
     AlreadyExists,
@@ -82,17 +84,30 @@ def put_calendar_object(
     *,
     max_size: int,
     branch_id: int | None = None,
+    max_instances: int | None = None,
 ) -> WriteResult:
     """Validate iCalendar and store it as an object resource of a calendar.
 
     A new object is assigned to `branch_id` (the branch of the device's credential);
-    an update keeps the branch the object already has.
+    an update keeps the branch the object already has. A recurrence of more than
+    `max_instances` instances (default: the request's limit) is refused; 0 stores it
+    without counting, as data written before the limit existed.
     """
     check_segment(name)
-    _calendar, facts = parse_calendar_object(
+    calendar, facts = parse_calendar_object(
         body, allowed_components=frozenset(collection.components.split(",")), max_size=max_size
     )
+    if max_instances != 0:
+        check_recurrence_size(calendar, max_instances)
     return _store(collection, name, body, CALENDAR_CONTENT_TYPE, conditions, facts, branch_id)
+
+
+def check_recurrence_size(calendar, max_instances: int | None = None) -> None:
+    """Refuse a calendar object whose recurrences exceed max-instances (RFC 4791 §5.2.8)."""
+    if max_instances is None:
+        max_instances = current_max_instances()
+    components = [c for c in calendar.subcomponents if c.name != "VTIMEZONE"]
+    check_instance_count(components, max_instances, datetime.now(UTC))
 
 
 def put_address_object(
@@ -239,13 +254,15 @@ def relocate_object(
 def _check_fits_calendar(
     source: StoredObject, target: Collection, target_name: str, *, moving: bool, max_size: int
 ) -> None:
-    if source.component is None or source.size > max_size:
-        body = bytes(StoredObject.get_by_id(source.id).body)
-        _cal, facts = parse_calendar_object(
+    body = bytes(StoredObject.get_by_id(source.id).body)
+    if source.component is None or source.size > max_size or b"RRULE" in body.upper():
+        # Unparsed, too large for the target, or a recurrence that may be over max-instances.
+        calendar, facts = parse_calendar_object(
             body, allowed_components=frozenset(target.components.split(",")), max_size=max_size
         )
+        check_recurrence_size(calendar)
         uid = facts.uid
-    else:
+    if source.component is not None:
         if source.component not in target.components.split(","):
             raise UnsupportedComponent(
                 f"The target calendar does not accept {source.component} components.", source.component

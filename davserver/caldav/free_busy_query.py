@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from davserver.caldav.calendar_multiget import is_calendar
-from davserver.caldav.query_xml import MAX_EXPANDED_SPAN, parse_free_busy_query
+from davserver.caldav.query_xml import MAX_FREE_BUSY_SPAN, parse_free_busy_query
 from davserver.dav import report_registry
 from davserver.dav.errors import DavError, translate_domain_errors
 from davserver.dav.responses import send_bytes
@@ -17,7 +17,7 @@ from resources.calendar_search import collection_timezone, in_range, parse_store
 # Every instance in the range becomes a FREEBUSY period: a daily event over the years
 # 1 to 9999 would be 3.6 million of them. Longer ranges are refused (no client asks
 # for more than a few months of busy time).
-MAX_SPAN = MAX_EXPANDED_SPAN
+MAX_SPAN = MAX_FREE_BUSY_SPAN
 
 
 @report_registry.register(qname(CALDAV, "free-busy-query"), is_calendar)

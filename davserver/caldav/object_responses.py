@@ -13,12 +13,13 @@ from davserver.carddav.address_data import (
     AddressDataRequest,
     render_address_data,
 )
-from davserver.dav.multistatus import PropertyResult, add_response, result_from_value
+from davserver.dav.multistatus import PropertyResult, add_response, result_from_value, status_line
 from davserver.dav.nodes_object import ObjectNode
-from davserver.dav.xml import CALDAV, qname
+from davserver.dav.xml import CALDAV, DAV, qname, sub
 from resources.calendar_query import CalendarDataRequest, render_calendar_data
 from resources.calendar_query.expand_listed import expand_listed
 from resources.calendar_search import parse_stored
+from resources.errors import AnswerTooLarge, TooManyInstances
 from resources.store.models import StoredObject
 
 CALENDAR_DATA = qname(CALDAV, "calendar-data")
@@ -54,7 +55,7 @@ def add_object_response(root, node: ObjectNode, mode: str, names: tuple[str, ...
     for name in wanted:
         render = renderers.get(name)
         if render is not None:
-            results.append(PropertyResult(name, 200, render(node.row)))
+            results.append(_rendered(name, render, node.row))
             continue
         try:
             value = node.get_property_value(name)
@@ -62,3 +63,24 @@ def add_object_response(root, node: ObjectNode, mode: str, names: tuple[str, ...
             value = exc
         results.append(result_from_value(name, value))
     add_response(root, node.get_href(), results)
+
+
+def _rendered(name: str, render: Callable[[StoredObject], str], row: StoredObject) -> PropertyResult:
+    """The rendered value; an object that expands to more than max-instances instances
+    gets 403 CALDAV:max-instances for this property, the rest of the answer goes on."""
+    try:
+        return PropertyResult(name, 200, render(row))
+    except AnswerTooLarge:
+        raise
+    except TooManyInstances as exc:
+        return PropertyResult(name, 403, None, qname(CALDAV, "max-instances"), exc.message)
+
+
+def add_error_response(root, href: str, status: int, condition: str | None, message: str) -> None:
+    """A DAV:response with a status, precondition and message of its own (RFC 4918 §14.24)."""
+    response = sub(root, qname(DAV, "response"))
+    sub(response, qname(DAV, "href"), href)
+    sub(response, qname(DAV, "status"), status_line(status))
+    if condition is not None:
+        sub(sub(response, qname(DAV, "error")), condition)
+    sub(response, qname(DAV, "responsedescription"), message)

@@ -12,6 +12,7 @@ from davserver.dav.body import RequestBodyGuard
 from davserver.dav.provider import DavProvider
 from davserver.dav.request_server import DavResolver
 from davserver.dav.responses import ErrorResponder
+from resources.expansion_budget import request_budget
 
 
 class StreamingAwareApp:
@@ -21,8 +22,9 @@ class StreamingAwareApp:
     multistatus has none on purpose (cheroot sends it chunked, which keeps the
     connection usable)."""
 
-    def __init__(self, app: WsgiDAVApp) -> None:
+    def __init__(self, app: WsgiDAVApp, settings) -> None:
         self.app = app
+        self.settings = settings
 
     def __call__(self, environ, start_response):
         def keep_alive_if_streamed(status, headers, exc_info=None):
@@ -31,7 +33,9 @@ class StreamingAwareApp:
                            if not (name.lower() == "connection" and value.lower() == "close")]
             return start_response(status, headers, exc_info)
 
-        return self.app(environ, keep_alive_if_streamed)
+        # Each request gets its own recurrence budget, also while a streamed answer is sent.
+        with request_budget(self.settings.max_instances, self.settings.request_time_limit):
+            yield from self.app(environ, keep_alive_if_streamed)
 
 
 def build_dav_app(settings) -> StreamingAwareApp:
@@ -53,4 +57,4 @@ def build_dav_app(settings) -> StreamingAwareApp:
             "logging": {"enable": False},
             "http_authenticator": {"domain_controller": None, "accept_basic": True, "accept_digest": False},
         }
-    ))
+    ), settings)

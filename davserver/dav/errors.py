@@ -87,6 +87,8 @@ def from_domain(exc: domain.DomainError, *, href_of: Callable[[str], str] | None
         (domain.InvalidCalendarObject, 403, qname(CALDAV, "valid-calendar-object-resource")),
         (domain.UnsupportedComponent, 403, qname(CALDAV, "supported-calendar-component")),
         (domain.ResourceTooLarge, 403, qname(CALDAV, "max-resource-size")),
+        (domain.TooManyInstances, 403, qname(CALDAV, "max-instances")),
+        (domain.RequestTimeExhausted, 503, None),
         (domain.PreconditionFailed, 412, None),
         (domain.NotFound, 404, None),
         (domain.AlreadyExists, 405, qname(DAV, "resource-must-be-null")),

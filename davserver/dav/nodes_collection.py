@@ -295,6 +295,11 @@ class CollectionNode(DavNode, DAVCollection):
     def _max_resource_size(self):
         return str(self.settings.max_resource_size) if self.is_calendar else None
 
+    @live(qname(CALDAV, "max-instances"))
+    def _max_instances(self):
+        """RFC 4791 §5.2.8: the most recurrence instances a calendar object may have."""
+        return str(self.settings.max_instances) if self.is_calendar else None
+
     @live(qname(CARDDAV, "max-resource-size"))
     def _max_vcard_size(self):
         return str(self.settings.max_resource_size) if self.is_addressbook else None

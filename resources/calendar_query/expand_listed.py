@@ -25,6 +25,7 @@ from resources.calendar_query.filters import TimeRange
 from resources.calendar_recurrence import rule_never_matches
 from resources.calendar_syntax import ComponentBlock, ContentLine, decode_body, physical_lines, scan
 from resources.errors import InvalidCalendarData
+from resources.expansion_budget import charge_instances
 
 _RULES = frozenset({"RRULE", "RDATE", "EXDATE", "EXRULE"})
 _MOVED = frozenset({"DTSTART", "DTEND", "RECURRENCE-ID"})
@@ -52,6 +53,7 @@ def expand_listed(raw: bytes, blob: bytes, window: TimeRange) -> str | None:
         return None
     if parts is None:
         return None
+    charge_instances(len(chosen))
     instances = parts.assign(chosen)
     out = ["BEGIN:VCALENDAR", *(_written(line) for line in scanned.properties)]
     for recurrence_id, start, length, block in sorted(instances, key=lambda item: item[0]):

@@ -11,10 +11,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from dateutil.rrule import rrulestr
+from icalendar.prop import vRecur
 
 from resources.calendar_query.filters import CompFilter, TimeRange
+from resources.calendar_recurrence import first_value
+from resources.recurrence_limits import MAX_WALK_STEPS, jumped_start, walk_steps
 
 MAX_STEPS = 20000
+JUMP_AFTER = 1000  # steps dateutil would walk silently before the window
+JUMP_MARGIN = timedelta(hours=2)
 
 
 def plain_event_range(root: CompFilter) -> TimeRange | None:
@@ -100,11 +105,14 @@ def _series_match(event, rule, start: datetime, duration: timedelta, window: Tim
         return None  # a rule ending before it starts: left to the engine
     if start.astimezone(UTC) not in excluded and _overlaps(start, duration, window):
         return True  # DTSTART is always an instance, even when the rule would not make it
+    lower = window.start - duration - timedelta(seconds=1) if window.start is not None else None
+    series_start, rule = _near_window(rule, start, lower)
+    if series_start is None:
+        return None  # too far to walk: the engine decides (and refuses)
     try:
-        series = rrulestr(rule.to_ical().decode("ascii"), dtstart=start)
+        series = rrulestr(rule.to_ical().decode("ascii"), dtstart=series_start)
     except (ValueError, TypeError):
         return None
-    lower = window.start - duration - timedelta(seconds=1) if window.start is not None else None
     steps = 0
     try:
         iterator = series.xafter(lower, inc=True) if lower is not None else iter(series)
@@ -121,3 +129,20 @@ def _series_match(event, rule, start: datetime, duration: timedelta, window: Tim
     except (ValueError, TypeError, OverflowError):
         return None
     return False
+
+
+def _near_window(rule, start: datetime, lower: datetime | None) -> tuple[datetime | None, vRecur]:
+    """Where dateutil may start following the rule for a window from `lower`: an evenly
+    spaced rule jumps to just before it; another one far away gives None."""
+    if lower is None or lower <= start:
+        return start, rule
+    jump = jumped_start(rule, start, lower - JUMP_MARGIN)
+    if jump is not None and jump.steps >= JUMP_AFTER:
+        moved = vRecur(dict(rule))
+        count = first_value(rule.get("COUNT"))
+        if isinstance(count, int):
+            moved["COUNT"] = [count - jump.steps]
+        return jump.start, moved
+    if walk_steps(rule, start, lower) > MAX_WALK_STEPS:
+        return None, rule
+    return start, rule

@@ -17,7 +17,7 @@ import icalendar
 from icalendar.prop import vPeriod
 
 from resources.calendar_query.filters import TimeRange
-from resources.calendar_query.instances import Expansion, Instance, to_utc
+from resources.calendar_query.instances import Expansion, Instance, moved_by, to_utc
 from resources.calendar_query.time_ranges import (
     day_end,
     event_overlaps,
@@ -69,7 +69,7 @@ def _event_periods(calendar: icalendar.Calendar, start: datetime, end: datetime,
     if not expansion.stored:
         return []
     time_range = TimeRange(start, end)
-    candidates = expansion.between(start - DAY, end + DAY)
+    candidates = expansion.between(moved_by(start, -DAY), moved_by(end, DAY))
     periods = []
     for instance in candidates:
         busy_type = _busy_type(instance.component)

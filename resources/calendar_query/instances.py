@@ -21,9 +21,14 @@ from recurring_ical_events.adapters.journal import JournalAdapter
 from recurring_ical_events.adapters.todo import TodoAdapter
 from recurring_ical_events.selection.name import ComponentsWithName
 
+from resources.calendar_query.rule_walks import bounded_calendar
+from resources.expansion_budget import check_object_instances
+
 UTC = UTC
 RECURRING_COMPONENTS = ("VEVENT", "VTODO", "VJOURNAL")
 FAR_FUTURE = datetime(9000, 1, 1, tzinfo=UTC)
+FAR_PAST = datetime(2, 1, 1, tzinfo=UTC)
+GROW_BELOW = 1000  # a lazy walk's windows double while they hold fewer instances than this
 _END_PROPERTY = {"VEVENT": "DTEND", "VTODO": "DUE"}
 # Errors recurring-ical-events and icalendar raise for data they cannot expand.
 EXPANSION_ERRORS = (ValueError, TypeError, KeyError, OverflowError)
@@ -48,6 +53,14 @@ class Instance:
     recurrence_id: Time | None = None
     expanded: icalendar.Component | None = None
     parent: Instance | None = None
+
+
+def moved_by(moment: datetime, delta: timedelta) -> datetime:
+    """moment + delta, kept between FAR_PAST and FAR_FUTURE (a window from year 1 to 9999)."""
+    try:
+        return min(max(moment + delta, FAR_PAST), FAR_FUTURE)
+    except OverflowError:
+        return FAR_FUTURE if delta > timedelta(0) else FAR_PAST
 
 
 def to_utc(value: Time, tz: tzinfo) -> datetime:
@@ -121,11 +134,14 @@ class Expansion:
         """Instances that may overlap [lower, upper); the caller applies §9.9 exactly."""
         if not self.recurring:
             return [stored_instance(c) for c in self.stored]
+        lower, upper = max(lower, FAR_PAST), min(upper, FAR_FUTURE)
         try:
-            copies = self._library().between(lower.astimezone(self.tz), upper.astimezone(self.tz))
-            return [self._instance(copy) for copy in copies]
+            query = self._library(bounded_calendar(self.calendar, self.name, lower, upper))
+            copies = query.between(lower.astimezone(self.tz), upper.astimezone(self.tz))
         except EXPANSION_ERRORS:
             return [stored_instance(c) for c in self.stored]
+        check_object_instances(len(copies))
+        return [self._instance(copy) for copy in copies]
 
     def iterate(self, lower: datetime | None, upper: datetime | None,
                 stop_after: datetime | None = None) -> Iterator[Instance]:
@@ -134,7 +150,7 @@ class Expansion:
         An open `lower` starts at the earliest stored date; an open `upper` ends at
         FAR_FUTURE. The walk also ends after the first instance past `stop_after`.
         """
-        low = lower if lower is not None else self.earliest()
+        low = max(lower, self.earliest()) if lower is not None else self.earliest()  # none start earlier
         high = upper if upper is not None else FAR_FUTURE
         seen: set[tuple] = set()
         span = timedelta(days=7)
@@ -152,14 +168,17 @@ class Expansion:
                 yield instance
                 if stop_after is not None and key[1] > stop_after:
                     return
-            low, span = window_end, span * 2
+            low, span = window_end, span * 2 if len(batch) < GROW_BELOW else span
 
     def earliest(self) -> datetime:
         """A moment before every instance of the stored components."""
         values = [v for c in self.stored for v in _anchor_dates(c)]
         if not values:
             return datetime(1900, 1, 1, tzinfo=UTC)
-        return min(to_utc(v, self.tz) for v in values) - timedelta(days=2)
+        try:
+            return max(min(to_utc(v, self.tz) for v in values) - timedelta(days=2), FAR_PAST)
+        except OverflowError:  # a value in year 1
+            return FAR_PAST
 
     def latest_override(self) -> datetime | None:
         """The latest start or RECURRENCE-ID of a stored override, in UTC."""
@@ -176,11 +195,13 @@ class Expansion:
         value = instance.recurrence_id or instance.start or instance.end
         return to_utc(value, self.tz) if value is not None else datetime.min.replace(tzinfo=UTC)
 
-    def _library(self) -> CalendarQuery:
+    def _library(self, calendar: icalendar.Component) -> CalendarQuery:
+        """The library's query over `calendar` (the stored one is kept for reuse; a copy
+        with moved rule starts serves one window)."""
+        if calendar is not self.calendar:
+            return _calendar_query(calendar, self.name)
         if self._query is None:
-            adapter = _SOURCE_KEEPING[self.name]
-            selection = ComponentsWithName(self.name, adapter=adapter)
-            self._query = CalendarQuery(self.calendar, components=[selection])
+            self._query = _calendar_query(calendar, self.name)
         return self._query
 
     def _instance(self, copy: icalendar.Component) -> Instance:
@@ -190,6 +211,11 @@ class Expansion:
         has_end = end_name in source or ("DURATION" in source and start is not None)
         end = date_value(copy, end_name) if end_name and has_end else None
         return Instance(source, start, end, _recurrence_id(copy, source), copy)
+
+
+def _calendar_query(calendar: icalendar.Component, name: str) -> CalendarQuery:
+    selection = ComponentsWithName(name, adapter=_SOURCE_KEEPING[name])
+    return CalendarQuery(calendar, components=[selection])
 
 
 def _recurrence_id(copy: icalendar.Component, source: icalendar.Component) -> Time | None:

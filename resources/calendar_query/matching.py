@@ -32,6 +32,7 @@ from resources.calendar_query.instances import (
     RECURRING_COMPONENTS,
     Expansion,
     Instance,
+    moved_by,
     stored_instance,
     to_utc,
 )
@@ -48,6 +49,7 @@ from resources.calendar_query.time_ranges import (
 )
 
 DAY = timedelta(days=1)
+LAZY_AFTER = timedelta(days=366)
 
 
 class _Scope:
@@ -114,6 +116,8 @@ def _candidates(parent: Instance, flt: CompFilter, stored: list[icalendar.Compon
         return [stored_instance(c) for c in stored]
     lower, upper, margin = window
     if lower is not None and upper is not None:
+        if upper - lower > LAZY_AFTER:  # one match is enough: walk a long window in growing pieces
+            return expansion.iterate(lower, upper)
         return expansion.between(lower, upper) if lower < upper else []
     return expansion.iterate(lower, upper, _stop_after(lower, margin, expansion))
 
@@ -124,9 +128,9 @@ def _stop_after(lower: datetime | None, margin: timedelta,
     2 * margin every master instance passes the time tests, so the first one there
     stands for all later ones. Open to the past: the earliest master instance passes
     them best, so it stands for all. Overrides (own properties) must all be seen."""
-    stop = expansion.earliest() if lower is None else lower + 2 * margin
+    stop = expansion.earliest() if lower is None else moved_by(lower, 2 * margin)
     latest_override = expansion.latest_override()
-    return stop if latest_override is None else max(stop, latest_override + margin)
+    return stop if latest_override is None else max(stop, moved_by(latest_override, margin))
 
 
 def _window(flt: CompFilter, expansion: Expansion,
@@ -141,8 +145,8 @@ def _window(flt: CompFilter, expansion: Expansion,
                if p.name in INSTANCE_PROPERTIES and p.time_range is not None]
     if not ranges:
         return None
-    lowers = [tr.start - widen for tr, widen in ranges if tr.start is not None]
-    uppers = [tr.end + widen for tr, widen in ranges if tr.end is not None]
+    lowers = [moved_by(tr.start, -widen) for tr, widen in ranges if tr.start is not None]
+    uppers = [moved_by(tr.end, widen) for tr, widen in ranges if tr.end is not None]
     return (max(lowers) if lowers else None, min(uppers) if uppers else None, margin)
 
 

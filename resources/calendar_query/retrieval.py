@@ -26,9 +26,11 @@ from resources.calendar_query.instances import (
     add_duration,
     date_value,
     duration_value,
+    moved_by,
     stored_instance,
     to_utc,
 )
+from resources.expansion_budget import charge_instances
 from resources.calendar_query.time_ranges import freebusy_periods, instance_overlaps
 
 DAY = timedelta(days=1)
@@ -107,7 +109,9 @@ def expand_calendar(calendar: icalendar.Calendar, time_range: TimeRange,
     for name in names:
         if name == "VTIMEZONE":
             continue
-        for instance in _instances_in_range(calendar, name, time_range, tz):
+        instances = _instances_in_range(calendar, name, time_range, tz)
+        charge_instances(len(instances))  # before any is written: the answer's size is bounded
+        for instance in instances:
             result.add_component(_instance_in_utc(instance, tz))
     return result
 
@@ -117,8 +121,8 @@ def _instances_in_range(calendar: icalendar.Calendar, name: str, time_range: Tim
     expansion = Expansion(calendar, name, tz)
     if name not in RECURRING_COMPONENTS and name != "VFREEBUSY":
         return [Instance(c, None, None) for c in expansion.stored]
-    lower = time_range.start - DAY if time_range.start else expansion.earliest()
-    upper = time_range.end + DAY if time_range.end else lower + 400 * DAY
+    lower = moved_by(time_range.start, -DAY) if time_range.start else expansion.earliest()
+    upper = moved_by(time_range.end, DAY) if time_range.end else moved_by(lower, 400 * DAY)
     candidates = expansion.between(lower, upper)
     inside = [i for i in candidates if instance_overlaps(i, time_range, tz)]
     return sorted(inside, key=expansion.sort_key)

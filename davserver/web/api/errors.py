@@ -14,7 +14,9 @@ from resources.errors import (
     InvalidProperty,
     NotFound,
     PreconditionFailed,
+    RequestTimeExhausted,
     ResourceTooLarge,
+    TooManyInstances,
     UidConflict,
 )
 from resources.field_changes import InUse
@@ -30,6 +32,8 @@ DOMAIN_ERRORS: tuple[tuple[type[DomainError], int, str], ...] = (
     (UidConflict, 409, "uid_conflict"),
     (PreconditionFailed, 409, "conflict"),
     (ResourceTooLarge, 413, "too_large"),
+    (TooManyInstances, 403, "max_instances"),
+    (RequestTimeExhausted, 503, "time_budget"),
     (InvalidProperty, 422, "invalid_value"),
 )
 
