@@ -28,6 +28,14 @@ SQLITE_PRAGMAS = {
 }
 
 
+# A PostgreSQL that does not answer at all makes a request fail after this long, not hang.
+CONNECT_TIMEOUT_SECONDS = 5
+SQLITE_FULL = 13  # sqlite3 result code: "database or disk is full"
+PG_DISK_FULL = "53100"  # SQLSTATE disk_full
+PG_OUT_OF_MEMORY = "53200"
+PG_PROGRAM_LIMIT = "54000"
+
+
 class DatabaseUrlError(ValueError):
     """The database URL cannot be understood."""
 
@@ -44,12 +52,13 @@ def open_database(url: str) -> peewee.Database:
             path = path[1:]
         return peewee.SqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     if scheme in ("postgres", "postgresql"):
-        return peewee.PostgresqlDatabase(
+        return ReconnectingPostgresqlDatabase(
             unquote(parts.path.lstrip("/")) or "davserver",
             user=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
             host=parts.hostname or None,
             port=parts.port or None,
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
         )
     raise DatabaseUrlError(
         f"unsupported database URL {redact_url(url)!r}: use sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB"
@@ -104,3 +113,68 @@ def connection() -> Iterator[None]:
     """Make sure this thread has an open connection; threads keep theirs for reuse."""
     database_proxy.obj.connect(reuse_if_open=True)
     yield
+
+
+def _driver_error(exc: BaseException) -> BaseException:
+    """The driver's own exception behind a peewee error (peewee wraps it as args[0])."""
+    original = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc.__context__
+    return original if original is not None else exc
+
+
+def is_storage_full(exc: BaseException) -> bool:
+    """The database refused a write because its disk (or SQLite page limit) is full."""
+    original = _driver_error(exc)
+    if getattr(original, "sqlite_errorcode", None) == SQLITE_FULL:
+        return True
+    if getattr(original, "pgcode", None) == PG_DISK_FULL:
+        return True
+    return "database or disk is full" in str(original)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database cannot be reached or used right now: connection lost or refused,
+    server shutting down, locked past the busy timeout. Worth retrying later."""
+    return isinstance(exc, (peewee.OperationalError, peewee.InterfaceError)) and not is_storage_full(exc)
+
+
+class ReconnectingPostgresqlDatabase(peewee.PostgresqlDatabase):
+    """PostgreSQL whose per-thread connection is replaced once it has died.
+
+    Threads keep their connection between requests; when PostgreSQL restarts, each of
+    them holds a dead one that peewee still thinks open. A dead connection is dropped
+    before a statement outside a transaction runs, and a statement that fails because
+    the connection was lost (outside a transaction: nothing half done) is run once
+    more on a new connection. Inside a transaction the error goes up: the request
+    fails, and the next one gets a new connection.
+    """
+
+    def execute_sql(self, sql, params=None):
+        if self.in_transaction():
+            return super().execute_sql(sql, params)
+        self.drop_dead_connection()
+        try:
+            return super().execute_sql(sql, params)
+        except (peewee.OperationalError, peewee.InterfaceError):
+            if not self.drop_dead_connection():
+                raise
+        return super().execute_sql(sql, params)
+
+    def begin(self, *args, **kwargs):
+        # Runs before the transaction is pushed, so nothing is half done yet.
+        self.drop_dead_connection()
+        try:
+            return super().begin(*args, **kwargs)
+        except (peewee.OperationalError, peewee.InterfaceError):
+            if not self.drop_dead_connection():
+                raise
+        return super().begin(*args, **kwargs)
+
+    def drop_dead_connection(self) -> bool:
+        """Forget this thread's connection if the driver knows it is closed; True if so."""
+        if self.in_transaction() or self.is_closed():
+            return False
+        raw = self._state.conn
+        if raw is not None and not raw.closed:
+            return False
+        self.dispose()
+        return True
