@@ -9,6 +9,7 @@ SQLITE_BUSY. PostgreSQL serialises writers per collection with SELECT ... FOR UP
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
@@ -95,12 +96,48 @@ def write_transaction() -> Iterator[None]:
     """One atomic write; on SQLite the write lock is taken at the start."""
     db = database_proxy.obj
     db.connect(reuse_if_open=True)
-    if isinstance(db, peewee.SqliteDatabase) and not db.in_transaction():
-        with _SQLITE_WRITER, db.atomic("IMMEDIATE"):
-            yield
-    else:
-        with db.atomic():
-            yield
+    full: list[BaseException] = []
+    try:
+        if isinstance(db, peewee.SqliteDatabase) and not db.in_transaction():
+            with _SQLITE_WRITER, db.atomic("IMMEDIATE"), _noting_full_storage(full):
+                yield
+        else:
+            with db.atomic(), _noting_full_storage(full):
+                yield
+    except Exception:
+        # SQLite undoes a transaction itself on a full disk, so the ROLLBACK after it
+        # fails ("no transaction is active"); the full disk is what the caller must hear.
+        if full:
+            raise full[0] from None
+        if isinstance(db, peewee.SqliteDatabase) and _disk_nearly_full(db.database):
+            # The failed COMMIT's own error is lost behind the failed ROLLBACK.
+            raise StorageFull("database or disk is full") from None
+        raise
+
+
+class StorageFull(peewee.OperationalError):
+    """A write failed on a disk with (almost) no space left."""
+
+
+NEARLY_FULL_BYTES = 1024 * 1024
+
+
+def _disk_nearly_full(path: str) -> bool:
+    try:
+        stats = os.statvfs(os.path.dirname(os.path.abspath(path)))
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < NEARLY_FULL_BYTES
+
+
+@contextlib.contextmanager
+def _noting_full_storage(full: list[BaseException]) -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        if is_storage_full(exc):
+            full.append(exc)
+        raise
 
 
 def lock_for_update(query: peewee.ModelSelect) -> peewee.ModelSelect:
@@ -123,6 +160,8 @@ def _driver_error(exc: BaseException) -> BaseException:
 
 def is_storage_full(exc: BaseException) -> bool:
     """The database refused a write because its disk (or SQLite page limit) is full."""
+    if isinstance(exc, StorageFull):
+        return True
     original = _driver_error(exc)
     if getattr(original, "sqlite_errorcode", None) == SQLITE_FULL:
         return True
@@ -134,7 +173,11 @@ def is_storage_full(exc: BaseException) -> bool:
 def is_unavailable(exc: BaseException) -> bool:
     """The database cannot be reached or used right now: connection lost or refused,
     server shutting down, locked past the busy timeout. Worth retrying later."""
-    return isinstance(exc, (peewee.OperationalError, peewee.InterfaceError)) and not is_storage_full(exc)
+    lost = isinstance(exc, (peewee.OperationalError, peewee.InterfaceError)) or (
+        type(exc).__name__ in ("OperationalError", "InterfaceError")
+        and type(exc).__module__.split(".")[0] in ("sqlite3", "psycopg2")
+    )
+    return lost and not is_storage_full(exc)
 
 
 class ReconnectingPostgresqlDatabase(peewee.PostgresqlDatabase):
