@@ -155,7 +155,7 @@ def put_head(path: str, length: int) -> bytes:
 
 def test_sigkill_during_import_leaves_whole_events_and_a_matching_change_log(database, tmp_path):
     calendar = HOME + "imported/"
-    events = [event(f"imp-{n}", summary=f"imported {n}") for n in range(6000)]
+    events = [event(f"imp-{n}", summary=f"imported {n}") for n in range(20000)]
     source = tmp_path / "many.ics"
     source.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//EN\r\n"
                       + "".join("BEGIN:VEVENT" + e.split("BEGIN:VEVENT", 1)[1].split("END:VCALENDAR")[0]
@@ -165,7 +165,7 @@ def test_sigkill_during_import_leaves_whole_events_and_a_matching_change_log(dat
                                  "--database", database.url], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     counter = sqlite_or_pg_counter(database.url)
     deadline = time.monotonic() + 60
-    while counter() < 1000:  # some batches are in
+    while counter() < 500:  # a batch or more is in
         assert importer.poll() is None and time.monotonic() < deadline, importer.stdout.read()
         time.sleep(0.01)
     importer.send_signal(signal.SIGKILL)
@@ -173,7 +173,7 @@ def test_sigkill_during_import_leaves_whole_events_and_a_matching_change_log(dat
     server = start_server_process(database.url, tmp_path)
     try:
         now = members(server.base_url, calendar)
-        assert 1000 <= len(now) < 6000
+        assert 500 <= len(now) < 20000
         token_zero = sync_token(server.base_url, calendar).rsplit("/", 1)[0] + "/0"
         reported = changes_since(server.base_url, calendar, token_zero)
         assert reported == now
@@ -191,9 +191,9 @@ def sqlite_or_pg_counter(url: str):
         with contextlib.suppress(Exception):
             if url.startswith("sqlite"):
                 with contextlib.closing(sqlite3.connect(url.split(":///", 1)[1], timeout=1)) as db:
-                    return db.execute("SELECT count(*) FROM storedobject").fetchone()[0]
+                    return db.execute("SELECT count(*) FROM stored_object").fetchone()[0]
             with contextlib.closing(psycopg2.connect(url)) as db, db.cursor() as cursor:
-                cursor.execute("SELECT count(*) FROM storedobject")
+                cursor.execute("SELECT count(*) FROM stored_object")
                 return cursor.fetchone()[0]
         return 0
     return count
