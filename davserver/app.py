@@ -7,10 +7,13 @@ from __future__ import annotations
 import logging
 import time
 
+import peewee
+
 from davserver.complete_answers import CompleteAnswers
 from davserver.config import Settings
 from davserver.dav import reports  # noqa: F401  (registers the REPORTs)
 from davserver.dav.dav_app import build_dav_app
+from davserver.dav.errors import database_refusal
 from davserver.dav.urls import MOUNT
 from davserver.public_url import public_base
 from davserver.request_path import PathRejected, below_mount, check_utf8, decoded_options_path, resolve_dot_segments
@@ -94,12 +97,32 @@ def _not_found(start_response) -> list[bytes]:
     return [body]
 
 
+def _refusal(exc: Exception) -> tuple[int, str, list[tuple[str, str]]] | None:
+    """The 503/507 answer to a database failure, logged in one line; None for others."""
+    refusal = database_refusal(exc)
+    if refusal is not None:
+        first_line = (str(exc).splitlines() or [type(exc).__name__])[0]
+        log.warning("database refused the request (%d): %s", refusal[0], first_line)
+    return refusal
+
+
+def _database_refusal_page(exc: Exception):
+    """Flask error handler of the admin UI and the API for database failures."""
+    refusal = _refusal(exc)
+    if refusal is None:
+        raise exc
+    status, message, headers = refusal
+    return message + "\n", status, [("Content-Type", "text/plain; charset=utf-8"), *headers]
+
+
 def build_app(settings: Settings):
     """Open the store and return the WSGI callable that serves everything."""
     open_store(settings)
     dav = build_dav_app(settings)
     api = build_api_app(settings, dav)
     admin = build_admin_app(settings, dav)
+    for web_app in (api, admin):
+        web_app.register_error_handler(peewee.DatabaseError, _database_refusal_page)
 
     mounts = ((MOUNT, dav), (ADMIN_MOUNT, admin), (API_MOUNT, api))
 
@@ -127,7 +150,12 @@ def build_app(settings: Settings):
             return _bad_request(str(refusal), start_response)
         return _not_found(start_response)
 
-    return RequestLog(CompleteAnswers(route))
+    # The log's last guard turns a database outage into 503/507 before CompleteAnswers
+    # would make any failure a 500.
+    return CompleteAnswers(RequestLog(route))
+
+
+_REASONS = {503: "Service Unavailable", 507: "Insufficient Storage"}
 
 
 class RequestLog:
@@ -147,6 +175,15 @@ class RequestLog:
 
         try:
             yield from self.app(environ, logging_start_response)
+        except peewee.DatabaseError as exc:
+            refusal = _refusal(exc)
+            if refusal is None or status_holder:
+                raise
+            status, message, headers = refusal
+            body = f"{status} {message}\n".encode()
+            logging_start_response(f"{status} {_REASONS[status]}", [
+                ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))), *headers])
+            yield body
         finally:
             elapsed = (time.perf_counter() - started) * 1000
             status = status_holder[-1].split(" ", 1)[0] if status_holder else "-"

@@ -15,6 +15,7 @@ from davserver.dav.xml import CALDAV, CARDDAV, DAV, DAVSERVER, PREFIXES, qname, 
 from resources import addressbook_query as card_query
 from resources import errors as domain
 from resources.calendar_query import errors as query_errors
+from resources.store.database import is_storage_full, is_unavailable
 
 F = TypeVar("F", bound=Callable)
 
@@ -61,6 +62,22 @@ def not_found(message: str = "Not found.") -> DavError:
 
 def bad_request(message: str) -> DavError:
     return DavError(400, message)
+
+
+RETRY_AFTER_SECONDS = 10
+STORE_UNAVAILABLE = "The database is unavailable right now; please try again shortly."
+STORE_FULL = "The server's storage is full; nothing was changed. Ask the operator to free space."
+
+
+def database_refusal(exc: Exception) -> tuple[int, str, list[tuple[str, str]]] | None:
+    """(status, message, headers) for a database failure that reached a request
+    boundary: 507 when storage is full, 503 with Retry-After when the database
+    cannot be used now; None for any other error (a bug: 500)."""
+    if is_storage_full(exc):
+        return 507, STORE_FULL, []
+    if is_unavailable(exc):
+        return 503, STORE_UNAVAILABLE, [("Retry-After", str(RETRY_AFTER_SECONDS))]
+    return None
 
 
 def from_domain(exc: domain.DomainError, *, href_of: Callable[[str], str] | None = None) -> DavError:

@@ -11,7 +11,7 @@ from wsgidav.dav_error import DAVError, get_http_status_string
 from wsgidav.mw.base_mw import BaseMiddleware
 from wsgidav.util import SubAppStartResponse
 
-from davserver.dav.errors import DavError, from_domain
+from davserver.dav.errors import DavError, database_refusal, from_domain
 from davserver.dav.multistatus_stream import STREAMING
 from resources.errors import DomainError
 
@@ -40,7 +40,13 @@ class ErrorResponder(BaseMiddleware):
             return self._error(exc, start_response)
         except DomainError as exc:
             return self._error(from_domain(exc), start_response)
-        except Exception:
+        except Exception as exc:
+            refusal = database_refusal(exc)
+            if refusal is not None:
+                status, message, headers = refusal
+                log.warning("%s %s: %d, database: %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"),
+                            status, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                return self._error(DavError(status, message, headers=headers), start_response)
             log.exception("internal error on %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
             return self._error(DavError(500, "Internal server error; the operator can find details in the log."), start_response)
         start_response(captured.status, captured.response_headers, captured.exc_info)

@@ -9,6 +9,7 @@ SQLITE_BUSY. PostgreSQL serialises writers per collection with SELECT ... FOR UP
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import zlib
 from collections.abc import Iterator
@@ -29,6 +30,14 @@ SQLITE_PRAGMAS = {
 }
 
 
+# A PostgreSQL that does not answer at all makes a request fail after this long, not hang.
+CONNECT_TIMEOUT_SECONDS = 5
+SQLITE_FULL = 13  # sqlite3 result code: "database or disk is full"
+PG_DISK_FULL = "53100"  # SQLSTATE disk_full
+PG_OUT_OF_MEMORY = "53200"
+PG_PROGRAM_LIMIT = "54000"
+
+
 class DatabaseUrlError(ValueError):
     """The database URL cannot be understood."""
 
@@ -45,12 +54,13 @@ def open_database(url: str) -> peewee.Database:
             path = path[1:]
         return peewee.SqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     if scheme in ("postgres", "postgresql"):
-        return peewee.PostgresqlDatabase(
+        return ReconnectingPostgresqlDatabase(
             unquote(parts.path.lstrip("/")) or "davserver",
             user=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
             host=parts.hostname or None,
             port=parts.port or None,
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
         )
     raise DatabaseUrlError(
         f"unsupported database URL {redact_url(url)!r}: use sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB"
@@ -87,12 +97,48 @@ def write_transaction() -> Iterator[None]:
     """One atomic write; on SQLite the write lock is taken at the start."""
     db = database_proxy.obj
     db.connect(reuse_if_open=True)
-    if isinstance(db, peewee.SqliteDatabase) and not db.in_transaction():
-        with _SQLITE_WRITER, db.atomic("IMMEDIATE"):
-            yield
-    else:
-        with db.atomic():
-            yield
+    full: list[BaseException] = []
+    try:
+        if isinstance(db, peewee.SqliteDatabase) and not db.in_transaction():
+            with _SQLITE_WRITER, db.atomic("IMMEDIATE"), _noting_full_storage(full):
+                yield
+        else:
+            with db.atomic(), _noting_full_storage(full):
+                yield
+    except Exception:
+        # SQLite undoes a transaction itself on a full disk, so the ROLLBACK after it
+        # fails ("no transaction is active"); the full disk is what the caller must hear.
+        if full:
+            raise full[0] from None
+        if isinstance(db, peewee.SqliteDatabase) and _disk_nearly_full(db.database):
+            # The failed COMMIT's own error is lost behind the failed ROLLBACK.
+            raise StorageFull("database or disk is full") from None
+        raise
+
+
+class StorageFull(peewee.OperationalError):
+    """A write failed on a disk with (almost) no space left."""
+
+
+NEARLY_FULL_BYTES = 1024 * 1024
+
+
+def _disk_nearly_full(path: str) -> bool:
+    try:
+        stats = os.statvfs(os.path.dirname(os.path.abspath(path)))
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < NEARLY_FULL_BYTES
+
+
+@contextlib.contextmanager
+def _noting_full_storage(full: list[BaseException]) -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        if is_storage_full(exc):
+            full.append(exc)
+        raise
 
 
 def lock_for_update(query: peewee.ModelSelect) -> peewee.ModelSelect:
@@ -119,3 +165,74 @@ def connection() -> Iterator[None]:
     """Make sure this thread has an open connection; threads keep theirs for reuse."""
     database_proxy.obj.connect(reuse_if_open=True)
     yield
+
+
+def _driver_error(exc: BaseException) -> BaseException:
+    """The driver's own exception behind a peewee error (peewee wraps it as args[0])."""
+    original = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc.__context__
+    return original if original is not None else exc
+
+
+def is_storage_full(exc: BaseException) -> bool:
+    """The database refused a write because its disk (or SQLite page limit) is full."""
+    if isinstance(exc, StorageFull):
+        return True
+    original = _driver_error(exc)
+    if getattr(original, "sqlite_errorcode", None) == SQLITE_FULL:
+        return True
+    if getattr(original, "pgcode", None) == PG_DISK_FULL:
+        return True
+    return "database or disk is full" in str(original)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database cannot be reached or used right now: connection lost or refused,
+    server shutting down, locked past the busy timeout. Worth retrying later."""
+    lost = isinstance(exc, (peewee.OperationalError, peewee.InterfaceError)) or (
+        type(exc).__name__ in ("OperationalError", "InterfaceError")
+        and type(exc).__module__.split(".")[0] in ("sqlite3", "psycopg2")
+    )
+    return lost and not is_storage_full(exc)
+
+
+class ReconnectingPostgresqlDatabase(peewee.PostgresqlDatabase):
+    """PostgreSQL whose per-thread connection is replaced once it has died.
+
+    Threads keep their connection between requests; when PostgreSQL restarts, each of
+    them holds a dead one that peewee still thinks open. A dead connection is dropped
+    before a statement outside a transaction runs, and a statement that fails because
+    the connection was lost (outside a transaction: nothing half done) is run once
+    more on a new connection. Inside a transaction the error goes up: the request
+    fails, and the next one gets a new connection.
+    """
+
+    def execute_sql(self, sql, params=None):
+        if self.in_transaction():
+            return super().execute_sql(sql, params)
+        self.drop_dead_connection()
+        try:
+            return super().execute_sql(sql, params)
+        except (peewee.OperationalError, peewee.InterfaceError):
+            if not self.drop_dead_connection():
+                raise
+        return super().execute_sql(sql, params)
+
+    def begin(self, *args, **kwargs):
+        # Runs before the transaction is pushed, so nothing is half done yet.
+        self.drop_dead_connection()
+        try:
+            return super().begin(*args, **kwargs)
+        except (peewee.OperationalError, peewee.InterfaceError):
+            if not self.drop_dead_connection():
+                raise
+        return super().begin(*args, **kwargs)
+
+    def drop_dead_connection(self) -> bool:
+        """Forget this thread's connection if the driver knows it is closed; True if so."""
+        if self.in_transaction() or self.is_closed():
+            return False
+        raw = self._state.conn
+        if raw is not None and not raw.closed:
+            return False
+        self.dispose()
+        return True
