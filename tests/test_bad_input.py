@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from tests.raw_http import basic_auth, request_bytes, send_and_read_complete
 from tests.hostile_targets import HostileTarget, in_process_target, two_worker_target
 from tests.ical import CALENDAR_TYPE, XML_TYPE, event
 
@@ -76,6 +77,93 @@ def bad_requests(login, calendar):
         ("BREW", calendar, b"", {}, {405, 501}),
     ]
     return cases
+
+
+def _bomb(rule: str) -> bytes:
+    return event(uid=f"bomb-{uuid.uuid4().hex[:6]}", extra=f"RRULE:{rule}\r\n").encode()
+
+
+def _range_query(start: str, end: str, expand: bool = False) -> bytes:
+    data = f'<C:calendar-data><C:expand start="{start}" end="{end}"/></C:calendar-data>' if expand else ""
+    return (f'<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/>{data}'
+            f'</D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">'
+            f'<C:time-range start="{start}" end="{end}"/></C:comp-filter></C:comp-filter></C:filter>'
+            f'</C:calendar-query>').encode()
+
+
+def _many_properties(count: int) -> bytes:
+    names = "".join(f"<X:p{n}/>" for n in range(count))
+    return f"<D:propfind xmlns:D='DAV:' xmlns:X='urn:x'><D:prop>{names}</D:prop></D:propfind>".encode()
+
+
+def _expand_property_bomb() -> bytes:
+    inner = "<D:property name='current-user-principal'>" * 40 + "</D:property>" * 40
+    return f"<D:expand-property xmlns:D='DAV:'>{inner}</D:expand-property>".encode()
+
+
+def hostile_requests(login, calendar):
+    """The classes the hardening issue names, as (method, path, body, headers, expected
+    statuses); each is sent on a raw kept-alive connection and must come back complete."""
+    home = login.home_path
+    return [
+        # Paths that climb above a root, literally or percent-encoded in any case.
+        ("GET", "/dav/calendars/%2e%2e/%2e%2e/etc/passwd", None, {}, {400}),
+        ("PROPFIND", "/dav/%2E%2e/", None, {"Depth": "0"}, {400}),
+        ("DELETE", "/dav/calendars/x/../../../y", None, {}, {400}),
+        ("MOVE", calendar + "%2e%2e/%2E%2E/%2e%2e/%2e%2e/%2e%2e/a.ics", None, {"Destination": calendar + "b.ics"}, {400}),
+        # Invalid UTF-8 in the percent-encoding.
+        ("GET", "/dav/%ff", None, {}, {400}),
+        ("PROPFIND", "/dav/%c0%ae/", None, {"Depth": "0"}, {400}),
+        ("PUT", calendar + "%ff%fe.ics", event().encode(), CALENDAR_TYPE, {400}),
+        # Recurrence bombs are refused with C:max-instances.
+        ("PUT", calendar + "minutely.ics", _bomb("FREQ=MINUTELY;COUNT=1000000"), CALENDAR_TYPE, {403}),
+        ("PUT", calendar + "secondly.ics", _bomb("FREQ=SECONDLY"), CALENDAR_TYPE, {403}),
+        # Windows and expansions over all the years are answered, not computed for minutes.
+        ("REPORT", calendar, _range_query("00010101T000000Z", "99991231T235959Z"), dict(XML_TYPE, Depth="1"), {207}),
+        ("REPORT", calendar, _range_query("00010101T000000Z", "99991231T235959Z", expand=True),
+         dict(XML_TYPE, Depth="1"), {207, 403, 507}),
+        # Requests that would cost quadratic or cubic time are bounded.
+        ("PROPFIND", calendar, _many_properties(5000), dict(XML_TYPE, Depth="0"), {400, 403, 413}),
+        ("REPORT", login.principal_path, _expand_property_bomb(), dict(XML_TYPE, Depth="0"), {207, 400, 403}),
+        # What real clients send.
+        ("REPORT", calendar, b"<D:sync-collection xmlns:D='DAV:'><D:sync-token/><D:sync-level>1</D:sync-level>"
+                             b"<D:prop><D:getetag/></D:prop></D:sync-collection>", dict(XML_TYPE, Depth="1"), {207}),
+        ("REPORT", "/", _expand_property_bomb(), dict(XML_TYPE, Depth="0"), {207, 400, 403}),
+        ("OPTIONS", home.replace(login.username, login.username[:1] + "%" + login.username[1:2].encode().hex()
+                                 + login.username[2:]), None, {}, {200}),
+    ]
+
+
+def _send_raw(target: HostileTarget, method: str, path: str, body: bytes | None, headers: dict,
+              authorization: str | None):
+    fields = {name.replace("_", "-"): value for name, value in headers.items()}
+    if authorization:
+        fields["Authorization"] = authorization
+    return send_and_read_complete(target.port, request_bytes(method, path, fields, body or b""), timeout=60)
+
+
+def test_hostile_requests_get_complete_answers_and_change_nothing(target, seeded):
+    login = target.login
+    before = target.snapshot()
+    for method, path, body, headers, expected in hostile_requests(login, seeded):
+        for authorization in (basic_auth(login.username, login.password), None):
+            answer = _send_raw(target, method, path, body, headers, authorization)
+            assert answer.status < 500, (method, path, answer.status, answer.body[:300])
+            if authorization:
+                assert answer.status in expected, (method, path, answer.status, answer.body[:300])
+            else:
+                assert answer.status in expected | {401}, (method, path, answer.status)
+    assert target.snapshot() == before
+
+
+def test_a_long_password_is_an_ordinary_refusal(target):
+    """Over 4,096 characters: the same 401 for a known and an unknown user, never a 500."""
+    statuses = set()
+    for username in (target.login.username, f"nobody-{uuid.uuid4().hex[:6]}"):
+        answer = send_and_read_complete(target.port, request_bytes(
+            "PROPFIND", "/dav/", {"Depth": "0", "Authorization": basic_auth(username, "x" * 5000)}))
+        statuses.add(answer.status)
+    assert statuses == {401}
 
 
 def test_bad_requests_get_4xx_and_change_nothing(target, seeded):
