@@ -173,15 +173,19 @@ def personal_account(login: str) -> UserAccount:
 
 
 def authenticate_account(login: str, password: str) -> UserAccount:
-    """Sign in to the admin UI or API; refusals look alike to the caller."""
+    """Sign in to the admin UI or API; refusals look alike to the caller and each
+    costs one password verification (see resources.credentials.authenticate)."""
     account = find_account(login)
     if account is None:
         passwords.burn_verification_time(password)
         raise CredentialRefused("Unknown login.", "unknown_user")
-    if not _login_cache.is_verified(account.id, account.auth_version, password):
-        if not passwords.verify_password(password, account.password_hash):
-            raise CredentialRefused("Wrong password.", "wrong_password")
-        _login_cache.remember(account.id, account.auth_version, password)
+    cached = _login_cache.is_verified(account.id, account.auth_version, password)
+    if not cached and not passwords.verify_password(password, account.password_hash):
+        raise CredentialRefused("Wrong password.", "wrong_password")
     if not account.active:
+        if cached:
+            passwords.burn_verification_time(password)
         raise CredentialRefused("The account is deactivated.", "account_inactive")
+    if not cached:
+        _login_cache.remember(account.id, account.auth_version, password)
     return account

@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 import peewee
 
-from resources import audit, passwords
+from resources import audit, login_throttle, passwords
 from resources.access import (
     CALDAV,
     CARDDAV,
@@ -223,22 +223,48 @@ def _with_account(username: str) -> ServiceCredential | None:
 def authenticate(username: str, password: str, *, now: datetime | None = None) -> AuthenticatedLogin:
     """Return the login, or raise CredentialRefused with the real reason for the log.
 
-    Unknown user names cost a full password verification too, so response time
-    does not tell whether a user exists. The reason is stored on the credential
-    for the administrator; the client only ever sees a plain 401.
+    Every refusal costs one full password verification, whatever its reason (unknown
+    user, no password, wrong password, a refused login with the right password), so
+    response time tells neither whether a user exists nor whether a password of a
+    refused login is right. Only admitted logins enter the verified-login cache. The
+    reason is stored on the credential for the administrator; the client only ever
+    sees a plain 401.
     """
     credential = _with_account(username)
     if credential is None:
         passwords.burn_verification_time(password)
         raise CredentialRefused("Unknown user name.", "unknown_user")
+    cached = _login_cache.is_verified(credential.id, credential.auth_version, password)
     if credential.password_hash is None:
-        passwords.burn_verification_time(password)
-    elif not _login_cache.is_verified(credential.id, credential.auth_version, password):
-        if not passwords.verify_password(password, credential.password_hash):
-            _record_refusal(credential, "wrong_password")
-            raise CredentialRefused("Wrong password.", "wrong_password")
+        passwords.burn_verification_time(password)  # _admit refuses it: no_password
+    elif not cached and not passwords.verify_password(password, credential.password_hash):
+        _record_refusal(credential, "wrong_password")
+        raise CredentialRefused("Wrong password.", "wrong_password")
+    try:
+        login = _admit(credential, now)
+    except CredentialRefused:
+        if cached:
+            passwords.burn_verification_time(password)
+        raise
+    if not cached:
         _login_cache.remember(credential.id, credential.auth_version, password)
-    return _admit(credential, now)
+    return login
+
+
+def password_matches(username: str, password: str) -> bool:
+    """Whether this is the login's password, for the connection test: counts as no
+    use and no refusal of the login."""
+    credential = find_credential(username)
+    return credential is not None and passwords.verify_password(password, credential.password_hash)
+
+
+def unlock_login(username: str, *, actor: str = "system") -> int:
+    """Lift the failed-login lock of a login (DAV sign-ins); the failures forgotten."""
+    credential = _existing(username)
+    with write_transaction():
+        forgotten = login_throttle.unlock(login_throttle.DAV, credential.username)
+        audit.record(actor, "credential.unlock", credential.username, f"failed sign-ins forgotten={forgotten}")
+    return forgotten
 
 
 def trusted_login(username: str, *, now: datetime | None = None) -> AuthenticatedLogin:

@@ -15,7 +15,7 @@ import segno
 from flask import Response
 
 from davserver.connection_round_trip import make_round_trip
-from davserver.web.admin.context import dav_app
+from davserver.web.admin.context import dav_app, settings
 from davserver.web.admin.domain_messages import translated
 from davserver.web.admin.i18n import N_, _
 from resources.access import CALDAV, CARDDAV, resource_decision, service_classes
@@ -32,7 +32,7 @@ CHECK_LABELS = {
     "service_class": N_("Service class"), "resource_exists": N_("Resource exists"),
     "resource_active": N_("Resource active"), "sync_allowed": N_("Sync allowed"),
     "resource_visible": N_("Visible to this login"), "options": N_("Server reachable"),
-    "propfind": N_("Calendar found"), "password": N_("Password"),
+    "propfind": N_("Calendar found"), "password": N_("Password"), "not_locked_out": N_("Not locked out"),
 }
 
 
@@ -165,7 +165,8 @@ def password_errors(password: str, repeated: str) -> dict[str, str]:
 
 
 def connection_test(username: str, slug: str, password: str | None) -> ConnectionTestResult:
-    return run_connection_test(username, slug, password=password or None, round_trip=make_round_trip(dav_app()))
+    return run_connection_test(username, slug, password=password or None, round_trip=make_round_trip(dav_app()),
+                               failures_per_user=settings().login_failures_per_user)
 
 
 def check_label(code: str) -> str:

@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 
+from davserver.client_address import client_address as address_of
 from davserver.web.admin.context import settings
-from resources.login_throttle import LoginThrottle
+from resources.login_throttle import ADMIN, LoginThrottle
 from resources.server_secrets import shared_secret
 from resources.store.organisation import UserAccount
 
@@ -74,7 +75,7 @@ def configure_sessions(app: Flask) -> None:
     )
     app.session_interface = TlsAwareSessions()
     app.extensions[THROTTLE_KEY] = LoginThrottle(settings(app).login_failures_per_user,
-                                                 settings(app).login_failures_per_address)
+                                                 settings(app).login_failures_per_address, scope=ADMIN)
 
 
 def csrf_token() -> str:
@@ -150,11 +151,8 @@ def throttle() -> LoginThrottle:
 
 
 def client_address() -> str:
-    if settings().trust_proxy:
-        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
-        if forwarded:
-            return forwarded
-    return request.remote_addr or ""
+    """The address the sign-in limit counts (the trusted proxy's view, see davserver.client_address)."""
+    return address_of(request.environ, settings().trust_proxy)
 
 
 def safe_next(target: str | None) -> str | None:

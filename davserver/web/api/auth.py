@@ -10,11 +10,13 @@ from flask import current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
+from davserver.client_address import client_address
 from davserver.dav.auth import parse_basic
 from davserver.web.api.errors import ApiError
+from davserver.web.api.settings import SETTINGS_KEY
 from resources.accounts import authenticate_account
 from resources.errors import CredentialRefused
-from resources.login_throttle import LoginThrottle
+from resources.login_throttle import API, LoginThrottle
 from resources.store.organisation import UserAccount
 
 log = logging.getLogger("davserver.api.auth")
@@ -26,7 +28,7 @@ THROTTLE_KEY = "davserver.api_login_throttle"
 
 def make_throttle(settings) -> LoginThrottle:
     return LoginThrottle(getattr(settings, "login_failures_per_user", 10),
-                         getattr(settings, "login_failures_per_address", 100))
+                         getattr(settings, "login_failures_per_address", 100), scope=API)
 
 
 def _unauthorized() -> ApiError:
@@ -71,18 +73,20 @@ def _signed_in_account() -> UserAccount:
         return account
     login, password = pair
     throttle: LoginThrottle = current_app.extensions[THROTTLE_KEY]
-    address = request.remote_addr or ""
+    address = client_address(request.environ, current_app.extensions[SETTINGS_KEY].trust_proxy)
     retry_after = throttle.retry_after(login, address)
     if retry_after is not None:
         log.info("API sign-in throttled for %r from %s", login, address)
         raise ApiError(429, "too_many_attempts", "Too many failed sign-ins; wait a few minutes.",
                        {"Retry-After": str(retry_after)})
     try:
-        return authenticate_account(login, password)
+        account = authenticate_account(login, password)
     except CredentialRefused as refusal:
         throttle.failed(login, address)
         log.info("API sign-in refused for %r from %s: %s", login, address, refusal.reason_code)
         raise _unauthorized() from None
+    throttle.succeeded(login, address)
+    return account
 
 
 def sign_in() -> None:
