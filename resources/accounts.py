@@ -67,6 +67,8 @@ def create_account(
     display_name = _checked_display_name(display_name)
     _check_role(role)
     _check_employee(employee)
+    if password:
+        passwords.check_new_password(password)
     with write_transaction():
         if find_account(login):
             raise AlreadyExists(f"The login {login!r} is taken.")
@@ -110,8 +112,7 @@ def _column_values(account: UserAccount, changes: Mapping[str, Any]) -> dict[str
         _check_employee(values["employee"])
     if "password" in changes:
         password = changes["password"]
-        if not password or len(password) > 1024:
-            raise InvalidProperty("The password must have 1 to 1024 characters.")
+        passwords.check_new_password(password or "")
         values["password_hash"] = passwords.hash_password(password)
     return values
 
@@ -156,8 +157,7 @@ def delete_account(account_id: int, *, actor: str = "system") -> None:
 
 
 def set_account_password(login: str, password: str, *, actor: str = "system") -> None:
-    if not password:
-        raise InvalidProperty("The password must not be empty.")
+    passwords.check_new_password(password)
     account = find_account(login)
     if account is None:
         raise NotFound(f"There is no user account {login!r}.")

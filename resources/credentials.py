@@ -96,6 +96,8 @@ def create_credential(
 ) -> ServiceCredential:
     """Create a credential; its username can never be changed afterwards."""
     check_username(username)
+    if password:
+        passwords.check_new_password(password)
     values = dict(kind=kind, account=account, branch=branch, service_classes=service_classes_)
     _check_fields(values)
     _check_window(valid_from, valid_until)
@@ -151,10 +153,7 @@ def delete_credential(username: str, *, actor: str = "system") -> None:
 
 
 def set_password(username: str, password: str, *, actor: str = "system") -> None:
-    if not password:
-        raise InvalidProperty("The password must not be empty.")
-    if len(password) > 1024:
-        raise InvalidProperty("The password must have at most 1024 characters.")
+    passwords.check_new_password(password)
     credential = _existing(username)
     hashed = passwords.hash_password(password)
     with write_transaction():

@@ -18,13 +18,14 @@ from davserver.connection_round_trip import make_round_trip
 from davserver.web.admin.context import dav_app, settings
 from davserver.web.admin.domain_messages import translated
 from davserver.web.admin.i18n import N_, _
+from resources import passwords
 from resources.access import CALDAV, CARDDAV, resource_decision, service_classes
 from resources.connection_test import ConnectionTestResult, run_connection_test
 from resources.resource_calendars import list_resources
 from resources.store.organisation import ServiceCredential
 from resources.url_generator import calendar_path
 
-PASSWORD_MIN = 8
+PASSWORD_MIN = passwords.PASSWORD_MIN
 PROFILE_TYPE = "application/x-apple-aspen-config"
 CHECK_LABELS = {
     "credential_saved": N_("Login saved"), "password_set": N_("Password set"), "confirmed": N_("Confirmed"),
