@@ -15,7 +15,6 @@ import requests
 from davserver.web.admin_app import build_admin_app
 from resources import passwords
 from resources.accounts import create_account
-from resources.store.login_state import AdminSession as SessionRow
 from tests.api_helpers import admin  # noqa: F401  (fixture)
 from tests.browser.admin_pages import new_account
 from tests.browser.http_session import TOKEN, AdminSession
@@ -50,6 +49,8 @@ def test_a_copied_cookie_is_dead_after_sign_out(server):
 
 
 def test_the_api_refuses_a_session_older_than_12_hours(server):
+    from resources.store.login_state import AdminSession as SessionRow
+
     session, cookie = _signed_in(server)
     assert _with_cookie(cookie).get(f"{server.base_url}/api/v1/branches", timeout=30).status_code == 200
     SessionRow.update(started=SessionRow.started - 13 * 3600).execute()
