@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,8 +32,8 @@ def find_account(login: str) -> UserAccount | None:
 
 def _checked_login(login: str) -> str:
     login = login.strip()
-    if not login or len(login) > 200 or any(c.isspace() for c in login):
-        raise InvalidProperty("A login must have 1 to 200 characters and no spaces.")
+    if not login or len(login) > 200 or any(c.isspace() or unicodedata.category(c) == "Cc" for c in login):
+        raise InvalidProperty("A login must have 1 to 200 characters and no spaces or control characters.")
     return login
 
 

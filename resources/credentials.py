@@ -6,6 +6,7 @@ The username is unique without regard to case and never changes after creation.
 from __future__ import annotations
 
 import time
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -35,12 +36,17 @@ def username_key(username: str) -> str:
     return username.casefold()
 
 
+def has_control_characters(text: str) -> bool:
+    """Control characters (C0, DEL, C1) and line or paragraph separators."""
+    return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text)
+
+
 def check_username(username: str) -> None:
     """Refuse user names that cannot live in a URL segment."""
     if not username or len(username) > USERNAME_MAX:
         raise InvalidProperty(f"A user name must have 1 to {USERNAME_MAX} characters.")
     bad = sorted(set(username) & _FORBIDDEN_USERNAME_CHARS)
-    if bad or username in (".", ".."):
+    if bad or username in (".", "..") or has_control_characters(username):
         raise InvalidProperty(
             "A user name may not contain spaces, slashes, '%', '?', '#', quotes or control characters."
         )

@@ -148,3 +148,44 @@ def test_a_deactivated_accounts_right_password_costs_one_verification_every_time
     def attempt():
         return requests.get(server.base_url + "/api/v1/branches", auth=(login, password), timeout=30)
     assert [_verifications_of(verifications, attempt) for _ in range(3)] == [1, 1, 1]
+
+
+def test_downloads_with_names_outside_latin1_have_a_body_and_rfc6266_names(server, admin, org, login):
+    from urllib.parse import quote
+
+    path = f"/dav/calendars/{login.username}/{quote('日本-kalender')}/"
+    assert login.request("MKCALENDAR", path).status_code == 201
+    download = login.request("GET", path)
+    assert download.status_code == 200 and b"BEGIN:VCALENDAR" in download.content
+    disposition = download.headers["Content-Disposition"]
+    assert "filename*=UTF-8''%E6%97%A5%E6%9C%AC-kalender.ics" in disposition and 'filename="' in disposition
+    username = f"日本-{uuid.uuid4().hex[:6]}"
+    created = admin.post("/credentials", {"username": username, "user": org.account_id, "branch": org.branch_id,
+                                          "service_classes": ["caldav"], "confirmed": True})
+    assert created.status_code == 201, created.text
+    session = AdminSession(server.base_url)
+    session.sign_in(*new_account("admin"))
+    profile = session.get(f"/credentials/{quote(username)}/profile.mobileconfig")
+    assert profile.status_code == 200 and b"<plist" in profile.content
+    assert f"filename*=UTF-8''{quote(username)}.mobileconfig" in profile.headers["Content-Disposition"]
+
+
+def test_user_names_with_control_characters_are_refused_and_profiles_stay_whole(server, admin, org):
+    refused = admin.post("/credentials", {"username": f"bell\x07{uuid.uuid4().hex[:6]}", "user": org.account_id,
+                                          "branch": org.branch_id, "service_classes": ["caldav"]})
+    assert refused.status_code == 422
+    assert admin.post("/users", {"login": f"esc\x1b{uuid.uuid4().hex[:6]}"}).status_code == 422
+    username, _http = phone_login(server.base_url, org, display_name="Front\x01desk")
+    session = AdminSession(server.base_url)
+    session.sign_in(*new_account("admin"))
+    profile = session.get(f"/credentials/{username}/profile.mobileconfig")
+    assert profile.status_code == 200 and b"Frontdesk" in profile.content
+
+
+def test_admin_and_api_answers_carry_security_headers(server, admin):
+    for answer in (requests.get(f"{server.base_url}/admin/login", timeout=30), admin.get("/branches"),
+                   requests.get(f"{server.base_url}/api/v1/branches", timeout=30)):
+        policy = answer.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in policy
+        assert answer.headers["X-Frame-Options"] == "DENY"
+        assert answer.headers["X-Content-Type-Options"] == "nosniff" and answer.headers["Referrer-Policy"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import plistlib
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
@@ -15,6 +16,7 @@ import segno
 from flask import Response
 
 from davserver.connection_round_trip import make_round_trip
+from davserver.content_disposition import attachment
 from davserver.web.admin.context import dav_app, settings
 from davserver.web.admin.domain_messages import translated
 from davserver.web.admin.i18n import N_, _
@@ -143,13 +145,24 @@ def mobileconfig(credential: ServiceCredential, base: str) -> bytes:
         "PayloadRemovalDisallowed": False,
         "PayloadContent": content,
     }
-    return plistlib.dumps(profile, fmt=plistlib.FMT_XML)
+    return plistlib.dumps(_without_control_characters(profile), fmt=plistlib.FMT_XML)
+
+
+def _without_control_characters(value):
+    """XML cannot carry most control characters, and plistlib refuses them: names saved
+    before they were refused (see resources.credentials.check_username) lose them here."""
+    if isinstance(value, str):
+        return "".join(c for c in value if c in "\t\n\r" or unicodedata.category(c) != "Cc")
+    if isinstance(value, dict):
+        return {k: _without_control_characters(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_control_characters(v) for v in value]
+    return value
 
 
 def profile_response(credential: ServiceCredential, base: str) -> Response:
-    safe_name = "".join(c if c.isalnum() or c in "-._" else "-" for c in credential.username)
     response = Response(mobileconfig(credential, base), mimetype=PROFILE_TYPE)
-    response.headers["Content-Disposition"] = f'attachment; filename="{safe_name}.mobileconfig"'
+    response.headers["Content-Disposition"] = attachment(credential.username, ".mobileconfig")
     response.headers["Cache-Control"] = "no-store"
     return response
 
