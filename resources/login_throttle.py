@@ -58,12 +58,6 @@ class LoginThrottle:
         self._recorded: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
 
-    def _failure_times(self, key: str, now: float) -> list[float]:
-        query = (LoginFailure.select(LoginFailure.at)
-                 .where(LoginFailure.scope == self.scope, LoginFailure.key == key, LoginFailure.at > now - self.window)
-                 .order_by(LoginFailure.at))
-        return [row.at for row in query]
-
     def _wait(self, times: list[float], limit: int, now: float) -> int | None:
         if len(times) < limit:
             return None
@@ -73,10 +67,17 @@ class LoginThrottle:
     def retry_after(self, username: str, address: str) -> int | None:
         """Seconds to wait if this user name or address failed too often, else None."""
         now = time.time()
-        waited = self._wait(self._failure_times(_address_key(address), now), self.per_address, now)
+        user_key, address_key = _user_key(username), _address_key(address)
+        times: dict[str, list[float]] = {user_key: [], address_key: []}
+        for row in (LoginFailure.select(LoginFailure.key, LoginFailure.at)  # one query on every sign-in
+                    .where(LoginFailure.scope == self.scope, LoginFailure.key.in_([user_key, address_key]),
+                           LoginFailure.at > now - self.window)
+                    .order_by(LoginFailure.at)):
+            times[row.key].append(row.at)
+        waited = self._wait(times[address_key], self.per_address, now)
         if waited is not None:
             return waited
-        waited = self._wait(self._failure_times(_user_key(username), now), self.per_user, now)
+        waited = self._wait(times[user_key], self.per_user, now)
         if waited is not None and not self.is_known(username, address, now):
             return waited
         return None
