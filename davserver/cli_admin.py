@@ -1,4 +1,4 @@
-"""Command-line administration: `credential add|passwd|list|test` and `admin add`."""
+"""Command-line administration: `credential add|passwd|list|test|unlock` and `admin add`."""
 
 from __future__ import annotations
 
@@ -37,7 +37,10 @@ def register(commands) -> None:
     test.add_argument("username")
     test.add_argument("--resource", required=True, metavar="SLUG")
     test.set_defaults(handler=cmd_credential_test)
-    for sub in (add, passwd, listing, test):
+    unlock = actions.add_parser("unlock", help="lift the lock failed sign-ins put on a login")
+    unlock.add_argument("username")
+    unlock.set_defaults(handler=cmd_credential_unlock)
+    for sub in (add, passwd, listing, test, unlock):
         add_store_flags(sub)
     admin = commands.add_parser("admin", help="manage administrator accounts")
     admin_actions = admin.add_subparsers(dest="admin_command", metavar="ACTION", parser_class=OneLineParser)
@@ -114,11 +117,24 @@ def cmd_credential_test(args: argparse.Namespace) -> int:
     from resources.connection_test import run_connection_test
 
     settings = _open(args)
-    result = run_connection_test(args.username, args.resource, round_trip=make_round_trip(build_dav_app(settings)))
+    result = run_connection_test(args.username, args.resource, round_trip=make_round_trip(build_dav_app(settings)),
+                                 failures_per_user=settings.login_failures_per_user)
     for check in result.checks:
         print(f"{'✓' if check.ok else '✗'} {check.check}: {check.message}")
     print("All checks passed." if result.ok else "The connection test failed.")
     return 0 if result.ok else 1
+
+
+def cmd_credential_unlock(args: argparse.Namespace) -> int:
+    from resources.credentials import unlock_login
+
+    _open(args)
+    try:
+        forgotten = unlock_login(args.username, actor=ACTOR)
+    except DomainError as exc:
+        raise CliError(exc.message) from None
+    print(f"Login {args.username!r} unlocked ({forgotten} failed sign-ins forgotten).")
+    return 0
 
 
 def cmd_admin_add(args: argparse.Namespace) -> int:

@@ -26,7 +26,6 @@ from davserver.app import connect_store
 from davserver.config import Settings
 from davserver.maintenance import start_maintenance
 from davserver.server import make_server, serve_until_signalled
-from resources.login_throttle import per_process_limit
 
 log = logging.getLogger("davserver.workers")
 
@@ -41,12 +40,9 @@ PR_SET_PDEATHSIG = 1
 
 
 def per_process_settings(settings: Settings) -> Settings:
-    """The settings one process runs with: its share of the failed-login limits."""
-    return dataclasses.replace(
-        settings,
-        login_failures_per_user=per_process_limit(settings.login_failures_per_user, settings.workers),
-        login_failures_per_address=per_process_limit(settings.login_failures_per_address, settings.workers),
-    )
+    """The settings one process runs with: the same as the whole server's, since the
+    failed-login counts live in the database that every process shares."""
+    return dataclasses.replace(settings)
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,8 +32,8 @@ def find_account(login: str) -> UserAccount | None:
 
 def _checked_login(login: str) -> str:
     login = login.strip()
-    if not login or len(login) > 200 or any(c.isspace() for c in login):
-        raise InvalidProperty("A login must have 1 to 200 characters and no spaces.")
+    if not login or len(login) > 200 or any(c.isspace() or unicodedata.category(c) == "Cc" for c in login):
+        raise InvalidProperty("A login must have 1 to 200 characters and no spaces or control characters.")
     return login
 
 
@@ -67,6 +68,8 @@ def create_account(
     display_name = _checked_display_name(display_name)
     _check_role(role)
     _check_employee(employee)
+    if password:
+        passwords.check_new_password(password)
     with write_transaction():
         if find_account(login):
             raise AlreadyExists(f"The login {login!r} is taken.")
@@ -110,8 +113,7 @@ def _column_values(account: UserAccount, changes: Mapping[str, Any]) -> dict[str
         _check_employee(values["employee"])
     if "password" in changes:
         password = changes["password"]
-        if not password or len(password) > 1024:
-            raise InvalidProperty("The password must have 1 to 1024 characters.")
+        passwords.check_new_password(password or "")
         values["password_hash"] = passwords.hash_password(password)
     return values
 
@@ -156,8 +158,7 @@ def delete_account(account_id: int, *, actor: str = "system") -> None:
 
 
 def set_account_password(login: str, password: str, *, actor: str = "system") -> None:
-    if not password:
-        raise InvalidProperty("The password must not be empty.")
+    passwords.check_new_password(password)
     account = find_account(login)
     if account is None:
         raise NotFound(f"There is no user account {login!r}.")
@@ -173,15 +174,19 @@ def personal_account(login: str) -> UserAccount:
 
 
 def authenticate_account(login: str, password: str) -> UserAccount:
-    """Sign in to the admin UI or API; refusals look alike to the caller."""
+    """Sign in to the admin UI or API; refusals look alike to the caller and each
+    costs one password verification (see resources.credentials.authenticate)."""
     account = find_account(login)
     if account is None:
         passwords.burn_verification_time(password)
         raise CredentialRefused("Unknown login.", "unknown_user")
-    if not _login_cache.is_verified(account.id, account.auth_version, password):
-        if not passwords.verify_password(password, account.password_hash):
-            raise CredentialRefused("Wrong password.", "wrong_password")
-        _login_cache.remember(account.id, account.auth_version, password)
+    cached = _login_cache.is_verified(account.id, account.auth_version, password)
+    if not cached and not passwords.verify_password(password, account.password_hash):
+        raise CredentialRefused("Wrong password.", "wrong_password")
     if not account.active:
+        if cached:
+            passwords.burn_verification_time(password)
         raise CredentialRefused("The account is deactivated.", "account_inactive")
+    if not cached:
+        _login_cache.remember(account.id, account.auth_version, password)
     return account

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 
 from resources.access import (
     CALDAV,
@@ -15,6 +15,7 @@ from resources.access import (
     validity_decision,
 )
 from resources.credentials import find_credential
+from resources.login_throttle import DAV, user_lock
 from resources.resource_calendars import find_resource
 
 
@@ -23,6 +24,7 @@ class Check:
     check: str
     ok: bool
     message: str
+    until: float | None = None  # epoch seconds a lock-out ends (check not_locked_out only)
 
 
 @dataclass
@@ -40,7 +42,7 @@ RoundTrip = Callable[[str, str, str | None], list[Check]]
 
 def run_connection_test(
     username: str, slug: str, *, password: str | None = None, round_trip: RoundTrip | None = None,
-    today: date | None = None,
+    today: date | None = None, failures_per_user: int = 10,
 ) -> ConnectionTestResult:
     result = ConnectionTestResult()
     add = result.checks.append
@@ -65,10 +67,23 @@ def run_connection_test(
     has_caldav = CALDAV in service_classes(credential)
     add(Check("service_class", has_caldav, "The login is set up for appointment sync (CalDAV)." if has_caldav else
               "The login is not set up for appointment sync. Add the service class CalDAV."))
+    add(_lock_check(credential.username, failures_per_user))
     _resource_checks(credential, account, slug, add)
     if all(c.ok for c in result.checks) and round_trip is not None:
         result.checks.extend(round_trip(credential.username, slug, password))
     return result
+
+
+def _lock_check(username: str, failures_per_user: int) -> Check:
+    """Too many wrong passwords lock the login out for phones at addresses it never signed in from."""
+    lock = user_lock(DAV, username, failures_per_user)
+    if lock is None:
+        return Check("not_locked_out", True, "The login is not locked out by failed sign-ins.")
+    ends = datetime.fromtimestamp(lock.ends_at, UTC)
+    return Check("not_locked_out", False,
+                 f"The login is locked out after {lock.failures} failed sign-ins until {ends:%H:%M:%S} UTC "
+                 f"({ends:%Y-%m-%dT%H:%M:%SZ}): a phone that has not signed in before gets 'too many attempts'. "
+                 "Unlock the login, or wait.", until=lock.ends_at)
 
 
 def _window_sentence(credential) -> str:

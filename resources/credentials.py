@@ -6,12 +6,13 @@ The username is unique without regard to case and never changes after creation.
 from __future__ import annotations
 
 import time
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import peewee
 
-from resources import audit, passwords
+from resources import audit, login_throttle, passwords
 from resources.access import (
     CALDAV,
     CARDDAV,
@@ -35,12 +36,17 @@ def username_key(username: str) -> str:
     return username.casefold()
 
 
+def has_control_characters(text: str) -> bool:
+    """Control characters (C0, DEL, C1) and line or paragraph separators."""
+    return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text)
+
+
 def check_username(username: str) -> None:
     """Refuse user names that cannot live in a URL segment."""
     if not username or len(username) > USERNAME_MAX:
         raise InvalidProperty(f"A user name must have 1 to {USERNAME_MAX} characters.")
     bad = sorted(set(username) & _FORBIDDEN_USERNAME_CHARS)
-    if bad or username in (".", ".."):
+    if bad or username in (".", "..") or has_control_characters(username):
         raise InvalidProperty(
             "A user name may not contain spaces, slashes, '%', '?', '#', quotes or control characters."
         )
@@ -96,6 +102,8 @@ def create_credential(
 ) -> ServiceCredential:
     """Create a credential; its username can never be changed afterwards."""
     check_username(username)
+    if password:
+        passwords.check_new_password(password)
     values = dict(kind=kind, account=account, branch=branch, service_classes=service_classes_)
     _check_fields(values)
     _check_window(valid_from, valid_until)
@@ -151,10 +159,7 @@ def delete_credential(username: str, *, actor: str = "system") -> None:
 
 
 def set_password(username: str, password: str, *, actor: str = "system") -> None:
-    if not password:
-        raise InvalidProperty("The password must not be empty.")
-    if len(password) > 1024:
-        raise InvalidProperty("The password must have at most 1024 characters.")
+    passwords.check_new_password(password)
     credential = _existing(username)
     hashed = passwords.hash_password(password)
     with write_transaction():
@@ -223,22 +228,48 @@ def _with_account(username: str) -> ServiceCredential | None:
 def authenticate(username: str, password: str, *, now: datetime | None = None) -> AuthenticatedLogin:
     """Return the login, or raise CredentialRefused with the real reason for the log.
 
-    Unknown user names cost a full password verification too, so response time
-    does not tell whether a user exists. The reason is stored on the credential
-    for the administrator; the client only ever sees a plain 401.
+    Every refusal costs one full password verification, whatever its reason (unknown
+    user, no password, wrong password, a refused login with the right password), so
+    response time tells neither whether a user exists nor whether a password of a
+    refused login is right. Only admitted logins enter the verified-login cache. The
+    reason is stored on the credential for the administrator; the client only ever
+    sees a plain 401.
     """
     credential = _with_account(username)
     if credential is None:
         passwords.burn_verification_time(password)
         raise CredentialRefused("Unknown user name.", "unknown_user")
+    cached = _login_cache.is_verified(credential.id, credential.auth_version, password)
     if credential.password_hash is None:
-        passwords.burn_verification_time(password)
-    elif not _login_cache.is_verified(credential.id, credential.auth_version, password):
-        if not passwords.verify_password(password, credential.password_hash):
-            _record_refusal(credential, "wrong_password")
-            raise CredentialRefused("Wrong password.", "wrong_password")
+        passwords.burn_verification_time(password)  # _admit refuses it: no_password
+    elif not cached and not passwords.verify_password(password, credential.password_hash):
+        _record_refusal(credential, "wrong_password")
+        raise CredentialRefused("Wrong password.", "wrong_password")
+    try:
+        login = _admit(credential, now)
+    except CredentialRefused:
+        if cached:
+            passwords.burn_verification_time(password)
+        raise
+    if not cached:
         _login_cache.remember(credential.id, credential.auth_version, password)
-    return _admit(credential, now)
+    return login
+
+
+def password_matches(username: str, password: str) -> bool:
+    """Whether this is the login's password, for the connection test: counts as no
+    use and no refusal of the login."""
+    credential = find_credential(username)
+    return credential is not None and passwords.verify_password(password, credential.password_hash)
+
+
+def unlock_login(username: str, *, actor: str = "system") -> int:
+    """Lift the failed-login lock of a login (DAV sign-ins); the failures forgotten."""
+    credential = _existing(username)
+    with write_transaction():
+        forgotten = login_throttle.unlock(login_throttle.DAV, credential.username)
+        audit.record(actor, "credential.unlock", credential.username, f"failed sign-ins forgotten={forgotten}")
+    return forgotten
 
 
 def trusted_login(username: str, *, now: datetime | None = None) -> AuthenticatedLogin:

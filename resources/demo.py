@@ -14,10 +14,12 @@ from resources import (
     branches,
     credentials,
     employees,
+    passwords,
     resource_calendars,
     stored_objects,
 )
-from resources.store.organisation import Branch
+from resources.store.database import write_transaction
+from resources.store.organisation import Branch, ServiceCredential, UserAccount
 
 DEMO_PASSWORD = "demo"
 ADMIN_LOGIN = "admin"
@@ -106,12 +108,9 @@ def fill_demo_data(today: date | None = None) -> bool:
     north = branches.create_branch("Filiale Nord", "Hafenstraße 5, 20095 Hamburg", actor="demo")
     anna = employees.create_employee("Anna", "Berger", "anna.berger@example.com", main.id, actor="demo")
     ben = employees.create_employee("Ben", "Koch", "ben.koch@example.com", north.id, actor="demo")
-    anna_account = accounts.create_account("anna", display_name="Anna Berger", employee=anna.id, password=DEMO_PASSWORD,
-                                           actor="demo")
-    ben_account = accounts.create_account("ben", display_name="Ben Koch", employee=ben.id, password=DEMO_PASSWORD,
-                                          actor="demo")
-    accounts.create_account(ADMIN_LOGIN, display_name="Administrator", role="admin", password=ADMIN_PASSWORD,
-                            actor="demo")
+    anna_account = accounts.create_account("anna", display_name="Anna Berger", employee=anna.id, actor="demo")
+    ben_account = accounts.create_account("ben", display_name="Ben Koch", employee=ben.id, actor="demo")
+    admin = accounts.create_account(ADMIN_LOGIN, display_name="Administrator", role="admin", actor="demo")
     resource_calendars.create_resource("person", "Anna Berger", "anna", employee=anna.id, branch=main.id,
                                        colour="#D9534F", sync_allowed=True, actor="demo")
     resource_calendars.create_resource("person", "Ben Koch", "ben", employee=ben.id, branch=north.id,
@@ -120,11 +119,28 @@ def fill_demo_data(today: date | None = None) -> bool:
                                        sync_allowed=True, actor="demo")
     resource_calendars.create_resource("room", "Raum 2", "raum-2", branch=north.id, colour="#5BC0DE",
                                        sync_allowed=False, actor="demo")
-    credentials.create_credential("anna-phone", DEMO_PASSWORD, account=anna_account.id, branch=main.id,
+    anna_phone = credentials.create_credential("anna-phone", account=anna_account.id, branch=main.id,
                                   service_classes_=("caldav", "carddav"), confirmed=True, valid_from=today,
                                   actor="demo")
-    credentials.create_credential("ben-phone", DEMO_PASSWORD, account=ben_account.id, branch=north.id,
+    ben_phone = credentials.create_credential("ben-phone", account=ben_account.id, branch=north.id,
                                   service_classes_=("caldav",), confirmed=False, actor="demo")
+    _give_demo_passwords([anna_account, ben_account, admin], [anna_phone, ben_phone])
     for slug, branch in (("anna", main), ("ben", north), ("raum-1", main), ("raum-2", north)):
         _week_of(slug, monday, branch.id)
     return True
+
+
+def _give_demo_passwords(account_rows, credential_rows) -> None:
+    """The short, well-known demo passwords, below the minimum every real password must
+    have (passwords.PASSWORD_MIN): the demo is for trying on one's own machine only."""
+    with write_transaction():
+        _write_demo_passwords(account_rows, credential_rows)
+
+
+def _write_demo_passwords(account_rows, credential_rows) -> None:
+    for account in account_rows:
+        known = ADMIN_PASSWORD if account.login == ADMIN_LOGIN else DEMO_PASSWORD
+        UserAccount.update(password_hash=passwords.hash_password(known)).where(UserAccount.id == account.id).execute()
+    for credential in credential_rows:
+        ServiceCredential.update(password_hash=passwords.hash_password(DEMO_PASSWORD)).where(
+            ServiceCredential.id == credential.id).execute()

@@ -19,6 +19,8 @@ import time
 
 from passlib.context import CryptContext
 
+from resources.errors import InvalidProperty
+
 _context = CryptContext(
     schemes=["argon2", "bcrypt"],
     deprecated="auto",
@@ -36,6 +38,25 @@ _DUMMY_HASH = _context.hash(secrets.token_urlsafe(16))
 _HASHING_SLOTS = threading.BoundedSemaphore(max(2, os.cpu_count() or 1))
 
 GENERATED_PASSWORD_LENGTH = 20
+PASSWORD_MIN = 8  # the shortest password anyone may set, in the API, the UI and the CLI
+PASSWORD_MAX = 1024
+# passlib refuses to hash more than 4096 bytes; a longer password is never right
+# (none longer than PASSWORD_MAX is ever stored) but must cost a verification too.
+_VERIFIABLE_BYTES = 4096
+_NEVER_MATCHES = secrets.token_urlsafe(32)
+
+
+def _verifiable(password: str) -> tuple[str, bool]:
+    """(what to verify, whether it can match): a stand-in for over-long passwords."""
+    if len(password) * 4 <= _VERIFIABLE_BYTES or len(password.encode("utf-8", "surrogatepass")) <= _VERIFIABLE_BYTES:
+        return password, True
+    return _NEVER_MATCHES, False
+
+
+def check_new_password(password: str) -> None:
+    """Refuse a password too short or too long to set."""
+    if len(password) < PASSWORD_MIN or len(password) > PASSWORD_MAX:
+        raise InvalidProperty(f"A password must have {PASSWORD_MIN} to {PASSWORD_MAX} characters.")
 
 
 def hash_password(password: str) -> str:
@@ -48,17 +69,19 @@ def verify_password(password: str, password_hash: str | None) -> bool:
     if not password_hash:
         burn_verification_time(password)
         return False
+    candidate, can_match = _verifiable(password)
     try:
         with _HASHING_SLOTS:
-            return _context.verify(password, password_hash)
+            return _context.verify(candidate, password_hash) and can_match
     except (ValueError, TypeError):
         return False
 
 
 def burn_verification_time(password: str) -> None:
     """Spend the time of one verification, for logins of unknown users."""
+    candidate, _can_match = _verifiable(password)
     with _HASHING_SLOTS:
-        _context.verify(password, _DUMMY_HASH)
+        _context.verify(candidate, _DUMMY_HASH)
 
 
 def generate_password(length: int = GENERATED_PASSWORD_LENGTH) -> str:

@@ -36,6 +36,8 @@ class Api:
         return self.http.get(self.url(path), **kwargs)
 
     def post(self, path: str, body: Any = None, **kwargs: Any) -> requests.Response:
+        if body is None:  # a bodyless POST still says JSON, as the API requires against CSRF
+            kwargs["headers"] = {"Content-Type": "application/json", **kwargs.get("headers", {})}
         return self.http.post(self.url(path), json=body, **kwargs)
 
     def patch(self, path: str, body: Any = None, **kwargs: Any) -> requests.Response:

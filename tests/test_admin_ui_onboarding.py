@@ -5,6 +5,7 @@ the resource's appointments with exactly what the page showed."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 import caldav
@@ -58,13 +59,22 @@ def _run_test(page, password: str = "") -> None:
         page.click("#run-test")
 
 
+def _wait_until(page, expression: str, seconds: float = 10) -> None:
+    """Poll from the test side: page.wait_for_function compiles its predicate inside the
+    page, which the admin UI's Content-Security-Policy (no 'unsafe-eval') forbids."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"not true within {seconds} s: {expression}"
+        page.wait_for_timeout(50)
+
+
 def _generate_password(page) -> str:
     with page.expect_navigation():
         page.click("#generate-password")
     password = page.inner_text("#generated-password").strip()
     assert len(password) >= 16
     page.click("#password-panel button.copy")
-    page.wait_for_function("document.querySelector('#password-panel button.copy').textContent === 'Copied'")
+    _wait_until(page, "document.querySelector('#password-panel button.copy').textContent === 'Copied'")
     return password
 
 
@@ -73,8 +83,8 @@ def _url_follows_the_resource(page, base: str, username: str, names: dict) -> st
     assert person_url == f"{base}/dav/calendars/{username}/{names['person']}/"
     room_url = _choose_resource(page, names["room"])
     assert room_url == f"{base}/dav/calendars/{username}/{names['room']}/"
-    page.wait_for_function("document.getElementById('resource-qr').complete "
-                           "&& document.getElementById('resource-qr').naturalWidth > 0")
+    _wait_until(page, "document.getElementById('resource-qr').complete "
+                      "&& document.getElementById('resource-qr').naturalWidth > 0")
     assert names["room"] in page.get_attribute("#resource-qr", "src")
     return person_url
 

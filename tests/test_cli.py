@@ -65,11 +65,11 @@ def test_precedence_flag_over_environment_over_file_over_default(tmp_path):
 
 def test_credential_add_with_password_from_stdin_and_generated(tmp_path):
     database = f"sqlite:///{tmp_path}/cred.db"
-    given = davserver("credential", "add", "alice", "--database", database, stdin="s3cret\n")
+    given = davserver("credential", "add", "alice", "--database", database, stdin="s3cret-pw\n")
     assert given.returncode == 0, given.stderr
     generated = davserver("credential", "add", "bob", "--database", database, stdin="")
     assert generated.returncode == 0 and "shown only once" in generated.stdout
-    taken = davserver("credential", "add", "ALICE", "--database", database, stdin="x\n")
+    taken = davserver("credential", "add", "ALICE", "--database", database, stdin="x-password\n")
     assert taken.returncode == 1 and "taken" in taken.stderr
 
 
@@ -116,7 +116,7 @@ def _wait_for_line(process, marker: str, timeout: float = 30) -> str:
 
 def test_credential_passwd_list_test_and_admin_add(tmp_path):
     database = f"sqlite:///{tmp_path}/admin.db"
-    assert davserver("credential", "add", "carla", "--database", database, "--unconfirmed", stdin="pw1\n").returncode == 0
+    assert davserver("credential", "add", "carla", "--database", database, "--unconfirmed", stdin="pw1-password\n").returncode == 0
     listing = davserver("credential", "list", "--database", database)
     assert "carla" in listing.stdout and " no " in listing.stdout
     passwd = davserver("credential", "passwd", "carla", "--database", database, stdin="")
@@ -124,7 +124,7 @@ def test_credential_passwd_list_test_and_admin_add(tmp_path):
     test = davserver("credential", "test", "carla", "--resource", "nowhere", "--database", database)
     assert test.returncode == 1
     assert "✗ confirmed" in test.stdout and "✗ resource_exists" in test.stdout
-    admin = davserver("admin", "add", "boss", "--database", database, stdin="boss-pw\n")
+    admin = davserver("admin", "add", "boss", "--database", database, stdin="boss-password\n")
     assert admin.returncode == 0
     missing = davserver("admin", "add", "boss2", "--database", database, stdin="")
     assert missing.returncode == 1 and "needs a password" in missing.stderr

@@ -12,9 +12,10 @@ import logging
 
 from wsgidav.mw.base_mw import BaseMiddleware
 
+from davserver.client_address import client_address
 from resources.credentials import authenticate, trusted_login
 from resources.errors import CredentialRefused
-from resources.login_throttle import LoginThrottle
+from resources.login_throttle import DAV, LoginThrottle
 
 log = logging.getLogger("davserver.auth")
 
@@ -60,13 +61,19 @@ def too_many_attempts(start_response, retry_after: int) -> list[bytes]:
     return [body]
 
 
+def dav_throttle(settings) -> LoginThrottle:
+    """The failed-login limits of the DAV tree (the phones' logins)."""
+    return LoginThrottle(settings.login_failures_per_user, settings.login_failures_per_address, scope=DAV)
+
+
 class BasicAuthenticator(BaseMiddleware):
     """Let a request in only with a valid credential; put the login into environ."""
 
     def __init__(self, wsgidav_app, next_app, config):
         super().__init__(wsgidav_app, next_app, config)
         settings = config["davserver.settings"]
-        self.throttle = LoginThrottle(settings.login_failures_per_user, settings.login_failures_per_address)
+        self.trust_proxy = settings.trust_proxy
+        self.throttle = dav_throttle(settings)
 
     def __call__(self, environ, start_response):
         trusted = environ.get(TRUSTED_LOGIN_KEY)
@@ -81,7 +88,7 @@ class BasicAuthenticator(BaseMiddleware):
         if credentials is None:
             return unauthorized(start_response)
         username, password = credentials
-        address = environ.get("REMOTE_ADDR", "")
+        address = client_address(environ, self.trust_proxy)
         retry_after = self.throttle.retry_after(username, address)
         if retry_after is not None:
             log.info("login throttled for %r from %s", username, address)
@@ -92,6 +99,7 @@ class BasicAuthenticator(BaseMiddleware):
             self.throttle.failed(username, address)
             log.info("login refused for %r from %s: %s", username, address, refusal.reason_code)
             return unauthorized(start_response)
+        self.throttle.succeeded(username, address)
         return self._admit(login, environ, start_response)
 
     def _admit(self, login, environ, start_response):

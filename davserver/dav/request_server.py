@@ -17,6 +17,7 @@ from davserver.carddav.address_data import (
     render_address_data,
     version_from_accept,
 )
+from davserver.content_disposition import attachment
 from davserver.dav import report_registry, urls
 from davserver.dav.calendar_export import export_calendar
 from davserver.dav.errors import DavError
@@ -78,13 +79,12 @@ class DavRequestServer(RequestServer):
         node = self._davProvider.get_resource_inst(environ["PATH_INFO"], environ)
         if isinstance(node, CollectionNode) and node.is_calendar:
             body = export_calendar(node.row.id, node.get_display_name())
-            filename = node.name.replace('"', "") or "calendar"
             chunks = send_bytes(
                 start_response,
                 "200 OK",
                 body,
                 "text/calendar; charset=utf-8",
-                [("Content-Disposition", f'attachment; filename="{filename}.ics"')],
+                [("Content-Disposition", attachment(node.name or "calendar", ".ics"))],
             )
             return [b""] if head else chunks
         if node is not None and node.is_collection:

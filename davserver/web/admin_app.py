@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from davserver.config import Settings
+from davserver.web import security_headers
 from davserver.web.admin import (
     accounts,
     audit,
@@ -47,6 +48,7 @@ def build_admin_app(settings: Settings, dav_app) -> Flask:
     app.before_request(security.load_account)
     app.before_request(security.check_csrf)
     pages.register(app)
+    security_headers.install(app, security_headers.ADMIN_POLICY)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app

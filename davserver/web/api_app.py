@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask
 
 from davserver.config import Settings
+from davserver.web import security_headers
 from davserver.web.api import (
     audit,
     branches,
@@ -44,6 +45,7 @@ def build_api_app(settings: Settings, dav_app) -> Flask:
     app.extensions[THROTTLE_KEY] = make_throttle(settings)
     app.before_request(sign_in)
     register_error_handlers(app)
+    security_headers.install(app, security_headers.API_POLICY)
     for module in BLUEPRINTS:
         app.register_blueprint(module.blueprint)
     return app

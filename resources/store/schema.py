@@ -49,11 +49,18 @@ def _rename_resource_namesakes(db: peewee.Database) -> None:
                      f"{renamed.old_path} -> {renamed.new_path} (a resource calendar has the old name)")
 
 
+def _create_login_state(db: peewee.Database) -> None:
+    from resources.store.login_state import LOGIN_STATE_MODELS
+
+    db.create_tables(LOGIN_STATE_MODELS, safe=True)
+
+
 UPGRADES: list[Callable[[peewee.Database], None]] = [
     _create_initial_tables,  # 1
     _create_shared_settings,  # 2: secrets every server process shares
     _add_occurrence_lists,  # 3: stored occurrence lists of simple events
     _rename_resource_namesakes,  # 4: personal calendars no longer share a resource's slug
+    _create_login_state,  # 5: failed logins, known addresses and admin sessions shared by all processes
 ]
 
 SCHEMA_VERSION = len(UPGRADES)

@@ -49,6 +49,7 @@ def login() -> Response:
         log.info("admin sign-in refused for %r from %s: %s", login_name, address, refusal.reason_code)
         error = _("The login or the password is not right.")
         return render("admin/login.html", status=401, login_name=login_name, error=error, next=target or "")
+    security.throttle().succeeded(login_name, address)
     security.sign_in(account)
     security.load_account()
     return redirect(target or _home(), code=303)

@@ -17,13 +17,13 @@ from davserver.web.admin.choices import (
     label,
     service_class_choices,
 )
-from davserver.web.admin.context import public_base
+from davserver.web.admin.context import public_base, settings
 from davserver.web.admin.crud import delete_record, form_page, save_form
 from davserver.web.admin.forms import Field, FormState, blank, filled
 from davserver.web.admin.i18n import N_, _, format_moment
 from davserver.web.admin.pages import back_to, notice, render
 from davserver.web.admin.security import actor
-from resources import credentials, passwords
+from resources import credentials, login_throttle, passwords
 from resources.access import branch_today, service_classes, validity_decision
 from resources.store.organisation import ServiceCredential
 from resources.url_generator import resource_url
@@ -109,7 +109,9 @@ def credential_page(credential: ServiceCredential, state: FormState | None = Non
                          credential=credential, badges=badges(credential), panel=panel,
                          delete_action=url_for("credentials.delete", username=credential.username),
                          cancel=url_for("credentials.index"), check_label=onboarding.check_label,
-                         form_action=url_for("credentials.edit", username=credential.username), **panels)
+                         form_action=url_for("credentials.edit", username=credential.username),
+                         lock=login_throttle.user_lock(login_throttle.DAV, credential.username,
+                                                       settings().login_failures_per_user), **panels)
     response.status_code = status
     return response
 
@@ -156,6 +158,15 @@ def test(username: str) -> Response:
     slug = request.form.get("resource", "")
     result = onboarding.connection_test(credential.username, slug, request.form.get("password"))
     return credential_page(credential, test_result=result, resource=slug)
+
+
+@blueprint.post("/<username>/unlock", endpoint="unlock")
+def unlock(username: str) -> Response:
+    """Lift the lock that failed sign-ins put on the login (written to the audit log)."""
+    credential = credentials.get_credential(username)
+    credentials.unlock_login(credential.username, actor=actor())
+    notice(N_("The login %(name)s is unlocked: phones may sign in again."), name=credential.username)
+    return back_to("credentials.edit", username=credential.username)
 
 
 @blueprint.get("/<username>/qr.svg", endpoint="qr")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import plistlib
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
@@ -15,16 +16,18 @@ import segno
 from flask import Response
 
 from davserver.connection_round_trip import make_round_trip
-from davserver.web.admin.context import dav_app
+from davserver.content_disposition import attachment
+from davserver.web.admin.context import dav_app, settings
 from davserver.web.admin.domain_messages import translated
 from davserver.web.admin.i18n import N_, _
+from resources import passwords
 from resources.access import CALDAV, CARDDAV, resource_decision, service_classes
 from resources.connection_test import ConnectionTestResult, run_connection_test
 from resources.resource_calendars import list_resources
 from resources.store.organisation import ServiceCredential
 from resources.url_generator import calendar_path
 
-PASSWORD_MIN = 8
+PASSWORD_MIN = passwords.PASSWORD_MIN
 PROFILE_TYPE = "application/x-apple-aspen-config"
 CHECK_LABELS = {
     "credential_saved": N_("Login saved"), "password_set": N_("Password set"), "confirmed": N_("Confirmed"),
@@ -32,7 +35,7 @@ CHECK_LABELS = {
     "service_class": N_("Service class"), "resource_exists": N_("Resource exists"),
     "resource_active": N_("Resource active"), "sync_allowed": N_("Sync allowed"),
     "resource_visible": N_("Visible to this login"), "options": N_("Server reachable"),
-    "propfind": N_("Calendar found"), "password": N_("Password"),
+    "propfind": N_("Calendar found"), "password": N_("Password"), "not_locked_out": N_("Not locked out"),
 }
 
 
@@ -142,13 +145,24 @@ def mobileconfig(credential: ServiceCredential, base: str) -> bytes:
         "PayloadRemovalDisallowed": False,
         "PayloadContent": content,
     }
-    return plistlib.dumps(profile, fmt=plistlib.FMT_XML)
+    return plistlib.dumps(_without_control_characters(profile), fmt=plistlib.FMT_XML)
+
+
+def _without_control_characters(value):
+    """XML cannot carry most control characters, and plistlib refuses them: names saved
+    before they were refused (see resources.credentials.check_username) lose them here."""
+    if isinstance(value, str):
+        return "".join(c for c in value if c in "\t\n\r" or unicodedata.category(c) != "Cc")
+    if isinstance(value, dict):
+        return {k: _without_control_characters(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_control_characters(v) for v in value]
+    return value
 
 
 def profile_response(credential: ServiceCredential, base: str) -> Response:
-    safe_name = "".join(c if c.isalnum() or c in "-._" else "-" for c in credential.username)
     response = Response(mobileconfig(credential, base), mimetype=PROFILE_TYPE)
-    response.headers["Content-Disposition"] = f'attachment; filename="{safe_name}.mobileconfig"'
+    response.headers["Content-Disposition"] = attachment(credential.username, ".mobileconfig")
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -165,7 +179,8 @@ def password_errors(password: str, repeated: str) -> dict[str, str]:
 
 
 def connection_test(username: str, slug: str, password: str | None) -> ConnectionTestResult:
-    return run_connection_test(username, slug, password=password or None, round_trip=make_round_trip(dav_app()))
+    return run_connection_test(username, slug, password=password or None, round_trip=make_round_trip(dav_app()),
+                               failures_per_user=settings().login_failures_per_user)
 
 
 def check_label(code: str) -> str:

@@ -8,14 +8,15 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
-import time
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 
+from davserver.client_address import client_address as address_of
 from davserver.web.admin.context import settings
-from resources.login_throttle import LoginThrottle
+from resources import admin_sessions
+from resources.login_throttle import ADMIN, LoginThrottle
 from resources.server_secrets import shared_secret
 from resources.store.organisation import UserAccount
 
@@ -23,7 +24,8 @@ log = logging.getLogger("davserver.admin.auth")
 
 CSRF_FIELD = "csrf_token"
 COOKIE_NAME = "davserver_admin"
-SESSION_HOURS = 12
+SESSION_HOURS = admin_sessions.SESSION_HOURS
+SESSION_ID = "session_id"
 THROTTLE_KEY = "davserver.admin_login_throttle"
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.language", "static"})
 SELF_SERVICE_BLUEPRINTS = frozenset({"auth", "me"})
@@ -74,7 +76,7 @@ def configure_sessions(app: Flask) -> None:
     )
     app.session_interface = TlsAwareSessions()
     app.extensions[THROTTLE_KEY] = LoginThrottle(settings(app).login_failures_per_user,
-                                                 settings(app).login_failures_per_address)
+                                                 settings(app).login_failures_per_address, scope=ADMIN)
 
 
 def csrf_token() -> str:
@@ -114,8 +116,8 @@ def _session_account() -> UserAccount | None:
     if account_id is None:
         return None
     account = UserAccount.get_or_none(UserAccount.id == account_id)
-    fresh = time.time() - session.get("signed_in_at", 0) < SESSION_HOURS * 3600
-    if account is None or not account.active or account.auth_version != version or not fresh:
+    live = admin_sessions.session_account_id(session.get(SESSION_ID)) == account_id
+    if account is None or not account.active or account.auth_version != version or not live:
         sign_out()
         return None
     return account
@@ -129,7 +131,7 @@ def sign_in(account: UserAccount) -> None:
         session["language"] = language
     session["account_id"] = account.id
     session["auth_version"] = account.auth_version
-    session["signed_in_at"] = time.time()
+    session[SESSION_ID] = admin_sessions.start_session(account.id)
     csrf_token()
 
 
@@ -139,6 +141,8 @@ def refresh_sign_in(account: UserAccount) -> None:
 
 
 def sign_out() -> None:
+    """End the session here and in the database (a copy of the cookie dies too)."""
+    admin_sessions.end_session(session.get(SESSION_ID))
     language = session.get("language")
     session.clear()
     if language:
@@ -150,11 +154,8 @@ def throttle() -> LoginThrottle:
 
 
 def client_address() -> str:
-    if settings().trust_proxy:
-        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
-        if forwarded:
-            return forwarded
-    return request.remote_addr or ""
+    """The address the sign-in limit counts (the trusted proxy's view, see davserver.client_address)."""
+    return address_of(request.environ, settings().trust_proxy)
 
 
 def safe_next(target: str | None) -> str | None:

@@ -10,11 +10,14 @@ from flask import current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
+from davserver.client_address import client_address
 from davserver.dav.auth import parse_basic
 from davserver.web.api.errors import ApiError
+from davserver.web.api.settings import SETTINGS_KEY
+from resources import admin_sessions
 from resources.accounts import authenticate_account
 from resources.errors import CredentialRefused
-from resources.login_throttle import LoginThrottle
+from resources.login_throttle import API, LoginThrottle
 from resources.store.organisation import UserAccount
 
 log = logging.getLogger("davserver.api.auth")
@@ -26,7 +29,7 @@ THROTTLE_KEY = "davserver.api_login_throttle"
 
 def make_throttle(settings) -> LoginThrottle:
     return LoginThrottle(getattr(settings, "login_failures_per_user", 10),
-                         getattr(settings, "login_failures_per_address", 100))
+                         getattr(settings, "login_failures_per_address", 100), scope=API)
 
 
 def _unauthorized() -> ApiError:
@@ -52,6 +55,8 @@ def _session_account() -> UserAccount | None:
         data = serializer.loads(cookie, max_age=int(current_app.permanent_session_lifetime.total_seconds()))
     except BadSignature:
         return None
+    if admin_sessions.session_account_id(data.get("session_id")) != data.get("account_id"):
+        return None  # signed out, or older than the session limit
     account = UserAccount.get_or_none(UserAccount.id == data.get("account_id"))
     if account is None or not account.active or account.auth_version != data.get("auth_version"):
         return None
@@ -71,23 +76,38 @@ def _signed_in_account() -> UserAccount:
         return account
     login, password = pair
     throttle: LoginThrottle = current_app.extensions[THROTTLE_KEY]
-    address = request.remote_addr or ""
+    address = client_address(request.environ, current_app.extensions[SETTINGS_KEY].trust_proxy)
     retry_after = throttle.retry_after(login, address)
     if retry_after is not None:
         log.info("API sign-in throttled for %r from %s", login, address)
         raise ApiError(429, "too_many_attempts", "Too many failed sign-ins; wait a few minutes.",
                        {"Retry-After": str(retry_after)})
     try:
-        return authenticate_account(login, password)
+        account = authenticate_account(login, password)
     except CredentialRefused as refusal:
         throttle.failed(login, address)
         log.info("API sign-in refused for %r from %s: %s", login, address, refusal.reason_code)
         raise _unauthorized() from None
+    throttle.succeeded(login, address)
+    return account
+
+
+def _refuse_cross_site_posts() -> None:
+    """A browser that cached Basic credentials sends them with any site's form POST,
+    with or without a body. Forms cannot send application/json, so every POST signed
+    in with Basic must say it (sessions send the CSRF token instead). PUT, PATCH and
+    DELETE cannot come from another site at all without a CORS preflight, which this
+    API never grants."""
+    if request.method == "POST" and request.mimetype != "application/json":
+        raise ApiError(400, "wrong_content_type",
+                       "Send POST requests with Content-Type: application/json, even without a body.")
 
 
 def sign_in() -> None:
     """before_request: put the signed-in account into `g.account`, or refuse."""
     account = _signed_in_account()
+    if "Authorization" in request.headers:
+        _refuse_cross_site_posts()
     g.account = account
     if request.blueprint not in SELF_SERVICE_BLUEPRINTS and account.role != "admin":
         log.info("API request by %r refused: not an administrator", account.login)

@@ -3,7 +3,6 @@ their resource-specific URL and the connection test."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from flask import Blueprint, url_for
@@ -24,7 +23,7 @@ from davserver.web.api.json_io import (
     query_text,
     read_fields,
 )
-from davserver.web.api.settings import dav_app, public_base
+from davserver.web.api.settings import dav_app, public_base, settings
 from resources import credentials, passwords
 from resources.access import service_classes
 from resources.connection_test import run_connection_test
@@ -134,5 +133,22 @@ def calendar_url(username: str) -> ResponseReturnValue:
 def connection_test(username: str) -> ResponseReturnValue:
     values = read_fields(TEST_FIELDS, creating=True)
     result = run_connection_test(username, values["resource"], password=values.get("password"),
-                                 round_trip=make_round_trip(dav_app()))
-    return {"ok": result.ok, "checks": [dataclasses.asdict(check) for check in result.checks]}, 200, NO_STORE
+                                 round_trip=make_round_trip(dav_app()),
+                                 failures_per_user=settings().login_failures_per_user)
+    return {"ok": result.ok, "checks": [check_json(check) for check in result.checks]}, 200, NO_STORE
+
+
+def check_json(check) -> dict[str, Any]:
+    """One check; the lock-out check also says when the lock ends (`locked_until`, UTC)."""
+    answer = {"check": check.check, "ok": check.ok, "message": check.message}
+    if check.until is not None:
+        answer["locked_until"] = iso_moment(check.until)
+    return answer
+
+
+@blueprint.post("/<username>/unlock")
+def unlock(username: str) -> ResponseReturnValue:
+    """Lift the lock failed sign-ins put on the login; the audit log records who did."""
+    credential = credentials.get_credential(username)
+    forgotten = credentials.unlock_login(credential.username, actor=actor())
+    return {"username": credential.username, "unlocked": True, "failures_forgotten": forgotten}, 200, NO_STORE
