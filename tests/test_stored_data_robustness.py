@@ -1,0 +1,141 @@
+"""Stored vCards and iCalendar objects that could break a collection: what a PUT refuses or
+normalises (RFC 6352 §6.3.2.1, RFC 4791 §5.3.2.1), and every reader surviving a bad row."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from lxml import etree
+
+from resources.store.models import StoredObject
+from tests.davxml import NS, error_condition, responses
+from tests.ical import CALENDAR_TYPE, XML_TYPE, event
+
+CR_NS = "urn:ietf:params:xml:ns:carddav"
+VCARD_TYPE = {"Content_Type": "text/vcard; charset=utf-8"}
+VALID_ADDRESS_DATA = f"{{{CR_NS}}}valid-address-data"
+VALID_CALENDAR_DATA = f"{{{NS['C']}}}valid-calendar-data"
+
+
+def card(uid: str, name: str = "Erika Mustermann", extra: str = "") -> str:
+    return f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{name}\r\nN:{name};;;;\r\n{extra}END:VCARD\r\n"
+
+
+def book(login) -> str:
+    return f"/dav/addressbooks/{login.username}/contacts/"
+
+
+def new_calendar(login) -> str:
+    path = login.home_path + f"c{uuid.uuid4().hex[:6]}/"
+    assert login.request("MKCALENDAR", path).status_code == 201
+    return path
+
+
+def corrupt(name: str, body: bytes) -> None:
+    """Overwrite a stored object's body in the database, as an earlier version could have stored it."""
+    updated = StoredObject.update(body=body, size=len(body)).where(StoredObject.name == name).execute()
+    assert updated == 1
+
+
+def report(login, path: str, body: str, depth: str = "1"):
+    return login.request("REPORT", path, body, Depth=depth, **XML_TYPE)
+
+
+def multiget_body(kind: str, hrefs: list[str]) -> str:
+    if kind == "calendar":
+        root, data, ns = "C:calendar-multiget", "<C:calendar-data/>", f'xmlns:C="{NS["C"]}"'
+    else:
+        root, data, ns = "CR:addressbook-multiget", "<CR:address-data/>", f'xmlns:CR="{CR_NS}"'
+    listed = "".join(f"<D:href>{href}</D:href>" for href in hrefs)
+    return f'<{root} xmlns:D="DAV:" {ns}><D:prop><D:getetag/>{data}</D:prop>{listed}</{root}>'
+
+
+SYNC = ('<D:sync-collection xmlns:D="DAV:"><D:sync-token/><D:sync-level>1</D:sync-level>'
+        '<D:prop><D:getetag/>{data}</D:prop></D:sync-collection>')
+CALENDAR_QUERY = f"""<C:calendar-query xmlns:D="DAV:" xmlns:C="{NS['C']}"><D:prop><D:getetag/><C:calendar-data/></D:prop>
+<C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">{{range}}</C:comp-filter></C:comp-filter></C:filter>
+</C:calendar-query>"""
+TIME_RANGE = '<C:time-range start="20200101T000000Z" end="20300101T000000Z"/>'
+FREE_BUSY = f"""<C:free-busy-query xmlns:C="{NS['C']}"><C:time-range start="20200101T000000Z" end="20300101T000000Z"/>
+</C:free-busy-query>"""
+ADDRESSBOOK_QUERY = f"""<CR:addressbook-query xmlns:D="DAV:" xmlns:CR="{CR_NS}"><D:prop><D:getetag/><CR:address-data/></D:prop>
+<CR:filter><CR:prop-filter name="FN"/></CR:filter></CR:addressbook-query>"""
+PROPFIND = '<D:propfind xmlns:D="DAV:"><D:prop><D:getetag/><D:getcontenttype/></D:prop></D:propfind>'
+
+
+def calendar_answers(login, path: str) -> dict[str, object]:
+    """Every reader of a calendar collection, as (status, body) by reader name."""
+    names = [href for href in responses(login.request("PROPFIND", path, PROPFIND, Depth="1", **XML_TYPE).content)
+             if href != path]
+    answers = {
+        "propfind": login.request("PROPFIND", path, PROPFIND, Depth="1", **XML_TYPE),
+        "multiget": report(login, path, multiget_body("calendar", names)),
+        "query": report(login, path, CALENDAR_QUERY.format(range="")),
+        "query-time-range": report(login, path, CALENDAR_QUERY.format(range=TIME_RANGE)),
+        "sync": report(login, path, SYNC.format(data=f'<C:calendar-data xmlns:C="{NS["C"]}"/>'), depth="0"),
+        "free-busy": report(login, path, FREE_BUSY),
+        "export": login.request("GET", path),
+    }
+    return {"names": names, **answers}
+
+
+def addressbook_answers(login, path: str) -> dict[str, object]:
+    names = [href for href in responses(login.request("PROPFIND", path, PROPFIND, Depth="1", **XML_TYPE).content)
+             if href != path]
+    return {
+        "names": names,
+        "propfind": login.request("PROPFIND", path, PROPFIND, Depth="1", **XML_TYPE),
+        "multiget": report(login, path, multiget_body("address", names)),
+        "query": report(login, path, ADDRESSBOOK_QUERY),
+        "sync": report(login, path, SYNC.format(data=f'<CR:address-data xmlns:CR="{CR_NS}"/>'), depth="0"),
+    }
+
+
+def assert_no_server_error(answers: dict[str, object]) -> None:
+    failed = {name: (r.status_code, r.text[:300]) for name, r in answers.items()
+              if name != "names" and r.status_code >= 500}
+    assert not failed, failed
+
+
+def data_of(response, tag: str) -> dict[str, str | None]:
+    """href -> the text of the 200 calendar-data / address-data, or None."""
+    found = {}
+    for href, props in responses(response.content).items():
+        status, element = props.get(tag, (None, None))
+        found[href] = element.text if status == 200 else None
+    return found
+
+
+# --- PUT: refuse or normalise --------------------------------------------------------
+
+
+@pytest.mark.parametrize("control", ["\x01", "\x1b", "\x00", "\x7f"])
+def test_vcard_with_a_control_character_is_refused_naming_the_line(login, control):
+    r = login.request("PUT", book(login) + "c.vcf", card("c1", extra=f"NOTE:bad{control}char\r\n"), **VCARD_TYPE)
+    assert r.status_code == 403, r.text
+    assert error_condition(r.content) == VALID_ADDRESS_DATA
+    assert "line 6" in r.text.lower()
+
+
+def test_vcard_with_tab_and_line_break_escapes_is_accepted(login):
+    r = login.request("PUT", book(login) + "t.vcf", card("t1", extra="NOTE:one\ttwo\\nthree\r\n"), **VCARD_TYPE)
+    assert r.status_code == 201, r.text
+
+
+@pytest.mark.parametrize("ending", ["\r", "\n"])
+def test_calendar_object_with_cr_or_lf_line_endings_is_stored_with_crlf(login, ending):
+    path = new_calendar(login)
+    body = event(uid="cr-only").replace("\r\n", ending)
+    assert login.request("PUT", path + "e.ics", body, **CALENDAR_TYPE).status_code == 201
+    stored = login.request("GET", path + "e.ics").content
+    assert stored == event(uid="cr-only").encode()
+    assert_no_server_error(calendar_answers(login, path))
+
+
+@pytest.mark.parametrize("ending", ["\r", "\n"])
+def test_vcard_with_cr_or_lf_line_endings_is_stored_with_crlf(login, ending):
+    body = card("cr1").replace("\r\n", ending)
+    assert login.request("PUT", book(login) + "cr.vcf", body, **VCARD_TYPE).status_code == 201
+    assert login.request("GET", book(login) + "cr.vcf").content == card("cr1").encode()
+    assert_no_server_error(addressbook_answers(login, book(login)))
