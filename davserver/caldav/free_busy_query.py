@@ -12,7 +12,7 @@ from resources.calendar_query import (
     free_busy_periods,
     render_vfreebusy,
 )
-from resources.calendar_search import collection_timezone, in_range, parse_stored
+from resources.calendar_search import collection_timezone, in_range, readable_calendars
 
 
 @report_registry.register(qname(CALDAV, "free-busy-query"), is_calendar)
@@ -20,7 +20,7 @@ from resources.calendar_search import collection_timezone, in_range, parse_store
 def free_busy_query(server, node, root, environ, start_response):
     time_range = parse_free_busy_query(root)
     zone = collection_timezone(node.row)
-    calendars = [parse_stored(row) for row in in_range(node.row.id, ("VEVENT", "VFREEBUSY"), time_range)]
+    calendars = readable_calendars(in_range(node.row.id, ("VEVENT", "VFREEBUSY"), time_range))
     periods = free_busy_periods(calendars, time_range.start, time_range.end, timezone=zone)
     body = render_vfreebusy(periods, time_range.start, time_range.end).encode("utf-8")
     return send_bytes(start_response, "200 OK", body, "text/calendar; charset=utf-8")

@@ -20,6 +20,7 @@ from resources.calendar_query import CalendarDataRequest, render_calendar_data
 from resources.calendar_query.expand_listed import expand_listed
 from resources.calendar_search import parse_stored
 from resources.store.models import StoredObject
+from resources.stored_reading import UnreadableStoredObject, log_unreadable, stored_text
 
 CALENDAR_DATA = qname(CALDAV, "calendar-data")
 Renderers = dict[str, Callable[[StoredObject], str]]
@@ -28,7 +29,7 @@ Renderers = dict[str, Callable[[StoredObject], str]]
 def calendar_data_text(row: StoredObject, request: CalendarDataRequest | None, zone: tzinfo) -> str:
     raw = bytes(row.body)
     if request is None or request.selects_everything:
-        return raw.decode("utf-8")
+        return stored_text(raw)
     if request.expands_only and row.occurrences is not None:
         text = expand_listed(raw, row.occurrences, request.expand)
         if text is not None:
@@ -41,7 +42,7 @@ def calendar_renderers(request: CalendarDataRequest | None, zone: tzinfo) -> Ren
 
 
 def address_renderers(request: AddressDataRequest | None) -> Renderers:
-    return {ADDRESS_DATA: lambda row: render_address_data(bytes(row.body), request)}
+    return {ADDRESS_DATA: lambda row: render_address_data(stored_text(row.body).encode("utf-8"), request)}
 
 
 def add_object_response(root, node: ObjectNode, mode: str, names: tuple[str, ...], renderers: Renderers) -> None:
@@ -54,7 +55,7 @@ def add_object_response(root, node: ObjectNode, mode: str, names: tuple[str, ...
     for name in wanted:
         render = renderers.get(name)
         if render is not None:
-            results.append(PropertyResult(name, 200, render(node.row)))
+            results.append(_rendered(name, render, node.row))
             continue
         try:
             value = node.get_property_value(name)
@@ -62,3 +63,12 @@ def add_object_response(root, node: ObjectNode, mode: str, names: tuple[str, ...
             value = exc
         results.append(result_from_value(name, value))
     add_response(root, node.get_href(), results)
+
+
+def _rendered(name: str, render: Callable[[StoredObject], str], row: StoredObject) -> PropertyResult:
+    """The object's data, or 404 for that property alone if the stored body cannot be read."""
+    try:
+        return PropertyResult(name, 200, render(row))
+    except UnreadableStoredObject as error:
+        log_unreadable(row.collection_id, row.name, error)
+        return PropertyResult(name, 404, message="The stored data of this object cannot be read; it is skipped.")
