@@ -202,3 +202,42 @@ def test_every_address_book_reader_survives_a_bad_stored_vcard(login, kind):
         found = data_of(answers[reader], address_data)
         assert "FN:Person good" in (found[path + "good.vcf"] or ""), reader
         assert "\x1b" not in (found.get(path + "bad.vcf") or ""), reader
+
+
+# --- schema upgrade 5: rows stored by earlier versions ----------------------------------
+
+
+def test_upgrade_repairs_bare_cr_rows_and_quarantines_unreadable_ones(tmp_path):
+    from tests.server_harness import FreshDatabase
+    from tests.test_cli import davserver
+    from tests.test_schema_upgrade import SERIES, run_sql
+
+    database = FreshDatabase(str(tmp_path))
+    try:
+        ics = tmp_path / "two.ics"
+        ics.write_text(SERIES, newline="")
+        assert davserver("credential", "add", "repairer", "--database", database.url, stdin="pw-repair\n").returncode == 0
+        assert davserver("import", "--database", database.url, "--calendar", "/dav/calendars/repairer/old/",
+                         str(ics)).returncode == 0
+        run_sql(database.url, r"""
+            for object_id, uid, body in db.execute_sql('SELECT id, uid, body FROM stored_object').fetchall():
+                body = bytes(body).replace(b"\r\n", b"\r")
+                if uid == "allday-upgrade":
+                    body = body.replace(b"SUMMARY:Holiday", b"SUMMARY:Holi\x1bday")
+                db.execute_sql(f'UPDATE stored_object SET body = {db.param} WHERE id = {db.param}', (body, object_id))
+            db.execute_sql('UPDATE schema_version SET version = 4')
+        """)
+        opened = davserver("credential", "list", "--database", database.url)  # opens and upgrades
+        assert opened.returncode == 0, opened.stderr
+        listed = run_sql(database.url, r"""
+            from resources.stored_objects import compute_etag
+            for uid, body, etag in db.execute_sql('SELECT uid, body, etag FROM stored_object ORDER BY uid').fetchall():
+                body = bytes(body)
+                print(uid, b"\r\n" in body, b"\x1b" in body, etag == compute_etag(body))
+            print(db.execute_sql('SELECT version FROM schema_version').fetchall())
+        """)
+        # Both are rewritten with CRLF; the one with ESC is kept (quarantined), never dropped.
+        assert listed.splitlines() == ["allday-upgrade True True True", "weekly-upgrade True False True", "[(5,)]"]
+        assert "quarantined the object" in opened.stderr and "old" in opened.stderr and "repairer" in opened.stderr
+    finally:
+        database.drop()

@@ -49,11 +49,18 @@ def _rename_resource_namesakes(db: peewee.Database) -> None:
                      f"{renamed.old_path} -> {renamed.new_path} (a resource calendar has the old name)")
 
 
+def _repair_stored_objects(db: peewee.Database) -> None:
+    from resources.stored_object_repair import repair_stored_objects  # parsing lives above the store; TODO: registration
+
+    repair_stored_objects()
+
+
 UPGRADES: list[Callable[[peewee.Database], None]] = [
     _create_initial_tables,  # 1
     _create_shared_settings,  # 2: secrets every server process shares
     _add_occurrence_lists,  # 3: stored occurrence lists of simple events
     _rename_resource_namesakes,  # 4: personal calendars no longer share a resource's slug
+    _repair_stored_objects,  # 5: bare-CR bodies get CRLF, unreadable ones are named in the log
 ]
 
 SCHEMA_VERSION = len(UPGRADES)
