@@ -57,8 +57,8 @@ SYNC = ('<D:sync-collection xmlns:D="DAV:"><D:sync-token/><D:sync-level>1</D:syn
 CALENDAR_QUERY = f"""<C:calendar-query xmlns:D="DAV:" xmlns:C="{NS['C']}"><D:prop><D:getetag/><C:calendar-data/></D:prop>
 <C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">{{range}}</C:comp-filter></C:comp-filter></C:filter>
 </C:calendar-query>"""
-TIME_RANGE = '<C:time-range start="20200101T000000Z" end="20300101T000000Z"/>'
-FREE_BUSY = f"""<C:free-busy-query xmlns:C="{NS['C']}"><C:time-range start="20200101T000000Z" end="20300101T000000Z"/>
+TIME_RANGE = '<C:time-range start="20261101T000000Z" end="20261201T000000Z"/>'
+FREE_BUSY = f"""<C:free-busy-query xmlns:C="{NS['C']}"><C:time-range start="20261101T000000Z" end="20261201T000000Z"/>
 </C:free-busy-query>"""
 ADDRESSBOOK_QUERY = f"""<CR:addressbook-query xmlns:D="DAV:" xmlns:CR="{CR_NS}"><D:prop><D:getetag/><CR:address-data/></D:prop>
 <CR:filter><CR:prop-filter name="FN"/></CR:filter></CR:addressbook-query>"""
