@@ -34,6 +34,7 @@ class Settings:
     workers: int = setting(1, "server processes sharing the port (production: one per core)")
     max_request_size: int = setting(20 * 1024 * 1024, "largest request body in bytes (413 above)", flag=False)
     max_resource_size: int = setting(10 * 1024 * 1024, "largest calendar object in bytes", flag=False)
+    max_vcard_size: int = setting(1024 * 1024, "largest vCard in bytes", flag=False)
     sync_history_days: int = setting(180, "days of change history kept for sync-collection", flag=False)
     log_level: str = setting("INFO", "DEBUG, INFO, WARNING or ERROR")
     secret_key: str = setting("", "key signing admin sessions; empty: one kept in the database", flag=False)
@@ -117,7 +118,8 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("public_url must start with http:// or https://")
     if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("log_level must be DEBUG, INFO, WARNING or ERROR")
-    for name in ("threads", "workers", "max_request_size", "max_resource_size", "sync_history_days",
+    for name in ("threads", "workers", "max_request_size", "max_resource_size", "max_vcard_size",
+                 "sync_history_days",
                  "login_failures_per_user", "login_failures_per_address"):
         if getattr(settings, name) < 1:
             raise ConfigError(f"setting {name!r} must be at least 1")

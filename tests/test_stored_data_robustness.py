@@ -241,3 +241,19 @@ def test_upgrade_repairs_bare_cr_rows_and_quarantines_unreadable_ones(tmp_path):
         assert "quarantined the object" in opened.stderr and "old" in opened.stderr and "repairer" in opened.stderr
     finally:
         database.drop()
+
+
+# --- bounds on vCards ---------------------------------------------------------------------
+
+
+def test_a_vcard_over_max_vcard_size_is_refused_while_others_are_served(server, login, other_login):
+    limit = server.settings.max_vcard_size
+    assert limit == 1024 * 1024
+    huge = card("huge", extra="NOTE:" + "x" * limit + "\r\n")
+    r = login.request("PUT", book(login) + "huge.vcf", huge, **VCARD_TYPE)
+    assert r.status_code == 403 and error_condition(r.content) == f"{{{CR_NS}}}max-resource-size"
+    assert str(limit) in r.text
+    fitting = card("fits", extra="NOTE:" + "y" * (limit - 1000) + "\r\n")
+    assert login.request("PUT", book(login) + "fits.vcf", fitting, **VCARD_TYPE).status_code == 201
+    assert other_login.request("PUT", book(other_login) + "a.vcf", card("a"), **VCARD_TYPE).status_code == 201
+    assert other_login.request("GET", book(other_login) + "a.vcf").status_code == 200
