@@ -257,3 +257,22 @@ def test_a_vcard_over_max_vcard_size_is_refused_while_others_are_served(server, 
     assert login.request("PUT", book(login) + "fits.vcf", fitting, **VCARD_TYPE).status_code == 201
     assert other_login.request("PUT", book(other_login) + "a.vcf", card("a"), **VCARD_TYPE).status_code == 201
     assert other_login.request("GET", book(other_login) + "a.vcf").status_code == 200
+
+
+def test_company_book_escapes_bare_cr_and_drops_control_characters(login):
+    from resources import directory
+
+    tag = uuid.uuid4().hex[:6]
+    directory.enable_company_book()
+    company = directory.create_company(name=f"Escape {tag} GmbH", category="customer")
+    directory.create_contact(company.id, first_name="Cora", last_name=f"Carriage{tag}",
+                             position="Buyer\rEMAIL:injected@evil.example", department="Sales\x1b\x00East")
+    path = f"/dav/addressbooks/{login.username}/company/"
+    answers = addressbook_answers(login, path)
+    assert_no_server_error(answers)
+    texts = [text for text in data_of(answers["query"], f"{{{CR_NS}}}address-data").values() if text and tag in text]
+    assert len(texts) == 1, texts
+    lines = texts[0].split("\r\n")
+    assert "TITLE:Buyer\\nEMAIL:injected@evil.example" in lines
+    assert not any(line.startswith("EMAIL:injected") for line in lines)
+    assert f"ORG:Escape {tag} GmbH;SalesEast" in lines
