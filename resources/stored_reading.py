@@ -8,6 +8,7 @@ import logging
 
 from icalendar import Calendar
 
+from resources.calendar_timezones import parse_with_own_timezones
 from resources.content_lines import forbidden_character, with_crlf_line_endings
 
 log = logging.getLogger("davserver.stored")
@@ -33,7 +34,7 @@ def parse_stored_calendar(body: bytes) -> Calendar:
     """The stored iCalendar object, parsed; UnreadableStoredObject if it cannot be."""
     text = stored_text(body)
     try:
-        return Calendar.from_ical(text.encode("utf-8"))
+        return parse_with_own_timezones(text.encode("utf-8"))
     except Exception as error:  # noqa: BLE001 - icalendar raises many kinds for unreadable data
         raise UnreadableStoredObject(" ".join(str(error).split())[:200]) from None
 

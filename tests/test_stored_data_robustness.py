@@ -276,3 +276,39 @@ def test_company_book_escapes_bare_cr_and_drops_control_characters(login):
     assert "TITLE:Buyer\\nEMAIL:injected@evil.example" in lines
     assert not any(line.startswith("EMAIL:injected") for line in lines)
     assert f"ORG:Escape {tag} GmbH;SalesEast" in lines
+
+
+# --- one object's VTIMEZONE never places another's events -----------------------------------
+
+
+def zoned_event(tzid: str, offset: str, uid: str) -> str:
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//EN\r\n"
+        f"BEGIN:VTIMEZONE\r\nTZID:{tzid}\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n"
+        f"TZOFFSETFROM:{offset}\r\nTZOFFSETTO:{offset}\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+        f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\n"
+        f'DTSTART;TZID="{tzid}":20261124T100000\r\nDTEND;TZID="{tzid}":20261124T110000\r\n'
+        "SUMMARY:Zoned\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+
+def _window(hour_start: str, hour_end: str) -> str:
+    return (f'<C:time-range start="20261124T{hour_start}Z" end="20261124T{hour_end}Z"/>')
+
+
+@pytest.mark.parametrize("bogus_first", [True, False])
+@pytest.mark.parametrize("tzid", ["Office Time", "Europe/Berlin"])
+def test_another_logins_vtimezone_never_moves_an_event(login, other_login, tzid, bogus_first):
+    a_path, b_path = new_calendar(other_login), new_calendar(login)
+    bogus = zoned_event(tzid, "+1000", f"a-{uuid.uuid4()}")
+    correct = zoned_event(tzid, "+0100", f"b-{uuid.uuid4()}")  # Berlin in November: 10:00 is 09:00 UTC
+    puts = [(other_login, a_path, bogus), (login, b_path, correct)]
+    for who, path, body in puts if bogus_first else puts[::-1]:
+        assert who.request("PUT", path + "e.ics", body, **CALENDAR_TYPE).status_code == 201
+    other_login.request("PUT", a_path + "e2.ics", bogus.replace("UID:a-", "UID:a2-"), **CALENDAR_TYPE)
+    hits = report(login, b_path, CALENDAR_QUERY.format(range=_window("090000", "093000")))
+    misses = report(login, b_path, CALENDAR_QUERY.format(range=_window("000000", "010000")))
+    assert [h for h in responses(hits.content) if h.endswith("e.ics")], hits.text
+    assert not [h for h in responses(misses.content) if h.endswith("e.ics")], misses.text
+    free_busy = report(login, b_path, FREE_BUSY)
+    assert "20261124T090000Z/20261124T100000Z" in free_busy.text.replace("\r\n ", ""), free_busy.text
