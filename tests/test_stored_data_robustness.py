@@ -266,7 +266,7 @@ def test_company_book_escapes_bare_cr_and_drops_control_characters(login):
     directory.enable_company_book()
     company = directory.create_company(name=f"Escape {tag} GmbH", category="customer")
     directory.create_contact(company.id, first_name="Cora", last_name=f"Carriage{tag}",
-                             position="Buyer\rEMAIL:injected@evil.example", department="Sales\x1b\x00East")
+                             position="Buyer\rEMAIL:injected@evil.example", department="Sales\x1b\x07East")
     path = f"/dav/addressbooks/{login.username}/company/"
     answers = addressbook_answers(login, path)
     assert_no_server_error(answers)
