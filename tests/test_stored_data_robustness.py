@@ -4,6 +4,7 @@ normalises (RFC 6352 §6.3.2.1, RFC 4791 §5.3.2.1), and every reader surviving 
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from lxml import etree
@@ -256,7 +257,10 @@ def test_a_vcard_over_max_vcard_size_is_refused_while_others_are_served(server, 
     fitting = card("fits", extra="NOTE:" + "y" * (limit - 1000) + "\r\n")
     assert login.request("PUT", book(login) + "fits.vcf", fitting, **VCARD_TYPE).status_code == 201
     assert other_login.request("PUT", book(other_login) + "a.vcf", card("a"), **VCARD_TYPE).status_code == 201
-    assert other_login.request("GET", book(other_login) + "a.vcf").status_code == 200
+    with ThreadPoolExecutor(4) as pool:  # four oversized cards at once, as in the probe, and a reader meanwhile
+        refused = [pool.submit(login.request, "PUT", f"{book(login)}h{n}.vcf", huge, **VCARD_TYPE) for n in range(4)]
+        assert other_login.request("GET", book(other_login) + "a.vcf").status_code == 200
+        assert [future.result(timeout=60).status_code for future in refused] == [403] * 4
 
 
 def test_company_book_escapes_bare_cr_and_drops_control_characters(login):
