@@ -38,6 +38,7 @@ class Settings:
                                  flag=False)
     request_time_limit: int = setting(20, "seconds one request may spend expanding recurrences (503 after)",
                                       flag=False)
+    max_vcard_size: int = setting(1024 * 1024, "largest vCard in bytes", flag=False)
     sync_history_days: int = setting(180, "days of change history kept for sync-collection", flag=False)
     request_head_timeout: int = setting(10, "seconds a client may take to send a request's headers (408 after)",
                                         flag=False)
@@ -124,7 +125,7 @@ def _validate(settings: Settings) -> None:
     if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("log_level must be DEBUG, INFO, WARNING or ERROR")
     for name in ("threads", "workers", "max_request_size", "request_head_timeout", "max_resource_size", "max_instances",
-                 "request_time_limit", "sync_history_days",
+                 "request_time_limit", "max_vcard_size", "sync_history_days",
                  "login_failures_per_user", "login_failures_per_address"):
         if getattr(settings, name) < 1:
             raise ConfigError(f"setting {name!r} must be at least 1")

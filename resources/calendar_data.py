@@ -31,7 +31,7 @@ from resources.calendar_syntax import (
     physical_lines,
     scan,
 )
-from resources.calendar_timezones import check_vtimezone
+from resources.calendar_timezones import check_vtimezone, parse_with_own_timezones
 from resources.errors import (
     InvalidCalendarData,
     InvalidCalendarObject,
@@ -147,7 +147,7 @@ def split_calendar(body: bytes) -> list[bytes]:
 def _parse(lines: list[str]) -> icalendar.Calendar:
     try:
         # Bytes, not str: icalendar reads a str without line breaks as a file path.
-        return icalendar.Calendar.from_ical("\n".join(lines).encode("utf-8"))
+        return parse_with_own_timezones("\n".join(lines).encode("utf-8"))
     except Exception as error:  # noqa: BLE001 - any parser failure means unreadable data
         message = _sentence(str(error))
         # icalendar names the value it choked on last ("Wrong datetime format: 2006717T080000Z").

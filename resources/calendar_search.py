@@ -17,6 +17,7 @@ from resources.calendar_query import CompFilter, TimeRange
 from resources.calendar_recurrence import rule_never_matches
 from resources.store.hot_queries import ObjectWithBody, objects_with_body
 from resources.store.models import Collection, StoredObject
+from resources.stored_reading import UnreadableStoredObject, log_unreadable, parse_stored_calendar
 
 _UTC = UTC
 
@@ -136,7 +137,11 @@ class ParsedCalendars:
             if found is not None:
                 self._entries.move_to_end(row.etag)
                 return found
-        calendar = without_impossible_rules(Calendar.from_ical(bytes(row.body).decode("utf-8")))
+        try:
+            calendar = without_impossible_rules(parse_stored_calendar(row.body))
+        except UnreadableStoredObject as error:
+            log_unreadable(row.collection_id, row.name, error)
+            raise
         with self._lock:
             self._entries[row.etag] = calendar
             if len(self._entries) > self.capacity:
@@ -158,5 +163,18 @@ _parsed = ParsedCalendars()
 
 
 def parse_stored(row: StoredObject) -> Calendar:
-    """The parsed calendar of a stored object; callers must not modify it."""
+    """The parsed calendar of a stored object; callers must not modify it.
+
+    UnreadableStoredObject (a ValueError), logged, if the stored body cannot be read."""
     return _parsed.get(row)
+
+
+def readable_calendars(rows) -> list[Calendar]:
+    """The parsed calendars of the rows, without those that cannot be read (each logged)."""
+    calendars = []
+    for row in rows:
+        try:
+            calendars.append(parse_stored(row))
+        except UnreadableStoredObject:
+            continue
+    return calendars

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from resources.content_lines import forbidden_character
 from resources.errors import InvalidCalendarData
 
 BOM = "\ufeff"
@@ -22,9 +23,6 @@ _NAME = r"[A-Za-z0-9-]+"
 _PARAM_VALUE = r'(?:"[^"]*"|(?:\\.|[^";:,\\])*)'
 _CONTENT_LINE = re.compile(rf"({_NAME})((?:;{_NAME}={_PARAM_VALUE}(?:,{_PARAM_VALUE})*)*):(.*)", re.DOTALL)
 _TZID_PARAM = re.compile(r';TZID=(?:"([^"]*)"|([^";:,]*))', re.IGNORECASE)
-# RFC 5545 §3.1 CONTROL characters (TAB aside; CR/LF end lines) and the two
-# non-characters XML 1.0 cannot carry: such a body could not be served in a REPORT.
-_FORBIDDEN_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -95,11 +93,11 @@ def decode_body(body: bytes) -> str:
             "(CalDAV stores iCalendar as UTF-8; convert the file first)."
         ) from None
     text = text.removeprefix(BOM)
-    bad = _FORBIDDEN_CHARACTER.search(text)
+    bad = forbidden_character(text)
     if bad is not None:
-        line = text.count("\n", 0, bad.start()) + 1
+        line, character = bad
         raise InvalidCalendarData(
-            f"Line {line} contains the control character U+{ord(bad.group()):04X}, which iCalendar does not allow."
+            f"Line {line} contains the control character U+{ord(character):04X}, which iCalendar does not allow."
         )
     return text
 

@@ -17,9 +17,12 @@ expanding anything:
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, timedelta
 
+import icalendar
 from icalendar.prop import vDDDTypes, vRecur, vUTCOffset
+from icalendar.timezone import tzp
 
 from resources.calendar_recurrence import first_value, wall_clock
 from resources.calendar_syntax import ComponentBlock, ContentLine
@@ -114,3 +117,50 @@ def _read(properties: dict[str, list[ContentLine]], name: str, parse, what: str)
         raise InvalidCalendarData(
             f"Line {lines[0].line_number}: the {name} of a {what} cannot be read: {reason}."
         ) from None
+
+
+# --- each object's own VTIMEZONEs ---------------------------------------------------------
+
+
+class _ThreadCache(dict):
+    """icalendar's cache of VTIMEZONE-defined zones, kept per thread and emptied around each
+    parse: icalendar keeps the first definition of a non-IANA TZID for the whole process, so
+    one login's "Office Time" would place another login's events."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._local = threading.local()
+
+    def _zones(self) -> dict:
+        if not hasattr(self._local, "zones"):
+            self._local.zones = {}
+        return self._local.zones
+
+    def get(self, key, default=None):
+        return self._zones().get(key, default)
+
+    def __contains__(self, key) -> bool:
+        return key in self._zones()
+
+    def __getitem__(self, key):
+        return self._zones()[key]
+
+    def __setitem__(self, key, value) -> None:
+        self._zones()[key] = value
+
+    def clear(self) -> None:
+        self._zones().clear()
+
+
+_CACHE = _ThreadCache()
+tzp._TZP__tz_cache = _CACHE  # icalendar has no public switch for this cache (7.x)
+
+
+def parse_with_own_timezones(data: bytes) -> icalendar.Calendar:
+    """Parse one calendar object so that its TZIDs mean its own VTIMEZONEs (or IANA zones),
+    never a definition another object brought."""
+    _CACHE.clear()
+    try:
+        return icalendar.Calendar.from_ical(data)
+    finally:
+        _CACHE.clear()

@@ -24,6 +24,7 @@ from resources.calendar_query.time_ranges import instance_overlaps
 from resources.calendar_search import candidates, collection_timezone, parse_stored
 from resources.errors import InvalidProperty, NotFound
 from resources.resource_calendars import get_resource, resource_calendar
+from resources.stored_reading import UnreadableStoredObject
 from resources.store.models import Collection, StoredObject
 from resources.store.organisation import Branch, Resource
 from resources.stored_objects import WriteConditions, put_calendar_object
@@ -122,7 +123,10 @@ def list_events(slug: str, start: Moment, end: Moment) -> list[EventItem]:
     root = CompFilter("VCALENDAR", comp_filters=(CompFilter("VEVENT", time_range=window),))
     found: list[tuple[datetime, EventItem]] = []
     for row in candidates(collection.id, root):
-        calendar = parse_stored(row)
+        try:
+            calendar = parse_stored(row)
+        except UnreadableStoredObject:  # logged; the other events are still listed
+            continue
         if calendar_matches(calendar, root, timezone=zone):
             found.extend(_row_items(row, calendar, window, zone, shown_in, resource.slug))
     return [item for _key, item in sorted(found, key=lambda pair: (pair[0], pair[1].uid))]

@@ -15,6 +15,7 @@ from resources.calendar_collections import ADDRESSBOOK, CALENDAR, PLAIN, check_s
 from resources.calendar_data import CalendarObjectFacts, parse_calendar_object
 from resources.expansion_budget import max_instances as current_max_instances
 from resources.recurrence_limits import check_instance_count
+from resources.content_lines import with_crlf_line_endings
 from resources.errors import (
     AddressUidConflict,
     AlreadyExists,
@@ -62,6 +63,7 @@ class WriteConditions:
 class WriteResult:
     created: bool
     etag: str
+    stored_as_sent: bool = True  # False: line endings were normalised, the client must not keep its copy
 
 
 def compute_etag(body: bytes) -> str:
@@ -99,7 +101,9 @@ def put_calendar_object(
     )
     if max_instances != 0:
         check_recurrence_size(calendar, max_instances)
-    return _store(collection, name, body, CALENDAR_CONTENT_TYPE, conditions, facts, branch_id)
+    stored = with_crlf_line_endings(body)  # a bare CR or LF line ending breaks other readers of the object
+    result = _store(collection, name, stored, CALENDAR_CONTENT_TYPE, conditions, facts, branch_id)
+    return WriteResult(result.created, result.etag, stored_as_sent=stored == body)
 
 
 def check_recurrence_size(calendar, max_instances: int | None = None) -> None:
@@ -117,7 +121,9 @@ def put_address_object(
     check_segment(name)
     vcard = parse_vcard(body, max_size=max_size)
     facts = CalendarObjectFacts(vcard.uid or name, VCARD, vcard.formatted_name, None, None, False)
-    return _store(collection, name, body, VCARD_CONTENT_TYPE, conditions, facts)
+    stored = with_crlf_line_endings(body)  # as parse_vcard read it
+    result = _store(collection, name, stored, VCARD_CONTENT_TYPE, conditions, facts)
+    return WriteResult(result.created, result.etag, stored_as_sent=stored == body)
 
 
 def put_plain_object(

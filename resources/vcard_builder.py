@@ -3,6 +3,7 @@ directory rows: contact persons and phonebook entries."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from resources.store.directory import Company, ContactPerson, PhonebookEntry
@@ -12,8 +13,15 @@ CATEGORY_LABELS = {"customer": "Customer", "supplier": "Supplier", "partner": "P
 SOURCE_LABELS = {"S": "Phonebook (synced)", "M": "Phonebook (manual)"}
 
 
+# Line breaks of any kind become the \n escape; other controls (TAB aside) a vCard cannot hold.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def escape(text: str) -> str:
-    return (text or "").replace("\\", "\\\\").replace("\n", "\\n").replace(",", "\\,").replace(";", "\\;")
+    """A TEXT value as RFC 6350 §3.4 writes it: backslash, line breaks, comma and semicolon escaped."""
+    text = _LINE_BREAK.sub("\\\\n", (text or "").replace("\\", "\\\\"))
+    return _CONTROL.sub("", text).replace(",", "\\,").replace(";", "\\;")
 
 
 def _rev(timestamp: float) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import vobject
 
+from resources.content_lines import forbidden_character
 from resources.errors import AddressResourceTooLarge, InvalidAddressData
 
 SUPPORTED_VERSIONS = ("3.0", "4.0")
@@ -27,7 +28,14 @@ def parse_vcard(body: bytes, *, max_size: int) -> VCardFacts:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidAddressData("The vCard is not UTF-8 text.") from None
-    text = re.sub(r"\r*\n", "\r\n", text)  # clients mix CRLF, bare LF and CR CR LF; the stored bytes stay as sent
+    bad = forbidden_character(text)
+    if bad is not None:
+        line, character = bad
+        raise InvalidAddressData(
+            f"Line {line} contains the control character U+{ord(character):04X}, which a vCard may not hold "
+            "(RFC 6350 §3.3); write line breaks in values as \\n."
+        )
+    text = re.sub(r"\r*\n|\r", "\r\n", text)  # clients mix CRLF, bare LF, bare CR and CR CR LF
     try:
         cards = list(vobject.readComponents(text, validate=False))
     except Exception as exc:  # vobject raises a variety of parse errors

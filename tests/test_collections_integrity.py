@@ -183,7 +183,7 @@ def test_upgrade_renames_personal_calendars_that_share_a_resource_slug(tmp_path)
                                   " ON o.collection_id = c.id WHERE c.owner_id IS NOT NULL ORDER BY c.path").fetchall()
             print(rows, db.execute_sql('SELECT version FROM schema_version').fetchall())
         """)
-        assert listed == ("[('raum-9-2', 'uid-raum-9-2'), ('raum-9-3', 'uid-raum-9'), ('raum-9-3/sub', None)] [(5,)]")
+        assert listed == ("[('raum-9-2', 'uid-raum-9-2'), ('raum-9-3', 'uid-raum-9'), ('raum-9-3/sub', None)] [(6,)]")
     finally:
         database.drop()
 

@@ -54,6 +54,6 @@ def test_version_2_database_gets_occurrence_lists(tmp_path):
             print(sorted((uid, bool(has)) for uid, has in rows), version)
         """)
         # The zoned series gets its list; the all-day event stays with the engine (calendar zone).
-        assert listed == "[('allday-upgrade', False), ('weekly-upgrade', True)] [(5,)]"
+        assert listed == "[('allday-upgrade', False), ('weekly-upgrade', True)] [(6,)]"
     finally:
         database.drop()

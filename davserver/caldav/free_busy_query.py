@@ -12,7 +12,7 @@ from resources.calendar_query import (
     free_busy_periods,
     render_vfreebusy,
 )
-from resources.calendar_search import collection_timezone, in_range, parse_stored
+from resources.calendar_search import collection_timezone, in_range, readable_calendars
 
 # Every instance in the range becomes a FREEBUSY period: a daily event over the years
 # 1 to 9999 would be 3.6 million of them. Longer ranges are refused (no client asks
@@ -28,7 +28,7 @@ def free_busy_query(server, node, root, environ, start_response):
         raise DavError(403, f"A free-busy-query may span at most {MAX_SPAN.days} days.",
                        qname(DAV, "number-of-matches-within-limits"))
     zone = collection_timezone(node.row)
-    calendars = [parse_stored(row) for row in in_range(node.row.id, ("VEVENT", "VFREEBUSY"), time_range)]
+    calendars = readable_calendars(in_range(node.row.id, ("VEVENT", "VFREEBUSY"), time_range))
     periods = free_busy_periods(calendars, time_range.start, time_range.end, timezone=zone)
     body = render_vfreebusy(periods, time_range.start, time_range.end).encode("utf-8")
     return send_bytes(start_response, "200 OK", body, "text/calendar; charset=utf-8")

@@ -21,6 +21,7 @@ from resources.calendar_query.expand_listed import expand_listed
 from resources.calendar_search import parse_stored
 from resources.errors import AnswerTooLarge, TooManyInstances
 from resources.store.models import StoredObject
+from resources.stored_reading import UnreadableStoredObject, log_unreadable, stored_text
 
 CALENDAR_DATA = qname(CALDAV, "calendar-data")
 Renderers = dict[str, Callable[[StoredObject], str]]
@@ -29,7 +30,7 @@ Renderers = dict[str, Callable[[StoredObject], str]]
 def calendar_data_text(row: StoredObject, request: CalendarDataRequest | None, zone: tzinfo) -> str:
     raw = bytes(row.body)
     if request is None or request.selects_everything:
-        return raw.decode("utf-8")
+        return stored_text(raw)
     if request.expands_only and row.occurrences is not None:
         text = expand_listed(raw, row.occurrences, request.expand)
         if text is not None:
@@ -42,7 +43,7 @@ def calendar_renderers(request: CalendarDataRequest | None, zone: tzinfo) -> Ren
 
 
 def address_renderers(request: AddressDataRequest | None) -> Renderers:
-    return {ADDRESS_DATA: lambda row: render_address_data(bytes(row.body), request)}
+    return {ADDRESS_DATA: lambda row: render_address_data(stored_text(row.body).encode("utf-8"), request)}
 
 
 def add_object_response(root, node: ObjectNode, mode: str, names: tuple[str, ...], renderers: Renderers) -> None:
@@ -66,14 +67,18 @@ def add_object_response(root, node: ObjectNode, mode: str, names: tuple[str, ...
 
 
 def _rendered(name: str, render: Callable[[StoredObject], str], row: StoredObject) -> PropertyResult:
-    """The rendered value; an object that expands to more than max-instances instances
-    gets 403 CALDAV:max-instances for this property, the rest of the answer goes on."""
+    """The rendered value. An object that expands to more than max-instances instances
+    gets 403 CALDAV:max-instances for this property, one whose stored body cannot be
+    read gets 404 for it alone; the rest of the answer goes on."""
     try:
         return PropertyResult(name, 200, render(row))
     except AnswerTooLarge:
         raise
     except TooManyInstances as exc:
         return PropertyResult(name, 403, None, qname(CALDAV, "max-instances"), exc.message)
+    except UnreadableStoredObject as error:
+        log_unreadable(row.collection_id, row.name, error)
+        return PropertyResult(name, 404, message="The stored data of this object cannot be read; it is skipped.")
 
 
 def add_error_response(root, href: str, status: int, condition: str | None, message: str) -> None:

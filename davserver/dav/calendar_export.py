@@ -5,19 +5,24 @@ from __future__ import annotations
 from icalendar import Calendar
 
 from resources.store.models import StoredObject
+from resources.stored_reading import UnreadableStoredObject, log_unreadable, parse_stored_calendar
 
 
 def export_calendar(collection_id: int, display_name: str) -> bytes:
-    """Merge every object of the calendar into one VCALENDAR, each VTIMEZONE once."""
+    """Merge every readable object of the calendar into one VCALENDAR, each VTIMEZONE once."""
     merged = Calendar()
     merged.add("PRODID", "-//davserver//export//EN")
     merged.add("VERSION", "2.0")
     if display_name:
         merged.add("X-WR-CALNAME", display_name)
     seen_zones: set[str] = set()
-    bodies = StoredObject.select(StoredObject.body).where(StoredObject.collection == collection_id).tuples()
-    for (body,) in bodies:
-        calendar = Calendar.from_ical(bytes(body).decode("utf-8"))
+    rows = StoredObject.select(StoredObject.name, StoredObject.body).where(StoredObject.collection == collection_id)
+    for name, body in rows.tuples():
+        try:
+            calendar = parse_stored_calendar(body)
+        except UnreadableStoredObject as error:  # the others are still exported
+            log_unreadable(collection_id, name, error)
+            continue
         for component in calendar.subcomponents:
             if component.name == "VTIMEZONE":
                 tzid = str(component.get("TZID"))

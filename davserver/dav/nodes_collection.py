@@ -302,7 +302,7 @@ class CollectionNode(DavNode, DAVCollection):
 
     @live(qname(CARDDAV, "max-resource-size"))
     def _max_vcard_size(self):
-        return str(self.settings.max_resource_size) if self.is_addressbook else None
+        return str(self.settings.max_vcard_size) if self.is_addressbook else None
 
     def _update(self, props: CollectionProperties, dry_run: bool, clear: bool, *fields: str) -> None:
         self._refuse_if_resource("changed")

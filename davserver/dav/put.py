@@ -64,9 +64,9 @@ def handle_put(provider, environ: dict, start_response) -> list[bytes]:
                     f"An address book accepts only text/vcard, not {media_type(environ) or 'a body without Content-Type'}.",
                     qname(CARDDAV, "supported-address-data"),
                 )
-            body = _read_limited(environ, settings.max_resource_size, calendar=False, vcard=True)
+            body = _read_limited(environ, settings.max_vcard_size, calendar=False, vcard=True)
             result = stored_objects.put_address_object(collection, name, body, conditions,
-                                                       max_size=settings.max_resource_size)
+                                                       max_size=settings.max_vcard_size)
         else:
             body = _read_limited(environ, settings.max_request_size, calendar=False)
             content_type = environ.get("CONTENT_TYPE", "") or "application/octet-stream"
@@ -74,7 +74,9 @@ def handle_put(provider, environ: dict, start_response) -> list[bytes]:
     except DomainError as exc:
         raise from_domain(exc, href_of=parent.member_href) from None
     status = "201 Created" if result.created else "204 No Content"
-    headers = [("ETag", f'"{result.etag}"'), ("Content-Length", "0")]
+    headers = [("Content-Length", "0")]
+    if result.stored_as_sent:  # RFC 4791 §5.3.4: no ETag when the stored data differs from the body sent
+        headers.insert(0, ("ETag", f'"{result.etag}"'))
     if result.created:
         headers.append(("Location", urls.href(path)))
     start_response(status, headers)

@@ -55,12 +55,19 @@ def _create_login_state(db: peewee.Database) -> None:
     db.create_tables(LOGIN_STATE_MODELS, safe=True)
 
 
+def _repair_stored_objects(db: peewee.Database) -> None:
+    from resources.stored_object_repair import repair_stored_objects  # parsing lives above the store; TODO: registration
+
+    repair_stored_objects()
+
+
 UPGRADES: list[Callable[[peewee.Database], None]] = [
     _create_initial_tables,  # 1
     _create_shared_settings,  # 2: secrets every server process shares
     _add_occurrence_lists,  # 3: stored occurrence lists of simple events
     _rename_resource_namesakes,  # 4: personal calendars no longer share a resource's slug
     _create_login_state,  # 5: failed logins, known addresses and admin sessions shared by all processes
+    _repair_stored_objects,  # 6: bare-CR bodies get CRLF, unreadable ones are named in the log
 ]
 
 SCHEMA_VERSION = len(UPGRADES)
