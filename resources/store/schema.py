@@ -18,6 +18,24 @@ from resources.store.database import database_proxy, is_sqlite
 log = logging.getLogger("davserver.schema")
 
 
+_REGISTERED_STEPS: dict[str, Callable[[], object]] = {}
+
+
+def register_step(name: str, step: Callable[[], object]) -> None:
+    """Register a step an upgrade runs by name, from the layer above the store that can
+    do it (parsing stored bodies, say): the store never imports upward for it."""
+    _REGISTERED_STEPS[name] = step
+
+
+def registered_step(name: str) -> Callable[[], object]:
+    if name not in _REGISTERED_STEPS:
+        raise RuntimeError(
+            f"the schema upgrade needs the step {name!r}, which nothing registered: import the "
+            "modules that register upgrade steps (see davserver.app.open_store) before upgrading"
+        )
+    return _REGISTERED_STEPS[name]
+
+
 def _create_initial_tables(db: peewee.Database) -> None:
     db.create_tables(models.ALL_MODELS, safe=True)
 
@@ -31,9 +49,7 @@ def _add_occurrence_lists(db: peewee.Database) -> None:
     if "occurrences" not in {column.name for column in db.get_columns(table)}:
         blob = "BLOB" if is_sqlite() else "BYTEA"
         db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "occurrences" {blob}')
-    from resources.calendar_occurrences import fill_missing_lists  # parsing lives above the store
-
-    fill_missing_lists()
+    registered_step("occurrence lists")()  # parsing lives above the store
 
 
 def _rename_resource_namesakes(db: peewee.Database) -> None:
