@@ -1,5 +1,6 @@
 """The layering of DESIGN §3: `resources` (domain and storage) imports nothing of HTTP,
-XML or the DAV layer; every module says in its docstring what lives there."""
+XML or the DAV layer, its sub-packages import only the layers below them, and every
+module says in its docstring what lives there."""
 
 from __future__ import annotations
 
@@ -7,30 +8,90 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FORBIDDEN_IN_DOMAIN = ("davserver", "wsgidav", "lxml", "flask", "cheroot", "werkzeug", "requests")
+FORBIDDEN_IN_DOMAIN = (
+    "davserver", "wsgidav", "lxml", "flask", "cheroot", "werkzeug", "requests",
+    "http", "xml", "urllib.request", "defusedxml",
+)
+# resources/ bottom up: a package imports itself and the lines above this one's, never a
+# line below, nor a peer on its own line. `errors` is every layer's vocabulary.
+LAYERS = (
+    ("errors",),
+    ("store",),  # tables, the connection, versioned schema upgrades
+    ("formats",),  # iCalendar and vCard as text: validate, index, query; no tables of their own
+    ("auth",),  # who logs in and what they may see
+    ("objects",),  # collections and the objects clients store in them
+    ("organisation",),  # branches, employees, accounts, groups, resources and their calendars
+    ("company_directory",),  # companies, contacts, phonebook, the company book
+    ("connectors", "external_calendars", "scheduling"),  # room left: peers, none imports another
+)
+LEVEL = {package: level for level, names in enumerate(LAYERS) for package in names}
 
 
 def modules(package: str):
     return sorted((ROOT / package).rglob("*.py"))
 
 
-def imported_names(path: Path) -> set[str]:
+def imported_modules(path: Path) -> set[str]:
+    """Every absolute module an import anywhere in the file names (inside functions too);
+    `from a import b` names both `a` and `a.b`, since b may be a module."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parent + ([node.module] if node.module else []))
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
     return names
+
+
+def forbidden(name: str) -> bool:
+    return any(name == f or name.startswith(f + ".") for f in FORBIDDEN_IN_DOMAIN)
 
 
 def test_domain_imports_no_http_xml_or_dav_code():
     offenders = {
-        str(path.relative_to(ROOT)): sorted(imported_names(path) & set(FORBIDDEN_IN_DOMAIN))
+        str(path.relative_to(ROOT)): sorted(filter(forbidden, imported_modules(path)))
         for path in modules("resources")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def layer_of(path: Path) -> str | None:
+    """The layer package a file of resources/ belongs to (None for resources/__init__.py)."""
+    parts = path.relative_to(ROOT / "resources").with_suffix("").parts
+    return None if parts == ("__init__",) else parts[0]
+
+
+def test_every_part_of_resources_has_a_layer():
+    unplaced = sorted(
+        entry.name
+        for entry in (ROOT / "resources").iterdir()
+        if (entry.suffix == ".py" and entry.name != "__init__.py" and entry.stem not in LEVEL)
+        or (entry.is_dir() and (entry / "__init__.py").exists() and entry.name not in LEVEL)
+    )
+    assert unplaced == [], "place these in a layer (a sub-package named in LAYERS)"
+
+
+def test_layers_import_only_downward_even_inside_functions():
+    upward = {}
+    for path in modules("resources"):
+        source = layer_of(path)
+        if source not in LEVEL:
+            continue
+        for name in imported_modules(path):
+            parts = name.split(".")
+            if parts[0] != "resources" or len(parts) < 2 or parts[1] == source:
+                continue
+            target = parts[1]
+            if target in LEVEL and LEVEL[target] >= LEVEL[source]:
+                upward.setdefault(str(path.relative_to(ROOT)), []).append(name)
+    assert upward == {}
 
 
 def test_every_module_has_a_docstring():
