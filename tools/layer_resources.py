@@ -53,29 +53,32 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 # Bottom up: (package, purpose for its __init__ docstring, modules moved into it).
 LAYERS: list[tuple[str, str, list[str]]] = [
     ("store", "", []),  # stays as it is
-    ("formats", "Pure formats: iCalendar and vCard as text (validate, index, recurrence, "
-     "occurrence lists, the calendar-query and addressbook-query engines).", [
+    ("formats", "Pure formats: iCalendar and vCard as text. Validation and indexing, syntax, "
+     "time zones, recurrence, occurrence lists, the calendar-query and addressbook-query "
+     "engines, and the upgrade step that fills occurrence lists.", [
         "calendar_syntax", "calendar_timezones", "calendar_recurrence", "calendar_bounds",
         "calendar_occurrences", "calendar_data", "calendar_upgrades", "calendar_query",
         "vcard_data", "addressbook_query"]),
-    ("auth", "Who logs in and what they may see: service credentials, password hashing, "
-     "access rules, the login throttle, shared secrets and the audit log of access.", [
+    ("auth", "Who logs in and what they may see. Service credentials, password hashing, "
+     "access rules, the login throttle, shared secrets and the audit log of access changes.", [
         "access", "audit", "credentials", "login_throttle", "passwords", "server_secrets"]),
-    ("objects", "Collections and what clients store in them: calendars, stored objects, "
-     "change log, dead properties, address books, search by index, .ics import.", [
+    ("objects", "Collections and what clients store in them. Calendar collections, stored "
+     "objects, change log, dead properties, address books, search by index, .ics import.", [
         "calendar_collections", "stored_objects", "change_log", "dead_properties",
         "address_books", "calendar_search", "calendar_import"]),
-    ("organisation", "The business: branches, employees, accounts, groups, resources with "
-     "their calendar and events, the resource URL, the connection test, demo data.", [
+    ("organisation", "The business's organisation. Branches, employees, accounts, groups, "
+     "resources with their calendar and events, the resource URL, the connection test, "
+     "demo data.", [
         "field_changes", "accounts", "branches", "employees", "groups", "resource_calendars",
         "resource_events", "url_generator", "connection_test", "demo"]),
-    ("company_directory", "The company directory: companies and contacts, the phonebook, "
-     "the company book's vCards and the CardDAV integration.", [
+    ("company_directory", "The company directory and its address book. Companies and "
+     "contacts, the phonebook, the company book's vCards and the CardDAV integration.", [
         "directory", "phonebook", "vcard_builder", "carddav_integration"]),
 ]
 RESERVED = ("connectors", "external_calendars", "scheduling")  # packages to come, top layer
@@ -148,15 +151,21 @@ def plan_moves(root: Path) -> list[tuple[Path, Path]]:
     return todo
 
 
+def package_docstring(level: int, purpose: str) -> str:
+    title, _, detail = purpose.partition(". ")
+    below = ", ".join(p for p, _, _ in LAYERS[:level])
+    rule = f"Layer {level + 1} of resources/, bottom up: imports only errors and {below} (tests/test_architecture.py)."
+    body = textwrap.fill(f"{detail} {rule}", 88, break_on_hyphens=False)
+    return f'"""{title}.\n\n{body}\n"""\n'
+
+
 def make_packages(root: Path) -> list[Path]:
     made = []
     for level, (package, purpose, _) in enumerate(LAYERS):
         init = root / "resources" / package / "__init__.py"
         if purpose and not init.exists():
             init.parent.mkdir(parents=True, exist_ok=True)
-            below = ", ".join(p for p, _, _ in LAYERS[:level]) or "nothing"
-            init.write_text(f'"""{purpose}\n\nLayer {level + 1} of resources/ (bottom up): imports only '
-                            f"errors and {below}; see tests/test_architecture.py.\n\"\"\"\n", encoding="utf-8")
+            init.write_text(package_docstring(level, purpose), encoding="utf-8")
             made.append(init)
     return made
 
