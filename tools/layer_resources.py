@@ -88,7 +88,7 @@ RETIRED_TESTS = [  # superseded by tests/test_architecture.py
 ]
 REWRITTEN_DIRS = ("davserver", "resources", "tests", "bench", "examples", "tools")
 TEXT_SUFFIXES = (".py", ".md", ".toml", ".cfg")
-MAX_LINE = 110
+MAX_LINE = 120  # the longest lines the tree already has
 
 MOVES = {f"resources.{old}": f"resources.{package}.{old}" for package, _, olds in LAYERS for old in olds}
 PACKAGES = [package for package, _, _ in LAYERS] + list(RESERVED)
@@ -289,6 +289,21 @@ def sort_resources_imports(text: str) -> str:
     return "\n".join(out)
 
 
+LONG_FROM = re.compile(r"^(\s*)from (resources[\w.]*) import ([^()\\#]+?)\s*$")
+
+
+def wrap_long_imports(text: str, old_lines: set[str]) -> str:
+    """Put the names of a `from resources...` line the rewrite made too long in parentheses."""
+    lines = []
+    for line in text.split("\n"):
+        m = LONG_FROM.match(line)
+        if m and len(line) > MAX_LINE and line not in old_lines:
+            names = [name.strip() for name in m.group(3).split(",")]
+            line = m.group(1) + from_import_lines({m.group(2): names}, m.group(1))
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def drop_function(text: str, name: str) -> str:
     tree = ast.parse(text)
     for node in tree.body:
@@ -317,7 +332,7 @@ def rewrite_file(root: Path, path: Path, old_paths: dict[Path, Path]) -> bool:
             fail(f"cannot parse {path.relative_to(root)}: {error}")
         text = rewrite_text(imports_done)
         if text != original:
-            text = sort_resources_imports(text)
+            text = wrap_long_imports(sort_resources_imports(text), set(original.split("\n")))
         for file, function in RETIRED_TESTS:
             if path == root / file:
                 text = drop_function(text, function)
