@@ -64,7 +64,7 @@ LAYERS: list[tuple[str, str, list[str]]] = [
      "engines, and the upgrade step that fills occurrence lists.", [
         "calendar_syntax", "calendar_timezones", "calendar_recurrence", "calendar_bounds",
         "calendar_occurrences", "calendar_data", "calendar_upgrades", "calendar_query",
-        "vcard_data", "addressbook_query"]),
+        "vcard_data", "addressbook_query", "recurrence_limits", "expansion_budget"]),
     ("auth", "Who logs in and what they may see. Service credentials, password hashing, "
      "access rules, the login throttle, shared secrets and the audit log of access changes.", [
         "access", "audit", "credentials", "login_throttle", "passwords", "server_secrets"]),
@@ -83,6 +83,8 @@ LAYERS: list[tuple[str, str, list[str]]] = [
 ]
 RESERVED = ("connectors", "external_calendars", "scheduling")  # packages to come, top layer
 STAYS = ("errors", "store")  # top-level parts of resources/ that do not move
+# Modules other branches add (seen on h-recur at 15:00 UTC): moved if merged, else skipped.
+MAY_BE_ABSENT = ("recurrence_limits", "expansion_budget")
 RETIRED_TESTS = [  # superseded by tests/test_architecture.py
     ("tests/test_calendar_data.py", "test_domain_modules_import_no_protocol_code"),
 ]
@@ -144,6 +146,8 @@ def plan_moves(root: Path) -> list[tuple[Path, Path]]:
         elif found:
             target = root.joinpath(*new.split("."))
             todo.append((found, target if found.is_dir() else target.with_suffix(".py")))
+        elif not done and old.split(".")[1] in MAY_BE_ABSENT:
+            print(f"{old} is not in this tree (a module another branch adds): skipped")
         elif not done:
             problems.append(f"{old} is in neither place (renamed? the hand-edit commits not applied?)")
     if problems:
