@@ -19,8 +19,9 @@ from davserver.public_url import public_base
 from davserver.request_path import PathRejected, below_mount, check_utf8, decoded_options_path, resolve_dot_segments
 from davserver.web.admin_app import build_admin_app
 from davserver.web.api_app import build_api_app
-from resources import calendar_upgrades  # noqa: F401  (registers the upgrade steps that parse)
-from resources.address_books import company_book
+from resources.formats import calendar_upgrades  # noqa: F401  (registers the upgrade steps that parse)
+from resources.objects import collection_upgrades  # noqa: F401  (registers upgrade steps over collections)
+from resources.objects.address_books import company_book
 from resources.store.database import bind, database_proxy, open_database
 from resources.store.schema import upgrade
 

@@ -8,13 +8,13 @@ from urllib.parse import unquote, urlsplit
 
 from davserver.config import Settings
 from davserver.dav import urls
-from resources import calendar_collections
-from resources.access import CALDAV, resource_decision, service_classes
-from resources.calendar_collections import CALENDAR, CollectionProperties
-from resources.calendar_import import import_calendar
-from resources.credentials import find_credential
+from resources.auth.access import CALDAV, resource_decision, service_classes
+from resources.auth.credentials import find_credential
 from resources.errors import DomainError
-from resources.resource_calendars import find_resource, resource_calendar
+from resources.objects import calendar_collections
+from resources.objects.calendar_collections import CALENDAR, CollectionProperties
+from resources.objects.calendar_import import import_calendar
+from resources.organisation.resource_calendars import find_resource, resource_calendar
 from resources.store.models import Collection
 from resources.store.organisation import ServiceCredential, UserAccount
 

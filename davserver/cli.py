@@ -147,7 +147,7 @@ def _announce_listening(base: str, detail: str = "") -> None:
 
 
 def _announce_demo(base: str) -> None:
-    from resources.demo import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_LOGINS, fill_demo_data
+    from resources.organisation.demo import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_LOGINS, fill_demo_data
 
     if not fill_demo_data():
         print("The database is not empty: demo data was not added.")

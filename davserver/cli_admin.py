@@ -57,16 +57,16 @@ def _open(args: argparse.Namespace):
 
 
 def _password_or_generated(prompt: str) -> tuple[str, bool]:
-    from resources.passwords import generate_password
+    from resources.auth.passwords import generate_password
 
     password = read_secret(prompt)
     return (password, False) if password else (generate_password(), True)
 
 
 def cmd_credential_add(args: argparse.Namespace) -> int:
-    from resources.accounts import personal_account
-    from resources.branches import default_branch
-    from resources.credentials import create_credential
+    from resources.auth.credentials import create_credential
+    from resources.organisation.accounts import personal_account
+    from resources.organisation.branches import default_branch
     from resources.store.organisation import Branch
 
     _open(args)
@@ -87,7 +87,7 @@ def cmd_credential_add(args: argparse.Namespace) -> int:
 
 
 def cmd_credential_passwd(args: argparse.Namespace) -> int:
-    from resources.credentials import set_password
+    from resources.auth.credentials import set_password
 
     _open(args)
     password, generated = _password_or_generated("New password (empty to generate one): ")
@@ -114,7 +114,7 @@ def cmd_credential_test(args: argparse.Namespace) -> int:
     from davserver.connection_round_trip import make_round_trip
     from davserver.dav import reports  # noqa: F401  (registers the REPORTs)
     from davserver.dav.dav_app import build_dav_app
-    from resources.connection_test import run_connection_test
+    from resources.organisation.connection_test import run_connection_test
 
     settings = _open(args)
     result = run_connection_test(args.username, args.resource, round_trip=make_round_trip(build_dav_app(settings)),
@@ -126,7 +126,7 @@ def cmd_credential_test(args: argparse.Namespace) -> int:
 
 
 def cmd_credential_unlock(args: argparse.Namespace) -> int:
-    from resources.credentials import unlock_login
+    from resources.auth.credentials import unlock_login
 
     _open(args)
     try:
@@ -138,7 +138,7 @@ def cmd_credential_unlock(args: argparse.Namespace) -> int:
 
 
 def cmd_admin_add(args: argparse.Namespace) -> int:
-    from resources.accounts import create_account
+    from resources.organisation.accounts import create_account
 
     _open(args)
     password = read_secret("Password: ")

@@ -9,9 +9,9 @@ import io
 from urllib.parse import unquote
 
 from davserver.dav.auth import TRUSTED_LOGIN_KEY
-from resources.connection_test import Check
-from resources.credentials import password_matches
-from resources.url_generator import calendar_path
+from resources.auth.credentials import password_matches
+from resources.organisation.connection_test import Check
+from resources.organisation.url_generator import calendar_path
 
 _PROPFIND = (b'<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:">'
              b"<D:prop><D:resourcetype/><D:current-user-principal/></D:prop></D:propfind>")
@@ -48,7 +48,7 @@ def _call(app, method: str, path: str, headers: dict[str, str], body: bytes = b"
 
 
 def make_round_trip(dav_app):
-    """A round-trip function for resources.connection_test.run_connection_test."""
+    """A round-trip function for resources.organisation.connection_test.run_connection_test."""
 
     def round_trip(username: str, slug: str, password: str | None) -> list[Check]:
         path = unquote(calendar_path(username, slug))

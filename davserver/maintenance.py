@@ -8,7 +8,7 @@ import threading
 import time
 
 from davserver.config import Settings
-from resources.change_log import prune_history
+from resources.objects.change_log import prune_history
 from resources.store.database import connection, write_transaction
 
 log = logging.getLogger("davserver.maintenance")

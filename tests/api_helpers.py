@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import requests
 
-from resources.accounts import create_account
-from resources.branches import default_branch
-from resources.resource_calendars import delete_resource
+from resources.organisation.accounts import create_account
+from resources.organisation.branches import default_branch
+from resources.organisation.resource_calendars import delete_resource
 from resources.store.organisation import Resource
 
 

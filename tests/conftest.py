@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from resources.accounts import create_account
-from resources.branches import default_branch
-from resources.credentials import create_credential
+from resources.auth.credentials import create_credential
+from resources.organisation.accounts import create_account
+from resources.organisation.branches import default_branch
 from tests.server_harness import FreshDatabase, RunningServer, start_server
 
 pytest_plugins = ["tests.browser.fixtures"]  # Chromium and page fixtures for the admin UI tests

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 
-from resources.accounts import create_account
-from resources.branches import create_branch
-from resources.credentials import create_credential
-from resources.employees import create_employee
-from resources.resource_calendars import create_resource
+from resources.auth.credentials import create_credential
+from resources.organisation.accounts import create_account
+from resources.organisation.branches import create_branch
+from resources.organisation.employees import create_employee
+from resources.organisation.resource_calendars import create_resource
 
 
 def unique(prefix: str) -> str:

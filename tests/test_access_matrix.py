@@ -56,7 +56,7 @@ def test_refused_states_all_look_the_same(server, org, state):
         "inactive_account": {},
     }[state]
     if state == "inactive_account":
-        from resources.accounts import create_account
+        from resources.organisation.accounts import create_account
 
         account = create_account(f"inactive-{id(settings)}-{state}", employee=org.employee_id)
         UserAccount.update(active=False).where(UserAccount.id == account.id).execute()
@@ -69,7 +69,7 @@ def test_refused_states_all_look_the_same(server, org, state):
                               auth=(username + "-nobody", "x"))
     assert refused.status_code == unknown.status_code == 401
     assert refused.content == unknown.content
-    from resources.credentials import find_credential
+    from resources.auth.credentials import find_credential
 
     expected_reason = {"unconfirmed": "not_confirmed", "inactive_account": "account_inactive"}.get(state, state)
     assert find_credential(username).last_refusal == expected_reason
@@ -84,7 +84,7 @@ def test_validity_dates_are_inclusive_today(server, org):
 def test_validity_edges_follow_the_branch_timezone(server):
     """At 11:30 UTC on 1 March it is already 2 March in Auckland: a login valid until
     1 March (Auckland dates) is refused there, while a Berlin one still works."""
-    from resources.credentials import CredentialRefused, authenticate
+    from resources.auth.credentials import CredentialRefused, authenticate
 
     moment = datetime(2026, 3, 1, 11, 30, tzinfo=timezone.utc)
     auckland = build_org("Pacific/Auckland")
@@ -109,7 +109,7 @@ def test_credential_without_caldav_sees_no_calendars(server, org):
 
 
 def test_sync_switch_removes_and_restores_the_calendar_with_its_data(server, org):
-    from resources.resource_calendars import create_resource, set_sync_allowed
+    from resources.organisation.resource_calendars import create_resource, set_sync_allowed
     from tests.organisation import unique
 
     slug = unique("raum")
@@ -140,14 +140,14 @@ def _sync_token(session, url) -> str:
 
 
 def test_device_appointments_get_the_credential_branch_and_keep_it(server, org):
-    from resources.branches import create_branch
+    from resources.organisation.branches import create_branch
     from resources.store.models import StoredObject
     from tests.organisation import unique
 
     first_user, first = phone_login(server.base_url, org)
     other_branch = create_branch(unique("Nord"))
     second_user, second = phone_login(server.base_url, org)
-    from resources.credentials import update_credential
+    from resources.auth.credentials import update_credential
 
     update_credential(second_user, {"branch": other_branch.id})
     room = org.slugs["room_on"]

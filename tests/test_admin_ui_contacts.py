@@ -3,7 +3,7 @@ category filters, the per-contact export switch, S/M markers, copy to manual."""
 
 from __future__ import annotations
 
-from resources import directory, phonebook
+from resources.company_directory import directory, phonebook
 from resources.store.directory import ContactPerson, PhonebookEntry
 from tests.browser.admin_pages import admin, unique  # noqa: F401  (admin: fixture)
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import caldav
 
-from resources.resource_events import NewAppointment, create_appointment
+from resources.organisation.resource_events import NewAppointment, create_appointment
 from tests.browser.admin_pages import create_through_form, fill_form, new_account, save, sign_in, unique
 from tests.browser.chromium import PHONE, new_page, screenshot
 

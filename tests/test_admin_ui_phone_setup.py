@@ -9,7 +9,7 @@ import re
 
 import requests
 
-from resources.credentials import create_credential
+from resources.auth.credentials import create_credential
 from tests.browser.admin_pages import admin, new_account, unique  # noqa: F401  (admin: fixture)
 from tests.browser.http_session import AdminSession
 from tests.organisation import org, phone_login  # noqa: F401  (org: fixture)

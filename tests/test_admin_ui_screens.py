@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from resources.credentials import find_credential
-from resources.resource_calendars import find_resource
+from resources.auth.credentials import find_credential
+from resources.organisation.resource_calendars import find_resource
 from tests.browser.admin_pages import admin, new_account, unique  # noqa: F401  (admin: fixture)
 from tests.browser.http_session import AdminSession
 from tests.organisation import org, phone_login  # noqa: F401  (org: fixture)

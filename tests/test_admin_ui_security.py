@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from davserver.web.admin_app import build_admin_app
-from resources.accounts import find_account, update_account
+from resources.organisation.accounts import find_account, update_account
 from tests.browser.admin_pages import admin, new_account, unique  # noqa: F401  (admin: fixture)
 from tests.browser.http_session import TOKEN, AdminSession
 

@@ -9,8 +9,8 @@ import uuid
 
 import requests
 
-from resources.accounts import get_account, update_account
-from resources.credentials import create_credential
+from resources.auth.credentials import create_credential
+from resources.organisation.accounts import get_account, update_account
 from tests.browser.admin_pages import sign_in, unique
 from tests.browser.chromium import screenshot
 from tests.organisation import build_org

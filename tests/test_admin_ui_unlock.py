@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import requests
 
-from resources.audit import recent
+from resources.auth.audit import recent
 from tests.browser.admin_pages import new_account, sign_in
 from tests.browser.chromium import screenshot
 from tests.organisation import org, phone_login  # noqa: F401  (org: fixture)

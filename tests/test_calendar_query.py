@@ -155,8 +155,8 @@ def test_caldav_library_search_agrees(login, calendar):
 
 def test_time_range_query_reads_only_candidates(login):
     """The stored occurrence bounds keep far-away events out of the exact evaluation."""
-    from resources.calendar_query import CompFilter, TimeRange
-    from resources.calendar_search import candidates
+    from resources.formats.calendar_query import CompFilter, TimeRange
+    from resources.objects.calendar_search import candidates
     from resources.store.models import Collection
 
     path = login.home_path + "years/"

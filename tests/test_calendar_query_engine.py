@@ -20,7 +20,7 @@ from davserver.caldav.query_xml import (
     parse_free_busy_query,
 )
 from davserver.dav.xml import CALDAV, DAV, parse_xml, qname
-from resources.calendar_query import (
+from resources.formats.calendar_query import (
     CalendarDataRequest,
     CompFilter,
     ComponentSelection,
@@ -42,7 +42,7 @@ from resources.calendar_query import (
     render_calendar_data,
     render_vfreebusy,
 )
-from resources.calendar_query import instances
+from resources.formats.calendar_query import instances
 
 DATA = Path(__file__).parent / "data" / "query"
 UTC = timezone.utc

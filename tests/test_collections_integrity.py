@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from resources import calendar_collections
-from resources.calendar_collections import CALENDAR
-from resources.credentials import find_credential
+from resources.auth.credentials import find_credential
 from resources.errors import AlreadyExists, ReservedName
-from resources.resource_calendars import create_resource, delete_resource, find_resource
+from resources.objects import calendar_collections
+from resources.objects.calendar_collections import CALENDAR
+from resources.organisation.resource_calendars import create_resource, delete_resource, find_resource
 from resources.store.models import Collection, StoredObject
 from tests.api_helpers import api_as
 from tests.browser.admin_pages import admin  # noqa: F401  (admin: fixture)

@@ -9,8 +9,8 @@ import pytest
 import requests
 from lxml import etree
 
-from resources import directory, phonebook
-from resources.carddav_integration import create_integration
+from resources.company_directory import directory, phonebook
+from resources.company_directory.carddav_integration import create_integration
 from tests.davxml import NS, error_condition, propfind_body, q, responses
 
 CR = "urn:ietf:params:xml:ns:carddav"
@@ -143,7 +143,7 @@ def test_phonebook_sources_and_manual_entries(login):
 
 
 def test_integration_credential_sees_exactly_the_company_book(server):
-    from resources.accounts import create_account
+    from resources.organisation.accounts import create_account
 
     account = create_account(f"agency-{uuid.uuid4().hex[:6]}")
     integration = create_integration(account.id, server.base_url)

@@ -11,11 +11,11 @@ import pytest
 
 from davserver.connection_round_trip import make_round_trip
 from davserver.dav.dav_app import build_dav_app
-from resources.connection_test import run_connection_test
-from resources.credentials import update_credential
+from resources.auth.credentials import update_credential
 from resources.errors import NotFound
+from resources.organisation.connection_test import run_connection_test
+from resources.organisation.url_generator import AccessRefused, resource_url
 from resources.store.organisation import UserAccount
-from resources.url_generator import AccessRefused, resource_url
 from tests.ical import event
 from tests.organisation import build_org, phone_login
 
@@ -90,7 +90,7 @@ def test_each_failing_check_is_named(server, org, round_trip, case, expected):
                 "expired": dict(valid_until=today - timedelta(days=2)), "no_caldav": dict(service_classes_=("carddav",))}
     username, _ = phone_login(server.base_url, org, **settings.get(case, {}))
     if case == "inactive_account":
-        from resources.accounts import create_account
+        from resources.organisation.accounts import create_account
         account = create_account(f"off-{username}", employee=org.employee_id)
         update_credential(username, {"account": account.id})
         UserAccount.update(active=False).where(UserAccount.id == account.id).execute()

@@ -17,8 +17,8 @@ import requests
 
 from davserver.app import build_app
 from davserver.server import make_server
-from resources.audit import recent
-from resources.credentials import get_credential
+from resources.auth.audit import recent
+from resources.auth.credentials import get_credential
 from tests.api_helpers import admin  # noqa: F401  (fixture)
 from tests.organisation import org, phone_login  # noqa: F401  (org: fixture)
 from tests.server_harness import free_port

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from resources.calendar_occurrences import occurrence_list
-from resources.calendar_query import TimeRange
-from resources.calendar_query.expand_listed import expand_listed
-from resources.calendar_query.retrieval import expand_calendar
+from resources.formats.calendar_occurrences import occurrence_list
+from resources.formats.calendar_query import TimeRange
+from resources.formats.calendar_query.expand_listed import expand_listed
+from resources.formats.calendar_query.retrieval import expand_calendar
 from tests.test_query_fast_path import corpus_objects
 from tests.test_query_occurrences import far_windows
 

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from resources.calendar_data import split_calendar
-from resources.calendar_query import CompFilter, TimeRange, calendar_matches
-from resources.calendar_query.fast_path import plain_event_range, quick_match
-from resources.calendar_search import without_impossible_rules
+from resources.formats.calendar_data import split_calendar
+from resources.formats.calendar_query import CompFilter, TimeRange, calendar_matches
+from resources.formats.calendar_query.fast_path import plain_event_range, quick_match
+from resources.objects.calendar_search import without_impossible_rules
 
 DATA = Path(__file__).parent / "data"
 FILES = sorted((DATA / "ical").glob("*.ics")) + sorted((DATA / "query").glob("*.ics"))

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from resources.calendar_occurrences import OccurrenceList, occurrence_list
-from resources.calendar_query import CompFilter, TimeRange, calendar_matches
+from resources.formats.calendar_occurrences import OccurrenceList, occurrence_list
+from resources.formats.calendar_query import CompFilter, TimeRange, calendar_matches
 from tests.test_query_fast_path import objects, windows
 
 ZONES = [UTC, ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")]

@@ -18,18 +18,18 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from resources.calendar_collections import by_path
-from resources.calendar_query import (
+from resources.objects.calendar_collections import by_path
+from resources.formats.calendar_query import (
     CompFilter,
     TimeRange,
     calendar_matches,
     free_busy_periods,
 )
-from resources.calendar_query.retrieval import expand_calendar
-from resources.credentials import find_credential
+from resources.auth.credentials import find_credential
 from resources.errors import TooManyInstances
-from resources.resource_calendars import get_resource, resource_calendar
-from resources.stored_objects import WriteConditions, put_calendar_object
+from resources.formats.calendar_query.retrieval import expand_calendar
+from resources.objects.stored_objects import WriteConditions, put_calendar_object
+from resources.organisation.resource_calendars import get_resource, resource_calendar
 from tests.davxml import NS, error_condition, propfind_body, q, responses
 from tests.organisation import build_org, phone_login
 from tests.server_harness import start_server

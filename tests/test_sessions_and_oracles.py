@@ -13,8 +13,8 @@ import pytest
 import requests
 
 from davserver.web.admin_app import build_admin_app
-from resources import passwords
-from resources.accounts import create_account
+from resources.auth import passwords
+from resources.organisation.accounts import create_account
 from tests.api_helpers import admin  # noqa: F401  (fixture)
 from tests.browser.admin_pages import new_account
 from tests.browser.http_session import TOKEN, AdminSession

@@ -231,7 +231,7 @@ def test_upgrade_repairs_bare_cr_rows_and_quarantines_unreadable_ones(tmp_path):
         opened = davserver("credential", "list", "--database", database.url)  # opens and upgrades
         assert opened.returncode == 0, opened.stderr
         listed = run_sql(database.url, r"""
-            from resources.stored_objects import compute_etag
+            from resources.objects.stored_objects import compute_etag
             for uid, body, etag in db.execute_sql('SELECT uid, body, etag FROM stored_object ORDER BY uid').fetchall():
                 body = bytes(body)
                 print(uid, b"\r\n" in body, b"\x1b" in body, etag == compute_etag(body))
@@ -264,7 +264,7 @@ def test_a_vcard_over_max_vcard_size_is_refused_while_others_are_served(server, 
 
 
 def test_company_book_escapes_bare_cr_and_drops_control_characters(login):
-    from resources import directory
+    from resources.company_directory import directory
 
     tag = uuid.uuid4().hex[:6]
     directory.enable_company_book()

@@ -78,7 +78,7 @@ def test_token_of_another_collection_is_foreign(login, calendar):
 def test_pruned_history_makes_old_tokens_invalid(login, calendar):
     import time
 
-    from resources.change_log import prune_history
+    from resources.objects.change_log import prune_history
 
     _found, token = parse_sync(sync(login, calendar))
     login.request("PUT", calendar + "e.ics", event(), **CALENDAR_TYPE)

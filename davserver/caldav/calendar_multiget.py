@@ -17,7 +17,7 @@ from davserver.dav.multistatus import (
 from davserver.dav.nodes_collection import CollectionNode
 from davserver.dav.nodes_object import ObjectNode
 from davserver.dav.xml import CALDAV, DAV, qname
-from resources.calendar_search import by_names, collection_timezone
+from resources.objects.calendar_search import by_names, collection_timezone
 
 MAX_HREFS = 5000
 

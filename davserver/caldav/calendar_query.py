@@ -14,11 +14,11 @@ from davserver.dav.multistatus_stream import send_multistatus_stream
 from davserver.dav.nodes_collection import CollectionNode
 from davserver.dav.nodes_object import ObjectNode
 from davserver.dav.xml import CALDAV, DAV, qname
-from resources.calendar_occurrences import stored_decision
-from resources.calendar_query import calendar_matches
-from resources.calendar_query.fast_path import plain_event_range, quick_match
-from resources.calendar_search import candidate_pages, collection_timezone, parse_stored, rows_by_ids
 from resources.errors import AnswerTooLarge, RequestTimeExhausted, TooManyInstances
+from resources.formats.calendar_occurrences import stored_decision
+from resources.formats.calendar_query import calendar_matches
+from resources.formats.calendar_query.fast_path import plain_event_range, quick_match
+from resources.objects.calendar_search import candidate_pages, collection_timezone, parse_stored, rows_by_ids
 
 
 def _depth_allows_members(environ: dict) -> bool:

@@ -8,11 +8,11 @@ from davserver.dav import report_registry
 from davserver.dav.errors import DavError, translate_domain_errors
 from davserver.dav.responses import send_bytes
 from davserver.dav.xml import CALDAV, DAV, qname
-from resources.calendar_query import (
+from resources.formats.calendar_query import (
     free_busy_periods,
     render_vfreebusy,
 )
-from resources.calendar_search import collection_timezone, in_range, readable_calendars
+from resources.objects.calendar_search import collection_timezone, in_range, readable_calendars
 
 # Every instance in the range becomes a FREEBUSY period: a daily event over the years
 # 1 to 9999 would be 3.6 million of them. Longer ranges are refused (no client asks

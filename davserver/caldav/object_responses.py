@@ -16,12 +16,12 @@ from davserver.carddav.address_data import (
 from davserver.dav.multistatus import PropertyResult, add_response, result_from_value, status_line
 from davserver.dav.nodes_object import ObjectNode
 from davserver.dav.xml import CALDAV, DAV, qname, sub
-from resources.calendar_query import CalendarDataRequest, render_calendar_data
-from resources.calendar_query.expand_listed import expand_listed
-from resources.calendar_search import parse_stored
 from resources.errors import AnswerTooLarge, TooManyInstances
+from resources.formats.calendar_query import CalendarDataRequest, render_calendar_data
+from resources.formats.calendar_query.expand_listed import expand_listed
+from resources.formats.stored_reading import UnreadableStoredObject, log_unreadable, stored_text
+from resources.objects.calendar_search import parse_stored
 from resources.store.models import StoredObject
-from resources.stored_reading import UnreadableStoredObject, log_unreadable, stored_text
 
 CALENDAR_DATA = qname(CALDAV, "calendar-data")
 Renderers = dict[str, Callable[[StoredObject], str]]

@@ -2,7 +2,7 @@
 (RFC 4791 §7.8, §7.10, §9.5–§9.11; C:timezone-id from RFC 7809), parsed into
 frozen dataclasses before any calendar object is read.
 
-Errors (all from resources.calendar_query.errors) and the answers they call for:
+Errors (all from resources.formats.calendar_query.errors) and the answers they call for:
 - InvalidQuery: the body breaks the grammar (wrong root, no C:filter, two of
   DAV:prop/allprop/propname, C:expand or limit-* without start and end or not in
   UTC form, both C:timezone and C:timezone-id): 400 Bad Request.
@@ -30,7 +30,7 @@ from lxml import etree
 
 from davserver.dav.propfind import check_property_count
 from davserver.dav.xml import CALDAV, DAV, qname
-from resources.calendar_query.errors import (
+from resources.formats.calendar_query.errors import (
     InvalidFilter,
     InvalidQuery,
     InvalidTimezoneData,
@@ -38,7 +38,7 @@ from resources.calendar_query.errors import (
     UnsupportedCalendarData,
     UnsupportedFilter,
 )
-from resources.calendar_query.filters import (
+from resources.formats.calendar_query.filters import (
     ASCII_CASEMAP,
     CompFilter,
     ParamFilter,
@@ -47,7 +47,7 @@ from resources.calendar_query.filters import (
     TimeRange,
     check_filter,
 )
-from resources.calendar_query.retrieval import (
+from resources.formats.calendar_query.retrieval import (
     CalendarDataRequest,
     ComponentSelection,
     PropertySelection,
@@ -112,7 +112,7 @@ def parse_calendar_data_request(element: etree._Element) -> CalendarDataRequest:
         raise InvalidQuery("The outermost C:comp of C:calendar-data must name VCALENDAR.")
     expand = _optional_range(element, "expand")
     # An expand range may be as long as the client likes: max-instances caps what one
-    # object and one answer write out (resources.expansion_budget).
+    # object and one answer write out (resources.formats.expansion_budget).
     limit_recurrence = _optional_range(element, "limit-recurrence-set")
     if expand is not None and limit_recurrence is not None:
         raise InvalidQuery("C:expand and C:limit-recurrence-set exclude each other.")

@@ -9,7 +9,7 @@ from lxml import etree
 
 from davserver.dav.errors import DavError
 from davserver.dav.xml import CARDDAV, qname
-from resources.vcard_data import SUPPORTED_VERSIONS, convert_vcard, fold, unfold
+from resources.formats.vcard_data import SUPPORTED_VERSIONS, convert_vcard, fold, unfold
 
 ADDRESS_DATA = qname(CARDDAV, "address-data")
 _ALWAYS = {"BEGIN", "END", "VERSION", "UID"}

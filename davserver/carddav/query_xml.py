@@ -15,7 +15,7 @@ from davserver.carddav.address_data import (
 from davserver.dav.errors import DavError
 from davserver.dav.propfind import check_property_count
 from davserver.dav.xml import CARDDAV, DAV, qname
-from resources.addressbook_query import (
+from resources.formats.addressbook_query import (
     CardFilter,
     CardParamFilter,
     CardPropFilter,

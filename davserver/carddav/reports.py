@@ -14,7 +14,7 @@ from davserver.dav.multistatus_stream import send_multistatus_stream
 from davserver.dav.nodes_collection import CollectionNode
 from davserver.dav.nodes_object import ObjectNode
 from davserver.dav.xml import CARDDAV, qname
-from resources.addressbook_query import card_matches, parse_card
+from resources.formats.addressbook_query import card_matches, parse_card
 from resources.store.hot_queries import object_pages_with_body
 
 

@@ -13,9 +13,9 @@ import logging
 from wsgidav.mw.base_mw import BaseMiddleware
 
 from davserver.client_address import client_address
-from resources.credentials import authenticate, trusted_login
+from resources.auth.credentials import authenticate, trusted_login
+from resources.auth.login_throttle import DAV, LoginThrottle
 from resources.errors import CredentialRefused
-from resources.login_throttle import DAV, LoginThrottle
 
 log = logging.getLogger("davserver.auth")
 

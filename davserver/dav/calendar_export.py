@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from icalendar import Calendar
 
+from resources.formats.stored_reading import UnreadableStoredObject, log_unreadable, parse_stored_calendar
 from resources.store.models import StoredObject
-from resources.stored_reading import UnreadableStoredObject, log_unreadable, parse_stored_calendar
 
 
 def export_calendar(collection_id: int, display_name: str) -> bytes:

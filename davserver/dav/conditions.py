@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from resources.stored_objects import WriteConditions
+from resources.objects.stored_objects import WriteConditions
 
 
 def _entity_tags(header: str | None) -> tuple[str, ...] | None:

@@ -12,7 +12,7 @@ from davserver.dav.body import RequestBodyGuard
 from davserver.dav.provider import DavProvider
 from davserver.dav.request_server import DavResolver
 from davserver.dav.responses import ErrorResponder
-from resources.expansion_budget import request_budget
+from resources.formats.expansion_budget import request_budget
 
 
 class StreamingAwareApp:

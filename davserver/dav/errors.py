@@ -12,9 +12,9 @@ from lxml import etree
 from wsgidav.dav_error import DAVError
 
 from davserver.dav.xml import CALDAV, CARDDAV, DAV, DAVSERVER, PREFIXES, qname, to_bytes
-from resources import addressbook_query as card_query
 from resources import errors as domain
-from resources.calendar_query import errors as query_errors
+from resources.formats import addressbook_query as card_query
+from resources.formats.calendar_query import errors as query_errors
 from resources.store.database import is_storage_full, is_unavailable
 
 F = TypeVar("F", bound=Callable)

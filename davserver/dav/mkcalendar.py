@@ -23,8 +23,8 @@ from davserver.dav.xml import (
     sub,
     to_bytes,
 )
-from resources import calendar_collections, dead_properties
-from resources.calendar_collections import (
+from resources.objects import calendar_collections, dead_properties
+from resources.objects.calendar_collections import (
     ADDRESSBOOK,
     ADDRESSBOOKS_HOME,
     CALENDAR,

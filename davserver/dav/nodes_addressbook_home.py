@@ -9,7 +9,7 @@ from davserver.dav.live_properties import live, writable
 from davserver.dav.nodes_base import ALL_PRIVILEGES, READ_PRIVILEGES, HomeNode
 from davserver.dav.nodes_principal import StructuralCollection
 from davserver.dav.xml import CALENDARSERVER, qname
-from resources import address_books, dead_properties
+from resources.objects import address_books, dead_properties
 
 ME_CARD = qname(CALENDARSERVER, "me-card")
 

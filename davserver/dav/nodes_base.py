@@ -10,7 +10,7 @@ from wsgidav.dav_provider import DAVCollection
 from davserver.dav import report_registry, urls
 from davserver.dav.live_properties import LivePropertyNode, live
 from davserver.dav.xml import DAV, element, href_element, qname, sub
-from resources.credentials import AuthenticatedLogin
+from resources.auth.credentials import AuthenticatedLogin
 
 READ_PRIVILEGES = ("read", "read-current-user-privilege-set")
 ALL_PRIVILEGES = (

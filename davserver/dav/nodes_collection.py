@@ -22,9 +22,9 @@ from davserver.dav.xml import (
     qname,
     sub,
 )
-from resources import calendar_collections, dead_properties, stored_objects
-from resources.address_books import COMPANY
-from resources.calendar_collections import (
+from resources.objects import calendar_collections, dead_properties, stored_objects
+from resources.objects.address_books import COMPANY
+from resources.objects.calendar_collections import (
     ADDRESSBOOK,
     CALENDAR,
     PLAIN,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from davserver.dav import urls
 from davserver.dav.errors import forbidden, translate_domain_errors
 from davserver.dav.nodes_base import ALL_PRIVILEGES, HomeNode
-from resources import calendar_collections, dead_properties
-from resources.calendar_collections import PLAIN
-from resources.resource_calendars import visible_calendars
+from resources.objects import calendar_collections, dead_properties
+from resources.objects.calendar_collections import PLAIN
+from resources.organisation.resource_calendars import visible_calendars
 from resources.store.hot_queries import visible_resource_calendar
 
 

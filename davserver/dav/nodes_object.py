@@ -12,8 +12,8 @@ from davserver.dav.errors import translate_domain_errors
 from davserver.dav.live_properties import live
 from davserver.dav.nodes_base import ALL_PRIVILEGES, READ_PRIVILEGES, DavNode, read_only
 from davserver.dav.xml import DAV, qname
-from resources import dead_properties, stored_objects
-from resources.address_books import COMPANY
+from resources.objects import dead_properties, stored_objects
+from resources.objects.address_books import COMPANY
 from resources.store.models import Collection, StoredObject
 
 

@@ -24,9 +24,9 @@ from davserver.dav.nodes_principal import (
     PrincipalsNode,
     RootNode,
 )
-from resources import address_books, calendar_collections, stored_objects
-from resources.address_books import COMPANY_PATH, PERSONAL_PATH, company_book
-from resources.calendar_collections import (
+from resources.objects import address_books, calendar_collections, stored_objects
+from resources.objects.address_books import COMPANY_PATH, PERSONAL_PATH, company_book
+from resources.objects.calendar_collections import (
     ADDRESSBOOKS_HOME,
     CALENDARS_HOME,
     SEGMENT_MAX,

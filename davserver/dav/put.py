@@ -14,8 +14,8 @@ from davserver.dav.nodes_base import read_only
 from davserver.dav.nodes_collection import CollectionNode
 from davserver.dav.nodes_object import ObjectNode
 from davserver.dav.xml import CALDAV, CARDDAV, qname
-from resources import stored_objects
 from resources.errors import DomainError
+from resources.objects import stored_objects
 
 CALENDAR_TYPES = {"text/calendar"}
 VCARD_TYPES = {"text/vcard", "text/x-vcard", "text/directory"}

@@ -22,8 +22,8 @@ from davserver.dav.multistatus_stream import send_multistatus_stream
 from davserver.dav.nodes_collection import CollectionNode
 from davserver.dav.nodes_object import ObjectNode
 from davserver.dav.xml import DAV, qname, sub
-from resources import change_log
-from resources.calendar_search import PAGE_SIZE, by_names, collection_timezone, member_pages_by_revision
+from resources.objects import change_log
+from resources.objects.calendar_search import PAGE_SIZE, by_names, collection_timezone, member_pages_by_revision
 from resources.store.models import Collection
 
 MAX_LIMIT = 100000

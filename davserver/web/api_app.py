@@ -26,7 +26,7 @@ from davserver.web.api import (
 from davserver.web.api.auth import THROTTLE_KEY, make_throttle, sign_in
 from davserver.web.api.errors import register_error_handlers
 from davserver.web.api.settings import DAV_APP_KEY, SETTINGS_KEY
-from resources.server_secrets import shared_secret
+from resources.auth.server_secrets import shared_secret
 
 BLUEPRINTS = (branches, employees, users, groups, resources, events, credentials, me, audit)
 BLUEPRINTS += (companies, contacts, company_book, phonebook, carddav_integrations)

@@ -77,7 +77,7 @@ def credential_for_login(username_key: str) -> ServiceCredential | None:
     return rows[0] if rows else None
 
 
-# The SQL form of resources.access.visibility_condition (same rule, one lookup by slug).
+# The SQL form of resources.auth.access.visibility_condition (same rule, one lookup by slug).
 _VISIBLE_CALENDAR = """SELECT col.* FROM {collection} col JOIN {resource} r ON r.id = col.resource_id
  WHERE r.slug = {p} AND r.active = {p} AND r.sync_allowed = {p}
  AND (r.kind = 'room' OR (r.kind = 'person' AND r.employee_id = {p}))"""

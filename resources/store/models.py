@@ -65,7 +65,7 @@ class StoredObject(BaseModel):
     branch = peewee.ForeignKeyField(Branch, null=True, on_delete="SET NULL")  # where device-made appointments go
     first_start = peewee.BigIntegerField(default=SPAN_MIN)  # epoch seconds, UTC
     last_end = peewee.BigIntegerField(default=SPAN_MAX)
-    occurrences = peewee.BlobField(null=True)  # resources.calendar_occurrences, for simple events
+    occurrences = peewee.BlobField(null=True)  # resources.formats.calendar_occurrences, for simple events
     revision = peewee.BigIntegerField(default=0)  # the collection revision of the last change
     created = peewee.DoubleField()
     modified = peewee.DoubleField()

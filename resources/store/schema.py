@@ -7,16 +7,13 @@ upgrading at once.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 import peewee
 
 from resources.store import models
 from resources.store.database import database_proxy, is_sqlite
-
-log = logging.getLogger("davserver.schema")
-
+from resources.store.login_state import LOGIN_STATE_MODELS
 
 _REGISTERED_STEPS: dict[str, Callable[[], object]] = {}
 
@@ -53,28 +50,15 @@ def _add_occurrence_lists(db: peewee.Database) -> None:
 
 
 def _rename_resource_namesakes(db: peewee.Database) -> None:
-    from resources import audit
-    from resources.calendar_collections import rename_resource_namesakes
-    from resources.store.organisation import ServiceCredential
-
-    for renamed in rename_resource_namesakes():
-        login = ServiceCredential.get_by_id(renamed.owner_id).username
-        log.warning("renamed the calendar %r of login %r to %r: a resource calendar has its name",
-                    renamed.old_path, login, renamed.new_path)
-        audit.record("system", "calendar.rename", login,
-                     f"{renamed.old_path} -> {renamed.new_path} (a resource calendar has the old name)")
+    registered_step("resource calendar namesakes")()  # needs collections and the audit log, above the store
 
 
 def _create_login_state(db: peewee.Database) -> None:
-    from resources.store.login_state import LOGIN_STATE_MODELS
-
     db.create_tables(LOGIN_STATE_MODELS, safe=True)
 
 
 def _repair_stored_objects(db: peewee.Database) -> None:
-    from resources.stored_object_repair import repair_stored_objects  # parsing lives above the store; TODO: registration
-
-    repair_stored_objects()
+    registered_step("stored object repair")()  # parsing lives above the store
 
 
 UPGRADES: list[Callable[[peewee.Database], None]] = [

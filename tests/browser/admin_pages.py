@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from resources.accounts import create_account
+from resources.organisation.accounts import create_account
 from tests.browser.http_session import AdminSession
 
 

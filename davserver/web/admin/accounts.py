@@ -16,15 +16,15 @@ from davserver.web.admin.forms import Field, blank, filled
 from davserver.web.admin.i18n import N_, _
 from davserver.web.admin.pages import back_to, notice, render
 from davserver.web.admin.security import actor, refresh_sign_in, signed_in_account
-from resources.accounts import (
+from resources.organisation.accounts import (
     create_account,
     delete_account,
     get_account,
     list_accounts,
     update_account,
 )
-from resources.employees import full_name
-from resources.groups import (
+from resources.organisation.employees import full_name
+from resources.organisation.groups import (
     create_group,
     delete_group,
     get_group,

@@ -9,8 +9,8 @@ from flask import Blueprint, Response, redirect, request, session, url_for
 from davserver.web.admin import security
 from davserver.web.admin.i18n import LANGUAGES, SESSION_KEY, _
 from davserver.web.admin.pages import render
-from resources.accounts import authenticate_account
 from resources.errors import CredentialRefused
+from resources.organisation.accounts import authenticate_account
 
 log = logging.getLogger("davserver.admin.auth")
 blueprint = Blueprint("auth", __name__)

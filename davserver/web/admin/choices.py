@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from davserver.web.admin.i18n import N_, _
-from resources.accounts import list_accounts
-from resources.branches import list_branches
-from resources.employees import full_name, list_employees
+from resources.organisation.accounts import list_accounts
+from resources.organisation.branches import list_branches
+from resources.organisation.employees import full_name, list_employees
 from resources.store.directory import Company
 
 NONE = ("", "—")

@@ -23,10 +23,10 @@ from davserver.web.admin.forms import Field, FormState, blank, filled
 from davserver.web.admin.i18n import N_, _, format_moment
 from davserver.web.admin.pages import back_to, notice, render
 from davserver.web.admin.security import actor
-from resources import credentials, login_throttle, passwords
-from resources.access import branch_today, service_classes, validity_decision
+from resources.auth import credentials, login_throttle, passwords
+from resources.auth.access import branch_today, service_classes, validity_decision
+from resources.organisation.url_generator import resource_url
 from resources.store.organisation import ServiceCredential
-from resources.url_generator import resource_url
 
 blueprint = Blueprint("credentials", __name__, url_prefix="/credentials")
 

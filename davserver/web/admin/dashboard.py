@@ -7,7 +7,7 @@ from flask import Blueprint, Response
 
 from davserver.web.admin.i18n import N_, _
 from davserver.web.admin.pages import render
-from resources import audit
+from resources.auth import audit
 from resources.store.directory import ContactPerson, PhonebookEntry
 from resources.store.organisation import (
     Branch,

@@ -16,7 +16,7 @@ from davserver.web.admin.forms import Field, blank, filled
 from davserver.web.admin.i18n import N_, _
 from davserver.web.admin.pages import back_to, notice, render
 from davserver.web.admin.security import actor
-from resources import directory
+from resources.company_directory import directory
 from resources.store.directory import Company, ContactPerson
 
 blueprint = Blueprint("directory", __name__, url_prefix="/directory")

@@ -18,8 +18,9 @@ from davserver.web.admin.security import (
     signed_in_account,
     throttle,
 )
-from resources import accounts, credentials
+from resources.auth import credentials
 from resources.errors import CredentialRefused, NotFound
+from resources.organisation import accounts
 from resources.store.organisation import ServiceCredential
 
 blueprint = Blueprint("me", __name__, url_prefix="/me")

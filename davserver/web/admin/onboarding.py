@@ -20,12 +20,12 @@ from davserver.content_disposition import attachment
 from davserver.web.admin.context import dav_app, settings
 from davserver.web.admin.domain_messages import translated
 from davserver.web.admin.i18n import N_, _
-from resources import passwords
-from resources.access import CALDAV, CARDDAV, resource_decision, service_classes
-from resources.connection_test import ConnectionTestResult, run_connection_test
-from resources.resource_calendars import list_resources
+from resources.auth import passwords
+from resources.auth.access import CALDAV, CARDDAV, resource_decision, service_classes
+from resources.organisation.connection_test import ConnectionTestResult, run_connection_test
+from resources.organisation.resource_calendars import list_resources
+from resources.organisation.url_generator import calendar_path
 from resources.store.organisation import ServiceCredential
-from resources.url_generator import calendar_path
 
 PASSWORD_MIN = passwords.PASSWORD_MIN
 PROFILE_TYPE = "application/x-apple-aspen-config"
@@ -150,7 +150,7 @@ def mobileconfig(credential: ServiceCredential, base: str) -> bytes:
 
 def _without_control_characters(value):
     """XML cannot carry most control characters, and plistlib refuses them: names saved
-    before they were refused (see resources.credentials.check_username) lose them here."""
+    before they were refused (see resources.auth.credentials.check_username) lose them here."""
     if isinstance(value, str):
         return "".join(c for c in value if c in "\t\n\r" or unicodedata.category(c) != "Cc")
     if isinstance(value, dict):

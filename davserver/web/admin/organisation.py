@@ -12,7 +12,7 @@ from davserver.web.admin.forms import Field, blank, filled
 from davserver.web.admin.i18n import N_, _
 from davserver.web.admin.pages import back_to, notice, render
 from davserver.web.admin.security import actor
-from resources.branches import (
+from resources.organisation.branches import (
     DEFAULT_TIMEZONE,
     create_branch,
     delete_branch,
@@ -20,7 +20,7 @@ from resources.branches import (
     list_branches,
     update_branch,
 )
-from resources.employees import (
+from resources.organisation.employees import (
     create_employee,
     delete_employee,
     full_name,

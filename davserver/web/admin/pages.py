@@ -22,7 +22,7 @@ from davserver.web.admin.i18n import (
     translate_plural,
 )
 from resources.errors import AlreadyExists, DomainError, NotFound
-from resources.field_changes import InUse
+from resources.organisation.field_changes import InUse
 
 log = logging.getLogger("davserver.admin")
 

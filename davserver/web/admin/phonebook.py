@@ -10,7 +10,7 @@ from davserver.web.admin.forms import Field, blank
 from davserver.web.admin.i18n import N_, _
 from davserver.web.admin.pages import back_to, notice, render
 from davserver.web.admin.security import actor
-from resources import phonebook
+from resources.company_directory import phonebook
 from resources.store.directory import PhonebookEntry
 
 blueprint = Blueprint("phonebook", __name__, url_prefix="/phonebook")

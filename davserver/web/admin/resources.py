@@ -20,9 +20,9 @@ from davserver.web.admin.forms import Field, blank, filled
 from davserver.web.admin.i18n import N_, _, format_weekday
 from davserver.web.admin.pages import back_to, notice, render
 from davserver.web.admin.security import actor
-from resources import resource_calendars
-from resources.employees import full_name
-from resources.resource_events import EventItem, list_events
+from resources.organisation import resource_calendars
+from resources.organisation.employees import full_name
+from resources.organisation.resource_events import EventItem, list_events
 
 blueprint = Blueprint("resources", __name__, url_prefix="/resources")
 

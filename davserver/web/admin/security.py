@@ -15,9 +15,9 @@ from flask.sessions import SecureCookieSessionInterface
 
 from davserver.client_address import client_address as address_of
 from davserver.web.admin.context import settings
-from resources import admin_sessions
-from resources.login_throttle import ADMIN, LoginThrottle
-from resources.server_secrets import shared_secret
+from resources.auth import admin_sessions
+from resources.auth.login_throttle import ADMIN, LoginThrottle
+from resources.auth.server_secrets import shared_secret
 from resources.store.organisation import UserAccount
 
 log = logging.getLogger("davserver.admin.auth")

@@ -8,7 +8,7 @@ from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
 from davserver.web.api.json_io import iso_moment, listing, query_int
-from resources import audit
+from resources.auth import audit
 from resources.store.organisation import AuditEntry
 
 blueprint = Blueprint("audit", __name__, url_prefix="/v1/audit")

@@ -14,10 +14,10 @@ from davserver.client_address import client_address
 from davserver.dav.auth import parse_basic
 from davserver.web.api.errors import ApiError
 from davserver.web.api.settings import SETTINGS_KEY
-from resources import admin_sessions
-from resources.accounts import authenticate_account
+from resources.auth import admin_sessions
+from resources.auth.login_throttle import API, LoginThrottle
 from resources.errors import CredentialRefused
-from resources.login_throttle import API, LoginThrottle
+from resources.organisation.accounts import authenticate_account
 from resources.store.organisation import UserAccount
 
 log = logging.getLogger("davserver.api.auth")

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from davserver.web.api.auth import actor
 from davserver.web.api.json_io import ID_ROUTE, TEXT, Field, listing, read_fields
-from resources import branches
+from resources.organisation import branches
 from resources.store.organisation import Branch
 
 blueprint = Blueprint("branches", __name__, url_prefix="/v1/branches")

@@ -11,8 +11,8 @@ from flask.typing import ResponseReturnValue
 from davserver.web.api.auth import actor
 from davserver.web.api.json_io import REF, Field, iso_moment, listing, read_fields
 from davserver.web.api.settings import public_base
-from resources import carddav_integration
-from resources.access import service_classes
+from resources.auth.access import service_classes
+from resources.company_directory import carddav_integration
 from resources.store.organisation import ServiceCredential, UserAccount
 
 blueprint = Blueprint("carddav_integrations", __name__, url_prefix="/v1/carddav-integrations")

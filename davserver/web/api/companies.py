@@ -19,7 +19,7 @@ from davserver.web.api.json_io import (
     query_choice,
     read_fields,
 )
-from resources import directory
+from resources.company_directory import directory
 from resources.store.directory import Company
 
 blueprint = Blueprint("companies", __name__, url_prefix="/v1/companies")

@@ -7,7 +7,7 @@ from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
 from davserver.web.api.auth import actor
-from resources import directory
+from resources.company_directory import directory
 
 blueprint = Blueprint("company_book", __name__, url_prefix="/v1/company-book")
 

@@ -24,7 +24,7 @@ from davserver.web.api.json_io import (
     read_fields,
     unprocessable,
 )
-from resources import directory
+from resources.company_directory import directory
 from resources.store.directory import Company, ContactPerson
 
 blueprint = Blueprint("contacts", __name__, url_prefix="/v1/contacts")

@@ -24,12 +24,12 @@ from davserver.web.api.json_io import (
     read_fields,
 )
 from davserver.web.api.settings import dav_app, public_base, settings
-from resources import credentials, passwords
-from resources.access import service_classes
-from resources.connection_test import run_connection_test
-from resources.resource_calendars import get_resource
+from resources.auth import credentials, passwords
+from resources.auth.access import service_classes
+from resources.organisation.connection_test import run_connection_test
+from resources.organisation.resource_calendars import get_resource
+from resources.organisation.url_generator import resource_url
 from resources.store.organisation import Branch, ServiceCredential, UserAccount
-from resources.url_generator import resource_url
 
 blueprint = Blueprint("credentials", __name__, url_prefix="/v1/credentials")
 

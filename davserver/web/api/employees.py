@@ -17,7 +17,7 @@ from davserver.web.api.json_io import (
     listing,
     read_fields,
 )
-from resources import employees
+from resources.organisation import employees
 from resources.store.organisation import Branch, Employee
 
 blueprint = Blueprint("employees", __name__, url_prefix="/v1/employees")

@@ -19,8 +19,8 @@ from resources.errors import (
     TooManyInstances,
     UidConflict,
 )
-from resources.field_changes import InUse
-from resources.url_generator import AccessRefused
+from resources.organisation.field_changes import InUse
+from resources.organisation.url_generator import AccessRefused
 
 log = logging.getLogger("davserver.api")
 

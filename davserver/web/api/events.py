@@ -10,8 +10,8 @@ from flask.typing import ResponseReturnValue
 
 from davserver.web.api.json_io import REF, TEXT, Field, query_text, read_fields
 from davserver.web.api.settings import settings
-from resources import resource_events
-from resources.resource_calendars import get_resource
+from resources.organisation import resource_events
+from resources.organisation.resource_calendars import get_resource
 from resources.store.organisation import Branch
 
 blueprint = Blueprint("events", __name__, url_prefix="/v1/resources/<slug>/events")

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from davserver.web.api.auth import actor
 from davserver.web.api.json_io import ID_ROUTE, REFS, TEXT, Field, read_fields
-from resources import groups
+from resources.organisation import groups
 from resources.store.organisation import AccountGroup, UserAccount
 
 blueprint = Blueprint("groups", __name__, url_prefix="/v1/groups")

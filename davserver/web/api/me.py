@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 
 from davserver.web.api.auth import actor, signed_in_account
 from davserver.web.api.json_io import TEXT, Field, read_fields
-from resources import credentials
+from resources.auth import credentials
 from resources.errors import NotFound
 
 blueprint = Blueprint("me", __name__, url_prefix="/v1/me")

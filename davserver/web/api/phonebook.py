@@ -21,7 +21,7 @@ from davserver.web.api.json_io import (
     read_object,
     unprocessable,
 )
-from resources import phonebook
+from resources.company_directory import phonebook
 from resources.store.directory import PhonebookEntry
 
 blueprint = Blueprint("phonebook", __name__, url_prefix="/v1/phonebook")

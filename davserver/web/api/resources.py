@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from davserver.web.api.auth import actor
 from davserver.web.api.json_io import BOOL, REF, TEXT, Field, listing, read_fields
-from resources import resource_calendars
+from resources.organisation import resource_calendars
 from resources.store.organisation import Branch, Employee, Resource
 
 blueprint = Blueprint("resources", __name__, url_prefix="/v1/resources")

@@ -17,7 +17,7 @@ from davserver.web.api.json_io import (
     listing,
     read_fields,
 )
-from resources import accounts
+from resources.organisation import accounts
 from resources.store.organisation import Employee, UserAccount
 
 blueprint = Blueprint("users", __name__, url_prefix="/v1/users")

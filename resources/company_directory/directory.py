@@ -1,0 +1,199 @@
+"""The company directory (seed 000): companies and contact persons, the per-contact
+"export via CardDAV" switch, and publishing exported contacts to the company book."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import peewee
+
+from resources.auth import audit
+from resources.company_directory.vcard_builder import contact_vcard
+from resources.errors import InvalidProperty, NotFound
+from resources.objects import address_books
+from resources.store.database import write_transaction
+from resources.store.directory import Company, ContactPerson, DirectorySettings
+
+CATEGORIES = ("customer", "supplier", "partner", "other")
+EXPORTED_BY_DEFAULT = ("customer", "supplier")
+COMPANY_FIELDS = ("name", "category", "street", "postal_code", "city", "country", "phone", "website", "active")
+CONTACT_FIELDS = ("company", "salutation", "title", "first_name", "last_name", "position", "department", "emails",
+                  "phone_work", "phone_mobile", "phone_fax", "active", "export_carddav")
+
+
+def contact_name(contact: ContactPerson) -> str:
+    return f"contact-{contact.uid}.vcf"
+
+
+def _check(values: dict, allowed: tuple[str, ...], model: type[peewee.Model]) -> None:
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise InvalidProperty(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+    if "category" in values and values["category"] not in CATEGORIES:
+        raise InvalidProperty("The category must be customer, supplier, partner or other.")
+    if "name" in values and not str(values["name"]).strip():
+        raise InvalidProperty("A company needs a name.")
+    if "emails" in values:
+        values["emails"] = "\n".join(_checked_emails(values["emails"]))
+    check_lengths(model, values)
+
+
+def _checked_emails(emails: str | list[str] | tuple[str, ...]) -> list[str]:
+    """Addresses one per line in storage, so none may hold a line break or a space."""
+    given = emails.splitlines() if isinstance(emails, str) else list(emails)
+    addresses = [address.strip() for address in given if address.strip()]
+    for address in addresses:
+        if "@" not in address or any(ch.isspace() for ch in address):
+            raise InvalidProperty(f"{address!r} is not an e-mail address.")
+    return addresses
+
+
+def check_lengths(model: type[peewee.Model], values: dict) -> None:
+    """Refuse text longer than its column (PostgreSQL would refuse it at write time)."""
+    for name, value in values.items():
+        column = model._meta.fields.get(name)
+        if isinstance(column, peewee.CharField) and isinstance(value, str) and len(value) > column.max_length:
+            raise InvalidProperty(f"'{name}' may have at most {column.max_length} characters.")
+
+
+def book_enabled() -> bool:
+    row = DirectorySettings.select().first()
+    return bool(row and row.company_book_enabled)
+
+
+def enable_company_book(*, actor: str = "system") -> int:
+    """Switch the company book on; the first time, export the active contacts of customers
+    and suppliers. Returns how many contacts were switched on."""
+    with write_transaction():
+        row = DirectorySettings.select().first() or DirectorySettings.create()
+        if row.company_book_enabled:
+            return 0
+        DirectorySettings.update(company_book_enabled=True).where(DirectorySettings.id == row.id).execute()
+        contacts = list(ContactPerson.select().join(Company).where(
+            ContactPerson.active & Company.active & Company.category.in_(EXPORTED_BY_DEFAULT)))
+        ContactPerson.update(export_carddav=True, modified=time.time()).where(
+            ContactPerson.id.in_([c.id for c in contacts])).execute()
+        for contact in contacts:
+            publish_contact(contact.id)
+        audit.record(actor, "directory.enable_company_book", "company book", f"exported={len(contacts)}")
+    return len(contacts)
+
+
+def publish_contact(contact_id: int) -> None:
+    """Bring the company book in line with one contact (inside a transaction)."""
+    contact = ContactPerson.get_or_none(ContactPerson.id == contact_id)
+    if contact is None:
+        return
+    company = Company.get_by_id(contact.company_id)
+    exported = contact.active and company.active and contact.export_carddav
+    vcard = contact_vcard(contact, company) if exported else None
+    address_books.publish(contact_name(contact), vcard, contact.uid, contact.first_name + " " + contact.last_name)
+
+
+def create_company(*, actor: str = "system", **values) -> Company:
+    _check(values, COMPANY_FIELDS, Company)
+    if not str(values.get("name", "")).strip():
+        raise InvalidProperty("A company needs a name.")
+    with write_transaction():
+        now = time.time()
+        company = Company.create(created=now, modified=now, **values)
+        audit.record(actor, "company.create", company.name)
+    return company
+
+
+def update_company(company_id: int, changes: dict, *, actor: str = "system") -> Company:
+    _check(changes, COMPANY_FIELDS, Company)
+    company = _company(company_id)
+    if not changes:
+        return company
+    with write_transaction():
+        Company.update(modified=time.time(), **changes).where(Company.id == company.id).execute()
+        for contact in ContactPerson.select(ContactPerson.id).where(ContactPerson.company == company.id):
+            publish_contact(contact.id)  # a rename changes every contact's ORG
+        audit.record(actor, "company.update", company.name, ", ".join(sorted(changes)))
+    return _company(company_id)
+
+
+def delete_company(company_id: int, *, actor: str = "system") -> None:
+    company = _company(company_id)
+    with write_transaction():
+        for contact in list(ContactPerson.select().where(ContactPerson.company == company.id)):
+            address_books.publish(contact_name(contact), None, contact.uid, "")
+        company.delete_instance(recursive=True)
+        audit.record(actor, "company.delete", company.name)
+
+
+def create_contact(company: int, *, actor: str = "system", **values) -> ContactPerson:
+    _check(values, CONTACT_FIELDS, ContactPerson)
+    owner = _company(company)
+    if "export_carddav" not in values:
+        values["export_carddav"] = book_enabled() and owner.category in EXPORTED_BY_DEFAULT
+    now = time.time()
+    with write_transaction():
+        contact = ContactPerson.create(company=owner.id, uid=str(uuid.uuid4()), created=now, modified=now, **values)
+        publish_contact(contact.id)
+        audit.record(actor, "contact.create", f"{contact.first_name} {contact.last_name}".strip(),
+                     f"export_carddav={contact.export_carddav}")
+    return contact
+
+
+def update_contact(contact_id: int, changes: dict, *, actor: str = "system") -> ContactPerson:
+    _check(changes, CONTACT_FIELDS, ContactPerson)
+    contact = _contact(contact_id)
+    if "company" in changes:
+        _company(changes["company"])
+    with write_transaction():
+        ContactPerson.update(modified=time.time(), **changes).where(ContactPerson.id == contact.id).execute()
+        publish_contact(contact.id)
+        audit.record(actor, "contact.update", f"{contact.first_name} {contact.last_name}".strip(),
+                     ", ".join(f"{k}={v}" for k, v in sorted(changes.items()) if k in ("export_carddav", "active")))
+    return _contact(contact_id)
+
+
+def delete_contact(contact_id: int, *, actor: str = "system") -> None:
+    contact = _contact(contact_id)
+    with write_transaction():
+        address_books.publish(contact_name(contact), None, contact.uid, "")
+        contact.delete_instance()
+        audit.record(actor, "contact.delete", f"{contact.first_name} {contact.last_name}".strip())
+
+
+def list_companies(*, category: str | None = None, active: bool | None = None) -> list[Company]:
+    query = Company.select().order_by(Company.name, Company.id)
+    if category is not None:
+        query = query.where(Company.category == category)
+    if active is not None:
+        query = query.where(Company.active == active)
+    return list(query)
+
+
+def get_company(company_id: int) -> Company:
+    return _company(company_id)
+
+
+def list_contacts(*, company: int | None = None, export_carddav: bool | None = None) -> list[ContactPerson]:
+    query = ContactPerson.select().order_by(ContactPerson.last_name, ContactPerson.first_name, ContactPerson.id)
+    if company is not None:
+        query = query.where(ContactPerson.company == company)
+    if export_carddav is not None:
+        query = query.where(ContactPerson.export_carddav == export_carddav)
+    return list(query)
+
+
+def get_contact(contact_id: int) -> ContactPerson:
+    return _contact(contact_id)
+
+
+def _company(company_id: int) -> Company:
+    company = Company.get_or_none(Company.id == company_id)
+    if company is None:
+        raise NotFound("There is no such company.")
+    return company
+
+
+def _contact(contact_id: int) -> ContactPerson:
+    contact = ContactPerson.get_or_none(ContactPerson.id == contact_id)
+    if contact is None:
+        raise NotFound("There is no such contact person.")
+    return contact

@@ -1,0 +1,74 @@
+"""Address books: each CardDAV login's personal book `contacts` (made on first use)
+and the one company address book every CardDAV login sees (read-only)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from resources.objects import change_log
+from resources.objects.calendar_collections import (
+    ADDRESSBOOK,
+    ADDRESSBOOKS_HOME,
+    CollectionProperties,
+    create_collection,
+    top_level,
+)
+from resources.objects.stored_objects import VCARD, VCARD_CONTENT_TYPE, compute_etag
+from resources.store.database import write_transaction
+from resources.store.models import Collection, StoredObject
+
+COMPANY = "company"
+COMPANY_PATH = "company"
+PERSONAL_PATH = "contacts"
+
+
+def personal_books(credential_id: int) -> list[Collection]:
+    """The login's own address books; the first request creates `contacts`."""
+    books = top_level(credential_id, ADDRESSBOOKS_HOME)
+    if books:
+        return books
+    with write_transaction():
+        books = top_level(credential_id, ADDRESSBOOKS_HOME)
+        if not books:
+            books = [create_collection(credential_id, PERSONAL_PATH, ADDRESSBOOK,
+                                       CollectionProperties(display_name="Contacts"), home=ADDRESSBOOKS_HOME)]
+    return books
+
+
+def company_book() -> Collection:
+    """The shared company address book (created when the store is opened)."""
+    book = Collection.get_or_none((Collection.kind == COMPANY) & Collection.owner.is_null())
+    if book is None:
+        with write_transaction():
+            book = Collection.get_or_none((Collection.kind == COMPANY) & Collection.owner.is_null())
+            if book is None:
+                now = time.time()
+                book = Collection.create(owner=None, home=ADDRESSBOOKS_HOME, path=COMPANY_PATH, kind=COMPANY,
+                                         display_name="Company contacts", components=VCARD,
+                                         sync_epoch=secrets.token_hex(8), created=now, modified=now)
+    return book
+
+
+def publish(name: str, vcard: str | None, uid: str, formatted_name: str) -> None:
+    """Put (or with vcard None, remove) one vCard of the company book; only real changes
+    move its sync token. Call inside the directory change's transaction."""
+    book = company_book()
+    existing = StoredObject.get_or_none((StoredObject.collection == book.id) & (StoredObject.name == name))
+    if vcard is None:
+        if existing is not None:
+            existing.delete_instance()
+            change_log.record_change(book.id, [name], deleted=True)
+        return
+    body = vcard.encode("utf-8")
+    etag = compute_etag(body)
+    if existing is not None and existing.etag == etag:
+        return
+    now = time.time()
+    values = dict(content_type=VCARD_CONTENT_TYPE, body=body, etag=etag, size=len(body), uid=uid, component=VCARD,
+                  summary=formatted_name, modified=now)
+    if existing is None:
+        StoredObject.create(collection=book.id, name=name, created=now, **values)
+    else:
+        StoredObject.update(**values).where(StoredObject.id == existing.id).execute()
+    change_log.record_change(book.id, [name], deleted=False)
