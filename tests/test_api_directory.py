@@ -116,6 +116,8 @@ def test_companies_are_filtered_by_category_and_active(admin):
     ({"name": "X", "active": "yes"}, "wrong_type"),
     ({"name": "X" * 301}, "invalid_value"),
     ({"name": "X", "phone": 30123}, "wrong_type"),
+    ({"name": "X\x00Y"}, "invalid_value"),  # PostgreSQL cannot store a NUL: a 500 before
+    ({"name": "X", "city": "Ber\x1blin"}, "invalid_value"),
 ])
 def test_bad_companies_are_refused(admin, body, code):
     assert error_of(admin.post("/companies", body), 422)["error"] == code

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -36,7 +37,7 @@ def _check(values: dict, allowed: tuple[str, ...], model: type[peewee.Model]) ->
         raise InvalidProperty("A company needs a name.")
     if "emails" in values:
         values["emails"] = "\n".join(_checked_emails(values["emails"]))
-    check_lengths(model, values)
+    check_text_fields(model, values)
 
 
 def _checked_emails(emails: str | list[str] | tuple[str, ...]) -> list[str]:
@@ -49,9 +50,15 @@ def _checked_emails(emails: str | list[str] | tuple[str, ...]) -> list[str]:
     return addresses
 
 
-def check_lengths(model: type[peewee.Model], values: dict) -> None:
-    """Refuse text longer than its column (PostgreSQL would refuse it at write time)."""
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def check_text_fields(model: type[peewee.Model], values: dict) -> None:
+    """Refuse text longer than its column, or holding control characters that no vCard
+    line can carry (PostgreSQL would refuse a NUL only at write time, as a 500)."""
     for name, value in values.items():
+        if isinstance(value, str) and _CONTROL_CHARACTERS.search(value):
+            raise InvalidProperty(f"'{name}' contains a control character.")
         column = model._meta.fields.get(name)
         if isinstance(column, peewee.CharField) and isinstance(value, str) and len(value) > column.max_length:
             raise InvalidProperty(f"'{name}' may have at most {column.max_length} characters.")

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 
 from resources.auth import audit
-from resources.company_directory.directory import check_lengths
+from resources.company_directory.directory import check_text_fields
 from resources.company_directory.vcard_builder import phonebook_vcard
 from resources.errors import InvalidProperty, NotFound
 from resources.objects import address_books
@@ -34,7 +34,7 @@ def _clean(values: dict) -> dict:
     if unknown:
         raise InvalidProperty(f"Unknown field(s): {', '.join(sorted(unknown))}.")
     cleaned = {k: str(v or "").strip() for k, v in values.items()}
-    check_lengths(PhonebookEntry, cleaned)
+    check_text_fields(PhonebookEntry, cleaned)
     if not any(cleaned.get(k) for k in ("phone_work", "phone_mobile", "phone_home")):
         raise InvalidProperty("A phonebook entry needs at least one phone number.")
     if not any(cleaned.get(k) for k in ("first_name", "last_name", "company")):
@@ -107,7 +107,7 @@ def import_source(source: str, entries: list[dict], *, actor: str = "system") ->
     source = source.strip()
     if not source:
         raise InvalidProperty("An import needs the source's name.")
-    check_lengths(PhonebookEntry, {"origin": source})
+    check_text_fields(PhonebookEntry, {"origin": source})
     wanted = {}
     for position, values in enumerate(entries, start=1):
         try:
