@@ -21,9 +21,20 @@ def with_crlf_line_endings(body: bytes) -> bytes:
     Every reader copes with LF and CR CR LF endings (and clients expect those bodies back byte for
     byte), but a bare CR is no line break to icalendar or an XML answer, so it is normalised.
     """
-    if _BARE_CR.search(body) is None:
-        return body
+    if body.count(b"\r") == body.count(b"\r\n") or _BARE_CR.search(body) is None:
+        return body  # the counts alone show that every CR ends a CRLF: no search needed
     return _LINE_ENDING.sub(b"\r\n", body)
+
+
+# The same characters as bytes of UTF-8 text: controls are single bytes below 0x80, which
+# never occur inside a multi-byte sequence, and U+FFFE/U+FFFF have one encoding each.
+_FORBIDDEN_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_FORBIDDEN_SEQUENCES = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
+
+
+def may_hold_forbidden_character(body: bytes) -> bool:
+    """A cheap test on UTF-8 bytes: False means forbidden_character finds nothing."""
+    return len(body.translate(None, _FORBIDDEN_BYTES)) != len(body) or any(s in body for s in _FORBIDDEN_SEQUENCES)
 
 
 def forbidden_character(text: str) -> tuple[int, str] | None:

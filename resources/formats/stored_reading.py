@@ -9,7 +9,11 @@ import logging
 from icalendar import Calendar
 
 from resources.formats.calendar_timezones import parse_with_own_timezones
-from resources.formats.content_lines import forbidden_character, with_crlf_line_endings
+from resources.formats.content_lines import (
+    forbidden_character,
+    may_hold_forbidden_character,
+    with_crlf_line_endings,
+)
 
 log = logging.getLogger("davserver.stored")
 
@@ -20,11 +24,12 @@ class UnreadableStoredObject(ValueError):
 
 def stored_text(body: bytes) -> str:
     """The stored body as text with CRLF line endings, or UnreadableStoredObject."""
+    raw = with_crlf_line_endings(bytes(body))
     try:
-        text = with_crlf_line_endings(bytes(body)).decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise UnreadableStoredObject(f"not UTF-8 (byte {error.start})") from None
-    bad = forbidden_character(text)
+    bad = forbidden_character(text) if may_hold_forbidden_character(raw) else None
     if bad is not None:
         raise UnreadableStoredObject(f"control character U+{ord(bad[1]):04X} on line {bad[0]}")
     return text
