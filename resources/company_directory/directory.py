@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 
@@ -12,6 +11,7 @@ import peewee
 from resources.auth import audit
 from resources.company_directory.vcard_builder import contact_vcard
 from resources.errors import InvalidProperty, NotFound
+from resources.formats.content_lines import FORBIDDEN_CHARACTER
 from resources.objects import address_books
 from resources.store.database import write_transaction
 from resources.store.directory import Company, ContactPerson, DirectorySettings
@@ -50,14 +50,11 @@ def _checked_emails(emails: str | list[str] | tuple[str, ...]) -> list[str]:
     return addresses
 
 
-_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def check_text_fields(model: type[peewee.Model], values: dict) -> None:
     """Refuse text longer than its column, or holding control characters that no vCard
     line can carry (PostgreSQL would refuse a NUL only at write time, as a 500)."""
     for name, value in values.items():
-        if isinstance(value, str) and _CONTROL_CHARACTERS.search(value):
+        if isinstance(value, str) and FORBIDDEN_CHARACTER.search(value):
             raise InvalidProperty(f"'{name}' contains a control character.")
         column = model._meta.fields.get(name)
         if isinstance(column, peewee.CharField) and isinstance(value, str) and len(value) > column.max_length:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from resources.formats.content_lines import FORBIDDEN_CHARACTER
 from resources.formats.vcard_data import fold
 from resources.store.directory import Company, ContactPerson, PhonebookEntry
 
@@ -15,13 +16,12 @@ SOURCE_LABELS = {"S": "Phonebook (synced)", "M": "Phonebook (manual)"}
 
 # Line breaks of any kind become the \n escape; other controls (TAB aside) a vCard cannot hold.
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def escape(text: str) -> str:
     """A TEXT value as RFC 6350 §3.4 writes it: backslash, line breaks, comma and semicolon escaped."""
     text = _LINE_BREAK.sub("\\\\n", (text or "").replace("\\", "\\\\"))
-    return _CONTROL.sub("", text).replace(",", "\\,").replace(";", "\\;")
+    return FORBIDDEN_CHARACTER.sub("", text).replace(",", "\\,").replace(";", "\\;")
 
 
 def _rev(timestamp: float) -> str:
