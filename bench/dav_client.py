@@ -57,7 +57,11 @@ def _utc(value: datetime) -> str:
 
 
 def calendar_query_body(start: datetime, end: datetime, expand: bool) -> str:
-    data = f'<c:calendar-data><c:expand start="{_utc(start)}" end="{_utc(end)}"/></c:calendar-data>' if expand else "<c:calendar-data/>"
+    data = (
+        f'<c:calendar-data><c:expand start="{_utc(start)}" end="{_utc(end)}"/></c:calendar-data>'
+        if expand
+        else "<c:calendar-data/>"
+    )
     return (
         '<?xml version="1.0" encoding="utf-8"?>'
         f'<c:calendar-query xmlns:d="DAV:" xmlns:c="{CALDAV}">'
@@ -97,11 +101,19 @@ class CalDavClient:
     def close(self) -> None:
         self.session.close()
 
-    def request(self, method: str, path: str, body: str | bytes | None = None, expect: tuple[int, ...] = (),
-                headers: dict[str, str] | None = None) -> requests.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: str | bytes | None = None,
+        expect: tuple[int, ...] = (),
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
         url = self.target.base_url + path
         data = body.encode("utf-8") if isinstance(body, str) else body
-        response = self.session.request(method, url, data=data, headers=headers, timeout=TIMEOUT_SECONDS)
+        response = self.session.request(
+            method, url, data=data, headers=headers, timeout=TIMEOUT_SECONDS
+        )
         if expect and response.status_code not in expect:
             raise UnexpectedStatus(method, url, response.status_code, response.text)
         return response
@@ -116,7 +128,9 @@ class CalDavClient:
         )
         return self.request("MKCALENDAR", path, body, (201,), XML_HEADERS)
 
-    def put(self, name: str, ics: str, etag: str | None = None, new: bool = False) -> requests.Response:
+    def put(
+        self, name: str, ics: str, etag: str | None = None, new: bool = False
+    ) -> requests.Response:
         headers = dict(ICS_HEADERS)
         if etag:
             headers["If-Match"] = etag
@@ -127,7 +141,9 @@ class CalDavClient:
     def get(self, name: str) -> requests.Response:
         return self.request("GET", self.target.href(name), expect=(200,))
 
-    def propfind(self, depth: str, body: str, expect: tuple[int, ...] = (207,)) -> requests.Response:
+    def propfind(
+        self, depth: str, body: str, expect: tuple[int, ...] = (207,)
+    ) -> requests.Response:
         headers = {**XML_HEADERS, "Depth": depth}
         return self.request("PROPFIND", self.target.calendar_path, body, expect, headers)
 
@@ -143,7 +159,11 @@ def multistatus(response: requests.Response) -> etree._Element:
 def response_count(response: requests.Response) -> int:
     """Number of <response> elements in a 207 body that are not the collection itself."""
     root = multistatus(response)
-    return sum(1 for r in root.iter(f"{{{DAV}}}response") if not r.findtext(f"{{{DAV}}}href", "").endswith("/"))
+    return sum(
+        1
+        for r in root.iter(f"{{{DAV}}}response")
+        if not r.findtext(f"{{{DAV}}}href", "").endswith("/")
+    )
 
 
 def member_etags(response: requests.Response) -> dict[str, str]:

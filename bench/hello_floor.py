@@ -23,8 +23,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--threads", type=int, default=16)
     args = parser.parse_args()
-    server = wsgi.Server(("127.0.0.1", args.port), hello_world, numthreads=args.threads,
-                         server_name="hello-floor", timeout=30)
+    server = wsgi.Server(
+        ("127.0.0.1", args.port),
+        hello_world,
+        numthreads=args.threads,
+        server_name="hello-floor",
+        timeout=30,
+    )
     server.prepare()
     print(f"hello-floor listening on http://127.0.0.1:{args.port}/", flush=True)
     try:

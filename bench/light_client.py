@@ -40,14 +40,24 @@ class LightClient:
             self._connection.close()
             self._connection = None
 
-    def request(self, method: str, path: str, body: str | bytes | None = None, expect: tuple[int, ...] = (),
-                headers: dict[str, str] | None = None) -> LightResponse:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: str | bytes | None = None,
+        expect: tuple[int, ...] = (),
+        headers: dict[str, str] | None = None,
+    ) -> LightResponse:
         data = body.encode("utf-8") if isinstance(body, str) else body
         for attempt in (1, 2):  # a server may close an idle keep-alive connection: reconnect once
             if self._connection is None:
-                self._connection = http.client.HTTPConnection(*self._address, timeout=TIMEOUT_SECONDS)
+                self._connection = http.client.HTTPConnection(
+                    *self._address, timeout=TIMEOUT_SECONDS
+                )
             try:
-                self._connection.request(method, path, body=data, headers={**self._auth, **(headers or {})})
+                self._connection.request(
+                    method, path, body=data, headers={**self._auth, **(headers or {})}
+                )
                 answer = self._connection.getresponse()
                 content = answer.read()
                 break
@@ -55,11 +65,15 @@ class LightClient:
                 self.close()
                 if attempt == 2:
                     raise
-        response = LightResponse(answer.status, {k.lower(): v for k, v in answer.getheaders()}, content)
+        response = LightResponse(
+            answer.status, {k.lower(): v for k, v in answer.getheaders()}, content
+        )
         if answer.will_close:
             self.close()
         if expect and response.status_code not in expect:
-            raise UnexpectedStatus(method, path, response.status_code, content.decode("utf-8", "replace"))
+            raise UnexpectedStatus(
+                method, path, response.status_code, content.decode("utf-8", "replace")
+            )
         return response
 
     def get(self, name: str) -> LightResponse:
@@ -72,4 +86,6 @@ class LightClient:
         return self.request("PUT", self.target.href(name), ics, (201, 204), headers)
 
     def report(self, body: str, depth: str = "1") -> LightResponse:
-        return self.request("REPORT", self.target.calendar_path, body, (207,), {**XML_HEADERS, "Depth": depth})
+        return self.request(
+            "REPORT", self.target.calendar_path, body, (207,), {**XML_HEADERS, "Depth": depth}
+        )

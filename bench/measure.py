@@ -12,8 +12,9 @@ import random
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 MIN_SAMPLES = 3
 
@@ -43,11 +44,18 @@ class Latency:
         return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)] * 1000
 
     def as_dict(self) -> dict[str, Any]:
-        return {"median_ms": round(self.median_ms, 3), "p95_ms": round(self.p95_ms, 3), "n": len(self.samples),
-                "objects": self.objects, "response_bytes": self.response_bytes}
+        return {
+            "median_ms": round(self.median_ms, 3),
+            "p95_ms": round(self.p95_ms, 3),
+            "n": len(self.samples),
+            "objects": self.objects,
+            "response_bytes": self.response_bytes,
+        }
 
 
-def time_calls(run: Callable[[Any], Any], budget: Budget, prepare: Callable[[], Any] = lambda: None) -> Latency:
+def time_calls(
+    run: Callable[[Any], Any], budget: Budget, prepare: Callable[[], Any] = lambda: None
+) -> Latency:
     """Time `run(prepare())` repeatedly; only `run` is inside the clock."""
     latency = Latency()
     for _ in range(budget.warmup):
@@ -77,8 +85,13 @@ class LoadResult:
         return sum(self.completed.values()) / self.seconds
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ops_per_s": round(self.ops_per_second, 1), "completed": self.completed, "errors": self.errors,
-                "seconds": round(self.seconds, 2), "first_errors": self.first_errors}
+        return {
+            "ops_per_s": round(self.ops_per_second, 1),
+            "completed": self.completed,
+            "errors": self.errors,
+            "seconds": round(self.seconds, 2),
+            "first_errors": self.first_errors,
+        }
 
 
 @dataclass(frozen=True)
@@ -114,7 +127,10 @@ def run_load(mix: Mix, thread_states: list[Any], seconds: float, seed: int) -> L
             with lock:
                 completed[name] += 1
 
-    threads = [threading.Thread(target=worker, args=(i, s), daemon=True) for i, s in enumerate(thread_states)]
+    threads = [
+        threading.Thread(target=worker, args=(i, s), daemon=True)
+        for i, s in enumerate(thread_states)
+    ]
     for thread in threads:
         thread.start()
     deadline.append(time.monotonic() + seconds)

@@ -16,8 +16,12 @@ RSS_LIMIT_MB = 150
 AUTH_OVERHEAD_LIMIT_MS = 2.0
 GROWTH_LIMIT = 1.5
 SPEEDUP_TARGETS = (  # operation, at least this many times faster than Radicale (median)
-    ("query_7d", 20), ("sync_delta", 20), ("query_7d_expand", 100), ("propfind_1", 5),
-    ("multiget_50", 2), ("put_new", 4),
+    ("query_7d", 20),
+    ("sync_delta", 20),
+    ("query_7d_expand", 100),
+    ("propfind_1", 5),
+    ("multiget_50", 2),
+    ("put_new", 4),
 )
 GROWTH_OPERATIONS = ("query_7d", "sync_delta", "get_one", "put_new")
 
@@ -48,25 +52,45 @@ def evaluate(levels: dict[str, dict], events: int, scale_top: int | None) -> lis
     for key, factor in SPEEDUP_TARGETS:
         d, r = _median(dav, key), _median(rad, key)
         ratio = r / d if d and r else None
-        checks.append(Check(f"{_label(key)}: >= {factor}x faster than Radicale at {events}",
-                            f"{ratio:.1f}x" if ratio else "-", _verdict(None if ratio is None else ratio >= factor)))
+        checks.append(
+            Check(
+                f"{_label(key)}: >= {factor}x faster than Radicale at {events}",
+                f"{ratio:.1f}x" if ratio else "-",
+                _verdict(None if ratio is None else ratio >= factor),
+            )
+        )
     checks.append(_load_check(dav, rad))
     floor = _median(levels.get("hello-floor"), "hello")
     get_one = _median(dav, "get_one")
     cost = get_one / floor if get_one and floor else None
-    checks.append(Check("GET one: <= 2x the hello-world request", f"{cost:.2f}x ({get_one:.2f} vs {floor:.2f} ms)"
-                        if cost else "-", _verdict(None if cost is None else cost <= 2)))
+    checks.append(
+        Check(
+            "GET one: <= 2x the hello-world request",
+            f"{cost:.2f}x ({get_one:.2f} vs {floor:.2f} ms)" if cost else "-",
+            _verdict(None if cost is None else cost <= 2),
+        )
+    )
     top = levels.get(f"davserver@{scale_top}") if scale_top else None
     for key in GROWTH_OPERATIONS:
         grown = _median(top, key)
         growth = grown / _median(dav, key) if grown and _median(dav, key) else None
-        checks.append(Check(f"{_label(key)}: grows <= {GROWTH_LIMIT}x from {events} to {scale_top or '100000'} events",
-                            f"{growth:.2f}x" if growth else "-", _verdict(None if growth is None else growth <= GROWTH_LIMIT)))
+        checks.append(
+            Check(
+                f"{_label(key)}: grows <= {GROWTH_LIMIT}x from {events} to {scale_top or '100000'} events",
+                f"{growth:.2f}x" if growth else "-",
+                _verdict(None if growth is None else growth <= GROWTH_LIMIT),
+            )
+        )
     big = levels.get(f"davserver@{scale_top} big cal") if scale_top else None
     for key in GROWTH_OPERATIONS if big else ():
         grown, base = _median(big, key), _median(dav, key)
-        checks.append(Check(f"(info) {_label(key)} on the big calendar ({scale_top - events} events) vs {events}",
-                            f"{grown / base:.2f}x" if grown and base else "-", "INFO"))
+        checks.append(
+            Check(
+                f"(info) {_label(key)} on the big calendar ({scale_top - events} events) vs {events}",
+                f"{grown / base:.2f}x" if grown and base else "-",
+                "INFO",
+            )
+        )
     checks.append(_rss_check(top, big, scale_top))
     checks.append(_auth_check(dav))
     return checks
@@ -77,24 +101,30 @@ def _load_check(dav: dict | None, rad: dict | None) -> Check:
         return Check("8-thread mix: >= 4x Radicale's ops/s, 0 errors", "-", "SKIP")
     d, r = dav["load"], rad["load"]
     ratio = d["ops_per_s"] / r["ops_per_s"] if r["ops_per_s"] else float("inf")
-    return Check("8-thread mix: >= 4x Radicale's ops/s, 0 errors",
-                 f"{ratio:.1f}x ({d['ops_per_s']:.0f} vs {r['ops_per_s']:.0f} ops/s), {d['errors']} errors",
-                 _verdict(ratio >= 4 and d["errors"] == 0))
+    return Check(
+        "8-thread mix: >= 4x Radicale's ops/s, 0 errors",
+        f"{ratio:.1f}x ({d['ops_per_s']:.0f} vs {r['ops_per_s']:.0f} ops/s), {d['errors']} errors",
+        _verdict(ratio >= 4 and d["errors"] == 0),
+    )
 
 
 def _rss_check(top: dict | None, big: dict | None, scale_top: int | None) -> Check:
     """Memory: Pss summed over the server's processes (shared pages counted once), the
     larger of the two readings; the summed peak RSS is shown beside it."""
-    name = (f"memory < {RSS_LIMIT_MB} MB at {scale_top or 100000} events "
-            "(Pss of all server processes, after both calendars' requests)")
+    name = (
+        f"memory < {RSS_LIMIT_MB} MB at {scale_top or 100000} events "
+        "(Pss of all server processes, after both calendars' requests)"
+    )
     if not top or "memory" not in top:
         return Check(name, "-", "SKIP")
     measured = [level["memory"] for level in (top, big) if level and "memory" in level]
     pss_mb = max(memory["pss_kib"] for memory in measured) * 1024 / 1e6
     peak_mb = max(memory["peak_rss_kib"] for memory in measured) * 1024 / 1e6
-    return Check(name, f"{pss_mb:.0f} MB (summed peak RSS {peak_mb:.0f} MB, {measured[0]['processes']} "
-                 "processes)", _verdict(pss_mb < RSS_LIMIT_MB))
-
+    return Check(
+        name,
+        f"{pss_mb:.0f} MB (summed peak RSS {peak_mb:.0f} MB, {measured[0]['processes']} processes)",
+        _verdict(pss_mb < RSS_LIMIT_MB),
+    )
 
 
 def _auth_check(dav: dict | None) -> Check:
@@ -102,16 +132,22 @@ def _auth_check(dav: dict | None) -> Check:
     auth, anonymous = _median(dav, "propfind_0_auth"), _median(dav, "propfind_0_401")
     if auth is None or anonymous is None:
         return Check(name, "-", "SKIP")
-    return Check(name, f"{auth - anonymous:.2f} ms ({auth:.2f} vs {anonymous:.2f} ms)",
-                 _verdict(auth - anonymous <= AUTH_OVERHEAD_LIMIT_MS))
+    return Check(
+        name,
+        f"{auth - anonymous:.2f} ms ({auth:.2f} vs {anonymous:.2f} ms)",
+        _verdict(auth - anonymous <= AUTH_OVERHEAD_LIMIT_MS),
+    )
 
 
 def _label(key: str) -> str:
     return dict(OPERATIONS + EXTRA_LABELS).get(key, key)
 
 
-EXTRA_LABELS = (("propfind_0_auth", "PROPFIND Depth 0, signed in"), ("propfind_0_401", "PROPFIND Depth 0, no credentials (401)"),
-                ("hello", "GET hello-world floor"))
+EXTRA_LABELS = (
+    ("propfind_0_auth", "PROPFIND Depth 0, signed in"),
+    ("propfind_0_401", "PROPFIND Depth 0, no credentials (401)"),
+    ("hello", "GET hello-world floor"),
+)
 
 
 def render_tables(levels: dict[str, dict], events: int, scale_top: int | None) -> str:
@@ -127,7 +163,11 @@ def render_tables(levels: dict[str, dict], events: int, scale_top: int | None) -
         tables.append(_grid(levels, pair, ratio, with_floor=True))
     if scale:
         top = levels.get(f"davserver@{scale_top}")
-        growth = (f"{scale_top}/{events}", lambda key: _ratio(top, levels[dav], key)) if top and dav in levels else None
+        growth = (
+            (f"{scale_top}/{events}", lambda key: _ratio(top, levels[dav], key))
+            if top and dav in levels
+            else None
+        )
         tables.append(_grid(levels, [dav, *scale] if dav in levels else scale, growth))
     return "\n\n".join(tables)
 
@@ -140,17 +180,28 @@ def _ratio(numerator: dict | None, denominator: dict | None, key: str) -> str:
 def _grid(levels: dict[str, dict], columns: list[str], extra, with_floor: bool = False) -> str:
     rows = [["operation (ms: median / p95)", *columns, *([extra[0]] if extra else [])]]
     for key, label in OPERATIONS + EXTRA_LABELS[:2]:
-        rows.append([label, *(_cell(levels[c], key) for c in columns), *([extra[1](key)] if extra else [])])
-    for title, cell in (("objects: query/expand/multiget/sync", _objects), ("8 threads GET/PUT/multiget mix", _load),
-                        ("memory MiB: Pss (RSS / peak RSS), processes", _memory),
-                        ("seeding s (of it the big calendar)", _seeding), ("other work on the machine (cores)", _foreign)):
+        rows.append(
+            [label, *(_cell(levels[c], key) for c in columns), *([extra[1](key)] if extra else [])]
+        )
+    for title, cell in (
+        ("objects: query/expand/multiget/sync", _objects),
+        ("8 threads GET/PUT/multiget mix", _load),
+        ("memory MiB: Pss (RSS / peak RSS), processes", _memory),
+        ("seeding s (of it the big calendar)", _seeding),
+        ("other work on the machine (cores)", _foreign),
+    ):
         rows.append([title, *(cell(levels[c]) for c in columns), *([""] if extra else [])])
     if with_floor and "hello-floor" in levels:
         floor = levels["hello-floor"]
         rows.append(["GET hello-world floor", _cell(floor, "hello"), *[""] * (len(rows[0]) - 2)])
         rows.append(["8 threads GET of the floor", _load(floor), *[""] * (len(rows[0]) - 2)])
     widths = [max(len(row[i]) for row in rows) + 2 for i in range(len(rows[0]))]
-    lines = ["".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)) for row in rows]
+    lines = [
+        "".join(
+            cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)
+        )
+        for row in rows
+    ]
     lines.insert(1, "-" * len(lines[0]))
     return "\n".join(lines)
 
@@ -167,7 +218,10 @@ def _cell(level: dict[str, Any], key: str) -> str:
 
 def _objects(level: dict[str, Any]) -> str:
     ops = level.get("ops", {})
-    return "/".join(str(ops.get(k, {}).get("objects", "-")) for k in ("query_7d", "query_7d_expand", "multiget_50", "sync_delta"))
+    return "/".join(
+        str(ops.get(k, {}).get("objects", "-"))
+        for k in ("query_7d", "query_7d_expand", "multiget_50", "sync_delta")
+    )
 
 
 def _load(level: dict[str, Any]) -> str:
@@ -180,15 +234,19 @@ def _memory(level: dict[str, Any]) -> str:
     memory = level.get("memory")
     if not memory:
         return "-"
-    return (f"{memory['pss_kib'] / 1024:.0f} ({memory['rss_kib'] / 1024:.0f} / {memory['peak_rss_kib'] / 1024:.0f}), "
-            f"{memory['processes']}")
+    return (
+        f"{memory['pss_kib'] / 1024:.0f} ({memory['rss_kib'] / 1024:.0f} / {memory['peak_rss_kib'] / 1024:.0f}), "
+        f"{memory['processes']}"
+    )
 
 
 def _seeding(level: dict[str, Any]) -> str:
     seconds, big = level.get("seed_seconds"), level.get("big_seed_seconds")
     if seconds is None:
         return "-"
-    return f"{seconds:.1f} s" + (f" ({big:.1f} s {level.get('seeded_by', '')})" if big is not None else "")
+    return f"{seconds:.1f} s" + (
+        f" ({big:.1f} s {level.get('seeded_by', '')})" if big is not None else ""
+    )
 
 
 def render_checks(checks: list[Check]) -> str:

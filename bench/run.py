@@ -16,20 +16,26 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import requests  # noqa: E402
-
 import report  # noqa: E402
+import requests  # noqa: E402
 import servers as srv  # noqa: E402
 from dav_client import CalDavClient, Target  # noqa: E402
 from light_client import LightClient  # noqa: E402
 from measure import Budget, Mix, OtherWork, run_load, time_calls  # noqa: E402
-from suite import (LOAD_THREADS, Workload, check_members, measure_latencies, measure_load,  # noqa: E402
-                   measure_unauthenticated, seed_by_put)
+from suite import (
+    LOAD_THREADS,
+    Workload,
+    check_members,
+    measure_latencies,
+    measure_load,  # noqa: E402
+    measure_unauthenticated,
+    seed_by_put,
+)
 from synthetic_calendar import generate_specs, render_calendar  # noqa: E402
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -50,17 +56,42 @@ QUICK = Profile(Budget(8, 2.0, warmup=1), Budget(4, 4.0, warmup=1), 2.0)
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=1000, help="calendar size of the side-by-side run (default 1000)")
-    parser.add_argument("--scale", action="store_true", help="also measure davserver alone at larger sizes (import)")
-    parser.add_argument("--scale-events", help="sizes for --scale (default 10000,100000; with --quick 2000,10000)")
-    parser.add_argument("--quick", action="store_true", help="few repetitions and a 2 s load, for trying the benchmark")
-    parser.add_argument("--seed-with", choices=("import", "put"), default="import",
-                        help="how --scale fills the big calendar: `davserver import` (default) or PUTs (slow)")
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=1000,
+        help="calendar size of the side-by-side run (default 1000)",
+    )
+    parser.add_argument(
+        "--scale", action="store_true", help="also measure davserver alone at larger sizes (import)"
+    )
+    parser.add_argument(
+        "--scale-events", help="sizes for --scale (default 10000,100000; with --quick 2000,10000)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="few repetitions and a 2 s load, for trying the benchmark",
+    )
+    parser.add_argument(
+        "--seed-with",
+        choices=("import", "put"),
+        default="import",
+        help="how --scale fills the big calendar: `davserver import` (default) or PUTs (slow)",
+    )
     parser.add_argument("--no-radicale", action="store_true", help="measure davserver only")
-    parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic calendar (default 1)")
-    parser.add_argument("--keep", action="store_true", help="keep the databases and logs in the temporary directory")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="davserver's server processes (default: the machine's cores, %(default)s here)")
+    parser.add_argument(
+        "--seed", type=int, default=1, help="seed of the synthetic calendar (default 1)"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the databases and logs in the temporary directory"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="davserver's server processes (default: the machine's cores, %(default)s here)",
+    )
     return parser.parse_args()
 
 
@@ -91,8 +122,15 @@ def _expect_ok(response: requests.Response) -> None:
         raise RuntimeError("hello-world floor did not answer 200")
 
 
-def measure_server(server: srv.ServerProcess, target: Target, workload: Workload, profile: Profile,
-                   new_offset: int, with_load: bool = True, with_auth: bool = False) -> dict:
+def measure_server(
+    server: srv.ServerProcess,
+    target: Target,
+    workload: Workload,
+    profile: Profile,
+    new_offset: int,
+    with_load: bool = True,
+    with_auth: bool = False,
+) -> dict:
     client = CalDavClient(target)
     try:
         ops = measure_latencies(client, workload, profile.budget, profile.heavy, new_offset)
@@ -108,8 +146,12 @@ def measure_server(server: srv.ServerProcess, target: Target, workload: Workload
 
 def remember_memory(level: dict, server: srv.ServerProcess) -> None:
     memory = server.memory_kib()
-    level["memory"] = {"pss_kib": memory["Pss"], "rss_kib": memory["VmRSS"], "peak_rss_kib": memory["VmHWM"],
-                       "processes": memory["processes"]}
+    level["memory"] = {
+        "pss_kib": memory["Pss"],
+        "rss_kib": memory["VmRSS"],
+        "peak_rss_kib": memory["VmHWM"],
+        "processes": memory["processes"],
+    }
 
 
 def new_davserver(servers: srv.ServerSet, name: str) -> tuple[srv.ServerProcess, str]:
@@ -119,7 +161,9 @@ def new_davserver(servers: srv.ServerSet, name: str) -> tuple[srv.ServerProcess,
 
 
 def davserver_target(server: srv.ServerProcess, calendar: str = CALENDAR) -> Target:
-    return Target("davserver", server.base_url, f"/dav/calendars/{USERNAME}/{calendar}/", USERNAME, PASSWORD)
+    return Target(
+        "davserver", server.base_url, f"/dav/calendars/{USERNAME}/{calendar}/", USERNAME, PASSWORD
+    )
 
 
 def run_davserver(servers: srv.ServerSet, workload: Workload, profile: Profile) -> dict:
@@ -143,7 +187,9 @@ def run_radicale(servers: srv.ServerSet, workload: Workload, profile: Profile) -
     server = srv.start_radicale(servers, storage)
     target = Target("radicale", server.base_url, f"/{USERNAME}/{CALENDAR}/", USERNAME, PASSWORD)
     client = CalDavClient(target)
-    client.request("PROPFIND", f"/{USERNAME}/", None, (207,), {"Depth": "0"})  # Radicale makes the principal
+    client.request(
+        "PROPFIND", f"/{USERNAME}/", None, (207,), {"Depth": "0"}
+    )  # Radicale makes the principal
     client.mkcalendar(target.calendar_path)
     print(f"  seeding Radicale with {len(workload.specs)} PUTs ...", flush=True)
     seconds = seed_by_put(client, workload)
@@ -156,8 +202,14 @@ def run_radicale(servers: srv.ServerSet, workload: Workload, profile: Profile) -
     return level
 
 
-def run_scale(servers: srv.ServerSet, workload: Workload, total: int, profile: Profile, seed: int,
-              seed_with: str) -> dict[str, dict]:
+def run_scale(
+    servers: srv.ServerSet,
+    workload: Workload,
+    total: int,
+    profile: Profile,
+    seed: int,
+    seed_with: str,
+) -> dict[str, dict]:
     """davserver alone with `total` events: the benchmark calendar plus one big calendar."""
     server, database_url = new_davserver(servers, f"davserver-{total}")
     client = CalDavClient(davserver_target(server))
@@ -184,17 +236,32 @@ def run_scale(servers: srv.ServerSet, workload: Workload, total: int, profile: P
     server = srv.start_davserver(servers, database_url)
     print(f"  measuring davserver@{total} ...", flush=True)
     level = measure_server(server, davserver_target(server), workload, profile, new_offset=100_000)
-    level.update(seed_seconds=big_seconds + (big_clock - clock), big_seed_seconds=big_seconds, seeded_by=seed_with)
+    level.update(
+        seed_seconds=big_seconds + (big_clock - clock),
+        big_seed_seconds=big_seconds,
+        seeded_by=seed_with,
+    )
     remember_memory(level, server)
-    big_level = measure_server(server, davserver_target(server, BIG_CALENDAR), big, profile, new_offset=200_000,
-                               with_load=False)
+    big_level = measure_server(
+        server,
+        davserver_target(server, BIG_CALENDAR),
+        big,
+        profile,
+        new_offset=200_000,
+        with_load=False,
+    )
     remember_memory(big_level, server)
     servers.stop(server)
     return {f"davserver@{total}": level, f"davserver@{total} big cal": big_level}
 
 
-def run_stages(args: argparse.Namespace, servers: srv.ServerSet, profile: Profile, scale_sizes: list[int],
-               meta: dict) -> dict[str, dict]:
+def run_stages(
+    args: argparse.Namespace,
+    servers: srv.ServerSet,
+    profile: Profile,
+    scale_sizes: list[int],
+    meta: dict,
+) -> dict[str, dict]:
     """Every measurement of the run; a stage that fails is reported and the others still run."""
     workload = Workload(generate_specs(args.events, args.seed))
     levels: dict[str, dict] = {}
@@ -212,19 +279,30 @@ def run_stages(args: argparse.Namespace, servers: srv.ServerSet, profile: Profil
             print(f"  FAILED: {type(exc).__name__}: {exc}"[:3000], flush=True)
             servers.stop_all()
 
-    stage("measuring the hello-world floor ...", lambda: {"hello-floor": measure_floor(servers, profile)})
-    stage(f"davserver with {args.events} events:",
-          lambda: {f"davserver@{args.events}": run_davserver(servers, workload, profile)})
+    stage(
+        "measuring the hello-world floor ...",
+        lambda: {"hello-floor": measure_floor(servers, profile)},
+    )
+    stage(
+        f"davserver with {args.events} events:",
+        lambda: {f"davserver@{args.events}": run_davserver(servers, workload, profile)},
+    )
     if not args.no_radicale:
-        stage(f"Radicale {meta['radicale']} with {args.events} events:",
-              lambda: {f"radicale@{args.events}": run_radicale(servers, workload, profile)})
+        stage(
+            f"Radicale {meta['radicale']} with {args.events} events:",
+            lambda: {f"radicale@{args.events}": run_radicale(servers, workload, profile)},
+        )
     if scale_sizes and args.seed_with == "import" and not srv.import_available():
-        meta["scale_skipped"] = "this checkout has no `davserver import` command yet (try --seed-with put)"
+        meta["scale_skipped"] = (
+            "this checkout has no `davserver import` command yet (try --seed-with put)"
+        )
         print(f"scale run skipped: {meta['scale_skipped']}", flush=True)
         return levels
     for total in scale_sizes:
-        stage(f"davserver with {total} events:",
-              lambda: run_scale(servers, workload, total, profile, args.seed, args.seed_with))
+        stage(
+            f"davserver with {total} events:",
+            lambda: run_scale(servers, workload, total, profile, args.seed, args.seed_with),
+        )
     return levels
 
 
@@ -235,13 +313,20 @@ def publish(levels: dict[str, dict], meta: dict, events: int, scale_top: int | N
     print(report.render_tables(levels, events, scale_top))
     print()
     print(report.render_checks(checks))
-    print("\nload average (1, 5, 15 min) at start %.2f %.2f %.2f, at end %.2f %.2f %.2f"
-          " (other work on the machine skews the numbers)" % (*meta["load_average_at_start"], *meta["load_average_at_end"]))
+    print(
+        "\nload average (1, 5, 15 min) at start %.2f %.2f %.2f, at end %.2f %.2f %.2f"
+        " (other work on the machine skews the numbers)"
+        % (*meta["load_average_at_start"], *meta["load_average_at_end"])
+    )
     for error in meta["errors"]:
         print(f"ERROR {error}")
     RESULTS_DIR.mkdir(exist_ok=True)
     out = RESULTS_DIR / "latest.json"
-    out.write_text(json.dumps({"meta": meta, "levels": levels, "targets": [c.as_dict() for c in checks]}, indent=2))
+    out.write_text(
+        json.dumps(
+            {"meta": meta, "levels": levels, "targets": [c.as_dict() for c in checks]}, indent=2
+        )
+    )
     print(f"\nwrote {out}")
 
 
@@ -252,11 +337,20 @@ def main() -> int:
     scale_sizes = [int(n) for n in sizes.split(",")] if args.scale else []
     if args.workers < 1:
         raise SystemExit("bench/run.py: --workers must be at least 1")
-    servers = srv.ServerSet(Path(tempfile.mkdtemp(prefix="davserver-bench-")), davserver_workers=args.workers)
-    meta = {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "events": args.events,
-            "quick": args.quick, "scale": scale_sizes, "cpus": os.cpu_count(), "workers": args.workers,
-            "python": platform.python_version(),
-            "load_average_at_start": os.getloadavg(), "errors": []}
+    servers = srv.ServerSet(
+        Path(tempfile.mkdtemp(prefix="davserver-bench-")), davserver_workers=args.workers
+    )
+    meta = {
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "events": args.events,
+        "quick": args.quick,
+        "scale": scale_sizes,
+        "cpus": os.cpu_count(),
+        "workers": args.workers,
+        "python": platform.python_version(),
+        "load_average_at_start": os.getloadavg(),
+        "errors": [],
+    }
     try:
         if not args.no_radicale:
             meta["radicale"] = srv.ensure_radicale()

@@ -58,8 +58,10 @@ class ServerProcess:
         totals = {"Pss": 0, "VmRSS": 0, "VmHWM": 0, "processes": 0}
         for pid in self.pids():
             try:
-                values = {**_kib_fields(f"/proc/{pid}/smaps_rollup", ("Pss",)),
-                          **_kib_fields(f"/proc/{pid}/status", ("VmRSS", "VmHWM"))}
+                values = {
+                    **_kib_fields(f"/proc/{pid}/smaps_rollup", ("Pss",)),
+                    **_kib_fields(f"/proc/{pid}/status", ("VmRSS", "VmHWM")),
+                }
             except (FileNotFoundError, ProcessLookupError):
                 continue  # ended between the listing and the reading
             for key, value in values.items():
@@ -112,13 +114,21 @@ class ServerSet:
     davserver_workers: int = 1  # davserver's `--workers` in this run
     running: list[ServerProcess] = field(default_factory=list)
 
-    def start(self, name: str, command: list[str], probe_path: str, env: dict[str, str] | None = None) -> ServerProcess:
+    def start(
+        self, name: str, command: list[str], probe_path: str, env: dict[str, str] | None = None
+    ) -> ServerProcess:
         port = free_port()
         command = [part.replace("{port}", str(port)) for part in command]
         log_path = self.work_dir / f"{name}.log"
         log = open(log_path, "ab")
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   env={**os.environ, **(env or {})}, cwd=self.work_dir)
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            cwd=self.work_dir,
+        )
         log.close()
         server = ServerProcess(name, f"http://{HOST}:{port}", process, log_path)
         self.running.append(server)
@@ -139,14 +149,18 @@ def _wait_until_answering(server: ServerProcess, probe_path: str) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(f"{server.name} exited at start; see {server.log_path}:\n{_tail(server.log_path)}")
+            raise RuntimeError(
+                f"{server.name} exited at start; see {server.log_path}:\n{_tail(server.log_path)}"
+            )
         try:
             requests.request("OPTIONS", server.base_url + probe_path, timeout=2)
             return
         except requests.ConnectionError:
             time.sleep(0.1)
     server.stop()
-    raise RuntimeError(f"{server.name} did not answer within {START_TIMEOUT_SECONDS} s; see {server.log_path}")
+    raise RuntimeError(
+        f"{server.name} did not answer within {START_TIMEOUT_SECONDS} s; see {server.log_path}"
+    )
 
 
 def _tail(path: Path, lines: int = 15) -> str:
@@ -158,31 +172,64 @@ def davserver_command(database_url: str, *arguments: str) -> list[str]:
 
 
 def start_davserver(servers: ServerSet, database_url: str) -> ServerProcess:
-    command = [sys.executable, "-m", "davserver", "serve", "--host", HOST, "--port", "{port}",
-               "--database", database_url, "--threads", str(DAVSERVER_THREADS),
-               "--workers", str(servers.davserver_workers)]
+    command = [
+        sys.executable,
+        "-m",
+        "davserver",
+        "serve",
+        "--host",
+        HOST,
+        "--port",
+        "{port}",
+        "--database",
+        database_url,
+        "--threads",
+        str(DAVSERVER_THREADS),
+        "--workers",
+        str(servers.davserver_workers),
+    ]
     return servers.start("davserver", command, "/dav/")
 
 
 def add_davserver_login(database_url: str, username: str, password: str) -> None:
-    done = subprocess.run(davserver_command(database_url, "credential", "add", username), input=password + "\n",
-                          text=True, capture_output=True, timeout=120)
+    done = subprocess.run(
+        davserver_command(database_url, "credential", "add", username),
+        input=password + "\n",
+        text=True,
+        capture_output=True,
+        timeout=120,
+    )
     if done.returncode != 0:
-        raise RuntimeError(f"davserver credential add failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+        raise RuntimeError(
+            f"davserver credential add failed ({done.returncode}): {done.stderr.strip()[-2000:]}"
+        )
 
 
 def import_available() -> bool:
     """Whether this checkout's command line has `davserver import` yet."""
-    probe = subprocess.run([sys.executable, "-m", "davserver", "import", "--help"], capture_output=True, timeout=60)
+    probe = subprocess.run(
+        [sys.executable, "-m", "davserver", "import", "--help"], capture_output=True, timeout=60
+    )
     return probe.returncode == 0
 
 
 def import_ics(database_url: str, calendar_path: str, ics_path: Path) -> None:
-    command = [sys.executable, "-m", "davserver", "import", "--database", database_url,
-               "--calendar", calendar_path, str(ics_path)]
+    command = [
+        sys.executable,
+        "-m",
+        "davserver",
+        "import",
+        "--database",
+        database_url,
+        "--calendar",
+        calendar_path,
+        str(ics_path),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=3 * 3600)
     if done.returncode != 0:
-        raise RuntimeError(f"davserver import failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+        raise RuntimeError(
+            f"davserver import failed ({done.returncode}): {done.stderr.strip()[-2000:]}"
+        )
 
 
 def radicale_python() -> Path:
@@ -194,23 +241,50 @@ def ensure_radicale() -> str:
     python = radicale_python()
     if not python.exists():
         print("setting up Radicale in bench/.venv-radicale (latest from PyPI) ...", flush=True)
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(RADICALE_VENV)], check=True, timeout=600)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "--upgrade", "radicale"], check=True, timeout=1200)
-    version = subprocess.run([str(python), "-m", "radicale", "--version"], capture_output=True, text=True,
-                             check=True, timeout=60)
+        subprocess.run(
+            [sys.executable, "-m", "venv", "--clear", str(RADICALE_VENV)], check=True, timeout=600
+        )
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "--upgrade", "radicale"],
+            check=True,
+            timeout=1200,
+        )
+    version = subprocess.run(
+        [str(python), "-m", "radicale", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     return version.stdout.strip().splitlines()[-1]
 
 
 def start_radicale(servers: ServerSet, storage_dir: Path) -> ServerProcess:
     config = servers.work_dir / "radicale.config"
     config.write_text("# empty: every setting comes from the command line\n")
-    command = [str(radicale_python()), "-m", "radicale", "--config", str(config),
-               "--server-hosts", f"{HOST}:{{port}}", "--storage-filesystem-folder", str(storage_dir),
-               "--auth-type", "none"]
+    command = [
+        str(radicale_python()),
+        "-m",
+        "radicale",
+        "--config",
+        str(config),
+        "--server-hosts",
+        f"{HOST}:{{port}}",
+        "--storage-filesystem-folder",
+        str(storage_dir),
+        "--auth-type",
+        "none",
+    ]
     return servers.start("radicale", command, "/")
 
 
 def start_hello_floor(servers: ServerSet) -> ServerProcess:
-    command = [sys.executable, str(BENCH_DIR / "hello_floor.py"), "--port", "{port}",
-               "--threads", str(DAVSERVER_THREADS)]
+    command = [
+        sys.executable,
+        str(BENCH_DIR / "hello_floor.py"),
+        "--port",
+        "{port}",
+        "--threads",
+        str(DAVSERVER_THREADS),
+    ]
     return servers.start("hello-floor", command, "/")

@@ -10,14 +10,32 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-from dav_client import (PROPFIND_COLLECTION, PROPFIND_ETAGS, CalDavClient, Target, calendar_query_body,
-                        member_etags, multiget_body, response_count, sync_collection_body, sync_token)
+from dav_client import (
+    PROPFIND_COLLECTION,
+    PROPFIND_ETAGS,
+    CalDavClient,
+    Target,
+    calendar_query_body,
+    member_etags,
+    multiget_body,
+    response_count,
+    sync_collection_body,
+    sync_token,
+)
 from light_client import LightClient
 from measure import Budget, Latency, Mix, run_load, time_calls
-from synthetic_calendar import QUERY_WEEK_END, QUERY_WEEK_START, EventSpec, new_spec, render_object, revised
+from synthetic_calendar import (
+    QUERY_WEEK_END,
+    QUERY_WEEK_START,
+    EventSpec,
+    new_spec,
+    render_object,
+    revised,
+)
 
 MULTIGET_SIZE = 50
 LOAD_THREADS = 8
@@ -48,7 +66,9 @@ def check_members(client: CalDavClient, workload: Workload) -> None:
     """Fail loudly when the server does not hold every object under the name the client expects."""
     missing = set(workload.names) - set(member_etags(client.propfind("1", PROPFIND_ETAGS)))
     if missing:
-        raise RuntimeError(f"{client.target.calendar_path} lacks {len(missing)} objects, e.g. {sorted(missing)[:3]}")
+        raise RuntimeError(
+            f"{client.target.calendar_path} lacks {len(missing)} objects, e.g. {sorted(missing)[:3]}"
+        )
 
 
 def seed_by_put(client: CalDavClient, workload: Workload) -> float:
@@ -59,8 +79,9 @@ def seed_by_put(client: CalDavClient, workload: Workload) -> float:
     return time.perf_counter() - clock
 
 
-def measure_latencies(client: CalDavClient, workload: Workload, budget: Budget, heavy: Budget,
-                      new_offset: int) -> dict[str, Latency]:
+def measure_latencies(
+    client: CalDavClient, workload: Workload, budget: Budget, heavy: Budget, new_offset: int
+) -> dict[str, Latency]:
     """Every operation of OPERATIONS, in order; `heavy` is the budget of whole-calendar requests."""
     results: dict[str, Latency] = {}
     for key, _ in OPERATIONS:
@@ -82,6 +103,7 @@ def _propfind(depth: str, body: str, authenticated: bool = True):
         if authenticated:
             latency.objects = response_count(target.propfind(depth, body))
         return latency
+
     return measure
 
 
@@ -91,6 +113,7 @@ def _report(make_body: Callable[[CalDavClient, Workload], str]):
         latency = time_calls(lambda _: client.report(body), budget)
         latency.objects = response_count(client.report(body))
         return latency
+
     return measure
 
 
@@ -112,6 +135,7 @@ def _put_update(client: CalDavClient, workload: Workload, budget, _offset) -> La
         response = client.put(spec.href_name, ics, etag=etag[0])
         etag[0] = response.headers.get("ETag") or client.get(spec.href_name).headers.get("ETag")
         return response
+
     return time_calls(run, budget, prepare)
 
 
@@ -122,7 +146,9 @@ def _put_new(client: CalDavClient, workload: Workload, budget, new_offset: int) 
         counter[0] += 1
         return new_spec(counter[0])
 
-    return time_calls(lambda spec: client.put(spec.href_name, render_object(spec), new=True), budget, prepare)
+    return time_calls(
+        lambda spec: client.put(spec.href_name, render_object(spec), new=True), budget, prepare
+    )
 
 
 def _sync_delta(client: CalDavClient, workload: Workload, budget, _offset) -> Latency:
@@ -142,6 +168,7 @@ def _sync_delta(client: CalDavClient, workload: Workload, budget, _offset) -> La
         token[0] = sync_token(response)
         last["response"] = response
         return response
+
     latency = time_calls(run, budget, prepare)
     latency.objects = response_count(last["response"])
     return latency
@@ -156,8 +183,12 @@ MEASURES: dict[str, Callable[..., Latency]] = {
     "put_update": _put_update,
     "propfind_0": _propfind("0", PROPFIND_COLLECTION),
     "propfind_1": _propfind("1", PROPFIND_ETAGS),
-    "query_7d": _report(lambda c, w: calendar_query_body(QUERY_WEEK_START, QUERY_WEEK_END, expand=False)),
-    "query_7d_expand": _report(lambda c, w: calendar_query_body(QUERY_WEEK_START, QUERY_WEEK_END, expand=True)),
+    "query_7d": _report(
+        lambda c, w: calendar_query_body(QUERY_WEEK_START, QUERY_WEEK_END, expand=False)
+    ),
+    "query_7d_expand": _report(
+        lambda c, w: calendar_query_body(QUERY_WEEK_START, QUERY_WEEK_END, expand=True)
+    ),
     "multiget_50": _report(lambda c, w: multiget_body(_multiget_hrefs(c, w))),
     "sync_delta": _sync_delta,
     "get_one": _get_one,
@@ -169,7 +200,9 @@ def measure_unauthenticated(client: CalDavClient, budget: Budget) -> dict[str, L
     """PROPFIND Depth 0 with credentials and the same request without (answered 401)."""
     return {
         "propfind_0_auth": _propfind("0", PROPFIND_COLLECTION)(client, None, budget, 0),
-        "propfind_0_401": _propfind("0", PROPFIND_COLLECTION, authenticated=False)(client, None, budget, 0),
+        "propfind_0_401": _propfind("0", PROPFIND_COLLECTION, authenticated=False)(
+            client, None, budget, 0
+        ),
     }
 
 
@@ -189,10 +222,17 @@ def measure_load(target: Target, workload: Workload, seconds: float) -> dict[str
     etags = member_etags(setup.propfind("1", PROPFIND_ETAGS))
     setup.close()
     shared = workload.specs[10:]
-    states = [LoadThread(LightClient(target), shared[i::LOAD_THREADS], etags, workload.names)
-              for i in range(LOAD_THREADS)]
-    mix = Mix({"GET": (LOAD_WEIGHTS["GET"], _load_get), "PUT": (LOAD_WEIGHTS["PUT"], _load_put),
-               "multiget": (LOAD_WEIGHTS["multiget"], _load_multiget)})
+    states = [
+        LoadThread(LightClient(target), shared[i::LOAD_THREADS], etags, workload.names)
+        for i in range(LOAD_THREADS)
+    ]
+    mix = Mix(
+        {
+            "GET": (LOAD_WEIGHTS["GET"], _load_get),
+            "PUT": (LOAD_WEIGHTS["PUT"], _load_put),
+            "multiget": (LOAD_WEIGHTS["multiget"], _load_multiget),
+        }
+    )
     try:
         result = run_load(mix, states, seconds, seed=11)
     finally:
@@ -209,7 +249,9 @@ def _load_put(state: LoadThread, rng: random.Random) -> None:
     index = rng.randrange(len(state.owned))
     spec = revised(state.owned[index])
     state.owned[index] = spec
-    response = state.client.put(spec.href_name, render_object(spec), etag=state.etags.get(spec.href_name))
+    response = state.client.put(
+        spec.href_name, render_object(spec), etag=state.etags.get(spec.href_name)
+    )
     etag = response.headers.get("etag")
     if etag:
         state.etags[spec.href_name] = etag

@@ -23,7 +23,9 @@ SPAN_START = date(2025, 1, 6)  # a Monday; events fill two years from here
 SPAN_DAYS = 730
 QUERY_WEEK_START = datetime(2026, 3, 2)  # Monday, in UTC, inside the span
 QUERY_WEEK_END = QUERY_WEEK_START + timedelta(days=7)
-NEW_EVENTS_START = date(2027, 6, 1)  # events created during the run land here, outside the query week
+NEW_EVENTS_START = date(
+    2027, 6, 1
+)  # events created during the run land here, outside the query week
 
 VTIMEZONES = {
     "Europe/Berlin": (
@@ -46,16 +48,40 @@ VTIMEZONES = {
 TIMEZONE_WEIGHTS = (("Europe/Berlin", 85), ("America/New_York", 10), ("UTC", 5))
 
 SUBJECTS = (
-    "Team meeting", "1:1 with manager", "Customer call: Müller GmbH", "Sprint planning", "Budget review",
-    "Dentist", "Lunch with Sarah", "Project kickoff", "Quarterly business review", "Interview: backend developer",
-    "Board meeting", "Workshop: data protection", "Site visit Hamburg", "Vendor demo", "Retrospective",
+    "Team meeting",
+    "1:1 with manager",
+    "Customer call: Müller GmbH",
+    "Sprint planning",
+    "Budget review",
+    "Dentist",
+    "Lunch with Sarah",
+    "Project kickoff",
+    "Quarterly business review",
+    "Interview: backend developer",
+    "Board meeting",
+    "Workshop: data protection",
+    "Site visit Hamburg",
+    "Vendor demo",
+    "Retrospective",
 )
-ROOMS = ("Room 1.14", "Room 2.03 (Berlin)", "Meeting room Elbe", "Video call", "Main office, 3rd floor", "")
+ROOMS = (
+    "Room 1.14",
+    "Room 2.03 (Berlin)",
+    "Meeting room Elbe",
+    "Video call",
+    "Main office, 3rd floor",
+    "",
+)
 CATEGORIES = ("Work", "Meeting", "Customer", "Internal", "Personal", "Travel")
 PEOPLE = (
-    ("Anna Schmidt", "anna.schmidt"), ("Ben Weber", "ben.weber"), ("Carla Fischer", "carla.fischer"),
-    ("David Meyer", "david.meyer"), ("Eva Wagner", "eva.wagner"), ("Felix Becker", "felix.becker"),
-    ("Greta Hoffmann", "greta.hoffmann"), ("Hannes Schulz", "hannes.schulz"),
+    ("Anna Schmidt", "anna.schmidt"),
+    ("Ben Weber", "ben.weber"),
+    ("Carla Fischer", "carla.fischer"),
+    ("David Meyer", "david.meyer"),
+    ("Eva Wagner", "eva.wagner"),
+    ("Felix Becker", "felix.becker"),
+    ("Greta Hoffmann", "greta.hoffmann"),
+    ("Hannes Schulz", "hannes.schulz"),
 )
 DOMAIN = "example.com"
 DESCRIPTION = (
@@ -112,26 +138,45 @@ def revised(spec: EventSpec) -> EventSpec:
 def _spec(rng: random.Random, kind: str, first_day: date | None) -> EventSpec:
     uid = f"{uuid.UUID(int=rng.getrandbits(128), version=4)}@{DOMAIN}"
     tzid = rng.choices([t for t, _ in TIMEZONE_WEIGHTS], [w for _, w in TIMEZONE_WEIGHTS])[0]
-    day = first_day or SPAN_START + timedelta(days=rng.randrange(SPAN_DAYS if kind != "weekly" else 540))
-    start = datetime(day.year, day.month, day.day, rng.randrange(8, 18), rng.choice((0, 0, 15, 30, 45)))
+    day = first_day or SPAN_START + timedelta(
+        days=rng.randrange(SPAN_DAYS if kind != "weekly" else 540)
+    )
+    start = datetime(
+        day.year, day.month, day.day, rng.randrange(8, 18), rng.choice((0, 0, 15, 30, 45))
+    )
     minutes = rng.choice((30, 30, 60, 60, 60, 90, 120))
     rrule = ""
     exdates: tuple[int, ...] = ()
     override = None
     if kind == "allday":
-        tzid, start, minutes = "", datetime(day.year, day.month, day.day), 1440 * rng.choice((1, 1, 1, 2, 3))
+        tzid, start, minutes = (
+            "",
+            datetime(day.year, day.month, day.day),
+            1440 * rng.choice((1, 1, 1, 2, 3)),
+        )
     elif kind == "weekly":
         rrule = _weekly_rule(rng, start)
         exdates = tuple(sorted(rng.sample((1, 2, 4, 5, 6, 7, 8, 9), rng.choice((0, 0, 1, 2)))))
         override = rng.choice((None, None, None, 3))
     people = rng.sample(range(len(PEOPLE)), rng.randrange(1, 5))
     return EventSpec(
-        uid=uid, kind=kind, tzid=tzid, start=start, minutes=minutes,
-        summary=rng.choice(SUBJECTS), location=rng.choice(ROOMS), category=rng.choice(CATEGORIES),
-        organizer=people[0], attendees=tuple(people[1:]),
-        created=datetime.combine(day, datetime.min.time()) - timedelta(days=rng.randrange(1, 60), minutes=rng.randrange(1440)),
-        alarm=rng.random() < 0.6, long_description=rng.random() < 0.3,
-        rrule=rrule, exdate_weeks=exdates, override_week=override,
+        uid=uid,
+        kind=kind,
+        tzid=tzid,
+        start=start,
+        minutes=minutes,
+        summary=rng.choice(SUBJECTS),
+        location=rng.choice(ROOMS),
+        category=rng.choice(CATEGORIES),
+        organizer=people[0],
+        attendees=tuple(people[1:]),
+        created=datetime.combine(day, datetime.min.time())
+        - timedelta(days=rng.randrange(1, 60), minutes=rng.randrange(1440)),
+        alarm=rng.random() < 0.6,
+        long_description=rng.random() < 0.3,
+        rrule=rrule,
+        exdate_weeks=exdates,
+        override_week=override,
     )
 
 
@@ -149,7 +194,14 @@ def _weekly_rule(rng: random.Random, start: datetime) -> str:
 
 def render_object(spec: EventSpec) -> str:
     """The spec as one calendar object resource (VCALENDAR with its VTIMEZONE)."""
-    return "".join((_calendar_head(), VTIMEZONES.get(spec.tzid, ""), *render_vevents(spec), "END:VCALENDAR\r\n"))
+    return "".join(
+        (
+            _calendar_head(),
+            VTIMEZONES.get(spec.tzid, ""),
+            *render_vevents(spec),
+            "END:VCALENDAR\r\n",
+        )
+    )
 
 
 def render_calendar(specs: list[EventSpec]) -> str:
@@ -182,20 +234,35 @@ def _interval(spec: EventSpec) -> int:
 def _vevent(spec: EventSpec, start: datetime, recurrence_id: datetime | None) -> str:
     stamp = spec.created + timedelta(days=1 + spec.revision)
     summary = spec.summary + (f" (v{spec.revision + 1})" if spec.revision else "")
-    lines = ["BEGIN:VEVENT", f"UID:{spec.uid}", f"DTSTAMP:{stamp:%Y%m%dT%H%M%S}Z",
-             f"CREATED:{spec.created:%Y%m%dT%H%M%S}Z", f"LAST-MODIFIED:{stamp:%Y%m%dT%H%M%S}Z",
-             f"SEQUENCE:{spec.revision}"]
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{spec.uid}",
+        f"DTSTAMP:{stamp:%Y%m%dT%H%M%S}Z",
+        f"CREATED:{spec.created:%Y%m%dT%H%M%S}Z",
+        f"LAST-MODIFIED:{stamp:%Y%m%dT%H%M%S}Z",
+        f"SEQUENCE:{spec.revision}",
+    ]
     lines += _times(spec, start, recurrence_id)
-    lines += [f"SUMMARY:{_text(summary)}", f"CATEGORIES:{spec.category}", "STATUS:CONFIRMED", "CLASS:PUBLIC",
-              "TRANSP:" + ("TRANSPARENT" if spec.kind == "allday" else "OPAQUE")]
+    lines += [
+        f"SUMMARY:{_text(summary)}",
+        f"CATEGORIES:{spec.category}",
+        "STATUS:CONFIRMED",
+        "CLASS:PUBLIC",
+        "TRANSP:" + ("TRANSPARENT" if spec.kind == "allday" else "OPAQUE"),
+    ]
     if spec.location:
         lines.append(f"LOCATION:{_text(spec.location)}")
     if spec.long_description:
         lines.append(f"DESCRIPTION:{_text(DESCRIPTION)}")
     lines += _people(spec)
     if spec.alarm and spec.kind != "allday":
-        lines += ["BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{_text(spec.summary)}",
-                  "TRIGGER:-PT15M", "END:VALARM"]
+        lines += [
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            f"DESCRIPTION:{_text(spec.summary)}",
+            "TRIGGER:-PT15M",
+            "END:VALARM",
+        ]
     lines.append("END:VEVENT")
     return "".join(_fold(line) for line in lines)
 
@@ -210,7 +277,9 @@ def _times(spec: EventSpec, start: datetime, recurrence_id: datetime | None) -> 
     if spec.rrule:
         lines.append(f"RRULE:{spec.rrule}")
         for week in spec.exdate_weeks:
-            lines.append(_datetime_line("EXDATE", spec.tzid, start + timedelta(weeks=week * _interval(spec))))
+            lines.append(
+                _datetime_line("EXDATE", spec.tzid, start + timedelta(weeks=week * _interval(spec)))
+            )
     return lines
 
 
@@ -227,9 +296,15 @@ def _people(spec: EventSpec) -> list[str]:
     lines = [f'ORGANIZER;CN="{name}":mailto:{login}@{DOMAIN}']
     for index in (spec.organizer, *spec.attendees):
         name, login = PEOPLE[index]
-        status = "ACCEPTED" if index == spec.organizer else ("ACCEPTED", "TENTATIVE", "NEEDS-ACTION")[index % 3]
-        lines.append(f'ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT={status};RSVP=TRUE;'
-                     f'CN="{name}":mailto:{login}@{DOMAIN}')
+        status = (
+            "ACCEPTED"
+            if index == spec.organizer
+            else ("ACCEPTED", "TENTATIVE", "NEEDS-ACTION")[index % 3]
+        )
+        lines.append(
+            f"ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT={status};RSVP=TRUE;"
+            f'CN="{name}":mailto:{login}@{DOMAIN}'
+        )
     return lines
 
 

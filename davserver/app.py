@@ -16,7 +16,13 @@ from davserver.dav.dav_app import build_dav_app
 from davserver.dav.errors import database_refusal
 from davserver.dav.urls import MOUNT
 from davserver.public_url import public_base
-from davserver.request_path import PathRejected, below_mount, check_utf8, decoded_options_path, resolve_dot_segments
+from davserver.request_path import (
+    PathRejected,
+    below_mount,
+    check_utf8,
+    decoded_options_path,
+    resolve_dot_segments,
+)
 from davserver.web.admin_app import build_admin_app
 from davserver.web.api_app import build_api_app
 from resources.formats import calendar_upgrades  # noqa: F401  (registers the upgrade steps that parse)
@@ -64,13 +70,19 @@ def _redirect(location: str, start_response) -> list[bytes]:
 def _is_browser_visit(environ) -> bool:
     """A browser opening the bare server URL without credentials: it wants the admin UI.
     DAV clients send PROPFIND here, or credentials, or no Accept: text/html."""
-    return (environ.get("REQUEST_METHOD") == "GET" and "HTTP_AUTHORIZATION" not in environ
-            and "text/html" in environ.get("HTTP_ACCEPT", ""))
+    return (
+        environ.get("REQUEST_METHOD") == "GET"
+        and "HTTP_AUTHORIZATION" not in environ
+        and "text/html" in environ.get("HTTP_ACCEPT", "")
+    )
 
 
 def _to_admin_ui(location: str, start_response) -> list[bytes]:
     # Temporary and varying: the same URL still leads DAV clients to /dav/.
-    start_response("302 Found", [("Location", location), ("Vary", "Accept, Authorization"), ("Content-Length", "0")])
+    start_response(
+        "302 Found",
+        [("Location", location), ("Vary", "Accept, Authorization"), ("Content-Length", "0")],
+    )
     return [b""]
 
 
@@ -89,13 +101,19 @@ def _server_root(environ: dict, settings: Settings) -> str:
 
 def _bad_request(message: str, start_response) -> list[bytes]:
     body = f"400 Bad Request: {message}\n".encode()
-    start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
+    start_response(
+        "400 Bad Request",
+        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
+    )
     return [body]
 
 
 def _not_found(start_response) -> list[bytes]:
     body = b"404 Not Found\n"
-    start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
+    start_response(
+        "404 Not Found",
+        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
+    )
     return [body]
 
 
@@ -130,16 +148,22 @@ def build_app(settings: Settings):
 
     def route(environ, start_response):
         method = environ.get("REQUEST_METHOD")
-        path = (decoded_options_path(environ) if method == "OPTIONS" else environ.get("PATH_INFO", "")) or "/"
+        path = (
+            decoded_options_path(environ) if method == "OPTIONS" else environ.get("PATH_INFO", "")
+        ) or "/"
         if "%2f" in path.lower() or "\x00" in path:
             # cheroot leaves encoded slashes encoded; a name must never smuggle one in.
-            return _bad_request("Encoded slashes and NUL bytes are not allowed in paths.", start_response)
+            return _bad_request(
+                "Encoded slashes and NUL bytes are not allowed in paths.", start_response
+            )
         try:
             check_utf8(path)
             if path == "/" and method in DISCOVERY_AT_ROOT:
                 path = MOUNT + "/"
             elif path == "/" and _is_browser_visit(environ):
-                return _to_admin_ui(_server_root(environ, settings) + ADMIN_MOUNT + "/", start_response)
+                return _to_admin_ui(
+                    _server_root(environ, settings) + ADMIN_MOUNT + "/", start_response
+                )
             elif path.rstrip("/") in WELL_KNOWN or path == "/":
                 return _redirect(_server_root(environ, settings) + MOUNT + "/", start_response)
             for mount, app in mounts:
@@ -183,8 +207,14 @@ class RequestLog:
                 raise
             status, message, headers = refusal
             body = f"{status} {message}\n".encode()
-            logging_start_response(f"{status} {_REASONS[status]}", [
-                ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))), *headers])
+            logging_start_response(
+                f"{status} {_REASONS[status]}",
+                [
+                    ("Content-Type", "text/plain; charset=utf-8"),
+                    ("Content-Length", str(len(body))),
+                    *headers,
+                ],
+            )
             yield body
         finally:
             elapsed = (time.perf_counter() - started) * 1000

@@ -26,7 +26,9 @@ def _target(calendar_url: str) -> tuple[str, str]:
     if segments[:1] == [urls.MOUNT.strip("/")]:
         segments = segments[1:]
     if len(segments) < 3 or segments[0] != urls.CALENDARS:
-        raise ValueError(f"{calendar_url!r} is not a calendar URL like /dav/calendars/USER/CALENDAR/")
+        raise ValueError(
+            f"{calendar_url!r} is not a calendar URL like /dav/calendars/USER/CALENDAR/"
+        )
     return segments[1], "/".join(segments[2:])
 
 
@@ -49,9 +51,13 @@ def register(commands) -> None:
     from davserver.cli import add_store_flags
 
     importer = commands.add_parser("import", help="import a .ics file into a calendar")
-    importer.add_argument("--calendar", required=True, metavar="URL-PATH",
-                          help="the calendar as the login's phone sees it, e.g. /dav/calendars/anna/work/ (a personal "
-                               "calendar is created if missing) or /dav/calendars/anna/raum-1/ (a room)")
+    importer.add_argument(
+        "--calendar",
+        required=True,
+        metavar="URL-PATH",
+        help="the calendar as the login's phone sees it, e.g. /dav/calendars/anna/work/ (a personal "
+        "calendar is created if missing) or /dav/calendars/anna/raum-1/ (a room)",
+    )
     importer.add_argument("file", metavar="FILE.ics")
     add_store_flags(importer)
     importer.set_defaults(handler=cmd_import)
@@ -84,9 +90,17 @@ def run_import(calendar_url: str, file_path: str, settings: Settings) -> int:
         collection = _collection_named(owner, path, calendar_url)
     except DomainError as exc:
         raise CliError(f"{calendar_url}: {exc.message}") from None
-    report = import_calendar(collection, body, max_size=settings.max_resource_size, progress=_progress_printer(),
-                             branch_id=owner.branch_id, max_instances=settings.max_instances)
-    print(f"Imported {report.imported} object(s) into {calendar_url}; skipped {len(report.skipped)}.")
+    report = import_calendar(
+        collection,
+        body,
+        max_size=settings.max_resource_size,
+        progress=_progress_printer(),
+        branch_id=owner.branch_id,
+        max_instances=settings.max_instances,
+    )
+    print(
+        f"Imported {report.imported} object(s) into {calendar_url}; skipped {len(report.skipped)}."
+    )
     for skipped in report.skipped:
         where = f"object {skipped.position}" if skipped.position else "object"
         uid = f" (UID {skipped.uid})" if skipped.uid else ""
@@ -104,13 +118,21 @@ def _collection_named(owner: ServiceCredential, path: str, calendar_url: str) ->
     resource = find_resource(path.split("/", 1)[0])
     if resource is not None:
         if "/" in path:
-            raise CliError(f"{calendar_url} is below the calendar of the resource {resource.name!r}; "
-                           "give the calendar's own URL")
-        account = UserAccount.get_or_none(UserAccount.id == owner.account_id) if owner.account_id else None
+            raise CliError(
+                f"{calendar_url} is below the calendar of the resource {resource.name!r}; "
+                "give the calendar's own URL"
+            )
+        account = (
+            UserAccount.get_or_none(UserAccount.id == owner.account_id)
+            if owner.account_id
+            else None
+        )
         decision = resource_decision(owner, account, resource)
         if not decision.allowed:
-            raise CliError(f"{calendar_url} is the calendar of the resource {resource.name!r}, which the login "
-                           f"{owner.username!r} does not see: {decision.sentence} Nothing was imported.")
+            raise CliError(
+                f"{calendar_url} is the calendar of the resource {resource.name!r}, which the login "
+                f"{owner.username!r} does not see: {decision.sentence} Nothing was imported."
+            )
         return resource_calendar(resource.id)
     collection = calendar_collections.by_path(owner.id, path)
     if collection is None:

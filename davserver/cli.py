@@ -40,7 +40,12 @@ def add_setting_flags(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(flag, action="store_true", default=None, help=f.metadata["help"])
         else:
             kind = int if isinstance(f.default, int) else str
-            parser.add_argument(flag, type=kind, metavar=f.name.upper(), help=f"{f.metadata['help']} (default {f.default!r})")
+            parser.add_argument(
+                flag,
+                type=kind,
+                metavar=f.name.upper(),
+                help=f"{f.metadata['help']} (default {f.default!r})",
+            )
 
 
 def add_store_flags(parser: argparse.ArgumentParser) -> None:
@@ -95,7 +100,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except PortInUse as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:
-        raise CliError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}") from None
+        raise CliError(
+            f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}"
+        ) from None
     app = open_store_or_fail(per_process_settings(settings), build_app)
     base = settings.public_url.rstrip("/") or f"http://{settings.host}:{settings.port}"
     if settings.demo:
@@ -116,13 +123,17 @@ def _serve_one_process(app, settings: Settings, base: str) -> int:
     from davserver.server import make_server, serve_until_signalled
 
     ctrl_c = frozenset({signal.SIGINT})
-    signal.pthread_sigmask(signal.SIG_BLOCK, ctrl_c)  # before any thread starts: they all inherit it
+    signal.pthread_sigmask(
+        signal.SIG_BLOCK, ctrl_c
+    )  # before any thread starts: they all inherit it
     server = make_server(app, settings)
     start_maintenance(settings)
     try:
         server.prepare()
     except OSError as exc:
-        raise CliError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}") from None
+        raise CliError(
+            f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}"
+        ) from None
     _announce_listening(base)
     return EXIT_FAILURE if serve_until_signalled(server, ctrl_c) else 0
 
@@ -136,14 +147,19 @@ def _serve_workers(app, settings: Settings, base: str) -> int:
     try:
         listener = open_listener(settings.host, settings.port)
     except OSError as exc:
-        raise CliError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}") from None
+        raise CliError(
+            f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}"
+        ) from None
     _announce_listening(base, f", {settings.workers} worker processes")
     close_store()  # each worker opens its own connection
     return Supervisor(app, settings, listener).run()
 
 
 def _announce_listening(base: str, detail: str = "") -> None:
-    print(f"davserver {__version__} listening on {base}/  (CalDAV URL: {base}/dav/, admin UI: {base}/admin/{detail})", flush=True)
+    print(
+        f"davserver {__version__} listening on {base}/  (CalDAV URL: {base}/dav/, admin UI: {base}/admin/{detail})",
+        flush=True,
+    )
 
 
 def _announce_demo(base: str) -> None:
@@ -152,11 +168,15 @@ def _announce_demo(base: str) -> None:
     if not fill_demo_data():
         print("The database is not empty: demo data was not added.")
         return
-    print("Demo data created. The demo passwords are for trying only; never use them in production.")
+    print(
+        "Demo data created. The demo passwords are for trying only; never use them in production."
+    )
     for login in DEMO_LOGINS:
         print(f"  CalDAV login {login.username} / {login.password}: {login.note}")
         print(f"    URL: {base}/dav/calendars/{login.username}/")
-    print(f"  Admin login {ADMIN_LOGIN} / {ADMIN_PASSWORD}: signs in to the admin UI at {base}/admin/")
+    print(
+        f"  Admin login {ADMIN_LOGIN} / {ADMIN_PASSWORD}: signs in to the admin UI at {base}/admin/"
+    )
 
 
 def read_secret(prompt: str) -> str:

@@ -20,12 +20,24 @@ def register(commands) -> None:
     from davserver.cli import OneLineParser
 
     credential = commands.add_parser("credential", help="manage device logins")
-    actions = credential.add_subparsers(dest="credential_command", metavar="ACTION", parser_class=OneLineParser)
+    actions = credential.add_subparsers(
+        dest="credential_command", metavar="ACTION", parser_class=OneLineParser
+    )
     add = actions.add_parser("add", help="create a login (password from stdin, or generated)")
     add.add_argument("username")
-    add.add_argument("--user", metavar="LOGIN", help="user account the login acts for (default: same as USERNAME)")
-    add.add_argument("--branch", metavar="NAME", help="branch for appointments made on the device (default: first)")
-    add.add_argument("--services", default="caldav,carddav", help="caldav, carddav or both (default both)")
+    add.add_argument(
+        "--user",
+        metavar="LOGIN",
+        help="user account the login acts for (default: same as USERNAME)",
+    )
+    add.add_argument(
+        "--branch",
+        metavar="NAME",
+        help="branch for appointments made on the device (default: first)",
+    )
+    add.add_argument(
+        "--services", default="caldav,carddav", help="caldav, carddav or both (default both)"
+    )
     add.add_argument("--unconfirmed", action="store_true", help="create it unconfirmed")
     add.set_defaults(handler=cmd_credential_add)
     passwd = actions.add_parser("passwd", help="set a login's password (from stdin, or generated)")
@@ -43,8 +55,12 @@ def register(commands) -> None:
     for sub in (add, passwd, listing, test, unlock):
         add_store_flags(sub)
     admin = commands.add_parser("admin", help="manage administrator accounts")
-    admin_actions = admin.add_subparsers(dest="admin_command", metavar="ACTION", parser_class=OneLineParser)
-    admin_add = admin_actions.add_parser("add", help="create an admin account (password from stdin)")
+    admin_actions = admin.add_subparsers(
+        dest="admin_command", metavar="ACTION", parser_class=OneLineParser
+    )
+    admin_add = admin_actions.add_parser(
+        "add", help="create an admin account (password from stdin)"
+    )
     admin_add.add_argument("login")
     add_store_flags(admin_add)
     admin_add.set_defaults(handler=cmd_admin_add)
@@ -76,13 +92,20 @@ def cmd_credential_add(args: argparse.Namespace) -> int:
         if branch is None:
             raise CliError(f"there is no branch named {args.branch!r}")
         create_credential(
-            args.username, password, account=personal_account(args.user or args.username).id, branch=branch.id,
-            service_classes_=tuple(s.strip() for s in args.services.split(",")), confirmed=not args.unconfirmed,
+            args.username,
+            password,
+            account=personal_account(args.user or args.username).id,
+            branch=branch.id,
+            service_classes_=tuple(s.strip() for s in args.services.split(",")),
+            confirmed=not args.unconfirmed,
             actor=ACTOR,
         )
     except DomainError as exc:
         raise CliError(exc.message) from None
-    print(f"Created {args.username!r}." + (f" Password (shown only once): {password}" if generated else ""))
+    print(
+        f"Created {args.username!r}."
+        + (f" Password (shown only once): {password}" if generated else "")
+    )
     return 0
 
 
@@ -95,7 +118,10 @@ def cmd_credential_passwd(args: argparse.Namespace) -> int:
         set_password(args.username, password, actor=ACTOR)
     except DomainError as exc:
         raise CliError(exc.message) from None
-    print(f"Password of {args.username!r} set." + (f" New password (shown only once): {password}" if generated else ""))
+    print(
+        f"Password of {args.username!r} set."
+        + (f" New password (shown only once): {password}" if generated else "")
+    )
     return 0
 
 
@@ -105,8 +131,10 @@ def cmd_credential_list(args: argparse.Namespace) -> int:
     _open(args)
     print(f"{'USERNAME':30} {'SERVICES':16} {'CONFIRMED':9} {'PASSWORD':8} LAST REFUSAL")
     for credential in ServiceCredential.select().order_by(ServiceCredential.username):
-        print(f"{credential.username:30} {credential.service_classes:16} {'yes' if credential.confirmed else 'no':9} "
-              f"{'set' if credential.password_hash else '-':8} {credential.last_refusal or '-'}")
+        print(
+            f"{credential.username:30} {credential.service_classes:16} {'yes' if credential.confirmed else 'no':9} "
+            f"{'set' if credential.password_hash else '-':8} {credential.last_refusal or '-'}"
+        )
     return 0
 
 
@@ -117,8 +145,12 @@ def cmd_credential_test(args: argparse.Namespace) -> int:
     from resources.organisation.connection_test import run_connection_test
 
     settings = _open(args)
-    result = run_connection_test(args.username, args.resource, round_trip=make_round_trip(build_dav_app(settings)),
-                                 failures_per_user=settings.login_failures_per_user)
+    result = run_connection_test(
+        args.username,
+        args.resource,
+        round_trip=make_round_trip(build_dav_app(settings)),
+        failures_per_user=settings.login_failures_per_user,
+    )
     for check in result.checks:
         print(f"{'✓' if check.ok else '✗'} {check.check}: {check.message}")
     print("All checks passed." if result.ok else "The connection test failed.")

@@ -25,10 +25,16 @@ class IncompleteAnswer(RuntimeError):
     """Raised to make the HTTP server drop a connection whose answer fell short."""
 
 
-def _text_answer(status: str, headers: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], bytes]:
+def _text_answer(
+    status: str, headers: list[tuple[str, str]]
+) -> tuple[list[tuple[str, str]], bytes]:
     body = f"{status}\n".encode("latin-1", "replace")
     kept = [(n, v) for n, v in headers if n.lower() not in ("content-length", "content-type")]
-    return [*kept, ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))], body
+    return [
+        *kept,
+        ("Content-Type", "text/plain; charset=utf-8"),
+        ("Content-Length", str(len(body))),
+    ], body
 
 
 def _declared_length(headers: list[tuple[str, str]]) -> int | None:
@@ -59,8 +65,11 @@ class CompleteAnswers:
             pieces = iter(answer)
             first = next((piece for piece in pieces if piece), b"")
         except Exception:
-            log.exception("an answer failed before it started: %s %s",
-                          environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
+            log.exception(
+                "an answer failed before it started: %s %s",
+                environ.get("REQUEST_METHOD"),
+                environ.get("PATH_INFO"),
+            )
             headers, body = _text_answer("500 Internal Server Error", [])
             start_response("500 Internal Server Error", headers)
             return [body]
@@ -70,14 +79,18 @@ class CompleteAnswers:
             return [body]
         return self._send(environ, start_response, held, first, pieces, answer)
 
-    def _send(self, environ, start_response, held, first: bytes, pieces: Iterator[bytes], answer) -> Iterator[bytes]:
+    def _send(
+        self, environ, start_response, held, first: bytes, pieces: Iterator[bytes], answer
+    ) -> Iterator[bytes]:
         status, headers, exc_info = held
         code = int(status.split(" ", 1)[0])
         declared = _declared_length(headers)
         silent = environ.get("REQUEST_METHOD") == "HEAD" or code < 200 or code in _NO_BODY_STATUSES
         if silent:
             if code in _NO_BODY_STATUSES:
-                headers = [(n, v) for n, v in headers if n.lower() != "content-length"] + [("Content-Length", "0")]
+                headers = [(n, v) for n, v in headers if n.lower() != "content-length"] + [
+                    ("Content-Length", "0")
+                ]
             start_response(status, headers, exc_info)
             _close(answer)
             return iter(())
@@ -89,7 +102,9 @@ class CompleteAnswers:
         start_response(status, headers, exc_info)
         return self._rest(environ, first, pieces, answer, declared)
 
-    def _rest(self, environ, first: bytes, pieces: Iterator[bytes], answer, declared: int | None) -> Iterator[bytes]:
+    def _rest(
+        self, environ, first: bytes, pieces: Iterator[bytes], answer, declared: int | None
+    ) -> Iterator[bytes]:
         sent = 0
         try:
             for piece in itertools.chain([first], pieces):
@@ -101,8 +116,13 @@ class CompleteAnswers:
         finally:
             _close(answer)
         if declared is not None and sent < declared:
-            log.error("%s %s sent %d of %d promised bytes; closing the connection",
-                      environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"), sent, declared)
+            log.error(
+                "%s %s sent %d of %d promised bytes; closing the connection",
+                environ.get("REQUEST_METHOD"),
+                environ.get("PATH_INFO"),
+                sent,
+                declared,
+            )
             raise IncompleteAnswer("the answer fell short of its Content-Length")
 
 

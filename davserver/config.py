@@ -26,27 +26,49 @@ def setting(default: Any, help: str, *, flag: bool = True) -> Any:
 class Settings:
     host: str = setting("127.0.0.1", "address to listen on")
     port: int = setting(8080, "TCP port to listen on")
-    database: str = setting("sqlite:///davserver.db", "database URL: sqlite:///PATH or postgresql://USER:PASS@HOST/DB")
-    public_url: str = setting("", "public base URL when behind a reverse proxy, e.g. https://dav.example.com")
-    trust_proxy: bool = setting(False, "take scheme and host from X-Forwarded-Proto/Host (only behind a proxy you run)")
+    database: str = setting(
+        "sqlite:///davserver.db", "database URL: sqlite:///PATH or postgresql://USER:PASS@HOST/DB"
+    )
+    public_url: str = setting(
+        "", "public base URL when behind a reverse proxy, e.g. https://dav.example.com"
+    )
+    trust_proxy: bool = setting(
+        False, "take scheme and host from X-Forwarded-Proto/Host (only behind a proxy you run)"
+    )
     demo: bool = setting(False, "fill an empty database with demo data")
     threads: int = setting(8, "worker threads of the HTTP server, in each process")
     workers: int = setting(1, "server processes sharing the port (production: one per core)")
-    max_request_size: int = setting(20 * 1024 * 1024, "largest request body in bytes (413 above)", flag=False)
-    max_resource_size: int = setting(10 * 1024 * 1024, "largest calendar object in bytes", flag=False)
-    max_instances: int = setting(10_000, "most recurrence instances of one calendar object (CALDAV:max-instances)",
-                                 flag=False)
-    request_time_limit: int = setting(20, "seconds one request may spend expanding recurrences (503 after)",
-                                      flag=False)
+    max_request_size: int = setting(
+        20 * 1024 * 1024, "largest request body in bytes (413 above)", flag=False
+    )
+    max_resource_size: int = setting(
+        10 * 1024 * 1024, "largest calendar object in bytes", flag=False
+    )
+    max_instances: int = setting(
+        10_000,
+        "most recurrence instances of one calendar object (CALDAV:max-instances)",
+        flag=False,
+    )
+    request_time_limit: int = setting(
+        20, "seconds one request may spend expanding recurrences (503 after)", flag=False
+    )
     max_vcard_size: int = setting(1024 * 1024, "largest vCard in bytes", flag=False)
-    sync_history_days: int = setting(180, "days of change history kept for sync-collection", flag=False)
-    request_head_timeout: int = setting(10, "seconds a client may take to send a request's headers (408 after)",
-                                        flag=False)
+    sync_history_days: int = setting(
+        180, "days of change history kept for sync-collection", flag=False
+    )
+    request_head_timeout: int = setting(
+        10, "seconds a client may take to send a request's headers (408 after)", flag=False
+    )
     log_level: str = setting("INFO", "DEBUG, INFO, WARNING or ERROR")
-    secret_key: str = setting("", "key signing admin sessions; empty: one kept in the database", flag=False)
-    login_failures_per_user: int = setting(10, "failed sign-ins per user name in 5 minutes before 429", flag=False)
-    login_failures_per_address: int = setting(100, "failed sign-ins per client address in 5 minutes before 429",
-                                              flag=False)
+    secret_key: str = setting(
+        "", "key signing admin sessions; empty: one kept in the database", flag=False
+    )
+    login_failures_per_user: int = setting(
+        10, "failed sign-ins per user name in 5 minutes before 429", flag=False
+    )
+    login_failures_per_address: int = setting(
+        100, "failed sign-ins per client address in 5 minutes before 429", flag=False
+    )
 
     @classmethod
     def names(cls) -> list[str]:
@@ -124,8 +146,18 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("public_url must start with http:// or https://")
     if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("log_level must be DEBUG, INFO, WARNING or ERROR")
-    for name in ("threads", "workers", "max_request_size", "request_head_timeout", "max_resource_size", "max_instances",
-                 "request_time_limit", "max_vcard_size", "sync_history_days",
-                 "login_failures_per_user", "login_failures_per_address"):
+    for name in (
+        "threads",
+        "workers",
+        "max_request_size",
+        "request_head_timeout",
+        "max_resource_size",
+        "max_instances",
+        "request_time_limit",
+        "max_vcard_size",
+        "sync_history_days",
+        "login_failures_per_user",
+        "login_failures_per_address",
+    ):
         if getattr(settings, name) < 1:
             raise ConfigError(f"setting {name!r} must be at least 1")

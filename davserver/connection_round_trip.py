@@ -13,15 +13,17 @@ from resources.auth.credentials import password_matches
 from resources.organisation.connection_test import Check
 from resources.organisation.url_generator import calendar_path
 
-_PROPFIND = (b'<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:">'
-             b"<D:prop><D:resourcetype/><D:current-user-principal/></D:prop></D:propfind>")
+_PROPFIND = (
+    b'<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:">'
+    b"<D:prop><D:resourcetype/><D:current-user-principal/></D:prop></D:propfind>"
+)
 
 
 def _call(app, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> int:
     environ = {
         "REQUEST_METHOD": method,
         "SCRIPT_NAME": "/dav",
-        "PATH_INFO": path[len("/dav"):],
+        "PATH_INFO": path[len("/dav") :],
         "QUERY_STRING": "",
         "SERVER_NAME": "localhost",
         "SERVER_PORT": "80",
@@ -55,16 +57,42 @@ def make_round_trip(dav_app):
         as_login = {TRUSTED_LOGIN_KEY: username}
         checks = []
         options = _call(dav_app, "OPTIONS", path, as_login)
-        checks.append(Check("options", options == 200, "The server answers on the calendar URL." if options == 200
-                            else f"The server answered OPTIONS with {options}."))
-        propfind = _call(dav_app, "PROPFIND", path, {**as_login, "HTTP_DEPTH": "0",
-                                                     "CONTENT_TYPE": "application/xml"}, _PROPFIND)
-        checks.append(Check("propfind", propfind == 207, "The phone will find the calendar at this URL."
-                            if propfind == 207 else f"Reading the calendar failed with status {propfind}."))
+        checks.append(
+            Check(
+                "options",
+                options == 200,
+                "The server answers on the calendar URL."
+                if options == 200
+                else f"The server answered OPTIONS with {options}.",
+            )
+        )
+        propfind = _call(
+            dav_app,
+            "PROPFIND",
+            path,
+            {**as_login, "HTTP_DEPTH": "0", "CONTENT_TYPE": "application/xml"},
+            _PROPFIND,
+        )
+        checks.append(
+            Check(
+                "propfind",
+                propfind == 207,
+                "The phone will find the calendar at this URL."
+                if propfind == 207
+                else f"Reading the calendar failed with status {propfind}.",
+            )
+        )
         if password is not None:
             matches = password_matches(username, password)
-            checks.append(Check("password", matches, "The password is correct." if matches
-                                else "The password does not match. Check it or set a new one."))
+            checks.append(
+                Check(
+                    "password",
+                    matches,
+                    "The password is correct."
+                    if matches
+                    else "The password does not match. Check it or set a new one.",
+                )
+            )
         return checks
 
     return round_trip

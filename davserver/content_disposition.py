@@ -21,4 +21,6 @@ def attachment(stem: str, extension: str) -> str:
     """`attachment; filename="..."; filename*=UTF-8''...` for `stem` + `extension` (".ics")."""
     stem = "".join(c for c in stem if unicodedata.category(c)[0] != "C") or "download"
     fallback = _ascii_fallback(stem) + extension
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(stem + extension, safe='')}"
+    return (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(stem + extension, safe='')}"
+    )

@@ -33,8 +33,11 @@ class BoundedRequest(HTTPRequest):
         try:
             return super().read_request_headers()
         except errors.MaxSizeExceeded:
-            _answer_and_close(self.conn, "431 Request Header Fields Too Large",
-                              f"The request's header fields exceed {MAX_HEAD_BYTES} bytes.")
+            _answer_and_close(
+                self.conn,
+                "431 Request Header Fields Too Large",
+                f"The request's header fields exceed {MAX_HEAD_BYTES} bytes.",
+            )
             self.close_connection = True
             return False
 
@@ -45,8 +48,10 @@ class BoundedConnection(HTTPConnection):
 
 def _answer_and_close(conn: HTTPConnection, status: str, message: str) -> None:
     body = f"{status}: {message}\n".encode()
-    head = (f"HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+    head = (
+        f"HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode()
     try:
         conn.wfile.write(head + body)
         conn.wfile.flush()
@@ -74,15 +79,24 @@ class HeadGatedServer(wsgi.Server):
         if _END_OF_HEAD in pending or len(pending) > MAX_HEAD_BYTES:
             self._hand_to_worker(conn, pending)
         elif time.time() - since > self.head_timeout:
-            log.info("closing a connection from %s: no complete request head after %.0f s",
-                     getattr(conn, "remote_addr", "?"), self.head_timeout)
-            _answer_and_close(conn, "408 Request Timeout", "The request's header fields took too long to arrive.")
+            log.info(
+                "closing a connection from %s: no complete request head after %.0f s",
+                getattr(conn, "remote_addr", "?"),
+                self.head_timeout,
+            )
+            _answer_and_close(
+                conn, "408 Request Timeout", "The request's header fields took too long to arrive."
+            )
             conn.close()
         else:
             setattr(conn, _HEAD, pending)
             setattr(conn, _SINCE, since)
-            conn.last_used = since  # the idle expiry counts from the head's start, not its last byte
-            self._connections._selector.register(conn.socket.fileno(), selectors.EVENT_READ, data=conn)
+            conn.last_used = (
+                since  # the idle expiry counts from the head's start, not its last byte
+            )
+            self._connections._selector.register(
+                conn.socket.fileno(), selectors.EVENT_READ, data=conn
+            )
 
     def _receive(self, conn: HTTPConnection) -> bytes | None:
         """What the socket holds now, without waiting; None if the connection is gone."""

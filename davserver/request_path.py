@@ -34,7 +34,9 @@ def check_utf8(path: str) -> None:
     try:
         path.encode("latin-1").decode("utf-8")
     except UnicodeEncodeError:
-        raise PathRejected("The path holds characters that are not percent-encoded UTF-8.") from None
+        raise PathRejected(
+            "The path holds characters that are not percent-encoded UTF-8."
+        ) from None
     except UnicodeDecodeError:
         raise PathRejected("The path's percent-encoding is not valid UTF-8.") from None
 
@@ -62,7 +64,7 @@ def resolve_dot_segments(path: str) -> str:
 
 def below_mount(path: str, mount: str) -> str:
     """The part of `path` below `mount`, with its dot segments resolved inside the mount."""
-    rest = path[len(mount):] or "/"
+    rest = path[len(mount) :] or "/"
     try:
         return resolve_dot_segments(rest)
     except PathRejected:

@@ -101,7 +101,9 @@ def open_listener(host: str, port: int) -> socket.socket:
     for family, kind, proto, _name, address in socket.getaddrinfo(
         host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE
     ):
-        listener = wsgi.Server.prepare_socket((host, port), family, kind, proto, wsgi.Server.nodelay, None)
+        listener = wsgi.Server.prepare_socket(
+            (host, port), family, kind, proto, wsgi.Server.nodelay, None
+        )
         try:
             listener.bind(address)
         except OSError as exc:

@@ -94,7 +94,11 @@ class Supervisor:
         log.info("worker %d started (pid %d)", worker.index, pid)
 
     def _seconds_to_next_start(self) -> float | None:
-        pending = [worker.start_at for worker in self.workers if worker.pid is None and worker.start_at is not None]
+        pending = [
+            worker.start_at
+            for worker in self.workers
+            if worker.pid is None and worker.start_at is not None
+        ]
         return max(0.0, min(pending) - time.monotonic()) if pending else None
 
     def _reap(self, *, restart: bool) -> list[int]:
@@ -118,9 +122,16 @@ class Supervisor:
 
     def _schedule_restart(self, worker: Worker, code: int) -> None:
         young = time.monotonic() - worker.started < STABLE_SECONDS
-        worker.pause = min(max(worker.pause * 2, FIRST_PAUSE_SECONDS), MAX_PAUSE_SECONDS) if young else 0.0
+        worker.pause = (
+            min(max(worker.pause * 2, FIRST_PAUSE_SECONDS), MAX_PAUSE_SECONDS) if young else 0.0
+        )
         worker.start_at = time.monotonic() + worker.pause
-        log.warning("worker %d %s; starting a new one in %.1f s", worker.index, _describe_exit(code), worker.pause)
+        log.warning(
+            "worker %d %s; starting a new one in %.1f s",
+            worker.index,
+            _describe_exit(code),
+            worker.pause,
+        )
 
     def _stop_all(self, received: int) -> int:
         log.info("%s: stopping %d workers", signal.Signals(received).name, len(self._alive()))
@@ -133,8 +144,12 @@ class Supervisor:
             codes += self._reap(restart=False)
         stuck = self._alive()
         for worker in stuck:
-            log.error("worker %d (pid %d) did not stop within %.0f s; killing it",
-                      worker.index, worker.pid, SHUTDOWN_GRACE_SECONDS)
+            log.error(
+                "worker %d (pid %d) did not stop within %.0f s; killing it",
+                worker.index,
+                worker.pid,
+                SHUTDOWN_GRACE_SECONDS,
+            )
             os.kill(worker.pid, signal.SIGKILL)
             os.waitpid(worker.pid, 0)
             worker.pid = None
@@ -159,7 +174,9 @@ def _describe_exit(code: int) -> str:
     return f"exited with status {code}"
 
 
-def run_worker(index: int, app, settings: Settings, listener: socket.socket, parent_pid: int) -> int:
+def run_worker(
+    index: int, app, settings: Settings, listener: socket.socket, parent_pid: int
+) -> int:
     """A forked worker's whole life; returns its exit status and never raises.
 
     SIGTERM and SIGINT stay blocked, as the parent left them, for

@@ -98,25 +98,52 @@ def new_branch(api: Api, **fields: Any) -> int:
 
 def new_person(api: Api, branch: int | None = None, *, sync_allowed: bool = True) -> Person:
     branch = branch or new_branch(api)
-    employee = api.created("/employees", {"first_name": "Erika", "last_name": unique("Muster"),
-                                          "home_branch": branch})["id"]
+    employee = api.created(
+        "/employees", {"first_name": "Erika", "last_name": unique("Muster"), "home_branch": branch}
+    )["id"]
     user = api.created("/users", {"login": unique("erika"), "employee": employee})["id"]
     slug = unique("person")
-    api.created("/resources", {"slug": slug, "kind": "person", "name": "Erika", "employee": employee,
-                               "branch": branch, "sync_allowed": sync_allowed})
+    api.created(
+        "/resources",
+        {
+            "slug": slug,
+            "kind": "person",
+            "name": "Erika",
+            "employee": employee,
+            "branch": branch,
+            "sync_allowed": sync_allowed,
+        },
+    )
     return Person(branch, employee, user, slug)
 
 
 def new_room(api: Api, branch: int, *, sync_allowed: bool = True, active: bool = True) -> str:
     slug = unique("room")
-    api.created("/resources", {"slug": slug, "kind": "room", "name": unique("Room"), "branch": branch,
-                               "sync_allowed": sync_allowed, "active": active})
+    api.created(
+        "/resources",
+        {
+            "slug": slug,
+            "kind": "room",
+            "name": unique("Room"),
+            "branch": branch,
+            "sync_allowed": sync_allowed,
+            "active": active,
+        },
+    )
     return slug
 
 
-def new_credential(api: Api, person: Person, *, password: str | None = "phone-secret", **fields: Any) -> str:
+def new_credential(
+    api: Api, person: Person, *, password: str | None = "phone-secret", **fields: Any
+) -> str:
     username = unique("phone")
-    body = {"username": username, "user": person.user, "branch": person.branch, "confirmed": True, **fields}
+    body = {
+        "username": username,
+        "user": person.user,
+        "branch": person.branch,
+        "confirmed": True,
+        **fields,
+    }
     if password is not None:
         body["password"] = password
     api.created("/credentials", body)

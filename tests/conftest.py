@@ -50,11 +50,16 @@ class Login:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def request(self, method: str, path: str, body: bytes | str | None = None, **headers: str) -> requests.Response:
+    def request(
+        self, method: str, path: str, body: bytes | str | None = None, **headers: str
+    ) -> requests.Response:
         if isinstance(body, str):
             body = body.encode("utf-8")
         return self.http.request(
-            method, self.url(path), data=body, headers={k.replace("_", "-"): v for k, v in headers.items()}
+            method,
+            self.url(path),
+            data=body,
+            headers={k.replace("_", "-"): v for k, v in headers.items()},
         )
 
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from lxml import etree
 
-NS = {"D": "DAV:", "C": "urn:ietf:params:xml:ns:caldav", "CS": "http://calendarserver.org/ns/",
-      "A": "http://apple.com/ns/ical/", "DS": "https://davserver.dev/ns/"}
+NS = {
+    "D": "DAV:",
+    "C": "urn:ietf:params:xml:ns:caldav",
+    "CS": "http://calendarserver.org/ns/",
+    "A": "http://apple.com/ns/ical/",
+    "DS": "https://davserver.dev/ns/",
+}
 
 
 def q(prefix: str, local: str) -> str:

@@ -6,18 +6,25 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import requests
 
 from resources.store.database import open_database
 from resources.store.models import Change, Collection, DeadProperty, StoredObject
 from tests.conftest import Login, make_login
-from tests.server_harness import FreshDatabase, ServerProcess, add_login_by_command, start_server_process
+from tests.server_harness import (
+    FreshDatabase,
+    ServerProcess,
+    add_login_by_command,
+    start_server_process,
+)
 
-STORED_TABLES = tuple(model._meta.table_name for model in (Collection, StoredObject, Change, DeadProperty))
+STORED_TABLES = tuple(
+    model._meta.table_name for model in (Collection, StoredObject, Change, DeadProperty)
+)
 
 
 def stored_digest(database_url: str) -> str:
@@ -28,7 +35,13 @@ def stored_digest(database_url: str) -> str:
         digest = hashlib.sha256()
         for table in STORED_TABLES:
             for row in database.execute_sql(f'SELECT * FROM "{table}" ORDER BY id').fetchall():
-                digest.update(repr(tuple(bytes(v) if isinstance(v, (memoryview, bytearray)) else v for v in row)).encode())
+                digest.update(
+                    repr(
+                        tuple(
+                            bytes(v) if isinstance(v, (memoryview, bytearray)) else v for v in row
+                        )
+                    ).encode()
+                )
         return digest.hexdigest()
     finally:
         database.close()
@@ -52,7 +65,9 @@ class HostileTarget:
 
 
 def in_process_target(server, database_url: str) -> HostileTarget:
-    return HostileTarget("one-process", server.base_url, make_login(server, "hostile"), database_url)
+    return HostileTarget(
+        "one-process", server.base_url, make_login(server, "hostile"), database_url
+    )
 
 
 def two_worker_target(tmp_dir: Path) -> tuple[HostileTarget, Callable[[], None]]:
@@ -60,7 +75,9 @@ def two_worker_target(tmp_dir: Path) -> tuple[HostileTarget, Callable[[], None]]
     database = FreshDatabase(str(tmp_dir))
     username, password = f"hostile-{uuid.uuid4().hex[:8]}", f"pw-{uuid.uuid4().hex}"
     add_login_by_command(database.url, username, password)
-    process: ServerProcess = start_server_process(database.url, tmp_dir, "--workers", "2", "--threads", "4")
+    process: ServerProcess = start_server_process(
+        database.url, tmp_dir, "--workers", "2", "--threads", "4"
+    )
     session = requests.Session()
     session.auth = (username, password)
     login = Login(process.base_url, username, password, session)

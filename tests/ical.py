@@ -5,8 +5,13 @@ from __future__ import annotations
 import uuid
 
 
-def event(uid: str | None = None, summary: str = "Meeting", start: str = "20261124T100000Z",
-          end: str = "20261124T110000Z", extra: str = "") -> str:
+def event(
+    uid: str | None = None,
+    summary: str = "Meeting",
+    start: str = "20261124T100000Z",
+    end: str = "20261124T110000Z",
+    extra: str = "",
+) -> str:
     uid = uid or str(uuid.uuid4())
     return (
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//EN\r\nBEGIN:VEVENT\r\n"

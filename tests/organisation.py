@@ -55,8 +55,13 @@ def phone_login(base_url: str, org: Org, *, password: str | None = "secret-pw", 
     username = unique("phone")
     options = dict(service_classes_=("caldav",), confirmed=True)
     options.update(settings)
-    create_credential(username, password, account=settings.pop("account", org.account_id), branch=org.branch_id,
-                      **{k: v for k, v in options.items() if k != "account"})
+    create_credential(
+        username,
+        password,
+        account=settings.pop("account", org.account_id),
+        branch=org.branch_id,
+        **{k: v for k, v in options.items() if k != "account"},
+    )
     session = requests.Session()
     session.auth = (username, password or "")
     return username, session

@@ -26,7 +26,9 @@ def basic_auth(username: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
 
 
-def request_bytes(method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b"") -> bytes:
+def request_bytes(
+    method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b""
+) -> bytes:
     """A well-formed HTTP/1.1 request; `path` is sent exactly as given."""
     lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
     lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
@@ -44,9 +46,13 @@ class _Reader:
         try:
             chunk = self.conn.recv(65536)
         except TimeoutError:
-            raise IncompleteAnswer(f"timed out waiting for {what}; got so far {self.buffer[:300]!r}") from None
+            raise IncompleteAnswer(
+                f"timed out waiting for {what}; got so far {self.buffer[:300]!r}"
+            ) from None
         if not chunk:
-            raise IncompleteAnswer(f"connection closed while waiting for {what}; got {self.buffer[:300]!r}")
+            raise IncompleteAnswer(
+                f"connection closed while waiting for {what}; got {self.buffer[:300]!r}"
+            )
         self.buffer += chunk
 
     def line(self, what: str) -> bytes:
@@ -80,13 +86,17 @@ def read_answer(reader: _Reader, method: str) -> RawAnswer:
             pass
         answer.body = b"".join(pieces)
     elif "content-length" in answer.headers:
-        answer.body = reader.exactly(int(answer.headers["content-length"]), "the body Content-Length promises")
+        answer.body = reader.exactly(
+            int(answer.headers["content-length"]), "the body Content-Length promises"
+        )
     else:
         raise IncompleteAnswer(f"an answer without Content-Length or chunking: {answer}")
     return answer
 
 
-def exchange(port: int, requests: list[bytes], methods: list[str], timeout: float = 10) -> list[RawAnswer]:
+def exchange(
+    port: int, requests: list[bytes], methods: list[str], timeout: float = 10
+) -> list[RawAnswer]:
     """Send the requests one after another on one connection; their answers, all complete."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as conn:
         reader, answers = _Reader(conn), []
@@ -96,8 +106,9 @@ def exchange(port: int, requests: list[bytes], methods: list[str], timeout: floa
         return answers
 
 
-def send_and_read_complete(port: int, raw_request: bytes, timeout: float = 10,
-                           follow_up: bytes | None = None) -> RawAnswer:
+def send_and_read_complete(
+    port: int, raw_request: bytes, timeout: float = 10, follow_up: bytes | None = None
+) -> RawAnswer:
     """Send `raw_request`, read its answer completely, then check the connection is
     still usable: a second request (OPTIONS * unless `follow_up` is given) on it
     must get a complete answer too. An answer that announces `Connection: close`

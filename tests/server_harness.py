@@ -138,13 +138,33 @@ class ServerProcess:
 
 def add_login_by_command(database_url: str, username: str, password: str) -> None:
     """A CalDAV+CardDAV login created with `davserver credential add`, in any database."""
-    done = subprocess.run([sys.executable, "-m", "davserver", "credential", "add", username, "--database", database_url],
-                          input=password + "\n", capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "davserver",
+            "credential",
+            "add",
+            username,
+            "--database",
+            database_url,
+        ],
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
 
 
-def start_server_process(database_url: str, log_dir: Path, *arguments: str, env: dict | None = None,
-                         own_process_group: bool = False, timeout: float = 60) -> ServerProcess:
+def start_server_process(
+    database_url: str,
+    log_dir: Path,
+    *arguments: str,
+    env: dict | None = None,
+    own_process_group: bool = False,
+    timeout: float = 60,
+) -> ServerProcess:
     """Run `davserver serve ARGUMENTS` on a free port; return once it says it is listening.
 
     With `own_process_group` it leads a process group of its own, which a test can
@@ -152,11 +172,30 @@ def start_server_process(database_url: str, log_dir: Path, *arguments: str, env:
     """
     port = free_port()
     log_path = log_dir / f"davserver-{port}.log"
-    command = [sys.executable, "-m", "davserver", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--database", database_url, "--log-level", "WARNING", *arguments]
+    command = [
+        sys.executable,
+        "-m",
+        "davserver",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--database",
+        database_url,
+        "--log-level",
+        "WARNING",
+        *arguments,
+    ]
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   env={**os.environ, **(env or {})}, process_group=0 if own_process_group else None)
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            process_group=0 if own_process_group else None,
+        )
     server = ServerProcess(f"http://127.0.0.1:{port}", port, process, log_path)
     deadline = time.monotonic() + timeout
     while "listening on" not in server.output():

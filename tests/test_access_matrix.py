@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from resources.store.organisation import Resource, UserAccount
 from tests.davxml import propfind_body, responses
-from tests.ical import CALENDAR_TYPE, event
+from tests.ical import event
 from tests.organisation import build_org, phone_login
 
 XML = {"Content-Type": "application/xml", "Depth": "1"}
@@ -18,16 +18,22 @@ XML = {"Content-Type": "application/xml", "Depth": "1"}
 @pytest.fixture(scope="module")
 def org(server):
     organisation = build_org()
-    Resource.update(active=False).where(Resource.slug == organisation.slugs["room_inactive"]).execute()
+    Resource.update(active=False).where(
+        Resource.slug == organisation.slugs["room_inactive"]
+    ).execute()
     return organisation
 
 
 def home_slugs(server, username, session):
-    r = session.request("PROPFIND", f"{server.base_url}/dav/calendars/{username}/", data=propfind_body("D:resourcetype"),
-                        headers=XML)
+    r = session.request(
+        "PROPFIND",
+        f"{server.base_url}/dav/calendars/{username}/",
+        data=propfind_body("D:resourcetype"),
+        headers=XML,
+    )
     assert r.status_code == 207, r.status_code
     home = f"/dav/calendars/{username}/"
-    return {href[len(home):].strip("/") for href in responses(r.content) if href != home}
+    return {href[len(home) :].strip("/") for href in responses(r.content) if href != home}
 
 
 def test_valid_credential_sees_own_person_and_enabled_active_rooms(server, org):
@@ -35,9 +41,17 @@ def test_valid_credential_sees_own_person_and_enabled_active_rooms(server, org):
     assert home_slugs(server, username, session) == {org.slugs["own_person"], org.slugs["room_on"]}
     for role in ("other_person", "room_off", "room_inactive"):
         url = f"{server.base_url}/dav/calendars/{username}/{org.slugs[role]}/"
-        assert session.request("PROPFIND", url, data=propfind_body("D:resourcetype"), headers=XML).status_code == 404
+        assert (
+            session.request(
+                "PROPFIND", url, data=propfind_body("D:resourcetype"), headers=XML
+            ).status_code
+            == 404
+        )
         assert session.get(url + "x.ics").status_code == 404
-        assert session.put(url + "x.ics", data=event(), headers=CALENDAR_TYPE_HEADERS).status_code == 409
+        assert (
+            session.put(url + "x.ics", data=event(), headers=CALENDAR_TYPE_HEADERS).status_code
+            == 409
+        )
         assert session.request("REPORT", url, data=MULTIGET, headers=XML).status_code == 404
 
 
@@ -45,7 +59,9 @@ CALENDAR_TYPE_HEADERS = {"Content-Type": "text/calendar"}
 MULTIGET = b'<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/></D:prop><D:href>/x</D:href></C:calendar-multiget>'
 
 
-@pytest.mark.parametrize("state", ["expired", "not_yet_valid", "unconfirmed", "no_password", "inactive_account"])
+@pytest.mark.parametrize(
+    "state", ["expired", "not_yet_valid", "unconfirmed", "no_password", "inactive_account"]
+)
 def test_refused_states_all_look_the_same(server, org, state):
     today = datetime.now(ZoneInfo("Europe/Berlin")).date()
     settings = {
@@ -64,14 +80,23 @@ def test_refused_states_all_look_the_same(server, org, state):
     username, session = phone_login(server.base_url, org, **settings)
     if state == "no_password":
         session.auth = (username, "anything")
-    refused = session.request("PROPFIND", f"{server.base_url}/dav/", data=propfind_body("D:resourcetype"), headers=XML)
-    unknown = session.request("PROPFIND", f"{server.base_url}/dav/", data=propfind_body("D:resourcetype"), headers=XML,
-                              auth=(username + "-nobody", "x"))
+    refused = session.request(
+        "PROPFIND", f"{server.base_url}/dav/", data=propfind_body("D:resourcetype"), headers=XML
+    )
+    unknown = session.request(
+        "PROPFIND",
+        f"{server.base_url}/dav/",
+        data=propfind_body("D:resourcetype"),
+        headers=XML,
+        auth=(username + "-nobody", "x"),
+    )
     assert refused.status_code == unknown.status_code == 401
     assert refused.content == unknown.content
     from resources.auth.credentials import find_credential
 
-    expected_reason = {"unconfirmed": "not_confirmed", "inactive_account": "account_inactive"}.get(state, state)
+    expected_reason = {"unconfirmed": "not_confirmed", "inactive_account": "account_inactive"}.get(
+        state, state
+    )
     assert find_credential(username).last_refusal == expected_reason
 
 
@@ -86,7 +111,7 @@ def test_validity_edges_follow_the_branch_timezone(server):
     1 March (Auckland dates) is refused there, while a Berlin one still works."""
     from resources.auth.credentials import CredentialRefused, authenticate
 
-    moment = datetime(2026, 3, 1, 11, 30, tzinfo=timezone.utc)
+    moment = datetime(2026, 3, 1, 11, 30, tzinfo=UTC)
     auckland = build_org("Pacific/Auckland")
     berlin = build_org("Europe/Berlin")
     nz_user, _ = phone_login("", auckland, valid_until=date(2026, 3, 1))
@@ -104,8 +129,18 @@ def test_credential_without_caldav_sees_no_calendars(server, org):
     username, session = phone_login(server.base_url, org, service_classes_=("carddav",))
     assert home_slugs(server, username, session) == set()
     url = f"{server.base_url}/dav/calendars/{username}/{org.slugs['room_on']}/"
-    assert session.request("PROPFIND", url, data=propfind_body("D:resourcetype"), headers=XML).status_code == 404
-    assert session.request("MKCALENDAR", f"{server.base_url}/dav/calendars/{username}/mine/").status_code == 403
+    assert (
+        session.request(
+            "PROPFIND", url, data=propfind_body("D:resourcetype"), headers=XML
+        ).status_code
+        == 404
+    )
+    assert (
+        session.request(
+            "MKCALENDAR", f"{server.base_url}/dav/calendars/{username}/mine/"
+        ).status_code
+        == 403
+    )
 
 
 def test_sync_switch_removes_and_restores_the_calendar_with_its_data(server, org):
@@ -116,15 +151,24 @@ def test_sync_switch_removes_and_restores_the_calendar_with_its_data(server, org
     create_resource("room", "Switch room", slug, branch=org.branch_id, sync_allowed=True)
     username, session = phone_login(server.base_url, org)
     url = f"{server.base_url}/dav/calendars/{username}/{slug}/"
-    assert session.put(url + "a.ics", data=event(summary="kept"), headers=CALENDAR_TYPE_HEADERS).status_code == 201
+    assert (
+        session.put(
+            url + "a.ics", data=event(summary="kept"), headers=CALENDAR_TYPE_HEADERS
+        ).status_code
+        == 201
+    )
     token = _sync_token(session, url)
     set_sync_allowed(slug, False)
     assert slug not in home_slugs(server, username, session)
     assert session.get(url + "a.ics").status_code == 404
     set_sync_allowed(slug, True)
     assert "kept" in session.get(url + "a.ics").text
-    again = session.request("REPORT", url, data=_SYNC.format(token=token), headers={"Content-Type": "application/xml",
-                                                                                     "Depth": "0"})
+    again = session.request(
+        "REPORT",
+        url,
+        data=_SYNC.format(token=token),
+        headers={"Content-Type": "application/xml", "Depth": "0"},
+    )
     assert again.status_code == 207
 
 
@@ -134,8 +178,12 @@ _SYNC = '<D:sync-collection xmlns:D="DAV:"><D:sync-token>{token}</D:sync-token><
 def _sync_token(session, url) -> str:
     from lxml import etree
 
-    r = session.request("REPORT", url, data=_SYNC.format(token=""), headers={"Content-Type": "application/xml",
-                                                                              "Depth": "0"})
+    r = session.request(
+        "REPORT",
+        url,
+        data=_SYNC.format(token=""),
+        headers={"Content-Type": "application/xml", "Depth": "0"},
+    )
     return etree.fromstring(r.content).findtext("{DAV:}sync-token")
 
 
@@ -152,13 +200,19 @@ def test_device_appointments_get_the_credential_branch_and_keep_it(server, org):
     update_credential(second_user, {"branch": other_branch.id})
     room = org.slugs["room_on"]
     body = event(summary="created on phone one")
-    created = first.put(f"{server.base_url}/dav/calendars/{first_user}/{room}/branch.ics", data=body,
-                        headers=CALENDAR_TYPE_HEADERS)
+    created = first.put(
+        f"{server.base_url}/dav/calendars/{first_user}/{room}/branch.ics",
+        data=body,
+        headers=CALENDAR_TYPE_HEADERS,
+    )
     assert created.status_code == 201
     row = StoredObject.get(StoredObject.name == "branch.ics")
     assert row.branch_id == org.branch_id
-    updated = second.put(f"{server.base_url}/dav/calendars/{second_user}/{room}/branch.ics",
-                         data=body.replace("phone one", "phone two"), headers=CALENDAR_TYPE_HEADERS)
+    updated = second.put(
+        f"{server.base_url}/dav/calendars/{second_user}/{room}/branch.ics",
+        data=body.replace("phone one", "phone two"),
+        headers=CALENDAR_TYPE_HEADERS,
+    )
     assert updated.status_code == 204
     assert StoredObject.get(StoredObject.name == "branch.ics").branch_id == org.branch_id
 
@@ -167,7 +221,15 @@ def test_resource_calendar_is_shared_and_not_deletable(server, org):
     first_user, first = phone_login(server.base_url, org)
     second_user, second = phone_login(server.base_url, org)
     room = org.slugs["room_on"]
-    first.put(f"{server.base_url}/dav/calendars/{first_user}/{room}/shared.ics", data=event(summary="shared"),
-              headers=CALENDAR_TYPE_HEADERS)
-    assert "shared" in second.get(f"{server.base_url}/dav/calendars/{second_user}/{room}/shared.ics").text
-    assert second.delete(f"{server.base_url}/dav/calendars/{second_user}/{room}/").status_code == 403
+    first.put(
+        f"{server.base_url}/dav/calendars/{first_user}/{room}/shared.ics",
+        data=event(summary="shared"),
+        headers=CALENDAR_TYPE_HEADERS,
+    )
+    assert (
+        "shared"
+        in second.get(f"{server.base_url}/dav/calendars/{second_user}/{room}/shared.ics").text
+    )
+    assert (
+        second.delete(f"{server.base_url}/dav/calendars/{second_user}/{room}/").status_code == 403
+    )

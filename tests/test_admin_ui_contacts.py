@@ -11,14 +11,18 @@ from tests.browser.admin_pages import admin, unique  # noqa: F401  (admin: fixtu
 def test_contacts_filter_by_category_and_switch_export(admin):
     customer = directory.create_company(name=unique("Kunde GmbH"), category="customer")
     supplier = directory.create_company(name=unique("Lieferant AG"), category="supplier")
-    anna = directory.create_contact(customer.id, first_name="Anna", last_name=unique("Kunde"), export_carddav=False)
+    anna = directory.create_contact(
+        customer.id, first_name="Anna", last_name=unique("Kunde"), export_carddav=False
+    )
     bert = directory.create_contact(supplier.id, first_name="Bert", last_name=unique("Liefer"))
     customers = admin.get("/directory/contacts?category=customer").text
     assert anna.last_name in customers and bert.last_name not in customers
     assert supplier.name in admin.get("/directory/companies?category=supplier").text
     assert customer.name not in admin.get("/directory/companies?category=supplier").text
 
-    switched = admin.post(f"/directory/contacts/{anna.id}/export", {"export_carddav": "1", "category": "customer"})
+    switched = admin.post(
+        f"/directory/contacts/{anna.id}/export", {"export_carddav": "1", "category": "customer"}
+    )
     assert switched.url.endswith("/admin/directory/contacts?category=customer")
     assert "now exported" in switched.text
     assert ContactPerson.get_by_id(anna.id).export_carddav
@@ -28,26 +32,43 @@ def test_contacts_filter_by_category_and_switch_export(admin):
 
 def test_contact_and_company_forms_save(admin):
     name = unique("Firma")
-    saved = admin.post("/directory/companies/new", {"name": name, "category": "partner", "active": "1"})
+    saved = admin.post(
+        "/directory/companies/new", {"name": name, "category": "partner", "active": "1"}
+    )
     assert saved.status_code == 200 and name in saved.text
     company = directory.Company.get(directory.Company.name == name)
     last = unique("Kontakt")
-    admin.post("/directory/contacts/new", {"company": str(company.id), "first_name": "Clara", "last_name": last,
-                                           "emails": "clara@example.com\nc@example.com", "active": "1",
-                                           "export_carddav": "1"})
+    admin.post(
+        "/directory/contacts/new",
+        {
+            "company": str(company.id),
+            "first_name": "Clara",
+            "last_name": last,
+            "emails": "clara@example.com\nc@example.com",
+            "active": "1",
+            "export_carddav": "1",
+        },
+    )
     contact = ContactPerson.get(ContactPerson.last_name == last)
-    assert contact.export_carddav and contact.emails.splitlines() == ["clara@example.com", "c@example.com"]
+    assert contact.export_carddav and contact.emails.splitlines() == [
+        "clara@example.com",
+        "c@example.com",
+    ]
 
 
 def test_phonebook_marks_synced_and_manual_entries_and_copies(admin):
     source = unique("CRM")
-    phonebook.import_source(source, [{"first_name": "Sven", "last_name": unique("Sync"), "phone_work": "+49 30 1"}])
-    synced = PhonebookEntry.get((PhonebookEntry.origin == source))
+    phonebook.import_source(
+        source, [{"first_name": "Sven", "last_name": unique("Sync"), "phone_work": "+49 30 1"}]
+    )
+    synced = PhonebookEntry.get(PhonebookEntry.origin == source)
     page = admin.get("/phonebook?source=S").text
     assert f'id="entry-{synced.id}"' in page and 'class="marker S"' in page
     copied = admin.post(f"/phonebook/{synced.id}/copy")
     assert "copied into a manual entry" in copied.text
-    manual = PhonebookEntry.get((PhonebookEntry.source == "M") & (PhonebookEntry.last_name == synced.last_name))
+    manual = PhonebookEntry.get(
+        (PhonebookEntry.source == "M") & (PhonebookEntry.last_name == synced.last_name)
+    )
     assert f'id="entry-{manual.id}"' in admin.get("/phonebook?source=M").text
     phonebook.import_source(source, [])
     assert PhonebookEntry.get_or_none(PhonebookEntry.id == manual.id) is not None

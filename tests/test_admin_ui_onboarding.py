@@ -11,29 +11,69 @@ from datetime import datetime, timedelta
 import caldav
 
 from resources.organisation.resource_events import NewAppointment, create_appointment
-from tests.browser.admin_pages import create_through_form, fill_form, new_account, save, sign_in, unique
+from tests.browser.admin_pages import (
+    create_through_form,
+    fill_form,
+    new_account,
+    save,
+    sign_in,
+    unique,
+)
 from tests.browser.chromium import PHONE, new_page, screenshot
-
 
 
 def _organisation(page, base: str) -> dict:
     """Branch, employee, account and two resources, all through the forms."""
-    names = {"branch": unique("Filiale"), "last": unique("Muster"), "account": unique("erika"),
-             "person": unique("erika"), "room": unique("raum")}
-    create_through_form(page, base, "/branches/new", {"name": names["branch"], "timezone": "Europe/Berlin"})
+    names = {
+        "branch": unique("Filiale"),
+        "last": unique("Muster"),
+        "account": unique("erika"),
+        "person": unique("erika"),
+        "room": unique("raum"),
+    }
+    create_through_form(
+        page, base, "/branches/new", {"name": names["branch"], "timezone": "Europe/Berlin"}
+    )
     assert names["branch"] in page.inner_text("main")
     screenshot(page, "branches")
-    create_through_form(page, base, "/employees/new", {"first_name": "Erika", "last_name": names["last"],
-                                                       "home_branch": names["branch"]})
+    create_through_form(
+        page,
+        base,
+        "/employees/new",
+        {"first_name": "Erika", "last_name": names["last"], "home_branch": names["branch"]},
+    )
     employee = f"Erika {names['last']}"
-    create_through_form(page, base, "/accounts/new", {"login": names["account"], "employee": employee,
-                                                      "role": "User"})
-    create_through_form(page, base, "/resources/new", {
-        "kind": "Person", "name": employee, "slug": names["person"], "employee": employee,
-        "branch": names["branch"], "sync_allowed": True})
-    create_through_form(page, base, "/resources/new", {
-        "kind": "Room / location", "name": f"Room {names['room']}", "slug": names["room"],
-        "branch": names["branch"], "sync_allowed": True})
+    create_through_form(
+        page,
+        base,
+        "/accounts/new",
+        {"login": names["account"], "employee": employee, "role": "User"},
+    )
+    create_through_form(
+        page,
+        base,
+        "/resources/new",
+        {
+            "kind": "Person",
+            "name": employee,
+            "slug": names["person"],
+            "employee": employee,
+            "branch": names["branch"],
+            "sync_allowed": True,
+        },
+    )
+    create_through_form(
+        page,
+        base,
+        "/resources/new",
+        {
+            "kind": "Room / location",
+            "name": f"Room {names['room']}",
+            "slug": names["room"],
+            "branch": names["branch"],
+            "sync_allowed": True,
+        },
+    )
     assert page.locator(f"#resource-{names['person']} button.switch.on").count() == 1
     screenshot(page, "resources")
     return names
@@ -41,8 +81,12 @@ def _organisation(page, base: str) -> dict:
 
 def _new_credential(page, base: str, names: dict) -> str:
     username = unique("phone")
-    create_through_form(page, base, "/credentials/new", {
-        "username": username, "account": names["account"], "branch": names["branch"]})
+    create_through_form(
+        page,
+        base,
+        "/credentials/new",
+        {"username": username, "account": names["account"], "branch": names["branch"]},
+    )
     assert page.url.endswith(f"/admin/credentials/{username}")
     assert page.get_attribute("#f-username", "readonly") is not None
     return username
@@ -74,7 +118,9 @@ def _generate_password(page) -> str:
     password = page.inner_text("#generated-password").strip()
     assert len(password) >= 16
     page.click("#password-panel button.copy")
-    _wait_until(page, "document.querySelector('#password-panel button.copy').textContent === 'Copied'")
+    _wait_until(
+        page, "document.querySelector('#password-panel button.copy').textContent === 'Copied'"
+    )
     return password
 
 
@@ -83,16 +129,23 @@ def _url_follows_the_resource(page, base: str, username: str, names: dict) -> st
     assert person_url == f"{base}/dav/calendars/{username}/{names['person']}/"
     room_url = _choose_resource(page, names["room"])
     assert room_url == f"{base}/dav/calendars/{username}/{names['room']}/"
-    _wait_until(page, "document.getElementById('resource-qr').complete "
-                      "&& document.getElementById('resource-qr').naturalWidth > 0")
+    _wait_until(
+        page,
+        "document.getElementById('resource-qr').complete "
+        "&& document.getElementById('resource-qr').naturalWidth > 0",
+    )
     assert names["room"] in page.get_attribute("#resource-qr", "src")
     return person_url
 
 
-def _summaries_read_by_caldav(url: str, username: str, password: str, around: datetime) -> list[str]:
+def _summaries_read_by_caldav(
+    url: str, username: str, password: str, around: datetime
+) -> list[str]:
     with caldav.DAVClient(url=url, username=username, password=password) as client:
         calendar = client.calendar(url=url)
-        found = calendar.search(start=around - timedelta(days=1), end=around + timedelta(days=1), event=True)
+        found = calendar.search(
+            start=around - timedelta(days=1), end=around + timedelta(days=1), event=True
+        )
         return [str(event.icalendar_component.get("summary")) for event in found]
 
 
@@ -115,7 +168,10 @@ def test_onboarding_flow_from_organisation_to_caldav(server, page):
     save(page)
     _choose_resource(page, names["person"])
     _run_test(page, password)
-    assert page.locator("#test-result.passed").count() == 1 and page.locator("li.check.bad").count() == 0
+    assert (
+        page.locator("#test-result.passed").count() == 1
+        and page.locator("li.check.bad").count() == 0
+    )
     assert page.locator('li.check.ok[data-check="password"]').count() == 1
     screenshot(page, "credential-test-passed")
     shown_url = page.inner_text("#resource-url").strip()
@@ -123,8 +179,11 @@ def test_onboarding_flow_from_organisation_to_caldav(server, page):
 
     start = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0)
     summary = unique("Beratung")
-    create_appointment(names["person"], NewAppointment(summary, start, start + timedelta(hours=1)),
-                       max_size=1024 * 1024)
+    create_appointment(
+        names["person"],
+        NewAppointment(summary, start, start + timedelta(hours=1)),
+        max_size=1024 * 1024,
+    )
     assert summary in _summaries_read_by_caldav(shown_url, username, password, start)
     page.goto(f"{base}/admin/resources/{names['person']}/week?start={start.date().isoformat()}")
     assert summary in page.inner_text(".week")

@@ -22,18 +22,26 @@ def test_generated_password_is_shown_once_and_works(server, admin, org):
     password = re.search(r'<code id="generated-password">([^<]+)</code>', shown.text).group(1)
     assert password not in admin.get(f"/credentials/{username}").text
     url = f"{server.base_url}/dav/calendars/{username}/{org.slugs['room_on']}/"
-    answer = requests.request("PROPFIND", url, headers={"Depth": "0"}, auth=(username, password), timeout=30)
+    answer = requests.request(
+        "PROPFIND", url, headers={"Depth": "0"}, auth=(username, password), timeout=30
+    )
     assert answer.status_code == 207
 
 
 def test_typed_password_and_test_with_it(server, admin, org):
     username, _http = phone_login(server.base_url, org, password=None)
-    admin.post(f"/credentials/{username}/password", {"mode": "set", "password": "typed-secret-1",
-                                                     "password_repeat": "typed-secret-1"})
-    tested = admin.post(f"/credentials/{username}/test", {"resource": org.slugs["own_person"],
-                                                          "password": "typed-secret-1"})
+    admin.post(
+        f"/credentials/{username}/password",
+        {"mode": "set", "password": "typed-secret-1", "password_repeat": "typed-secret-1"},
+    )
+    tested = admin.post(
+        f"/credentials/{username}/test",
+        {"resource": org.slugs["own_person"], "password": "typed-secret-1"},
+    )
     assert 'id="test-result" class="passed"' in tested.text
-    wrong = admin.post(f"/credentials/{username}/test", {"resource": org.slugs["own_person"], "password": "nope"})
+    wrong = admin.post(
+        f"/credentials/{username}/test", {"resource": org.slugs["own_person"], "password": "nope"}
+    )
     assert re.search(r'class="check bad" data-check="password"', wrong.text)
 
 
@@ -71,12 +79,19 @@ def test_profile_has_caldav_and_carddav_only_where_the_login_has_it(server, admi
 
 def test_dashboard_lists_refused_sign_ins_with_the_reason(server, admin, org):
     username = unique("phone")
-    create_credential(username, "right-password", account=org.account_id, branch=org.branch_id, confirmed=False)
+    create_credential(
+        username, "right-password", account=org.account_id, branch=org.branch_id, confirmed=False
+    )
     url = f"{server.base_url}/dav/calendars/{username}/"
-    assert requests.request("PROPFIND", url, auth=(username, "right-password"), timeout=30).status_code == 401
+    assert (
+        requests.request("PROPFIND", url, auth=(username, "right-password"), timeout=30).status_code
+        == 401
+    )
     dashboard = admin.get("/dashboard").text
-    assert re.search(rf">{username}</a></td>\s*<td[^>]*>The login has not been confirmed by an administrator",
-                     dashboard)
+    assert re.search(
+        rf">{username}</a></td>\s*<td[^>]*>The login has not been confirmed by an administrator",
+        dashboard,
+    )
 
 
 def test_audit_log_shows_who_changed_what(server, admin, org):

@@ -15,11 +15,31 @@ from tests.browser.http_session import AdminSession
 from tests.organisation import org, phone_login  # noqa: F401  (org: fixture)
 
 SCREENS = (
-    "/dashboard", "/branches", "/branches/new", "/employees", "/employees/new", "/accounts", "/accounts/new",
-    "/groups", "/groups/new", "/resources", "/resources/new", "/credentials", "/credentials/new",
-    "/directory/companies", "/directory/companies?category=supplier", "/directory/companies/new",
-    "/directory/contacts", "/directory/contacts?category=customer", "/directory/contacts/new", "/phonebook",
-    "/phonebook?source=S", "/phonebook/new", "/audit", "/audit?page=2", "/me",
+    "/dashboard",
+    "/branches",
+    "/branches/new",
+    "/employees",
+    "/employees/new",
+    "/accounts",
+    "/accounts/new",
+    "/groups",
+    "/groups/new",
+    "/resources",
+    "/resources/new",
+    "/credentials",
+    "/credentials/new",
+    "/directory/companies",
+    "/directory/companies?category=supplier",
+    "/directory/companies/new",
+    "/directory/contacts",
+    "/directory/contacts?category=customer",
+    "/directory/contacts/new",
+    "/phonebook",
+    "/phonebook?source=S",
+    "/phonebook/new",
+    "/audit",
+    "/audit?page=2",
+    "/me",
 )
 
 
@@ -29,13 +49,20 @@ def test_every_screen_renders(server, org, language):
     session.sign_in(*new_account("admin"))
     username, _http = phone_login(server.base_url, org)
     slug = org.slugs["own_person"]
-    for path in SCREENS + (f"/credentials/{username}", f"/resources/{slug}", f"/resources/{slug}/week",
-                           f"/branches/{org.branch_id}", f"/employees/{org.employee_id}",
-                           f"/accounts/{org.account_id}"):
+    for path in SCREENS + (
+        f"/credentials/{username}",
+        f"/resources/{slug}",
+        f"/resources/{slug}/week",
+        f"/branches/{org.branch_id}",
+        f"/employees/{org.employee_id}",
+        f"/accounts/{org.account_id}",
+    ):
         response = session.get(path)
         assert response.status_code == 200, path
         assert f'<html lang="{language}">' in response.text
-        assert 'for="' in response.text or "<table" in response.text or "counts" in response.text, path
+        assert 'for="' in response.text or "<table" in response.text or "counts" in response.text, (
+            path
+        )
 
 
 def _field_error(response, field: str) -> str:
@@ -46,14 +73,19 @@ def _field_error(response, field: str) -> str:
 
 def test_refusals_appear_next_to_their_field(admin, org):
     taken = find_resource(org.slugs["room_on"])
-    bad_slug = admin.post("/resources/new", {"kind": "room", "name": "Raum", "slug": "Not A Slug",
-                                             "colour": "#3A7BD5"})
+    bad_slug = admin.post(
+        "/resources/new",
+        {"kind": "room", "name": "Raum", "slug": "Not A Slug", "colour": "#3A7BD5"},
+    )
     assert bad_slug.status_code == 422
     assert "lower-case letters" in _field_error(bad_slug, "slug")
-    duplicate = admin.post("/resources/new", {"kind": "room", "name": "Raum", "slug": taken.slug,
-                                              "colour": "#3A7BD5"})
+    duplicate = admin.post(
+        "/resources/new", {"kind": "room", "name": "Raum", "slug": taken.slug, "colour": "#3A7BD5"}
+    )
     assert "is taken" in _field_error(duplicate, "slug")
-    person = admin.post("/resources/new", {"kind": "person", "name": "P", "slug": unique("p"), "colour": "#3A7BD5"})
+    person = admin.post(
+        "/resources/new", {"kind": "person", "name": "P", "slug": unique("p"), "colour": "#3A7BD5"}
+    )
     assert "needs an employee" in _field_error(person, "employee")
     missing = admin.post("/branches/new", {"name": "", "timezone": "Europe/Berlin"})
     assert "fill in" in _field_error(missing, "name")
@@ -63,17 +95,32 @@ def test_refusals_appear_next_to_their_field(admin, org):
 
 def test_credential_form_checks_dates_window_and_unique_username(admin, org):
     existing, _http = phone_login(admin.base.rsplit("/admin", 1)[0], org)
-    base = {"kind": "individual", "account": str(org.account_id), "branch": str(org.branch_id),
-            "service_classes": "caldav"}
-    bad_date = admin.post("/credentials/new", {**base, "username": unique("phone"), "valid_from": "31.12.2024"})
+    base = {
+        "kind": "individual",
+        "account": str(org.account_id),
+        "branch": str(org.branch_id),
+        "service_classes": "caldav",
+    }
+    bad_date = admin.post(
+        "/credentials/new", {**base, "username": unique("phone"), "valid_from": "31.12.2024"}
+    )
     assert "2024-05-31" in _field_error(bad_date, "valid_from")
-    window = admin.post("/credentials/new", {**base, "username": unique("phone"), "valid_from": "2025-02-01",
-                                             "valid_until": "2025-01-01"})
+    window = admin.post(
+        "/credentials/new",
+        {
+            **base,
+            "username": unique("phone"),
+            "valid_from": "2025-02-01",
+            "valid_until": "2025-01-01",
+        },
+    )
     assert "must not be before" in _field_error(window, "valid_until")
     taken = admin.post("/credentials/new", {**base, "username": existing.upper()})
     assert "is taken" in _field_error(taken, "username")
-    no_class = admin.post("/credentials/new", {**{k: v for k, v in base.items() if k != "service_classes"},
-                                               "username": unique("phone")})
+    no_class = admin.post(
+        "/credentials/new",
+        {**{k: v for k, v in base.items() if k != "service_classes"}, "username": unique("phone")},
+    )
     assert _field_error(no_class, "service_classes")
 
 
@@ -81,9 +128,17 @@ def test_username_stays_as_saved(admin, org):
     username, _http = phone_login(admin.base.rsplit("/admin", 1)[0], org)
     page = admin.get(f"/credentials/{username}")
     assert re.search(rf'id="f-username" name="username" value="{username}" readonly', page.text)
-    admin.post(f"/credentials/{username}", {"username": "renamed", "kind": "individual",
-                                            "account": str(org.account_id), "branch": str(org.branch_id),
-                                            "service_classes": "caldav", "confirmed": "1"})
+    admin.post(
+        f"/credentials/{username}",
+        {
+            "username": "renamed",
+            "kind": "individual",
+            "account": str(org.account_id),
+            "branch": str(org.branch_id),
+            "service_classes": "caldav",
+            "confirmed": "1",
+        },
+    )
     assert find_credential(username) is not None and find_credential("renamed") is None
 
 
@@ -106,7 +161,11 @@ BAD_REQUESTS = (
     ("POST", "/resources/new", {"kind": "spaceship", "name": "X", "slug": "x-1"}),
     ("POST", "/resources/new", {"kind": "room", "name": "X", "slug": unique("x"), "colour": "red"}),
     ("POST", "/resources/{slug}/sync", {}),
-    ("POST", "/credentials/{username}/password", {"mode": "set", "password": "short", "password_repeat": "short"}),
+    (
+        "POST",
+        "/credentials/{username}/password",
+        {"mode": "set", "password": "short", "password_repeat": "short"},
+    ),
     ("POST", "/credentials/{username}/test", {"resource": "no-such"}),
     ("POST", "/credentials/no-such/test", {"resource": "x"}),
     ("POST", "/directory/contacts/999999/export", {"export_carddav": "1"}),
@@ -123,13 +182,17 @@ BAD_REQUESTS = (
 @pytest.mark.parametrize("method, path, data", BAD_REQUESTS)
 def test_bad_input_gets_a_readable_answer_never_a_500(admin, org, method, path, data):
     username, _http = phone_login(admin.base.rsplit("/admin", 1)[0], org)
-    path = path.format(slug=org.slugs["own_person"], username=username, other=org.slugs["other_person"])
+    path = path.format(
+        slug=org.slugs["own_person"], username=username, other=org.slugs["other_person"]
+    )
     if method == "GET":
         response = admin.get(path)
     elif method == "POST":
         response = admin.post(path, data)
     else:
-        response = admin.http.request(method, admin.base + path, data={"csrf_token": admin.token}, timeout=30)
+        response = admin.http.request(
+            method, admin.base + path, data={"csrf_token": admin.token}, timeout=30
+        )
     assert response.status_code < 500, (path, response.status_code)
     assert "<h1>" in response.text
 

@@ -24,19 +24,29 @@ def _test_client(server, **overrides):
 
 def test_session_cookie_is_secure_behind_tls(server):
     behind_proxy = _test_client(server, trust_proxy=True)
-    assert "Secure" in behind_proxy.get("/login", headers={"X-Forwarded-Proto": "https"}).headers["Set-Cookie"]
+    assert (
+        "Secure"
+        in behind_proxy.get("/login", headers={"X-Forwarded-Proto": "https"}).headers["Set-Cookie"]
+    )
     untrusted = _test_client(server, trust_proxy=False)
-    assert "Secure" not in untrusted.get("/login", headers={"X-Forwarded-Proto": "https"}).headers["Set-Cookie"]
+    assert (
+        "Secure"
+        not in untrusted.get("/login", headers={"X-Forwarded-Proto": "https"}).headers["Set-Cookie"]
+    )
     over_tls = _test_client(server, trust_proxy=False)
     assert "Secure" in over_tls.get("/login", base_url="https://localhost").headers["Set-Cookie"]
 
 
 def test_post_without_or_with_a_wrong_csrf_token_is_refused(admin):
     name = unique("Filiale")
-    missing = admin.post("/branches/new", {"name": name, "timezone": "Europe/Berlin"}, with_token=False)
+    missing = admin.post(
+        "/branches/new", {"name": name, "timezone": "Europe/Berlin"}, with_token=False
+    )
     assert missing.status_code == 400
     assert "Form refused" in missing.text and "reload the page" in missing.text
-    wrong = admin.post("/branches/new", {"name": name, "timezone": "Europe/Berlin", "csrf_token": "forged"})
+    wrong = admin.post(
+        "/branches/new", {"name": name, "timezone": "Europe/Berlin", "csrf_token": "forged"}
+    )
     assert wrong.status_code == 400
     assert name not in admin.get("/branches").text
 
@@ -45,7 +55,10 @@ def test_sign_in_needs_the_csrf_token_too(server):
     login, password = new_account("admin")
     session = AdminSession(server.base_url)
     session.get("/login")
-    assert session.post("/login", {"login": login, "password": password}, with_token=False).status_code == 400
+    assert (
+        session.post("/login", {"login": login, "password": password}, with_token=False).status_code
+        == 400
+    )
 
 
 def test_sign_in_attempts_are_throttled(server):
@@ -53,10 +66,14 @@ def test_sign_in_attempts_are_throttled(server):
     login, password = new_account("admin")
     token = TOKEN.search(client.get("/login").text).group(1)
     for _attempt in range(3):
-        refused = client.post("/login", data={"csrf_token": token, "login": login, "password": "wrong"})
+        refused = client.post(
+            "/login", data={"csrf_token": token, "login": login, "password": "wrong"}
+        )
         assert refused.status_code == 401
         assert "not right" in refused.text
-    throttled = client.post("/login", data={"csrf_token": token, "login": login, "password": password})
+    throttled = client.post(
+        "/login", data={"csrf_token": token, "login": login, "password": password}
+    )
     assert throttled.status_code == 429
     assert int(throttled.headers["Retry-After"]) > 0
     assert "Too many failed sign-ins" in throttled.text
@@ -69,9 +86,13 @@ def test_pages_need_sign_in_and_return_there_afterwards(server):
     assert first.headers["Location"].endswith("/admin/login?next=/admin/credentials")
     login, password = new_account("admin")
     session.get("/login")
-    landed = session.post("/login", {"login": login, "password": password, "next": "/admin/credentials"})
+    landed = session.post(
+        "/login", {"login": login, "password": password, "next": "/admin/credentials"}
+    )
     assert landed.url.endswith("/admin/credentials")
-    elsewhere = session.post("/login", {"login": login, "password": password, "next": "//evil.example/x"})
+    elsewhere = session.post(
+        "/login", {"login": login, "password": password, "next": "//evil.example/x"}
+    )
     assert elsewhere.url.startswith(server.base_url)
 
 
@@ -115,10 +136,22 @@ def test_user_changes_own_sign_in_password(server):
     session = AdminSession(server.base_url)
     session.sign_in(login, password)
     session.get("/me")
-    wrong = session.post("/me/password", {"current_password": "nope", "password": "new-password-1",
-                                          "password_repeat": "new-password-1"})
+    wrong = session.post(
+        "/me/password",
+        {
+            "current_password": "nope",
+            "password": "new-password-1",
+            "password_repeat": "new-password-1",
+        },
+    )
     assert wrong.status_code == 422 and 'id="f-current_password-error"' in wrong.text
-    changed = session.post("/me/password", {"current_password": password, "password": "new-password-1",
-                                            "password_repeat": "new-password-1"})
+    changed = session.post(
+        "/me/password",
+        {
+            "current_password": password,
+            "password": "new-password-1",
+            "password_repeat": "new-password-1",
+        },
+    )
     assert changed.url.endswith("/admin/me") and "is changed" in changed.text
     assert AdminSession(server.base_url).sign_in(login, "new-password-1").url.endswith("/admin/me")

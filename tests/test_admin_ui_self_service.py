@@ -18,15 +18,20 @@ from tests.organisation import build_org
 PROPFIND = b'<?xml version="1.0"?><propfind xmlns="DAV:"><prop><resourcetype/></prop></propfind>'
 
 
-
 def user_with_login(classes: tuple[str, ...] = ("caldav", "carddav")):
     """A plain user account with a password, and a confirmed login without one."""
     org = build_org()
     password = f"pw-{uuid.uuid4().hex[:12]}"
     account = update_account(org.account_id, {"password": password})
     username = unique("phone")
-    create_credential(username, None, account=org.account_id, branch=org.branch_id, service_classes_=classes,
-                      confirmed=True)
+    create_credential(
+        username,
+        None,
+        account=org.account_id,
+        branch=org.branch_id,
+        service_classes_=classes,
+        confirmed=True,
+    )
     return org, get_account(account.id).login, password, username
 
 
@@ -53,8 +58,14 @@ def test_user_sets_own_login_password_and_gets_the_url(server, page):
         page.click("#set-password")
     assert "is set" in page.inner_text(".notice.ok")
     screenshot(page, "my-login")
-    answer = requests.request("PROPFIND", url, data=PROPFIND, headers={"Depth": "0"}, auth=(username, new_password),
-                              timeout=30)
+    answer = requests.request(
+        "PROPFIND",
+        url,
+        data=PROPFIND,
+        headers={"Depth": "0"},
+        auth=(username, new_password),
+        timeout=30,
+    )
     assert answer.status_code == 207
 
     with page.expect_download() as download:

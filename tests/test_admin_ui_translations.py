@@ -21,7 +21,10 @@ def extracted_messages() -> set[str]:
         method_map, options_map = parse_mapping_cfg(config)
     keywords = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
     found = extract_from_dir(str(ROOT), method_map, options_map, keywords=keywords)
-    return {message if isinstance(message, str) else message[0] for _file, _line, message, _comments, _ctx in found}
+    return {
+        message if isinstance(message, str) else message[0]
+        for _file, _line, message, _comments, _ctx in found
+    }
 
 
 def german() -> dict[str, str]:

@@ -13,8 +13,9 @@ from tests.organisation import org, phone_login  # noqa: F401  (org: fixture)
 
 
 def _propfind(base: str, username: str, password: str) -> int:
-    return requests.request("PROPFIND", f"{base}/dav/", auth=(username, password), headers={"Depth": "0"},
-                            timeout=30).status_code
+    return requests.request(
+        "PROPFIND", f"{base}/dav/", auth=(username, password), headers={"Depth": "0"}, timeout=30
+    ).status_code
 
 
 def test_the_unlock_button_lets_the_phone_in_again(server, page, org):

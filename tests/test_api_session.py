@@ -19,8 +19,9 @@ def test_api_with_the_web_session(server):
     body = {"name": f"Session branch {uuid.uuid4().hex[:6]}"}
     refused = browser.http.post(server.base_url + "/api/v1/branches", json=body)
     assert refused.status_code == 403 and refused.json()["error"] == "csrf"
-    created = browser.http.post(server.base_url + "/api/v1/branches", json=body,
-                                headers={"X-CSRF-Token": browser.token})
+    created = browser.http.post(
+        server.base_url + "/api/v1/branches", json=body, headers={"X-CSRF-Token": browser.token}
+    )
     assert created.status_code == 201
 
 
@@ -30,4 +31,6 @@ def test_a_user_session_is_not_an_admin_one(server):
     browser = AdminSession(server.base_url)
     browser.sign_in(login, password)
     assert browser.http.get(server.base_url + "/api/v1/branches").status_code == 403
-    assert browser.http.get(server.base_url + "/api/v1/branches", cookies={"davserver_admin": "forged"}).status_code in (401, 403)
+    assert browser.http.get(
+        server.base_url + "/api/v1/branches", cookies={"davserver_admin": "forged"}
+    ).status_code in (401, 403)

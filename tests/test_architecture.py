@@ -9,8 +9,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN_IN_DOMAIN = (
-    "davserver", "wsgidav", "lxml", "flask", "cheroot", "werkzeug", "requests",
-    "http", "xml", "urllib.request", "defusedxml",
+    "davserver",
+    "wsgidav",
+    "lxml",
+    "flask",
+    "cheroot",
+    "werkzeug",
+    "requests",
+    "http",
+    "xml",
+    "urllib.request",
+    "defusedxml",
 )
 # resources/ bottom up: a package imports itself and the lines above this one's, never a
 # line below, nor a peer on its own line. `errors` is every layer's vocabulary.
@@ -99,6 +108,7 @@ def test_every_module_has_a_docstring():
         str(path.relative_to(ROOT))
         for package in ("resources", "davserver")
         for path in modules(package)
-        if path.stat().st_size and ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) is None
+        if path.stat().st_size
+        and ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) is None
     ]
     assert missing == []

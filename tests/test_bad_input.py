@@ -8,9 +8,9 @@ import uuid
 
 import pytest
 
-from tests.raw_http import basic_auth, request_bytes, send_and_read_complete
 from tests.hostile_targets import HostileTarget, in_process_target, two_worker_target
 from tests.ical import CALENDAR_TYPE, XML_TYPE, event
+from tests.raw_http import basic_auth, request_bytes, send_and_read_complete
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
@@ -37,7 +37,12 @@ def seeded(target) -> str:
     """A calendar of the target's login holding one event."""
     calendar = target.login.home_path + f"cal-{uuid.uuid4().hex[:6]}/"
     assert target.login.request("MKCALENDAR", calendar).status_code == 201
-    assert target.login.request("PUT", calendar + "a.ics", event(uid="seed"), **CALENDAR_TYPE).status_code == 201
+    assert (
+        target.login.request(
+            "PUT", calendar + "a.ics", event(uid="seed"), **CALENDAR_TYPE
+        ).status_code
+        == 201
+    )
     return calendar
 
 
@@ -49,26 +54,74 @@ def bad_requests(login, calendar):
         ("PROPFIND", calendar, BILLION_LAUGHS, XML_TYPE, {400}),
         ("PROPPATCH", calendar, XXE, XML_TYPE, {400}),
         ("PROPPATCH", calendar, b"<x/>", XML_TYPE, {400}),
-        ("PROPFIND", calendar, b"<D:propfind xmlns:D='DAV:'><D:allprop/></D:propfind>", {"Content_Type": "image/png"}, {415}),
-        ("PROPFIND", calendar, b"<D:propfind xmlns:D='DAV:'><D:allprop/></D:propfind>", dict(XML_TYPE, Depth="2"), {400}),
+        (
+            "PROPFIND",
+            calendar,
+            b"<D:propfind xmlns:D='DAV:'><D:allprop/></D:propfind>",
+            {"Content_Type": "image/png"},
+            {415},
+        ),
+        (
+            "PROPFIND",
+            calendar,
+            b"<D:propfind xmlns:D='DAV:'><D:allprop/></D:propfind>",
+            dict(XML_TYPE, Depth="2"),
+            {400},
+        ),
         ("REPORT", calendar, b"<X:unknown-report xmlns:X='urn:x'/>", XML_TYPE, {403}),
         ("REPORT", calendar, b"", XML_TYPE, {400}),
         ("MKCALENDAR", home + "new/", b"<not-closed", XML_TYPE, {400}),
         ("MKCALENDAR", home + "new2/", b"<D:mkcol xmlns:D='DAV:'/>", XML_TYPE, {400}),
         ("PUT", calendar + "a.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", CALENDAR_TYPE, {403}),
         ("PUT", calendar + "a.ics", b"\xff\xfe\x00garbage", CALENDAR_TYPE, {403}),
-        ("PUT", calendar + "a.ics", event(uid="other").encode(), {"Content_Type": "application/json"}, {415}),
-        ("PUT", calendar + "a.ics", event(uid="seed").encode(), dict(CALENDAR_TYPE, If_Match='"nope"'), {412}),
+        (
+            "PUT",
+            calendar + "a.ics",
+            event(uid="other").encode(),
+            {"Content_Type": "application/json"},
+            {415},
+        ),
+        (
+            "PUT",
+            calendar + "a.ics",
+            event(uid="seed").encode(),
+            dict(CALENDAR_TYPE, If_Match='"nope"'),
+            {412},
+        ),
         ("PUT", calendar + "b.ics", event(uid="seed").encode(), CALENDAR_TYPE, {403}),
-        ("PUT", calendar + "a.ics", event(uid="seed").encode(), dict(CALENDAR_TYPE, Content_Encoding="gzip"), {415}),
+        (
+            "PUT",
+            calendar + "a.ics",
+            event(uid="seed").encode(),
+            dict(CALENDAR_TYPE, Content_Encoding="gzip"),
+            {415},
+        ),
         ("PUT", calendar, event().encode(), CALENDAR_TYPE, {405}),
         ("PUT", calendar + "../../other/x.ics", event().encode(), CALENDAR_TYPE, {400, 404, 409}),
-        ("PUT", calendar + "%2e%2e/%2e%2e/x.ics", event().encode(), CALENDAR_TYPE, {400, 403, 404, 409}),
+        (
+            "PUT",
+            calendar + "%2e%2e/%2e%2e/x.ics",
+            event().encode(),
+            CALENDAR_TYPE,
+            {400, 403, 404, 409},
+        ),
         ("PUT", calendar + "a%2Fb.ics", event().encode(), CALENDAR_TYPE, {400, 403, 404, 409}),
-        ("PUT", calendar + "x" * 300 + ".ics", event().encode(), CALENDAR_TYPE, {400, 403, 404, 409, 414}),
+        (
+            "PUT",
+            calendar + "x" * 300 + ".ics",
+            event().encode(),
+            CALENDAR_TYPE,
+            {400, 403, 404, 409, 414},
+        ),
         ("GET", calendar + "x" * 5000, None, {}, {400, 404, 414}),
         ("DELETE", home + "..", None, {}, {400, 403, 404, 405}),
-        ("MOVE", calendar + "a.ics", None, {"Destination": "http://elsewhere.example/dav/x"}, {400, 403, 409, 502}),
+        (
+            "MOVE",
+            calendar + "a.ics",
+            None,
+            {"Destination": "http://elsewhere.example/dav/x"},
+            {400, 403, 409, 502},
+        ),
         ("MOVE", calendar + "a.ics", None, {}, {400}),
         ("COPY", calendar, None, {"Destination": login.url(calendar + "sub/")}, {403, 409}),
         ("PROPFIND", "/dav/calendars/../principals/", b"", {"Depth": "0"}, {207, 400, 404}),
@@ -84,16 +137,24 @@ def _bomb(rule: str) -> bytes:
 
 
 def _range_query(start: str, end: str, expand: bool = False) -> bytes:
-    data = f'<C:calendar-data><C:expand start="{start}" end="{end}"/></C:calendar-data>' if expand else ""
-    return (f'<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/>{data}'
-            f'</D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">'
-            f'<C:time-range start="{start}" end="{end}"/></C:comp-filter></C:comp-filter></C:filter>'
-            f'</C:calendar-query>').encode()
+    data = (
+        f'<C:calendar-data><C:expand start="{start}" end="{end}"/></C:calendar-data>'
+        if expand
+        else ""
+    )
+    return (
+        f'<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/>{data}'
+        f'</D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">'
+        f'<C:time-range start="{start}" end="{end}"/></C:comp-filter></C:comp-filter></C:filter>'
+        f"</C:calendar-query>"
+    ).encode()
 
 
 def _many_properties(count: int) -> bytes:
     names = "".join(f"<X:p{n}/>" for n in range(count))
-    return f"<D:propfind xmlns:D='DAV:' xmlns:X='urn:x'><D:prop>{names}</D:prop></D:propfind>".encode()
+    return (
+        f"<D:propfind xmlns:D='DAV:' xmlns:X='urn:x'><D:prop>{names}</D:prop></D:propfind>".encode()
+    )
 
 
 def _expand_property_bomb() -> bytes:
@@ -110,36 +171,87 @@ def hostile_requests(login, calendar):
         ("GET", "/dav/calendars/%2e%2e/%2e%2e/etc/passwd", None, {}, {400}),
         ("PROPFIND", "/dav/%2E%2e/", None, {"Depth": "0"}, {400}),
         ("DELETE", "/dav/calendars/x/../../../y", None, {}, {400}),
-        ("MOVE", calendar + "%2e%2e/%2E%2E/%2e%2e/%2e%2e/%2e%2e/a.ics", None, {"Destination": calendar + "b.ics"}, {400}),
+        (
+            "MOVE",
+            calendar + "%2e%2e/%2E%2E/%2e%2e/%2e%2e/%2e%2e/a.ics",
+            None,
+            {"Destination": calendar + "b.ics"},
+            {400},
+        ),
         # Invalid UTF-8 in the percent-encoding.
         ("GET", "/dav/%ff", None, {}, {400}),
         ("PROPFIND", "/dav/%c0%ae/", None, {"Depth": "0"}, {400}),
         ("PUT", calendar + "%ff%fe.ics", event().encode(), CALENDAR_TYPE, {400}),
         # Recurrence bombs are refused with C:max-instances.
-        ("PUT", calendar + "minutely.ics", _bomb("FREQ=MINUTELY;COUNT=1000000"), CALENDAR_TYPE, {403}),
+        (
+            "PUT",
+            calendar + "minutely.ics",
+            _bomb("FREQ=MINUTELY;COUNT=1000000"),
+            CALENDAR_TYPE,
+            {403},
+        ),
         ("PUT", calendar + "secondly.ics", _bomb("FREQ=SECONDLY"), CALENDAR_TYPE, {403}),
         # Windows and expansions over all the years are answered, not computed for minutes.
-        ("REPORT", calendar, _range_query("00010101T000000Z", "99991231T235959Z"), dict(XML_TYPE, Depth="1"), {207}),
-        ("REPORT", calendar, _range_query("00010101T000000Z", "99991231T235959Z", expand=True),
-         dict(XML_TYPE, Depth="1"), {207, 403, 507}),
+        (
+            "REPORT",
+            calendar,
+            _range_query("00010101T000000Z", "99991231T235959Z"),
+            dict(XML_TYPE, Depth="1"),
+            {207},
+        ),
+        (
+            "REPORT",
+            calendar,
+            _range_query("00010101T000000Z", "99991231T235959Z", expand=True),
+            dict(XML_TYPE, Depth="1"),
+            {207, 403, 507},
+        ),
         # Requests that would cost quadratic or cubic time are bounded.
         ("PROPFIND", calendar, _many_properties(5000), dict(XML_TYPE, Depth="0"), {400, 403, 413}),
-        ("REPORT", login.principal_path, _expand_property_bomb(), dict(XML_TYPE, Depth="0"), {207, 400, 403}),
+        (
+            "REPORT",
+            login.principal_path,
+            _expand_property_bomb(),
+            dict(XML_TYPE, Depth="0"),
+            {207, 400, 403},
+        ),
         # What real clients send.
-        ("REPORT", calendar, b"<D:sync-collection xmlns:D='DAV:'><D:sync-token/><D:sync-level>1</D:sync-level>"
-                             b"<D:prop><D:getetag/></D:prop></D:sync-collection>", dict(XML_TYPE, Depth="1"), {207}),
+        (
+            "REPORT",
+            calendar,
+            b"<D:sync-collection xmlns:D='DAV:'><D:sync-token/><D:sync-level>1</D:sync-level>"
+            b"<D:prop><D:getetag/></D:prop></D:sync-collection>",
+            dict(XML_TYPE, Depth="1"),
+            {207},
+        ),
         ("REPORT", "/", _expand_property_bomb(), dict(XML_TYPE, Depth="0"), {207, 400, 403}),
-        ("OPTIONS", home.replace(login.username, login.username[:1] + "%" + login.username[1:2].encode().hex()
-                                 + login.username[2:]), None, {}, {200}),
+        (
+            "OPTIONS",
+            home.replace(
+                login.username,
+                login.username[:1] + "%" + login.username[1:2].encode().hex() + login.username[2:],
+            ),
+            None,
+            {},
+            {200},
+        ),
     ]
 
 
-def _send_raw(target: HostileTarget, method: str, path: str, body: bytes | None, headers: dict,
-              authorization: str | None):
+def _send_raw(
+    target: HostileTarget,
+    method: str,
+    path: str,
+    body: bytes | None,
+    headers: dict,
+    authorization: str | None,
+):
     fields = {name.replace("_", "-"): value for name, value in headers.items()}
     if authorization:
         fields["Authorization"] = authorization
-    return send_and_read_complete(target.port, request_bytes(method, path, fields, body or b""), timeout=60)
+    return send_and_read_complete(
+        target.port, request_bytes(method, path, fields, body or b""), timeout=60
+    )
 
 
 def test_hostile_requests_get_complete_answers_and_change_nothing(target, seeded):
@@ -160,8 +272,14 @@ def test_a_long_password_is_an_ordinary_refusal(target):
     """Over 4,096 characters: the same 401 for a known and an unknown user, never a 500."""
     statuses = set()
     for username in (target.login.username, f"nobody-{uuid.uuid4().hex[:6]}"):
-        answer = send_and_read_complete(target.port, request_bytes(
-            "PROPFIND", "/dav/", {"Depth": "0", "Authorization": basic_auth(username, "x" * 5000)}))
+        answer = send_and_read_complete(
+            target.port,
+            request_bytes(
+                "PROPFIND",
+                "/dav/",
+                {"Depth": "0", "Authorization": basic_auth(username, "x" * 5000)},
+            ),
+        )
         statuses.add(answer.status)
     assert statuses == {401}
 

@@ -3,7 +3,7 @@ events and todos."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import caldav
 import pytest
@@ -13,7 +13,9 @@ from tests.ical import event, todo
 
 @pytest.fixture
 def client(login):
-    with caldav.DAVClient(url=login.base_url + "/", username=login.username, password=login.password) as dav:
+    with caldav.DAVClient(
+        url=login.base_url + "/", username=login.username, password=login.password
+    ) as dav:
         yield dav
 
 
@@ -29,7 +31,11 @@ def test_create_calendar_save_load_update_delete_event(client):
     calendar = principal.make_calendar(name="Work", cal_id="work")
     assert "Work" in [c.get_display_name() for c in principal.calendars()]
     saved = calendar.save_event(event(uid="client-1", summary="Planning"))
-    loaded = calendar.event_by_uid("client-1") if hasattr(calendar, "event_by_uid") else calendar.object_by_uid("client-1")
+    loaded = (
+        calendar.event_by_uid("client-1")
+        if hasattr(calendar, "event_by_uid")
+        else calendar.object_by_uid("client-1")
+    )
     loaded.load()
     assert "Planning" in loaded.data
     loaded.data = loaded.data.replace("Planning", "Planning moved")
@@ -43,8 +49,9 @@ def test_create_calendar_save_load_update_delete_event(client):
 
 
 def test_todos_round_trip(client):
-    calendar = client.principal().make_calendar(name="Tasks", cal_id="tasks",
-                                                supported_calendar_component_set=["VTODO"])
+    calendar = client.principal().make_calendar(
+        name="Tasks", cal_id="tasks", supported_calendar_component_set=["VTODO"]
+    )
     calendar.save_todo(todo(uid="todo-1", summary="Call supplier"))
     todos = calendar.todos()
     assert len(todos) == 1 and "Call supplier" in todos[0].data
@@ -59,8 +66,10 @@ def test_delete_calendar(client):
 
 def test_event_created_with_icalendar_fields(client):
     calendar = client.principal().make_calendar(name="Gen", cal_id="gen")
-    start = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
-    calendar.save_event(dtstart=start, dtend=start + timedelta(hours=1), summary="Generated", uid="gen-1")
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    calendar.save_event(
+        dtstart=start, dtend=start + timedelta(hours=1), summary="Generated", uid="gen-1"
+    )
     obj = calendar.object_by_uid("gen-1")
     obj.load()
     assert "Generated" in obj.data

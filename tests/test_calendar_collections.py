@@ -29,8 +29,16 @@ def test_mkcalendar_with_properties(login):
     path = login.home_path + "team/"
     r = login.request("MKCALENDAR", path, MKCALENDAR_BODY, **XML_TYPE)
     assert r.status_code == 201
-    props = props_of(login, path, "D:displayname", "C:calendar-description", "A:calendar-color",
-                     "A:calendar-order", "C:supported-calendar-component-set", "D:resourcetype")
+    props = props_of(
+        login,
+        path,
+        "D:displayname",
+        "C:calendar-description",
+        "A:calendar-color",
+        "A:calendar-order",
+        "C:supported-calendar-component-set",
+        "D:resourcetype",
+    )
     assert props[q("D", "displayname")][1].text == "Team"
     assert props[q("C", "calendar-description")][1].text == "Shared team calendar"
     assert props[q("A", "calendar-color")][1].text == "#FF0000FF"
@@ -82,7 +90,13 @@ def test_proppatch_writable_properties_and_dead_properties(login):
     assert all(status == 200 for status, _ in responses(r.content)[path].values())
     props = props_of(login, path, "D:displayname", "A:calendar-color")
     assert props[q("D", "displayname")][1].text == "Renamed"
-    custom = login.request("PROPFIND", path, b'<D:propfind xmlns:D="DAV:" xmlns:X="urn:example:x"><D:prop><X:custom/></D:prop></D:propfind>', Depth="0", **XML_TYPE)
+    custom = login.request(
+        "PROPFIND",
+        path,
+        b'<D:propfind xmlns:D="DAV:" xmlns:X="urn:example:x"><D:prop><X:custom/></D:prop></D:propfind>',
+        Depth="0",
+        **XML_TYPE,
+    )
     element = responses(custom.content)[path]["{urn:example:x}custom"][1]
     assert element.text == "kept " and element[0].text == "as is"
 
@@ -130,7 +144,12 @@ def test_delete_calendar_removes_it_and_its_objects(login):
     login.request("PUT", path + "a.ics", event(), **CALENDAR_TYPE)
     assert login.request("DELETE", path).status_code == 204
     assert login.request("GET", path + "a.ics").status_code == 404
-    assert login.request("PROPFIND", path, propfind_body("D:resourcetype"), Depth="0", **XML_TYPE).status_code == 404
+    assert (
+        login.request(
+            "PROPFIND", path, propfind_body("D:resourcetype"), Depth="0", **XML_TYPE
+        ).status_code
+        == 404
+    )
 
 
 def test_depth_1_propfind_costs_constant_queries(login):
@@ -140,10 +159,35 @@ def test_depth_1_propfind_costs_constant_queries(login):
     login.request("MKCALENDAR", path)
     counts = []
     for n in (3, 30):
-        while len(responses(login.request("PROPFIND", path, propfind_body("D:getetag"), Depth="1", **XML_TYPE).content)) - 1 < n:
-            login.request("PUT", f"{path}{threading.get_ident()}-{len(counts)}-{n}-{_next()}.ics", event(), **CALENDAR_TYPE)
-        counts.append(_count_queries(database_proxy, lambda: login.request(
-            "PROPFIND", path, propfind_body("D:getetag", "D:getcontenttype", "D:resourcetype"), Depth="1", **XML_TYPE)))
+        while (
+            len(
+                responses(
+                    login.request(
+                        "PROPFIND", path, propfind_body("D:getetag"), Depth="1", **XML_TYPE
+                    ).content
+                )
+            )
+            - 1
+            < n
+        ):
+            login.request(
+                "PUT",
+                f"{path}{threading.get_ident()}-{len(counts)}-{n}-{_next()}.ics",
+                event(),
+                **CALENDAR_TYPE,
+            )
+        counts.append(
+            _count_queries(
+                database_proxy,
+                lambda: login.request(
+                    "PROPFIND",
+                    path,
+                    propfind_body("D:getetag", "D:getcontenttype", "D:resourcetype"),
+                    Depth="1",
+                    **XML_TYPE,
+                ),
+            )
+        )
     assert counts[0] == counts[1], counts
 
 

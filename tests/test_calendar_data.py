@@ -7,8 +7,8 @@ Pure function tests over the files in tests/data/ical/: real client exports
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from pathlib import Path
@@ -16,12 +16,6 @@ from pathlib import Path
 import pytest
 import recurring_ical_events
 
-from resources.formats.calendar_occurrences import OccurrenceList
-from resources.formats.calendar_data import (
-    CalendarObjectFacts,
-    parse_calendar_object,
-    split_calendar,
-)
 from resources.errors import (
     DomainError,
     InvalidCalendarData,
@@ -29,6 +23,12 @@ from resources.errors import (
     ResourceTooLarge,
     UnsupportedComponent,
 )
+from resources.formats.calendar_data import (
+    CalendarObjectFacts,
+    parse_calendar_object,
+    split_calendar,
+)
+from resources.formats.calendar_occurrences import OccurrenceList
 
 DATA = Path(__file__).parent / "data" / "ical"
 ALL_KINDS = frozenset({"VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY", "VAVAILABILITY"})
@@ -172,34 +172,70 @@ EXPECTED_BOUNDS = {
     "todo_due_only.ics": (t("2024-05-01 16:59:59"), t("2024-05-01 17:00:01")),
     "todo_without_dates.ics": (None, None),
     # 08:00-10:00, alarm 30 min after the end repeated twice every 10 min (last at 10:50)
-    "todo_start_and_duration_with_alarm_after_end.ics": (t("2024-06-01 07:59:59"), t("2024-06-01 10:50:02")),
-    "event_daily_count_with_overrides_moved_outside.ics": (t("2024-03-20 08:00:00"), t("2024-04-20 16:00:00")),
+    "todo_start_and_duration_with_alarm_after_end.ics": (
+        t("2024-06-01 07:59:59"),
+        t("2024-06-01 10:50:02"),
+    ),
+    "event_daily_count_with_overrides_moved_outside.ics": (
+        t("2024-03-20 08:00:00"),
+        t("2024-04-20 16:00:00"),
+    ),
     # 10:00 local on 17 March is CET (09:00Z); the last, on 7 April, is CEST (08:00Z) and ends 09:00Z
     "event_dst_crossing_weekly_berlin.ics": (t("2024-03-17 09:00:00"), t("2024-04-07 09:00:00")),
     # UNTIL 30 Oct 17:00Z is 18:00 CET, the last instance; the RDATE on 5 Nov reaches further
-    "event_daily_until_berlin_with_exdate_and_rdate.ics": (t("2024-10-21 16:00:00"), t("2024-11-05 07:30:00")),
-    "event_floating_with_alarm_one_day_before.ics": (t("2024-05-30 19:00:00"), t("2024-06-02 00:00:00")),
+    "event_daily_until_berlin_with_exdate_and_rdate.ics": (
+        t("2024-10-21 16:00:00"),
+        t("2024-11-05 07:30:00"),
+    ),
+    "event_floating_with_alarm_one_day_before.ics": (
+        t("2024-05-30 19:00:00"),
+        t("2024-06-02 00:00:00"),
+    ),
     "event_absolute_alarm_long_before.ics": (t("2024-05-15 12:00:00"), t("2024-06-01 10:00:00")),
     # instances after 2 Jan are moved 4 h later and last 2 h
     "event_thisandfuture_moved_later.ics": (t("2024-01-01 10:00:00"), t("2024-01-03 16:00:00")),
-    "event_rrule_until_before_start_no_instances.ics": (t("2024-05-10 10:00:00"), t("2024-05-10 11:00:00")),
+    "event_rrule_until_before_start_no_instances.ics": (
+        t("2024-05-10 10:00:00"),
+        t("2024-05-10 11:00:00"),
+    ),
     # 30 February never exists: only the DTSTART instance is left
-    "event_rrule_count_never_matching_february_30.ics": (t("2024-01-01 10:00:00"), t("2024-01-01 11:00:00")),
+    "event_rrule_count_never_matching_february_30.ics": (
+        t("2024-01-01 10:00:00"),
+        t("2024-01-01 11:00:00"),
+    ),
     "event_rrule_count_zero.ics": (t("2024-01-01 10:00:00"), t("2024-01-01 11:00:00")),
     # more than 10,000 instances: UNTIL is taken as the last start
-    "event_rrule_minutely_until_over_instance_limit.ics": (t("2024-01-01 00:00:00"), t("2030-01-01 00:01:00")),
+    "event_rrule_minutely_until_over_instance_limit.ics": (
+        t("2024-01-01 00:00:00"),
+        t("2030-01-01 00:01:00"),
+    ),
     "event_rdate_periods_only.ics": (t("2024-03-01 10:00:00"), t("2024-03-10 09:00:01")),
     "freebusy_periods_without_dtstart.ics": (t("2024-01-02 09:00:00"), t("2024-01-05 15:00:01")),
-    "availability_bounded_with_counted_available.ics": (t("2024-01-01 00:00:00"), t("2024-03-04 17:00:00")),
+    "availability_bounded_with_counted_available.ics": (
+        t("2024-01-01 00:00:00"),
+        t("2024-03-04 17:00:00"),
+    ),
     "journal_datetime.ics": (t("2024-02-12 15:00:00"), t("2024-02-12 15:00:01")),
     # corpus files whose bounds are easy to check by hand
-    "missing_vtimezone_unknown_tzid.ics": (t("2014-04-08 19:30:00"), t("2014-04-10 00:30:00")),  # TZID=FOO: floating
+    "missing_vtimezone_unknown_tzid.ics": (
+        t("2014-04-08 19:30:00"),
+        t("2014-04-10 00:30:00"),
+    ),  # TZID=FOO: floating
     "dtstart_utc_without_dtend_minimal.ics": (t("2016-01-16 07:00:00"), t("2016-01-16 07:00:01")),
     "recurrence_monthly_last_weekday_bysetpos_allday.ics": (t("2004-02-26 10:00:00"), None),
     # a TZID that is not an IANA name is read as floating: 10:00-11:00 local, ±14 hours
-    "event_windows_tzid_with_vtimezone_read_as_floating.ics": (t("2024-06-30 20:00:00"), t("2024-07-02 01:00:00")),
-    "mozilla_vtodo_monthly_rrule_count_completed.ics": (t("2006-07-27 18:59:59"), t("2007-05-04 23:00:01")),
-    "nextcloud_allday_yearly_four_valarms_week_day_trigger.ics": (t("2025-06-16 19:00:00"), None),  # -P1W6DT15H
+    "event_windows_tzid_with_vtimezone_read_as_floating.ics": (
+        t("2024-06-30 20:00:00"),
+        t("2024-07-02 01:00:00"),
+    ),
+    "mozilla_vtodo_monthly_rrule_count_completed.ics": (
+        t("2006-07-27 18:59:59"),
+        t("2007-05-04 23:00:01"),
+    ),
+    "nextcloud_allday_yearly_four_valarms_week_day_trigger.ics": (
+        t("2025-06-16 19:00:00"),
+        None,
+    ),  # -P1W6DT15H
 }
 
 
@@ -272,7 +308,10 @@ def test_facts() -> None:
     _calendar, facts = parse(read("event_daily_count_with_overrides_moved_outside.ics"))
     listed = OccurrenceList.decode(facts.occurrences)
     assert [datetime.fromtimestamp(start, UTC).day for start in listed.starts] == [20, 1, 2, 5, 20]
-    assert listed.overlaps(t("2024-04-03 09:00:00").timestamp(), t("2024-04-04 12:00:00").timestamp()) is False
+    assert (
+        listed.overlaps(t("2024-04-03 09:00:00").timestamp(), t("2024-04-04 12:00:00").timestamp())
+        is False
+    )
     assert replace(facts, occurrences=None) == CalendarObjectFacts(
         uid="daily-moved",
         component="VEVENT",
@@ -282,7 +321,11 @@ def test_facts() -> None:
         is_recurring=True,
     )
     _calendar, facts = parse(read("vtodo_due_date_only_categories.ics"))
-    assert (facts.uid, facts.component, facts.is_recurring) == ("20070313T123432Z-456553@example.com", "VTODO", False)
+    assert (facts.uid, facts.component, facts.is_recurring) == (
+        "20070313T123432Z-456553@example.com",
+        "VTODO",
+        False,
+    )
     assert facts.summary == "Submit Quebec Income Tax Return for 2006"
 
 
@@ -314,7 +357,10 @@ def test_unsupported_component() -> None:
         ("invalid_two_uids.ics", r"2 \('first', 'second'\)"),
         ("invalid_no_uid.ics", r"VEVENT starting on line 4 has no UID"),
         ("invalid_method_property.ics", r"METHOD:REQUEST"),
-        ("thunderbird_overrides_with_dtend_and_duration.ics", r"line 36 has both DTEND and DURATION"),
+        (
+            "thunderbird_overrides_with_dtend_and_duration.ics",
+            r"line 36 has both DTEND and DURATION",
+        ),
     ],
 )
 def test_messages_say_what_is_wrong_and_where(name: str, pattern: str) -> None:
@@ -338,21 +384,27 @@ def _as_utc(value: date | datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-@pytest.mark.parametrize(("name", "body"), _accepted_bodies(), ids=lambda item: item if isinstance(item, str) else "")
+@pytest.mark.parametrize(
+    ("name", "body"), _accepted_bodies(), ids=lambda item: item if isinstance(item, str) else ""
+)
 def test_bounds_hold_every_instance_recurring_ical_events_finds(name: str, body: bytes) -> None:
     """A superset check against an independent expansion (floating values read as UTC,
     which the 14-hour margin covers)."""
     calendar, facts = parse(body)
     if facts.component not in ("VEVENT", "VTODO", "VJOURNAL"):
         return
-    if facts.component == "VTODO" and not any("DTSTART" in c or "DUE" in c for c in calendar.walk("VTODO")):
+    if facts.component == "VTODO" and not any(
+        "DTSTART" in c or "DUE" in c for c in calendar.walk("VTODO")
+    ):
         return  # recurring-ical-events spans such a VTODO over 1970-2038; §9.9 looks at COMPLETED/CREATED
     if "never_matching" in name or "minutely" in name:
         return  # too slow for recurring-ical-events: it walks to year 9999 / three million instances
     query = recurring_ical_events.of(calendar, components=[facts.component])
     occurrences = [*islice(query.all(), 3000)]
     if facts.last_end is not None:
-        occurrences += query.between(facts.last_end - timedelta(days=2), facts.last_end + timedelta(days=400))
+        occurrences += query.between(
+            facts.last_end - timedelta(days=2), facts.last_end + timedelta(days=400)
+        )
     for occurrence in occurrences:
         for prop in ("DTSTART", "DTEND", "DUE"):
             if prop in occurrence:
@@ -372,12 +424,19 @@ def test_no_accepted_object_needs_the_unbounded_fallback(caplog: pytest.LogCaptu
 def test_a_refused_vtimezone_does_not_reach_icalendars_cache() -> None:
     """icalendar caches the first VTIMEZONE of each custom TZID process-wide; one that
     would make offset lookups crawl must be refused before icalendar parses it."""
-    with pytest.raises(InvalidCalendarData, match=r"^Line 10: the RRULE of a STANDARD .* repeats SECONDLY"):
+    with pytest.raises(
+        InvalidCalendarData, match=r"^Line 10: the RRULE of a STANDARD .* repeats SECONDLY"
+    ):
         parse(read("invalid_vtimezone_observance_every_second.ics"))
-    body = read("event_windows_tzid_with_vtimezone_read_as_floating.ics").replace(b"W. Europe", b"Every Second Zone")
+    body = read("event_windows_tzid_with_vtimezone_read_as_floating.ics").replace(
+        b"W. Europe", b"Every Second Zone"
+    )
     without_vtimezone = re.sub(rb"BEGIN:VTIMEZONE.*END:VTIMEZONE\r\n", b"", body, flags=re.DOTALL)
     _calendar, facts = parse(without_vtimezone)
-    assert (facts.first_start, facts.last_end) == (t("2024-06-30 20:00:00"), t("2024-07-02 01:00:00"))
+    assert (facts.first_start, facts.last_end) == (
+        t("2024-06-30 20:00:00"),
+        t("2024-07-02 01:00:00"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -388,13 +447,18 @@ def test_a_refused_vtimezone_does_not_reach_icalendars_cache() -> None:
         ("FREQ=YEARLY;BYDAY=SU", "fires every week"),
         ("FREQ=YEARLY;BYMONTH=1,2,3;BYDAY=-1SU", "lists 3 BYMONTH values"),
         ("FREQ=YEARLY;BYWEEKNO=1", "uses BYWEEKNO"),
-        ("FREQ=YEARLY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23", "lists 24 BYHOUR"),
+        (
+            "FREQ=YEARLY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23",
+            "lists 24 BYHOUR",
+        ),
     ],
 )
 def test_vtimezone_rules_must_look_like_a_real_zones(rule: str, problem: str) -> None:
     body = read("event_windows_tzid_with_vtimezone_read_as_floating.ics")
     body = body.replace(b"RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10", f"RRULE:{rule}".encode())
-    with pytest.raises(InvalidCalendarData, match=rf"^Line 10: the RRULE of a STANDARD time zone rule .*{problem}"):
+    with pytest.raises(
+        InvalidCalendarData, match=rf"^Line 10: the RRULE of a STANDARD time zone rule .*{problem}"
+    ):
         parse(body)
 
 
@@ -464,7 +528,9 @@ def test_fuzz_random_bytes() -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_fuzz_truncated(name: str) -> None:
     body = read(name)
-    for cut in sorted({*range(0, len(body), max(1, len(body) // 25)), len(body) - 1, len(body) - 2}):
+    for cut in sorted(
+        {*range(0, len(body), max(1, len(body) // 25)), len(body) - 1, len(body) - 2}
+    ):
         _must_not_crash(body[:cut])
 
 
@@ -489,7 +555,9 @@ GARBAGE_VALUES = [
 ]
 
 
-@pytest.mark.parametrize("name", sorted(name for name, expected in EXPECTED.items() if expected is ACCEPTED))
+@pytest.mark.parametrize(
+    "name", sorted(name for name, expected in EXPECTED.items() if expected is ACCEPTED)
+)
 def test_fuzz_mutated_lines(name: str) -> None:
     rng = random.Random(name)
     lines = read(name).decode("utf-8-sig").splitlines()
@@ -508,7 +576,9 @@ def test_fuzz_mutated_lines(name: str) -> None:
             head = mutated[index].split(":", 1)[0]
             mutated[index] = f"{head}:{rng.choice(GARBAGE_VALUES)}"
         elif action == 4:
-            mutated.insert(index, rng.choice(["BEGIN:VEVENT", "END:VEVENT", "BEGIN:VALARM", "BEGIN:X-FOO"]))
+            mutated.insert(
+                index, rng.choice(["BEGIN:VEVENT", "END:VEVENT", "BEGIN:VALARM", "BEGIN:X-FOO"])
+            )
         elif action == 5:
             prop = rng.choice(
                 [
@@ -528,7 +598,9 @@ def test_fuzz_mutated_lines(name: str) -> None:
                     "UID",
                 ]
             )
-            params = rng.choice(["", ";VALUE=DATE", ";TZID=Nowhere/Else", ";VALUE=PERIOD", ";RANGE=THISANDFUTURE"])
+            params = rng.choice(
+                ["", ";VALUE=DATE", ";TZID=Nowhere/Else", ";VALUE=PERIOD", ";RANGE=THISANDFUTURE"]
+            )
             mutated.insert(index, f"{prop}{params}:{rng.choice(GARBAGE_VALUES)}")
         else:
             mutated[index] = " " + mutated[index]
@@ -550,7 +622,8 @@ def test_fuzz_structure() -> None:
         head + b'X-P;A="' + b"x" * 100_000 + b"\r\n" + tail,
         head + event * 2_000 + tail,
         head + event.replace(b"UID:x", b"UID:x\r\nRECURRENCE-ID:20240101T000000Z") * 2 + tail,
-        head + b"BEGIN:VTIMEZONE\r\nTZID:Bad\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:+2359\r\n"
+        head
+        + b"BEGIN:VTIMEZONE\r\nTZID:Bad\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:+2359\r\n"
         b"TZOFFSETTO:-2359\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
         + event.replace(b"DTSTART:", b"DTSTART;TZID=Bad:").replace(b"0Z", b"0")
         + tail,

@@ -30,9 +30,14 @@ def test_put_get_update_delete_cycle(login, calendar):
     assert "Last-Modified" in fetched.headers
     head = login.request("HEAD", calendar + "a.ics")
     assert head.status_code == 200 and head.headers["ETag"] == etag and not head.content
-    updated = login.request("PUT", calendar + "a.ics", body.replace("First", "Second"), If_Match=etag, **CALENDAR_TYPE)
+    updated = login.request(
+        "PUT", calendar + "a.ics", body.replace("First", "Second"), If_Match=etag, **CALENDAR_TYPE
+    )
     assert updated.status_code == 204 and updated.headers["ETag"] != etag
-    assert login.request("DELETE", calendar + "a.ics", If_Match=updated.headers["ETag"]).status_code == 204
+    assert (
+        login.request("DELETE", calendar + "a.ics", If_Match=updated.headers["ETag"]).status_code
+        == 204
+    )
     assert login.request("GET", calendar + "a.ics").status_code == 404
 
 
@@ -49,14 +54,26 @@ def test_if_match_on_missing_resource_is_412(login, calendar):
 
 def test_if_none_match_star_on_existing_is_412(login, calendar):
     body = event()
-    assert login.request("PUT", calendar + "x.ics", body, If_None_Match="*", **CALENDAR_TYPE).status_code == 201
-    assert login.request("PUT", calendar + "x.ics", body, If_None_Match="*", **CALENDAR_TYPE).status_code == 412
+    assert (
+        login.request(
+            "PUT", calendar + "x.ics", body, If_None_Match="*", **CALENDAR_TYPE
+        ).status_code
+        == 201
+    )
+    assert (
+        login.request(
+            "PUT", calendar + "x.ics", body, If_None_Match="*", **CALENDAR_TYPE
+        ).status_code
+        == 412
+    )
 
 
 def test_wrong_if_match_is_412_and_keeps_data(login, calendar):
     body = event(summary="Keep")
     login.request("PUT", calendar + "k.ics", body, **CALENDAR_TYPE)
-    r = login.request("PUT", calendar + "k.ics", event(summary="Lose"), If_Match='"stale"', **CALENDAR_TYPE)
+    r = login.request(
+        "PUT", calendar + "k.ics", event(summary="Lose"), If_Match='"stale"', **CALENDAR_TYPE
+    )
     assert r.status_code == 412
     assert login.request("GET", calendar + "k.ics").content == body.encode()
     assert login.request("DELETE", calendar + "k.ics", If_Match='"stale"').status_code == 412
@@ -70,14 +87,21 @@ def test_weak_etag_does_not_match(login, calendar):
 
 
 def test_concurrent_puts_with_same_if_match_only_one_wins(login, calendar):
-    etag = login.request("PUT", calendar + "race.ics", event(uid="race"), **CALENDAR_TYPE).headers["ETag"]
+    etag = login.request("PUT", calendar + "race.ics", event(uid="race"), **CALENDAR_TYPE).headers[
+        "ETag"
+    ]
     statuses = []
     barrier = threading.Barrier(6)
 
     def writer(n):
         barrier.wait()
-        r = login.request("PUT", calendar + "race.ics", event(uid="race", summary=f"writer {n}"), If_Match=etag,
-                          **CALENDAR_TYPE)
+        r = login.request(
+            "PUT",
+            calendar + "race.ics",
+            event(uid="race", summary=f"writer {n}"),
+            If_Match=etag,
+            **CALENDAR_TYPE,
+        )
         statuses.append(r.status_code)
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
@@ -94,6 +118,7 @@ def test_same_uid_twice_in_one_calendar_is_no_uid_conflict(login, calendar):
     assert r.status_code == 403
     assert error_condition(r.content) == q("C", "no-uid-conflict")
     from lxml import etree
+
     assert hrefs_in(etree.fromstring(r.content)) == [calendar + "one.ics"]
     assert login.request("GET", calendar + "two.ics").status_code == 404
 
@@ -109,14 +134,34 @@ def test_wrong_content_type_is_415_with_supported_calendar_data(login, calendar)
     [
         ("this is not icalendar", "valid-calendar-data"),
         ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\n", "valid-calendar-data"),
-        (event(uid="a").replace("END:VCALENDAR", "BEGIN:VEVENT\r\nUID:b\r\nDTSTAMP:20260101T000000Z\r\n"
-                                "DTSTART:20260101T000000Z\r\nEND:VEVENT\r\nEND:VCALENDAR"), "valid-calendar-object-resource"),
-        (event().replace("VERSION:2.0", "VERSION:2.0\r\nMETHOD:REQUEST"), "valid-calendar-object-resource"),
+        (
+            event(uid="a").replace(
+                "END:VCALENDAR",
+                "BEGIN:VEVENT\r\nUID:b\r\nDTSTAMP:20260101T000000Z\r\n"
+                "DTSTART:20260101T000000Z\r\nEND:VEVENT\r\nEND:VCALENDAR",
+            ),
+            "valid-calendar-object-resource",
+        ),
+        (
+            event().replace("VERSION:2.0", "VERSION:2.0\r\nMETHOD:REQUEST"),
+            "valid-calendar-object-resource",
+        ),
         (event().replace("SUMMARY", "DURATION:PT1H\r\nSUMMARY"), "valid-calendar-object-resource"),
-        ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nEND:VCALENDAR\r\n", "valid-calendar-object-resource"),
+        (
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nEND:VCALENDAR\r\n",
+            "valid-calendar-object-resource",
+        ),
         (event().replace("UID:", "X-NOT-UID:"), "valid-calendar-object-resource"),
     ],
-    ids=["garbage", "truncated", "two-uids", "method", "dtend-and-duration", "no-components", "no-uid"],
+    ids=[
+        "garbage",
+        "truncated",
+        "two-uids",
+        "method",
+        "dtend-and-duration",
+        "no-components",
+        "no-uid",
+    ],
 )
 def test_invalid_calendar_data_is_refused_with_precondition(login, calendar, body, condition):
     r = login.request("PUT", calendar + "bad.ics", body, **CALENDAR_TYPE)
@@ -128,7 +173,9 @@ def test_invalid_calendar_data_is_refused_with_precondition(login, calendar, bod
 
 def test_object_larger_than_max_resource_size(server, login, calendar):
     limit = server.settings.max_resource_size
-    big = event(extra="DESCRIPTION:" + "x" * 70 + "\r\n " + ("y" * 70 + "\r\n ") * (limit // 72) + "z\r\n")
+    big = event(
+        extra="DESCRIPTION:" + "x" * 70 + "\r\n " + ("y" * 70 + "\r\n ") * (limit // 72) + "z\r\n"
+    )
     r = login.request("PUT", calendar + "big.ics", big, **CALENDAR_TYPE)
     assert r.status_code == 403
     assert error_condition(r.content) == q("C", "max-resource-size")
@@ -156,7 +203,9 @@ def test_move_between_calendars_of_the_same_home(login, calendar):
 def test_move_onto_existing_honours_overwrite(login, calendar):
     login.request("PUT", calendar + "a.ics", event(), **CALENDAR_TYPE)
     login.request("PUT", calendar + "b.ics", event(), **CALENDAR_TYPE)
-    no = login.request("MOVE", calendar + "a.ics", Destination=login.url(calendar + "b.ics"), Overwrite="F")
+    no = login.request(
+        "MOVE", calendar + "a.ics", Destination=login.url(calendar + "b.ics"), Overwrite="F"
+    )
     assert no.status_code == 412
     yes = login.request("MOVE", calendar + "a.ics", Destination=login.url(calendar + "b.ics"))
     assert yes.status_code == 204
@@ -165,14 +214,18 @@ def test_move_onto_existing_honours_overwrite(login, calendar):
 def test_move_into_another_login_home_is_refused(login, other_login, calendar):
     login.request("PUT", calendar + "a.ics", event(), **CALENDAR_TYPE)
     other_login.request("MKCALENDAR", other_login.home_path + "cal/")
-    r = login.request("MOVE", calendar + "a.ics", Destination=login.url(other_login.home_path + "cal/a.ics"))
+    r = login.request(
+        "MOVE", calendar + "a.ics", Destination=login.url(other_login.home_path + "cal/a.ics")
+    )
     assert r.status_code in (403, 409)
     assert login.request("GET", calendar + "a.ics").status_code == 200
 
 
 def test_depth_1_listing_gives_etags_of_members(login, calendar):
     etag = login.request("PUT", calendar + "a.ics", event(), **CALENDAR_TYPE).headers["ETag"]
-    r = login.request("PROPFIND", calendar, propfind_body("D:getetag", "D:getcontenttype"), Depth="1", **XML_TYPE)
+    r = login.request(
+        "PROPFIND", calendar, propfind_body("D:getetag", "D:getcontenttype"), Depth="1", **XML_TYPE
+    )
     found = responses(r.content)
     assert found[calendar + "a.ics"][q("D", "getetag")][1].text == etag
 
@@ -180,7 +233,10 @@ def test_depth_1_listing_gives_etags_of_members(login, calendar):
 def test_other_login_cannot_read_or_write_objects(login, other_login, calendar):
     login.request("PUT", calendar + "a.ics", event(), **CALENDAR_TYPE)
     assert other_login.request("GET", calendar + "a.ics").status_code == 404
-    assert other_login.request("PUT", calendar + "b.ics", event(), **CALENDAR_TYPE).status_code in (404, 409)
+    assert other_login.request("PUT", calendar + "b.ics", event(), **CALENDAR_TYPE).status_code in (
+        404,
+        409,
+    )
     assert other_login.request("DELETE", calendar + "a.ics").status_code == 404
     assert login.request("GET", calendar + "a.ics").status_code == 200
 

@@ -3,14 +3,13 @@ each query states the hrefs it must return."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import caldav
 import pytest
-from lxml import etree
 
-from tests.davxml import NS, error_condition, q, responses
+from tests.davxml import error_condition, q, responses
 from tests.ical import CALENDAR_TYPE, XML_TYPE
 
 DATA = Path(__file__).parent / "data" / "query"
@@ -35,8 +34,11 @@ def calendar(login):
 <C:calendar-timezone><![CDATA[{BERLIN}]]></C:calendar-timezone></D:prop></D:set></C:mkcalendar>"""
     assert login.request("MKCALENDAR", path, body, **XML_TYPE).status_code == 201
     for name, source in SEEDED.items():
-        body = b"".join(line for line in (DATA / source).read_bytes().splitlines(keepends=True)
-                        if not line.startswith(b"METHOD:"))  # an iTIP message is stored without its METHOD
+        body = b"".join(
+            line
+            for line in (DATA / source).read_bytes().splitlines(keepends=True)
+            if not line.startswith(b"METHOD:")
+        )  # an iTIP message is stored without its METHOD
         r = login.request("PUT", path + name, body, **CALENDAR_TYPE)
         assert r.status_code == 201, (source, r.text)
     return path
@@ -64,7 +66,11 @@ def names(response) -> set[str]:
     [
         # 1 April 2024 10:00 Berlin is 08:00Z after the DST change (09:00Z before it).
         ("20240401T075900Z", "20240401T080100Z", {"weekly.ics"}),
-        ("20240401T090000Z", "20240401T093000Z", {"google.ics"}),  # Google's UTC series, not "weekly"
+        (
+            "20240401T090000Z",
+            "20240401T093000Z",
+            {"google.ics"},
+        ),  # Google's UTC series, not "weekly"
         ("20240318T093000Z", "20240318T103000Z", {"weekly.ics"}),
         # The 7 May standup moved from 07:00Z to 13:00Z; 8 May is an EXDATE.
         ("20240507T130000Z", "20240507T140000Z", {"standup.ics"}),
@@ -83,7 +89,9 @@ def test_event_time_range(login, calendar, start, end, expected):
 
 
 def test_todo_time_range_by_due(login, calendar):
-    assert names(query(login, calendar, "VTODO", "20240610T110000Z", "20240610T123000Z")) == {"todo.ics"}
+    assert names(query(login, calendar, "VTODO", "20240610T110000Z", "20240610T123000Z")) == {
+        "todo.ics"
+    }
     assert names(query(login, calendar, "VTODO", "20240611T110000Z", "20240611T123000Z")) == set()
 
 
@@ -106,8 +114,10 @@ def test_expand_gives_utc_instances_without_rrule(login, calendar):
 
 
 def test_partial_retrieval_of_properties(login, calendar):
-    data = ('<C:calendar-data><C:comp name="VCALENDAR"><C:prop name="VERSION"/><C:comp name="VEVENT">'
-            '<C:prop name="SUMMARY"/><C:prop name="UID"/></C:comp></C:comp></C:calendar-data>')
+    data = (
+        '<C:calendar-data><C:comp name="VCALENDAR"><C:prop name="VERSION"/><C:comp name="VEVENT">'
+        '<C:prop name="SUMMARY"/><C:prop name="UID"/></C:comp></C:comp></C:calendar-data>'
+    )
     r = query(login, calendar, "VEVENT", "20240610T070000Z", "20240610T073000Z", data=data)
     text = responses(r.content)[calendar + "floating.ics"][q("C", "calendar-data")][1].text
     assert "SUMMARY:Breakfast wherever I am" in text and "DTSTART" not in text
@@ -115,9 +125,13 @@ def test_partial_retrieval_of_properties(login, calendar):
 
 def test_text_match_on_summary(login, calendar):
     inner = '<C:prop-filter name="SUMMARY"><C:text-match collation="i;ascii-casemap">STANDUP</C:text-match></C:prop-filter>'
-    assert names(query(login, calendar, "VEVENT", "20240101T000000Z", "20250101T000000Z", inner)) == {"standup.ics"}
+    assert names(
+        query(login, calendar, "VEVENT", "20240101T000000Z", "20250101T000000Z", inner)
+    ) == {"standup.ics"}
     negated = inner.replace("<C:text-match ", '<C:text-match negate-condition="yes" ')
-    assert "standup.ics" not in names(query(login, calendar, "VEVENT", "20240101T000000Z", "20250101T000000Z", negated))
+    assert "standup.ics" not in names(
+        query(login, calendar, "VEVENT", "20240101T000000Z", "20250101T000000Z", negated)
+    )
 
 
 def test_unsupported_collation_and_invalid_filter_are_403(login, calendar):
@@ -144,10 +158,15 @@ def test_free_busy_query(login, calendar):
 
 
 def test_caldav_library_search_agrees(login, calendar):
-    with caldav.DAVClient(url=login.base_url + "/", username=login.username, password=login.password) as client:
+    with caldav.DAVClient(
+        url=login.base_url + "/", username=login.username, password=login.password
+    ) as client:
         cal = client.calendar(url=login.url(calendar))
-        found = cal.search(start=datetime(2024, 5, 7, 13, tzinfo=timezone.utc),
-                           end=datetime(2024, 5, 7, 14, tzinfo=timezone.utc), event=True)
+        found = cal.search(
+            start=datetime(2024, 5, 7, 13, tzinfo=UTC),
+            end=datetime(2024, 5, 7, 14, tzinfo=UTC),
+            event=True,
+        )
         assert [str(e.url).rsplit("/", 1)[-1] for e in found] == ["standup.ics"]
         todos = cal.search(todo=True, include_completed=True)
         assert [str(t.url).rsplit("/", 1)[-1] for t in todos] == ["todo.ics"]
@@ -162,12 +181,26 @@ def test_time_range_query_reads_only_candidates(login):
     path = login.home_path + "years/"
     login.request("MKCALENDAR", path)
     for year in range(2000, 2040):
-        event = (DATA / "floating_time_event.ics").read_text().replace("20240610", f"{year}0610").replace(
-            "floating@example.com", f"floating-{year}@example.com")
+        event = (
+            (DATA / "floating_time_event.ics")
+            .read_text()
+            .replace("20240610", f"{year}0610")
+            .replace("floating@example.com", f"floating-{year}@example.com")
+        )
         login.request("PUT", f"{path}{year}.ics", event, **CALENDAR_TYPE)
     collection = Collection.get(Collection.path == "years")  # noqa: the only one with this path in this home
-    week = CompFilter("VCALENDAR", comp_filters=(CompFilter("VEVENT", time_range=TimeRange(
-        datetime(2031, 6, 8, tzinfo=timezone.utc), datetime(2031, 6, 15, tzinfo=timezone.utc))),))
+    week = CompFilter(
+        "VCALENDAR",
+        comp_filters=(
+            CompFilter(
+                "VEVENT",
+                time_range=TimeRange(
+                    datetime(2031, 6, 8, tzinfo=UTC),
+                    datetime(2031, 6, 15, tzinfo=UTC),
+                ),
+            ),
+        ),
+    )
     assert [row.name for row in candidates(collection.id, week)] == ["2031.ics"]
 
 
@@ -175,7 +208,11 @@ def test_a_rule_that_never_matches_does_not_stall_queries(login):
     """RRULE:…BYMONTH=2;BYMONTHDAY=30 has no instances; following it walks to year 9999."""
     path = login.home_path + "never/"
     login.request("MKCALENDAR", path)
-    body = (Path(__file__).parent / "data" / "ical" / "event_rrule_count_never_matching_february_30.ics").read_bytes()
+    body = (
+        Path(__file__).parent / "data" / "ical" / "event_rrule_count_never_matching_february_30.ics"
+    ).read_bytes()
     assert login.request("PUT", path + "feb30.ics", body, **CALENDAR_TYPE).status_code == 201
-    assert names(query(login, path, "VEVENT", "20240101T000000Z", "20240108T000000Z")) == {"feb30.ics"}
+    assert names(query(login, path, "VEVENT", "20240101T000000Z", "20240108T000000Z")) == {
+        "feb30.ics"
+    }
     assert names(query(login, path, "VEVENT", "20260101T000000Z", "20260108T000000Z")) == set()

@@ -22,7 +22,11 @@ from tests.server_harness import FreshDatabase, free_port
 def davserver(*args, stdin: str | None = None, env: dict | None = None, timeout: float = 60):
     return subprocess.run(
         [sys.executable, "-m", "davserver", *args],
-        input=stdin, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -38,9 +42,17 @@ def test_bad_flag_is_one_line_error():
 
 
 def test_unreachable_database_is_one_line_error():
-    run = davserver("serve", "--port", str(free_port()), "--database", "postgresql://nobody:secret@127.0.0.1:1/none")
+    run = davserver(
+        "serve",
+        "--port",
+        str(free_port()),
+        "--database",
+        "postgresql://nobody:secret@127.0.0.1:1/none",
+    )
     assert run.returncode == 1
-    assert run.stderr.startswith("davserver: error: cannot open database postgresql://nobody:***@127.0.0.1:1/none")
+    assert run.stderr.startswith(
+        "davserver: error: cannot open database postgresql://nobody:***@127.0.0.1:1/none"
+    )
     assert run.stderr.count("\n") == 1 and "secret" not in run.stderr
 
 
@@ -77,8 +89,20 @@ def test_serve_demo_gives_a_phone_ready_calendar(tmp_path):
     database = FreshDatabase(str(tmp_path))
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "davserver", "serve", "--demo", "--port", str(port), "--database", database.url],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "davserver",
+            "serve",
+            "--demo",
+            "--port",
+            str(port),
+            "--database",
+            database.url,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         banner = _wait_for_line(process, "listening on")
@@ -87,13 +111,22 @@ def test_serve_demo_gives_a_phone_ready_calendar(tmp_path):
         assert f"admin / admin: signs in to the admin UI at {base}/admin/" in banner
         assert AdminSession(base).sign_in("admin", "admin").url == f"{base}/admin/dashboard"
         home = "/dav/calendars/anna-phone/"
-        r = requests.request("PROPFIND", base + home, data=propfind_body("D:displayname"), auth=("anna-phone", "demo"),
-                             headers={"Depth": "1", "Content-Type": "application/xml"})
-        names = sorted(p[q("D", "displayname")][1].text for h, p in responses(r.content).items() if h != home)
+        r = requests.request(
+            "PROPFIND",
+            base + home,
+            data=propfind_body("D:displayname"),
+            auth=("anna-phone", "demo"),
+            headers={"Depth": "1", "Content-Type": "application/xml"},
+        )
+        names = sorted(
+            p[q("D", "displayname")][1].text for h, p in responses(r.content).items() if h != home
+        )
         assert names == ["Anna Berger", "Raum 1"]
         export = requests.get(base + home + "anna/", auth=("anna-phone", "demo")).text
         assert export.count("BEGIN:VEVENT") == 3 and "RRULE:FREQ=WEEKLY" in export
-        refused = requests.request("PROPFIND", base + "/dav/", auth=("ben-phone", "demo"), headers={"Depth": "0"})
+        refused = requests.request(
+            "PROPFIND", base + "/dav/", auth=("ben-phone", "demo"), headers={"Depth": "0"}
+        )
         assert refused.status_code == 401
     finally:
         process.send_signal(signal.SIGINT)
@@ -111,12 +144,25 @@ def _wait_for_line(process, marker: str, timeout: float = 30) -> str:
         seen.append(line)
         if marker in line:
             return "".join(seen)
-    raise AssertionError(f"server did not start: {''.join(seen)} {process.stderr.read() if process.poll() is not None else ''}")
+    raise AssertionError(
+        f"server did not start: {''.join(seen)} {process.stderr.read() if process.poll() is not None else ''}"
+    )
 
 
 def test_credential_passwd_list_test_and_admin_add(tmp_path):
     database = f"sqlite:///{tmp_path}/admin.db"
-    assert davserver("credential", "add", "carla", "--database", database, "--unconfirmed", stdin="pw1-password\n").returncode == 0
+    assert (
+        davserver(
+            "credential",
+            "add",
+            "carla",
+            "--database",
+            database,
+            "--unconfirmed",
+            stdin="pw1-password\n",
+        ).returncode
+        == 0
+    )
     listing = davserver("credential", "list", "--database", database)
     assert "carla" in listing.stdout and " no " in listing.stdout
     passwd = davserver("credential", "passwd", "carla", "--database", database, stdin="")

@@ -38,13 +38,23 @@ HOME = f"/dav/calendars/{USERNAME}/"
 ICS = {"Content-Type": "text/calendar; charset=utf-8"}
 
 
-def dav(base_url: str, method: str, path: str, body=None, timeout: float = 30, **headers) -> requests.Response:
-    return requests.request(method, base_url + path, data=body, auth=AUTH, timeout=timeout,
-                            headers={k.replace("_", "-"): v for k, v in headers.items()})
+def dav(
+    base_url: str, method: str, path: str, body=None, timeout: float = 30, **headers
+) -> requests.Response:
+    return requests.request(
+        method,
+        base_url + path,
+        data=body,
+        auth=AUTH,
+        timeout=timeout,
+        headers={k.replace("_", "-"): v for k, v in headers.items()},
+    )
 
 
 def sync_token(base_url: str, calendar: str) -> str:
-    answer = dav(base_url, "PROPFIND", calendar, propfind_body("D:sync-token", "CS:getctag"), Depth="0")
+    answer = dav(
+        base_url, "PROPFIND", calendar, propfind_body("D:sync-token", "CS:getctag"), Depth="0"
+    )
     assert answer.status_code == 207, answer.text
     props = responses(answer.content)[calendar]
     token, ctag = props[q("D", "sync-token")][1].text, props[q("CS", "getctag")][1].text
@@ -56,14 +66,19 @@ def members(base_url: str, calendar: str) -> dict[str, str]:
     """{href: etag} of every member, by PROPFIND."""
     answer = dav(base_url, "PROPFIND", calendar, propfind_body("D:getetag"), Depth="1")
     assert answer.status_code == 207, answer.text
-    return {href: props[q("D", "getetag")][1].text for href, props in responses(answer.content).items()
-            if href != calendar}
+    return {
+        href: props[q("D", "getetag")][1].text
+        for href, props in responses(answer.content).items()
+        if href != calendar
+    }
 
 
 def changes_since(base_url: str, calendar: str, token: str) -> dict[str, str | None]:
     """{href: etag, or None when deleted} from a sync-collection REPORT."""
-    body = (f'<D:sync-collection xmlns:D="DAV:"><D:sync-token>{token}</D:sync-token>'
-            "<D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop></D:sync-collection>")
+    body = (
+        f'<D:sync-collection xmlns:D="DAV:"><D:sync-token>{token}</D:sync-token>'
+        "<D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop></D:sync-collection>"
+    )
     answer = dav(base_url, "REPORT", calendar, body, Depth="0", Content_Type="application/xml")
     assert answer.status_code == 207, answer.text
     found = {}
@@ -73,8 +88,9 @@ def changes_since(base_url: str, calendar: str, token: str) -> dict[str, str | N
     return found
 
 
-def assert_consistent(base_url: str, calendar: str, before: dict[str, str], token: str,
-                      bodies: dict[str, set[bytes]]) -> None:
+def assert_consistent(
+    base_url: str, calendar: str, before: dict[str, str], token: str, bodies: dict[str, set[bytes]]
+) -> None:
     """Every member reads back whole (one of the bodies sent for it), and a sync from
     `token` (taken when the calendar held `before`) reports exactly what changed."""
     now = members(base_url, calendar)
@@ -101,7 +117,9 @@ def kill(server) -> None:
     server.process.wait(timeout=30)
 
 
-def test_sigkill_during_put_and_mkcalendar_leaves_whole_objects_and_a_matching_change_log(database, tmp_path):
+def test_sigkill_during_put_and_mkcalendar_leaves_whole_objects_and_a_matching_change_log(
+    database, tmp_path
+):
     server = start_server_process(database.url, tmp_path)
     calendar = HOME + "work/"
     assert dav(server.base_url, "MKCALENDAR", calendar).status_code == 201
@@ -121,12 +139,16 @@ def test_sigkill_during_put_and_mkcalendar_leaves_whole_objects_and_a_matching_c
     rng = random.Random(4791)
     for attempt in range(8):  # whole requests, killed after a random small delay
         server = start_server_process(database.url, tmp_path)
-        href = f"{calendar}kept-{attempt % 5}.ics" if attempt % 2 else f"{calendar}new-{attempt}.ics"
+        href = (
+            f"{calendar}kept-{attempt % 5}.ics" if attempt % 2 else f"{calendar}new-{attempt}.ics"
+        )
         body = event(Path(href).stem, summary=f"attempt {attempt} " + "y" * 20_000).encode()
         bodies.setdefault(href, set()).add(body)
         new_calendar = f"{HOME}made-{attempt}/"
-        with socket.create_connection(("127.0.0.1", server.port)) as put, \
-                socket.create_connection(("127.0.0.1", server.port)) as mkcalendar:
+        with (
+            socket.create_connection(("127.0.0.1", server.port)) as put,
+            socket.create_connection(("127.0.0.1", server.port)) as mkcalendar,
+        ):
             put.sendall(put_head(href, len(body)) + body)
             mkcalendar.sendall(request_head("MKCALENDAR", new_calendar, 0))
             time.sleep(rng.uniform(0, 0.03))
@@ -136,11 +158,16 @@ def test_sigkill_during_put_and_mkcalendar_leaves_whole_objects_and_a_matching_c
         assert_consistent(server.base_url, calendar, before, token, bodies)
         for attempt in range(8):
             made = f"{HOME}made-{attempt}/"
-            answer = dav(server.base_url, "PROPFIND", made, propfind_body("D:resourcetype"), Depth="0")
+            answer = dav(
+                server.base_url, "PROPFIND", made, propfind_body("D:resourcetype"), Depth="0"
+            )
             assert answer.status_code in (207, 404)
             if answer.status_code == 207:  # a calendar that exists is whole and usable
                 assert changes_since(server.base_url, made, sync_token(server.base_url, made)) == {}
-        assert dav(server.base_url, "PUT", calendar + "after.ics", event("after"), **ICS).status_code == 201
+        assert (
+            dav(server.base_url, "PUT", calendar + "after.ics", event("after"), **ICS).status_code
+            == 201
+        )
     finally:
         server.stop()
 
@@ -149,8 +176,10 @@ def request_head(method: str, path: str, length: int, content_type: str = "text/
     from base64 import b64encode
 
     token = b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
-    return (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic {token}\r\n"
-            f"Content-Type: {content_type}\r\nContent-Length: {length}\r\n\r\n").encode()
+    return (
+        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic {token}\r\n"
+        f"Content-Type: {content_type}\r\nContent-Length: {length}\r\n\r\n"
+    ).encode()
 
 
 def put_head(path: str, length: int) -> bytes:
@@ -161,12 +190,28 @@ def test_sigkill_during_import_leaves_whole_events_and_a_matching_change_log(dat
     calendar = HOME + "imported/"
     events = [event(f"imp-{n}", summary=f"imported {n}") for n in range(20000)]
     source = tmp_path / "many.ics"
-    source.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//EN\r\n"
-                      + "".join("BEGIN:VEVENT" + e.split("BEGIN:VEVENT", 1)[1].split("END:VCALENDAR")[0]
-                                for e in events)
-                      + "END:VCALENDAR\r\n")
-    importer = subprocess.Popen([sys.executable, "-m", "davserver", "import", "--calendar", calendar, str(source),
-                                 "--database", database.url], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    source.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//EN\r\n"
+        + "".join(
+            "BEGIN:VEVENT" + e.split("BEGIN:VEVENT", 1)[1].split("END:VCALENDAR")[0] for e in events
+        )
+        + "END:VCALENDAR\r\n"
+    )
+    importer = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "davserver",
+            "import",
+            "--calendar",
+            calendar,
+            str(source),
+            "--database",
+            database.url,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     counter = sqlite_or_pg_counter(database.url)
     deadline = time.monotonic() + 60
     while counter() < 500:  # a batch or more is in
@@ -183,7 +228,11 @@ def test_sigkill_during_import_leaves_whole_events_and_a_matching_change_log(dat
         assert reported == now
         for href in random.Random(1).sample(sorted(now), 50):
             got = dav(server.base_url, "GET", href)
-            assert got.status_code == 200 and b"END:VEVENT" in got.content and href.rsplit("/", 1)[1][:-4] in got.text
+            assert (
+                got.status_code == 200
+                and b"END:VEVENT" in got.content
+                and href.rsplit("/", 1)[1][:-4] in got.text
+            )
         assert int(sync_token(server.base_url, calendar).rsplit("/", 1)[1]) == len(now)
     finally:
         server.stop()
@@ -191,6 +240,7 @@ def test_sigkill_during_import_leaves_whole_events_and_a_matching_change_log(dat
 
 def sqlite_or_pg_counter(url: str):
     """How many objects the store holds, read straight from the database."""
+
     def count() -> int:
         with contextlib.suppress(Exception):
             if url.startswith("sqlite"):
@@ -200,22 +250,28 @@ def sqlite_or_pg_counter(url: str):
                 cursor.execute("SELECT count(*) FROM stored_object")
                 return cursor.fetchone()[0]
         return 0
+
     return count
 
 
 # --- PostgreSQL stopped under load -------------------------------------------------
+
 
 class PrivatePostgres:
     """A PostgreSQL cluster of this test's own, on a free port (never the shared one)."""
 
     def __init__(self) -> None:
         found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
-        assert found, "PostgreSQL binaries (pg_ctl, initdb) are missing under /usr/lib/postgresql/*/bin"
+        assert found, (
+            "PostgreSQL binaries (pg_ctl, initdb) are missing under /usr/lib/postgresql/*/bin"
+        )
         self.bin = Path(found[-1]).parent
         self.root = Path(tempfile.mkdtemp(prefix="davserver-pg-"))
         shutil.chown(self.root, "postgres")
         self.data, self.port = self.root / "data", free_port()
-        self._as_postgres("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+        self._as_postgres(
+            "initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync"
+        )
         self.start()
         with contextlib.closing(psycopg2.connect(self.url("postgres"))) as admin:
             admin.autocommit = True
@@ -225,13 +281,28 @@ class PrivatePostgres:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
 
     def _as_postgres(self, program: str, *arguments: str) -> None:
-        done = subprocess.run(["runuser", "-u", "postgres", "--", str(self.bin / program), *arguments],
-                              capture_output=True, text=True, timeout=60, check=False)
+        done = subprocess.run(
+            ["runuser", "-u", "postgres", "--", str(self.bin / program), *arguments],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._as_postgres("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
+        self._as_postgres(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "start",
+        )
 
     def stop(self) -> None:
         self._as_postgres("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
@@ -261,15 +332,34 @@ class Load:
             try:
                 if n % 3 == 0:
                     uid = f"load-{worker}-{n}-{uuid.uuid4().hex[:6]}"
-                    answer = dav(self.base_url, "PUT", f"{self.calendar}{uid}.ics", event(uid), timeout=30, **ICS)
+                    answer = dav(
+                        self.base_url,
+                        "PUT",
+                        f"{self.calendar}{uid}.ics",
+                        event(uid),
+                        timeout=30,
+                        **ICS,
+                    )
                 else:
-                    answer = dav(self.base_url, "PROPFIND", self.calendar, propfind_body("D:getetag"),
-                                 timeout=30, Depth="1")
+                    answer = dav(
+                        self.base_url,
+                        "PROPFIND",
+                        self.calendar,
+                        propfind_body("D:getetag"),
+                        timeout=30,
+                        Depth="1",
+                    )
             except requests.RequestException as exc:
                 self.failures.append(repr(exc))
                 continue
-            self.answers.append((time.monotonic(), answer.status_code, answer.headers.get("Retry-After", ""),
-                                 answer.text))
+            self.answers.append(
+                (
+                    time.monotonic(),
+                    answer.status_code,
+                    answer.headers.get("Retry-After", ""),
+                    answer.text,
+                )
+            )
             time.sleep(0.02)
 
     def stop(self) -> None:
@@ -302,11 +392,17 @@ def test_postgresql_stopped_under_load_gives_503_then_service_resumes_by_itself(
         assert statuses <= {201, 207, 503}, statuses
         refused = [(t, r, b) for t, status, r, b in load.answers if status == 503]
         assert refused, "no request met the stopped database"
-        assert all(r.isdigit() and "database is unavailable" in b and "Traceback" not in b for _t, r, b in refused)
+        assert all(
+            r.isdigit() and "database is unavailable" in b and "Traceback" not in b
+            for _t, r, b in refused
+        )
         assert all(t > stopped for t, _r, _b in refused)
         recovered = [status for t, status, _r, _b in load.answers if t > restarted + 1]
         assert recovered and all(status in (201, 207) for status in recovered), recovered
-        assert dav(server.base_url, "PUT", calendar + "after.ics", event("after"), **ICS).status_code == 201
+        assert (
+            dav(server.base_url, "PUT", calendar + "after.ics", event("after"), **ICS).status_code
+            == 201
+        )
         assert "Traceback" not in server.output()
     finally:
         if server is not None:
@@ -316,11 +412,16 @@ def test_postgresql_stopped_under_load_gives_503_then_service_resumes_by_itself(
 
 # --- SQLite on a full disk ---------------------------------------------------------
 
+
 @contextlib.contextmanager
 def small_file_system(megabytes: int):
     where = Path(tempfile.mkdtemp(prefix="davserver-full-"))
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={megabytes}m", "tmpfs", str(where)],
-                             capture_output=True, text=True, check=False)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={megabytes}m", "tmpfs", str(where)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert mounted.returncode == 0, f"cannot mount a small tmpfs: {mounted.stderr}"
     try:
         yield where
@@ -350,13 +451,23 @@ def test_a_full_disk_gives_507_corrupts_nothing_and_writes_work_once_space_is_fr
             for n in range(20):
                 body = event(f"stored-{n}", summary=f"stored {n} " + "z" * 2000).encode()
                 stored[f"{calendar}stored-{n}.ics"] = body
-                assert dav(server.base_url, "PUT", f"{calendar}stored-{n}.ics", body, **ICS).status_code == 201
+                assert (
+                    dav(
+                        server.base_url, "PUT", f"{calendar}stored-{n}.ics", body, **ICS
+                    ).status_code
+                    == 201
+                )
             token = sync_token(server.base_url, calendar)
             filler = fill(disk)
             refused = None
             for n in range(200):  # pages left in the file and WAL take a few writes to use up
-                answer = dav(server.base_url, "PUT", f"{calendar}more-{n}.ics",
-                             event(f"more-{n}", summary="w" * 20_000), **ICS)
+                answer = dav(
+                    server.base_url,
+                    "PUT",
+                    f"{calendar}more-{n}.ics",
+                    event(f"more-{n}", summary="w" * 20_000),
+                    **ICS,
+                )
                 if answer.status_code != 201:
                     refused = answer
                     break
@@ -369,7 +480,12 @@ def test_a_full_disk_gives_507_corrupts_nothing_and_writes_work_once_space_is_fr
             with contextlib.closing(sqlite3.connect(f"{disk}/davserver.db")) as db:
                 assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
             filler.unlink()
-            assert dav(server.base_url, "PUT", calendar + "after.ics", event("after"), **ICS).status_code == 201
+            assert (
+                dav(
+                    server.base_url, "PUT", calendar + "after.ics", event("after"), **ICS
+                ).status_code
+                == 201
+            )
             written_since = {href for href in stored if "/more-" in href} | {calendar + "after.ics"}
             assert set(changes_since(server.base_url, calendar, token)) == written_since
         finally:

@@ -19,22 +19,31 @@ def test_well_known_redirects_to_dav_root(server):
 
 
 def test_browser_on_the_bare_server_url_is_sent_to_the_admin_ui(server):
-    page = requests.get(server.base_url + "/", headers={"Accept": BROWSER_ACCEPT}, allow_redirects=False)
+    page = requests.get(
+        server.base_url + "/", headers={"Accept": BROWSER_ACCEPT}, allow_redirects=False
+    )
     assert page.status_code == 302
     assert page.headers["Location"] == "/admin/"  # relative: never a Host header reflected
     assert requests.get(server.base_url + "/", headers={"Accept": BROWSER_ACCEPT}).url.startswith(
-        f"{server.base_url}/admin/login")
+        f"{server.base_url}/admin/login"
+    )
 
 
 def test_clients_on_the_bare_server_url_still_reach_dav(login):
     for headers in ({}, {"Accept": "*/*"}, {"Accept": "text/calendar"}):
         r = requests.get(login.base_url + "/", headers=headers, allow_redirects=False)
         assert (r.status_code, r.headers["Location"]) == (301, "/dav/")
-    signed_in = login.http.get(login.base_url + "/", headers={"Accept": BROWSER_ACCEPT}, allow_redirects=False)
+    signed_in = login.http.get(
+        login.base_url + "/", headers={"Accept": BROWSER_ACCEPT}, allow_redirects=False
+    )
     assert (signed_in.status_code, signed_in.headers["Location"]) == (301, "/dav/")
-    r = login.request("PROPFIND", "/", propfind_body("D:current-user-principal"), Depth="0", **XML_TYPE)
+    r = login.request(
+        "PROPFIND", "/", propfind_body("D:current-user-principal"), Depth="0", **XML_TYPE
+    )
     assert r.status_code == 207
-    assert hrefs_in(responses(r.content)["/dav/"][q("D", "current-user-principal")][1]) == [login.principal_path]
+    assert hrefs_in(responses(r.content)["/dav/"][q("D", "current-user-principal")][1]) == [
+        login.principal_path
+    ]
 
 
 def test_options_advertises_only_real_classes(login):
@@ -59,7 +68,9 @@ def test_lock_and_unlock_are_not_offered(login):
 
 
 def test_root_gives_current_user_principal(login):
-    r = login.request("PROPFIND", "/dav/", propfind_body("D:current-user-principal"), Depth="0", **XML_TYPE)
+    r = login.request(
+        "PROPFIND", "/dav/", propfind_body("D:current-user-principal"), Depth="0", **XML_TYPE
+    )
     assert r.status_code == 207
     props = responses(r.content)["/dav/"]
     status, element = props[q("D", "current-user-principal")]
@@ -68,8 +79,13 @@ def test_root_gives_current_user_principal(login):
 
 def test_principal_properties(login):
     body = propfind_body(
-        "C:calendar-home-set", "C:calendar-user-address-set", "D:principal-URL", "D:displayname",
-        "D:resourcetype", "D:principal-collection-set", "D:supported-report-set",
+        "C:calendar-home-set",
+        "C:calendar-user-address-set",
+        "D:principal-URL",
+        "D:displayname",
+        "D:resourcetype",
+        "D:principal-collection-set",
+        "D:supported-report-set",
     )
     r = login.request("PROPFIND", login.principal_path, body, Depth="0", **XML_TYPE)
     props = responses(r.content)[login.principal_path]
@@ -82,7 +98,9 @@ def test_principal_properties(login):
 
 def test_paths_work_with_and_without_trailing_slash(login):
     for path in (login.principal_path, login.home_path):
-        r = login.request("PROPFIND", path.rstrip("/"), propfind_body("D:resourcetype"), Depth="0", **XML_TYPE)
+        r = login.request(
+            "PROPFIND", path.rstrip("/"), propfind_body("D:resourcetype"), Depth="0", **XML_TYPE
+        )
         assert r.status_code == 207
 
 
@@ -91,34 +109,57 @@ def test_username_with_at_sign_percent_encoded(server):
 
     user = make_login(server, "ann@example.com")
     encoded = "/dav/principals/" + user.username.replace("@", "%40") + "/"
-    r = user.request("PROPFIND", encoded, propfind_body("C:calendar-home-set"), Depth="0", **XML_TYPE)
+    r = user.request(
+        "PROPFIND", encoded, propfind_body("C:calendar-home-set"), Depth="0", **XML_TYPE
+    )
     assert r.status_code == 207
     (props,) = responses(r.content).values()
-    assert hrefs_in(props[q("C", "calendar-home-set")][1])[0].startswith("/dav/calendars/ann@example.com-")
+    assert hrefs_in(props[q("C", "calendar-home-set")][1])[0].startswith(
+        "/dav/calendars/ann@example.com-"
+    )
 
 
 def test_unknown_property_is_404_propstat(login):
-    r = login.request("PROPFIND", login.home_path, propfind_body("D:getctag", "C:nonsense"), Depth="0", **XML_TYPE)
+    r = login.request(
+        "PROPFIND", login.home_path, propfind_body("D:getctag", "C:nonsense"), Depth="0", **XML_TYPE
+    )
     props = responses(r.content)[login.home_path]
     assert props[q("C", "nonsense")][0] == 404
 
 
 def test_propfind_depth_infinity_is_refused(login):
-    r = login.request("PROPFIND", login.home_path, propfind_body("D:resourcetype"), Depth="infinity", **XML_TYPE)
+    r = login.request(
+        "PROPFIND", login.home_path, propfind_body("D:resourcetype"), Depth="infinity", **XML_TYPE
+    )
     assert r.status_code == 403
     assert b"propfind-finite-depth" in r.content
 
 
 def test_propname_and_allprop(login):
     login.request("MKCALENDAR", login.home_path + "c/")
-    names = login.request("PROPFIND", login.home_path + "c/", b'<propfind xmlns="DAV:"><propname/></propfind>',
-                          Depth="0", **XML_TYPE)
+    names = login.request(
+        "PROPFIND",
+        login.home_path + "c/",
+        b'<propfind xmlns="DAV:"><propname/></propfind>',
+        Depth="0",
+        **XML_TYPE,
+    )
     props = responses(names.content)[login.home_path + "c/"]
-    for name in (q("CS", "getctag"), q("D", "sync-token"), q("C", "supported-calendar-component-set"),
-                 q("C", "max-resource-size"), q("D", "current-user-privilege-set")):
+    for name in (
+        q("CS", "getctag"),
+        q("D", "sync-token"),
+        q("C", "supported-calendar-component-set"),
+        q("C", "max-resource-size"),
+        q("D", "current-user-privilege-set"),
+    ):
         assert name in props
-    everything = login.request("PROPFIND", login.home_path + "c/", b'<propfind xmlns="DAV:"><allprop/></propfind>',
-                               Depth="0", **XML_TYPE)
+    everything = login.request(
+        "PROPFIND",
+        login.home_path + "c/",
+        b'<propfind xmlns="DAV:"><allprop/></propfind>',
+        Depth="0",
+        **XML_TYPE,
+    )
     assert q("D", "resourcetype") in responses(everything.content)[login.home_path + "c/"]
 
 
@@ -126,5 +167,7 @@ def test_other_logins_principal_and_home_are_not_found(login, other_login):
     for path in (other_login.principal_path, other_login.home_path, other_login.home_path + "x/"):
         r = login.request("PROPFIND", path, propfind_body("D:resourcetype"), Depth="0", **XML_TYPE)
         assert r.status_code == 404
-    listing = login.request("PROPFIND", "/dav/principals/", propfind_body("D:displayname"), Depth="1", **XML_TYPE)
+    listing = login.request(
+        "PROPFIND", "/dav/principals/", propfind_body("D:displayname"), Depth="1", **XML_TYPE
+    )
     assert other_login.principal_path not in responses(listing.content)

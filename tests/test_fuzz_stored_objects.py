@@ -23,7 +23,7 @@ CONTROLS = [b"\x00", b"\x01", b"\x1b", b"\x7f", b"\x0b", b"\r", b"\n", b"\t", b"
 
 def _flip_byte(body: bytes, rng: random.Random) -> bytes:
     at = rng.randrange(len(body))
-    return body[:at] + bytes([body[at] ^ (1 << rng.randrange(8))]) + body[at + 1:]
+    return body[:at] + bytes([body[at] ^ (1 << rng.randrange(8))]) + body[at + 1 :]
 
 
 def _insert_control(body: bytes, rng: random.Random) -> bytes:
@@ -32,7 +32,9 @@ def _insert_control(body: bytes, rng: random.Random) -> bytes:
 
 
 def _line_endings(body: bytes, rng: random.Random) -> bytes:
-    return body.replace(b"\r\n", b"\n").replace(b"\n", rng.choice([b"\r", b"\n", b"\r\r\n", b"\n\r"]))
+    return body.replace(b"\r\n", b"\n").replace(
+        b"\n", rng.choice([b"\r", b"\n", b"\r\r\n", b"\n\r"])
+    )
 
 
 def _truncate(body: bytes, rng: random.Random) -> bytes:
@@ -54,7 +56,11 @@ MUTATIONS = [_flip_byte, _insert_control, _line_endings, _truncate, _mangle_fold
 def mutants(folder: str, count: int, seed: int) -> list[tuple[str, bytes]]:
     """`count` mutated bodies of the files in tests/data/<folder>, one or two mutations each."""
     rng = random.Random(seed)
-    corpus = sorted(p for p in (DATA / folder).iterdir() if p.suffix in (".ics", ".vcf") and p.stat().st_size < 200_000)
+    corpus = sorted(
+        p
+        for p in (DATA / folder).iterdir()
+        if p.suffix in (".ics", ".vcf") and p.stat().st_size < 200_000
+    )
     found = []
     for number in range(count):
         source = rng.choice(corpus)

@@ -30,10 +30,15 @@ def litmus_binary():
 def test_litmus_suites_pass(litmus_binary, login, tmp_path):
     run = subprocess.run(
         [litmus_binary, "-k", login.url(login.home_path), login.username, login.password],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
     )
     output = run.stdout
-    summaries = dict(re.findall(r"summary for `(\w+)': of \d+ tests run: \d+ passed, (\d+) failed", output))
+    summaries = dict(
+        re.findall(r"summary for `(\w+)': of \d+ tests run: \d+ passed, (\d+) failed", output)
+    )
     assert set(summaries) == set(SUITES), output[-3000:]
     failures = [line for line in output.splitlines() if "FAIL" in line]
     assert failures == [], "\n".join(failures)

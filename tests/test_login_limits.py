@@ -30,8 +30,13 @@ PROPFIND = {"Depth": "0", "Content-Type": "application/xml"}
 def proxied(server):
     """A second server on the same database, behind a (pretend) trusted nginx, with small limits."""
     port = free_port()
-    settings = replace(server.settings, port=port, trust_proxy=True, login_failures_per_user=4,
-                       login_failures_per_address=3)
+    settings = replace(
+        server.settings,
+        port=port,
+        trust_proxy=True,
+        login_failures_per_user=4,
+        login_failures_per_address=3,
+    )
     running = make_server(build_app(settings), settings)
     running.prepare()
     thread = threading.Thread(target=running.serve, daemon=True)
@@ -42,8 +47,13 @@ def proxied(server):
 
 
 def _propfind(base: str, username: str, password: str, **headers: str) -> int:
-    return requests.request("PROPFIND", f"{base}/dav/", auth=(username, password), headers={**PROPFIND, **headers},
-                            timeout=30).status_code
+    return requests.request(
+        "PROPFIND",
+        f"{base}/dav/",
+        auth=(username, password),
+        headers={**PROPFIND, **headers},
+        timeout=30,
+    ).status_code
 
 
 def _guess_name() -> str:
@@ -59,8 +69,10 @@ def test_behind_a_trusted_proxy_the_forwarded_address_counts_not_the_proxys(prox
 
 
 def test_the_client_controlled_first_forwarded_entry_is_not_believed(proxied):
-    statuses = [_propfind(proxied, _guess_name(), "wrong", **{"X-Forwarded-For": f"192.0.2.{n}, 10.9.1.1"})
-                for n in range(4)]
+    statuses = [
+        _propfind(proxied, _guess_name(), "wrong", **{"X-Forwarded-For": f"192.0.2.{n}, 10.9.1.1"})
+        for n in range(4)
+    ]
     assert statuses == [401, 401, 401, 429]
 
 
@@ -87,8 +99,10 @@ def _failing(result: dict) -> list[dict]:
 def test_the_connection_test_reports_a_lock_out_and_the_admin_lifts_it(server, admin, org):
     username, _http = phone_login(server.base_url, org)
     _lock_out(server, username)
-    result = admin.post(f"/credentials/{username}/test", {"resource": org.slugs["own_person"],
-                                                          "password": "secret-pw"}).json()
+    result = admin.post(
+        f"/credentials/{username}/test",
+        {"resource": org.slugs["own_person"], "password": "secret-pw"},
+    ).json()
     failing = _failing(result)
     assert [c["check"] for c in failing] == ["not_locked_out"]
     assert failing[0]["locked_until"] and "locked out" in failing[0]["message"]
@@ -100,31 +114,44 @@ def test_the_connection_test_reports_a_lock_out_and_the_admin_lifts_it(server, a
 
 
 def _davserver(server, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "davserver", *args, "--database", server.database_url],
-                          capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    return subprocess.run(
+        [sys.executable, "-m", "davserver", *args, "--database", server.database_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
 
 
 def test_the_command_line_reports_the_lock_and_unlocks(server, org):
     username, _http = phone_login(server.base_url, org)
     _lock_out(server, username)
-    tested = _davserver(server, "credential", "test", username, "--resource", org.slugs["own_person"])
+    tested = _davserver(
+        server, "credential", "test", username, "--resource", org.slugs["own_person"]
+    )
     assert tested.returncode == 1, tested.stdout + tested.stderr
     assert "✗ not_locked_out" in tested.stdout and "All checks passed" not in tested.stdout
     unlocked = _davserver(server, "credential", "unlock", username)
     assert unlocked.returncode == 0, unlocked.stderr
     assert recent(5)[0].action == "credential.unlock" and recent(5)[0].actor == "command line"
     assert _propfind(server.base_url, username, "secret-pw") == 207
-    again = _davserver(server, "credential", "test", username, "--resource", org.slugs["own_person"])
+    again = _davserver(
+        server, "credential", "test", username, "--resource", org.slugs["own_person"]
+    )
     assert again.returncode == 0 and "All checks passed" in again.stdout
 
 
 def test_the_admins_test_attempts_never_count_nor_set_last_used(server, admin, org):
     username, _http = phone_login(server.base_url, org)
     for _attempt in range(server.settings.login_failures_per_user + 1):
-        wrong = admin.post(f"/credentials/{username}/test", {"resource": org.slugs["own_person"], "password": "no"})
+        wrong = admin.post(
+            f"/credentials/{username}/test", {"resource": org.slugs["own_person"], "password": "no"}
+        )
         assert [c["check"] for c in _failing(wrong.json())] == ["password"]
-    right = admin.post(f"/credentials/{username}/test", {"resource": org.slugs["own_person"],
-                                                         "password": "secret-pw"}).json()
+    right = admin.post(
+        f"/credentials/{username}/test",
+        {"resource": org.slugs["own_person"], "password": "secret-pw"},
+    ).json()
     assert right["ok"] is True
     assert get_credential(username).last_used is None
     assert _propfind(server.base_url, username, "secret-pw") == 207

@@ -17,7 +17,9 @@ SCRIPT = ROOT / "tests" / "install-prerequisites"
 
 def readme_command(label: str) -> str:
     """The one-line command in the sh block after the README's bold `label`."""
-    found = re.search(rf"\*\*{label}\*\*.*?```sh\n(.+?)\n```", (ROOT / "README.md").read_text(), re.S)
+    found = re.search(
+        rf"\*\*{label}\*\*.*?```sh\n(.+?)\n```", (ROOT / "README.md").read_text(), re.S
+    )
     assert found, f"README has no {label} command"
     return found.group(1)
 
@@ -38,17 +40,37 @@ def _run_without_litmus(*tools: str) -> tuple[subprocess.CompletedProcess, Path]
     and the named `tools`: a sudo that runs its command, others that log their arguments."""
     place = Path(tempfile.mkdtemp(prefix="prerequisites-"))
     place.chmod(0o777)
-    python = shutil.which("python3", path="/usr/bin:/bin") or sys.executable  # one every user may run
-    for real, name in ((shutil.which("id"), "id"), (shutil.which("env"), "env"), (python, "python3")):
+    python = (
+        shutil.which("python3", path="/usr/bin:/bin") or sys.executable
+    )  # one every user may run
+    for real, name in (
+        (shutil.which("id"), "id"),
+        (shutil.which("env"), "env"),
+        (python, "python3"),
+    ):
         (place / name).symlink_to(real)
     for tool in tools:
-        body = '[ "$1" = -n ] && shift; "$@"' if tool == "sudo" else f'echo "$*" >> "{place}/{tool}.log"'
+        body = (
+            '[ "$1" = -n ] && shift; "$@"'
+            if tool == "sudo"
+            else f'echo "$*" >> "{place}/{tool}.log"'
+        )
         (place / tool).write_text(f"#!/bin/sh\n{body}\n")
         (place / tool).chmod(0o755)
     shutil.copy(SCRIPT, place / "install-prerequisites")
-    as_user = [shutil.which("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
-    done = subprocess.run([*as_user, str(place / "install-prerequisites")], capture_output=True, text=True,
-                          timeout=60, cwd=place, env={"PATH": str(place)})
+    as_user = (
+        [shutil.which("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups"]
+        if os.geteuid() == 0
+        else []
+    )
+    done = subprocess.run(
+        [*as_user, str(place / "install-prerequisites")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=place,
+        env={"PATH": str(place)},
+    )
     return done, place
 
 

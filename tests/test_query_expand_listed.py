@@ -29,19 +29,33 @@ def listed_objects():
 def meaning(text: str | bytes) -> list:
     """A calendar as comparable data: properties as (name, value, parameters but TZID),
     in any order; components in order."""
+
     def of(component) -> tuple:
         props = sorted(
-            (name, (value if not isinstance(value, list) else value[0]).to_ical(),
-             tuple(sorted((k, str(v)) for k, v in getattr(value, "params", {}).items() if k not in ("TZID", "VALUE"))))
+            (
+                name,
+                (value if not isinstance(value, list) else value[0]).to_ical(),
+                tuple(
+                    sorted(
+                        (k, str(v))
+                        for k, v in getattr(value, "params", {}).items()
+                        if k not in ("TZID", "VALUE")
+                    )
+                ),
+            )
             for name, value in component.property_items(recursive=False)
             if name not in ("BEGIN", "END")
         )
         return component.name, props, [of(sub) for sub in component.subcomponents]
+
     return of(Calendar.from_ical(text))
 
 
-@pytest.mark.parametrize("name, raw, calendar, blob", list(listed_objects()),
-                         ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "name, raw, calendar, blob",
+    list(listed_objects()),
+    ids=lambda v: v if isinstance(v, str) else "",
+)
 def test_text_expansion_agrees_with_the_general_one(name, raw, calendar, blob):
     for window in far_windows(calendar):
         if window.start is None or window.end is None:
@@ -55,6 +69,9 @@ def test_text_expansion_agrees_with_the_general_one(name, raw, calendar, blob):
 
 
 def test_most_listed_corpus_objects_expand_as_text():
-    expanded = [name for name, raw, calendar, blob in listed_objects()
-                if expand_listed(raw, blob, TimeRange(WRITTEN - timedelta(days=30), WRITTEN)) is not None]
+    expanded = [
+        name
+        for name, raw, calendar, blob in listed_objects()
+        if expand_listed(raw, blob, TimeRange(WRITTEN - timedelta(days=30), WRITTEN)) is not None
+    ]
     assert len(expanded) >= 20

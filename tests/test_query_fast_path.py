@@ -49,7 +49,11 @@ def windows(calendar):
                 value = component["DTSTART"].dt
             except Exception:  # a broken DTSTART: no windows around it
                 continue
-            moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+            moment = (
+                value
+                if isinstance(value, datetime)
+                else datetime(value.year, value.month, value.day)
+            )
             starts.append(moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC))
     for start in starts[:3]:
         for offset_days in (-1, 0, 1, 8, 200):
@@ -60,7 +64,9 @@ def windows(calendar):
     yield TimeRange(datetime(2090, 1, 1, tzinfo=UTC), datetime(2090, 1, 8, tzinfo=UTC))
 
 
-@pytest.mark.parametrize("name, calendar", list(objects()), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "name, calendar", list(objects()), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_shortcut_agrees_with_the_engine(name, calendar):
     decided = 0
     for window in windows(calendar):

@@ -32,7 +32,9 @@ def far_windows(calendar):
         yield TimeRange(None, begin)
 
 
-@pytest.mark.parametrize("name, calendar", list(objects()), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "name, calendar", list(objects()), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_occurrence_list_agrees_with_the_engine(name, calendar):
     for written in WRITTEN:
         occurrences = listed(calendar, written)
@@ -47,28 +49,59 @@ def test_occurrence_list_agrees_with_the_engine(name, calendar):
             root = CompFilter("VCALENDAR", comp_filters=(CompFilter("VEVENT", time_range=window),))
             # Lists only exist for zone-independent objects: any calendar zone gives the same answer.
             for zone in ZONES[:2]:
-                assert decided == calendar_matches(calendar, root, timezone=zone), (name, written, window, zone)
+                assert decided == calendar_matches(calendar, root, timezone=zone), (
+                    name,
+                    written,
+                    window,
+                    zone,
+                )
 
 
 def test_lists_cover_the_common_cases():
     """The shapes phones send most get a list; the rest is left to the engine."""
+
     def event(lines: str) -> Calendar:
-        return Calendar.from_ical("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:a\r\n"
-                                  "DTSTAMP:20260101T000000Z\r\n" + lines + "END:VEVENT\r\nEND:VCALENDAR\r\n")
+        return Calendar.from_ical(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:a\r\n"
+            "DTSTAMP:20260101T000000Z\r\n" + lines + "END:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+
     written = datetime(2026, 11, 24, tzinfo=UTC)
-    single = listed(event("DTSTART;TZID=Europe/Berlin:20261201T100000\r\nDTEND;TZID=Europe/Berlin:20261201T110000\r\n"),
-                    written)
+    single = listed(
+        event(
+            "DTSTART;TZID=Europe/Berlin:20261201T100000\r\nDTEND;TZID=Europe/Berlin:20261201T110000\r\n"
+        ),
+        written,
+    )
     assert single is not None and len(single.starts) == 1
-    weekly = listed(event("DTSTART:20260105T090000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=WEEKLY\r\n"
-                          "EXDATE:20260112T090000Z\r\n"), written)
+    weekly = listed(
+        event(
+            "DTSTART:20260105T090000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=WEEKLY\r\n"
+            "EXDATE:20260112T090000Z\r\n"
+        ),
+        written,
+    )
     assert weekly is not None and 200 < len(weekly.starts) < 260
-    assert weekly.overlaps(datetime(2026, 1, 12, tzinfo=UTC).timestamp(),
-                           datetime(2026, 1, 13, tzinfo=UTC).timestamp()) is False
-    assert listed(event("DTSTART;VALUE=DATE:20261201\r\n"), written) is None  # all-day: the calendar's zone
+    assert (
+        weekly.overlaps(
+            datetime(2026, 1, 12, tzinfo=UTC).timestamp(),
+            datetime(2026, 1, 13, tzinfo=UTC).timestamp(),
+        )
+        is False
+    )
+    assert (
+        listed(event("DTSTART;VALUE=DATE:20261201\r\n"), written) is None
+    )  # all-day: the calendar's zone
     assert listed(event("DTSTART:20261201T100000\r\n"), written) is None  # floating
     # Rules too costly to follow from DTSTART on every write stay with the engine.
     assert listed(event("DTSTART:20200101T000000Z\r\nRRULE:FREQ=MINUTELY\r\n"), written) is None
     assert listed(event("DTSTART:18000101T090000Z\r\nRRULE:FREQ=DAILY\r\n"), written) is None
     yearly = listed(event("DTSTART:18000101T090000Z\r\nRRULE:FREQ=YEARLY\r\n"), written)
-    assert yearly is not None and yearly.overlaps(datetime(1850, 1, 1, tzinfo=UTC).timestamp(),
-                                                  datetime(1850, 1, 2, tzinfo=UTC).timestamp()) is True
+    assert (
+        yearly is not None
+        and yearly.overlaps(
+            datetime(1850, 1, 1, tzinfo=UTC).timestamp(),
+            datetime(1850, 1, 2, tzinfo=UTC).timestamp(),
+        )
+        is True
+    )

@@ -18,16 +18,16 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from resources.objects.calendar_collections import by_path
+from resources.auth.credentials import find_credential
+from resources.errors import TooManyInstances
 from resources.formats.calendar_query import (
     CompFilter,
     TimeRange,
     calendar_matches,
     free_busy_periods,
 )
-from resources.auth.credentials import find_credential
-from resources.errors import TooManyInstances
 from resources.formats.calendar_query.retrieval import expand_calendar
+from resources.objects.calendar_collections import by_path
 from resources.objects.stored_objects import WriteConditions, put_calendar_object
 from resources.organisation.resource_calendars import get_resource, resource_calendar
 from tests.davxml import NS, error_condition, propfind_body, q, responses
@@ -37,7 +37,9 @@ from tests.server_harness import start_server
 XML_TYPE = {"Content_Type": "application/xml; charset=utf-8"}
 ICS_TYPE = {"Content_Type": "text/calendar; charset=utf-8"}
 NOW = datetime.now(UTC).replace(microsecond=0)
-OLD_CODE = 0  # max_instances: store without counting, as a database written before the limit holds it
+OLD_CODE = (
+    0  # max_instances: store without counting, as a database written before the limit holds it
+)
 PROMPT = 5  # seconds within which a simple request of another login is answered
 
 
@@ -45,10 +47,14 @@ def stamp(moment: datetime) -> str:
     return moment.strftime("%Y%m%dT%H%M%SZ")
 
 
-def recurring(rule: str, start: datetime = NOW, uid: str | None = None, length: str = "PT1S") -> str:
-    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
-            f"UID:{uid or uuid.uuid4()}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{stamp(start)}\r\n"
-            f"DURATION:{length}\r\nRRULE:{rule}\r\nSUMMARY:bomb\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+def recurring(
+    rule: str, start: datetime = NOW, uid: str | None = None, length: str = "PT1S"
+) -> str:
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:{uid or uuid.uuid4()}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{stamp(start)}\r\n"
+        f"DURATION:{length}\r\nRRULE:{rule}\r\nSUMMARY:bomb\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
 
 
 def new_calendar(login, name: str = "cal") -> str:
@@ -61,24 +67,33 @@ def store_old(login, path: str, body: str) -> str:
     """Store `body` in the login's calendar at `path` as if it had been written before
     max-instances existed."""
     owner = find_credential(login.username).id
-    collection = by_path(owner, path[len(login.home_path):].strip("/"))
+    collection = by_path(owner, path[len(login.home_path) :].strip("/"))
     name = f"{uuid.uuid4().hex}.ics"
-    put_calendar_object(collection, name, body.encode(), WriteConditions(), max_size=10**7,
-                        max_instances=OLD_CODE)
+    put_calendar_object(
+        collection, name, body.encode(), WriteConditions(), max_size=10**7, max_instances=OLD_CODE
+    )
     return path + name
 
 
 def query_body(start: datetime, end: datetime, *, expand: bool = False) -> str:
-    data = f'<C:calendar-data><C:expand start="{stamp(start)}" end="{stamp(end)}"/></C:calendar-data>' if expand else ""
-    return (f'<?xml version="1.0"?><C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
-            f'<D:prop><D:getetag/>{data}</D:prop><C:filter><C:comp-filter name="VCALENDAR">'
-            f'<C:comp-filter name="VEVENT"><C:time-range start="{stamp(start)}" end="{stamp(end)}"/>'
-            f'</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>')
+    data = (
+        f'<C:calendar-data><C:expand start="{stamp(start)}" end="{stamp(end)}"/></C:calendar-data>'
+        if expand
+        else ""
+    )
+    return (
+        f'<?xml version="1.0"?><C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
+        f'<D:prop><D:getetag/>{data}</D:prop><C:filter><C:comp-filter name="VCALENDAR">'
+        f'<C:comp-filter name="VEVENT"><C:time-range start="{stamp(start)}" end="{stamp(end)}"/>'
+        f"</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>"
+    )
 
 
 def free_busy_body(start: datetime, end: datetime) -> str:
-    return (f'<?xml version="1.0"?><C:free-busy-query xmlns:C="urn:ietf:params:xml:ns:caldav">'
-            f'<C:time-range start="{stamp(start)}" end="{stamp(end)}"/></C:free-busy-query>')
+    return (
+        f'<?xml version="1.0"?><C:free-busy-query xmlns:C="urn:ietf:params:xml:ns:caldav">'
+        f'<C:time-range start="{stamp(start)}" end="{stamp(end)}"/></C:free-busy-query>'
+    )
 
 
 def timed(request, *args, **kwargs):
@@ -97,14 +112,17 @@ def test_calendars_advertise_max_instances(server, login):
     assert (status, element.text) == (200, str(server.settings.max_instances)) == (200, "10000")
 
 
-@pytest.mark.parametrize("rule", [
-    "FREQ=MINUTELY;COUNT=1000000",  # the bomb of the report: one small PUT
-    "FREQ=SECONDLY",  # a series without end counts up to four years after the write
-    "FREQ=MINUTELY;INTERVAL=15",
-    "FREQ=HOURLY",
-    "FREQ=DAILY;COUNT=10001",
-    "FREQ=MINUTELY;UNTIL=20300101T000000Z",
-])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=MINUTELY;COUNT=1000000",  # the bomb of the report: one small PUT
+        "FREQ=SECONDLY",  # a series without end counts up to four years after the write
+        "FREQ=MINUTELY;INTERVAL=15",
+        "FREQ=HOURLY",
+        "FREQ=DAILY;COUNT=10001",
+        "FREQ=MINUTELY;UNTIL=20300101T000000Z",
+    ],
+)
 def test_a_put_over_max_instances_is_refused(login, rule):
     path = new_calendar(login)
     r = login.request("PUT", path + "bomb.ics", recurring(rule), **ICS_TYPE)
@@ -114,11 +132,24 @@ def test_a_put_over_max_instances_is_refused(login, rule):
     assert login.request("GET", path + "bomb.ics").status_code == 404
 
 
-@pytest.mark.parametrize("rule", ["FREQ=DAILY", "FREQ=WEEKLY;BYDAY=MO,WE,FR", "FREQ=DAILY;COUNT=10000",
-                                  "FREQ=HOURLY;COUNT=2000", "FREQ=MINUTELY;COUNT=90"])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=DAILY",
+        "FREQ=WEEKLY;BYDAY=MO,WE,FR",
+        "FREQ=DAILY;COUNT=10000",
+        "FREQ=HOURLY;COUNT=2000",
+        "FREQ=MINUTELY;COUNT=90",
+    ],
+)
 def test_ordinary_rules_are_accepted(login, rule):
     path = new_calendar(login)
-    assert login.request("PUT", path + "fine.ics", recurring(rule, NOW - timedelta(days=3000)), **ICS_TYPE).status_code == 201
+    assert (
+        login.request(
+            "PUT", path + "fine.ics", recurring(rule, NOW - timedelta(days=3000)), **ICS_TYPE
+        ).status_code
+        == 201
+    )
 
 
 def test_copy_and_move_into_a_calendar_check_max_instances(login):
@@ -134,13 +165,30 @@ def test_copy_and_move_into_a_calendar_check_max_instances(login):
 
 def test_import_skips_objects_over_max_instances(server, login, tmp_path: Path):
     ok_uid, bomb_uid = f"ok-{uuid.uuid4()}", f"bomb-{uuid.uuid4()}"
-    ok, bomb = recurring("FREQ=WEEKLY", uid=ok_uid), recurring("FREQ=SECONDLY;COUNT=500000", uid=bomb_uid)
-    body = ok.replace("END:VCALENDAR\r\n", "") + bomb[bomb.index("BEGIN:VEVENT"):]
+    ok, bomb = (
+        recurring("FREQ=WEEKLY", uid=ok_uid),
+        recurring("FREQ=SECONDLY;COUNT=500000", uid=bomb_uid),
+    )
+    body = ok.replace("END:VCALENDAR\r\n", "") + bomb[bomb.index("BEGIN:VEVENT") :]
     source = tmp_path / "export.ics"
     source.write_text(body)
-    run = subprocess.run([sys.executable, "-m", "davserver", "import", "--database", server.database_url,
-                          "--calendar", login.home_path + "imported/", str(source)],
-                         check=False, capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "davserver",
+            "import",
+            "--database",
+            server.database_url,
+            "--calendar",
+            login.home_path + "imported/",
+            str(source),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("Imported 1 object(s)")
     assert bomb_uid in run.stdout and "max-instances" in run.stdout
@@ -163,8 +211,13 @@ def test_expanding_an_old_bomb_names_the_limit_instead_of_megabytes(login):
     path = new_calendar(login)
     href = store_old(login, path, recurring("FREQ=MINUTELY;COUNT=1000000", NOW - timedelta(days=1)))
     month = (NOW, NOW + timedelta(days=31))
-    r, seconds = timed(login.request, "REPORT", path, query_body(*month, expand=True), Depth="1", **XML_TYPE)
-    assert r.status_code == 207 and seconds < PROMPT and len(r.content) < 100_000, (seconds, len(r.content))
+    r, seconds = timed(
+        login.request, "REPORT", path, query_body(*month, expand=True), Depth="1", **XML_TYPE
+    )
+    assert r.status_code == 207 and seconds < PROMPT and len(r.content) < 100_000, (
+        seconds,
+        len(r.content),
+    )
     status, _ = responses(r.content)[href][q("C", "calendar-data")]
     assert status == 403
     propstat = etree.fromstring(r.content).find(".//D:propstat/D:error/C:max-instances/../..", NS)
@@ -175,7 +228,10 @@ def test_expand_over_centuries_is_capped_by_max_instances(login):
     """§9.6.5 sets no window limit; the instance count does: 1,000 years of a daily event."""
     path = new_calendar(login)
     href = path + "daily.ics"
-    assert login.request("PUT", href, recurring("FREQ=DAILY", length="PT1H"), **ICS_TYPE).status_code == 201
+    assert (
+        login.request("PUT", href, recurring("FREQ=DAILY", length="PT1H"), **ICS_TYPE).status_code
+        == 201
+    )
     body = query_body(NOW, NOW.replace(year=NOW.year + 1000), expand=True)
     r, seconds = timed(login.request, "REPORT", path, body, Depth="1", **XML_TYPE)
     assert r.status_code == 207 and seconds < PROMPT, seconds
@@ -189,11 +245,19 @@ def test_expand_over_centuries_is_capped_by_max_instances(login):
 def test_free_busy_over_an_old_bomb_names_the_limit(login):
     path = new_calendar(login)
     store_old(login, path, recurring("FREQ=MINUTELY;COUNT=1000000", NOW - timedelta(days=1)))
-    r, seconds = timed(login.request, "REPORT", path, free_busy_body(NOW, NOW + timedelta(days=8)), Depth="1",
-                       **XML_TYPE)
+    r, seconds = timed(
+        login.request,
+        "REPORT",
+        path,
+        free_busy_body(NOW, NOW + timedelta(days=8)),
+        Depth="1",
+        **XML_TYPE,
+    )
     assert seconds < PROMPT, seconds
     assert r.status_code == 403 and error_condition(r.content) == q("C", "max-instances")
-    r = login.request("REPORT", path, free_busy_body(NOW, NOW + timedelta(hours=2)), Depth="1", **XML_TYPE)
+    r = login.request(
+        "REPORT", path, free_busy_body(NOW, NOW + timedelta(hours=2)), Depth="1", **XML_TYPE
+    )
     assert r.status_code == 200 and "FREEBUSY" in r.text
 
 
@@ -204,23 +268,41 @@ def test_an_old_secondly_event_in_a_room_does_not_stall_the_room(server):
     org = build_org()
     room = resource_calendar(get_resource(org.slugs["room_on"]).id)
     name = f"{uuid.uuid4().hex}.ics"
-    put_calendar_object(room, name, recurring("FREQ=SECONDLY", NOW - timedelta(days=180)).encode(), WriteConditions(),
-                        max_size=10**7, max_instances=OLD_CODE)
+    put_calendar_object(
+        room,
+        name,
+        recurring("FREQ=SECONDLY", NOW - timedelta(days=180)).encode(),
+        WriteConditions(),
+        max_size=10**7,
+        max_instances=OLD_CODE,
+    )
     phones = [phone_login(server.base_url, org) for _ in range(4)]
     week = query_body(NOW, NOW + timedelta(days=7))
     answers: list = []
 
     def sync(username, session):
         path = f"/dav/calendars/{username}/{org.slugs['room_on']}/"
-        answers.append(timed(session.request, "REPORT", server.base_url + path, data=week,
-                             headers={"Depth": "1", "Content-Type": "application/xml"}))
+        answers.append(
+            timed(
+                session.request,
+                "REPORT",
+                server.base_url + path,
+                data=week,
+                headers={"Depth": "1", "Content-Type": "application/xml"},
+            )
+        )
 
     threads = [threading.Thread(target=sync, args=phone) for phone in phones]
     for thread in threads:
         thread.start()
     username, session = phone_login(server.base_url, org)
-    r, seconds = timed(session.request, "PROPFIND", f"{server.base_url}/dav/calendars/{username}/",
-                       data=propfind_body("D:displayname"), headers={"Depth": "1"})
+    r, seconds = timed(
+        session.request,
+        "PROPFIND",
+        f"{server.base_url}/dav/calendars/{username}/",
+        data=propfind_body("D:displayname"),
+        headers={"Depth": "1"},
+    )
     assert r.status_code == 207 and seconds < PROMPT, seconds
     for thread in threads:
         thread.join(timeout=120)
@@ -271,21 +353,34 @@ def test_evenly_spaced_rules_jump_to_the_window():
 # -- one request's time budget -----------------------------------------------------------------------
 
 
-def test_a_request_that_runs_out_of_time_is_cut_and_others_are_answered(fresh_database, server, login):
+def test_a_request_that_runs_out_of_time_is_cut_and_others_are_answered(
+    fresh_database, server, login
+):
     budgeted = start_server(fresh_database.url, request_time_limit=1, max_instances=100_000)
     try:
         path = new_calendar(login)
         for _ in range(30):
             store_old(login, path, recurring("FREQ=HOURLY;COUNT=20000", NOW))
         body = query_body(NOW, NOW + timedelta(days=800), expand=True)
-        r, seconds = timed(login.http.request, "REPORT", budgeted.base_url + path, data=body,
-                           headers={"Depth": "1", "Content-Type": "application/xml"})
+        r, seconds = timed(
+            login.http.request,
+            "REPORT",
+            budgeted.base_url + path,
+            data=body,
+            headers={"Depth": "1", "Content-Type": "application/xml"},
+        )
         assert r.status_code == 207 and seconds < 4 * PROMPT, seconds
         cut = responses(r.content)[path]
         assert cut["status"][0] == 507
-        assert "s for expanding" in etree.fromstring(r.content).findtext(".//D:responsedescription", namespaces=NS)
-        again = login.http.request("PROPFIND", budgeted.base_url + path, data=propfind_body("D:getetag"),
-                                   headers={"Depth": "0"})
+        assert "s for expanding" in etree.fromstring(r.content).findtext(
+            ".//D:responsedescription", namespaces=NS
+        )
+        again = login.http.request(
+            "PROPFIND",
+            budgeted.base_url + path,
+            data=propfind_body("D:getetag"),
+            headers={"Depth": "0"},
+        )
         assert again.status_code == 207
     finally:
         budgeted.stop()

@@ -18,7 +18,9 @@ def run(url: str, script: str) -> subprocess.CompletedProcess:
         db = open_database({url!r})
         bind(db)
     """) + textwrap.dedent(script)
-    return subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_upgrade_without_its_registered_step_refuses_and_changes_nothing(tmp_path):
@@ -26,7 +28,10 @@ def test_upgrade_without_its_registered_step_refuses_and_changes_nothing(tmp_pat
     try:
         refused = run(database.url, "schema.upgrade()")
         assert refused.returncode != 0
-        assert "the schema upgrade needs the step 'occurrence lists', which nothing registered" in refused.stderr
+        assert (
+            "the schema upgrade needs the step 'occurrence lists', which nothing registered"
+            in refused.stderr
+        )
         found = run(database.url, "print(schema.current_version(db))")
         assert found.returncode == 0, found.stderr
         assert found.stdout.strip() == "0"
@@ -37,9 +42,11 @@ def test_upgrade_without_its_registered_step_refuses_and_changes_nothing(tmp_pat
 def test_the_app_registers_every_step_the_upgrades_need(tmp_path):
     database = FreshDatabase(str(tmp_path))
     try:
-        upgraded = run(database.url, "import davserver.app\nschema.upgrade()\nprint(schema.current_version(db))")
+        upgraded = run(
+            database.url,
+            "import davserver.app\nschema.upgrade()\nprint(schema.current_version(db))",
+        )
         assert upgraded.returncode == 0, upgraded.stderr
         assert upgraded.stdout.strip() == str(len(UPGRADES))
     finally:
         database.drop()
-

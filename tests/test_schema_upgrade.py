@@ -28,7 +28,9 @@ def run_sql(url: str, script: str) -> str:
         db = open_database({url!r})
         db.connect()
     """) + textwrap.dedent(script)
-    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
@@ -38,21 +40,40 @@ def test_version_2_database_gets_occurrence_lists(tmp_path):
     try:
         ics = tmp_path / "two.ics"
         ics.write_text(SERIES, newline="")
-        assert davserver("credential", "add", "upgrader", "--database", database.url, stdin="pw-upgrade\n").returncode == 0
-        imported = davserver("import", "--database", database.url, "--calendar", "/dav/calendars/upgrader/old/",
-                             str(ics))
+        assert (
+            davserver(
+                "credential", "add", "upgrader", "--database", database.url, stdin="pw-upgrade\n"
+            ).returncode
+            == 0
+        )
+        imported = davserver(
+            "import",
+            "--database",
+            database.url,
+            "--calendar",
+            "/dav/calendars/upgrader/old/",
+            str(ics),
+        )
         assert imported.returncode == 0, imported.stderr
         # Make it look like version 2 wrote it: no occurrences column yet.
-        run_sql(database.url, """
+        run_sql(
+            database.url,
+            """
             db.execute_sql('ALTER TABLE stored_object DROP COLUMN occurrences')
             db.execute_sql('UPDATE schema_version SET version = 2')
-        """)
-        assert davserver("credential", "list", "--database", database.url).returncode == 0  # opens and upgrades
-        listed = run_sql(database.url, """
+        """,
+        )
+        assert (
+            davserver("credential", "list", "--database", database.url).returncode == 0
+        )  # opens and upgrades
+        listed = run_sql(
+            database.url,
+            """
             rows = db.execute_sql('SELECT uid, occurrences IS NOT NULL FROM stored_object ORDER BY uid').fetchall()
             version = db.execute_sql('SELECT version FROM schema_version').fetchall()
             print(sorted((uid, bool(has)) for uid, has in rows), version)
-        """)
+        """,
+        )
         # The zoned series gets its list; the all-day event stays with the engine (calendar zone).
         assert listed == "[('allday-upgrade', False), ('weekly-upgrade', True)] [(6,)]"
     finally:

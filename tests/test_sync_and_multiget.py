@@ -9,7 +9,7 @@ import sys
 import pytest
 from lxml import etree
 
-from tests.davxml import NS, error_condition, hrefs_in, propfind_body, q, responses
+from tests.davxml import NS, error_condition, propfind_body, q, responses
 from tests.ical import CALENDAR_TYPE, XML_TYPE, event
 
 
@@ -60,8 +60,14 @@ def test_limit_truncates_with_507_and_a_token_to_continue(login, calendar):
     assert parse_sync(sync(login, calendar, final))[0] == {}
 
 
-@pytest.mark.parametrize("token", ["garbage", "http://davserver.dev/ns/sync/abc/1",
-                                   "http://davserver.dev/ns/sync/ffffffffffffffff/999999"])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "garbage",
+        "http://davserver.dev/ns/sync/abc/1",
+        "http://davserver.dev/ns/sync/ffffffffffffffff/999999",
+    ],
+)
 def test_unknown_or_foreign_token_is_403_valid_sync_token(login, calendar, token):
     r = sync(login, calendar, token)
     assert r.status_code == 403 and error_condition(r.content) == q("D", "valid-sync-token")
@@ -97,11 +103,19 @@ def test_sync_collection_needs_depth_0_or_1(login, calendar):
 def test_multiget_answers_missing_and_foreign_hrefs_with_404(login, other_login, calendar):
     other_login.request("MKCALENDAR", other_login.home_path + "cal/")
     other_login.request("PUT", other_login.home_path + "cal/x.ics", event(), **CALENDAR_TYPE)
-    hrefs = [calendar + "a.ics", calendar + "c.ics", calendar + "missing.ics", other_login.home_path + "cal/x.ics",
-             login.home_path + "elsewhere/a.ics"]
-    body = ('<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
-            "<D:prop><D:getetag/><C:calendar-data/></D:prop>"
-            + "".join(f"<D:href>{h}</D:href>" for h in hrefs) + "</C:calendar-multiget>")
+    hrefs = [
+        calendar + "a.ics",
+        calendar + "c.ics",
+        calendar + "missing.ics",
+        other_login.home_path + "cal/x.ics",
+        login.home_path + "elsewhere/a.ics",
+    ]
+    body = (
+        '<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
+        "<D:prop><D:getetag/><C:calendar-data/></D:prop>"
+        + "".join(f"<D:href>{h}</D:href>" for h in hrefs)
+        + "</C:calendar-multiget>"
+    )
     r = login.request("REPORT", calendar, body, Depth="1", **XML_TYPE)
     assert r.status_code == 207
     found = responses(r.content)
@@ -113,12 +127,22 @@ def test_multiget_answers_missing_and_foreign_hrefs_with_404(login, other_login,
 
 
 def test_supported_report_set_lists_registered_reports(login, calendar):
-    r = login.request("PROPFIND", calendar, propfind_body("D:supported-report-set"), Depth="0", **XML_TYPE)
+    r = login.request(
+        "PROPFIND", calendar, propfind_body("D:supported-report-set"), Depth="0", **XML_TYPE
+    )
     element = responses(r.content)[calendar][q("D", "supported-report-set")][1]
-    reports = {child.tag for child in element.iter() if child.getparent() is not None
-               and child.getparent().tag == q("D", "report")}
-    assert {q("C", "calendar-query"), q("C", "calendar-multiget"), q("C", "free-busy-query"),
-            q("D", "sync-collection"), q("D", "expand-property")} <= reports
+    reports = {
+        child.tag
+        for child in element.iter()
+        if child.getparent() is not None and child.getparent().tag == q("D", "report")
+    }
+    assert {
+        q("C", "calendar-query"),
+        q("C", "calendar-multiget"),
+        q("C", "free-busy-query"),
+        q("D", "sync-collection"),
+        q("D", "expand-property"),
+    } <= reports
 
 
 def test_expand_property_on_principal(login):
@@ -137,14 +161,32 @@ def test_expand_property_on_principal(login):
 def test_import_command_splits_a_calendar_file(server, login):
     from pathlib import Path
 
-    source = Path(__file__).parent / "data" / "ical" / "google_export_weekly_until_exdate_list_moved_instance.ics"
+    source = (
+        Path(__file__).parent
+        / "data"
+        / "ical"
+        / "google_export_weekly_until_exdate_list_moved_instance.ics"
+    )
     run = subprocess.run(
-        [sys.executable, "-m", "davserver", "import", "--database", server.database_url,
-         "--calendar", login.home_path + "imported/", str(source)],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "davserver",
+            "import",
+            "--database",
+            server.database_url,
+            "--calendar",
+            login.home_path + "imported/",
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("Imported ")
     imported = int(run.stdout.split()[1])
-    r = login.request("PROPFIND", login.home_path + "imported/", propfind_body("D:getetag"), Depth="1", **XML_TYPE)
+    r = login.request(
+        "PROPFIND", login.home_path + "imported/", propfind_body("D:getetag"), Depth="1", **XML_TYPE
+    )
     assert len(responses(r.content)) - 1 == imported >= 1

@@ -46,7 +46,9 @@ def wait_for_workers(parent: int, count: int, *, not_among: tuple[int, ...] = ()
         if len(workers) == count and not set(workers) & set(not_among):
             return workers
         if time.monotonic() > deadline:
-            raise AssertionError(f"process {parent} has workers {workers}, expected {count} not among {not_among}")
+            raise AssertionError(
+                f"process {parent} has workers {workers}, expected {count} not among {not_among}"
+            )
         time.sleep(0.05)
 
 
@@ -98,7 +100,9 @@ def paused_except(running: int, workers: list[int]) -> Iterator[None]:
 
 def _wait_until_stopped(pid: int) -> None:
     deadline = time.monotonic() + WAIT_SECONDS
-    while not all(_stat_fields(Path(task.path, "stat"))[0] == "T" for task in os.scandir(f"/proc/{pid}/task")):
+    while not all(
+        _stat_fields(Path(task.path, "stat"))[0] == "T" for task in os.scandir(f"/proc/{pid}/task")
+    ):
         if time.monotonic() > deadline:
             raise AssertionError(f"process {pid} did not stop")
         time.sleep(0.01)
@@ -126,9 +130,16 @@ class WorkerConnection:
     def socket(self) -> socket.socket:
         return self.http.sock
 
-    def request(self, method: str, path: str, body: str | bytes | None = None, **headers: str) -> Answer:
-        headers = {"Authorization": self.authorization, **{k.replace("_", "-"): v for k, v in headers.items()}}
-        self.http.request(method, path, body=body.encode() if isinstance(body, str) else body, headers=headers)
+    def request(
+        self, method: str, path: str, body: str | bytes | None = None, **headers: str
+    ) -> Answer:
+        headers = {
+            "Authorization": self.authorization,
+            **{k.replace("_", "-"): v for k, v in headers.items()},
+        }
+        self.http.request(
+            method, path, body=body.encode() if isinstance(body, str) else body, headers=headers
+        )
         response = self.http.getresponse()
         return Answer(response.status, response.headers, response.read())
 
@@ -136,7 +147,9 @@ class WorkerConnection:
         self.http.close()
 
 
-def connection_to_each_worker(port: int, workers: list[int], username: str, password: str) -> dict[int, WorkerConnection]:
+def connection_to_each_worker(
+    port: int, workers: list[int], username: str, password: str
+) -> dict[int, WorkerConnection]:
     """For each worker pid, a connection that worker accepted and answered.
 
     Made while the other workers are paused, with a request that touches no store

@@ -32,7 +32,7 @@ def member_name(href: str, collection_href: str) -> str | None:
     base = unquote(collection_href)
     if not path.startswith(base):
         return None
-    name = path[len(base):]
+    name = path[len(base) :]
     return name if name and "/" not in name else None
 
 
@@ -44,14 +44,20 @@ def calendar_multiget(server, node: CollectionNode, root, environ, start_respons
     return multiget(node, root, environ, start_response, mode, names, renderers)
 
 
-def multiget(node: CollectionNode, root, environ, start_response, mode, names, renderers) -> list[bytes]:
+def multiget(
+    node: CollectionNode, root, environ, start_response, mode, names, renderers
+) -> list[bytes]:
     """The named members of one collection, in one query; others answer 404 (RFC 4791 §7.9,
     RFC 6352 §8.7)."""
     hrefs = [h.text or "" for h in root.iterfind(qname(DAV, "href"))]
     if not hrefs:
         raise DavError(400, "calendar-multiget needs at least one DAV:href.")
     if len(hrefs) > MAX_HREFS:
-        raise DavError(403, f"At most {MAX_HREFS} hrefs per calendar-multiget.", qname(DAV, "number-of-matches-within-limits"))
+        raise DavError(
+            403,
+            f"At most {MAX_HREFS} hrefs per calendar-multiget.",
+            qname(DAV, "number-of-matches-within-limits"),
+        )
     collection_href = node.get_href()
     wanted = {href: member_name(href, collection_href) for href in hrefs}
     rows = by_names(node.row.id, [n for n in wanted.values() if n])
@@ -59,10 +65,10 @@ def multiget(node: CollectionNode, root, environ, start_response, mode, names, r
     for href, name in wanted.items():
         row = rows.get(name) if name else None
         if row is None:
-            add_status_response(result, href if href.startswith("/") else urlsplit(href).path or href, 404)
+            add_status_response(
+                result, href if href.startswith("/") else urlsplit(href).path or href, 404
+            )
             continue
         member = ObjectNode.for_row(row, node.row, environ, None)
         add_object_response(result, member, mode, names, renderers)
     return send_multistatus(start_response, result)
-
-

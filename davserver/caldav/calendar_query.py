@@ -6,7 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from davserver.caldav.calendar_multiget import is_calendar
-from davserver.caldav.object_responses import add_error_response, add_object_response, calendar_renderers
+from davserver.caldav.object_responses import (
+    add_error_response,
+    add_object_response,
+    calendar_renderers,
+)
 from davserver.caldav.query_xml import parse_calendar_query
 from davserver.dav import report_registry
 from davserver.dav.errors import DavError, translate_domain_errors
@@ -18,7 +22,12 @@ from resources.errors import AnswerTooLarge, RequestTimeExhausted, TooManyInstan
 from resources.formats.calendar_occurrences import stored_decision
 from resources.formats.calendar_query import calendar_matches
 from resources.formats.calendar_query.fast_path import plain_event_range, quick_match
-from resources.objects.calendar_search import candidate_pages, collection_timezone, parse_stored, rows_by_ids
+from resources.objects.calendar_search import (
+    candidate_pages,
+    collection_timezone,
+    parse_stored,
+    rows_by_ids,
+)
 
 
 def _depth_allows_members(environ: dict) -> bool:
@@ -45,20 +54,32 @@ def calendar_query(server, node: CollectionNode, root, environ, start_response):
     zone = query.timezone or collection_timezone(node.row)
     renderers = calendar_renderers(query.calendar_data, zone)
     window = plain_event_range(query.filter)
-    pages = candidate_pages(node.row.id, query.filter) if _depth_allows_members(environ) else iter(())
+    pages = (
+        candidate_pages(node.row.id, query.filter) if _depth_allows_members(environ) else iter(())
+    )
 
     def fill(result) -> Iterator[None]:
         try:
             yield from _fill(result)
         except (AnswerTooLarge, RequestTimeExhausted) as exc:
             # The answer is cut here, with what fits so far (RFC 4918 §14.24, as RFC 6578 §3.6 does).
-            add_error_response(result, node.get_href(), 507, qname(DAV, "number-of-matches-within-limits"), exc.message)
+            add_error_response(
+                result,
+                node.get_href(),
+                507,
+                qname(DAV, "number-of-matches-within-limits"),
+                exc.message,
+            )
 
     def _fill(result) -> Iterator[None]:
         for page in pages:
             # Stored occurrence lists rule most candidates out before any body is read.
-            wanted = [(object_id, decision) for object_id, occurrences in page
-                      if (decision := stored_decision(occurrences, window) if window else None) is not False]
+            wanted = [
+                (object_id, decision)
+                for object_id, occurrences in page
+                if (decision := stored_decision(occurrences, window) if window else None)
+                is not False
+            ]
             rows = rows_by_ids(node.row.id, [object_id for object_id, _ in wanted])
             for object_id, decision in wanted:
                 row = rows.get(object_id)
@@ -71,7 +92,9 @@ def calendar_query(server, node: CollectionNode, root, environ, start_response):
                     raise
                 except TooManyInstances as exc:  # this object cannot be decided within the limit
                     href = ObjectNode.for_row(row, node.row, environ, None).get_href()
-                    add_error_response(result, href, 403, qname(CALDAV, "max-instances"), exc.message)
+                    add_error_response(
+                        result, href, 403, qname(CALDAV, "max-instances"), exc.message
+                    )
                     continue
                 member = ObjectNode.for_row(row, node.row, environ, None)
                 add_object_response(result, member, query.mode, query.properties, renderers)

@@ -25,8 +25,11 @@ MAX_SPAN = MAX_FREE_BUSY_SPAN
 def free_busy_query(server, node, root, environ, start_response):
     time_range = parse_free_busy_query(root)
     if time_range.end - time_range.start > MAX_SPAN:
-        raise DavError(403, f"A free-busy-query may span at most {MAX_SPAN.days} days.",
-                       qname(DAV, "number-of-matches-within-limits"))
+        raise DavError(
+            403,
+            f"A free-busy-query may span at most {MAX_SPAN.days} days.",
+            qname(DAV, "number-of-matches-within-limits"),
+        )
     zone = collection_timezone(node.row)
     calendars = readable_calendars(in_range(node.row.id, ("VEVENT", "VFREEBUSY"), time_range))
     periods = free_busy_periods(calendars, time_range.start, time_range.end, timezone=zone)

@@ -43,13 +43,23 @@ def calendar_renderers(request: CalendarDataRequest | None, zone: tzinfo) -> Ren
 
 
 def address_renderers(request: AddressDataRequest | None) -> Renderers:
-    return {ADDRESS_DATA: lambda row: render_address_data(stored_text(row.body).encode("utf-8"), request)}
+    return {
+        ADDRESS_DATA: lambda row: render_address_data(
+            stored_text(row.body).encode("utf-8"), request
+        )
+    }
 
 
-def add_object_response(root, node: ObjectNode, mode: str, names: tuple[str, ...], renderers: Renderers) -> None:
+def add_object_response(
+    root, node: ObjectNode, mode: str, names: tuple[str, ...], renderers: Renderers
+) -> None:
     """One DAV:response for an object with the requested properties."""
     if mode == "propname":
-        add_response(root, node.get_href(), [PropertyResult(n) for n in node.get_property_names(is_allprop=False)])
+        add_response(
+            root,
+            node.get_href(),
+            [PropertyResult(n) for n in node.get_property_names(is_allprop=False)],
+        )
         return
     wanted = list(node.get_property_names(is_allprop=True)) if mode == "allprop" else list(names)
     results = []
@@ -66,7 +76,9 @@ def add_object_response(root, node: ObjectNode, mode: str, names: tuple[str, ...
     add_response(root, node.get_href(), results)
 
 
-def _rendered(name: str, render: Callable[[StoredObject], str], row: StoredObject) -> PropertyResult:
+def _rendered(
+    name: str, render: Callable[[StoredObject], str], row: StoredObject
+) -> PropertyResult:
     """The rendered value. An object that expands to more than max-instances instances
     gets 403 CALDAV:max-instances for this property, one whose stored body cannot be
     read gets 404 for it alone; the rest of the answer goes on."""
@@ -78,7 +90,9 @@ def _rendered(name: str, render: Callable[[StoredObject], str], row: StoredObjec
         return PropertyResult(name, 403, None, qname(CALDAV, "max-instances"), exc.message)
     except UnreadableStoredObject as error:
         log_unreadable(row.collection_id, row.name, error)
-        return PropertyResult(name, 404, message="The stored data of this object cannot be read; it is skipped.")
+        return PropertyResult(
+            name, 404, message="The stored data of this object cannot be read; it is skipped."
+        )
 
 
 def add_error_response(root, href: str, status: int, condition: str | None, message: str) -> None:

@@ -124,8 +124,11 @@ def parse_property_request(
     root: etree._Element,
 ) -> tuple[PropertyMode, tuple[str, ...], CalendarDataRequest | None]:
     """DAV:prop, DAV:allprop or DAV:propname (absent means allprop)."""
-    found = [el for el in _elements(root)
-             if el.tag in (qname(DAV, "prop"), qname(DAV, "allprop"), qname(DAV, "propname"))]
+    found = [
+        el
+        for el in _elements(root)
+        if el.tag in (qname(DAV, "prop"), qname(DAV, "allprop"), qname(DAV, "propname"))
+    ]
     if len(found) > 1:
         raise InvalidQuery("Use only one of DAV:prop, DAV:allprop and DAV:propname.")
     if not found or found[0].tag == qname(DAV, "allprop"):
@@ -225,8 +228,9 @@ def _single_range(elements: list[etree._Element], owner: str) -> TimeRange | Non
     return _parse_time_range(elements[0], InvalidFilter) if elements else None
 
 
-def _parse_time_range(element: etree._Element, error: type[InvalidQuery],
-                      both_required: bool = False) -> TimeRange:
+def _parse_time_range(
+    element: etree._Element, error: type[InvalidQuery], both_required: bool = False
+) -> TimeRange:
     """start/end attributes as "date with UTC time" (§9.9); at least one of them."""
     start, end = (_utc_attribute(element, key, error) for key in ("start", "end"))
     local = etree.QName(element).localname
@@ -238,8 +242,10 @@ def _parse_time_range(element: etree._Element, error: type[InvalidQuery],
         raise error(f"C:{local} must end after it starts.")
     start, end = _computable(start), _computable(end)
     if start is not None and end is not None and end <= start:
-        raise error(f"C:{local} lies wholly outside the dates this server computes with "
-                    f"({EARLIEST.date().isoformat()} to {LATEST.date().isoformat()}).")
+        raise error(
+            f"C:{local} lies wholly outside the dates this server computes with "
+            f"({EARLIEST.date().isoformat()} to {LATEST.date().isoformat()})."
+        )
     return TimeRange(start, end)
 
 
@@ -256,8 +262,7 @@ def _computable(moment: datetime | None) -> datetime | None:
     return None if moment is None else min(max(moment, EARLIEST), LATEST)
 
 
-def _utc_attribute(element: etree._Element, key: str,
-                   error: type[InvalidQuery]) -> datetime | None:
+def _utc_attribute(element: etree._Element, key: str, error: type[InvalidQuery]) -> datetime | None:
     value = element.get(key)
     if value is None:
         return None

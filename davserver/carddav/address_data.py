@@ -26,12 +26,19 @@ def parse_address_data_request(element: etree._Element | None) -> AddressDataReq
         return None
     content_type = element.get("content-type", "text/vcard").lower()
     version = element.get("version")
-    if content_type not in ("text/vcard", "text/x-vcard") or (version and version not in SUPPORTED_VERSIONS):
-        raise DavError(403, "Address data can be had as text/vcard 3.0 or 4.0 only.",
-                       qname(CARDDAV, "supported-address-data-conversion"))
+    if content_type not in ("text/vcard", "text/x-vcard") or (
+        version and version not in SUPPORTED_VERSIONS
+    ):
+        raise DavError(
+            403,
+            "Address data can be had as text/vcard 3.0 or 4.0 only.",
+            qname(CARDDAV, "supported-address-data-conversion"),
+        )
     if element.find(qname(CARDDAV, "allprop")) is not None:
         return AddressDataRequest(version, None)
-    names = tuple(p.get("name", "").upper() for p in element.iterfind(qname(CARDDAV, "prop")) if p.get("name"))
+    names = tuple(
+        p.get("name", "").upper() for p in element.iterfind(qname(CARDDAV, "prop")) if p.get("name")
+    )
     return AddressDataRequest(version, names or None)
 
 
@@ -44,7 +51,11 @@ def render_address_data(raw: bytes, request: AddressDataRequest | None) -> str:
     if request.properties is None:
         return text
     wanted = _ALWAYS | set(request.properties)
-    kept = [line for line in unfold(text) if line.split(":", 1)[0].split(";", 1)[0].split(".")[-1].upper() in wanted]
+    kept = [
+        line
+        for line in unfold(text)
+        if line.split(":", 1)[0].split(";", 1)[0].split(".")[-1].upper() in wanted
+    ]
     return "\r\n".join(fold(line) for line in kept) + "\r\n"
 
 
@@ -55,6 +66,9 @@ def version_from_accept(accept: str) -> str | None:
         if media.lower() in ("text/vcard", "text/x-vcard"):
             for param in params:
                 key, _, value = param.partition("=")
-                if key.strip().lower() == "version" and value.strip().strip('"') in SUPPORTED_VERSIONS:
+                if (
+                    key.strip().lower() == "version"
+                    and value.strip().strip('"') in SUPPORTED_VERSIONS
+                ):
                     return value.strip().strip('"')
     return None

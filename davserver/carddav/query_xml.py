@@ -32,7 +32,9 @@ class AddressQuery:
     limit: int | None
 
 
-def parse_property_request(root: etree._Element) -> tuple[str, tuple[str, ...], AddressDataRequest | None]:
+def parse_property_request(
+    root: etree._Element,
+) -> tuple[str, tuple[str, ...], AddressDataRequest | None]:
     if root.find(qname(DAV, "propname")) is not None:
         return "propname", (), None
     prop = root.find(qname(DAV, "prop"))
@@ -76,7 +78,9 @@ def _prop_filter(element: etree._Element) -> CardPropFilter:
         test=_test(element),
         is_not_defined=element.find(qname(CARDDAV, "is-not-defined")) is not None,
         text_matches=tuple(_text_match(m) for m in element.iterfind(qname(CARDDAV, "text-match"))),
-        param_filters=tuple(_param_filter(p) for p in element.iterfind(qname(CARDDAV, "param-filter"))),
+        param_filters=tuple(
+            _param_filter(p) for p in element.iterfind(qname(CARDDAV, "param-filter"))
+        ),
     )
 
 
@@ -87,8 +91,10 @@ def parse_addressbook_query(root: etree._Element) -> AddressQuery:
     filter_element = root.find(qname(CARDDAV, "filter"))
     if filter_element is None:
         raise DavError(400, "An addressbook-query needs a CARDDAV:filter.")
-    card_filter = CardFilter(_test(filter_element),
-                             tuple(_prop_filter(p) for p in filter_element.iterfind(qname(CARDDAV, "prop-filter"))))
+    card_filter = CardFilter(
+        _test(filter_element),
+        tuple(_prop_filter(p) for p in filter_element.iterfind(qname(CARDDAV, "prop-filter"))),
+    )
     limit = None
     nresults = root.findtext(f"{{{CARDDAV}}}limit/{{{CARDDAV}}}nresults")
     if nresults is not None:

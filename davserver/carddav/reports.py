@@ -26,7 +26,9 @@ def is_addressbook(node) -> bool:
 @translate_domain_errors
 def addressbook_multiget(server, node: CollectionNode, root, environ, start_response):
     mode, names, address_request = parse_property_request(root)
-    return multiget(node, root, environ, start_response, mode, names, address_renderers(address_request))
+    return multiget(
+        node, root, environ, start_response, mode, names, address_renderers(address_request)
+    )
 
 
 @report_registry.register(qname(CARDDAV, "addressbook-query"), is_addressbook)
@@ -34,7 +36,11 @@ def addressbook_multiget(server, node: CollectionNode, root, environ, start_resp
 def addressbook_query(server, node: CollectionNode, root, environ, start_response):
     query = parse_addressbook_query(root)
     renderers = address_renderers(query.address_data)
-    pages = iter(()) if environ.get("HTTP_DEPTH", "1").strip() == "0" else object_pages_with_body(node.row.id)
+    pages = (
+        iter(())
+        if environ.get("HTTP_DEPTH", "1").strip() == "0"
+        else object_pages_with_body(node.row.id)
+    )
 
     def fill(result) -> Iterator[None]:
         matched = 0
@@ -50,8 +56,13 @@ def addressbook_query(server, node: CollectionNode, root, environ, start_respons
                     add_status_response(result, node.get_href(), 507)
                     return
                 matched += 1
-                add_object_response(result, ObjectNode.for_row(row, node.row, environ, None), query.mode,
-                                    query.properties, renderers)
+                add_object_response(
+                    result,
+                    ObjectNode.for_row(row, node.row, environ, None),
+                    query.mode,
+                    query.properties,
+                    renderers,
+                )
             yield
 
     return send_multistatus_stream(environ, start_response, fill)

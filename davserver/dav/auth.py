@@ -55,15 +55,20 @@ def too_many_attempts(start_response, retry_after: int) -> list[bytes]:
     body = b"429 Too Many Requests: too many failed sign-ins; wait a few minutes.\n"
     start_response(
         "429 Too Many Requests",
-        [("Retry-After", str(retry_after)), ("Content-Type", "text/plain; charset=utf-8"),
-         ("Content-Length", str(len(body)))],
+        [
+            ("Retry-After", str(retry_after)),
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+        ],
     )
     return [body]
 
 
 def dav_throttle(settings) -> LoginThrottle:
     """The failed-login limits of the DAV tree (the phones' logins)."""
-    return LoginThrottle(settings.login_failures_per_user, settings.login_failures_per_address, scope=DAV)
+    return LoginThrottle(
+        settings.login_failures_per_user, settings.login_failures_per_address, scope=DAV
+    )
 
 
 class BasicAuthenticator(BaseMiddleware):

@@ -58,7 +58,9 @@ class RequestBodyGuard(BaseMiddleware):
     def __call__(self, environ, start_response):
         method = environ["REQUEST_METHOD"]
         if method == "PUT":
-            return self.next_app(environ, start_response)  # the PUT handler reads with its own limit
+            return self.next_app(
+                environ, start_response
+            )  # the PUT handler reads with its own limit
         body = read_body(environ, self.limit)
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
@@ -66,7 +68,9 @@ class RequestBodyGuard(BaseMiddleware):
         environ["davserver.xml"] = None
         if body and method in XML_METHODS:
             if media_type(environ) not in XML_TYPES | {""}:
-                raise DavError(415, f"{method} needs an XML body (application/xml), not {media_type(environ)}.")
+                raise DavError(
+                    415, f"{method} needs an XML body (application/xml), not {media_type(environ)}."
+                )
             try:
                 environ["davserver.xml"] = parse_xml(body)
             except XmlRejected as exc:

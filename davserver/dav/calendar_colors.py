@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-_NAMED = dict(pair.split(":") for pair in """
+_NAMED = dict(
+    pair.split(":")
+    for pair in """
 aliceblue:F0F8FF antiquewhite:FAEBD7 aqua:00FFFF aquamarine:7FFFD4 azure:F0FFFF beige:F5F5DC
 bisque:FFE4C4 black:000000 blanchedalmond:FFEBCD blue:0000FF blueviolet:8A2BE2 brown:A52A2A
 burlywood:DEB887 cadetblue:5F9EA0 chartreuse:7FFF00 chocolate:D2691E coral:FF7F50
@@ -39,7 +41,8 @@ sienna:A0522D silver:C0C0C0 skyblue:87CEEB slateblue:6A5ACD slategray:708090 sla
 snow:FFFAFA springgreen:00FF7F steelblue:4682B4 tan:D2B48C teal:008080 thistle:D8BFD8
 tomato:FF6347 turquoise:40E0D0 violet:EE82EE wheat:F5DEB3 white:FFFFFF whitesmoke:F5F5F5
 yellow:FFFF00 yellowgreen:9ACD32
-""".split())
+""".split()
+)
 _SHORT_HEX = re.compile(r"^#([0-9A-Fa-f]{3,4})$")
 
 

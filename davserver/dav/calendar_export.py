@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from icalendar import Calendar
 
-from resources.formats.stored_reading import UnreadableStoredObject, log_unreadable, parse_stored_calendar
+from resources.formats.stored_reading import (
+    UnreadableStoredObject,
+    log_unreadable,
+    parse_stored_calendar,
+)
 from resources.store.models import StoredObject
 
 
@@ -16,7 +20,9 @@ def export_calendar(collection_id: int, display_name: str) -> bytes:
     if display_name:
         merged.add("X-WR-CALNAME", display_name)
     seen_zones: set[str] = set()
-    rows = StoredObject.select(StoredObject.name, StoredObject.body).where(StoredObject.collection == collection_id)
+    rows = StoredObject.select(StoredObject.name, StoredObject.body).where(
+        StoredObject.collection == collection_id
+    )
     for name, body in rows.tuples():
         try:
             calendar = parse_stored_calendar(body)

@@ -7,8 +7,8 @@ from wsgidav.wsgidav_app import WsgiDAVApp
 
 from davserver.dav import urls
 from davserver.dav.auth import BasicAuthenticator
-from davserver.dav.multistatus_stream import STREAMING
 from davserver.dav.body import RequestBodyGuard
+from davserver.dav.multistatus_stream import STREAMING
 from davserver.dav.provider import DavProvider
 from davserver.dav.request_server import DavResolver
 from davserver.dav.responses import ErrorResponder
@@ -29,8 +29,11 @@ class StreamingAwareApp:
     def __call__(self, environ, start_response):
         def keep_alive_if_streamed(status, headers, exc_info=None):
             if environ.get(STREAMING):
-                headers = [(name, value) for name, value in headers
-                           if not (name.lower() == "connection" and value.lower() == "close")]
+                headers = [
+                    (name, value)
+                    for name, value in headers
+                    if not (name.lower() == "connection" and value.lower() == "close")
+                ]
             return start_response(status, headers, exc_info)
 
         # Each request gets its own recurrence budget, also while a streamed answer is sent.
@@ -42,19 +45,31 @@ def build_dav_app(settings) -> StreamingAwareApp:
     # WsgiDAV's own pages name its version unless its command line resets this;
     # no answer of ours may tell an attacker which version runs.
     wsgidav_util.public_wsgidav_info = "WsgiDAV"
-    return StreamingAwareApp(WsgiDAVApp(
-        {
-            "provider_mapping": {"/": DavProvider(settings)},
-            "mount_path": urls.MOUNT,
-            # First entry is outermost: errors are rendered for everything below.
-            "middleware_stack": [ErrorResponder, BasicAuthenticator, RequestBodyGuard, DavResolver],
-            "davserver.settings": settings,
-            "lock_storage": False,
-            "property_manager": None,
-            "add_header_MS_Author_Via": False,
-            "suppress_version_info": True,
-            "verbose": 1,
-            "logging": {"enable": False},
-            "http_authenticator": {"domain_controller": None, "accept_basic": True, "accept_digest": False},
-        }
-    ), settings)
+    return StreamingAwareApp(
+        WsgiDAVApp(
+            {
+                "provider_mapping": {"/": DavProvider(settings)},
+                "mount_path": urls.MOUNT,
+                # First entry is outermost: errors are rendered for everything below.
+                "middleware_stack": [
+                    ErrorResponder,
+                    BasicAuthenticator,
+                    RequestBodyGuard,
+                    DavResolver,
+                ],
+                "davserver.settings": settings,
+                "lock_storage": False,
+                "property_manager": None,
+                "add_header_MS_Author_Via": False,
+                "suppress_version_info": True,
+                "verbose": 1,
+                "logging": {"enable": False},
+                "http_authenticator": {
+                    "domain_controller": None,
+                    "accept_basic": True,
+                    "accept_digest": False,
+                },
+            }
+        ),
+        settings,
+    )

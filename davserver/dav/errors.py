@@ -80,7 +80,9 @@ def database_refusal(exc: Exception) -> tuple[int, str, list[tuple[str, str]]] |
     return None
 
 
-def from_domain(exc: domain.DomainError, *, href_of: Callable[[str], str] | None = None) -> DavError:
+def from_domain(
+    exc: domain.DomainError, *, href_of: Callable[[str], str] | None = None
+) -> DavError:
     """Translate a domain refusal into the status and precondition the RFCs name."""
     message = exc.message
     if isinstance(exc, domain.UidConflict):

@@ -42,14 +42,19 @@ class _Budget:
             raise _refusal(f"more than {MAX_RESOURCES} resources")
 
     def take_value(self, value) -> None:
-        self.bytes -= len(etree.tostring(value)) if isinstance(value, etree._Element) else len(str(value))
+        self.bytes -= (
+            len(etree.tostring(value)) if isinstance(value, etree._Element) else len(str(value))
+        )
         if self.bytes < 0:
             raise _refusal(f"more than {MAX_ANSWER_BYTES} bytes of property values")
 
 
 def _refusal(what: str) -> DavError:
-    return DavError(403, f"The expanded answer would hold {what}; ask for fewer properties or levels.",
-                    qname(DAV, "number-of-matches-within-limits"))
+    return DavError(
+        403,
+        f"The expanded answer would hold {what}; ask for fewer properties or levels.",
+        qname(DAV, "number-of-matches-within-limits"),
+    )
 
 
 def _requested(element: etree._Element) -> list[tuple[str, etree._Element]]:
@@ -63,7 +68,9 @@ def _requested(element: etree._Element) -> list[tuple[str, etree._Element]]:
     return found
 
 
-def _expanded_response(provider, environ, node, spec: etree._Element, depth: int, budget: _Budget) -> etree._Element:
+def _expanded_response(
+    provider, environ, node, spec: etree._Element, depth: int, budget: _Budget
+) -> etree._Element:
     budget.take_resource()
     response = etree.Element(qname(DAV, "response"))
     sub(response, qname(DAV, "href"), node.get_href())
@@ -84,7 +91,11 @@ def _expanded_response(provider, environ, node, spec: etree._Element, depth: int
                 for href in hrefs:
                     target = provider.get_resource_inst(_provider_path(href), environ)
                     if target is not None:
-                        holder.append(_expanded_response(provider, environ, target, prop_spec, depth + 1, budget))
+                        holder.append(
+                            _expanded_response(
+                                provider, environ, target, prop_spec, depth + 1, budget
+                            )
+                        )
                     else:
                         budget.take_resource()
                         missing_response = sub(holder, qname(DAV, "response"))
@@ -110,7 +121,7 @@ def _expanded_response(provider, environ, node, spec: etree._Element, depth: int
 
 def _provider_path(href: str) -> str:
     path = unquote(urlsplit(href).path)
-    return path[len(MOUNT):] if path.startswith(MOUNT + "/") else path
+    return path[len(MOUNT) :] if path.startswith(MOUNT + "/") else path
 
 
 @report_registry.register(qname(DAV, "expand-property"), lambda node: isinstance(node, DavNode))

@@ -117,7 +117,9 @@ class LivePropertyNode:
         if serialized is not None and len(serialized) > MAX_DEAD_PROPERTY_BYTES:
             raise DavError(507, "The property value is too large to store.")
         if not dry_run:
-            self.store_dead_property(name, None if serialized is None else serialized.decode("utf-8"))
+            self.store_dead_property(
+                name, None if serialized is None else serialized.decode("utf-8")
+            )
 
 
 def to_bytes_property(value: etree._Element) -> bytes:
@@ -136,5 +138,3 @@ def parse_stored(value: str) -> etree._Element:
         return parse_xml(value.encode("utf-8"))
     except XmlRejected:
         raise DavError(500, "A stored property is damaged.") from None
-
-

@@ -23,6 +23,7 @@ from davserver.dav.xml import (
     sub,
     to_bytes,
 )
+from resources.errors import DomainError
 from resources.objects import calendar_collections, dead_properties
 from resources.objects.calendar_collections import (
     ADDRESSBOOK,
@@ -32,7 +33,6 @@ from resources.objects.calendar_collections import (
     PLAIN,
     CollectionProperties,
 )
-from resources.errors import DomainError
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,9 @@ PROTECTED_AT_CREATION = {
 }
 
 
-def parse_creation(root: etree._Element | None, *, default_kind: str, mkcol: bool) -> CreationRequest:
+def parse_creation(
+    root: etree._Element | None, *, default_kind: str, mkcol: bool
+) -> CreationRequest:
     """Read MKCALENDAR's <mkcalendar> or extended MKCOL's <mkcol> body."""
     if root is None:
         return CreationRequest(default_kind, CollectionProperties(), (), ())
@@ -84,7 +86,9 @@ def parse_creation(root: etree._Element | None, *, default_kind: str, mkcol: boo
             values["timezone"] = element_text(prop)
             values["timezone_id"] = parse_vtimezone(values["timezone"])
         elif prop.tag == qname(CALDAV, "supported-calendar-component-set"):
-            values["components"] = tuple(c.get("name", "").upper() for c in prop.iterfind(f"{{{CALDAV}}}comp"))
+            values["components"] = tuple(
+                c.get("name", "").upper() for c in prop.iterfind(f"{{{CALDAV}}}comp")
+            )
         elif prop.tag == qname(DAV, "resourcetype") and mkcol:
             kind = _kind_from_resourcetype(prop)
         elif prop.tag in PROTECTED_AT_CREATION or prop.tag.startswith(f"{{{DAV}}}get"):
@@ -97,8 +101,11 @@ def parse_creation(root: etree._Element | None, *, default_kind: str, mkcol: boo
 def _kind_from_resourcetype(prop: etree._Element) -> str:
     tags = {child.tag for child in prop}
     if tags - {qname(DAV, "collection"), qname(CALDAV, "calendar"), qname(CARDDAV, "addressbook")}:
-        raise DavError(403, "Only calendars, address books and plain collections can be created.",
-                       qname(DAV, "valid-resourcetype"))
+        raise DavError(
+            403,
+            "Only calendars, address books and plain collections can be created.",
+            qname(DAV, "valid-resourcetype"),
+        )
     if qname(CARDDAV, "addressbook") in tags:
         return ADDRESSBOOK
     return CALENDAR if qname(CALDAV, "calendar") in tags else PLAIN
@@ -106,32 +113,48 @@ def _kind_from_resourcetype(prop: etree._Element) -> str:
 
 def _check_kind_fits_home(kind: str, home: str) -> None:
     if home == ADDRESSBOOKS_HOME and kind != ADDRESSBOOK:
-        raise DavError(403, "Only address books can be created in an address book home.",
-                       qname(DAV, "valid-resourcetype"))
+        raise DavError(
+            403,
+            "Only address books can be created in an address book home.",
+            qname(DAV, "valid-resourcetype"),
+        )
     if home == CALENDARS_HOME and kind == ADDRESSBOOK:
-        raise DavError(403, "Address books belong in the address book home.", qname(CARDDAV, "addressbook-collection-location-ok"))
+        raise DavError(
+            403,
+            "Address books belong in the address book home.",
+            qname(CARDDAV, "addressbook-collection-location-ok"),
+        )
 
 
 def handle_creation(provider, environ: dict, start_response, *, mkcol: bool) -> list[bytes]:
     path = environ["PATH_INFO"].rstrip("/")
     if provider.get_resource_inst(path, environ) is not None:
-        raise DavError(405, "Something already exists at this URL.", qname(DAV, "resource-must-be-null"))
+        raise DavError(
+            405, "Something already exists at this URL.", qname(DAV, "resource-must-be-null")
+        )
     parent = provider.get_resource_inst(path.rsplit("/", 1)[0] + "/", environ)
     if parent is None:
         raise DavError(409, "The parent collection does not exist.")
     if getattr(parent, "is_shared", False):
-        raise DavError(403, "Collections cannot be created inside a shared calendar or address book.",
-                       qname(CALDAV, "calendar-collection-location-ok"))
+        raise DavError(
+            403,
+            "Collections cannot be created inside a shared calendar or address book.",
+            qname(CALDAV, "calendar-collection-location-ok"),
+        )
     try:
         home, in_home = provider.path_in_home(path, environ)
     except DavError:
         raise DavError(
-            403, "Collections can only be created in your own home.", qname(CALDAV, "calendar-collection-location-ok")
+            403,
+            "Collections can only be created in your own home.",
+            qname(CALDAV, "calendar-collection-location-ok"),
         ) from None
     login = environ["davserver.login"]
     if not (login.has_caldav if home == CALENDARS_HOME else login.has_personal_addressbooks):
         raise DavError(403, "This login is not set up for this service.")
-    request = parse_creation(environ.get("davserver.xml"), default_kind=PLAIN if mkcol else CALENDAR, mkcol=mkcol)
+    request = parse_creation(
+        environ.get("davserver.xml"), default_kind=PLAIN if mkcol else CALENDAR, mkcol=mkcol
+    )
     _check_kind_fits_home(request.kind, home)
     if request.refused:
         return _refused(environ, start_response, request, mkcol)
@@ -156,5 +179,8 @@ def _refused(environ: dict, start_response, request: CreationRequest, mkcol: boo
         sub(prop, name)
     sub(failed, qname(DAV, "status"), "HTTP/1.1 403 Forbidden")
     body = to_bytes(root)
-    start_response("403 Forbidden", [("Content-Type", "application/xml; charset=utf-8"), ("Content-Length", str(len(body)))])
+    start_response(
+        "403 Forbidden",
+        [("Content-Type", "application/xml; charset=utf-8"), ("Content-Length", str(len(body)))],
+    )
     return [body]

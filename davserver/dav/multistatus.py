@@ -57,7 +57,9 @@ def property_element(name: str, value: Any) -> etree._Element:
     return element
 
 
-_RESPONSE, _HREF, _PROPSTAT, _PROP, _STATUS = (qname(DAV, n) for n in ("response", "href", "propstat", "prop", "status"))
+_RESPONSE, _HREF, _PROPSTAT, _PROP, _STATUS = (
+    qname(DAV, n) for n in ("response", "href", "propstat", "prop", "status")
+)
 _OK = status_line(200)
 
 
@@ -96,13 +98,16 @@ def add_status_response(root: etree._Element, href: str, status: int) -> None:
     sub(response, qname(DAV, "status"), status_line(status))
 
 
-def send_multistatus(start_response, root: etree._Element, status: str = "207 Multi-Status") -> list[bytes]:
+def send_multistatus(
+    start_response, root: etree._Element, status: str = "207 Multi-Status"
+) -> list[bytes]:
     body = to_bytes(root)
-    start_response(status, [("Content-Type", "application/xml; charset=utf-8"), ("Content-Length", str(len(body)))])
+    start_response(
+        status,
+        [("Content-Type", "application/xml; charset=utf-8"), ("Content-Length", str(len(body)))],
+    )
     return [body]
 
 
 def new_multistatus() -> etree._Element:
     return multistatus()
-
-

@@ -43,7 +43,7 @@ class _Serialiser:
         whole = etree.tostring(self.root, encoding="utf-8")
         self.root.remove(marker)
         self.open_tag = whole[: whole.index(b">") + 1]
-        self.close_tag = whole[whole.rindex(b"</"):]
+        self.close_tag = whole[whole.rindex(b"</") :]
 
     def drain(self) -> bytes:
         if len(self.root) == 0:
@@ -53,10 +53,12 @@ class _Serialiser:
         # removing them one by one moves each subtree to a document of its own, which
         # costs time quadratic in the number of its namespaced elements.
         del self.root[:]
-        return whole[len(self.open_tag): -len(self.close_tag)]
+        return whole[len(self.open_tag) : -len(self.close_tag)]
 
 
-def send_multistatus_stream(environ: dict, start_response, fill: Fill, status: str = "207 Multi-Status") -> Iterable[bytes]:
+def send_multistatus_stream(
+    environ: dict, start_response, fill: Fill, status: str = "207 Multi-Status"
+) -> Iterable[bytes]:
     """Run `fill(root)` and send what it adds; whole if it stays small, else in chunks."""
     writer = _Serialiser()
     steps = iter(fill(writer.root))
@@ -89,7 +91,9 @@ def _rest(pieces: list[bytes], steps: Iterator[None], writer: _Serialiser) -> It
                 yield b"".join(pending)
                 pending, sent, size = [], sent + size, 0
     except Exception:
-        log.exception("a streamed multistatus failed after it was started; the connection is closed")
+        log.exception(
+            "a streamed multistatus failed after it was started; the connection is closed"
+        )
         raise
     yield b"".join(pending) + writer.drain() + writer.close_tag
     if sent >= TRIM_AFTER:

@@ -31,8 +31,11 @@ class AddressBookHomeNode(HomeNode):
     def books(self) -> list:
         if not self.login.has_carddav:
             return []
-        personal = [] if not self.login.has_personal_addressbooks else address_books.personal_books(
-            self.login.credential_id)
+        personal = (
+            []
+            if not self.login.has_personal_addressbooks
+            else address_books.personal_books(self.login.credential_id)
+        )
         return personal + [address_books.company_book()]
 
     def get_member_list(self):
@@ -47,7 +50,9 @@ class AddressBookHomeNode(HomeNode):
 
     @translate_domain_errors
     def create_collection(self, name: str):
-        raise forbidden("Create address books with an extended MKCOL that names CARDDAV:addressbook.")
+        raise forbidden(
+            "Create address books with an extended MKCOL that names CARDDAV:addressbook."
+        )
 
     def create_empty_resource(self, name: str):
         raise forbidden("vCards belong in an address book, not directly in the home.")
@@ -70,7 +75,11 @@ class AddressBookHomeNode(HomeNode):
             else:
                 from davserver.dav.live_properties import to_bytes_property
 
-                dead_properties.put(name=ME_CARD, value=to_bytes_property(value).decode("utf-8"), collection_id=holder.id)
+                dead_properties.put(
+                    name=ME_CARD,
+                    value=to_bytes_property(value).decode("utf-8"),
+                    collection_id=holder.id,
+                )
 
     def _me_card_holder(self):
         if not self.login.has_personal_addressbooks:
@@ -82,6 +91,3 @@ def element_from(value: str):
     from davserver.dav.live_properties import parse_stored
 
     return parse_stored(value)
-
-
-

@@ -28,8 +28,11 @@ def read_only():
     """The error for writes to a collection the server maintains (RFC 3744 need-privileges)."""
     from davserver.dav.errors import DavError
 
-    return DavError(403, "This address book is maintained by the company and is read-only.",
-                    qname(DAV, "need-privileges"))
+    return DavError(
+        403,
+        "This address book is maintained by the company and is read-only.",
+        qname(DAV, "need-privileges"),
+    )
 
 
 def privilege_set(name: str, privileges: tuple[str, ...]) -> etree._Element:
@@ -58,11 +61,16 @@ class DavNode(LivePropertyNode):
 
     @live(qname(DAV, "current-user-principal"))
     def _current_user_principal(self):
-        return href_element(qname(DAV, "current-user-principal"), urls.href(urls.principal_path(self.login.username)))
+        return href_element(
+            qname(DAV, "current-user-principal"),
+            urls.href(urls.principal_path(self.login.username)),
+        )
 
     @live(qname(DAV, "principal-collection-set"))
     def _principal_collection_set(self):
-        return href_element(qname(DAV, "principal-collection-set"), urls.href(f"/{urls.PRINCIPALS}/"))
+        return href_element(
+            qname(DAV, "principal-collection-set"), urls.href(f"/{urls.PRINCIPALS}/")
+        )
 
     @live(qname(DAV, "current-user-privilege-set"))
     def _current_user_privilege_set(self):
@@ -77,7 +85,9 @@ class DavNode(LivePropertyNode):
 
     @live(qname(DAV, "owner"))
     def _owner(self):
-        return href_element(qname(DAV, "owner"), urls.href(urls.principal_path(self.login.username)))
+        return href_element(
+            qname(DAV, "owner"), urls.href(urls.principal_path(self.login.username))
+        )
 
 
 class HomeNode(DavNode, DAVCollection):

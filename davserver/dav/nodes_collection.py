@@ -35,14 +35,19 @@ from resources.store.models import Collection
 
 RESOURCE_PRIVILEGES = ("read", "read-current-user-privilege-set", "write-content", "bind", "unbind")
 
+
 class CollectionNode(DavNode, DAVCollection):
-    def __init__(self, path: str, environ: dict, row: Collection, dead: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, path: str, environ: dict, row: Collection, dead: dict[str, str] | None = None
+    ) -> None:
         super().__init__(path, environ)
         self.row = row
         self._dead = dead
 
     @classmethod
-    def for_row(cls, row: Collection, environ: dict, dead: dict[str, str] | None = None) -> CollectionNode:
+    def for_row(
+        cls, row: Collection, environ: dict, dead: dict[str, str] | None = None
+    ) -> CollectionNode:
         username = environ["davserver.login"].username
         return cls(urls.collection_path(username, row.path, row.home), environ, row, dead)
 
@@ -78,7 +83,9 @@ class CollectionNode(DavNode, DAVCollection):
         if self.is_company_book:
             raise read_only()
         if self.is_resource:
-            raise forbidden(f"A resource's calendar is managed by the administrator and cannot be {action}.")
+            raise forbidden(
+                f"A resource's calendar is managed by the administrator and cannot be {action}."
+            )
 
     def member_href(self, name: str) -> str:
         return urls.href(urls.object_path(self.login.username, self.row.path, name, self.row.home))
@@ -121,12 +128,16 @@ class CollectionNode(DavNode, DAVCollection):
         row = stored_objects.get_object(self.row.id, name)
         if row is not None:
             return ObjectNode.for_row(row, self.row, self.environ)
-        child = calendar_collections.by_path(self.row.owner_id, f"{self.row.path}/{name}", self.row.home)
+        child = calendar_collections.by_path(
+            self.row.owner_id, f"{self.row.path}/{name}", self.row.home
+        )
         return CollectionNode.for_row(child, self.environ) if child else None
 
     @translate_domain_errors
     def create_collection(self, name: str) -> None:
-        calendar_collections.create_collection(self.row.owner_id, f"{self.row.path}/{name}", PLAIN, home=self.row.home)
+        calendar_collections.create_collection(
+            self.row.owner_id, f"{self.row.path}/{name}", PLAIN, home=self.row.home
+        )
 
     def support_recursive_delete(self) -> bool:
         return True
@@ -164,7 +175,9 @@ class CollectionNode(DavNode, DAVCollection):
         )
         copy = calendar_collections.by_path(self.row.owner_id, target, home)
         if copy is None:
-            copy = calendar_collections.create_collection(self.row.owner_id, target, self.row.kind, props, home=home)
+            copy = calendar_collections.create_collection(
+                self.row.owner_id, target, self.row.kind, props, home=home
+            )
         else:  # COPY onto an existing collection: WsgiDAV has emptied it of foreign members
             calendar_collections.update_properties(copy.id, props)
         for name, value in self.dead_properties().items():
@@ -201,7 +214,12 @@ class CollectionNode(DavNode, DAVCollection):
 
     @writable(qname(CARDDAV, "addressbook-description"))
     def _set_addressbook_description(self, value, dry_run: bool) -> None:
-        self._update(CollectionProperties(description=element_text(value) or ""), dry_run, value is None, "description")
+        self._update(
+            CollectionProperties(description=element_text(value) or ""),
+            dry_run,
+            value is None,
+            "description",
+        )
 
     @live(qname(CARDDAV, "supported-address-data"))
     def _supported_address_data(self):
@@ -220,7 +238,12 @@ class CollectionNode(DavNode, DAVCollection):
 
     @writable(qname(DAV, "displayname"))
     def _set_displayname(self, value, dry_run: bool) -> None:
-        self._update(CollectionProperties(display_name=element_text(value) or ""), dry_run, value is None, "display_name")
+        self._update(
+            CollectionProperties(display_name=element_text(value) or ""),
+            dry_run,
+            value is None,
+            "display_name",
+        )
 
     @live(qname(DAV, "sync-token"))
     def _sync_token(self):
@@ -232,11 +255,18 @@ class CollectionNode(DavNode, DAVCollection):
 
     @live(qname(CALDAV, "calendar-description"))
     def _calendar_description(self):
-        return self.row.description if self.is_calendar and self.row.description is not None else None
+        return (
+            self.row.description if self.is_calendar and self.row.description is not None else None
+        )
 
     @writable(qname(CALDAV, "calendar-description"))
     def _set_calendar_description(self, value, dry_run: bool) -> None:
-        self._update(CollectionProperties(description=element_text(value) or ""), dry_run, value is None, "description")
+        self._update(
+            CollectionProperties(description=element_text(value) or ""),
+            dry_run,
+            value is None,
+            "description",
+        )
 
     @live(qname(APPLE, "calendar-color"))
     def _calendar_color(self):
@@ -249,7 +279,11 @@ class CollectionNode(DavNode, DAVCollection):
 
     @live(qname(APPLE, "calendar-order"))
     def _calendar_order(self):
-        return str(self.row.sort_order) if self.is_calendar and self.row.sort_order is not None else None
+        return (
+            str(self.row.sort_order)
+            if self.is_calendar and self.row.sort_order is not None
+            else None
+        )
 
     @writable(qname(APPLE, "calendar-order"))
     def _set_calendar_order(self, value, dry_run: bool) -> None:
@@ -258,7 +292,12 @@ class CollectionNode(DavNode, DAVCollection):
             order = int(text) if text else None
         except ValueError:
             raise forbidden("calendar-order must be a whole number.") from None
-        self._update(CollectionProperties(sort_order=order), dry_run, value is None or order is None, "sort_order")
+        self._update(
+            CollectionProperties(sort_order=order),
+            dry_run,
+            value is None or order is None,
+            "sort_order",
+        )
 
     @live(qname(CALDAV, "calendar-timezone"))
     def _calendar_timezone(self):
@@ -269,7 +308,11 @@ class CollectionNode(DavNode, DAVCollection):
         text = element_text(value)
         tzid = parse_vtimezone(text) if text else None
         self._update(
-            CollectionProperties(timezone=text, timezone_id=tzid), dry_run, not text, "timezone", "timezone_id"
+            CollectionProperties(timezone=text, timezone_id=tzid),
+            dry_run,
+            not text,
+            "timezone",
+            "timezone_id",
         )
 
     @live(qname(CALDAV, "supported-calendar-component-set"))
@@ -304,14 +347,18 @@ class CollectionNode(DavNode, DAVCollection):
     def _max_vcard_size(self):
         return str(self.settings.max_vcard_size) if self.is_addressbook else None
 
-    def _update(self, props: CollectionProperties, dry_run: bool, clear: bool, *fields: str) -> None:
+    def _update(
+        self, props: CollectionProperties, dry_run: bool, clear: bool, *fields: str
+    ) -> None:
         self._refuse_if_resource("changed")
         if not (self.is_calendar or self.is_addressbook) and fields != ("display_name",):
             raise forbidden("This property applies to calendars and address books only.")
         calendar_collections.validate_properties(props)
         if not dry_run:
             if clear:
-                calendar_collections.update_properties(self.row.id, CollectionProperties(), clear=fields)
+                calendar_collections.update_properties(
+                    self.row.id, CollectionProperties(), clear=fields
+                )
             else:
                 calendar_collections.update_properties(self.row.id, props)
 

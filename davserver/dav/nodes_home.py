@@ -19,7 +19,9 @@ class CalendarHomeNode(HomeNode):
 
         if not self.login.has_caldav:
             return []
-        rows = visible_calendars(self.login.employee_id) + calendar_collections.top_level(self.login.credential_id)
+        rows = visible_calendars(self.login.employee_id) + calendar_collections.top_level(
+            self.login.credential_id
+        )
         props = dead_properties.for_collections([r.id for r in rows])
         return [CollectionNode.for_row(row, self.environ, props.get(row.id, {})) for row in rows]
 
@@ -28,8 +30,9 @@ class CalendarHomeNode(HomeNode):
 
         if not self.login.has_caldav:
             return None
-        row = visible_resource_calendar(name, self.login.employee_id) or calendar_collections.by_path(
-            self.login.credential_id, name)
+        row = visible_resource_calendar(
+            name, self.login.employee_id
+        ) or calendar_collections.by_path(self.login.credential_id, name)
         return CollectionNode.for_row(row, self.environ) if row else None
 
     @translate_domain_errors

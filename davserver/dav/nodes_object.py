@@ -19,7 +19,12 @@ from resources.store.models import Collection, StoredObject
 
 class ObjectNode(DavNode, DAVNonCollection):
     def __init__(
-        self, path: str, environ: dict, row: StoredObject, collection: Collection, dead: dict[str, str] | None = None
+        self,
+        path: str,
+        environ: dict,
+        row: StoredObject,
+        collection: Collection,
+        dead: dict[str, str] | None = None,
     ) -> None:
         # What DAVNonCollection.__init__ sets, without its generic name parsing: a
         # PROPFIND or REPORT builds one node per member, and the name is known here.
@@ -34,10 +39,20 @@ class ObjectNode(DavNode, DAVNonCollection):
 
     @classmethod
     def for_row(
-        cls, row: StoredObject, collection: Collection, environ: dict, dead: dict[str, str] | None = None
+        cls,
+        row: StoredObject,
+        collection: Collection,
+        environ: dict,
+        dead: dict[str, str] | None = None,
     ) -> ObjectNode:
         username = environ["davserver.login"].username
-        return cls(urls.object_path(username, collection.path, row.name, collection.home), environ, row, collection, dead)
+        return cls(
+            urls.object_path(username, collection.path, row.name, collection.home),
+            environ,
+            row,
+            collection,
+            dead,
+        )
 
     @live(qname(DAV, "getetag"), allprop=True)
     def _getetag(self) -> str:
@@ -86,7 +101,9 @@ class ObjectNode(DavNode, DAVNonCollection):
     def delete(self) -> None:
         if self.in_company_book:
             raise read_only()
-        stored_objects.delete_object(self.collection.id, self.row.name, write_conditions(self.environ))
+        stored_objects.delete_object(
+            self.collection.id, self.row.name, write_conditions(self.environ)
+        )
 
     def support_recursive_move(self, dest_path: str) -> bool:
         return True
@@ -105,8 +122,14 @@ class ObjectNode(DavNode, DAVNonCollection):
     def _relocate(self, dest_path: str, *, keep_source: bool) -> None:
         """Into any collection the login may PUT into (a resource calendar too), with PUT's rules."""
         target, name = self.provider.parent_collection_and_name(dest_path, self.environ)
-        stored_objects.relocate_object(self.row, target, name, keep_source=keep_source,
-                                       max_size=self.settings.max_resource_size, branch_id=self.login.branch_id)
+        stored_objects.relocate_object(
+            self.row,
+            target,
+            name,
+            keep_source=keep_source,
+            max_size=self.settings.max_resource_size,
+            branch_id=self.login.branch_id,
+        )
 
     def dead_properties(self) -> dict[str, str]:
         if self._dead is None:
@@ -123,6 +146,8 @@ class ObjectNode(DavNode, DAVNonCollection):
         self._dead = None
 
     def member_href(self, name: str) -> str:
-        return urls.href(urls.object_path(self.login.username, self.collection.path, name, self.collection.home))
+        return urls.href(
+            urls.object_path(self.login.username, self.collection.path, name, self.collection.home)
+        )
 
     set_property_value = translate_domain_errors(DavNode.set_property_value)

@@ -61,7 +61,9 @@ class PrincipalNode(StructuralCollection):
 
     @live(qname(DAV, "principal-URL"))
     def _principal_url(self):
-        return href_element(qname(DAV, "principal-URL"), urls.href(urls.principal_path(self.login.username)))
+        return href_element(
+            qname(DAV, "principal-URL"), urls.href(urls.principal_path(self.login.username))
+        )
 
     @live(qname(DAV, "displayname"), allprop=True)
     def _displayname(self):
@@ -69,7 +71,10 @@ class PrincipalNode(StructuralCollection):
 
     @live(qname(CALDAV, "calendar-home-set"))
     def _calendar_home_set(self):
-        return href_element(qname(CALDAV, "calendar-home-set"), urls.href(urls.calendar_home_path(self.login.username)))
+        return href_element(
+            qname(CALDAV, "calendar-home-set"),
+            urls.href(urls.calendar_home_path(self.login.username)),
+        )
 
     @live(qname(CALDAV, "calendar-user-address-set"))
     def _calendar_user_address_set(self):
@@ -82,10 +87,11 @@ class PrincipalNode(StructuralCollection):
     def _addressbook_home_set(self):
         if not self.login.has_carddav:
             return None
-        return href_element(qname(CARDDAV, "addressbook-home-set"),
-                            urls.href(urls.addressbook_home_path(self.login.username)))
+        return href_element(
+            qname(CARDDAV, "addressbook-home-set"),
+            urls.href(urls.addressbook_home_path(self.login.username)),
+        )
 
     @live(qname(CALDAV, "calendar-user-type"))
     def _calendar_user_type(self):
         return "INDIVIDUAL"
-

@@ -20,8 +20,11 @@ MAX_NAMED_PROPERTIES = 200
 def check_property_count(count: int, method: str) -> None:
     """RFC 9110 §15.5.14: content larger than the server is willing to process."""
     if count > MAX_NAMED_PROPERTIES:
-        raise DavError(413, f"{method} names {count} properties; at most {MAX_NAMED_PROPERTIES} are allowed "
-                            "in one request.")
+        raise DavError(
+            413,
+            f"{method} names {count} properties; at most {MAX_NAMED_PROPERTIES} are allowed "
+            "in one request.",
+        )
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,11 @@ def parse_propfind(root: etree._Element | None) -> PropfindRequest:
         return PropfindRequest("allprop", ())
     if root.tag != qname(DAV, "propfind"):
         raise DavError(400, "The PROPFIND body must be a DAV:propfind element.")
-    modes = [child for child in root if child.tag in (qname(DAV, "prop"), qname(DAV, "allprop"), qname(DAV, "propname"))]
+    modes = [
+        child
+        for child in root
+        if child.tag in (qname(DAV, "prop"), qname(DAV, "allprop"), qname(DAV, "propname"))
+    ]
     if len(modes) != 1:
         raise DavError(400, "DAV:propfind needs exactly one of prop, allprop or propname.")
     mode = etree.QName(modes[0]).localname
@@ -43,7 +50,11 @@ def parse_propfind(root: etree._Element | None) -> PropfindRequest:
         names = tuple(dict.fromkeys(p.tag for p in modes[0] if isinstance(p.tag, str)))
     else:
         include = root.find(qname(DAV, "include"))
-        names = tuple(dict.fromkeys(p.tag for p in include if isinstance(p.tag, str))) if include is not None else ()
+        names = (
+            tuple(dict.fromkeys(p.tag for p in include if isinstance(p.tag, str)))
+            if include is not None
+            else ()
+        )
     check_property_count(len(names), "PROPFIND")
     return PropfindRequest(mode, names)
 
@@ -51,8 +62,11 @@ def parse_propfind(root: etree._Element | None) -> PropfindRequest:
 def depth_of(environ: dict) -> str:
     depth = environ.get("HTTP_DEPTH", "infinity").strip().lower()
     if depth == "infinity":
-        raise DavError(403, "PROPFIND with Depth: infinity is not allowed; use Depth 0 or 1.",
-                       qname(DAV, "propfind-finite-depth"))
+        raise DavError(
+            403,
+            "PROPFIND with Depth: infinity is not allowed; use Depth 0 or 1.",
+            qname(DAV, "propfind-finite-depth"),
+        )
     if depth not in ("0", "1"):
         raise DavError(400, f"Invalid Depth header {depth!r}.")
     return depth

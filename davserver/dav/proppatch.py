@@ -51,7 +51,13 @@ def _attempt(node, updates: list[PropertyUpdate], *, dry_run: bool) -> list[Prop
             results.append(PropertyResult(update.name))
         except DAVError as exc:
             results.append(
-                PropertyResult(update.name, exc.value, None, getattr(exc, "condition", None), getattr(exc, "message", None))
+                PropertyResult(
+                    update.name,
+                    exc.value,
+                    None,
+                    getattr(exc, "condition", None),
+                    getattr(exc, "message", None),
+                )
             )
     return results
 

@@ -43,7 +43,11 @@ def split_path(path: str) -> list[str] | None:
     if len(segments) > MAX_DEPTH:
         return None
     for segment in segments:
-        if segment in (".", "..") or len(segment.encode("utf-8", "surrogatepass")) > SEGMENT_MAX or "\\" in segment:
+        if (
+            segment in (".", "..")
+            or len(segment.encode("utf-8", "surrogatepass")) > SEGMENT_MAX
+            or "\\" in segment
+        ):
             return None
     return segments
 
@@ -95,14 +99,18 @@ class DavProvider(DAVProvider):
     def _in_home(self, login, segments: list[str], environ: dict):
         if not login.has_caldav:
             return None
-        found = self._resolve_resource(login, segments) or calendar_collections.resolve(login.credential_id, segments)
+        found = self._resolve_resource(login, segments) or calendar_collections.resolve(
+            login.credential_id, segments
+        )
         return self._node_for(found, environ)
 
     def _in_addressbook_home(self, login, segments: list[str], environ: dict):
         if not login.has_carddav:
             return None
         if segments[0] == COMPANY_PATH:
-            found = calendar_collections.Resolved(company_book(), segments[1] if len(segments) == 2 else None)
+            found = calendar_collections.Resolved(
+                company_book(), segments[1] if len(segments) == 2 else None
+            )
             if len(segments) > 2:
                 return None
         elif login.has_personal_addressbooks:
@@ -110,7 +118,9 @@ class DavProvider(DAVProvider):
             if found.collection is None and segments[0] == PERSONAL_PATH:
                 # The first request of a new login creates its `contacts` book.
                 address_books.personal_books(login.credential_id)
-                found = calendar_collections.resolve(login.credential_id, segments, ADDRESSBOOKS_HOME)
+                found = calendar_collections.resolve(
+                    login.credential_id, segments, ADDRESSBOOKS_HOME
+                )
         else:
             return None
         return self._node_for(found, environ)
@@ -141,7 +151,12 @@ class DavProvider(DAVProvider):
         segments = split_path(path)
         login = environ["davserver.login"]
         homes = {urls.CALENDARS: CALENDARS_HOME, urls.ADDRESSBOOKS: ADDRESSBOOKS_HOME}
-        if not segments or len(segments) < 3 or segments[0] not in homes or not self._is_own(segments[1], login):
+        if (
+            not segments
+            or len(segments) < 3
+            or segments[0] not in homes
+            or not self._is_own(segments[1], login)
+        ):
             raise DavError(403, "The destination must be inside your own home.")
         return homes[segments[0]], "/".join(segments[2:])
 

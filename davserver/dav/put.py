@@ -32,7 +32,11 @@ def handle_put(provider, environ: dict, start_response) -> list[bytes]:
     name = path.rsplit("/", 1)[1]
     parent = provider.get_resource_inst(path.rsplit("/", 1)[0] + "/", environ)
     # The parent is resolved once and the target looked up inside it (fewer queries).
-    target = parent.get_member(name) if isinstance(parent, CollectionNode) else provider.get_resource_inst(path, environ)
+    target = (
+        parent.get_member(name)
+        if isinstance(parent, CollectionNode)
+        else provider.get_resource_inst(path, environ)
+    )
     if target is not None and not isinstance(target, ObjectNode):
         raise DavError(405, "A collection exists at this URL; PUT cannot replace it.")
     if parent is None:
@@ -54,7 +58,11 @@ def handle_put(provider, environ: dict, start_response) -> list[bytes]:
                 )
             body = _read_limited(environ, settings.max_resource_size, calendar=True)
             result = stored_objects.put_calendar_object(
-                collection, name, body, conditions, max_size=settings.max_resource_size,
+                collection,
+                name,
+                body,
+                conditions,
+                max_size=settings.max_resource_size,
                 branch_id=environ["davserver.login"].branch_id,
             )
         elif parent.is_addressbook:
@@ -65,17 +73,22 @@ def handle_put(provider, environ: dict, start_response) -> list[bytes]:
                     qname(CARDDAV, "supported-address-data"),
                 )
             body = _read_limited(environ, settings.max_vcard_size, calendar=False, vcard=True)
-            result = stored_objects.put_address_object(collection, name, body, conditions,
-                                                       max_size=settings.max_vcard_size)
+            result = stored_objects.put_address_object(
+                collection, name, body, conditions, max_size=settings.max_vcard_size
+            )
         else:
             body = _read_limited(environ, settings.max_request_size, calendar=False)
             content_type = environ.get("CONTENT_TYPE", "") or "application/octet-stream"
-            result = stored_objects.put_plain_object(collection, name, body, content_type, conditions)
+            result = stored_objects.put_plain_object(
+                collection, name, body, content_type, conditions
+            )
     except DomainError as exc:
         raise from_domain(exc, href_of=parent.member_href) from None
     status = "201 Created" if result.created else "204 No Content"
     headers = [("Content-Length", "0")]
-    if result.stored_as_sent:  # RFC 4791 §5.3.4: no ETag when the stored data differs from the body sent
+    if (
+        result.stored_as_sent
+    ):  # RFC 4791 §5.3.4: no ETag when the stored data differs from the body sent
         headers.insert(0, ("ETag", f'"{result.etag}"'))
     if result.created:
         headers.append(("Location", urls.href(path)))
@@ -90,5 +103,9 @@ def _read_limited(environ: dict, limit: int, *, calendar: bool, vcard: bool = Fa
     except DavError as exc:
         if exc.value == 413 and (calendar or vcard):
             namespace, what = (CALDAV, "calendar object") if calendar else (CARDDAV, "vCard")
-            raise DavError(403, f"A {what} may be at most {limit} bytes.", qname(namespace, "max-resource-size")) from None
+            raise DavError(
+                403,
+                f"A {what} may be at most {limit} bytes.",
+                qname(namespace, "max-resource-size"),
+            ) from None
         raise

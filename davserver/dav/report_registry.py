@@ -23,7 +23,9 @@ class Report:
 _REPORTS: dict[str, Report] = {}
 
 
-def register(name: str, applies_to: Callable[[object], bool]) -> Callable[[ReportHandler], ReportHandler]:
+def register(
+    name: str, applies_to: Callable[[object], bool]
+) -> Callable[[ReportHandler], ReportHandler]:
     def add(handler: ReportHandler) -> ReportHandler:
         _REPORTS[name] = Report(name, applies_to, handler)
         return handler

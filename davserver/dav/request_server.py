@@ -93,12 +93,19 @@ class DavRequestServer(RequestServer):
             version = version_from_accept(environ.get("HTTP_ACCEPT", ""))
             if version is not None:
                 body = render_address_data(node.body(), AddressDataRequest(version)).encode("utf-8")
-                chunks = send_bytes(start_response, "200 OK", body, f"text/vcard; charset=utf-8; version={version}",
-                                    [("ETag", f'"{node.row.etag}"'), ("Vary", "Accept")])
+                chunks = send_bytes(
+                    start_response,
+                    "200 OK",
+                    body,
+                    f"text/vcard; charset=utf-8; version={version}",
+                    [("ETag", f'"{node.row.etag}"'), ("Vary", "Accept")],
+                )
                 return [b""] if head else chunks
         if isinstance(node, ObjectNode) and _matches_none_match(environ, node.row.etag):
             # WsgiDAV answers 304 without the ETag (RFC 9110 §15.4.5 wants it).
-            start_response("304 Not Modified", [("ETag", f'"{node.row.etag}"'), ("Content-Length", "0")])
+            start_response(
+                "304 Not Modified", [("ETag", f'"{node.row.etag}"'), ("Content-Length", "0")]
+            )
             return [b""]
         if isinstance(node, ObjectNode) and not any(h in environ for h in _OTHER_CONDITIONS):
             return _send_object(node, start_response, head=head)
@@ -115,7 +122,9 @@ class DavRequestServer(RequestServer):
             return handle_creation(self._davProvider, environ, start_response, mkcol=True)
 
     def do_ACL(self, environ, start_response):
-        raise DavError(403, "Access control lists cannot be changed by clients.", qname(DAV, "no-ace-conflict"))
+        raise DavError(
+            403, "Access control lists cannot be changed by clients.", qname(DAV, "no-ace-conflict")
+        )
 
     def do_REPORT(self, environ, start_response):
         node = self._davProvider.get_resource_inst(environ["PATH_INFO"], environ)
@@ -126,7 +135,9 @@ class DavRequestServer(RequestServer):
             raise DavError(400, "A REPORT needs an XML body naming the report.")
         report = report_registry.find(report_registry.root_name(root))
         if report is None or not report.applies_to(node):
-            raise DavError(403, f"The report {root.tag} is not supported here.", qname(DAV, "supported-report"))
+            raise DavError(
+                403, f"The report {root.tag} is not supported here.", qname(DAV, "supported-report")
+            )
         return report.handler(self, node, root, environ, start_response)
 
     def do_PROPFIND(self, environ, start_response):
@@ -155,7 +166,9 @@ class DavRequestServer(RequestServer):
         if not error_list:
             reason = {201: "Created", 204: "No Content"}.get(success_code, "OK")
             body = b"" if success_code == 204 else f"{success_code} {reason}\n".encode()
-            return send_bytes(start_response, f"{success_code} {reason}", body, "text/plain; charset=utf-8")
+            return send_bytes(
+                start_response, f"{success_code} {reason}", body, "text/plain; charset=utf-8"
+            )
         if len(error_list) == 1 and error_list[0][0] == root_res.get_href():
             raise error_list[0][1]  # rendered with its message by the ErrorResponder
         return super()._send_response(environ, start_response, root_res, success_code, error_list)
@@ -174,33 +187,49 @@ class DavRequestServer(RequestServer):
         path = unquote(urlsplit(environ["HTTP_DESTINATION"]).path)
         if not path.startswith(urls.MOUNT + "/"):
             return  # WsgiDAV refuses destinations outside the DAV tree
-        node = self._davProvider.get_resource_inst(path[len(urls.MOUNT):], environ)
+        node = self._davProvider.get_resource_inst(path[len(urls.MOUNT) :], environ)
         if node is None or isinstance(node, ObjectNode) and not node.in_company_book:
             return
         if isinstance(node, CollectionNode) and not node.is_shared:
             return
         if isinstance(node, CollectionNode) and node.is_resource:
-            raise DavError(403, f"A resource's calendar is managed by the administrator: {method} cannot replace it. "
-                                f"{method} single appointments into it instead.", qname(DAV, "need-privileges"))
+            raise DavError(
+                403,
+                f"A resource's calendar is managed by the administrator: {method} cannot replace it. "
+                f"{method} single appointments into it instead.",
+                qname(DAV, "need-privileges"),
+            )
         if isinstance(node, (CollectionNode, ObjectNode)):
             raise read_only()
-        raise DavError(403, f"{method} cannot replace this resource: it is part of the server's URL space.",
-                       qname(DAV, "need-privileges"))
+        raise DavError(
+            403,
+            f"{method} cannot replace this resource: it is part of the server's URL space.",
+            qname(DAV, "need-privileges"),
+        )
 
 
 # Conditional headers WsgiDAV's own GET evaluates; without them we answer directly.
-_OTHER_CONDITIONS = ("HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_IF", "HTTP_RANGE")
+_OTHER_CONDITIONS = (
+    "HTTP_IF_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+    "HTTP_IF",
+    "HTTP_RANGE",
+)
 
 
 def _send_object(node: ObjectNode, start_response, *, head: bool) -> list[bytes]:
     """GET/HEAD of one object from the row already loaded: no second lookup."""
     body = bytes(node.row.body) if getattr(node.row, "body", None) is not None else node.body()
-    start_response("200 OK", [
-        ("Content-Type", node.row.content_type),
-        ("Content-Length", str(len(body))),
-        ("ETag", f'"{node.row.etag}"'),
-        ("Last-Modified", formatdate(node.row.modified, usegmt=True)),
-    ])
+    start_response(
+        "200 OK",
+        [
+            ("Content-Type", node.row.content_type),
+            ("Content-Length", str(len(body))),
+            ("ETag", f'"{node.row.etag}"'),
+            ("Last-Modified", formatdate(node.row.modified, usegmt=True)),
+        ],
+    )
     return [b""] if head else [body]
 
 

@@ -20,8 +20,12 @@ log = logging.getLogger("davserver.dav")
 _NO_BODY = {204, 304}
 
 
-def send_bytes(start_response, status: str, body: bytes, content_type: str, headers=()) -> list[bytes]:
-    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body))), *headers])
+def send_bytes(
+    start_response, status: str, body: bytes, content_type: str, headers=()
+) -> list[bytes]:
+    start_response(
+        status, [("Content-Type", content_type), ("Content-Length", str(len(body))), *headers]
+    )
     return [body]
 
 
@@ -44,11 +48,21 @@ class ErrorResponder(BaseMiddleware):
             refusal = database_refusal(exc)
             if refusal is not None:
                 status, message, headers = refusal
-                log.warning("%s %s: %d, database: %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"),
-                            status, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                log.warning(
+                    "%s %s: %d, database: %s",
+                    environ.get("REQUEST_METHOD"),
+                    environ.get("PATH_INFO"),
+                    status,
+                    str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                )
                 return self._error(DavError(status, message, headers=headers), start_response)
-            log.exception("internal error on %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
-            return self._error(DavError(500, "Internal server error; the operator can find details in the log."), start_response)
+            log.exception(
+                "internal error on %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+            )
+            return self._error(
+                DavError(500, "Internal server error; the operator can find details in the log."),
+                start_response,
+            )
         start_response(captured.status, captured.response_headers, captured.exc_info)
         return chunks
 
@@ -58,10 +72,20 @@ class ErrorResponder(BaseMiddleware):
             start_response(status, [("Content-Length", "0")] + list(exc.add_headers or []))
             return [b""]
         if not isinstance(exc, DavError):
-            exc = DavError(exc.value, exc.context_info or status.split(" ", 1)[-1], _condition_of(exc),
-                           headers=exc.add_headers)
+            exc = DavError(
+                exc.value,
+                exc.context_info or status.split(" ", 1)[-1],
+                _condition_of(exc),
+                headers=exc.add_headers,
+            )
         content_type, body = exc.get_response_page()
-        return send_bytes(start_response, _status_line(exc.value, status), body, content_type, exc.add_headers or [])
+        return send_bytes(
+            start_response,
+            _status_line(exc.value, status),
+            body,
+            content_type,
+            exc.add_headers or [],
+        )
 
 
 def _condition_of(exc: DAVError) -> str | None:

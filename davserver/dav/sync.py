@@ -23,7 +23,12 @@ from davserver.dav.nodes_collection import CollectionNode
 from davserver.dav.nodes_object import ObjectNode
 from davserver.dav.xml import DAV, qname, sub
 from resources.objects import change_log
-from resources.objects.calendar_search import PAGE_SIZE, by_names, collection_timezone, member_pages_by_revision
+from resources.objects.calendar_search import (
+    PAGE_SIZE,
+    by_names,
+    collection_timezone,
+    member_pages_by_revision,
+)
 from resources.store.models import Collection
 
 MAX_LIMIT = 100000
@@ -40,7 +45,9 @@ def parse_sync_request(root: etree._Element) -> SyncRequest:
         raise DavError(400, "The body must be a DAV:sync-collection element.")
     token_element = root.find(qname(DAV, "sync-token"))
     if token_element is None:
-        raise DavError(400, "DAV:sync-collection needs a DAV:sync-token element (empty for an initial sync).")
+        raise DavError(
+            400, "DAV:sync-collection needs a DAV:sync-token element (empty for an initial sync)."
+        )
     level = (root.findtext(qname(DAV, "sync-level")) or "1").strip()
     if level not in ("1", "infinite"):
         raise DavError(400, "DAV:sync-level must be 1 or infinite.")
@@ -52,8 +59,11 @@ def parse_sync_request(root: etree._Element) -> SyncRequest:
         except ValueError:
             raise DavError(400, "DAV:nresults must be a whole number.") from None
         if limit < 1 or limit > MAX_LIMIT:
-            raise DavError(403, f"DAV:nresults must be between 1 and {MAX_LIMIT}.",
-                           qname(DAV, "number-of-matches-within-limits"))
+            raise DavError(
+                403,
+                f"DAV:nresults must be between 1 and {MAX_LIMIT}.",
+                qname(DAV, "number-of-matches-within-limits"),
+            )
     return SyncRequest((token_element.text or "").strip(), limit)
 
 
@@ -66,9 +76,16 @@ def _start_revision(collection: Collection, token: str) -> int | None:
     if not token:
         return None
     revision = sync_tokens.parse_token(token, collection.sync_epoch)
-    if revision is None or revision > collection.sync_revision or revision < collection.history_floor:
-        raise DavError(403, "The sync token is unknown, foreign or too old; sync again from scratch.",
-                       qname(DAV, "valid-sync-token"))
+    if (
+        revision is None
+        or revision > collection.sync_revision
+        or revision < collection.history_floor
+    ):
+        raise DavError(
+            403,
+            "The sync token is unknown, foreign or too old; sync again from scratch.",
+            qname(DAV, "valid-sync-token"),
+        )
     return revision
 
 
@@ -91,16 +108,26 @@ def sync_collection(server, node: CollectionNode, root, environ, start_response)
     changes = None if start is None else _changes(collection, start)
 
     def respond(result, row) -> None:
-        add_object_response(result, ObjectNode.for_row(row, collection, environ, None), mode, names, renderers)
+        add_object_response(
+            result, ObjectNode.for_row(row, collection, environ, None), mode, names, renderers
+        )
 
     def fill(result) -> Iterator[None]:
         if changes is None:
-            new_revision, truncated = yield from _initial(collection, request.limit, result, respond)
+            new_revision, truncated = yield from _initial(
+                collection, request.limit, result, respond
+            )
         else:
-            new_revision, truncated = yield from _delta(node, collection, changes, request.limit, result, respond)
+            new_revision, truncated = yield from _delta(
+                node, collection, changes, request.limit, result, respond
+            )
         if truncated:
             add_status_response(result, node.get_href(), 507)
-        sub(result, qname(DAV, "sync-token"), sync_tokens.make_token(collection.sync_epoch, new_revision))
+        sub(
+            result,
+            qname(DAV, "sync-token"),
+            sync_tokens.make_token(collection.sync_epoch, new_revision),
+        )
         yield
 
     return send_multistatus_stream(environ, start_response, fill)
@@ -110,8 +137,11 @@ def _changes(collection: Collection, start: int) -> list[change_log.MemberChange
     try:
         return change_log.changes_since(collection, start)
     except change_log.HistoryPruned:
-        raise DavError(403, "The change history behind this token was pruned; sync again from scratch.",
-                       qname(DAV, "valid-sync-token")) from None
+        raise DavError(
+            403,
+            "The change history behind this token was pruned; sync again from scratch.",
+            qname(DAV, "valid-sync-token"),
+        ) from None
 
 
 def _initial(collection: Collection, limit: int | None, result, respond):
@@ -127,12 +157,14 @@ def _initial(collection: Collection, limit: int | None, result, respond):
     return collection.sync_revision, False
 
 
-def _delta(node: CollectionNode, collection: Collection, changes, limit: int | None, result, respond):
+def _delta(
+    node: CollectionNode, collection: Collection, changes, limit: int | None, result, respond
+):
     """The changed members since the token, deletions as 404, page by page."""
     truncated = limit is not None and len(changes) > limit
     changes = changes[:limit] if truncated else changes
     for first in range(0, len(changes), PAGE_SIZE):
-        page = changes[first:first + PAGE_SIZE]
+        page = changes[first : first + PAGE_SIZE]
         rows = by_names(collection.id, [c.name for c in page if not c.deleted])
         for change in page:
             row = rows.get(change.name)

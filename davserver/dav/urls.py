@@ -31,5 +31,7 @@ def collection_path(username: str, collection_path_in_home: str, home: str = CAL
     return f"/{home}/{username}/{collection_path_in_home}/"
 
 
-def object_path(username: str, collection_path_in_home: str, name: str, home: str = CALENDARS) -> str:
+def object_path(
+    username: str, collection_path_in_home: str, name: str, home: str = CALENDARS
+) -> str:
     return f"/{home}/{username}/{collection_path_in_home}/{name}"

@@ -28,16 +28,29 @@ from davserver.web.admin.context import DAV_APP_KEY, SETTINGS_KEY
 
 WEB_DIR = Path(__file__).resolve().parent
 BLUEPRINTS = (
-    auth.blueprint, dashboard.blueprint, organisation.branches, organisation.employees, accounts.accounts,
-    accounts.groups, resources.blueprint, credentials.blueprint, directory.blueprint, phonebook.blueprint,
-    audit.blueprint, me.blueprint,
+    auth.blueprint,
+    dashboard.blueprint,
+    organisation.branches,
+    organisation.employees,
+    accounts.accounts,
+    accounts.groups,
+    resources.blueprint,
+    credentials.blueprint,
+    directory.blueprint,
+    phonebook.blueprint,
+    audit.blueprint,
+    me.blueprint,
 )
 
 
 def build_admin_app(settings: Settings, dav_app) -> Flask:
     """Return the WSGI app serving /admin; `dav_app` serves connection-test round trips."""
-    app = Flask("davserver.admin", template_folder=str(WEB_DIR / "templates"),
-                static_folder=str(WEB_DIR / "static"), static_url_path="/static")
+    app = Flask(
+        "davserver.admin",
+        template_folder=str(WEB_DIR / "templates"),
+        static_folder=str(WEB_DIR / "static"),
+        static_url_path="/static",
+    )
     app.config["MAX_CONTENT_LENGTH"] = min(settings.max_request_size, 2 * 1024 * 1024)
     app.config["MAX_FORM_MEMORY_SIZE"] = 1024 * 1024
     app.url_map.strict_slashes = False

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
-ADMIN_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-                "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+ADMIN_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 

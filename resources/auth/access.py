@@ -52,13 +52,19 @@ def branch_today_in(timezone: str | None, now: datetime | None = None) -> date:
 
 def validity_decision(credential: ServiceCredential, today: date) -> Decision:
     if credential.valid_from and today < credential.valid_from:
-        return refuse("not_yet_valid", f"The login is valid only from {credential.valid_from:%d.%m.%Y} on.")
+        return refuse(
+            "not_yet_valid", f"The login is valid only from {credential.valid_from:%d.%m.%Y} on."
+        )
     if credential.valid_until and today > credential.valid_until:
-        return refuse("expired", f"The login was valid only until {credential.valid_until:%d.%m.%Y}.")
+        return refuse(
+            "expired", f"The login was valid only until {credential.valid_until:%d.%m.%Y}."
+        )
     return ALLOWED
 
 
-def login_decision(credential: ServiceCredential, account: UserAccount | None, today: date) -> Decision:
+def login_decision(
+    credential: ServiceCredential, account: UserAccount | None, today: date
+) -> Decision:
     """Everything but the password itself, in the order the connection test reports it."""
     if credential.password_hash is None:
         return refuse("no_password", "No password has been set for this login yet.")
@@ -83,7 +89,9 @@ def resource_decision(
     if not resource.active:
         return refuse("resource_inactive", f"The resource {resource.name} is deactivated.")
     if not resource.sync_allowed:
-        return refuse("sync_not_allowed", f"Sync is not switched on for the resource {resource.name}.")
+        return refuse(
+            "sync_not_allowed", f"Sync is not switched on for the resource {resource.name}."
+        )
     if resource.kind == "person":
         own_employee = account.employee_id if account is not None else None
         if own_employee is None or resource.employee_id != own_employee:

@@ -10,8 +10,15 @@ from resources.store.organisation import AuditEntry
 
 def record(actor: str, action: str, target: str, details: str = "") -> None:
     """Write one audit entry; call inside the transaction of the change it describes."""
-    AuditEntry.create(at=time.time(), actor=actor or "system", action=action, target=target, details=details)
+    AuditEntry.create(
+        at=time.time(), actor=actor or "system", action=action, target=target, details=details
+    )
 
 
 def recent(limit: int = 100, offset: int = 0) -> list[AuditEntry]:
-    return list(AuditEntry.select().order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).offset(offset).limit(limit))
+    return list(
+        AuditEntry.select()
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )

@@ -54,7 +54,14 @@ def check_username(username: str) -> None:
 
 CREDENTIAL_KINDS = ("individual",)
 UPDATABLE_FIELDS = (
-    "kind", "account", "branch", "service_classes", "valid_from", "valid_until", "confirmed", "display_name",
+    "kind",
+    "account",
+    "branch",
+    "service_classes",
+    "valid_from",
+    "valid_until",
+    "confirmed",
+    "display_name",
 )
 
 
@@ -68,10 +75,14 @@ def normalise_service_classes(classes) -> str:
 
 def _check_fields(values: dict) -> None:
     if "kind" in values and values["kind"] not in CREDENTIAL_KINDS:
-        raise InvalidProperty("The only credential kind is 'individual' (individual user/password).")
+        raise InvalidProperty(
+            "The only credential kind is 'individual' (individual user/password)."
+        )
     for field in ("account", "branch"):
         if field in values and values[field] is None:
-            raise InvalidProperty(f"A credential needs a {'user account' if field == 'account' else 'branch'}.")
+            raise InvalidProperty(
+                f"A credential needs a {'user account' if field == 'account' else 'branch'}."
+            )
     if "account" in values and not UserAccount.get_or_none(UserAccount.id == values["account"]):
         raise NotFound("There is no such user account.")
     if "branch" in values and not Branch.get_or_none(Branch.id == values["branch"]):
@@ -124,9 +135,15 @@ def create_credential(
                 **values,
             )
         except peewee.IntegrityError:
-            raise AlreadyExists(f"The user name {username!r} is taken (user names ignore case).") from None
-        audit.record(actor, "credential.create", username,
-                     f"classes={values['service_classes']} confirmed={confirmed} password_set={bool(password)}")
+            raise AlreadyExists(
+                f"The user name {username!r} is taken (user names ignore case)."
+            ) from None
+        audit.record(
+            actor,
+            "credential.create",
+            username,
+            f"classes={values['service_classes']} confirmed={confirmed} password_set={bool(password)}",
+        )
     return credential
 
 
@@ -142,7 +159,10 @@ def update_credential(username: str, changes: dict, *, actor: str = "system") ->
     if unknown:
         raise InvalidProperty(f"Unknown field(s): {', '.join(sorted(unknown))}.")
     _check_fields(values)
-    _check_window(values.get("valid_from", credential.valid_from), values.get("valid_until", credential.valid_until))
+    _check_window(
+        values.get("valid_from", credential.valid_from),
+        values.get("valid_until", credential.valid_until),
+    )
     with write_transaction():
         ServiceCredential.update(auth_version=ServiceCredential.auth_version + 1, **values).where(
             ServiceCredential.id == credential.id
@@ -163,9 +183,9 @@ def set_password(username: str, password: str, *, actor: str = "system") -> None
     credential = _existing(username)
     hashed = passwords.hash_password(password)
     with write_transaction():
-        ServiceCredential.update(password_hash=hashed, auth_version=ServiceCredential.auth_version + 1).where(
-            ServiceCredential.id == credential.id
-        ).execute()
+        ServiceCredential.update(
+            password_hash=hashed, auth_version=ServiceCredential.auth_version + 1
+        ).where(ServiceCredential.id == credential.id).execute()
         audit.record(actor, "credential.password", credential.username, "password set")
 
 
@@ -225,7 +245,9 @@ def _with_account(username: str) -> ServiceCredential | None:
     return credential_for_login(username_key(username))
 
 
-def authenticate(username: str, password: str, *, now: datetime | None = None) -> AuthenticatedLogin:
+def authenticate(
+    username: str, password: str, *, now: datetime | None = None
+) -> AuthenticatedLogin:
     """Return the login, or raise CredentialRefused with the real reason for the log.
 
     Every refusal costs one full password verification, whatever its reason (unknown
@@ -268,7 +290,12 @@ def unlock_login(username: str, *, actor: str = "system") -> int:
     credential = _existing(username)
     with write_transaction():
         forgotten = login_throttle.unlock(login_throttle.DAV, credential.username)
-        audit.record(actor, "credential.unlock", credential.username, f"failed sign-ins forgotten={forgotten}")
+        audit.record(
+            actor,
+            "credential.unlock",
+            credential.username,
+            f"failed sign-ins forgotten={forgotten}",
+        )
     return forgotten
 
 
@@ -280,7 +307,9 @@ def trusted_login(username: str, *, now: datetime | None = None) -> Authenticate
     return _admit(credential, now, record=False)
 
 
-def _admit(credential: ServiceCredential, now: datetime | None, *, record: bool = True) -> AuthenticatedLogin:
+def _admit(
+    credential: ServiceCredential, now: datetime | None, *, record: bool = True
+) -> AuthenticatedLogin:
     """Apply every rule but the password; build the login the request handlers use."""
     account = _joined_account(credential)
     decision = login_decision(credential, account, branch_today_in(credential.branch_timezone, now))
@@ -293,7 +322,9 @@ def _admit(credential: ServiceCredential, now: datetime | None, *, record: bool 
     return AuthenticatedLogin(
         credential_id=credential.id,
         username=credential.username,
-        display_name=credential.display_name or (account.display_name if account else "") or credential.username,
+        display_name=credential.display_name
+        or (account.display_name if account else "")
+        or credential.username,
         account_id=credential.account_id,
         employee_id=account.employee_id if account else None,
         branch_id=credential.branch_id,
@@ -305,8 +336,11 @@ def _admit(credential: ServiceCredential, now: datetime | None, *, record: bool 
 def _joined_account(credential: ServiceCredential) -> JoinedAccount | None:
     if credential.account_id is None:
         return None
-    return JoinedAccount(bool(credential.account_active), credential.account_employee_id,
-                         credential.account_display_name or "")
+    return JoinedAccount(
+        bool(credential.account_active),
+        credential.account_employee_id,
+        credential.account_display_name or "",
+    )
 
 
 @dataclass(frozen=True)
@@ -326,12 +360,18 @@ def _touch_last_used(credential: ServiceCredential) -> None:
     now = time.time()
     if credential.last_used is None or now - credential.last_used >= LAST_USED_RESOLUTION:
         with write_transaction():
-            ServiceCredential.update(last_used=now).where(ServiceCredential.id == credential.id).execute()
+            ServiceCredential.update(last_used=now).where(
+                ServiceCredential.id == credential.id
+            ).execute()
 
 
 def _record_refusal(credential: ServiceCredential, code: str) -> None:
     now = time.time()
-    if credential.last_refusal == code and credential.last_refusal_at and now - credential.last_refusal_at < 60:
+    if (
+        credential.last_refusal == code
+        and credential.last_refusal_at
+        and now - credential.last_refusal_at < 60
+    ):
         return
     with write_transaction():
         ServiceCredential.update(last_refusal=code, last_refusal_at=now).where(

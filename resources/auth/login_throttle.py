@@ -35,8 +35,10 @@ _KNOWN_REFRESH_SECONDS = 3600.0
 
 @cache
 def _recent_failures_sql(param: str) -> str:
-    return (f'SELECT "key", "at" FROM "{LoginFailure._meta.table_name}" WHERE "scope" = {param} '
-            f'AND "key" IN ({param}, {param}) AND "at" > {param} ORDER BY "at"')
+    return (
+        f'SELECT "key", "at" FROM "{LoginFailure._meta.table_name}" WHERE "scope" = {param} '
+        f'AND "key" IN ({param}, {param}) AND "at" > {param} ORDER BY "at"'
+    )
 
 
 def _user_key(username: str) -> str:
@@ -56,8 +58,14 @@ class UserLock:
 
 
 class LoginThrottle:
-    def __init__(self, per_user: int, per_address: int, window_seconds: float = WINDOW_SECONDS,
-                 *, scope: str = DAV) -> None:
+    def __init__(
+        self,
+        per_user: int,
+        per_address: int,
+        window_seconds: float = WINDOW_SECONDS,
+        *,
+        scope: str = DAV,
+    ) -> None:
         self.per_user = per_user
         self.per_address = per_address
         self.window = window_seconds
@@ -79,8 +87,10 @@ class LoginThrottle:
         database = database_proxy.obj
         # One query on every sign-in, as SQL written once: peewee's query compiler would cost
         # more than the query itself.
-        cursor = database.execute_sql(_recent_failures_sql(database.param),
-                                      (self.scope, user_key, address_key, now - self.window))
+        cursor = database.execute_sql(
+            _recent_failures_sql(database.param),
+            (self.scope, user_key, address_key, now - self.window),
+        )
         for key, at in cursor.fetchall():
             times[key].append(at)
         waited = self._wait(times[address_key], self.per_address, now)
@@ -93,15 +103,24 @@ class LoginThrottle:
 
     def is_known(self, username: str, address: str, now: float | None = None) -> bool:
         since = (now or time.time()) - KNOWN_ADDRESS_DAYS * 86400
-        return KnownAddress.select().where(
-            KnownAddress.scope == self.scope, KnownAddress.username_key == username.casefold(),
-            KnownAddress.address == address[:100], KnownAddress.last_success > since).exists()
+        return (
+            KnownAddress.select()
+            .where(
+                KnownAddress.scope == self.scope,
+                KnownAddress.username_key == username.casefold(),
+                KnownAddress.address == address[:100],
+                KnownAddress.last_success > since,
+            )
+            .exists()
+        )
 
     def failed(self, username: str, address: str) -> None:
         now = time.time()
         with write_transaction():
-            LoginFailure.insert_many([(self.scope, _user_key(username), now), (self.scope, _address_key(address), now)],
-                                     fields=[LoginFailure.scope, LoginFailure.key, LoginFailure.at]).execute()
+            LoginFailure.insert_many(
+                [(self.scope, _user_key(username), now), (self.scope, _address_key(address), now)],
+                fields=[LoginFailure.scope, LoginFailure.key, LoginFailure.at],
+            ).execute()
             # Failures older than any window are never read again.
             LoginFailure.delete().where(LoginFailure.at < now - 2 * self.window).execute()
 
@@ -117,11 +136,19 @@ class LoginThrottle:
             self._recorded[memo] = now
         try:
             with write_transaction():
-                updated = KnownAddress.update(last_success=now).where(
-                    KnownAddress.scope == self.scope, KnownAddress.username_key == memo[0],
-                    KnownAddress.address == memo[1]).execute()
+                updated = (
+                    KnownAddress.update(last_success=now)
+                    .where(
+                        KnownAddress.scope == self.scope,
+                        KnownAddress.username_key == memo[0],
+                        KnownAddress.address == memo[1],
+                    )
+                    .execute()
+                )
                 if not updated:
-                    KnownAddress.create(scope=self.scope, username_key=memo[0], address=memo[1], last_success=now)
+                    KnownAddress.create(
+                        scope=self.scope, username_key=memo[0], address=memo[1], last_success=now
+                    )
         except peewee.IntegrityError:
             pass  # another process recorded the same address at the same moment
 
@@ -132,12 +159,21 @@ class LoginThrottle:
         return unlock(self.scope, username)
 
 
-def user_lock(scope: str, username: str, per_user: int, window: float = WINDOW_SECONDS) -> UserLock | None:
+def user_lock(
+    scope: str, username: str, per_user: int, window: float = WINDOW_SECONDS
+) -> UserLock | None:
     """The user name's lock for unknown addresses, if it has one now."""
     now = time.time()
-    times = [row.at for row in LoginFailure.select(LoginFailure.at).where(
-        LoginFailure.scope == scope, LoginFailure.key == _user_key(username), LoginFailure.at > now - window
-    ).order_by(LoginFailure.at)]
+    times = [
+        row.at
+        for row in LoginFailure.select(LoginFailure.at)
+        .where(
+            LoginFailure.scope == scope,
+            LoginFailure.key == _user_key(username),
+            LoginFailure.at > now - window,
+        )
+        .order_by(LoginFailure.at)
+    ]
     if len(times) < per_user:
         return None
     return UserLock(times[len(times) - per_user] + window, len(times))
@@ -145,4 +181,8 @@ def user_lock(scope: str, username: str, per_user: int, window: float = WINDOW_S
 
 def unlock(scope: str, username: str) -> int:
     """Forget the user name's counted failures (call inside a write transaction); how many."""
-    return LoginFailure.delete().where(LoginFailure.scope == scope, LoginFailure.key == _user_key(username)).execute()
+    return (
+        LoginFailure.delete()
+        .where(LoginFailure.scope == scope, LoginFailure.key == _user_key(username))
+        .execute()
+    )

@@ -48,7 +48,10 @@ _NEVER_MATCHES = secrets.token_urlsafe(32)
 
 def _verifiable(password: str) -> tuple[str, bool]:
     """(what to verify, whether it can match): a stand-in for over-long passwords."""
-    if len(password) * 4 <= _VERIFIABLE_BYTES or len(password.encode("utf-8", "surrogatepass")) <= _VERIFIABLE_BYTES:
+    if (
+        len(password) * 4 <= _VERIFIABLE_BYTES
+        or len(password.encode("utf-8", "surrogatepass")) <= _VERIFIABLE_BYTES
+    ):
         return password, True
     return _NEVER_MATCHES, False
 

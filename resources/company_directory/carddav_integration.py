@@ -29,7 +29,9 @@ def company_book_url(public_base: str, username: str) -> str:
         raise NotFound("The login does not exist; save it first.")
     if "carddav" not in credential.service_classes.split(","):
         raise InvalidProperty("This login is not set up for contacts (CardDAV).")
-    return public_base.rstrip("/") + COMPANY_BOOK_PATH.format(username=quote(credential.username, safe="@"))
+    return public_base.rstrip("/") + COMPANY_BOOK_PATH.format(
+        username=quote(credential.username, safe="@")
+    )
 
 
 def _free_username(base: str) -> str:
@@ -46,12 +48,24 @@ def create_integration(account_id: int, public_base: str, *, actor: str = "syste
         raise NotFound("There is no such user account.")
     username = _free_username(f"{account.login}-carddav")
     password = generate_password()
-    create_credential(username, password, account=account.id, branch=default_branch().id,
-                      service_classes_=("carddav",), confirmed=True, integration=True,
-                      display_name=f"{account.display_name or account.login} (CardDAV)", actor=actor)
+    create_credential(
+        username,
+        password,
+        account=account.id,
+        branch=default_branch().id,
+        service_classes_=("carddav",),
+        confirmed=True,
+        integration=True,
+        display_name=f"{account.display_name or account.login} (CardDAV)",
+        actor=actor,
+    )
     directory.enable_company_book(actor=actor)
     return Integration(username, password, company_book_url(public_base, username))
 
 
 def integrations() -> list[ServiceCredential]:
-    return list(ServiceCredential.select().where(ServiceCredential.integration).order_by(ServiceCredential.username))
+    return list(
+        ServiceCredential.select()
+        .where(ServiceCredential.integration)
+        .order_by(ServiceCredential.username)
+    )

@@ -18,9 +18,32 @@ from resources.store.directory import Company, ContactPerson, DirectorySettings
 
 CATEGORIES = ("customer", "supplier", "partner", "other")
 EXPORTED_BY_DEFAULT = ("customer", "supplier")
-COMPANY_FIELDS = ("name", "category", "street", "postal_code", "city", "country", "phone", "website", "active")
-CONTACT_FIELDS = ("company", "salutation", "title", "first_name", "last_name", "position", "department", "emails",
-                  "phone_work", "phone_mobile", "phone_fax", "active", "export_carddav")
+COMPANY_FIELDS = (
+    "name",
+    "category",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "phone",
+    "website",
+    "active",
+)
+CONTACT_FIELDS = (
+    "company",
+    "salutation",
+    "title",
+    "first_name",
+    "last_name",
+    "position",
+    "department",
+    "emails",
+    "phone_work",
+    "phone_mobile",
+    "phone_fax",
+    "active",
+    "export_carddav",
+)
 
 
 def contact_name(contact: ContactPerson) -> str:
@@ -57,7 +80,11 @@ def check_text_fields(model: type[peewee.Model], values: dict) -> None:
         if isinstance(value, str) and FORBIDDEN_CHARACTER.search(value):
             raise InvalidProperty(f"'{name}' contains a control character.")
         column = model._meta.fields.get(name)
-        if isinstance(column, peewee.CharField) and isinstance(value, str) and len(value) > column.max_length:
+        if (
+            isinstance(column, peewee.CharField)
+            and isinstance(value, str)
+            and len(value) > column.max_length
+        ):
             raise InvalidProperty(f"'{name}' may have at most {column.max_length} characters.")
 
 
@@ -73,14 +100,24 @@ def enable_company_book(*, actor: str = "system") -> int:
         row = DirectorySettings.select().first() or DirectorySettings.create()
         if row.company_book_enabled:
             return 0
-        DirectorySettings.update(company_book_enabled=True).where(DirectorySettings.id == row.id).execute()
-        contacts = list(ContactPerson.select().join(Company).where(
-            ContactPerson.active & Company.active & Company.category.in_(EXPORTED_BY_DEFAULT)))
+        DirectorySettings.update(company_book_enabled=True).where(
+            DirectorySettings.id == row.id
+        ).execute()
+        contacts = list(
+            ContactPerson.select()
+            .join(Company)
+            .where(
+                ContactPerson.active & Company.active & Company.category.in_(EXPORTED_BY_DEFAULT)
+            )
+        )
         ContactPerson.update(export_carddav=True, modified=time.time()).where(
-            ContactPerson.id.in_([c.id for c in contacts])).execute()
+            ContactPerson.id.in_([c.id for c in contacts])
+        ).execute()
         for contact in contacts:
             publish_contact(contact.id)
-        audit.record(actor, "directory.enable_company_book", "company book", f"exported={len(contacts)}")
+        audit.record(
+            actor, "directory.enable_company_book", "company book", f"exported={len(contacts)}"
+        )
     return len(contacts)
 
 
@@ -92,7 +129,9 @@ def publish_contact(contact_id: int) -> None:
     company = Company.get_by_id(contact.company_id)
     exported = contact.active and company.active and contact.export_carddav
     vcard = contact_vcard(contact, company) if exported else None
-    address_books.publish(contact_name(contact), vcard, contact.uid, contact.first_name + " " + contact.last_name)
+    address_books.publish(
+        contact_name(contact), vcard, contact.uid, contact.first_name + " " + contact.last_name
+    )
 
 
 def create_company(*, actor: str = "system", **values) -> Company:
@@ -113,7 +152,9 @@ def update_company(company_id: int, changes: dict, *, actor: str = "system") -> 
         return company
     with write_transaction():
         Company.update(modified=time.time(), **changes).where(Company.id == company.id).execute()
-        for contact in ContactPerson.select(ContactPerson.id).where(ContactPerson.company == company.id):
+        for contact in ContactPerson.select(ContactPerson.id).where(
+            ContactPerson.company == company.id
+        ):
             publish_contact(contact.id)  # a rename changes every contact's ORG
         audit.record(actor, "company.update", company.name, ", ".join(sorted(changes)))
     return _company(company_id)
@@ -135,10 +176,16 @@ def create_contact(company: int, *, actor: str = "system", **values) -> ContactP
         values["export_carddav"] = book_enabled() and owner.category in EXPORTED_BY_DEFAULT
     now = time.time()
     with write_transaction():
-        contact = ContactPerson.create(company=owner.id, uid=str(uuid.uuid4()), created=now, modified=now, **values)
+        contact = ContactPerson.create(
+            company=owner.id, uid=str(uuid.uuid4()), created=now, modified=now, **values
+        )
         publish_contact(contact.id)
-        audit.record(actor, "contact.create", f"{contact.first_name} {contact.last_name}".strip(),
-                     f"export_carddav={contact.export_carddav}")
+        audit.record(
+            actor,
+            "contact.create",
+            f"{contact.first_name} {contact.last_name}".strip(),
+            f"export_carddav={contact.export_carddav}",
+        )
     return contact
 
 
@@ -148,10 +195,18 @@ def update_contact(contact_id: int, changes: dict, *, actor: str = "system") -> 
     if "company" in changes:
         _company(changes["company"])
     with write_transaction():
-        ContactPerson.update(modified=time.time(), **changes).where(ContactPerson.id == contact.id).execute()
+        ContactPerson.update(modified=time.time(), **changes).where(
+            ContactPerson.id == contact.id
+        ).execute()
         publish_contact(contact.id)
-        audit.record(actor, "contact.update", f"{contact.first_name} {contact.last_name}".strip(),
-                     ", ".join(f"{k}={v}" for k, v in sorted(changes.items()) if k in ("export_carddav", "active")))
+        audit.record(
+            actor,
+            "contact.update",
+            f"{contact.first_name} {contact.last_name}".strip(),
+            ", ".join(
+                f"{k}={v}" for k, v in sorted(changes.items()) if k in ("export_carddav", "active")
+            ),
+        )
     return _contact(contact_id)
 
 
@@ -176,8 +231,12 @@ def get_company(company_id: int) -> Company:
     return _company(company_id)
 
 
-def list_contacts(*, company: int | None = None, export_carddav: bool | None = None) -> list[ContactPerson]:
-    query = ContactPerson.select().order_by(ContactPerson.last_name, ContactPerson.first_name, ContactPerson.id)
+def list_contacts(
+    *, company: int | None = None, export_carddav: bool | None = None
+) -> list[ContactPerson]:
+    query = ContactPerson.select().order_by(
+        ContactPerson.last_name, ContactPerson.first_name, ContactPerson.id
+    )
     if company is not None:
         query = query.where(ContactPerson.company == company)
     if export_carddav is not None:

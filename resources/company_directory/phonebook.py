@@ -16,7 +16,15 @@ from resources.objects import address_books
 from resources.store.database import write_transaction
 from resources.store.directory import PhonebookEntry
 
-ENTRY_FIELDS = ("first_name", "last_name", "company", "phone_work", "phone_mobile", "phone_home", "email")
+ENTRY_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "phone_work",
+    "phone_mobile",
+    "phone_home",
+    "email",
+)
 SOURCES = ("S", "M")
 
 
@@ -25,8 +33,12 @@ def entry_name(entry: PhonebookEntry) -> str:
 
 
 def _publish(entry: PhonebookEntry) -> None:
-    address_books.publish(entry_name(entry), phonebook_vcard(entry), entry.uid,
-                          f"{entry.first_name} {entry.last_name}".strip())
+    address_books.publish(
+        entry_name(entry),
+        phonebook_vcard(entry),
+        entry.uid,
+        f"{entry.first_name} {entry.last_name}".strip(),
+    )
 
 
 def _clean(values: dict) -> dict:
@@ -44,8 +56,12 @@ def _clean(values: dict) -> dict:
 
 def list_entries(*, source: str | None = None) -> list[PhonebookEntry]:
     """S and M entries together, as the admin list shows them; `source` narrows to one."""
-    query = PhonebookEntry.select().order_by(PhonebookEntry.last_name, PhonebookEntry.first_name,
-                                             PhonebookEntry.company, PhonebookEntry.id)
+    query = PhonebookEntry.select().order_by(
+        PhonebookEntry.last_name,
+        PhonebookEntry.first_name,
+        PhonebookEntry.company,
+        PhonebookEntry.id,
+    )
     if source is not None:
         query = query.where(PhonebookEntry.source == source)
     return list(query)
@@ -63,7 +79,9 @@ def create_manual(values: dict, *, actor: str = "system") -> PhonebookEntry:
     cleaned.pop("external_id", None)
     now = time.time()
     with write_transaction():
-        entry = PhonebookEntry.create(source="M", uid=str(uuid.uuid4()), created=now, modified=now, **cleaned)
+        entry = PhonebookEntry.create(
+            source="M", uid=str(uuid.uuid4()), created=now, modified=now, **cleaned
+        )
         _publish(entry)
         audit.record(actor, "phonebook.create", f"{entry.first_name} {entry.last_name}".strip())
     return entry
@@ -73,7 +91,9 @@ def copy_to_manual(entry_id: int, *, actor: str = "system") -> PhonebookEntry:
     """A manual copy of a synced entry; it survives every later sync."""
     entry = get_entry(entry_id)
     if entry.source != "S":
-        raise InvalidProperty("Only synced (S) entries are copied to manual; this one is manual already.")
+        raise InvalidProperty(
+            "Only synced (S) entries are copied to manual; this one is manual already."
+        )
     values = {field: getattr(entry, field) for field in ENTRY_FIELDS}
     return create_manual(values, actor=actor)
 
@@ -97,8 +117,10 @@ def _external_id(values: dict) -> str:
     given = str(values.get("external_id") or "").strip()
     if given:
         return given
-    key = "|".join(str(values.get(k) or "").strip().lower() for k in ("first_name", "last_name", "company", "phone_work",
-                                                                      "phone_mobile", "phone_home"))
+    key = "|".join(
+        str(values.get(k) or "").strip().lower()
+        for k in ("first_name", "last_name", "company", "phone_work", "phone_mobile", "phone_home")
+    )
     return "h:" + hashlib.sha1(key.encode("utf-8")).hexdigest()
 
 
@@ -119,8 +141,12 @@ def import_source(source: str, entries: list[dict], *, actor: str = "system") ->
     now = time.time()
     created = updated = deleted = 0
     with write_transaction():
-        current = {e.external_id: e for e in PhonebookEntry.select().where(
-            (PhonebookEntry.source == "S") & (PhonebookEntry.origin == source))}
+        current = {
+            e.external_id: e
+            for e in PhonebookEntry.select().where(
+                (PhonebookEntry.source == "S") & (PhonebookEntry.origin == source)
+            )
+        }
         for external_id, entry in current.items():
             if external_id not in wanted:
                 address_books.publish(entry_name(entry), None, entry.uid, "")
@@ -129,15 +155,28 @@ def import_source(source: str, entries: list[dict], *, actor: str = "system") ->
         for external_id, values in wanted.items():
             entry = current.get(external_id)
             if entry is None:
-                entry = PhonebookEntry.create(source="S", origin=source, uid=str(uuid.uuid4()), created=now,
-                                              modified=now, **values)
+                entry = PhonebookEntry.create(
+                    source="S",
+                    origin=source,
+                    uid=str(uuid.uuid4()),
+                    created=now,
+                    modified=now,
+                    **values,
+                )
                 created += 1
             elif any(getattr(entry, k) != v for k, v in values.items()):
-                PhonebookEntry.update(modified=now, **values).where(PhonebookEntry.id == entry.id).execute()
+                PhonebookEntry.update(modified=now, **values).where(
+                    PhonebookEntry.id == entry.id
+                ).execute()
                 entry = PhonebookEntry.get_by_id(entry.id)
                 updated += 1
             else:
                 continue
             _publish(entry)
-        audit.record(actor, "phonebook.import", source, f"created={created} updated={updated} deleted={deleted}")
+        audit.record(
+            actor,
+            "phonebook.import",
+            source,
+            f"created={created} updated={updated} deleted={deleted}",
+        )
     return ImportResult(created, updated, deleted)

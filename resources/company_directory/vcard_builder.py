@@ -10,7 +10,12 @@ from resources.formats.content_lines import FORBIDDEN_CHARACTER
 from resources.formats.vcard_data import fold
 from resources.store.directory import Company, ContactPerson, PhonebookEntry
 
-CATEGORY_LABELS = {"customer": "Customer", "supplier": "Supplier", "partner": "Partner", "other": "Other"}
+CATEGORY_LABELS = {
+    "customer": "Customer",
+    "supplier": "Supplier",
+    "partner": "Partner",
+    "other": "Other",
+}
 SOURCE_LABELS = {"S": "Phonebook (synced)", "M": "Phonebook (manual)"}
 
 
@@ -29,7 +34,10 @@ def _rev(timestamp: float) -> str:
 
 
 def _card(lines: list[str]) -> str:
-    return "\r\n".join(fold(line) for line in ["BEGIN:VCARD", "VERSION:3.0", *lines, "END:VCARD"]) + "\r\n"
+    return (
+        "\r\n".join(fold(line) for line in ["BEGIN:VCARD", "VERSION:3.0", *lines, "END:VCARD"])
+        + "\r\n"
+    )
 
 
 def _formatted(first: str, last: str, fallback: str) -> str:
@@ -42,7 +50,8 @@ def contact_vcard(contact: ContactPerson, company: Company) -> str:
         f"UID:{contact.uid}",
         f"FN:{escape(name)}",
         f"N:{escape(contact.last_name)};{escape(contact.first_name)};;{escape(contact.salutation)};",
-        f"ORG:{escape(company.name)}" + (f";{escape(contact.department)}" if contact.department else ""),
+        f"ORG:{escape(company.name)}"
+        + (f";{escape(contact.department)}" if contact.department else ""),
     ]
     if contact.position:
         lines.append(f"TITLE:{escape(contact.position)}")
@@ -50,13 +59,18 @@ def contact_vcard(contact: ContactPerson, company: Company) -> str:
         lines.append(f"ROLE:{escape(contact.title)}")
     for email in filter(None, (e.strip() for e in contact.emails.splitlines())):
         lines.append(f"EMAIL;TYPE=INTERNET,WORK:{escape(email)}")
-    for number, kinds in ((contact.phone_work, "WORK,VOICE"), (contact.phone_mobile, "CELL,VOICE"),
-                          (contact.phone_fax, "WORK,FAX")):
+    for number, kinds in (
+        (contact.phone_work, "WORK,VOICE"),
+        (contact.phone_mobile, "CELL,VOICE"),
+        (contact.phone_fax, "WORK,FAX"),
+    ):
         if number:
             lines.append(f"TEL;TYPE={kinds}:{escape(number)}")
     if company.street or company.city:
-        lines.append(f"ADR;TYPE=WORK:;;{escape(company.street)};{escape(company.city)};;"
-                     f"{escape(company.postal_code)};{escape(company.country)}")
+        lines.append(
+            f"ADR;TYPE=WORK:;;{escape(company.street)};{escape(company.city)};;"
+            f"{escape(company.postal_code)};{escape(company.country)}"
+        )
     if company.website:
         lines.append(f"URL:{escape(company.website)}")
     lines.append(f"CATEGORIES:{CATEGORY_LABELS.get(company.category, 'Other')}")
@@ -73,8 +87,11 @@ def phonebook_vcard(entry: PhonebookEntry) -> str:
     ]
     if entry.company:
         lines.append(f"ORG:{escape(entry.company)}")
-    for number, kinds in ((entry.phone_work, "WORK,VOICE"), (entry.phone_mobile, "CELL,VOICE"),
-                          (entry.phone_home, "HOME,VOICE")):
+    for number, kinds in (
+        (entry.phone_work, "WORK,VOICE"),
+        (entry.phone_mobile, "CELL,VOICE"),
+        (entry.phone_home, "HOME,VOICE"),
+    ):
         if number:
             lines.append(f"TEL;TYPE={kinds}:{escape(number)}")
     if entry.email:

@@ -95,7 +95,9 @@ def time_bounds(components: list[Component], kind: str) -> Span:
         return None, None
 
 
-def _component_spans(component: Component, kind: str, siblings: list[Component], budget: _RuleBudget) -> list[Span]:
+def _component_spans(
+    component: Component, kind: str, siblings: list[Component], budget: _RuleBudget
+) -> list[Span]:
     if kind == "VFREEBUSY":
         return _freebusy_spans(component)
     if kind == "VAVAILABILITY":
@@ -134,7 +136,9 @@ def _anchored_reach(component: Component, kind: str) -> tuple[date | datetime, R
     return start, Reach(min(length, ZERO), length if length > ZERO else TICK)
 
 
-def _todo_reach(component: Component, start: date | datetime | None) -> tuple[date | datetime, Reach] | None:
+def _todo_reach(
+    component: Component, start: date | datetime | None
+) -> tuple[date | datetime, Reach] | None:
     """§9.9 compares VTODO edges inclusively: the span is closed, one TICK wider each side."""
     due, duration = _value(component, "DUE"), _duration(component, "DURATION")
     if start is None:
@@ -154,17 +158,26 @@ def _todo_spans_without_anchor(component: Component) -> list[Span]:
         return [(None, None)]
     if completed is None:
         return [(_earliest(created, -TICK), None)]
-    return [(_earliest(point, -TICK), _latest(point, TICK)) for point in (completed, created) if point is not None]
+    return [
+        (_earliest(point, -TICK), _latest(point, TICK))
+        for point in (completed, created)
+        if point is not None
+    ]
 
 
-def _this_and_future_reaches(component: Component, kind: str, siblings: list[Component]) -> list[Reach]:
+def _this_and_future_reaches(
+    component: Component, kind: str, siblings: list[Component]
+) -> list[Reach]:
     """For a master: the reach of later instances that a RANGE=THISANDFUTURE override moved."""
     if "RECURRENCE-ID" in component:
         return []
     reaches = []
     for override in siblings:
         recurrence_id = override.get("RECURRENCE-ID")
-        if recurrence_id is None or str(recurrence_id.params.get("RANGE", "")).upper() != "THISANDFUTURE":
+        if (
+            recurrence_id is None
+            or str(recurrence_id.params.get("RANGE", "")).upper() != "THISANDFUTURE"
+        ):
             continue
         anchored = _anchored_reach(override, kind)
         if anchored is None or not isinstance(recurrence_id.dt, date):
@@ -237,7 +250,10 @@ def _series_spans(
 
 def _instance_span(start: date | datetime, reaches: list[Reach]) -> Span:
     lows = [_earliest(start, reach.before - reach.lead) for reach in reaches]
-    highs = [None if reach.after is None else _latest(start, reach.after + reach.lag) for reach in reaches]
+    highs = [
+        None if reach.after is None else _latest(start, reach.after + reach.lag)
+        for reach in reaches
+    ]
     return _union([(low, high) for low, high in zip(lows, highs)])
 
 
@@ -251,7 +267,12 @@ def _period_span(period: tuple, reaches: list[Reach]) -> Span:
     else:
         return None, None
     low, high = min(length, ZERO), max(length, ZERO) + TICK
-    return _union([(_earliest(begin, r.shift + low - r.lead), _latest(begin, r.shift + high + r.lag)) for r in reaches])
+    return _union(
+        [
+            (_earliest(begin, r.shift + low - r.lead), _latest(begin, r.shift + high + r.lag))
+            for r in reaches
+        ]
+    )
 
 
 # -- VFREEBUSY and VAVAILABILITY ---------------------------------------------------------------
@@ -273,7 +294,11 @@ def _freebusy_spans(component: Component) -> list[Span]:
 def _availability_spans(component: Component, budget: _RuleBudget) -> list[Span]:
     """RFC 7953: no DTSTART is unbounded before, no DTEND/DURATION unbounded after.
     AVAILABLE subcomponents recur like VEVENTs and are queried on their own."""
-    start, end, duration = _value(component, "DTSTART"), _value(component, "DTEND"), _duration(component, "DURATION")
+    start, end, duration = (
+        _value(component, "DTSTART"),
+        _value(component, "DTEND"),
+        _duration(component, "DURATION"),
+    )
     low = None if start is None else _earliest(start, ZERO)
     if end is not None:
         high = _latest(end, ZERO)

@@ -22,6 +22,12 @@ from datetime import UTC, date, datetime
 
 import icalendar
 
+from resources.errors import (
+    InvalidCalendarData,
+    InvalidCalendarObject,
+    ResourceTooLarge,
+    UnsupportedComponent,
+)
 from resources.formats.calendar_bounds import time_bounds
 from resources.formats.calendar_occurrences import occurrence_list
 from resources.formats.calendar_syntax import (
@@ -32,12 +38,6 @@ from resources.formats.calendar_syntax import (
     scan,
 )
 from resources.formats.calendar_timezones import check_vtimezone, parse_with_own_timezones
-from resources.errors import (
-    InvalidCalendarData,
-    InvalidCalendarObject,
-    ResourceTooLarge,
-    UnsupportedComponent,
-)
 
 # Properties the server interprets (time range, recurrence, identity): a value of
 # these it cannot read makes the object unusable, so it is refused.
@@ -62,7 +62,9 @@ INTERPRETED_PROPERTIES = frozenset(
         "TZOFFSETTO",
     ]
 )
-SINGLE_VALUED = frozenset({"UID", "DTSTART", "DTEND", "DUE", "DURATION", "RECURRENCE-ID", "TRIGGER", "REPEAT"})
+SINGLE_VALUED = frozenset(
+    {"UID", "DTSTART", "DTEND", "DUE", "DURATION", "RECURRENCE-ID", "TRIGGER", "REPEAT"}
+)
 MESSAGE_LIMIT = 200
 
 
@@ -85,7 +87,8 @@ def parse_calendar_object(
     """Validate one calendar object resource and compute what the index needs."""
     if len(body) > max_size:
         raise ResourceTooLarge(
-            f"The calendar object is {len(body)} bytes; this calendar accepts at most {max_size} bytes.", max_size
+            f"The calendar object is {len(body)} bytes; this calendar accepts at most {max_size} bytes.",
+            max_size,
         )
     lines = physical_lines(decode_body(body))
     scanned = scan(lines)
@@ -94,7 +97,9 @@ def parse_calendar_object(
             check_vtimezone(block)  # before icalendar caches it
     calendar = _parse(lines)
     _check_readable(calendar, scanned)
-    components = [component for component in calendar.subcomponents if component.name != "VTIMEZONE"]
+    components = [
+        component for component in calendar.subcomponents if component.name != "VTIMEZONE"
+    ]
     kind = _single_kind(components)
     if kind not in allowed_components:
         raise UnsupportedComponent(f"This calendar does not accept {kind} components.", kind)
@@ -109,7 +114,9 @@ def parse_calendar_object(
         summary=_summary(components),
         first_start=first_start,
         last_end=last_end,
-        is_recurring=any(name in part for part in components for name in ("RRULE", "RDATE", "RECURRENCE-ID")),
+        is_recurring=any(
+            name in part for part in components for name in ("RRULE", "RDATE", "RECURRENCE-ID")
+        ),
         occurrences=occurrence_list(components, kind, datetime.now(UTC)),
     )
     return calendar, facts
@@ -126,7 +133,11 @@ def split_calendar(body: bytes) -> list[bytes]:
     """
     scanned = scan(physical_lines(decode_body(body)))
     header = [line for line in scanned.properties if line.name != "METHOD"]
-    timezones = [(block.property_value("TZID"), block) for block in scanned.components if block.name == "VTIMEZONE"]
+    timezones = [
+        (block.property_value("TZID"), block)
+        for block in scanned.components
+        if block.name == "VTIMEZONE"
+    ]
     groups: dict[str, list[ComponentBlock]] = {}
     for index, block in enumerate(scanned.components):
         if block.name != "VTIMEZONE":
@@ -152,7 +163,9 @@ def _parse(lines: list[str]) -> icalendar.Calendar:
         message = _sentence(str(error))
         # icalendar names the value it choked on last ("Wrong datetime format: 2006717T080000Z").
         culprit = message.rstrip(".").rsplit(": ", 1)[-1].strip()
-        number = next((n for n, line in enumerate(lines, 1) if len(culprit) >= 3 and culprit in line), None)
+        number = next(
+            (n for n, line in enumerate(lines, 1) if len(culprit) >= 3 and culprit in line), None
+        )
         where = f"line {number}" if number else "the calendar data"
         raise InvalidCalendarData(f"Cannot parse {where}: {message}") from None
 
@@ -167,12 +180,16 @@ def _check_readable(calendar: icalendar.Calendar, scanned: ScannedCalendar) -> N
             name = (name or "").upper()
             if not name or name in INTERPRETED_PROPERTIES:
                 where = f"Line {lines[name]}: the" if name in lines else "The"
-                what = f"{name} of the {component.name}" if name else f"a line of the {component.name}"
+                what = (
+                    f"{name} of the {component.name}" if name else f"a line of the {component.name}"
+                )
                 raise InvalidCalendarData(f"{where} {what} cannot be read: {_sentence(message)}")
         for name in SINGLE_VALUED:
             if isinstance(component.get(name), list):
                 where = f" (line {lines[name]})" if name in lines else ""
-                raise InvalidCalendarData(f"The {component.name}{where} has more than one {name} property.")
+                raise InvalidCalendarData(
+                    f"The {component.name}{where} has more than one {name} property."
+                )
         if component.name == "VEVENT" and "DTSTART" not in component:
             where = f" (uid {component['UID']!s})" if "UID" in component else ""
             raise InvalidCalendarData(f"A VEVENT{where} has no DTSTART; every event needs a start.")
@@ -206,10 +223,14 @@ def _shared_uid(components: list[icalendar.Component], kind: str, scanned: Scann
         uid = str(component.get("UID", "")).strip()
         if not uid:
             line = _begin_line(scanned, component, position)
-            raise InvalidCalendarObject(f"The {kind}{line} has no UID; every component needs one (RFC 4791 §4.1).")
+            raise InvalidCalendarObject(
+                f"The {kind}{line} has no UID; every component needs one (RFC 4791 §4.1)."
+            )
         uids[uid] = None
     if len(uids) > 1:
-        shown = ", ".join(repr(_shorten(uid, 40)) for uid in list(uids)[:3]) + (", ..." if len(uids) > 3 else "")
+        shown = ", ".join(repr(_shorten(uid, 40)) for uid in list(uids)[:3]) + (
+            ", ..." if len(uids) > 3 else ""
+        )
         raise InvalidCalendarObject(
             f"All components of a calendar object resource share one UID, but this one has {len(uids)} "
             f"({shown}); store each UID as its own resource (RFC 4791 §4.1)."
@@ -234,7 +255,9 @@ def _check_overrides(components: list[icalendar.Component], kind: str) -> None:
             seen.add(key)
 
 
-def _check_end_or_duration(components: list[icalendar.Component], kind: str, scanned: ScannedCalendar) -> None:
+def _check_end_or_duration(
+    components: list[icalendar.Component], kind: str, scanned: ScannedCalendar
+) -> None:
     for position, component in enumerate(components):
         for part in [component, *component.walk("AVAILABLE")]:
             if "DTEND" in part and "DURATION" in part:

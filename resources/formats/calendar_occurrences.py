@@ -25,7 +25,7 @@ import struct
 import warnings
 from bisect import bisect_left
 from collections import deque
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
@@ -51,7 +51,9 @@ class OccurrenceList:
 
     __slots__ = ("listed_from", "listed_until", "longest", "starts", "lengths")
 
-    def __init__(self, listed_from: int, listed_until: int, starts: tuple[int, ...], lengths: tuple[int, ...]):
+    def __init__(
+        self, listed_from: int, listed_until: int, starts: tuple[int, ...], lengths: tuple[int, ...]
+    ):
         self.listed_from = listed_from
         self.listed_until = listed_until
         self.starts = starts
@@ -78,7 +80,8 @@ class OccurrenceList:
         """Whether every instance that can touch [start, end) is listed."""
         covers_end = self.listed_until == _FOREVER or (end is not None and end <= self.listed_until)
         covers_start = self.listed_from == _SERIES_START or (
-            start is not None and start >= self.listed_from + self.longest)
+            start is not None and start >= self.listed_from + self.longest
+        )
         return covers_end and covers_start
 
     def within(self, start: float, end: float) -> list[tuple[int, int]] | None:
@@ -99,12 +102,16 @@ class OccurrenceList:
         """Whether an instance overlaps [start, end) by the VEVENT rows of §9.9; None when
         the window reaches beyond the stretch the list is complete for."""
         starts, lengths = self.starts, self.lengths
-        upto = len(starts) if end is None else bisect_left(starts, end)  # instances starting before `end`
+        upto = (
+            len(starts) if end is None else bisect_left(starts, end)
+        )  # instances starting before `end`
         for index in range(upto - 1, -1, -1):
             begin, length = starts[index], lengths[index]
             if start is None:
                 return True
-            if (begin + length > start) if length else (begin >= start):  # an instant counts at its start
+            if (
+                (begin + length > start) if length else (begin >= start)
+            ):  # an instant counts at its start
                 return True
             if begin + self.longest <= start:
                 break  # this one and all earlier ones end before the window
@@ -128,7 +135,7 @@ def _absolute(value) -> bool:
     if not isinstance(value, datetime) or value.tzinfo is None:
         return False
     zone = value.tzinfo
-    return zone is UTC or zone == timezone.utc or isinstance(zone, ZoneInfo)
+    return zone is UTC or zone == UTC or isinstance(zone, ZoneInfo)
 
 
 def _zoned(prop) -> datetime | None:
@@ -140,7 +147,11 @@ def _zoned(prop) -> datetime | None:
     tzid = prop.params.get("TZID")
     zone = value.tzinfo
     if tzid is None:
-        return value if zone is UTC or zone == timezone.utc or getattr(zone, "key", None) == "UTC" else None
+        return (
+            value
+            if zone is UTC or zone == UTC or getattr(zone, "key", None) == "UTC"
+            else None
+        )
     return value if isinstance(zone, ZoneInfo) and zone.key == tzid else None
 
 
@@ -169,18 +180,24 @@ def _list_series(components: list[Component], written: datetime) -> OccurrenceLi
     moments = [start]  # DTSTART is always an instance, even where the rule would not make one
     listed_from, complete_until = start, _FOREVER
     if rule is not None and not rule_never_matches(rule):
-        found, listed_from, complete_until = _rule_instances(rule, start, written - LISTED_BEFORE,
-                                                             written + LISTED_AHEAD)
+        found, listed_from, complete_until = _rule_instances(
+            rule, start, written - LISTED_BEFORE, written + LISTED_AHEAD
+        )
         if found is None:
             return None
         moments.extend(found)
     instances = {  # by start: DTSTART may also be the rule's first instance
-        moment.astimezone(UTC): (int(moment.timestamp()), int((moment + length).timestamp()) - int(moment.timestamp()))
+        moment.astimezone(UTC): (
+            int(moment.timestamp()),
+            int((moment + length).timestamp()) - int(moment.timestamp()),
+        )
         for moment in moments
         if moment.astimezone(UTC) not in excluded and moment.astimezone(UTC) not in moved
     }
     # Overrides keep their own times, wherever they moved to.
-    ordered = sorted([*instances.values(), *((int(begin.timestamp()), span) for begin, span in moved.values())])
+    ordered = sorted(
+        [*instances.values(), *((int(begin.timestamp()), span) for begin, span in moved.values())]
+    )
     return OccurrenceList(
         _SERIES_START if listed_from == start else int(listed_from.timestamp()),
         complete_until if isinstance(complete_until, int) else int(complete_until.timestamp()),
@@ -192,7 +209,9 @@ def _list_series(components: list[Component], written: datetime) -> OccurrenceLi
 def _override_timing(override: Component) -> tuple[datetime, datetime, int] | None:
     """(RECURRENCE-ID in UTC, own start in UTC, own length in seconds) of a plain override."""
     recurrence = override["RECURRENCE-ID"]
-    if recurrence.params.get("RANGE") or any(name in override for name in ("RRULE", "RDATE", "EXDATE")):
+    if recurrence.params.get("RANGE") or any(
+        name in override for name in ("RRULE", "RDATE", "EXDATE")
+    ):
         return None  # THISANDFUTURE and overrides with their own rules: the engine's business
     if "DTSTART" not in override or ("DTEND" not in override and "DURATION" not in override):
         return None  # an override without its own length: the engine decides what it inherits
@@ -202,8 +221,11 @@ def _override_timing(override: Component) -> tuple[datetime, datetime, int] | No
     length = _length(override, start)
     if length is None:
         return None
-    return recurrence_id.astimezone(UTC), start.astimezone(UTC), int((start + length).timestamp()) - int(
-        start.timestamp())
+    return (
+        recurrence_id.astimezone(UTC),
+        start.astimezone(UTC),
+        int((start + length).timestamp()) - int(start.timestamp()),
+    )
 
 
 def _length(event: Component, start: datetime) -> timedelta | None:
@@ -241,17 +263,24 @@ def _rule_instances(rule, start: datetime, earliest: datetime, listed_until: dat
     after `earliest`; beyond that the list stops early. (None, None, None) for rules
     the engine reads differently from dateutil.
     """
-    if not set(rule.keys()) <= DATEUTIL_PARTS | {"COUNT", "UNTIL"} or (rule.get("FREQ") or [None])[0] not in LISTED_FREQUENCIES:
+    if (
+        not set(rule.keys()) <= DATEUTIL_PARTS | {"COUNT", "UNTIL"}
+        or (rule.get("FREQ") or [None])[0] not in LISTED_FREQUENCIES
+    ):
         return None, None, None
     until = rule.get("UNTIL")
-    if until and (not isinstance(until[0], datetime) or until[0].tzinfo is None or until[0] < start):
+    if until and (
+        not isinstance(until[0], datetime) or until[0].tzinfo is None or until[0] < start
+    ):
         return None, None, None  # loosely typed or backwards UNTIL: the engine reads those
     series = rrulestr(rule.to_ical().decode("ascii"), dtstart=start, cache=False)
     ends_inside = until is not None and until[0] < listed_until
     bounded = series
     if not ends_inside:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # dateutil frowns on COUNT with UNTIL; here it only cuts
+            warnings.simplefilter(
+                "ignore"
+            )  # dateutil frowns on COUNT with UNTIL; here it only cuts
             bounded = series.replace(until=listed_until - timedelta(seconds=1))
     found: deque[datetime] = deque()
     listed_from = start
@@ -283,10 +312,16 @@ def fill_missing_lists(batch: int = 500) -> int:
 
     written, filled, after = datetime.now(UTC), 0, 0
     while True:
-        rows = list(StoredObject.select(StoredObject.id, StoredObject.body)
-                    .where((StoredObject.component == "VEVENT") & StoredObject.occurrences.is_null()
-                           & (StoredObject.id > after))
-                    .order_by(StoredObject.id).limit(batch))
+        rows = list(
+            StoredObject.select(StoredObject.id, StoredObject.body)
+            .where(
+                (StoredObject.component == "VEVENT")
+                & StoredObject.occurrences.is_null()
+                & (StoredObject.id > after)
+            )
+            .order_by(StoredObject.id)
+            .limit(batch)
+        )
         if not rows:
             return filled
         for row in rows:

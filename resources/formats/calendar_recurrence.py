@@ -70,7 +70,11 @@ def last_rule_start(rule: vRecur, dtstart: date | datetime) -> datetime | RuleEn
         return RuleEnd.UNBOUNDED
     if count is not None and (not isinstance(count, int) or count <= 0):
         return None
-    fallback = RuleEnd.UNBOUNDED if until is None else _until_wall_clock(until, dtstart).replace(tzinfo=_zone(dtstart))
+    fallback = (
+        RuleEnd.UNBOUNDED
+        if until is None
+        else _until_wall_clock(until, dtstart).replace(tzinfo=_zone(dtstart))
+    )
     if not set(rule.keys()) <= DATEUTIL_PARTS | {"COUNT", "UNTIL"}:
         return fallback
     wall = wall_clock(dtstart)
@@ -112,7 +116,9 @@ def dateutil_rule(rule: vRecur, start: datetime):
     try:
         return rrulestr(text, dtstart=start, cache=False)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as error:
-        raise InvalidCalendarData(f"The recurrence rule {text!r} cannot be expanded: {error}.") from None
+        raise InvalidCalendarData(
+            f"The recurrence rule {text!r} cannot be expanded: {error}."
+        ) from None
 
 
 def _until_wall_clock(until: date | datetime, dtstart: date | datetime) -> datetime:
@@ -177,7 +183,12 @@ def rule_never_matches(rule: vRecur) -> bool:
     if month_days is not None:
         if all(not 1 <= abs(day) <= 31 for day in month_days):
             return True
-        if not any(abs(day) <= _DAYS_IN_MONTH[month - 1] for day in month_days for month in months if 1 <= month <= 12):
+        if not any(
+            abs(day) <= _DAYS_IN_MONTH[month - 1]
+            for day in month_days
+            for month in months
+            if 1 <= month <= 12
+        ):
             return True
     year_days = _ints(rule, "BYYEARDAY")
     return year_days is not None and all(not 1 <= abs(day) <= 366 for day in year_days)

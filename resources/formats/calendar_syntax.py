@@ -21,7 +21,9 @@ MAX_NESTING = 8  # VCALENDAR > VAVAILABILITY > AVAILABLE > VALARM is 4 deep in r
 _NAME = r"[A-Za-z0-9-]+"
 # Unquoted values may hold backslash escapes: iOS writes X-TITLE=Hauptstraße 1-5\; 4041 Linz.
 _PARAM_VALUE = r'(?:"[^"]*"|(?:\\.|[^";:,\\])*)'
-_CONTENT_LINE = re.compile(rf"({_NAME})((?:;{_NAME}={_PARAM_VALUE}(?:,{_PARAM_VALUE})*)*):(.*)", re.DOTALL)
+_CONTENT_LINE = re.compile(
+    rf"({_NAME})((?:;{_NAME}={_PARAM_VALUE}(?:,{_PARAM_VALUE})*)*):(.*)", re.DOTALL
+)
 _TZID_PARAM = re.compile(r';TZID=(?:"([^"]*)"|([^";:,]*))', re.IGNORECASE)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -39,7 +41,11 @@ class ContentLine:
     def tzid(self) -> str | None:
         """The TZID parameter, unquoted, if the line has one."""
         found = _TZID_PARAM.search(self.params)
-        return None if found is None else (found.group(1) if found.group(1) is not None else found.group(2))
+        return (
+            None
+            if found is None
+            else (found.group(1) if found.group(1) is not None else found.group(2))
+        )
 
 
 @dataclass
@@ -119,7 +125,9 @@ def unfold(lines: list[str]) -> list[ContentLine]:
             continue
         if line[0] in " \t":
             if not unfolded:
-                raise InvalidCalendarData(f"Line {number} is indented, but there is no line before it to continue.")
+                raise InvalidCalendarData(
+                    f"Line {number} is indented, but there is no line before it to continue."
+                )
             unfolded[-1][1].append(line)
             continue
         unfolded.append((number, [line]))
@@ -130,7 +138,9 @@ def _content_line(number: int, written: list[str]) -> ContentLine:
     text = written[0] + "".join(part[1:] for part in written[1:])
     match = _CONTENT_LINE.fullmatch(text)
     if match is None:
-        raise InvalidCalendarData(f"Line {number} is not an iCalendar content line: {_explain(text)}")
+        raise InvalidCalendarData(
+            f"Line {number} is not an iCalendar content line: {_explain(text)}"
+        )
     name, params, value = match.groups()
     return ContentLine(number, name.upper(), params, value, tuple(written))
 
@@ -161,7 +171,9 @@ def scan(physical: list[str]) -> ScannedCalendar:
             f"The body must start with BEGIN:VCALENDAR, but line {first.line_number} is {_short(first)}."
         )
     scanned = ScannedCalendar()
-    stack: list[tuple[str, int, int]] = []  # component name, line of its BEGIN, index in property_lines
+    stack: list[
+        tuple[str, int, int]
+    ] = []  # component name, line of its BEGIN, index in property_lines
     block: ComponentBlock | None = None
     for line in lines:
         if not stack and scanned.property_lines:
@@ -172,7 +184,9 @@ def scan(physical: list[str]) -> ScannedCalendar:
             kind = _component_name(line)
             stack.append((kind, line.line_number, len(scanned.property_lines)))
             if len(stack) > MAX_NESTING:
-                raise InvalidCalendarData(f"Line {line.line_number}: components are nested too deeply.")
+                raise InvalidCalendarData(
+                    f"Line {line.line_number}: components are nested too deeply."
+                )
             if kind == "VTIMEZONE" and len(stack) != 2:
                 raise InvalidCalendarData(
                     f"Line {line.line_number}: a VTIMEZONE must be a direct part of the VCALENDAR."
@@ -184,7 +198,9 @@ def scan(physical: list[str]) -> ScannedCalendar:
             kind = _component_name(line)
             if not stack or stack[-1][0] != kind:
                 expected = f"END:{stack[-1][0]}" if stack else "nothing"
-                raise InvalidCalendarData(f"Line {line.line_number} has END:{kind} where {expected} was expected.")
+                raise InvalidCalendarData(
+                    f"Line {line.line_number} has END:{kind} where {expected} was expected."
+                )
             stack.pop()
         else:
             scanned.property_lines[stack[-1][2]].setdefault(line.name, line.line_number)
@@ -197,14 +213,18 @@ def scan(physical: list[str]) -> ScannedCalendar:
             scanned.properties.append(line)
     if stack:
         kind, number, _ = stack[-1]
-        raise InvalidCalendarData(f"BEGIN:{kind} on line {number} is never closed (the body ends before END:{kind}).")
+        raise InvalidCalendarData(
+            f"BEGIN:{kind} on line {number} is never closed (the body ends before END:{kind})."
+        )
     return scanned
 
 
 def _component_name(line: ContentLine) -> str:
     name = line.value.strip().upper()
     if not re.fullmatch(_NAME, name):
-        raise InvalidCalendarData(f"Line {line.line_number}: {line.value[:40]!r} is not a component name.")
+        raise InvalidCalendarData(
+            f"Line {line.line_number}: {line.value[:40]!r} is not a component name."
+        )
     return name
 
 

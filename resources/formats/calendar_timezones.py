@@ -33,7 +33,15 @@ HORIZON_YEAR = 2200  # onsets are counted up to this year
 MAX_UTC_OFFSET = timedelta(hours=16)
 # Rule parts with how many values a time zone rule may list: "BYMONTHDAY=8,9,10,11,12,13,14;BYDAY=SU"
 # is the RFC 2445 way of saying "the Sunday on or after the 8th".
-PART_LIMITS = {"BYMONTH": 1, "BYDAY": 1, "BYMONTHDAY": 7, "BYYEARDAY": 1, "BYHOUR": 1, "BYMINUTE": 1, "BYSECOND": 1}
+PART_LIMITS = {
+    "BYMONTH": 1,
+    "BYDAY": 1,
+    "BYMONTHDAY": 7,
+    "BYYEARDAY": 1,
+    "BYHOUR": 1,
+    "BYMINUTE": 1,
+    "BYSECOND": 1,
+}
 IGNORED_PARTS = frozenset({"FREQ", "INTERVAL", "UNTIL", "COUNT", "WKST"})
 
 
@@ -41,7 +49,9 @@ def check_vtimezone(block: ComponentBlock) -> None:
     """Refuse a VTIMEZONE whose rules no real zone has."""
     onsets = 0
     for name, begin, properties in _observances(block):
-        start = _read(properties, "DTSTART", vDDDTypes.from_ical, f"{name} rule starting on line {begin}")
+        start = _read(
+            properties, "DTSTART", vDDDTypes.from_ical, f"{name} rule starting on line {begin}"
+        )
         if not isinstance(start, date):
             raise InvalidCalendarData(f"The {name} rule starting on line {begin} has no DTSTART.")
         for offset_name in ("TZOFFSETFROM", "TZOFFSETTO"):
@@ -55,7 +65,9 @@ def check_vtimezone(block: ComponentBlock) -> None:
             rule = _read({"RRULE": [line]}, "RRULE", vRecur.from_ical, f"{name} rule")
             problem = observance_rule_problem(rule)
             if problem is not None:
-                raise InvalidCalendarData(f"Line {line.line_number}: the RRULE of a {name} time zone rule {problem}.")
+                raise InvalidCalendarData(
+                    f"Line {line.line_number}: the RRULE of a {name} time zone rule {problem}."
+                )
             onsets += observance_onsets(rule, start)
         onsets += sum(line.value.count(",") + 1 for line in properties.get("RDATE", []))
     if onsets > MAX_ONSETS:
@@ -70,7 +82,9 @@ def observance_rule_problem(rule: vRecur) -> str | None:
     fires at most a few times a year."""
     frequency, interval = first_value(rule.get("FREQ")), first_value(rule.get("INTERVAL"))
     if frequency != "YEARLY" or interval not in (None, 1):
-        return f"repeats {frequency!s} (interval {interval or 1}) where time zone rules repeat YEARLY"
+        return (
+            f"repeats {frequency!s} (interval {interval or 1}) where time zone rules repeat YEARLY"
+        )
     for part, values in rule.items():
         if part not in IGNORED_PARTS and part not in PART_LIMITS:
             return f"uses {part}, which time zone rules do not need"

@@ -34,7 +34,9 @@ _FORBIDDEN_SEQUENCES = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
 
 def may_hold_forbidden_character(body: bytes) -> bool:
     """A cheap test on UTF-8 bytes: False means forbidden_character finds nothing."""
-    return len(body.translate(None, _FORBIDDEN_BYTES)) != len(body) or any(s in body for s in _FORBIDDEN_SEQUENCES)
+    return len(body.translate(None, _FORBIDDEN_BYTES)) != len(body) or any(
+        s in body for s in _FORBIDDEN_SEQUENCES
+    )
 
 
 def forbidden_character(text: str) -> tuple[int, str] | None:

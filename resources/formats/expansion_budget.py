@@ -35,13 +35,17 @@ class ExpansionBudget:
         if self.expanded > self.max_instances:
             raise AnswerTooLarge(
                 f"The answer would hold more than {self.max_instances} recurrence instances "
-                "(CALDAV:max-instances); ask for a shorter time range.", self.max_instances)
+                "(CALDAV:max-instances); ask for a shorter time range.",
+                self.max_instances,
+            )
 
     def check(self) -> None:
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise RequestTimeExhausted(
                 f"The request used up its {self.seconds:g} s for expanding recurrences; "
-                "ask for a shorter time range or fewer objects.", self.seconds or 0)
+                "ask for a shorter time range or fewer objects.",
+                self.seconds or 0,
+            )
 
 
 _CURRENT: ContextVar[ExpansionBudget | None] = ContextVar("expansion_budget", default=None)
@@ -71,7 +75,9 @@ def check_object_instances(count: int) -> None:
     if count > limit:
         raise TooManyInstances(
             f"A calendar object has more than {limit} recurrence instances in the requested time range "
-            "(CALDAV:max-instances); ask for a shorter time range.", limit)
+            "(CALDAV:max-instances); ask for a shorter time range.",
+            limit,
+        )
     check_time()
 
 

@@ -23,6 +23,7 @@ from itertools import islice
 
 from icalendar.prop import vRecur
 
+from resources.errors import TooManyInstances
 from resources.formats.calendar_recurrence import (
     DATEUTIL_PARTS,
     dateutil_rule,
@@ -30,13 +31,25 @@ from resources.formats.calendar_recurrence import (
     rule_never_matches,
     wall_clock,
 )
-from resources.errors import TooManyInstances
 
 INSTANCE_HORIZON = timedelta(days=4 * 366)
 MAX_WALK_STEPS = 300_000
-_STEP_SECONDS = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86400, "WEEKLY": 7 * 86400,
-                 "MONTHLY": 28 * 86400, "YEARLY": 365 * 86400}
-_FIXED_STEPS = {"SECONDLY": "seconds", "MINUTELY": "minutes", "HOURLY": "hours", "DAILY": "days", "WEEKLY": "weeks"}
+_STEP_SECONDS = {
+    "SECONDLY": 1,
+    "MINUTELY": 60,
+    "HOURLY": 3600,
+    "DAILY": 86400,
+    "WEEKLY": 7 * 86400,
+    "MONTHLY": 28 * 86400,
+    "YEARLY": 365 * 86400,
+}
+_FIXED_STEPS = {
+    "SECONDLY": "seconds",
+    "MINUTELY": "minutes",
+    "HOURLY": "hours",
+    "DAILY": "days",
+    "WEEKLY": "weeks",
+}
 _PLAIN_PARTS = frozenset({"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST"})
 
 
@@ -59,18 +72,26 @@ def check_instance_count(components: list, limit: int, written: datetime) -> Non
                     f"The recurrence makes more than {limit} instances (a series without end counts those until "
                     f"{(written + INSTANCE_HORIZON):%Y-%m-%d}); this server accepts at most {limit} "
                     "(CALDAV:max-instances). "
-                    "Use a coarser frequency, a COUNT or an UNTIL.", limit)
+                    "Use a coarser frequency, a COUNT or an UNTIL.",
+                    limit,
+                )
 
 
 def rule_instance_count(rule: vRecur, start: date | datetime, room: int, written: datetime) -> int:
     """Instances of one RRULE up to its end or the horizon, counted up to `room`."""
-    if not hasattr(rule, "get") or rule_never_matches(rule) or not set(rule.keys()) <= DATEUTIL_PARTS | {"COUNT", "UNTIL"}:
+    if (
+        not hasattr(rule, "get")
+        or rule_never_matches(rule)
+        or not set(rule.keys()) <= DATEUTIL_PARTS | {"COUNT", "UNTIL"}
+    ):
         return 0
     count = first_value(rule.get("COUNT"))
     if isinstance(count, int):
         return max(0, min(count, room))
     horizon_end = written + INSTANCE_HORIZON
-    estimate = (walk_steps(rule, start, horizon_end) + 1) * most_per_step(rule)  # arithmetic, an upper bound
+    estimate = (walk_steps(rule, start, horizon_end) + 1) * most_per_step(
+        rule
+    )  # arithmetic, an upper bound
     if 0 <= estimate < room:
         return estimate
     horizon = _wall_clock_at(horizon_end, start)
@@ -135,7 +156,9 @@ def walk_steps(rule: vRecur, start: date | datetime, before: datetime) -> int:
     target = _wall_clock_at(before, start)
     until = _until_wall(rule, start)
     try:
-        distance = ((target if until is None else min(target, until)) - wall_clock(start)).total_seconds()
+        distance = (
+            (target if until is None else min(target, until)) - wall_clock(start)
+        ).total_seconds()
     except OverflowError:
         return 0
     steps = int(distance // (seconds * interval))
@@ -149,7 +172,11 @@ def _wall_clock_at(moment: datetime, start: date | datetime) -> datetime:
     try:
         return moment.astimezone(zone).replace(tzinfo=None)
     except OverflowError:
-        return datetime.max - timedelta(days=2) if moment.year > 5000 else datetime.min + timedelta(days=2)
+        return (
+            datetime.max - timedelta(days=2)
+            if moment.year > 5000
+            else datetime.min + timedelta(days=2)
+        )
 
 
 def _until_wall(rule: vRecur, start: date | datetime) -> datetime | None:
@@ -160,7 +187,11 @@ def _until_wall(rule: vRecur, start: date | datetime) -> datetime | None:
         return None
     if isinstance(until, datetime) and until.tzinfo is not None:
         moment = _wall_clock_at(until, start)
-        return moment if isinstance(start, datetime) and start.tzinfo is not None else moment + timedelta(days=1)
+        return (
+            moment
+            if isinstance(start, datetime) and start.tzinfo is not None
+            else moment + timedelta(days=1)
+        )
     return wall_clock(until) + (timedelta(0) if type(until) is type(start) else timedelta(days=1))
 
 
@@ -183,11 +214,15 @@ def most_per_step(rule: vRecur) -> int:
             most *= len(values) if isinstance(values, list) else 1
     days = rule.get("BYDAY")
     if days is not None:
-        most *= (len(days) if isinstance(days, list) else 1) * _BYDAY_SPREAD.get(str(first_value(rule.get("FREQ"))), 1)
+        most *= (len(days) if isinstance(days, list) else 1) * _BYDAY_SPREAD.get(
+            str(first_value(rule.get("FREQ"))), 1
+        )
     return most
 
 
-def instances_between(rule: vRecur, start: date | datetime, lower: datetime, upper: datetime, room: int) -> int:
+def instances_between(
+    rule: vRecur, start: date | datetime, lower: datetime, upper: datetime, room: int
+) -> int:
     """How many instances of the rule from `start` fall in [lower, upper) (UTC instants),
     counted with dateutil up to `room` (no components are made)."""
     wall = wall_clock(start)

@@ -46,4 +46,6 @@ def parse_stored_calendar(body: bytes) -> Calendar:
 
 def log_unreadable(collection_id: int, name: str, error: Exception) -> None:
     """The one log line an operator needs to find and repair the object."""
-    log.warning("skipped the unreadable stored object %r of collection %s: %s", name, collection_id, error)
+    log.warning(
+        "skipped the unreadable stored object %r of collection %s: %s", name, collection_id, error
+    )

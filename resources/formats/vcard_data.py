@@ -23,7 +23,9 @@ class VCardFacts:
 
 def parse_vcard(body: bytes, *, max_size: int) -> VCardFacts:
     if len(body) > max_size:
-        raise AddressResourceTooLarge(f"The vCard is {len(body)} bytes; at most {max_size} bytes are accepted.", max_size)
+        raise AddressResourceTooLarge(
+            f"The vCard is {len(body)} bytes; at most {max_size} bytes are accepted.", max_size
+        )
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -39,7 +41,9 @@ def parse_vcard(body: bytes, *, max_size: int) -> VCardFacts:
     try:
         cards = list(vobject.readComponents(text, validate=False))
     except Exception as exc:  # vobject raises a variety of parse errors
-        raise InvalidAddressData(f"The vCard cannot be read: {str(exc).splitlines()[0][:200]}") from None
+        raise InvalidAddressData(
+            f"The vCard cannot be read: {str(exc).splitlines()[0][:200]}"
+        ) from None
     if len(cards) != 1 or cards[0].name != "VCARD":
         raise InvalidAddressData("An address object must hold exactly one vCard.")
     card = cards[0]
@@ -58,7 +62,9 @@ def parse_vcard(body: bytes, *, max_size: int) -> VCardFacts:
 
 # --- version conversion ------------------------------------------------------------
 
-_LINE = re.compile(r"^(?P<name>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)?)(?P<params>(?:;[^:]*)?):(?P<value>.*)$")
+_LINE = re.compile(
+    r"^(?P<name>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)?)(?P<params>(?:;[^:]*)?):(?P<value>.*)$"
+)
 
 
 def unfold(text: str) -> list[str]:
@@ -92,8 +98,16 @@ def _to_v3(name: str, params: str, value: str) -> tuple[str, str, str]:
     if base == "KIND":
         return "X-ADDRESSBOOKSERVER-KIND", params, value
     if base == "TEL" and re.search(r";VALUE=uri", params, re.I):
-        return name, re.sub(r";VALUE=uri", "", params, flags=re.I), re.sub(r"^tel:", "", value, flags=re.I)
-    match = re.match(r"^data:([\w/+.-]+);base64,(.*)$", value, re.S) if base in ("PHOTO", "LOGO") else None
+        return (
+            name,
+            re.sub(r";VALUE=uri", "", params, flags=re.I),
+            re.sub(r"^tel:", "", value, flags=re.I),
+        )
+    match = (
+        re.match(r"^data:([\w/+.-]+);base64,(.*)$", value, re.S)
+        if base in ("PHOTO", "LOGO")
+        else None
+    )
     if match:
         kind = match.group(1).split("/")[-1].upper()
         return name, f"{params};ENCODING=b;TYPE={kind}", match.group(2)
@@ -119,7 +133,10 @@ def _to_v4(name: str, params: str, value: str) -> tuple[str, str, str]:
 def convert_vcard(text: str, version: str) -> str:
     """The same vCard in `version` ("3.0" or "4.0"); unchanged if already in it."""
     lines = unfold(text)
-    current = next((line.split(":", 1)[1].strip() for line in lines if line.upper().startswith("VERSION:")), None)
+    current = next(
+        (line.split(":", 1)[1].strip() for line in lines if line.upper().startswith("VERSION:")),
+        None,
+    )
     if current == version or version not in SUPPORTED_VERSIONS:
         return text
     convert = _to_v3 if version == "3.0" else _to_v4
@@ -129,6 +146,8 @@ def convert_vcard(text: str, version: str) -> str:
         if match is None:
             out.append(line)
             continue
-        name, params, value = convert(match.group("name"), match.group("params"), match.group("value"))
+        name, params, value = convert(
+            match.group("name"), match.group("params"), match.group("value")
+        )
         out.append(f"{name}{params}:{value}")
     return "\r\n".join(fold(line) for line in out) + "\r\n"

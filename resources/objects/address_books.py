@@ -31,8 +31,15 @@ def personal_books(credential_id: int) -> list[Collection]:
     with write_transaction():
         books = top_level(credential_id, ADDRESSBOOKS_HOME)
         if not books:
-            books = [create_collection(credential_id, PERSONAL_PATH, ADDRESSBOOK,
-                                       CollectionProperties(display_name="Contacts"), home=ADDRESSBOOKS_HOME)]
+            books = [
+                create_collection(
+                    credential_id,
+                    PERSONAL_PATH,
+                    ADDRESSBOOK,
+                    CollectionProperties(display_name="Contacts"),
+                    home=ADDRESSBOOKS_HOME,
+                )
+            ]
     return books
 
 
@@ -44,9 +51,17 @@ def company_book() -> Collection:
             book = Collection.get_or_none((Collection.kind == COMPANY) & Collection.owner.is_null())
             if book is None:
                 now = time.time()
-                book = Collection.create(owner=None, home=ADDRESSBOOKS_HOME, path=COMPANY_PATH, kind=COMPANY,
-                                         display_name="Company contacts", components=VCARD,
-                                         sync_epoch=secrets.token_hex(8), created=now, modified=now)
+                book = Collection.create(
+                    owner=None,
+                    home=ADDRESSBOOKS_HOME,
+                    path=COMPANY_PATH,
+                    kind=COMPANY,
+                    display_name="Company contacts",
+                    components=VCARD,
+                    sync_epoch=secrets.token_hex(8),
+                    created=now,
+                    modified=now,
+                )
     return book
 
 
@@ -54,7 +69,9 @@ def publish(name: str, vcard: str | None, uid: str, formatted_name: str) -> None
     """Put (or with vcard None, remove) one vCard of the company book; only real changes
     move its sync token. Call inside the directory change's transaction."""
     book = company_book()
-    existing = StoredObject.get_or_none((StoredObject.collection == book.id) & (StoredObject.name == name))
+    existing = StoredObject.get_or_none(
+        (StoredObject.collection == book.id) & (StoredObject.name == name)
+    )
     if vcard is None:
         if existing is not None:
             existing.delete_instance()
@@ -65,8 +82,16 @@ def publish(name: str, vcard: str | None, uid: str, formatted_name: str) -> None
     if existing is not None and existing.etag == etag:
         return
     now = time.time()
-    values = dict(content_type=VCARD_CONTENT_TYPE, body=body, etag=etag, size=len(body), uid=uid, component=VCARD,
-                  summary=formatted_name, modified=now)
+    values = dict(
+        content_type=VCARD_CONTENT_TYPE,
+        body=body,
+        etag=etag,
+        size=len(body),
+        uid=uid,
+        component=VCARD,
+        summary=formatted_name,
+        modified=now,
+    )
     if existing is None:
         StoredObject.create(collection=book.id, name=name, created=now, **values)
     else:

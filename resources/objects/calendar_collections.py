@@ -39,7 +39,9 @@ _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$")
 def check_segment(name: str) -> None:
     """Refuse member names that cannot be stored or addressed safely."""
     if not name or name in (".", "..") or len(name.encode("utf-8", "surrogatepass")) > SEGMENT_MAX:
-        raise InvalidProperty(f"A name must have 1 to {SEGMENT_MAX} bytes and may not be '.' or '..'.")
+        raise InvalidProperty(
+            f"A name must have 1 to {SEGMENT_MAX} bytes and may not be '.' or '..'."
+        )
     if "/" in name or "\\" in name or any(ord(c) < 32 for c in name):
         raise InvalidProperty("A name may not contain slashes or control characters.")
 
@@ -76,7 +78,8 @@ def claim_home_name(home: str, path: str) -> None:
     lock_name(path)
     if Resource.select().where(Resource.slug == path).exists():
         raise ReservedName(
-            f"The name {path!r} is reserved for a resource calendar (a room or a person); choose another name.", path
+            f"The name {path!r} is reserved for a resource calendar (a room or a person); choose another name.",
+            path,
         )
 
 
@@ -108,7 +111,7 @@ def top_level(owner_id: int, home: str = CALENDARS_HOME) -> list[Collection]:
 def children(collection: Collection) -> list[Collection]:
     prefix = collection.path + "/"
     rows = Collection.select().where(_below(collection))
-    return [c for c in rows if "/" not in c.path[len(prefix):]]
+    return [c for c in rows if "/" not in c.path[len(prefix) :]]
 
 
 def by_path(owner_id: int, path: str, home: str = CALENDARS_HOME) -> Collection | None:
@@ -134,7 +137,9 @@ def validate_properties(props: CollectionProperties) -> None:
     if props.components is not None:
         unknown = [c for c in props.components if c not in SUPPORTED_COMPONENTS]
         if unknown or not props.components:
-            raise InvalidProperty(f"Unsupported calendar component(s): {', '.join(unknown) or 'none given'}.")
+            raise InvalidProperty(
+                f"Unsupported calendar component(s): {', '.join(unknown) or 'none given'}."
+            )
     if props.display_name is not None and len(props.display_name) > 500:
         raise InvalidProperty("A display name may have at most 500 characters.")
 
@@ -151,7 +156,12 @@ def _field_values(props: CollectionProperties) -> dict:
 
 
 def create_collection(
-    owner_id: int, path: str, kind: str, props: CollectionProperties | None = None, *, home: str = CALENDARS_HOME
+    owner_id: int,
+    path: str,
+    kind: str,
+    props: CollectionProperties | None = None,
+    *,
+    home: str = CALENDARS_HOME,
 ) -> Collection:
     """Create a calendar or plain collection at `path` (relative to the home)."""
     props = props or CollectionProperties()
@@ -169,11 +179,19 @@ def create_collection(
                 raise ParentMissing("The parent collection does not exist.")
             if parent.kind != PLAIN:
                 raise InvalidLocation("Collections cannot be created inside a calendar.")
-            if StoredObject.get_or_none((StoredObject.collection == parent) & (StoredObject.name == name)):
+            if StoredObject.get_or_none(
+                (StoredObject.collection == parent) & (StoredObject.name == name)
+            ):
                 raise AlreadyExists("A resource already exists at this URL.")
         now = time.time()
         values = dict(
-            owner=owner_id, home=home, path=path, kind=kind, sync_epoch=secrets.token_hex(8), created=now, modified=now
+            owner=owner_id,
+            home=home,
+            path=path,
+            kind=kind,
+            sync_epoch=secrets.token_hex(8),
+            created=now,
+            modified=now,
         )
         if kind == CALENDAR:
             values["components"] = ",".join(DEFAULT_COMPONENTS)
@@ -181,7 +199,9 @@ def create_collection(
         return Collection.create(**values)
 
 
-def update_properties(collection_id: int, props: CollectionProperties, *, clear: Iterable[str] = ()) -> None:
+def update_properties(
+    collection_id: int, props: CollectionProperties, *, clear: Iterable[str] = ()
+) -> None:
     """Set the given properties and reset the ones named in `clear` to unset."""
     validate_properties(props)
     values = _field_values(props)
@@ -208,15 +228,22 @@ def move_collection(collection: Collection, new_path: str) -> None:
         check_segment(segment)
     with write_transaction():
         claim_home_name(collection.home, new_path)
-        if "/" in new_path and by_path(collection.owner_id, new_path.rsplit("/", 1)[0], collection.home) is None:
+        if (
+            "/" in new_path
+            and by_path(collection.owner_id, new_path.rsplit("/", 1)[0], collection.home) is None
+        ):
             raise ParentMissing("The destination's parent collection does not exist.")
         _rename_tree(collection, new_path)
 
 
 def _rename_tree(collection: Collection, new_path: str) -> None:
     for row in list(Collection.select().where(_below(collection))):
-        Collection.update(path=new_path + row.path[len(collection.path):]).where(Collection.id == row.id).execute()
-    Collection.update(path=new_path, modified=time.time()).where(Collection.id == collection.id).execute()
+        Collection.update(path=new_path + row.path[len(collection.path) :]).where(
+            Collection.id == row.id
+        ).execute()
+    Collection.update(path=new_path, modified=time.time()).where(
+        Collection.id == collection.id
+    ).execute()
 
 
 @dataclass(frozen=True)
@@ -235,9 +262,15 @@ def rename_resource_namesakes() -> list[Renamed]:
     collection row, not to its path). Run inside the upgrade's transaction.
     """
     slugs = {slug for (slug,) in Resource.select(Resource.slug).tuples()}
-    clashing = Collection.select().where(
-        Collection.owner.is_null(False) & (Collection.home == CALENDARS_HOME) & Collection.path.in_(list(slugs))
-    ).order_by(Collection.id)
+    clashing = (
+        Collection.select()
+        .where(
+            Collection.owner.is_null(False)
+            & (Collection.home == CALENDARS_HOME)
+            & Collection.path.in_(list(slugs))
+        )
+        .order_by(Collection.id)
+    )
     renamed = []
     for collection in list(clashing) if slugs else []:
         taken = {c.path for c in top_level(collection.owner_id)} | slugs

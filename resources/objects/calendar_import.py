@@ -9,14 +9,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from resources.objects import change_log
+from resources.errors import DomainError
 from resources.formats.calendar_data import (
     CalendarObjectFacts,
     parse_calendar_object,
     split_calendar,
 )
-from resources.errors import DomainError
-from resources.objects.stored_objects import CALENDAR_CONTENT_TYPE, check_recurrence_size, compute_etag
+from resources.objects import change_log
+from resources.objects.stored_objects import (
+    CALENDAR_CONTENT_TYPE,
+    check_recurrence_size,
+    compute_etag,
+)
 from resources.store.database import write_transaction
 from resources.store.models import SPAN_MAX, SPAN_MIN, Change, Collection, StoredObject
 
@@ -64,7 +68,9 @@ def import_calendar(
     seen: set[str] = set()
     for position, part in enumerate(parts, start=1):
         try:
-            calendar, facts = parse_calendar_object(part, allowed_components=allowed, max_size=max_size)
+            calendar, facts = parse_calendar_object(
+                part, allowed_components=allowed, max_size=max_size
+            )
         except DomainError as exc:
             report.skipped.append(SkippedObject(position, None, exc.message))
             continue
@@ -74,7 +80,9 @@ def import_calendar(
             report.skipped.append(SkippedObject(position, facts.uid, exc.message))
             continue
         if facts.uid in seen:
-            report.skipped.append(SkippedObject(position, facts.uid, "The file holds this UID twice."))
+            report.skipped.append(
+                SkippedObject(position, facts.uid, "The file holds this UID twice.")
+            )
             continue
         seen.add(facts.uid)
         batch.append((object_name(facts.uid), part, facts))
@@ -90,8 +98,12 @@ def import_calendar(
     return report
 
 
-def _store_batch(collection_id: int, batch: list[tuple[str, bytes, CalendarObjectFacts]], report: ImportReport,
-                 branch_id: int | None) -> None:
+def _store_batch(
+    collection_id: int,
+    batch: list[tuple[str, bytes, CalendarObjectFacts]],
+    report: ImportReport,
+    branch_id: int | None,
+) -> None:
     """One transaction per batch: one revision per object, as if each had been PUT."""
     with write_transaction():
         collection = change_log.lock_collection(collection_id)
@@ -114,19 +126,42 @@ def _store_batch(collection_id: int, batch: list[tuple[str, bytes, CalendarObjec
         objects, changes = [], []
         for name, body, facts in batch:
             if facts.uid in taken or name in taken_names:
-                report.skipped.append(SkippedObject(0, facts.uid, "The calendar already holds an object with this UID."))
+                report.skipped.append(
+                    SkippedObject(
+                        0, facts.uid, "The calendar already holds an object with this UID."
+                    )
+                )
                 continue
             revision += 1
-            objects.append(_row(collection_id, name, body, facts, revision, now) | {"branch": branch_id})
-            changes.append(dict(collection=collection_id, revision=revision, name=name, deleted=False, changed=now))
+            objects.append(
+                _row(collection_id, name, body, facts, revision, now) | {"branch": branch_id}
+            )
+            changes.append(
+                dict(
+                    collection=collection_id,
+                    revision=revision,
+                    name=name,
+                    deleted=False,
+                    changed=now,
+                )
+            )
         if objects:
             StoredObject.insert_many(objects).execute()
             Change.insert_many(changes).execute()
-            Collection.update(sync_revision=revision, modified=now).where(Collection.id == collection_id).execute()
+            Collection.update(sync_revision=revision, modified=now).where(
+                Collection.id == collection_id
+            ).execute()
         report.imported += len(objects)
 
 
-def _row(collection_id: int, name: str, body: bytes, facts: CalendarObjectFacts, revision: int, now: float) -> dict:
+def _row(
+    collection_id: int,
+    name: str,
+    body: bytes,
+    facts: CalendarObjectFacts,
+    revision: int,
+    now: float,
+) -> dict:
     return dict(
         collection=collection_id,
         name=name,

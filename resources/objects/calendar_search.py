@@ -5,17 +5,21 @@ name (multiget), members in revision order (sync-collection)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from itertools import islice
 from collections import OrderedDict
+from collections.abc import Iterator
 from datetime import UTC, datetime, tzinfo
+from itertools import islice
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Calendar
 
 from resources.formats.calendar_query import CompFilter, TimeRange
 from resources.formats.calendar_recurrence import rule_never_matches
-from resources.formats.stored_reading import UnreadableStoredObject, log_unreadable, parse_stored_calendar
+from resources.formats.stored_reading import (
+    UnreadableStoredObject,
+    log_unreadable,
+    parse_stored_calendar,
+)
 from resources.store.hot_queries import ObjectWithBody, objects_with_body
 from resources.store.models import Collection, StoredObject
 
@@ -43,12 +47,15 @@ def candidates(collection_id: int, root: CompFilter) -> list[StoredObject]:
     return in_range(collection_id, (component,) if component else None, time_range)
 
 
-def candidate_pages(collection_id: int, root: CompFilter, page_size: int = PAGE_SIZE) -> Iterator[list[tuple[int, bytes | None]]]:
+def candidate_pages(
+    collection_id: int, root: CompFilter, page_size: int = PAGE_SIZE
+) -> Iterator[list[tuple[int, bytes | None]]]:
     """(id, occurrence list) of the objects that may match `root`, in name order, a page
     at a time; bodies are left in the database until a page needs them (rows_by_ids)."""
     component, time_range = outer_time_range(root)
     query = StoredObject.select(StoredObject.id, StoredObject.occurrences).where(
-        _in_range_condition(collection_id, (component,) if component else None, time_range))
+        _in_range_condition(collection_id, (component,) if component else None, time_range)
+    )
     cursor = query.order_by(StoredObject.name).tuples().iterator()
     while page := list(islice(cursor, page_size)):
         yield page
@@ -58,13 +65,17 @@ def rows_by_ids(collection_id: int, ids: list[int]) -> dict[int, ObjectWithBody]
     return {row.id: row for row in objects_with_body(collection_id, "id", ids)}
 
 
-def in_range(collection_id: int, components: tuple[str, ...] | None, time_range: TimeRange | None) -> list[StoredObject]:
+def in_range(
+    collection_id: int, components: tuple[str, ...] | None, time_range: TimeRange | None
+) -> list[StoredObject]:
     """Objects of these component types whose stored bounds touch the range, in one query."""
     query = StoredObject.select().where(_in_range_condition(collection_id, components, time_range))
     return list(query.order_by(StoredObject.name))
 
 
-def _in_range_condition(collection_id: int, components: tuple[str, ...] | None, time_range: TimeRange | None):
+def _in_range_condition(
+    collection_id: int, components: tuple[str, ...] | None, time_range: TimeRange | None
+):
     condition = StoredObject.collection == collection_id
     if components:
         condition &= StoredObject.component.in_(components)
@@ -85,15 +96,21 @@ def by_names(collection_id: int, names: list[str]) -> dict[str, ObjectWithBody]:
     return {row.name: row for row in objects_with_body(collection_id, "name", names)}
 
 
-def member_pages_by_revision(collection_id: int, page_size: int = PAGE_SIZE) -> Iterator[list[StoredObject]]:
+def member_pages_by_revision(
+    collection_id: int, page_size: int = PAGE_SIZE
+) -> Iterator[list[StoredObject]]:
     """Every member, oldest change first, a page at a time (one indexed query per page)."""
     revision, last_id = -1, 0
     while True:
         page = list(
             StoredObject.select()
-            .where((StoredObject.collection == collection_id)
-                   & ((StoredObject.revision > revision)
-                      | ((StoredObject.revision == revision) & (StoredObject.id > last_id))))
+            .where(
+                (StoredObject.collection == collection_id)
+                & (
+                    (StoredObject.revision > revision)
+                    | ((StoredObject.revision == revision) & (StoredObject.id > last_id))
+                )
+            )
             .order_by(StoredObject.revision, StoredObject.id)
             .limit(page_size)
         )

@@ -35,10 +35,21 @@ def log_change(collection_id: int, revision: int, names: list[str], *, deleted: 
     """Move the collection to `revision` (the locked collection's sync_revision + 1) and
     name its changed members; for writers that already set the members' revision."""
     now = time.time()
-    Collection.update(sync_revision=revision, modified=now).where(Collection.id == collection_id).execute()
+    Collection.update(sync_revision=revision, modified=now).where(
+        Collection.id == collection_id
+    ).execute()
     if names:
         Change.insert_many(
-            [dict(collection=collection_id, revision=revision, name=n, deleted=deleted, changed=now) for n in names]
+            [
+                dict(
+                    collection=collection_id,
+                    revision=revision,
+                    name=n,
+                    deleted=deleted,
+                    changed=now,
+                )
+                for n in names
+            ]
         ).execute()
 
 
@@ -90,5 +101,9 @@ def prune_history(older_than: float) -> int:
         Collection.update(history_floor=floor).where(
             (Collection.id == collection_id) & (Collection.history_floor < floor)
         ).execute()
-        removed += Change.delete().where((Change.collection == collection_id) & (Change.revision <= floor)).execute()
+        removed += (
+            Change.delete()
+            .where((Change.collection == collection_id) & (Change.revision <= floor))
+            .execute()
+        )
     return removed

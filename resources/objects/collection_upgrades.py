@@ -20,10 +20,18 @@ def rename_namesakes_of_resource_calendars() -> None:
     """Upgrade 4: a personal calendar that has a resource calendar's name gets a new one."""
     for renamed in rename_resource_namesakes():
         login = ServiceCredential.get_by_id(renamed.owner_id).username
-        log.warning("renamed the calendar %r of login %r to %r: a resource calendar has its name",
-                    renamed.old_path, login, renamed.new_path)
-        audit.record("system", "calendar.rename", login,
-                     f"{renamed.old_path} -> {renamed.new_path} (a resource calendar has the old name)")
+        log.warning(
+            "renamed the calendar %r of login %r to %r: a resource calendar has its name",
+            renamed.old_path,
+            login,
+            renamed.new_path,
+        )
+        audit.record(
+            "system",
+            "calendar.rename",
+            login,
+            f"{renamed.old_path} -> {renamed.new_path} (a resource calendar has the old name)",
+        )
 
 
 register_step("resource calendar namesakes", rename_namesakes_of_resource_calendars)  # upgrade 4

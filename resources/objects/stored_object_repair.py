@@ -8,7 +8,11 @@ from __future__ import annotations
 import logging
 
 from resources.formats.content_lines import with_crlf_line_endings
-from resources.formats.stored_reading import UnreadableStoredObject, parse_stored_calendar, stored_text
+from resources.formats.stored_reading import (
+    UnreadableStoredObject,
+    parse_stored_calendar,
+    stored_text,
+)
 from resources.objects.stored_objects import compute_etag
 from resources.store.models import Collection, StoredObject
 
@@ -21,8 +25,13 @@ def repair_stored_objects() -> None:
     last_id = 0
     while True:
         page = list(
-            StoredObject.select(StoredObject.id, StoredObject.name, StoredObject.body, StoredObject.component,
-                                StoredObject.collection)
+            StoredObject.select(
+                StoredObject.id,
+                StoredObject.name,
+                StoredObject.body,
+                StoredObject.component,
+                StoredObject.collection,
+            )
             .where((StoredObject.id > last_id) & StoredObject.component.is_null(False))
             .order_by(StoredObject.id)
             .limit(PAGE_SIZE)
@@ -48,11 +57,18 @@ def _repair(row: StoredObject) -> None:
         else:
             parse_stored_calendar(repaired)
     except UnreadableStoredObject as error:
-        log.warning("quarantined %s: %s; it stays stored, readers skip it until it is replaced or deleted",
-                    _where(row), error)
+        log.warning(
+            "quarantined %s: %s; it stays stored, readers skip it until it is replaced or deleted",
+            _where(row),
+            error,
+        )
 
 
 def _where(row: StoredObject) -> str:
     collection = Collection.get_by_id(row.collection_id)
-    owner = collection.owner.username if collection.owner_id else f"resource {collection.resource_id}"
-    return f"the object {row.name!r} of collection {collection.home}/{collection.path} (login {owner})"
+    owner = (
+        collection.owner.username if collection.owner_id else f"resource {collection.resource_id}"
+    )
+    return (
+        f"the object {row.name!r} of collection {collection.home}/{collection.path} (login {owner})"
+    )

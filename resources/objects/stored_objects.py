@@ -10,12 +10,6 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from resources.formats.calendar_data import CalendarObjectFacts, parse_calendar_object
-from resources.formats.content_lines import with_crlf_line_endings
-from resources.formats.expansion_budget import max_instances as current_max_instances
-from resources.formats.recurrence_limits import check_instance_count
-from resources.objects import change_log
-from resources.objects.calendar_collections import ADDRESSBOOK, CALENDAR, PLAIN, check_segment
 from resources.errors import (
     AddressUidConflict,
     AlreadyExists,
@@ -26,6 +20,13 @@ from resources.errors import (
     UidConflict,
     UnsupportedComponent,
 )
+from resources.formats.calendar_data import CalendarObjectFacts, parse_calendar_object
+from resources.formats.content_lines import with_crlf_line_endings
+from resources.formats.expansion_budget import max_instances as current_max_instances
+from resources.formats.recurrence_limits import check_instance_count
+from resources.formats.vcard_data import parse_vcard
+from resources.objects import change_log
+from resources.objects.calendar_collections import ADDRESSBOOK, CALENDAR, PLAIN, check_segment
 from resources.store.database import write_transaction
 from resources.store.hot_queries import stored_object
 from resources.store.models import (
@@ -35,11 +36,11 @@ from resources.store.models import (
     DeadProperty,
     StoredObject,
 )
-from resources.formats.vcard_data import parse_vcard
 
 CALENDAR_CONTENT_TYPE = "text/calendar; charset=utf-8"
 VCARD_CONTENT_TYPE = "text/vcard; charset=utf-8"
 VCARD = "VCARD"
+
 
 @dataclass(frozen=True)
 class WriteConditions:
@@ -53,7 +54,9 @@ class WriteConditions:
             if existing is None:
                 raise PreconditionFailed("If-Match was given but the resource does not exist.")
             if "*" not in self.if_match and existing.etag not in self.if_match:
-                raise PreconditionFailed("The resource has changed since it was read (If-Match failed).")
+                raise PreconditionFailed(
+                    "The resource has changed since it was read (If-Match failed)."
+                )
         if self.if_none_match is not None and existing is not None:
             if "*" in self.if_none_match or existing.etag in self.if_none_match:
                 raise PreconditionFailed("The resource already exists (If-None-Match failed).")
@@ -63,7 +66,9 @@ class WriteConditions:
 class WriteResult:
     created: bool
     etag: str
-    stored_as_sent: bool = True  # False: line endings were normalised, the client must not keep its copy
+    stored_as_sent: bool = (
+        True  # False: line endings were normalised, the client must not keep its copy
+    )
 
 
 def compute_etag(body: bytes) -> str:
@@ -101,7 +106,9 @@ def put_calendar_object(
     )
     if max_instances != 0:
         check_recurrence_size(calendar, max_instances)
-    stored = with_crlf_line_endings(body)  # a bare CR or LF line ending breaks other readers of the object
+    stored = with_crlf_line_endings(
+        body
+    )  # a bare CR or LF line ending breaks other readers of the object
     result = _store(collection, name, stored, CALENDAR_CONTENT_TYPE, conditions, facts, branch_id)
     return WriteResult(result.created, result.etag, stored_as_sent=stored == body)
 
@@ -131,7 +138,9 @@ def put_plain_object(
 ) -> WriteResult:
     """Store any file in a plain WebDAV collection."""
     check_segment(name)
-    return _store(collection, name, body, content_type or "application/octet-stream", conditions, None)
+    return _store(
+        collection, name, body, content_type or "application/octet-stream", conditions, None
+    )
 
 
 def _store(
@@ -151,10 +160,21 @@ def _store(
         conditions.check(existing)
         if existing is None and _child_collection_exists(collection, name):
             raise AlreadyExists("A collection exists at this URL.")
-        values = dict(content_type=content_type, body=body, etag=etag, size=len(body), modified=now, revision=revision)
+        values = dict(
+            content_type=content_type,
+            body=body,
+            etag=etag,
+            size=len(body),
+            modified=now,
+            revision=revision,
+        )
         if facts is not None:
-            if existing is None or existing.uid != facts.uid:  # a kept UID cannot conflict: it was unique
-                _refuse_uid_conflict(collection.id, name, facts.uid, address=facts.component == VCARD)
+            if (
+                existing is None or existing.uid != facts.uid
+            ):  # a kept UID cannot conflict: it was unique
+                _refuse_uid_conflict(
+                    collection.id, name, facts.uid, address=facts.component == VCARD
+                )
             values.update(
                 uid=facts.uid,
                 component=facts.component,
@@ -164,7 +184,9 @@ def _store(
                 occurrences=facts.occurrences,
             )
         if existing is None:
-            StoredObject.create(collection=collection.id, name=name, created=now, branch=branch_id, **values)
+            StoredObject.create(
+                collection=collection.id, name=name, created=now, branch=branch_id, **values
+            )
         else:
             StoredObject.update(**values).where(StoredObject.id == existing.id).execute()
         change_log.log_change(collection.id, revision, [name], deleted=False)
@@ -172,11 +194,15 @@ def _store(
 
 
 def _child_collection_exists(collection: Collection, name: str) -> bool:
-    return Collection.select().where(
-        (Collection.owner == collection.owner_id)
-        & (Collection.home == collection.home)
-        & (Collection.path == f"{collection.path}/{name}")
-    ).exists()
+    return (
+        Collection.select()
+        .where(
+            (Collection.owner == collection.owner_id)
+            & (Collection.home == collection.home)
+            & (Collection.path == f"{collection.path}/{name}")
+        )
+        .exists()
+    )
 
 
 def _refuse_uid_conflict(
@@ -184,15 +210,21 @@ def _refuse_uid_conflict(
 ) -> None:
     """Refuse a second holder of `uid`; an object being moved does not conflict with itself."""
     query = StoredObject.select(StoredObject.name).where(
-        (StoredObject.collection == collection_id) & (StoredObject.uid == uid) & (StoredObject.name != name)
+        (StoredObject.collection == collection_id)
+        & (StoredObject.uid == uid)
+        & (StoredObject.name != name)
     )
     if moving_id is not None:
         query = query.where(StoredObject.id != moving_id)
     holder = query.first()
     if holder is not None:
         if address:
-            raise AddressUidConflict(f"Another vCard of this address book already has the UID {uid!r}.", holder.name)
-        raise UidConflict(f"Another object of this calendar already has the UID {uid!r}.", holder.name)
+            raise AddressUidConflict(
+                f"Another vCard of this address book already has the UID {uid!r}.", holder.name
+            )
+        raise UidConflict(
+            f"Another object of this calendar already has the UID {uid!r}.", holder.name
+        )
 
 
 def delete_object(collection_id: int, name: str, conditions: WriteConditions) -> None:
@@ -229,12 +261,19 @@ def relocate_object(
         if existing is not None and existing.id != source.id:
             existing.delete_instance()
         if target.kind == CALENDAR:
-            _check_fits_calendar(source, target, target_name, moving=not keep_source, max_size=max_size)
+            _check_fits_calendar(
+                source, target, target_name, moving=not keep_source, max_size=max_size
+            )
         elif target.kind == ADDRESSBOOK:
             if source.component != VCARD:
                 raise InvalidAddressData("Only vCards can be stored in an address book.")
-            _refuse_uid_conflict(target.id, target_name, source.uid, moving_id=None if keep_source else source.id,
-                                 address=True)
+            _refuse_uid_conflict(
+                target.id,
+                target_name,
+                source.uid,
+                moving_id=None if keep_source else source.id,
+                address=True,
+            )
         elif target.kind != PLAIN:
             raise ReadOnlyCollection("This collection is maintained by the server.")
         now = time.time()
@@ -250,9 +289,9 @@ def relocate_object(
             copy.save(force_insert=True)
             _copy_dead_properties(source.id, copy.id)
         else:
-            StoredObject.update(collection=target.id, name=target_name, modified=now, **arrives).where(
-                StoredObject.id == source.id
-            ).execute()
+            StoredObject.update(
+                collection=target.id, name=target_name, modified=now, **arrives
+            ).where(StoredObject.id == source.id).execute()
             change_log.record_change(source.collection_id, [source.name], deleted=True)
         change_log.record_change(target.id, [target_name], deleted=False)
 
@@ -271,7 +310,8 @@ def _check_fits_calendar(
     if source.component is not None:
         if source.component not in target.components.split(","):
             raise UnsupportedComponent(
-                f"The target calendar does not accept {source.component} components.", source.component
+                f"The target calendar does not accept {source.component} components.",
+                source.component,
             )
         uid = source.uid
     _refuse_uid_conflict(target.id, target_name, uid, moving_id=source.id if moving else None)

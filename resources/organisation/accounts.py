@@ -32,8 +32,14 @@ def find_account(login: str) -> UserAccount | None:
 
 def _checked_login(login: str) -> str:
     login = login.strip()
-    if not login or len(login) > 200 or any(c.isspace() or unicodedata.category(c) == "Cc" for c in login):
-        raise InvalidProperty("A login must have 1 to 200 characters and no spaces or control characters.")
+    if (
+        not login
+        or len(login) > 200
+        or any(c.isspace() or unicodedata.category(c) == "Cc" for c in login)
+    ):
+        raise InvalidProperty(
+            "A login must have 1 to 200 characters and no spaces or control characters."
+        )
     return login
 
 
@@ -75,13 +81,23 @@ def create_account(
             raise AlreadyExists(f"The login {login!r} is taken.")
         try:
             account = UserAccount.create(
-                login=login, login_key=login_key(login), display_name=display_name or login, employee=employee,
-                role=role, active=active, created=time.time(),
+                login=login,
+                login_key=login_key(login),
+                display_name=display_name or login,
+                employee=employee,
+                role=role,
+                active=active,
+                created=time.time(),
                 password_hash=passwords.hash_password(password) if password else None,
             )
         except peewee.IntegrityError:
             raise AlreadyExists(f"The login {login!r} is taken.") from None
-        audit.record(actor, "account.create", login, f"role={role} active={active} password_set={bool(password)}")
+        audit.record(
+            actor,
+            "account.create",
+            login,
+            f"role={role} active={active} password_set={bool(password)}",
+        )
     return account
 
 
@@ -127,7 +143,9 @@ def _is_last_admin(account: UserAccount) -> bool:
     return not others.exists()
 
 
-def update_account(account_id: int, changes: Mapping[str, Any], *, actor: str = "system") -> UserAccount:
+def update_account(
+    account_id: int, changes: Mapping[str, Any], *, actor: str = "system"
+) -> UserAccount:
     """Change an account; role, active and password changes are audited like any other."""
     account = get_account(account_id)
     refuse_unknown(changes, ACCOUNT_FIELDS)
@@ -135,7 +153,9 @@ def update_account(account_id: int, changes: Mapping[str, Any], *, actor: str = 
     loses_admin = values.get("role", "admin") != "admin" or values.get("active", True) is False
     with write_transaction():
         if loses_admin and _is_last_admin(account):
-            raise InUse(f"{account.login} is the last active administrator; make another account admin first.")
+            raise InUse(
+                f"{account.login} is the last active administrator; make another account admin first."
+            )
         if _SIGN_IN_FIELDS & set(changes):
             values["auth_version"] = UserAccount.auth_version + 1
         if values:
@@ -150,9 +170,13 @@ def delete_account(account_id: int, *, actor: str = "system") -> None:
     with write_transaction():
         logins = ServiceCredential.select().where(ServiceCredential.account == account.id).count()
         if logins:
-            raise InUse(f"The user account {account.login} still has {counted(logins, 'login')}. Delete those first.")
+            raise InUse(
+                f"The user account {account.login} still has {counted(logins, 'login')}. Delete those first."
+            )
         if _is_last_admin(account):
-            raise InUse(f"{account.login} is the last active administrator; make another account admin first.")
+            raise InUse(
+                f"{account.login} is the last active administrator; make another account admin first."
+            )
         account.delete_instance()
         audit.record(actor, "account.delete", account.login)
 
@@ -163,8 +187,10 @@ def set_account_password(login: str, password: str, *, actor: str = "system") ->
     if account is None:
         raise NotFound(f"There is no user account {login!r}.")
     with write_transaction():
-        UserAccount.update(password_hash=passwords.hash_password(password),
-                           auth_version=UserAccount.auth_version + 1).where(UserAccount.id == account.id).execute()
+        UserAccount.update(
+            password_hash=passwords.hash_password(password),
+            auth_version=UserAccount.auth_version + 1,
+        ).where(UserAccount.id == account.id).execute()
         audit.record(actor, "account.password", account.login)
 
 

@@ -49,13 +49,17 @@ def _refuse_taken_name(name: str, except_id: int | None = None) -> None:
         raise AlreadyExists(f"There is already a branch named {name!r}.")
 
 
-def create_branch(name: str, address: str = "", timezone: str = DEFAULT_TIMEZONE, *, actor: str = "system") -> Branch:
+def create_branch(
+    name: str, address: str = "", timezone: str = DEFAULT_TIMEZONE, *, actor: str = "system"
+) -> Branch:
     name = _checked_name(name)
     check_timezone(timezone)
     with write_transaction():
         _refuse_taken_name(name)
         try:
-            branch = Branch.create(name=name, address=address, timezone=timezone, created=time.time())
+            branch = Branch.create(
+                name=name, address=address, timezone=timezone, created=time.time()
+            )
         except peewee.IntegrityError:
             raise AlreadyExists(f"There is already a branch named {name!r}.") from None
         audit.record(actor, "branch.create", name)

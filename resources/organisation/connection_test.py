@@ -41,32 +41,75 @@ RoundTrip = Callable[[str, str, str | None], list[Check]]
 
 
 def run_connection_test(
-    username: str, slug: str, *, password: str | None = None, round_trip: RoundTrip | None = None,
-    today: date | None = None, failures_per_user: int = 10,
+    username: str,
+    slug: str,
+    *,
+    password: str | None = None,
+    round_trip: RoundTrip | None = None,
+    today: date | None = None,
+    failures_per_user: int = 10,
 ) -> ConnectionTestResult:
     result = ConnectionTestResult()
     add = result.checks.append
     credential = find_credential(username)
     if credential is None:
-        add(Check("credential_saved", False, "The login has not been saved yet. Save it, then test again."))
+        add(
+            Check(
+                "credential_saved",
+                False,
+                "The login has not been saved yet. Save it, then test again.",
+            )
+        )
         return result
     add(Check("credential_saved", True, f"The login {credential.username} is saved."))
     account = credential.account if credential.account_id else None
     branch = credential.branch if credential.branch_id else None
-    add(Check("password_set", credential.password_hash is not None,
-              "A password is set." if credential.password_hash else
-              "No password has been set. Set a new password and enter it on the phone."))
-    add(Check("confirmed", credential.confirmed,
-              "The login is confirmed." if credential.confirmed else
-              "The login is not confirmed. Tick 'confirmed' and save."))
+    add(
+        Check(
+            "password_set",
+            credential.password_hash is not None,
+            "A password is set."
+            if credential.password_hash
+            else "No password has been set. Set a new password and enter it on the phone.",
+        )
+    )
+    add(
+        Check(
+            "confirmed",
+            credential.confirmed,
+            "The login is confirmed."
+            if credential.confirmed
+            else "The login is not confirmed. Tick 'confirmed' and save.",
+        )
+    )
     validity = validity_decision(credential, today or branch_today(branch))
-    add(Check("validity_window", validity.allowed, _window_sentence(credential) if validity.allowed else validity.sentence))
+    add(
+        Check(
+            "validity_window",
+            validity.allowed,
+            _window_sentence(credential) if validity.allowed else validity.sentence,
+        )
+    )
     active = account is None or account.active
-    add(Check("account_active", active, "The user account is active." if active else
-              "The user account this login belongs to is deactivated."))
+    add(
+        Check(
+            "account_active",
+            active,
+            "The user account is active."
+            if active
+            else "The user account this login belongs to is deactivated.",
+        )
+    )
     has_caldav = CALDAV in service_classes(credential)
-    add(Check("service_class", has_caldav, "The login is set up for appointment sync (CalDAV)." if has_caldav else
-              "The login is not set up for appointment sync. Add the service class CalDAV."))
+    add(
+        Check(
+            "service_class",
+            has_caldav,
+            "The login is set up for appointment sync (CalDAV)."
+            if has_caldav
+            else "The login is not set up for appointment sync. Add the service class CalDAV.",
+        )
+    )
     add(_lock_check(credential.username, failures_per_user))
     _resource_checks(credential, account, slug, add)
     if all(c.ok for c in result.checks) and round_trip is not None:
@@ -80,10 +123,14 @@ def _lock_check(username: str, failures_per_user: int) -> Check:
     if lock is None:
         return Check("not_locked_out", True, "The login is not locked out by failed sign-ins.")
     ends = datetime.fromtimestamp(lock.ends_at, UTC)
-    return Check("not_locked_out", False,
-                 f"The login is locked out after {lock.failures} failed sign-ins until {ends:%H:%M:%S} UTC "
-                 f"({ends:%Y-%m-%dT%H:%M:%SZ}): a phone that has not signed in before gets 'too many attempts'. "
-                 "Unlock the login, or wait.", until=lock.ends_at)
+    return Check(
+        "not_locked_out",
+        False,
+        f"The login is locked out after {lock.failures} failed sign-ins until {ends:%H:%M:%S} UTC "
+        f"({ends:%Y-%m-%dT%H:%M:%SZ}): a phone that has not signed in before gets 'too many attempts'. "
+        "Unlock the login, or wait.",
+        until=lock.ends_at,
+    )
 
 
 def _window_sentence(credential) -> str:
@@ -99,16 +146,44 @@ def _window_sentence(credential) -> str:
 def _resource_checks(credential, account, slug: str, add) -> None:
     resource = find_resource(slug)
     if resource is None:
-        add(Check("resource_exists", False, f"There is no resource '{slug}'. Pick one from the list."))
+        add(
+            Check(
+                "resource_exists", False, f"There is no resource '{slug}'. Pick one from the list."
+            )
+        )
         return
     add(Check("resource_exists", True, f"The resource {resource.name} exists."))
-    add(Check("resource_active", resource.active, f"{resource.name} is active." if resource.active else
-              f"{resource.name} is deactivated. Activate it first."))
-    add(Check("sync_allowed", resource.sync_allowed, f"Sync is switched on for {resource.name}." if resource.sync_allowed
-              else f"Sync is switched off for {resource.name}. Switch on 'sync allowed' for this resource."))
+    add(
+        Check(
+            "resource_active",
+            resource.active,
+            f"{resource.name} is active."
+            if resource.active
+            else f"{resource.name} is deactivated. Activate it first.",
+        )
+    )
+    add(
+        Check(
+            "sync_allowed",
+            resource.sync_allowed,
+            f"Sync is switched on for {resource.name}."
+            if resource.sync_allowed
+            else f"Sync is switched off for {resource.name}. Switch on 'sync allowed' for this resource.",
+        )
+    )
     decision = resource_decision(credential, account, resource)
-    visible = decision.allowed or decision.code in ("resource_inactive", "sync_not_allowed", "no_caldav")
-    add(Check("resource_visible", visible,
-              f"This login may see {resource.name}." if visible else
-              f"This login may not see {resource.name}: {decision.sentence} "
-              "A login sees its own employee's calendar and the rooms."))
+    visible = decision.allowed or decision.code in (
+        "resource_inactive",
+        "sync_not_allowed",
+        "no_caldav",
+    )
+    add(
+        Check(
+            "resource_visible",
+            visible,
+            f"This login may see {resource.name}."
+            if visible
+            else f"This login may not see {resource.name}: {decision.sentence} "
+            "A login sees its own employee's calendar and the rooms.",
+        )
+    )

@@ -80,16 +80,28 @@ def _event(day: date, hour: int, hours: int, summary: str, extra: str = "") -> t
 def _week_of(slug: str, monday: date, branch_id: int) -> None:
     calendar = resource_calendars.resource_calendar(resource_calendars.find_resource(slug).id)
     plans = {
-        "anna": [(0, 9, 1, "Team meeting", "RRULE:FREQ=WEEKLY;BYDAY=MO\r\n"), (1, 14, 2, "Customer visit"),
-                 (3, 11, 1, "Hearing test Mrs. Schulz")],
-        "ben": [(0, 9, 1, "Team meeting", "RRULE:FREQ=WEEKLY;BYDAY=MO\r\n"), (2, 10, 1, "Fitting Mr. Braun")],
+        "anna": [
+            (0, 9, 1, "Team meeting", "RRULE:FREQ=WEEKLY;BYDAY=MO\r\n"),
+            (1, 14, 2, "Customer visit"),
+            (3, 11, 1, "Hearing test Mrs. Schulz"),
+        ],
+        "ben": [
+            (0, 9, 1, "Team meeting", "RRULE:FREQ=WEEKLY;BYDAY=MO\r\n"),
+            (2, 10, 1, "Fitting Mr. Braun"),
+        ],
         "raum-1": [(1, 14, 2, "Customer visit"), (4, 16, 1, "Weekly review")],
         "raum-2": [(2, 8, 3, "Workshop maintenance")],
     }
     for offset, hour, hours, summary, *extra in plans[slug]:
         name, body = _event(monday + timedelta(days=offset), hour, hours, summary, *extra)
-        stored_objects.put_calendar_object(calendar, name, body, stored_objects.WriteConditions(),
-                                           max_size=len(body) + 1, branch_id=branch_id)
+        stored_objects.put_calendar_object(
+            calendar,
+            name,
+            body,
+            stored_objects.WriteConditions(),
+            max_size=len(body) + 1,
+            branch_id=branch_id,
+        )
 
 
 def fill_demo_data(today: date | None = None) -> bool:
@@ -100,24 +112,74 @@ def fill_demo_data(today: date | None = None) -> bool:
     monday = today - timedelta(days=today.weekday())
     main = branches.create_branch("Hauptfiliale", "Marktplatz 1, 10115 Berlin", actor="demo")
     north = branches.create_branch("Filiale Nord", "Hafenstraße 5, 20095 Hamburg", actor="demo")
-    anna = employees.create_employee("Anna", "Berger", "anna.berger@example.com", main.id, actor="demo")
+    anna = employees.create_employee(
+        "Anna", "Berger", "anna.berger@example.com", main.id, actor="demo"
+    )
     ben = employees.create_employee("Ben", "Koch", "ben.koch@example.com", north.id, actor="demo")
-    anna_account = accounts.create_account("anna", display_name="Anna Berger", employee=anna.id, actor="demo")
-    ben_account = accounts.create_account("ben", display_name="Ben Koch", employee=ben.id, actor="demo")
-    admin = accounts.create_account(ADMIN_LOGIN, display_name="Administrator", role="admin", actor="demo")
-    resource_calendars.create_resource("person", "Anna Berger", "anna", employee=anna.id, branch=main.id,
-                                       colour="#D9534F", sync_allowed=True, actor="demo")
-    resource_calendars.create_resource("person", "Ben Koch", "ben", employee=ben.id, branch=north.id,
-                                       colour="#5CB85C", sync_allowed=False, actor="demo")
-    resource_calendars.create_resource("room", "Raum 1", "raum-1", branch=main.id, colour="#F0AD4E",
-                                       sync_allowed=True, actor="demo")
-    resource_calendars.create_resource("room", "Raum 2", "raum-2", branch=north.id, colour="#5BC0DE",
-                                       sync_allowed=False, actor="demo")
-    anna_phone = credentials.create_credential("anna-phone", account=anna_account.id, branch=main.id,
-                                  service_classes_=("caldav", "carddav"), confirmed=True, valid_from=today,
-                                  actor="demo")
-    ben_phone = credentials.create_credential("ben-phone", account=ben_account.id, branch=north.id,
-                                  service_classes_=("caldav",), confirmed=False, actor="demo")
+    anna_account = accounts.create_account(
+        "anna", display_name="Anna Berger", employee=anna.id, actor="demo"
+    )
+    ben_account = accounts.create_account(
+        "ben", display_name="Ben Koch", employee=ben.id, actor="demo"
+    )
+    admin = accounts.create_account(
+        ADMIN_LOGIN, display_name="Administrator", role="admin", actor="demo"
+    )
+    resource_calendars.create_resource(
+        "person",
+        "Anna Berger",
+        "anna",
+        employee=anna.id,
+        branch=main.id,
+        colour="#D9534F",
+        sync_allowed=True,
+        actor="demo",
+    )
+    resource_calendars.create_resource(
+        "person",
+        "Ben Koch",
+        "ben",
+        employee=ben.id,
+        branch=north.id,
+        colour="#5CB85C",
+        sync_allowed=False,
+        actor="demo",
+    )
+    resource_calendars.create_resource(
+        "room",
+        "Raum 1",
+        "raum-1",
+        branch=main.id,
+        colour="#F0AD4E",
+        sync_allowed=True,
+        actor="demo",
+    )
+    resource_calendars.create_resource(
+        "room",
+        "Raum 2",
+        "raum-2",
+        branch=north.id,
+        colour="#5BC0DE",
+        sync_allowed=False,
+        actor="demo",
+    )
+    anna_phone = credentials.create_credential(
+        "anna-phone",
+        account=anna_account.id,
+        branch=main.id,
+        service_classes_=("caldav", "carddav"),
+        confirmed=True,
+        valid_from=today,
+        actor="demo",
+    )
+    ben_phone = credentials.create_credential(
+        "ben-phone",
+        account=ben_account.id,
+        branch=north.id,
+        service_classes_=("caldav",),
+        confirmed=False,
+        actor="demo",
+    )
     _give_demo_passwords([anna_account, ben_account, admin], [anna_phone, ben_phone])
     for slug, branch in (("anna", main), ("ben", north), ("raum-1", main), ("raum-2", north)):
         _week_of(slug, monday, branch.id)
@@ -134,7 +196,10 @@ def _give_demo_passwords(account_rows, credential_rows) -> None:
 def _write_demo_passwords(account_rows, credential_rows) -> None:
     for account in account_rows:
         known = ADMIN_PASSWORD if account.login == ADMIN_LOGIN else DEMO_PASSWORD
-        UserAccount.update(password_hash=passwords.hash_password(known)).where(UserAccount.id == account.id).execute()
+        UserAccount.update(password_hash=passwords.hash_password(known)).where(
+            UserAccount.id == account.id
+        ).execute()
     for credential in credential_rows:
         ServiceCredential.update(password_hash=passwords.hash_password(DEMO_PASSWORD)).where(
-            ServiceCredential.id == credential.id).execute()
+            ServiceCredential.id == credential.id
+        ).execute()

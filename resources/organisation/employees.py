@@ -30,7 +30,9 @@ def _check(values: Mapping[str, Any]) -> dict[str, Any]:
         if field in checked:
             checked[field] = checked[field].strip()
             if len(checked[field]) > limit:
-                raise InvalidProperty(f"The {field.replace('_', ' ')} may have at most {limit} characters.")
+                raise InvalidProperty(
+                    f"The {field.replace('_', ' ')} may have at most {limit} characters."
+                )
     if checked.get("email") and "@" not in checked["email"]:
         raise InvalidProperty("An e-mail address needs an '@'.")
     branch = checked.get("home_branch")
@@ -40,10 +42,17 @@ def _check(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def create_employee(
-    first_name: str, last_name: str, email: str = "", home_branch: int | None = None, *, active: bool = True,
+    first_name: str,
+    last_name: str,
+    email: str = "",
+    home_branch: int | None = None,
+    *,
+    active: bool = True,
     actor: str = "system",
 ) -> Employee:
-    values = _check(dict(first_name=first_name, last_name=last_name, email=email, home_branch=home_branch))
+    values = _check(
+        dict(first_name=first_name, last_name=last_name, email=email, home_branch=home_branch)
+    )
     if not (values["first_name"] or values["last_name"]):
         raise InvalidProperty("An employee needs a first or last name.")
     with write_transaction():
@@ -63,7 +72,9 @@ def get_employee(employee_id: int) -> Employee:
     return employee
 
 
-def update_employee(employee_id: int, changes: Mapping[str, Any], *, actor: str = "system") -> Employee:
+def update_employee(
+    employee_id: int, changes: Mapping[str, Any], *, actor: str = "system"
+) -> Employee:
     employee = get_employee(employee_id)
     refuse_unknown(changes, EMPLOYEE_FIELDS)
     values = _check(changes)
@@ -79,9 +90,14 @@ def update_employee(employee_id: int, changes: Mapping[str, Any], *, actor: str 
 
 
 def _employee_users(employee_id: int) -> list[str]:
-    resources = [f"the resource '{r.slug}'" for r in Resource.select().where(Resource.employee == employee_id)]
-    accounts = [f"the user account '{a.login}'"
-                for a in UserAccount.select().where(UserAccount.employee == employee_id)]
+    resources = [
+        f"the resource '{r.slug}'"
+        for r in Resource.select().where(Resource.employee == employee_id)
+    ]
+    accounts = [
+        f"the user account '{a.login}'"
+        for a in UserAccount.select().where(UserAccount.employee == employee_id)
+    ]
     return resources + accounts
 
 

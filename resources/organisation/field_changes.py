@@ -24,7 +24,8 @@ def refuse_unknown(changes: Mapping[str, object], allowed: Iterable[str]) -> Non
 def describe(changes: Mapping[str, object]) -> str:
     """`name=value, ...` for the audit log; passwords appear only as 'changed'."""
     return ", ".join(
-        f"{name}={'(changed)' if name in _SECRET_FIELDS else value}" for name, value in sorted(changes.items())
+        f"{name}={'(changed)' if name in _SECRET_FIELDS else value}"
+        for name, value in sorted(changes.items())
     )
 
 

@@ -35,7 +35,11 @@ def _refuse_taken_name(name: str, except_id: int | None = None) -> None:
 def _checked_members(members: Iterable[int]) -> list[int]:
     """The member account ids without repeats; every one must exist."""
     unique = list(dict.fromkeys(members))
-    found = {a.id for a in UserAccount.select(UserAccount.id).where(UserAccount.id.in_(unique))} if unique else set()
+    found = (
+        {a.id for a in UserAccount.select(UserAccount.id).where(UserAccount.id.in_(unique))}
+        if unique
+        else set()
+    )
     missing = [str(m) for m in unique if m not in found]
     if missing:
         raise NotFound(f"There is no user account with id {', '.join(missing)}.")
@@ -88,7 +92,9 @@ def members_by_group(group_ids: list[int]) -> dict[int, list[int]]:
     return {g: sorted(ids) for g, ids in members.items()}
 
 
-def update_group(group_id: int, changes: Mapping[str, Any], *, actor: str = "system") -> AccountGroup:
+def update_group(
+    group_id: int, changes: Mapping[str, Any], *, actor: str = "system"
+) -> AccountGroup:
     """Rename a group and/or replace its members."""
     group = get_group(group_id)
     refuse_unknown(changes, GROUP_FIELDS)

@@ -33,7 +33,9 @@ def check_resource(kind: str, slug: str, employee: int | None, colour: str) -> N
     if kind not in KINDS:
         raise InvalidProperty("A resource is either a 'person' or a 'room'.")
     if not _SLUG.match(slug or ""):
-        raise InvalidProperty("A slug uses lower-case letters, digits and inner hyphens only (e.g. raum-1).")
+        raise InvalidProperty(
+            "A slug uses lower-case letters, digits and inner hyphens only (e.g. raum-1)."
+        )
     if kind == "person" and employee is None:
         raise InvalidProperty("A person resource needs an employee.")
     if kind == "room" and employee is not None:
@@ -99,15 +101,38 @@ def create_resource(
             raise AlreadyExists(f"The slug {slug!r} is taken.")
         _refuse_personal_namesake(slug)
         try:
-            resource = Resource.create(kind=kind, name=name, slug=slug, employee=employee, branch=branch,
-                                       colour=colour, sync_allowed=sync_allowed, active=active, created=time.time())
+            resource = Resource.create(
+                kind=kind,
+                name=name,
+                slug=slug,
+                employee=employee,
+                branch=branch,
+                colour=colour,
+                sync_allowed=sync_allowed,
+                active=active,
+                created=time.time(),
+            )
         except peewee.IntegrityError:
             raise AlreadyExists(f"The slug {slug!r} is taken.") from None
         now = time.time()
-        Collection.create(resource=resource.id, owner=None, path=slug, kind=CALENDAR, display_name=resource.name,
-                          color=colour, components="VEVENT,VTODO", sync_epoch=secrets.token_hex(8),
-                          created=now, modified=now)
-        audit.record(actor, "resource.create", slug, f"kind={kind} sync_allowed={sync_allowed} active={active}")
+        Collection.create(
+            resource=resource.id,
+            owner=None,
+            path=slug,
+            kind=CALENDAR,
+            display_name=resource.name,
+            color=colour,
+            components="VEVENT,VTODO",
+            sync_epoch=secrets.token_hex(8),
+            created=now,
+            modified=now,
+        )
+        audit.record(
+            actor,
+            "resource.create",
+            slug,
+            f"kind={kind} sync_allowed={sync_allowed} active={active}",
+        )
     return resource
 
 
@@ -132,7 +157,9 @@ def _checked_changes(resource: Resource, changes: Mapping[str, Any]) -> dict[str
     kind = values.get("kind", resource.kind)
     employee = values.get("employee", resource.employee_id)
     if "kind" in values and kind == "room" and "employee" not in values:
-        employee = values["employee"] = None  # a person turned into a room leaves its employee behind
+        employee = values["employee"] = (
+            None  # a person turned into a room leaves its employee behind
+        )
     check_resource(kind, resource.slug, employee, values.get("colour", resource.colour))
     if "branch" in values:
         _check_branch(values["branch"])
@@ -164,7 +191,9 @@ def delete_resource(slug: str, *, actor: str = "system") -> None:
         calendar = Collection.get_or_none(Collection.resource == resource.id)
         appointments = 0
         if calendar is not None:
-            appointments = StoredObject.select().where(StoredObject.collection == calendar.id).count()
+            appointments = (
+                StoredObject.select().where(StoredObject.collection == calendar.id).count()
+            )
             calendar.delete_instance()
         resource.delete_instance()
         audit.record(actor, "resource.delete", slug, f"appointments deleted={appointments}")

@@ -70,7 +70,9 @@ def read_moment(text: str, field: str) -> Moment:
     try:
         return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidProperty(f"'{field}' must be an ISO 8601 date or date-time such as 2024-05-06.") from None
+        raise InvalidProperty(
+            f"'{field}' must be an ISO 8601 date or date-time such as 2024-05-06."
+        ) from None
 
 
 def resource_zone(resource: Resource) -> tzinfo:
@@ -83,7 +85,11 @@ def resource_zone(resource: Resource) -> tzinfo:
 
 
 def _calendar_zone(collection: Collection, fallback: tzinfo) -> tzinfo:
-    return collection_timezone(collection) if (collection.timezone_id or collection.timezone) else fallback
+    return (
+        collection_timezone(collection)
+        if (collection.timezone_id or collection.timezone)
+        else fallback
+    )
 
 
 def _bound(moment: Moment, zone: tzinfo, *, day_end: bool) -> datetime:
@@ -97,7 +103,9 @@ def _bound(moment: Moment, zone: tzinfo, *, day_end: bool) -> datetime:
             moment = moment.replace(tzinfo=zone)
         return moment.astimezone(UTC)
     except (OverflowError, ValueError):
-        raise InvalidProperty(f"Dates must lie between the years {FIRST_YEAR} and {LAST_YEAR}.") from None
+        raise InvalidProperty(
+            f"Dates must lie between the years {FIRST_YEAR} and {LAST_YEAR}."
+        ) from None
 
 
 def _window(start: Moment, end: Moment, zone: tzinfo) -> TimeRange:
@@ -132,8 +140,14 @@ def list_events(slug: str, start: Moment, end: Moment) -> list[EventItem]:
     return [item for _key, item in sorted(found, key=lambda pair: (pair[0], pair[1].uid))]
 
 
-def _row_items(row: StoredObject, calendar: icalendar.Calendar, window: TimeRange, zone: tzinfo,
-               shown_in: tzinfo, slug: str) -> list[tuple[datetime, EventItem]]:
+def _row_items(
+    row: StoredObject,
+    calendar: icalendar.Calendar,
+    window: TimeRange,
+    zone: tzinfo,
+    shown_in: tzinfo,
+    slug: str,
+) -> list[tuple[datetime, EventItem]]:
     """The instances of one calendar object inside the window, with their sort keys."""
     expansion = Expansion(calendar, "VEVENT", zone)
     instances = expansion.between(window.start - ONE_DAY, window.end + ONE_DAY)
@@ -146,7 +160,9 @@ def _row_items(row: StoredObject, calendar: icalendar.Calendar, window: TimeRang
     return items
 
 
-def _item(instance: Instance, zone: tzinfo, shown_in: tzinfo, slug: str, row: StoredObject) -> EventItem:
+def _item(
+    instance: Instance, zone: tzinfo, shown_in: tzinfo, slug: str, row: StoredObject
+) -> EventItem:
     start = instance.start
     end = instance.end if instance.end is not None else _default_end(start)
     rid = instance.recurrence_id if _is_recurring(instance) else None
@@ -185,7 +201,9 @@ def create_appointment(slug: str, appointment: NewAppointment, *, max_size: int)
     resource = get_resource(slug)
     branch = appointment.branch if appointment.branch is not None else resource.branch_id
     if branch is None:
-        raise InvalidProperty("The resource belongs to no branch: name the branch the appointment goes to.")
+        raise InvalidProperty(
+            "The resource belongs to no branch: name the branch the appointment goes to."
+        )
     if not Branch.get_or_none(Branch.id == branch):
         raise NotFound(f"There is no branch with id {branch}.")
     zone = resource_zone(resource)
@@ -193,10 +211,23 @@ def create_appointment(slug: str, appointment: NewAppointment, *, max_size: int)
     uid = str(uuid.uuid4())
     name = f"{uid}.ics"
     body = _vevent(uid, appointment, start, end)
-    put_calendar_object(resource_calendar(resource.id), name, body, WriteConditions(if_none_match=("*",)),
-                        max_size=max_size, branch_id=branch)
-    return EventItem(uid=uid, summary=appointment.summary.strip(), start=_shown(start, zone, zone),
-                     end=_shown(end, zone, zone), resource=resource.slug, branch=branch, name=name)
+    put_calendar_object(
+        resource_calendar(resource.id),
+        name,
+        body,
+        WriteConditions(if_none_match=("*",)),
+        max_size=max_size,
+        branch_id=branch,
+    )
+    return EventItem(
+        uid=uid,
+        summary=appointment.summary.strip(),
+        start=_shown(start, zone, zone),
+        end=_shown(end, zone, zone),
+        resource=resource.slug,
+        branch=branch,
+        name=name,
+    )
 
 
 def _appointment_times(appointment: NewAppointment, zone: tzinfo) -> tuple[Moment, Moment]:

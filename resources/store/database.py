@@ -52,7 +52,9 @@ def open_database(url: str) -> peewee.Database:
             path = path[1:] or ":memory:"
         elif path.startswith("//"):
             path = path[1:]
-        return peewee.SqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+        return peewee.SqliteDatabase(
+            path or ":memory:", pragmas=SQLITE_PRAGMAS, check_same_thread=False
+        )
     if scheme in ("postgres", "postgresql"):
         return ReconnectingPostgresqlDatabase(
             unquote(parts.path.lstrip("/")) or "davserver",
@@ -157,7 +159,9 @@ def lock_name(name: str) -> None:
     """
     if not is_sqlite():
         key = zlib.crc32(name.encode("utf-8", "surrogatepass")) - 2**31
-        database_proxy.obj.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)", (NAME_LOCK_SPACE, key))
+        database_proxy.obj.execute_sql(
+            "SELECT pg_advisory_xact_lock(%s, %s)", (NAME_LOCK_SPACE, key)
+        )
 
 
 @contextlib.contextmanager
@@ -169,7 +173,9 @@ def connection() -> Iterator[None]:
 
 def _driver_error(exc: BaseException) -> BaseException:
     """The driver's own exception behind a peewee error (peewee wraps it as args[0])."""
-    original = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc.__context__
+    original = (
+        exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc.__context__
+    )
     return original if original is not None else exc
 
 

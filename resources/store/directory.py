@@ -10,7 +10,9 @@ from resources.store.models_base import BaseModel
 
 class Company(BaseModel):
     name = peewee.CharField(max_length=300)
-    category = peewee.CharField(max_length=20, default="customer")  # customer, supplier, partner, other
+    category = peewee.CharField(
+        max_length=20, default="customer"
+    )  # customer, supplier, partner, other
     street = peewee.CharField(max_length=300, default="")
     postal_code = peewee.CharField(max_length=20, default="")
     city = peewee.CharField(max_length=200, default="")
@@ -19,7 +21,9 @@ class Company(BaseModel):
     website = peewee.CharField(max_length=300, default="")
     active = peewee.BooleanField(default=True)
     created = peewee.DoubleField()
-    modified = peewee.DoubleField(default=0.0)  # a rename changes every contact's vCard, so their REV too
+    modified = peewee.DoubleField(
+        default=0.0
+    )  # a rename changes every contact's vCard, so their REV too
 
 
 class ContactPerson(BaseModel):
@@ -49,8 +53,12 @@ class DirectorySettings(BaseModel):
 
 class PhonebookEntry(BaseModel):
     source = peewee.CharField(max_length=1)  # "S" synced by a connector, "M" manual
-    origin = peewee.CharField(max_length=200, default="")  # the connector's source name for S entries
-    external_id = peewee.CharField(max_length=300, default="")  # the source's own key, for idempotent imports
+    origin = peewee.CharField(
+        max_length=200, default=""
+    )  # the connector's source name for S entries
+    external_id = peewee.CharField(
+        max_length=300, default=""
+    )  # the source's own key, for idempotent imports
     uid = peewee.CharField(max_length=100, unique=True)
     first_name = peewee.CharField(max_length=200, default="")
     last_name = peewee.CharField(max_length=200, default="")

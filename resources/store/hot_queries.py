@@ -47,8 +47,13 @@ def _run(model, template: str, *params):
     plan = _row_plan(model, tuple(column[0] for column in cursor.description))
     found = []
     for row in cursor.fetchall():
-        instance = model(__no_default__=1, **{name: convert(value) if convert is not None else value
-                                              for (name, convert), value in zip(plan, row)})
+        instance = model(
+            __no_default__=1,
+            **{
+                name: convert(value) if convert is not None else value
+                for (name, convert), value in zip(plan, row)
+            },
+        )
         instance._dirty.clear()
         found.append(instance)
     return found
@@ -85,11 +90,20 @@ _VISIBLE_CALENDAR = """SELECT col.* FROM {collection} col JOIN {resource} r ON r
 
 def visible_resource_calendar(slug: str, employee_id: int | None) -> Collection | None:
     """The calendar of resource `slug` if a login with this employee may see it."""
-    rows = _run(Collection, _VISIBLE_CALENDAR, slug, True, True, employee_id if employee_id is not None else -1)
+    rows = _run(
+        Collection,
+        _VISIBLE_CALENDAR,
+        slug,
+        True,
+        True,
+        employee_id if employee_id is not None else -1,
+    )
     return rows[0] if rows else None
 
 
-_OWN_COLLECTIONS = """SELECT * FROM {collection} WHERE owner_id = {p} AND home = {p} AND path IN ({paths})"""
+_OWN_COLLECTIONS = (
+    """SELECT * FROM {collection} WHERE owner_id = {p} AND home = {p} AND path IN ({paths})"""
+)
 
 
 def own_collections(owner_id: int, home: str, paths: list[str]) -> list[Collection]:
@@ -130,7 +144,9 @@ class ObjectWithBody(ObjectSummary):
     occurrences: bytes | None = None
 
 
-_SUMMARY_COLUMNS = "id, collection_id, name, content_type, etag, size, uid, component, created, modified, revision"
+_SUMMARY_COLUMNS = (
+    "id, collection_id, name, content_type, etag, size, uid, component, created, modified, revision"
+)
 _WITH_BODY = f"""SELECT {_SUMMARY_COLUMNS}, body, occurrences FROM {{object}}
  WHERE collection_id = {{p}} AND {{{{key}}}} IN ({{{{values}}}})"""
 _SUMMARY_PAGE = f"""SELECT {_SUMMARY_COLUMNS} FROM {{object}}
@@ -145,32 +161,43 @@ def objects_with_body(collection_id: int, key: str, values: list) -> list[Object
     if not values:
         return []
     param = database_proxy.obj.param
-    sql = _sql(_WITH_BODY, param).format(key={"name": "name", "id": "id"}[key],
-                                         values=", ".join([param] * len(values)))
-    return [_with_body(row) for row in database_proxy.obj.execute_sql(sql, (collection_id, *values)).fetchall()]
+    sql = _sql(_WITH_BODY, param).format(
+        key={"name": "name", "id": "id"}[key], values=", ".join([param] * len(values))
+    )
+    return [
+        _with_body(row)
+        for row in database_proxy.obj.execute_sql(sql, (collection_id, *values)).fetchall()
+    ]
 
 
 def _with_body(row: tuple) -> ObjectWithBody:
     return ObjectWithBody(*row[:11], bytes(row[11]), None if row[12] is None else bytes(row[12]))
 
 
-def object_summary_pages(collection_id: int, page_size: int = 1000) -> Iterator[list[ObjectSummary]]:
+def object_summary_pages(
+    collection_id: int, page_size: int = 1000
+) -> Iterator[list[ObjectSummary]]:
     """The members of a collection without bodies, page by page in name order."""
     return _pages_by_name(_SUMMARY_PAGE, collection_id, page_size, lambda row: ObjectSummary(*row))
 
 
-def object_pages_with_body(collection_id: int, page_size: int = 200) -> Iterator[list[ObjectWithBody]]:
+def object_pages_with_body(
+    collection_id: int, page_size: int = 200
+) -> Iterator[list[ObjectWithBody]]:
     """Every member with its body, page by page in name order."""
     return _pages_by_name(_BODY_PAGE, collection_id, page_size, _with_body)
 
 
-def _pages_by_name(template: str, collection_id: int, page_size: int, make: Callable) -> Iterator[list]:
+def _pages_by_name(
+    template: str, collection_id: int, page_size: int, make: Callable
+) -> Iterator[list]:
     """Keyset pages (name > the last one seen), each one indexed query: a large collection
     is never held in memory at once, on any database."""
     after = ""
     while True:
-        rows = database_proxy.obj.execute_sql(_sql(template, database_proxy.obj.param),
-                                              (collection_id, after, page_size)).fetchall()
+        rows = database_proxy.obj.execute_sql(
+            _sql(template, database_proxy.obj.param), (collection_id, after, page_size)
+        ).fetchall()
         if rows:
             yield [make(row) for row in rows]
         if len(rows) < page_size:
@@ -178,7 +205,9 @@ def _pages_by_name(template: str, collection_id: int, page_size: int, make: Call
         after = rows[-1][2]  # name
 
 
-_DEAD_PROPERTIES_OF = """SELECT stored_object_id, name, value FROM {dead} WHERE stored_object_id IN ({{ids}})"""
+_DEAD_PROPERTIES_OF = (
+    """SELECT stored_object_id, name, value FROM {dead} WHERE stored_object_id IN ({{ids}})"""
+)
 
 
 def dead_properties_of(object_ids: list[int]) -> dict[int, dict[str, str]]:

@@ -28,10 +28,14 @@ SPAN_MAX = 253402300799
 class Collection(BaseModel):
     """A calendar or plain WebDAV collection in a credential's home, or a resource's calendar."""
 
-    owner = peewee.ForeignKeyField(ServiceCredential, null=True, on_delete="CASCADE", backref="collections")
+    owner = peewee.ForeignKeyField(
+        ServiceCredential, null=True, on_delete="CASCADE", backref="collections"
+    )
     resource = peewee.ForeignKeyField(Resource, null=True, unique=True, on_delete="CASCADE")
     home = peewee.CharField(max_length=20, default="calendars")  # "calendars" or "addressbooks"
-    path = peewee.CharField(max_length=1000)  # relative to the home (the slug for a resource calendar)
+    path = peewee.CharField(
+        max_length=1000
+    )  # relative to the home (the slug for a resource calendar)
     kind = peewee.CharField(max_length=20)  # "calendar", "plain", "addressbook" or "company"
     display_name = peewee.CharField(max_length=500, null=True)
     description = peewee.TextField(null=True)
@@ -40,7 +44,9 @@ class Collection(BaseModel):
     timezone = peewee.TextField(null=True)  # VTIMEZONE text as clients send it
     timezone_id = peewee.CharField(max_length=100, null=True)
     components = peewee.CharField(max_length=200, default="VEVENT,VTODO,VJOURNAL")
-    sync_epoch = peewee.CharField(max_length=40)  # random per collection: foreign tokens never match
+    sync_epoch = peewee.CharField(
+        max_length=40
+    )  # random per collection: foreign tokens never match
     sync_revision = peewee.BigIntegerField(default=0)
     history_floor = peewee.BigIntegerField(default=0)  # tokens older than this revision were pruned
     created = peewee.DoubleField()
@@ -62,10 +68,14 @@ class StoredObject(BaseModel):
     uid = peewee.CharField(max_length=1000, null=True)
     component = peewee.CharField(max_length=20, null=True)
     summary = peewee.TextField(null=True)
-    branch = peewee.ForeignKeyField(Branch, null=True, on_delete="SET NULL")  # where device-made appointments go
+    branch = peewee.ForeignKeyField(
+        Branch, null=True, on_delete="SET NULL"
+    )  # where device-made appointments go
     first_start = peewee.BigIntegerField(default=SPAN_MIN)  # epoch seconds, UTC
     last_end = peewee.BigIntegerField(default=SPAN_MAX)
-    occurrences = peewee.BlobField(null=True)  # resources.formats.calendar_occurrences, for simple events
+    occurrences = peewee.BlobField(
+        null=True
+    )  # resources.formats.calendar_occurrences, for simple events
     revision = peewee.BigIntegerField(default=0)  # the collection revision of the last change
     created = peewee.DoubleField()
     modified = peewee.DoubleField()
@@ -107,4 +117,13 @@ class DeadProperty(BaseModel):
         )
 
 
-ALL_MODELS = [SchemaVersion, ServerSetting, *ORGANISATION_MODELS, *DIRECTORY_MODELS, Collection, StoredObject, Change, DeadProperty]
+ALL_MODELS = [
+    SchemaVersion,
+    ServerSetting,
+    *ORGANISATION_MODELS,
+    *DIRECTORY_MODELS,
+    Collection,
+    StoredObject,
+    Change,
+    DeadProperty,
+]

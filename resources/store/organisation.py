@@ -67,15 +67,21 @@ class ServiceCredential(BaseModel):
     """A login a device uses; the username never changes after creation."""
 
     username = peewee.CharField(max_length=200, unique=True)
-    username_key = peewee.CharField(max_length=200, unique=True)  # casefolded, for uniqueness and lookup
+    username_key = peewee.CharField(
+        max_length=200, unique=True
+    )  # casefolded, for uniqueness and lookup
     kind = peewee.CharField(max_length=40, default="individual")  # "individual user/password"
     account = peewee.ForeignKeyField(UserAccount, null=True, on_delete="CASCADE")
     branch = peewee.ForeignKeyField(Branch, null=True, on_delete="SET NULL")
-    service_classes = peewee.CharField(max_length=40, default="caldav")  # "caldav", "carddav" or both
+    service_classes = peewee.CharField(
+        max_length=40, default="caldav"
+    )  # "caldav", "carddav" or both
     valid_from = peewee.DateField(null=True)
     valid_until = peewee.DateField(null=True)
     confirmed = peewee.BooleanField(default=False)
-    integration = peewee.BooleanField(default=False)  # a CardDAV integration credential (company book only)
+    integration = peewee.BooleanField(
+        default=False
+    )  # a CardDAV integration credential (company book only)
     password_hash = peewee.CharField(max_length=300, null=True)
     display_name = peewee.CharField(max_length=200, default="")
     auth_version = peewee.IntegerField(default=1)  # bumped on any change that affects login

@@ -50,7 +50,9 @@ def _add_occurrence_lists(db: peewee.Database) -> None:
 
 
 def _rename_resource_namesakes(db: peewee.Database) -> None:
-    registered_step("resource calendar namesakes")()  # needs collections and the audit log, above the store
+    registered_step(
+        "resource calendar namesakes"
+    )()  # needs collections and the audit log, above the store
 
 
 def _create_login_state(db: peewee.Database) -> None:

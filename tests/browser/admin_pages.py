@@ -34,7 +34,9 @@ def fill_form(page, values: dict) -> None:
     """Text by value, selects by option label, checkboxes by True/False."""
     for name, value in values.items():
         field = page.locator(f'form.record [name="{name}"]')
-        tag = field.first.evaluate("element => element.tagName.toLowerCase() + ':' + (element.type || '')")
+        tag = field.first.evaluate(
+            "element => element.tagName.toLowerCase() + ':' + (element.type || '')"
+        )
         if tag.startswith("select"):
             field.select_option(label=value)
         elif tag.endswith(":checkbox") and isinstance(value, bool):

@@ -8,8 +8,14 @@ from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 DESKTOP = {"width": 1280, "height": 900}
@@ -18,7 +24,9 @@ TIMEOUT_MS = 15000
 
 
 def new_page(browser, *, locale: str = "en-GB", viewport: dict | None = None):
-    context = browser.new_context(locale=locale, viewport=viewport or DESKTOP, accept_downloads=True)
+    context = browser.new_context(
+        locale=locale, viewport=viewport or DESKTOP, accept_downloads=True
+    )
     context.set_default_timeout(TIMEOUT_MS)
     return context.new_page()
 

@@ -5,7 +5,7 @@ whole session, a fresh English page per test."""
 from __future__ import annotations
 
 import os
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -15,7 +15,9 @@ from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, new_page
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: the admin UI tests need Debian's chromium (apt-get install -y chromium)")
+        pytest.fail(
+            f"{CHROMIUM} is missing: the admin UI tests need Debian's chromium (apt-get install -y chromium)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -24,7 +24,9 @@ class AdminSession:
             self.token = found.group(1)
         return response
 
-    def post(self, path: str, data: dict | None = None, *, with_token: bool = True, **options) -> requests.Response:
+    def post(
+        self, path: str, data: dict | None = None, *, with_token: bool = True, **options
+    ) -> requests.Response:
         form = dict(data or {})
         if with_token:
             form.setdefault("csrf_token", self.token)

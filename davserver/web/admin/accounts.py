@@ -43,11 +43,22 @@ ACCOUNT_FIELDS = (
     Field("employee", N_("Employee"), kind="ref", choices=employee_choices),
     Field("role", N_("Role"), kind="select", required=True, choices=role_choices, default="user"),
     Field("active", N_("Active"), kind="checkbox", default=True),
-    Field("password", N_("Password for signing in here"), kind="password", maxlength=1024,
-          help=N_("Leave empty to keep the current password.")),
+    Field(
+        "password",
+        N_("Password for signing in here"),
+        kind="password",
+        maxlength=1024,
+        help=N_("Leave empty to keep the current password."),
+    ),
 )
-ACCOUNT_HINTS = (("login", "login"), ("display name", "display_name"), ("employee", "employee"),
-                 ("role", "role"), ("administrator", "role"), ("password", "password"))
+ACCOUNT_HINTS = (
+    ("login", "login"),
+    ("display name", "display_name"),
+    ("employee", "employee"),
+    ("role", "role"),
+    ("administrator", "role"),
+    ("password", "password"),
+)
 GROUP_FIELDS = (
     Field("name", N_("Name"), required=True),
     Field("members", N_("Members"), kind="checkboxes", choices=member_choices, default=()),
@@ -57,14 +68,27 @@ GROUP_HINTS = (("name", "name"), ("account", "members"))
 
 @accounts.get("", endpoint="index")
 def account_list() -> Response:
-    return render("admin/accounts.html", accounts=list_accounts(), role_label=lambda v: label(ROLE_LABELS, v),
-                  full_name=full_name)
+    return render(
+        "admin/accounts.html",
+        accounts=list_accounts(),
+        role_label=lambda v: label(ROLE_LABELS, v),
+        full_name=full_name,
+    )
 
 
 def _account_page(account_id: int | None):
-    return record_page(ACCOUNT_FIELDS, account_id, lambda: _("New account") if account_id is None else _(
-        "Account %(name)s", name=get_account(account_id).login), index="accounts.index", delete="accounts.delete",
-        id_name="account_id")
+    return record_page(
+        ACCOUNT_FIELDS,
+        account_id,
+        lambda: (
+            _("New account")
+            if account_id is None
+            else _("Account %(name)s", name=get_account(account_id).login)
+        ),
+        index="accounts.index",
+        delete="accounts.delete",
+        id_name="account_id",
+    )
 
 
 def _account_saved(account) -> Response:
@@ -75,36 +99,63 @@ def _account_saved(account) -> Response:
 
 
 def _create(values: dict):
-    return create_account(values["login"], display_name=values["display_name"], employee=values["employee"],
-                          role=values["role"], password=values["password"] or None, active=values["active"],
-                          actor=actor())
+    return create_account(
+        values["login"],
+        display_name=values["display_name"],
+        employee=values["employee"],
+        role=values["role"],
+        password=values["password"] or None,
+        active=values["active"],
+        actor=actor(),
+    )
 
 
 @accounts.route("/new", methods=["GET", "POST"], endpoint="new")
 def new_account() -> Response:
-    return save_form(ACCOUNT_FIELDS, blank(ACCOUNT_FIELDS), _create, ACCOUNT_HINTS, saved=False,
-                     done=_account_saved, page=_account_page(None))
+    return save_form(
+        ACCOUNT_FIELDS,
+        blank(ACCOUNT_FIELDS),
+        _create,
+        ACCOUNT_HINTS,
+        saved=False,
+        done=_account_saved,
+        page=_account_page(None),
+    )
 
 
 @accounts.route("/<int:account_id>", methods=["GET", "POST"], endpoint="edit")
 def edit_account(account_id: int) -> Response:
     account = get_account(account_id)
-    initial = filled(ACCOUNT_FIELDS, {**account.__data__, "employee": account.employee_id, "password": ""})
+    initial = filled(
+        ACCOUNT_FIELDS, {**account.__data__, "employee": account.employee_id, "password": ""}
+    )
 
     def save(values):
         if not values["password"]:
             values.pop("password")
         return update_account(account.id, values, actor=actor())
-    return save_form(ACCOUNT_FIELDS, initial, save, ACCOUNT_HINTS, saved=True, done=_account_saved,
-                     page=_account_page(account.id))
+
+    return save_form(
+        ACCOUNT_FIELDS,
+        initial,
+        save,
+        ACCOUNT_HINTS,
+        saved=True,
+        done=_account_saved,
+        page=_account_page(account.id),
+    )
 
 
 @accounts.post("/<int:account_id>/delete", endpoint="delete")
 def delete_account_view(account_id: int) -> Response:
     account = get_account(account_id)
-    return delete_record(lambda: delete_account(account.id, actor=actor()),
-                         _("The account %(name)s is deleted.", name=account.login), "accounts.index",
-                         refused_endpoint="accounts.edit", account_id=account.id)
+    return delete_record(
+        lambda: delete_account(account.id, actor=actor()),
+        _("The account %(name)s is deleted.", name=account.login),
+        "accounts.index",
+        refused_endpoint="accounts.edit",
+        account_id=account.id,
+    )
 
 
 @groups.get("", endpoint="index")
@@ -112,14 +163,26 @@ def group_list() -> Response:
     found = list_groups()
     members = members_by_group([g.id for g in found])
     names = dict(member_choices())
-    return render("admin/groups.html", groups=found,
-                  members={gid: [names.get(str(m), str(m)) for m in ids] for gid, ids in members.items()})
+    return render(
+        "admin/groups.html",
+        groups=found,
+        members={gid: [names.get(str(m), str(m)) for m in ids] for gid, ids in members.items()},
+    )
 
 
 def _group_page(group_id: int | None):
-    return record_page(GROUP_FIELDS, group_id, lambda: _("New group") if group_id is None else _(
-        "Group %(name)s", name=get_group(group_id).name), index="groups.index", delete="groups.delete",
-        id_name="group_id")
+    return record_page(
+        GROUP_FIELDS,
+        group_id,
+        lambda: (
+            _("New group")
+            if group_id is None
+            else _("Group %(name)s", name=get_group(group_id).name)
+        ),
+        index="groups.index",
+        delete="groups.delete",
+        id_name="group_id",
+    )
 
 
 def _group_saved(group) -> Response:
@@ -133,9 +196,15 @@ def _members(values: dict) -> list[int]:
 
 @groups.route("/new", methods=["GET", "POST"], endpoint="new")
 def new_group() -> Response:
-    return save_form(GROUP_FIELDS, blank(GROUP_FIELDS),
-                     lambda values: create_group(values["name"], _members(values), actor=actor()),
-                     GROUP_HINTS, saved=False, done=_group_saved, page=_group_page(None))
+    return save_form(
+        GROUP_FIELDS,
+        blank(GROUP_FIELDS),
+        lambda values: create_group(values["name"], _members(values), actor=actor()),
+        GROUP_HINTS,
+        saved=False,
+        done=_group_saved,
+        page=_group_page(None),
+    )
 
 
 @groups.route("/<int:group_id>", methods=["GET", "POST"], endpoint="edit")
@@ -144,13 +213,26 @@ def edit_group(group_id: int) -> Response:
     initial = filled(GROUP_FIELDS, {"name": group.name, "members": group_members(group.id)})
 
     def save(values):
-        return update_group(group.id, {"name": values["name"], "members": _members(values)}, actor=actor())
-    return save_form(GROUP_FIELDS, initial, save, GROUP_HINTS, saved=True, done=_group_saved,
-                     page=_group_page(group.id))
+        return update_group(
+            group.id, {"name": values["name"], "members": _members(values)}, actor=actor()
+        )
+
+    return save_form(
+        GROUP_FIELDS,
+        initial,
+        save,
+        GROUP_HINTS,
+        saved=True,
+        done=_group_saved,
+        page=_group_page(group.id),
+    )
 
 
 @groups.post("/<int:group_id>/delete", endpoint="delete")
 def delete_group_view(group_id: int) -> Response:
     group = get_group(group_id)
-    return delete_record(lambda: delete_group(group.id, actor=actor()),
-                         _("The group %(name)s is deleted.", name=group.name), "groups.index")
+    return delete_record(
+        lambda: delete_group(group.id, actor=actor()),
+        _("The group %(name)s is deleted.", name=group.name),
+        "groups.index",
+    )

@@ -20,4 +20,6 @@ def page_number() -> int:
 def entries() -> Response:
     page = page_number()
     found = audit.recent(PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
-    return render("admin/audit.html", entries=found[:PAGE_SIZE], page=page, has_more=len(found) > PAGE_SIZE)
+    return render(
+        "admin/audit.html", entries=found[:PAGE_SIZE], page=page, has_more=len(found) > PAGE_SIZE
+    )

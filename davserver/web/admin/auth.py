@@ -26,7 +26,9 @@ def login() -> Response:
     if request.method == "GET":
         if security.signed_in_account() is not None:
             return redirect(_home(), code=303)
-        return render("admin/login.html", login_name="", error="", next=request.args.get("next", ""))
+        return render(
+            "admin/login.html", login_name="", error="", next=request.args.get("next", "")
+        )
     login_name = request.form.get("login", "").strip()
     password = request.form.get("password", "")
     target = security.safe_next(request.form.get("next"))
@@ -35,20 +37,31 @@ def login() -> Response:
     if wait is not None:
         log.info("admin sign-in throttled for %r from %s", login_name, address)
         minutes = max(1, (wait + 59) // 60)
-        error = _("Too many failed sign-ins. Please wait %(minutes)s minute(s) and try again.", minutes=minutes)
-        response = render("admin/login.html", status=429, login_name=login_name, error=error, next=target or "")
+        error = _(
+            "Too many failed sign-ins. Please wait %(minutes)s minute(s) and try again.",
+            minutes=minutes,
+        )
+        response = render(
+            "admin/login.html", status=429, login_name=login_name, error=error, next=target or ""
+        )
         response.headers["Retry-After"] = str(wait)
         return response
     if not login_name or not password:
         error = _("Please enter your login and password.")
-        return render("admin/login.html", status=400, login_name=login_name, error=error, next=target or "")
+        return render(
+            "admin/login.html", status=400, login_name=login_name, error=error, next=target or ""
+        )
     try:
         account = authenticate_account(login_name, password)
     except CredentialRefused as refusal:
         security.throttle().failed(login_name, address)
-        log.info("admin sign-in refused for %r from %s: %s", login_name, address, refusal.reason_code)
+        log.info(
+            "admin sign-in refused for %r from %s: %s", login_name, address, refusal.reason_code
+        )
         error = _("The login or the password is not right.")
-        return render("admin/login.html", status=401, login_name=login_name, error=error, next=target or "")
+        return render(
+            "admin/login.html", status=401, login_name=login_name, error=error, next=target or ""
+        )
     security.throttle().succeeded(login_name, address)
     security.sign_in(account)
     security.load_account()

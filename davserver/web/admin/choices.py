@@ -11,8 +11,12 @@ from resources.store.directory import Company
 NONE = ("", "—")
 KIND_LABELS = {"person": N_("Person"), "room": N_("Room / location")}
 ROLE_LABELS = {"admin": N_("Administrator"), "user": N_("User")}
-CATEGORY_LABELS = {"customer": N_("Customer"), "supplier": N_("Supplier"), "partner": N_("Partner"),
-                   "other": N_("Other")}
+CATEGORY_LABELS = {
+    "customer": N_("Customer"),
+    "supplier": N_("Supplier"),
+    "partner": N_("Partner"),
+    "other": N_("Other"),
+}
 SERVICE_CLASS_LABELS = {"caldav": N_("CalDAV appointment sync"), "carddav": N_("CardDAV contacts")}
 CREDENTIAL_KIND_LABELS = {"individual": N_("Individual user/password")}
 
@@ -30,8 +34,10 @@ def employee_choices() -> list[tuple[str, str]]:
 
 
 def account_choices() -> list[tuple[str, str]]:
-    return [NONE] + [(str(a.id), f"{a.display_name} ({a.login})" if a.display_name != a.login else a.login)
-                     for a in list_accounts()]
+    return [NONE] + [
+        (str(a.id), f"{a.display_name} ({a.login})" if a.display_name != a.login else a.login)
+        for a in list_accounts()
+    ]
 
 
 def member_choices() -> list[tuple[str, str]]:

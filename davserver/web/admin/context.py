@@ -3,7 +3,7 @@ the connection test's round trip) and the public base URL phones reach it at."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Flask, current_app, request
 

@@ -31,22 +31,64 @@ from resources.store.organisation import ServiceCredential
 blueprint = Blueprint("credentials", __name__, url_prefix="/credentials")
 
 FIELDS = (
-    Field("username", N_("User name"), required=True, fixed_once_saved=True,
-          help=N_("Unique. It cannot be changed after saving: to rename, delete the login and create it anew.")),
+    Field(
+        "username",
+        N_("User name"),
+        required=True,
+        fixed_once_saved=True,
+        help=N_(
+            "Unique. It cannot be changed after saving: to rename, delete the login and create it anew."
+        ),
+    ),
     Field("display_name", N_("Display name")),
-    Field("kind", N_("Kind"), kind="select", required=True, choices=credential_kind_choices, default="individual"),
-    Field("account", N_("User account"), kind="ref", required=True, choices=account_choices,
-          help=N_("The person this login acts for; a person resource of their employee is theirs.")),
-    Field("branch", N_("Branch for new appointments"), kind="ref", required=True, choices=branch_choices),
-    Field("service_classes", N_("Service class"), kind="checkboxes", required=True, choices=service_class_choices,
-          default=("caldav",)),
+    Field(
+        "kind",
+        N_("Kind"),
+        kind="select",
+        required=True,
+        choices=credential_kind_choices,
+        default="individual",
+    ),
+    Field(
+        "account",
+        N_("User account"),
+        kind="ref",
+        required=True,
+        choices=account_choices,
+        help=N_("The person this login acts for; a person resource of their employee is theirs."),
+    ),
+    Field(
+        "branch",
+        N_("Branch for new appointments"),
+        kind="ref",
+        required=True,
+        choices=branch_choices,
+    ),
+    Field(
+        "service_classes",
+        N_("Service class"),
+        kind="checkboxes",
+        required=True,
+        choices=service_class_choices,
+        default=("caldav",),
+    ),
     Field("valid_from", N_("Valid from"), kind="date"),
     Field("valid_until", N_("Valid until"), kind="date"),
-    Field("confirmed", N_("Confirmed"), kind="checkbox",
-          help=N_("Without this tick the login cannot be used.")),
+    Field(
+        "confirmed",
+        N_("Confirmed"),
+        kind="checkbox",
+        help=N_("Without this tick the login cannot be used."),
+    ),
 )
-HINTS = (("user name", "username"), ("valid until", "valid_until"), ("service class", "service_classes"),
-         ("user account", "account"), ("branch", "branch"), ("kind", "kind"))
+HINTS = (
+    ("user name", "username"),
+    ("valid until", "valid_until"),
+    ("service class", "service_classes"),
+    ("user account", "account"),
+    ("branch", "branch"),
+    ("kind", "kind"),
+)
 
 
 @dataclass(frozen=True)
@@ -57,12 +99,23 @@ class Badge:
 
 def badges(credential: ServiceCredential) -> list[Badge]:
     """Confirmed, valid now / expired / not yet valid, password set, last used."""
-    shown = [Badge(_("confirmed"), "ok") if credential.confirmed else Badge(_("not confirmed"), "bad")]
+    shown = [
+        Badge(_("confirmed"), "ok") if credential.confirmed else Badge(_("not confirmed"), "bad")
+    ]
     branch = credential.branch if credential.branch_id else None
     validity = validity_decision(credential, branch_today(branch))
-    shown.append({"ok": Badge(_("valid now"), "ok"), "expired": Badge(_("expired"), "bad"),
-                  "not_yet_valid": Badge(_("not yet valid"), "warn")}[validity.code])
-    shown.append(Badge(_("password set"), "ok") if credential.password_hash else Badge(_("no password"), "bad"))
+    shown.append(
+        {
+            "ok": Badge(_("valid now"), "ok"),
+            "expired": Badge(_("expired"), "bad"),
+            "not_yet_valid": Badge(_("not yet valid"), "warn"),
+        }[validity.code]
+    )
+    shown.append(
+        Badge(_("password set"), "ok")
+        if credential.password_hash
+        else Badge(_("no password"), "bad")
+    )
     if credential.last_used:
         shown.append(Badge(_("last used %(when)s", when=format_moment(credential.last_used)), "ok"))
     else:
@@ -76,8 +129,12 @@ def classes_text(credential: ServiceCredential) -> str:
 
 @blueprint.get("", endpoint="index")
 def credential_list() -> Response:
-    return render("admin/credentials.html", credentials=credentials.list_credentials(), badges=badges,
-                  classes_text=classes_text)
+    return render(
+        "admin/credentials.html",
+        credentials=credentials.list_credentials(),
+        badges=badges,
+        classes_text=classes_text,
+    )
 
 
 def _new_page(state: FormState) -> Response:
@@ -86,7 +143,9 @@ def _new_page(state: FormState) -> Response:
 
 def _create(values: dict):
     username, classes = values.pop("username"), tuple(values.pop("service_classes"))
-    return credentials.create_credential(username, None, service_classes_=classes, actor=actor(), **values)
+    return credentials.create_credential(
+        username, None, service_classes_=classes, actor=actor(), **values
+    )
 
 
 def _created(credential) -> Response:
@@ -96,29 +155,48 @@ def _created(credential) -> Response:
 
 @blueprint.route("/new", methods=["GET", "POST"], endpoint="new")
 def new_credential() -> Response:
-    return save_form(FIELDS, blank(FIELDS), _create, HINTS, saved=False, done=_created, page=_new_page)
+    return save_form(
+        FIELDS, blank(FIELDS), _create, HINTS, saved=False, done=_created, page=_new_page
+    )
 
 
-def credential_page(credential: ServiceCredential, state: FormState | None = None, **panels) -> Response:
+def credential_page(
+    credential: ServiceCredential, state: FormState | None = None, **panels
+) -> Response:
     """The saved login: its settings, password, URL panel and test (whatever was just done)."""
     state = state or filled(FIELDS, _record_values(credential))
     wanted = panels.pop("resource", None) or request.args.get("resource")
     panel = onboarding.url_panel(credential, public_base(), wanted, usable_only=False)
     status = 422 if state.errors or panels.get("password_errors") else 200
-    response = form_page(credential.username, FIELDS, state, saved=True, template="admin/credential.html",
-                         credential=credential, badges=badges(credential), panel=panel,
-                         delete_action=url_for("credentials.delete", username=credential.username),
-                         cancel=url_for("credentials.index"), check_label=onboarding.check_label,
-                         form_action=url_for("credentials.edit", username=credential.username),
-                         lock=login_throttle.user_lock(login_throttle.DAV, credential.username,
-                                                       settings().login_failures_per_user), **panels)
+    response = form_page(
+        credential.username,
+        FIELDS,
+        state,
+        saved=True,
+        template="admin/credential.html",
+        credential=credential,
+        badges=badges(credential),
+        panel=panel,
+        delete_action=url_for("credentials.delete", username=credential.username),
+        cancel=url_for("credentials.index"),
+        check_label=onboarding.check_label,
+        form_action=url_for("credentials.edit", username=credential.username),
+        lock=login_throttle.user_lock(
+            login_throttle.DAV, credential.username, settings().login_failures_per_user
+        ),
+        **panels,
+    )
     response.status_code = status
     return response
 
 
 def _record_values(credential: ServiceCredential) -> dict:
-    return {**credential.__data__, "account": credential.account_id, "branch": credential.branch_id,
-            "service_classes": sorted(service_classes(credential))}
+    return {
+        **credential.__data__,
+        "account": credential.account_id,
+        "branch": credential.branch_id,
+        "service_classes": sorted(service_classes(credential)),
+    }
 
 
 @blueprint.route("/<username>", methods=["GET", "POST"], endpoint="edit")
@@ -131,13 +209,21 @@ def edit_credential(username: str) -> Response:
     def saved(changed) -> Response:
         notice(N_("The login %(name)s is saved."), name=changed.username)
         return back_to("credentials.edit", username=changed.username)
-    return save_form(FIELDS, filled(FIELDS, _record_values(credential)), save, HINTS, saved=True, done=saved,
-                     page=lambda state: credential_page(credential, state))
+
+    return save_form(
+        FIELDS,
+        filled(FIELDS, _record_values(credential)),
+        save,
+        HINTS,
+        saved=True,
+        done=saved,
+        page=lambda state: credential_page(credential, state),
+    )
 
 
 @blueprint.post("/<username>/password", endpoint="password")
 def new_password(username: str) -> Response:
-    """"Generate" shows a strong password once on this page; "set" takes a typed one."""
+    """ "Generate" shows a strong password once on this page; "set" takes a typed one."""
     credential = credentials.get_credential(username)
     if request.form.get("mode") == "generate":
         generated = passwords.generate_password()
@@ -165,14 +251,18 @@ def unlock(username: str) -> Response:
     """Lift the lock that failed sign-ins put on the login (written to the audit log)."""
     credential = credentials.get_credential(username)
     credentials.unlock_login(credential.username, actor=actor())
-    notice(N_("The login %(name)s is unlocked: phones may sign in again."), name=credential.username)
+    notice(
+        N_("The login %(name)s is unlocked: phones may sign in again."), name=credential.username
+    )
     return back_to("credentials.edit", username=credential.username)
 
 
 @blueprint.get("/<username>/qr.svg", endpoint="qr")
 def qr(username: str) -> Response:
     credential = credentials.get_credential(username)
-    return onboarding.qr_response(resource_url(public_base(), credential.username, request.args.get("resource", "")))
+    return onboarding.qr_response(
+        resource_url(public_base(), credential.username, request.args.get("resource", ""))
+    )
 
 
 @blueprint.get("/<username>/profile.mobileconfig", endpoint="profile")
@@ -183,5 +273,8 @@ def profile(username: str) -> Response:
 @blueprint.post("/<username>/delete", endpoint="delete")
 def delete(username: str) -> Response:
     credential = credentials.get_credential(username)
-    return delete_record(lambda: credentials.delete_credential(credential.username, actor=actor()),
-                         _("The login %(name)s is deleted.", name=credential.username), "credentials.index")
+    return delete_record(
+        lambda: credentials.delete_credential(credential.username, actor=actor()),
+        _("The login %(name)s is deleted.", name=credential.username),
+        "credentials.index",
+    )

@@ -45,13 +45,24 @@ def refusal_sentence(code: str | None) -> str:
 def refused_logins(limit: int = 20) -> list[ServiceCredential]:
     """Logins whose latest sign-in attempt was refused (after their last success)."""
     refused = ServiceCredential.last_refusal.is_null(False) & (
-        ServiceCredential.last_used.is_null() | (ServiceCredential.last_refusal_at > ServiceCredential.last_used))
-    return list(ServiceCredential.select().where(refused)
-                .order_by(ServiceCredential.last_refusal_at.desc()).limit(limit))
+        ServiceCredential.last_used.is_null()
+        | (ServiceCredential.last_refusal_at > ServiceCredential.last_used)
+    )
+    return list(
+        ServiceCredential.select()
+        .where(refused)
+        .order_by(ServiceCredential.last_refusal_at.desc())
+        .limit(limit)
+    )
 
 
 @blueprint.get("")
 def index() -> Response:
     counts = [(label, model.select().count(), endpoint) for label, model, endpoint in COUNTED]
-    return render("admin/dashboard.html", counts=counts, refused=refused_logins(),
-                  refusal_sentence=refusal_sentence, changes=audit.recent(10))
+    return render(
+        "admin/dashboard.html",
+        counts=counts,
+        refused=refused_logins(),
+        refusal_sentence=refusal_sentence,
+        changes=audit.recent(10),
+    )

@@ -5,9 +5,10 @@ field they concern."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from flask import request
 
@@ -141,8 +142,13 @@ def attach(state: FormState, error: DomainError, hints: Sequence[tuple[str, str]
     state.errors[target] = translated(message)
 
 
-def submit(fields: Sequence[Field], save: Callable[[dict[str, Any]], Any],
-           hints: Sequence[tuple[str, str]] = (), *, saved: bool = False) -> FormState:
+def submit(
+    fields: Sequence[Field],
+    save: Callable[[dict[str, Any]], Any],
+    hints: Sequence[tuple[str, str]] = (),
+    *,
+    saved: bool = False,
+) -> FormState:
     """Read the posted form, and save it when every field is fine."""
     state = submitted(fields)
     values = parse(fields, state, saved=saved)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import gettext as gnu_gettext
 import io
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,7 @@ def N_(message: str) -> str:
     return message
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(language: str) -> gnu_gettext.NullTranslations:
     """The language's messages, compiled in memory from its .po file."""
     path = TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.po"

@@ -28,8 +28,11 @@ blueprint = Blueprint("me", __name__, url_prefix="/me")
 
 def own_logins() -> list[ServiceCredential]:
     account = signed_in_account()
-    return list(ServiceCredential.select().where(ServiceCredential.account == account.id)
-                .order_by(ServiceCredential.username_key))
+    return list(
+        ServiceCredential.select()
+        .where(ServiceCredential.account == account.id)
+        .order_by(ServiceCredential.username_key)
+    )
 
 
 def own_login(username: str) -> ServiceCredential:
@@ -46,17 +49,31 @@ def index() -> Response:
 
 
 def _overview(errors: dict[str, str] | None = None) -> Response:
-    return render("admin/me.html", status=422 if errors else 200, logins=own_logins(), badges=badges,
-                  classes_text=classes_text, errors=errors or {})
+    return render(
+        "admin/me.html",
+        status=422 if errors else 200,
+        logins=own_logins(),
+        badges=badges,
+        classes_text=classes_text,
+        errors=errors or {},
+    )
 
 
 @blueprint.get("/logins/<username>", endpoint="login")
 def login_page(username: str, **panels) -> Response:
     credential = own_login(username)
-    panel = onboarding.url_panel(credential, public_base(), request.args.get("resource"), usable_only=True)
+    panel = onboarding.url_panel(
+        credential, public_base(), request.args.get("resource"), usable_only=True
+    )
     status = 422 if panels.get("password_errors") else 200
-    return render("admin/my_login.html", status=status, credential=credential, badges=badges(credential),
-                  panel=panel, **panels)
+    return render(
+        "admin/my_login.html",
+        status=status,
+        credential=credential,
+        badges=badges(credential),
+        panel=panel,
+        **panels,
+    )
 
 
 @blueprint.post("/logins/<username>/password", endpoint="login_password")
@@ -67,14 +84,18 @@ def set_login_password(username: str) -> Response:
     if errors:
         return login_page(credential.username, password_errors=errors)
     credentials.set_password(credential.username, typed, actor=actor())
-    notice(N_("The new password of %(name)s is set. Enter it on your phone."), name=credential.username)
+    notice(
+        N_("The new password of %(name)s is set. Enter it on your phone."), name=credential.username
+    )
     return back_to("me.login", username=credential.username)
 
 
 @blueprint.get("/logins/<username>/qr.svg", endpoint="qr")
 def qr(username: str) -> Response:
     credential = own_login(username)
-    panel = onboarding.url_panel(credential, public_base(), request.args.get("resource"), usable_only=True)
+    panel = onboarding.url_panel(
+        credential, public_base(), request.args.get("resource"), usable_only=True
+    )
     if panel.selected is None or panel.selected.slug != request.args.get("resource"):
         raise NotFound(_("There is no such calendar for this login."))
     return onboarding.qr_response(panel.selected.url)
@@ -92,7 +113,9 @@ def sign_in_password() -> Response:
     current = request.form.get("current_password", "")
     typed, repeated = request.form.get("password", ""), request.form.get("password_repeat", "")
     if throttle().retry_after(account.login, client_address()) is not None:
-        return _overview({"current_password": _("Too many wrong passwords. Please wait a few minutes.")})
+        return _overview(
+            {"current_password": _("Too many wrong passwords. Please wait a few minutes.")}
+        )
     try:
         accounts.authenticate_account(account.login, current)
     except CredentialRefused:

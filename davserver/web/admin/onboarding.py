@@ -30,12 +30,20 @@ from resources.store.organisation import ServiceCredential
 PASSWORD_MIN = passwords.PASSWORD_MIN
 PROFILE_TYPE = "application/x-apple-aspen-config"
 CHECK_LABELS = {
-    "credential_saved": N_("Login saved"), "password_set": N_("Password set"), "confirmed": N_("Confirmed"),
-    "validity_window": N_("Validity"), "account_active": N_("User account active"),
-    "service_class": N_("Service class"), "resource_exists": N_("Resource exists"),
-    "resource_active": N_("Resource active"), "sync_allowed": N_("Sync allowed"),
-    "resource_visible": N_("Visible to this login"), "options": N_("Server reachable"),
-    "propfind": N_("Calendar found"), "password": N_("Password"), "not_locked_out": N_("Not locked out"),
+    "credential_saved": N_("Login saved"),
+    "password_set": N_("Password set"),
+    "confirmed": N_("Confirmed"),
+    "validity_window": N_("Validity"),
+    "account_active": N_("User account active"),
+    "service_class": N_("Service class"),
+    "resource_exists": N_("Resource exists"),
+    "resource_active": N_("Resource active"),
+    "sync_allowed": N_("Sync allowed"),
+    "resource_visible": N_("Visible to this login"),
+    "options": N_("Server reachable"),
+    "propfind": N_("Calendar found"),
+    "password": N_("Password"),
+    "not_locked_out": N_("Not locked out"),
 }
 
 
@@ -70,13 +78,26 @@ def resource_choices(credential: ServiceCredential, base: str) -> list[ResourceC
     choices = []
     for resource in list_resources():
         decision = resource_decision(credential, account, resource)
-        url = base.rstrip("/") + calendar_path(credential.username, resource.slug) if decision.allowed else None
-        choices.append(ResourceChoice(resource.slug, resource.name, resource.kind, url,
-                                      None if decision.allowed else translated(decision.sentence)))
+        url = (
+            base.rstrip("/") + calendar_path(credential.username, resource.slug)
+            if decision.allowed
+            else None
+        )
+        choices.append(
+            ResourceChoice(
+                resource.slug,
+                resource.name,
+                resource.kind,
+                url,
+                None if decision.allowed else translated(decision.sentence),
+            )
+        )
     return sorted(choices, key=lambda c: (c.url is None, c.kind, c.name.casefold()))
 
 
-def url_panel(credential: ServiceCredential, base: str, wanted: str | None, *, usable_only: bool) -> UrlPanel:
+def url_panel(
+    credential: ServiceCredential, base: str, wanted: str | None, *, usable_only: bool
+) -> UrlPanel:
     choices = resource_choices(credential, base)
     if usable_only:
         choices = [c for c in choices if c.url]
@@ -96,15 +117,23 @@ def qr_response(text: str) -> Response:
     return response
 
 
-def _account_payload(prefix: str, payload_type: str, credential: ServiceCredential, base: str,
-                     principal: str, description: str) -> dict:
+def _account_payload(
+    prefix: str,
+    payload_type: str,
+    credential: ServiceCredential,
+    base: str,
+    principal: str,
+    description: str,
+) -> dict:
     parts = urlsplit(base)
     secure = parts.scheme == "https"
     return {
         "PayloadType": payload_type,
         "PayloadVersion": 1,
         "PayloadIdentifier": f"{_identifier(parts.hostname or 'davserver', credential.username)}.{prefix.lower()}",
-        "PayloadUUID": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{base}/{prefix}/{credential.username}")).upper(),
+        "PayloadUUID": str(
+            uuid.uuid5(uuid.NAMESPACE_URL, f"{base}/{prefix}/{credential.username}")
+        ).upper(),
         "PayloadDisplayName": description,
         f"{prefix}AccountDescription": description,
         f"{prefix}HostName": parts.hostname or "",
@@ -129,19 +158,39 @@ def mobileconfig(credential: ServiceCredential, base: str) -> bytes:
     name = credential.display_name or credential.username
     content = []
     if CALDAV in classes:
-        content.append(_account_payload("CalDAV", "com.apple.caldav.account", credential, base, principal,
-                                        _("Calendar %(name)s", name=name)))
+        content.append(
+            _account_payload(
+                "CalDAV",
+                "com.apple.caldav.account",
+                credential,
+                base,
+                principal,
+                _("Calendar %(name)s", name=name),
+            )
+        )
     if CARDDAV in classes:
-        content.append(_account_payload("CardDAV", "com.apple.carddav.account", credential, base, principal,
-                                        _("Contacts %(name)s", name=name)))
+        content.append(
+            _account_payload(
+                "CardDAV",
+                "com.apple.carddav.account",
+                credential,
+                base,
+                principal,
+                _("Contacts %(name)s", name=name),
+            )
+        )
     host = urlsplit(base).hostname or "davserver"
     profile = {
         "PayloadType": "Configuration",
         "PayloadVersion": 1,
         "PayloadIdentifier": _identifier(host, credential.username),
-        "PayloadUUID": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{base}/profile/{credential.username}")).upper(),
+        "PayloadUUID": str(
+            uuid.uuid5(uuid.NAMESPACE_URL, f"{base}/profile/{credential.username}")
+        ).upper(),
         "PayloadDisplayName": _("Calendar and contacts for %(name)s", name=name),
-        "PayloadDescription": _("Sets up the accounts of the login %(name)s.", name=credential.username),
+        "PayloadDescription": _(
+            "Sets up the accounts of the login %(name)s.", name=credential.username
+        ),
         "PayloadRemovalDisallowed": False,
         "PayloadContent": content,
     }
@@ -179,8 +228,13 @@ def password_errors(password: str, repeated: str) -> dict[str, str]:
 
 
 def connection_test(username: str, slug: str, password: str | None) -> ConnectionTestResult:
-    return run_connection_test(username, slug, password=password or None, round_trip=make_round_trip(dav_app()),
-                               failures_per_user=settings().login_failures_per_user)
+    return run_connection_test(
+        username,
+        slug,
+        password=password or None,
+        round_trip=make_round_trip(dav_app()),
+        failures_per_user=settings().login_failures_per_user,
+    )
 
 
 def check_label(code: str) -> str:

@@ -35,8 +35,14 @@ employees = Blueprint("employees", __name__, url_prefix="/employees")
 BRANCH_FIELDS = (
     Field("name", N_("Name"), required=True),
     Field("address", N_("Address"), kind="textarea", maxlength=2000),
-    Field("timezone", N_("Time zone"), required=True, default=DEFAULT_TIMEZONE, maxlength=64,
-          help=N_("Validity dates of logins are read in this zone.")),
+    Field(
+        "timezone",
+        N_("Time zone"),
+        required=True,
+        default=DEFAULT_TIMEZONE,
+        maxlength=64,
+        help=N_("Validity dates of logins are read in this zone."),
+    ),
 )
 BRANCH_HINTS = (("time zone", "timezone"), ("name", "name"))
 EMPLOYEE_FIELDS = (
@@ -46,8 +52,13 @@ EMPLOYEE_FIELDS = (
     Field("home_branch", N_("Home branch"), kind="ref", choices=branch_choices),
     Field("active", N_("Active"), kind="checkbox", default=True),
 )
-EMPLOYEE_HINTS = (("first or last", "first_name"), ("first name", "first_name"), ("last name", "last_name"),
-                  ("e-mail", "email"), ("branch", "home_branch"))
+EMPLOYEE_HINTS = (
+    ("first or last", "first_name"),
+    ("first name", "first_name"),
+    ("last name", "last_name"),
+    ("e-mail", "email"),
+    ("branch", "home_branch"),
+)
 
 
 def _zones() -> list[str]:
@@ -60,9 +71,19 @@ def index() -> Response:
 
 
 def _branch_page(branch_id: int | None):
-    return record_page(BRANCH_FIELDS, branch_id, lambda: _("New branch") if branch_id is None else _(
-        "Branch %(name)s", name=get_branch(branch_id).name), index="branches.index", delete="branches.delete",
-        id_name="branch_id", datalists={"timezone": _zones()})
+    return record_page(
+        BRANCH_FIELDS,
+        branch_id,
+        lambda: (
+            _("New branch")
+            if branch_id is None
+            else _("Branch %(name)s", name=get_branch(branch_id).name)
+        ),
+        index="branches.index",
+        delete="branches.delete",
+        id_name="branch_id",
+        datalists={"timezone": _zones()},
+    )
 
 
 def _branch_saved(branch) -> Response:
@@ -74,24 +95,43 @@ def _branch_saved(branch) -> Response:
 def new() -> Response:
     def save(values):
         return create_branch(values["name"], values["address"], values["timezone"], actor=actor())
-    return save_form(BRANCH_FIELDS, blank(BRANCH_FIELDS), save, BRANCH_HINTS, saved=False,
-                     done=_branch_saved, page=_branch_page(None))
+
+    return save_form(
+        BRANCH_FIELDS,
+        blank(BRANCH_FIELDS),
+        save,
+        BRANCH_HINTS,
+        saved=False,
+        done=_branch_saved,
+        page=_branch_page(None),
+    )
 
 
 @branches.route("/<int:branch_id>", methods=["GET", "POST"])
 def edit(branch_id: int) -> Response:
     branch = get_branch(branch_id)
     initial = filled(BRANCH_FIELDS, branch.__data__)
-    return save_form(BRANCH_FIELDS, initial, lambda values: update_branch(branch.id, values, actor=actor()),
-                     BRANCH_HINTS, saved=True, done=_branch_saved, page=_branch_page(branch.id))
+    return save_form(
+        BRANCH_FIELDS,
+        initial,
+        lambda values: update_branch(branch.id, values, actor=actor()),
+        BRANCH_HINTS,
+        saved=True,
+        done=_branch_saved,
+        page=_branch_page(branch.id),
+    )
 
 
 @branches.post("/<int:branch_id>/delete")
 def delete(branch_id: int) -> Response:
     branch = get_branch(branch_id)
-    return delete_record(lambda: delete_branch(branch.id, actor=actor()),
-                         _("The branch %(name)s is deleted.", name=branch.name), "branches.index",
-                         refused_endpoint="branches.edit", branch_id=branch.id)
+    return delete_record(
+        lambda: delete_branch(branch.id, actor=actor()),
+        _("The branch %(name)s is deleted.", name=branch.name),
+        "branches.index",
+        refused_endpoint="branches.edit",
+        branch_id=branch.id,
+    )
 
 
 @employees.get("", endpoint="index")
@@ -100,9 +140,14 @@ def employee_list() -> Response:
 
 
 def _employee_page(employee_id: int | None):
-    return record_page(EMPLOYEE_FIELDS, employee_id,
-                       lambda: _("New employee") if employee_id is None else full_name(get_employee(employee_id)),
-                       index="employees.index", delete="employees.delete", id_name="employee_id")
+    return record_page(
+        EMPLOYEE_FIELDS,
+        employee_id,
+        lambda: _("New employee") if employee_id is None else full_name(get_employee(employee_id)),
+        index="employees.index",
+        delete="employees.delete",
+        id_name="employee_id",
+    )
 
 
 def _employee_saved(employee) -> Response:
@@ -114,23 +159,48 @@ def _employee_saved(employee) -> Response:
 def new_employee() -> Response:
     def save(values):
         active = values.pop("active")
-        return create_employee(values["first_name"], values["last_name"], values["email"], values["home_branch"],
-                               active=active, actor=actor())
-    return save_form(EMPLOYEE_FIELDS, blank(EMPLOYEE_FIELDS), save, EMPLOYEE_HINTS, saved=False,
-                     done=_employee_saved, page=_employee_page(None))
+        return create_employee(
+            values["first_name"],
+            values["last_name"],
+            values["email"],
+            values["home_branch"],
+            active=active,
+            actor=actor(),
+        )
+
+    return save_form(
+        EMPLOYEE_FIELDS,
+        blank(EMPLOYEE_FIELDS),
+        save,
+        EMPLOYEE_HINTS,
+        saved=False,
+        done=_employee_saved,
+        page=_employee_page(None),
+    )
 
 
 @employees.route("/<int:employee_id>", methods=["GET", "POST"], endpoint="edit")
 def edit_employee(employee_id: int) -> Response:
     employee = get_employee(employee_id)
     initial = filled(EMPLOYEE_FIELDS, {**employee.__data__, "home_branch": employee.home_branch_id})
-    return save_form(EMPLOYEE_FIELDS, initial, lambda values: update_employee(employee.id, values, actor=actor()),
-                     EMPLOYEE_HINTS, saved=True, done=_employee_saved, page=_employee_page(employee.id))
+    return save_form(
+        EMPLOYEE_FIELDS,
+        initial,
+        lambda values: update_employee(employee.id, values, actor=actor()),
+        EMPLOYEE_HINTS,
+        saved=True,
+        done=_employee_saved,
+        page=_employee_page(employee.id),
+    )
 
 
 @employees.post("/<int:employee_id>/delete", endpoint="delete")
 def delete_employee_view(employee_id: int) -> Response:
     employee = get_employee(employee_id)
-    return delete_record(lambda: delete_employee(employee.id, actor=actor()),
-                         _("%(name)s is deleted.", name=full_name(employee)), "employees.index",
-                         refused_endpoint="employees.edit", employee_id=employee.id)
+    return delete_record(
+        lambda: delete_employee(employee.id, actor=actor()),
+        _("%(name)s is deleted.", name=full_name(employee)),
+        "employees.index",
+        refused_endpoint="employees.edit",
+        employee_id=employee.id,
+    )

@@ -80,8 +80,12 @@ def template_context() -> dict:
     account = g.get("account")
     menu = ADMIN_MENU if account is not None and account.role == "admin" else ()
     return dict(
-        account=account, menu=menu, user_menu=USER_MENU if account is not None else (),
-        language=current_language(), language_names=LANGUAGE_NAMES, here=here(),
+        account=account,
+        menu=menu,
+        user_menu=USER_MENU if account is not None else (),
+        language=current_language(),
+        language_names=LANGUAGE_NAMES,
+        here=here(),
     )
 
 
@@ -90,9 +94,14 @@ def error_page(status: int, title: str, sentence: str) -> Response:
 
 
 def _csrf_refused(_error: security.CsrfRefused) -> Response:
-    return error_page(400, _("Form refused"), _(
-        "This form was not sent from a page of this site, or it has expired. "
-        "Go back, reload the page and send the form again."))
+    return error_page(
+        400,
+        _("Form refused"),
+        _(
+            "This form was not sent from a page of this site, or it has expired. "
+            "Go back, reload the page and send the form again."
+        ),
+    )
 
 
 def _sign_in_needed(_error: security.SignInNeeded) -> Response:
@@ -102,25 +111,39 @@ def _sign_in_needed(_error: security.SignInNeeded) -> Response:
 
 
 def _admin_only(_error: security.AdminOnly) -> Response:
-    return error_page(403, _("For administrators only"), _(
-        "This page is for administrators. Your own logins are under My account."))
+    return error_page(
+        403,
+        _("For administrators only"),
+        _("This page is for administrators. Your own logins are under My account."),
+    )
 
 
 def _domain_error(error: DomainError) -> Response:
-    status = 404 if isinstance(error, NotFound) else 409 if isinstance(error, (AlreadyExists, InUse)) else 400
+    status = (
+        404
+        if isinstance(error, NotFound)
+        else 409
+        if isinstance(error, (AlreadyExists, InUse))
+        else 400
+    )
     return error_page(status, _("Not possible"), translated(error.message))
 
 
 def _http_error(error: HTTPException) -> Response:
     status = error.code or 500
     sentence = HTTP_SENTENCES.get(status)
-    return error_page(status, f"{status} {error.name}", _(sentence) if sentence else (error.description or ""))
+    return error_page(
+        status, f"{status} {error.name}", _(sentence) if sentence else (error.description or "")
+    )
 
 
 def _unexpected(error: Exception) -> Response:
     log.exception("unexpected error in the admin UI: %s", type(error).__name__)
-    return error_page(500, _("Something went wrong"), _(
-        "Something went wrong on the server. The server log has the details."))
+    return error_page(
+        500,
+        _("Something went wrong"),
+        _("Something went wrong on the server. The server log has the details."),
+    )
 
 
 def register(app: Flask) -> None:
@@ -128,8 +151,12 @@ def register(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(translate, translate_plural, newstyle=True)
     # Globals reach imported macros too (a template context does not).
-    app.jinja_env.globals.update(csrf_token=security.csrf_token, format_moment=format_moment,
-                                 format_day=format_day, domain_sentence=translated)
+    app.jinja_env.globals.update(
+        csrf_token=security.csrf_token,
+        format_moment=format_moment,
+        format_day=format_day,
+        domain_sentence=translated,
+    )
     app.register_error_handler(security.CsrfRefused, _csrf_refused)
     app.register_error_handler(security.SignInNeeded, _sign_in_needed)
     app.register_error_handler(security.AdminOnly, _admin_only)

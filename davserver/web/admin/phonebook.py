@@ -31,12 +31,20 @@ SOURCES = {"S": N_("synced"), "M": N_("manual")}
 @blueprint.get("", endpoint="index")
 def entries() -> Response:
     source = request.args.get("source", "")
-    query = PhonebookEntry.select().order_by(PhonebookEntry.last_name, PhonebookEntry.first_name,
-                                             PhonebookEntry.company, PhonebookEntry.id)
+    query = PhonebookEntry.select().order_by(
+        PhonebookEntry.last_name,
+        PhonebookEntry.first_name,
+        PhonebookEntry.company,
+        PhonebookEntry.id,
+    )
     if source in SOURCES:
         query = query.where(PhonebookEntry.source == source)
-    return render("admin/phonebook.html", entries=list(query), source=source if source in SOURCES else "",
-                  sources=SOURCES)
+    return render(
+        "admin/phonebook.html",
+        entries=list(query),
+        source=source if source in SOURCES else "",
+        sources=SOURCES,
+    )
 
 
 def _page(state) -> Response:
@@ -50,19 +58,31 @@ def _saved(entry) -> Response:
 
 @blueprint.route("/new", methods=["GET", "POST"], endpoint="new")
 def new_entry() -> Response:
-    return save_form(FIELDS, blank(FIELDS), lambda values: phonebook.create_manual(values, actor=actor()), HINTS,
-                     saved=False, done=_saved, page=_page)
+    return save_form(
+        FIELDS,
+        blank(FIELDS),
+        lambda values: phonebook.create_manual(values, actor=actor()),
+        HINTS,
+        saved=False,
+        done=_saved,
+        page=_page,
+    )
 
 
 @blueprint.post("/<int:entry_id>/copy", endpoint="copy")
 def copy_to_manual(entry_id: int) -> Response:
     entry = phonebook.copy_to_manual(entry_id, actor=actor())
-    notice(N_("%(name)s is copied into a manual entry; it stays when the next sync runs."),
-           name=f"{entry.first_name} {entry.last_name}".strip() or entry.company)
+    notice(
+        N_("%(name)s is copied into a manual entry; it stays when the next sync runs."),
+        name=f"{entry.first_name} {entry.last_name}".strip() or entry.company,
+    )
     return back_to("phonebook.index")
 
 
 @blueprint.post("/<int:entry_id>/delete", endpoint="delete")
 def delete_entry(entry_id: int) -> Response:
-    return delete_record(lambda: phonebook.delete_entry(entry_id, actor=actor()), _("The entry is deleted."),
-                         "phonebook.index")
+    return delete_record(
+        lambda: phonebook.delete_entry(entry_id, actor=actor()),
+        _("The entry is deleted."),
+        "phonebook.index",
+    )

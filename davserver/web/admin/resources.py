@@ -29,32 +29,62 @@ blueprint = Blueprint("resources", __name__, url_prefix="/resources")
 FIELDS = (
     Field("kind", N_("Kind"), kind="select", required=True, choices=kind_choices, default="room"),
     Field("name", N_("Name"), required=True),
-    Field("slug", N_("Short name in the calendar URL"), required=True, maxlength=100, fixed_once_saved=True,
-          help=N_("Lower-case letters, digits and hyphens. It cannot be changed after saving.")),
+    Field(
+        "slug",
+        N_("Short name in the calendar URL"),
+        required=True,
+        maxlength=100,
+        fixed_once_saved=True,
+        help=N_("Lower-case letters, digits and hyphens. It cannot be changed after saving."),
+    ),
     Field("employee", N_("Employee (for a person)"), kind="ref", choices=employee_choices),
     Field("branch", N_("Branch"), kind="ref", choices=branch_choices),
     Field("colour", N_("Colour"), kind="color", default="#3A7BD5", maxlength=9),
-    Field("sync_allowed", N_("Sync allowed"), kind="checkbox",
-          help=N_("Phones may sync this calendar (a person's own, or every room).")),
+    Field(
+        "sync_allowed",
+        N_("Sync allowed"),
+        kind="checkbox",
+        help=N_("Phones may sync this calendar (a person's own, or every room)."),
+    ),
     Field("active", N_("Active"), kind="checkbox", default=True),
 )
-HINTS = (("slug", "slug"), ("employee", "employee"), ("colour", "colour"), ("branch", "branch"),
-         ("'person' or a 'room'", "kind"), ("name", "name"))
+HINTS = (
+    ("slug", "slug"),
+    ("employee", "employee"),
+    ("colour", "colour"),
+    ("branch", "branch"),
+    ("'person' or a 'room'", "kind"),
+    ("name", "name"),
+)
 
 
 @blueprint.get("", endpoint="index")
 def resource_list() -> Response:
     found = resource_calendars.list_resources()
-    return render("admin/resources.html", resources=found, kind_label=lambda v: label(KIND_LABELS, v),
-                  full_name=full_name)
+    return render(
+        "admin/resources.html",
+        resources=found,
+        kind_label=lambda v: label(KIND_LABELS, v),
+        full_name=full_name,
+    )
 
 
 def _page(slug: str | None):
     def page(state) -> Response:
-        title = _("New resource") if slug is None else _("Resource %(name)s",
-                                                          name=resource_calendars.get_resource(slug).name)
-        return form_page(title, FIELDS, state, saved=slug is not None, cancel=url_for("resources.index"),
-                         delete_action=url_for("resources.delete", slug=slug) if slug else None)
+        title = (
+            _("New resource")
+            if slug is None
+            else _("Resource %(name)s", name=resource_calendars.get_resource(slug).name)
+        )
+        return form_page(
+            title,
+            FIELDS,
+            state,
+            saved=slug is not None,
+            cancel=url_for("resources.index"),
+            delete_action=url_for("resources.delete", slug=slug) if slug else None,
+        )
+
     return page
 
 
@@ -70,16 +100,27 @@ def _create(values: dict):
 
 @blueprint.route("/new", methods=["GET", "POST"], endpoint="new")
 def new_resource() -> Response:
-    return save_form(FIELDS, blank(FIELDS), _create, HINTS, saved=False, done=_saved, page=_page(None))
+    return save_form(
+        FIELDS, blank(FIELDS), _create, HINTS, saved=False, done=_saved, page=_page(None)
+    )
 
 
 @blueprint.route("/<slug>", methods=["GET", "POST"], endpoint="edit")
 def edit_resource(slug: str) -> Response:
     resource = resource_calendars.get_resource(slug)
-    initial = filled(FIELDS, {**resource.__data__, "employee": resource.employee_id, "branch": resource.branch_id})
-    return save_form(FIELDS, initial,
-                     lambda values: resource_calendars.update_resource(resource.slug, values, actor=actor()),
-                     HINTS, saved=True, done=_saved, page=_page(resource.slug))
+    initial = filled(
+        FIELDS,
+        {**resource.__data__, "employee": resource.employee_id, "branch": resource.branch_id},
+    )
+    return save_form(
+        FIELDS,
+        initial,
+        lambda values: resource_calendars.update_resource(resource.slug, values, actor=actor()),
+        HINTS,
+        saved=True,
+        done=_saved,
+        page=_page(resource.slug),
+    )
 
 
 @blueprint.post("/<slug>/sync", endpoint="sync")
@@ -135,7 +176,9 @@ def _days_covered(item: EventItem) -> tuple[date, date, str]:
     """First and last day an appointment covers, and its time span for showing."""
     start, end = _moment(item.start), _moment(item.end)
     if not isinstance(start, datetime):
-        last = (end if isinstance(end, date) and not isinstance(end, datetime) else start) - timedelta(days=1)
+        last = (
+            end if isinstance(end, date) and not isinstance(end, datetime) else start
+        ) - timedelta(days=1)
         return start, max(start, last), ""
     last = (end - timedelta(microseconds=1)).date() if end > start else start.date()
     return start.date(), last, f"{start:%H:%M}–{end:%H:%M}"
@@ -155,5 +198,11 @@ def week_days(slug: str, monday: date) -> list[Day]:
 def week(slug: str) -> Response:
     resource = resource_calendars.get_resource(slug)
     monday = week_start(request.args.get("start"))
-    return render("admin/resource_week.html", resource=resource, days=week_days(resource.slug, monday),
-                  monday=monday, previous=monday - timedelta(days=7), following=monday + timedelta(days=7))
+    return render(
+        "admin/resource_week.html",
+        resource=resource,
+        days=week_days(resource.slug, monday),
+        monday=monday,
+        previous=monday - timedelta(days=7),
+        following=monday + timedelta(days=7),
+    )

@@ -75,8 +75,9 @@ def configure_sessions(app: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
     )
     app.session_interface = TlsAwareSessions()
-    app.extensions[THROTTLE_KEY] = LoginThrottle(settings(app).login_failures_per_user,
-                                                 settings(app).login_failures_per_address, scope=ADMIN)
+    app.extensions[THROTTLE_KEY] = LoginThrottle(
+        settings(app).login_failures_per_user, settings(app).login_failures_per_address, scope=ADMIN
+    )
 
 
 def csrf_token() -> str:
@@ -94,7 +95,9 @@ def check_csrf() -> None:
     sent = request.form.get(CSRF_FIELD, "") or request.headers.get("X-CSRF-Token", "")
     expected = session.get(CSRF_FIELD, "")
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-        log.info("admin form refused: missing or wrong CSRF token on %s %s", request.method, request.path)
+        log.info(
+            "admin form refused: missing or wrong CSRF token on %s %s", request.method, request.path
+        )
         raise CsrfRefused()
 
 
@@ -106,7 +109,9 @@ def load_account() -> None:
     if g.account is None:
         raise SignInNeeded()
     if g.account.role != "admin" and request.blueprint not in SELF_SERVICE_BLUEPRINTS:
-        log.info("admin page %s refused for %r: not an administrator", request.path, g.account.login)
+        log.info(
+            "admin page %s refused for %r: not an administrator", request.path, g.account.login
+        )
         raise AdminOnly()
 
 

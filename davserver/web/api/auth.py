@@ -28,13 +28,20 @@ THROTTLE_KEY = "davserver.api_login_throttle"
 
 
 def make_throttle(settings) -> LoginThrottle:
-    return LoginThrottle(getattr(settings, "login_failures_per_user", 10),
-                         getattr(settings, "login_failures_per_address", 100), scope=API)
+    return LoginThrottle(
+        getattr(settings, "login_failures_per_user", 10),
+        getattr(settings, "login_failures_per_address", 100),
+        scope=API,
+    )
 
 
 def _unauthorized() -> ApiError:
-    return ApiError(401, "unauthorized", "Sign in with the login and password of your user account.",
-                    {"WWW-Authenticate": f'Basic realm="{REALM}", charset="UTF-8"'})
+    return ApiError(
+        401,
+        "unauthorized",
+        "Sign in with the login and password of your user account.",
+        {"WWW-Authenticate": f'Basic realm="{REALM}", charset="UTF-8"'},
+    )
 
 
 SESSION_COOKIE = "davserver_admin"
@@ -52,7 +59,9 @@ def _session_account() -> UserAccount | None:
         return None
     serializer = SecureCookieSessionInterface().get_signing_serializer(current_app)
     try:
-        data = serializer.loads(cookie, max_age=int(current_app.permanent_session_lifetime.total_seconds()))
+        data = serializer.loads(
+            cookie, max_age=int(current_app.permanent_session_lifetime.total_seconds())
+        )
     except BadSignature:
         return None
     if admin_sessions.session_account_id(data.get("session_id")) != data.get("account_id"):
@@ -80,8 +89,12 @@ def _signed_in_account() -> UserAccount:
     retry_after = throttle.retry_after(login, address)
     if retry_after is not None:
         log.info("API sign-in throttled for %r from %s", login, address)
-        raise ApiError(429, "too_many_attempts", "Too many failed sign-ins; wait a few minutes.",
-                       {"Retry-After": str(retry_after)})
+        raise ApiError(
+            429,
+            "too_many_attempts",
+            "Too many failed sign-ins; wait a few minutes.",
+            {"Retry-After": str(retry_after)},
+        )
     try:
         account = authenticate_account(login, password)
     except CredentialRefused as refusal:
@@ -99,8 +112,11 @@ def _refuse_cross_site_posts() -> None:
     DELETE cannot come from another site at all without a CORS preflight, which this
     API never grants."""
     if request.method == "POST" and request.mimetype != "application/json":
-        raise ApiError(400, "wrong_content_type",
-                       "Send POST requests with Content-Type: application/json, even without a body.")
+        raise ApiError(
+            400,
+            "wrong_content_type",
+            "Send POST requests with Content-Type: application/json, even without a body.",
+        )
 
 
 def sign_in() -> None:

@@ -18,7 +18,12 @@ FIELDS = (Field("name", TEXT, required=True), Field("address", TEXT), Field("tim
 
 
 def branch_json(branch: Branch) -> dict[str, Any]:
-    return {"id": branch.id, "name": branch.name, "address": branch.address, "timezone": branch.timezone}
+    return {
+        "id": branch.id,
+        "name": branch.name,
+        "address": branch.address,
+        "timezone": branch.timezone,
+    }
 
 
 @blueprint.get("")
@@ -29,8 +34,12 @@ def list_branches() -> ResponseReturnValue:
 @blueprint.post("")
 def create_branch() -> ResponseReturnValue:
     values = read_fields(FIELDS, creating=True)
-    branch = branches.create_branch(values["name"], values.get("address", ""),
-                                    values.get("timezone", branches.DEFAULT_TIMEZONE), actor=actor())
+    branch = branches.create_branch(
+        values["name"],
+        values.get("address", ""),
+        values.get("timezone", branches.DEFAULT_TIMEZONE),
+        actor=actor(),
+    )
     return branch_json(branch), 201, {"Location": url_for(".get_branch", branch_id=branch.id)}
 
 

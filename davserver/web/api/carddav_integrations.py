@@ -47,5 +47,8 @@ def create_integration() -> ResponseReturnValue:
     """{"user": account id} -> {"username", "password", "url"}; switches the company book on."""
     account = read_fields(FIELDS, creating=True)["user"]
     made = carddav_integration.create_integration(account, public_base(), actor=actor())
-    headers = {**NO_STORE, "Location": url_for("credentials.get_credential", username=made.username)}
+    headers = {
+        **NO_STORE,
+        "Location": url_for("credentials.get_credential", username=made.username),
+    }
     return {"username": made.username, "password": made.password, "url": made.url}, 201, headers

@@ -55,8 +55,9 @@ def company_json(company: Company) -> dict[str, Any]:
 @blueprint.get("")
 def list_companies() -> ResponseReturnValue:
     """?category=customer|supplier|partner|other and ?active=true|false narrow the list."""
-    found = directory.list_companies(category=query_choice("category", directory.CATEGORIES),
-                                     active=query_bool("active"))
+    found = directory.list_companies(
+        category=query_choice("category", directory.CATEGORIES), active=query_bool("active")
+    )
     return listing(found, company_json)
 
 

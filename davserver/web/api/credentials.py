@@ -97,7 +97,9 @@ def get_credential(username: str) -> ResponseReturnValue:
 def update_credential(username: str) -> ResponseReturnValue:
     credential = credentials.get_credential(username)
     changes = _domain_names(read_fields(UPDATE_FIELDS, creating=False))
-    return credential_json(credentials.update_credential(credential.username, changes, actor=actor()))
+    return credential_json(
+        credentials.update_credential(credential.username, changes, actor=actor())
+    )
 
 
 @blueprint.delete("/<username>")
@@ -132,10 +134,18 @@ def calendar_url(username: str) -> ResponseReturnValue:
 @blueprint.post("/<username>/test")
 def connection_test(username: str) -> ResponseReturnValue:
     values = read_fields(TEST_FIELDS, creating=True)
-    result = run_connection_test(username, values["resource"], password=values.get("password"),
-                                 round_trip=make_round_trip(dav_app()),
-                                 failures_per_user=settings().login_failures_per_user)
-    return {"ok": result.ok, "checks": [check_json(check) for check in result.checks]}, 200, NO_STORE
+    result = run_connection_test(
+        username,
+        values["resource"],
+        password=values.get("password"),
+        round_trip=make_round_trip(dav_app()),
+        failures_per_user=settings().login_failures_per_user,
+    )
+    return (
+        {"ok": result.ok, "checks": [check_json(check) for check in result.checks]},
+        200,
+        NO_STORE,
+    )
 
 
 def check_json(check) -> dict[str, Any]:
@@ -151,4 +161,8 @@ def unlock(username: str) -> ResponseReturnValue:
     """Lift the lock failed sign-ins put on the login; the audit log records who did."""
     credential = credentials.get_credential(username)
     forgotten = credentials.unlock_login(credential.username, actor=actor())
-    return {"username": credential.username, "unlocked": True, "failures_forgotten": forgotten}, 200, NO_STORE
+    return (
+        {"username": credential.username, "unlocked": True, "failures_forgotten": forgotten},
+        200,
+        NO_STORE,
+    )

@@ -50,10 +50,19 @@ def list_employees() -> ResponseReturnValue:
 @blueprint.post("")
 def create_employee() -> ResponseReturnValue:
     values = read_fields(FIELDS, creating=True)
-    employee = employees.create_employee(values.get("first_name", ""), values.get("last_name", ""),
-                                         values.get("email", ""), values.get("home_branch"),
-                                         active=values.get("active", True), actor=actor())
-    return employee_json(employee), 201, {"Location": url_for(".get_employee", employee_id=employee.id)}
+    employee = employees.create_employee(
+        values.get("first_name", ""),
+        values.get("last_name", ""),
+        values.get("email", ""),
+        values.get("home_branch"),
+        active=values.get("active", True),
+        actor=actor(),
+    )
+    return (
+        employee_json(employee),
+        201,
+        {"Location": url_for(".get_employee", employee_id=employee.id)},
+    )
 
 
 @blueprint.get(f"/<{ID_ROUTE}:employee_id>")

@@ -41,7 +41,9 @@ DOMAIN_ERRORS: tuple[tuple[type[DomainError], int, str], ...] = (
 class ApiError(Exception):
     """A refusal the API itself decides (bad JSON, unknown field, not signed in, ...)."""
 
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -49,7 +51,9 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
     response = jsonify(error=code, message=message)
     response.status_code = status
     response.headers.update(headers or {})
@@ -71,7 +75,9 @@ def _domain_error(error: DomainError) -> Response:
 
 def _http_error(error: HTTPException) -> Response:
     code = (error.name or "error").lower().replace(" ", "_")
-    kept = {k: v for k, v in error.get_headers() if k.lower() not in ("content-type", "content-length")}
+    kept = {
+        k: v for k, v in error.get_headers() if k.lower() not in ("content-type", "content-length")
+    }
     message = {
         404: "There is nothing at this address in the API.",
         405: "This address does not accept this method.",
@@ -82,7 +88,9 @@ def _http_error(error: HTTPException) -> Response:
 
 def _unexpected(error: Exception) -> Response:
     log.exception("unexpected error in the API: %s", type(error).__name__)
-    return error_response(500, "internal_error", "Something went wrong on the server; the log has the details.")
+    return error_response(
+        500, "internal_error", "Something went wrong on the server; the log has the details."
+    )
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -48,5 +48,7 @@ def create_event(slug: str) -> ResponseReturnValue:
         description=values.get("description", ""),
         location=values.get("location", ""),
     )
-    item = resource_events.create_appointment(slug, appointment, max_size=settings().max_resource_size)
+    item = resource_events.create_appointment(
+        slug, appointment, max_size=settings().max_resource_size
+    )
     return dataclasses.asdict(item), 201

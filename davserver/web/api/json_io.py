@@ -4,9 +4,10 @@ fields only, right types, existing references), and dates and times formatted.""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from typing import Any, Callable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
 
 import peewee
 from flask import request
@@ -38,7 +39,11 @@ def unprocessable(code: str, message: str) -> ApiError:
 def read_object() -> dict[str, Any]:
     """The request body as a JSON object; 400 for another content type or broken JSON."""
     if request.mimetype != "application/json":
-        raise ApiError(400, "wrong_content_type", "Send the request body as JSON with Content-Type: application/json.")
+        raise ApiError(
+            400,
+            "wrong_content_type",
+            "Send the request body as JSON with Content-Type: application/json.",
+        )
     try:
         body = json.loads(request.get_data().decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -48,7 +53,9 @@ def read_object() -> dict[str, Any]:
     return body
 
 
-def read_fields(fields: Sequence[Field], *, creating: bool, body: dict[str, Any] | None = None) -> dict[str, Any]:
+def read_fields(
+    fields: Sequence[Field], *, creating: bool, body: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The checked values of the body's fields; unknown or missing fields are refused."""
     body = read_object() if body is None else body
     known = {f.name: f for f in fields}
@@ -58,7 +65,9 @@ def read_fields(fields: Sequence[Field], *, creating: bool, body: dict[str, Any]
     if creating:
         missing = [f.name for f in fields if f.required and f.name not in body]
         if missing:
-            raise unprocessable("missing_field", f"Required field(s) missing: {', '.join(missing)}.")
+            raise unprocessable(
+                "missing_field", f"Required field(s) missing: {', '.join(missing)}."
+            )
     return {name: _checked(known[name], value) for name, value in body.items()}
 
 
@@ -76,7 +85,9 @@ def _text(field: Field, value: Any) -> str:
     if "\x00" in value:
         raise unprocessable("invalid_value", f"'{field.name}' may not contain NUL characters.")
     if len(value) > TEXT_MAX:
-        raise unprocessable("invalid_value", f"'{field.name}' may have at most {TEXT_MAX} characters.")
+        raise unprocessable(
+            "invalid_value", f"'{field.name}' may have at most {TEXT_MAX} characters."
+        )
     return value
 
 
@@ -92,12 +103,16 @@ def _date(field: Field, value: Any) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise unprocessable("wrong_type", f"'{field.name}' must be a date such as 2024-05-31.") from None
+        raise unprocessable(
+            "wrong_type", f"'{field.name}' must be a date such as 2024-05-31."
+        ) from None
 
 
 def _ref(field: Field, value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
-        raise unprocessable("wrong_type", f"'{field.name}' must be the id (a whole number) of a {field.label}.")
+        raise unprocessable(
+            "wrong_type", f"'{field.name}' must be the id (a whole number) of a {field.label}."
+        )
     model = field.refers_to
     if not ID_MIN <= value <= ID_MAX:
         raise unprocessable("unknown_reference", f"There is no {field.label} with id {value}.")
@@ -114,12 +129,19 @@ def _texts(field: Field, value: Any) -> list[str]:
 
 def _refs(field: Field, value: Any) -> list[int]:
     if not isinstance(value, list):
-        raise unprocessable("wrong_type", f"'{field.name}' must be a list of ids of a {field.label}.")
+        raise unprocessable(
+            "wrong_type", f"'{field.name}' must be a list of ids of a {field.label}."
+        )
     return [_ref(field, v) for v in value]
 
 
 _CHECKERS: dict[str, Callable[[Field, Any], Any]] = {
-    TEXT: _text, BOOL: _bool, DATE: _date, REF: _ref, TEXTS: _texts, REFS: _refs,
+    TEXT: _text,
+    BOOL: _bool,
+    DATE: _date,
+    REF: _ref,
+    TEXTS: _texts,
+    REFS: _refs,
 }
 
 
@@ -136,7 +158,9 @@ def query_int(name: str, default: int, *, lowest: int, highest: int) -> int:
     if raw is None:
         return default
     if not (raw.isascii() and raw.isdigit()) or not lowest <= int(raw) <= highest:
-        raise unprocessable("invalid_value", f"'{name}' must be a whole number from {lowest} to {highest}.")
+        raise unprocessable(
+            "invalid_value", f"'{name}' must be a whole number from {lowest} to {highest}."
+        )
     return int(raw)
 
 
@@ -164,8 +188,10 @@ def iso_moment(epoch: float | None) -> str | None:
     """An epoch time as ISO 8601 in UTC, to the second."""
     if epoch is None:
         return None
-    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
 
 
-def listing(rows: Sequence[Any], to_json: Callable[[Any], dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+def listing(
+    rows: Sequence[Any], to_json: Callable[[Any], dict[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
     return {"items": [to_json(row) for row in rows]}

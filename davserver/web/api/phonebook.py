@@ -27,7 +27,10 @@ from resources.store.directory import PhonebookEntry
 blueprint = Blueprint("phonebook", __name__, url_prefix="/v1/phonebook")
 
 ENTRY_FIELDS = tuple(Field(name, TEXT) for name in phonebook.ENTRY_FIELDS)
-IMPORTED_ENTRY_FIELDS = (*ENTRY_FIELDS, Field("external_id", TEXT))  # the source's own key, optional
+IMPORTED_ENTRY_FIELDS = (
+    *ENTRY_FIELDS,
+    Field("external_id", TEXT),
+)  # the source's own key, optional
 IMPORT_FIELDS = (Field("source", TEXT, required=True),)
 
 
@@ -49,7 +52,9 @@ def entry_json(entry: PhonebookEntry) -> dict[str, Any]:
 @blueprint.get("")
 def list_entries() -> ResponseReturnValue:
     """S and M entries together; ?source=S or ?source=M narrows to one kind."""
-    return listing(phonebook.list_entries(source=query_choice("source", phonebook.SOURCES)), entry_json)
+    return listing(
+        phonebook.list_entries(source=query_choice("source", phonebook.SOURCES)), entry_json
+    )
 
 
 @blueprint.post("")
@@ -84,7 +89,9 @@ def _imported_entries(body: dict[str, Any]) -> list[dict[str, Any]]:
         try:
             checked.append(read_fields(IMPORTED_ENTRY_FIELDS, creating=False, body=entry))
         except ApiError as refusal:
-            raise ApiError(refusal.status, refusal.code, f"Entry {position}: {refusal.message}") from None
+            raise ApiError(
+                refusal.status, refusal.code, f"Entry {position}: {refusal.message}"
+            ) from None
     return checked
 
 

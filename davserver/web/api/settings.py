@@ -3,7 +3,7 @@ the public base URL clients reach the server at."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from flask import current_app, request
 

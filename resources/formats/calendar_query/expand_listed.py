@@ -24,7 +24,13 @@ from resources.errors import InvalidCalendarData
 from resources.formats.calendar_occurrences import OccurrenceList
 from resources.formats.calendar_query.filters import TimeRange
 from resources.formats.calendar_recurrence import rule_never_matches
-from resources.formats.calendar_syntax import ComponentBlock, ContentLine, decode_body, physical_lines, scan
+from resources.formats.calendar_syntax import (
+    ComponentBlock,
+    ContentLine,
+    decode_body,
+    physical_lines,
+    scan,
+)
 from resources.formats.expansion_budget import charge_instances
 
 _RULES = frozenset({"RRULE", "RDATE", "EXDATE", "EXRULE"})
@@ -32,8 +38,22 @@ _MOVED = frozenset({"DTSTART", "DTEND", "RECURRENCE-ID"})
 _DATE_TIME = re.compile(r"(\d{8})T(\d{6})(Z?)")
 _FLOATING_DATE_TIME = re.compile(r"\d{8}T\d{6}(?!\d|Z)")
 # Properties icalendar reads as DATE-TIME values, which the general expansion writes in UTC.
-_DATE_TIME_PROPERTIES = frozenset({"DTSTAMP", "CREATED", "LAST-MODIFIED", "COMPLETED", "DUE", "ACKNOWLEDGED",
-                                   "TRIGGER", "DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE"})
+_DATE_TIME_PROPERTIES = frozenset(
+    {
+        "DTSTAMP",
+        "CREATED",
+        "LAST-MODIFIED",
+        "COMPLETED",
+        "DUE",
+        "ACKNOWLEDGED",
+        "TRIGGER",
+        "DTSTART",
+        "DTEND",
+        "RECURRENCE-ID",
+        "EXDATE",
+        "RDATE",
+    }
+)
 _PLAIN_PARAMS = re.compile(r'(?:;TZID=(?:"[^"]*"|[^;:]*)|;VALUE=DATE-TIME)*', re.IGNORECASE)
 
 
@@ -65,7 +85,9 @@ def expand_listed(raw: bytes, blob: bytes, window: TimeRange) -> str | None:
 class _Parts:
     """The master and its overrides, ready to be written out per instance."""
 
-    def __init__(self, master: ComponentBlock, overrides: dict[int, ComponentBlock], recurring: bool) -> None:
+    def __init__(
+        self, master: ComponentBlock, overrides: dict[int, ComponentBlock], recurring: bool
+    ) -> None:
         self.master = master
         self.overrides = overrides  # by own start, several overrides may share one
         self.recurring = recurring
@@ -73,7 +95,11 @@ class _Parts:
     @classmethod
     def of(cls, blocks: list[ComponentBlock]) -> _Parts | None:
         masters = [b for b in blocks if b.property_value("RECURRENCE-ID") is None]
-        if len(masters) != 1 or any(b.name != "VEVENT" for b in blocks) or not all(map(_convertible, blocks)):
+        if (
+            len(masters) != 1
+            or any(b.name != "VEVENT" for b in blocks)
+            or not all(map(_convertible, blocks))
+        ):
             return None
         master = masters[0]
         overrides: dict[int, list[ComponentBlock]] = {}
@@ -98,7 +124,9 @@ class _Parts:
                 result.append((start, start, length, self.master))
         return result
 
-    def instance_lines(self, block: ComponentBlock, recurrence_id: int, start: int, length: int) -> list[str]:
+    def instance_lines(
+        self, block: ComponentBlock, recurrence_id: int, start: int, length: int
+    ) -> list[str]:
         """The block as written, its times replaced by the instance's in UTC (before any
         subcomponent, where properties belong)."""
         kept, depth, has_end = [], 0, False
@@ -133,7 +161,10 @@ def _convertible(block: ComponentBlock) -> bool:
             depth -= 1
             continue
         if depth == 1 and line.name in _MOVED:
-            if _PLAIN_PARAMS.fullmatch(line.params) is None or _DATE_TIME.fullmatch(line.value) is None:
+            if (
+                _PLAIN_PARAMS.fullmatch(line.params) is None
+                or _DATE_TIME.fullmatch(line.value) is None
+            ):
                 return False
             continue
         if depth == 1 and line.name in _RULES:

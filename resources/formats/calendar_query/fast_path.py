@@ -50,7 +50,9 @@ def _duration(event, start: datetime) -> timedelta | None:
 
 def _overlaps(start: datetime, duration: timedelta, window: TimeRange) -> bool:
     end = start + duration
-    after_start = window.start is None or (end > window.start if duration else start >= window.start)
+    after_start = window.start is None or (
+        end > window.start if duration else start >= window.start
+    )
     before_end = window.end is None or start < window.end
     return after_start and before_end
 
@@ -96,7 +98,9 @@ def _decide(calendar, window: TimeRange, zone: tzinfo) -> bool | None:
     return _series_match(event, rules, start, duration, window, zone)
 
 
-def _series_match(event, rule, start: datetime, duration: timedelta, window: TimeRange, zone: tzinfo) -> bool | None:
+def _series_match(
+    event, rule, start: datetime, duration: timedelta, window: TimeRange, zone: tzinfo
+) -> bool | None:
     excluded = _excluded(event, zone)
     if excluded is None:
         return None

@@ -47,11 +47,37 @@ INSTANCE_PROPERTIES = frozenset({"DTSTART", "DTEND", "DUE", "RECURRENCE-ID"})
 # Properties RFC 5545 types as text, numbers or addresses: a time-range on them is invalid.
 _NON_DATE_PROPERTIES = frozenset(
     {
-        "SUMMARY", "DESCRIPTION", "LOCATION", "UID", "CATEGORIES", "COMMENT", "CONTACT",
-        "STATUS", "CLASS", "TRANSP", "ORGANIZER", "ATTENDEE", "URL", "PRIORITY",
-        "SEQUENCE", "RESOURCES", "RELATED-TO", "GEO", "PERCENT-COMPLETE", "ACTION",
-        "REPEAT", "DURATION", "RRULE", "TZID", "TZNAME", "VERSION", "PRODID",
-        "CALSCALE", "METHOD", "REQUEST-STATUS", "ATTACH",
+        "SUMMARY",
+        "DESCRIPTION",
+        "LOCATION",
+        "UID",
+        "CATEGORIES",
+        "COMMENT",
+        "CONTACT",
+        "STATUS",
+        "CLASS",
+        "TRANSP",
+        "ORGANIZER",
+        "ATTENDEE",
+        "URL",
+        "PRIORITY",
+        "SEQUENCE",
+        "RESOURCES",
+        "RELATED-TO",
+        "GEO",
+        "PERCENT-COMPLETE",
+        "ACTION",
+        "REPEAT",
+        "DURATION",
+        "RRULE",
+        "TZID",
+        "TZNAME",
+        "VERSION",
+        "PRODID",
+        "CALSCALE",
+        "METHOD",
+        "REQUEST-STATUS",
+        "ATTACH",
     }
 )
 
@@ -156,7 +182,9 @@ def _check_prop(prop: PropFilter, component: str) -> None:
         raise UnsupportedFilter(f"A text-match on {prop.name} is not supported.")
     for param in prop.param_filters:
         if param.is_not_defined and param.text_match is not None:
-            raise InvalidFilter(f"The {param.name} param-filter mixes is-not-defined with text-match.")
+            raise InvalidFilter(
+                f"The {param.name} param-filter mixes is-not-defined with text-match."
+            )
 
 
 def _check_prop_time_range(name: str, component: str) -> None:

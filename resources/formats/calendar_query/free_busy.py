@@ -32,8 +32,9 @@ PRODID = "-//davserver//free-busy//EN"
 BusyPeriod = tuple[datetime, datetime, str]
 
 
-def free_busy_periods(calendars: Iterable[icalendar.Calendar], start: datetime,
-                      end: datetime, *, timezone: tzinfo) -> list[BusyPeriod]:
+def free_busy_periods(
+    calendars: Iterable[icalendar.Calendar], start: datetime, end: datetime, *, timezone: tzinfo
+) -> list[BusyPeriod]:
     """Busy periods (start, end, FBTYPE) in UTC within [start, end), merged per type."""
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     periods: list[BusyPeriod] = []
@@ -44,8 +45,9 @@ def free_busy_periods(calendars: Iterable[icalendar.Calendar], start: datetime,
     return _merge([p for p in clipped if p[0] < p[1]])
 
 
-def render_vfreebusy(periods: Iterable[BusyPeriod], start: datetime, end: datetime,
-                     stamp: datetime | None = None) -> str:
+def render_vfreebusy(
+    periods: Iterable[BusyPeriod], start: datetime, end: datetime, stamp: datetime | None = None
+) -> str:
     """A VCALENDAR with one VFREEBUSY for the range, FREEBUSY lines in UTC (§7.10)."""
     calendar = icalendar.Calendar()
     calendar.add("VERSION", "2.0")
@@ -63,8 +65,9 @@ def render_vfreebusy(periods: Iterable[BusyPeriod], start: datetime, end: dateti
     return calendar.to_ical().decode("utf-8")
 
 
-def _event_periods(calendar: icalendar.Calendar, start: datetime, end: datetime,
-                   tz: tzinfo) -> list[BusyPeriod]:
+def _event_periods(
+    calendar: icalendar.Calendar, start: datetime, end: datetime, tz: tzinfo
+) -> list[BusyPeriod]:
     expansion = Expansion(calendar, "VEVENT", tz)
     if not expansion.stored:
         return []
@@ -103,8 +106,9 @@ def _busy_span(instance: Instance, tz: tzinfo) -> tuple[datetime, datetime] | No
     return start, day_end(instance.start, tz)
 
 
-def _stored_freebusy_periods(calendar: icalendar.Calendar, start: datetime, end: datetime,
-                             tz: tzinfo) -> list[BusyPeriod]:
+def _stored_freebusy_periods(
+    calendar: icalendar.Calendar, start: datetime, end: datetime, tz: tzinfo
+) -> list[BusyPeriod]:
     periods = []
     for component in calendar.walk("VFREEBUSY"):
         for period_start, period_end, fbtype in freebusy_periods(component, tz):

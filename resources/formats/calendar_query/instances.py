@@ -114,9 +114,7 @@ def stored_instance(component: icalendar.Component) -> Instance:
 
 def is_recurring(components: list[icalendar.Component]) -> bool:
     """Whether the components form a recurrence set (rules, dates or overrides)."""
-    return any(
-        "RRULE" in c or "RDATE" in c or "RECURRENCE-ID" in c for c in components
-    )
+    return any("RRULE" in c or "RDATE" in c or "RECURRENCE-ID" in c for c in components)
 
 
 class Expansion:
@@ -143,14 +141,17 @@ class Expansion:
         check_object_instances(len(copies))
         return [self._instance(copy) for copy in copies]
 
-    def iterate(self, lower: datetime | None, upper: datetime | None,
-                stop_after: datetime | None = None) -> Iterator[Instance]:
+    def iterate(
+        self, lower: datetime | None, upper: datetime | None, stop_after: datetime | None = None
+    ) -> Iterator[Instance]:
         """Instances from `lower` on, lazily, in growing windows, in start order.
 
         An open `lower` starts at the earliest stored date; an open `upper` ends at
         FAR_FUTURE. The walk also ends after the first instance past `stop_after`.
         """
-        low = max(lower, self.earliest()) if lower is not None else self.earliest()  # none start earlier
+        low = (
+            max(lower, self.earliest()) if lower is not None else self.earliest()
+        )  # none start earlier
         high = upper if upper is not None else FAR_FUTURE
         seen: set[tuple] = set()
         span = timedelta(days=7)
@@ -184,7 +185,8 @@ class Expansion:
         """The latest start or RECURRENCE-ID of a stored override, in UTC."""
         values = [
             to_utc(v, self.tz)
-            for c in self.stored if "RECURRENCE-ID" in c
+            for c in self.stored
+            if "RECURRENCE-ID" in c
             for v in (date_value(c, "RECURRENCE-ID"), date_value(c, "DTSTART"))
             if v is not None
         ]

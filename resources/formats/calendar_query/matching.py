@@ -66,8 +66,9 @@ class _Scope:
         return self._expansions[name]
 
 
-def calendar_matches(calendar: icalendar.Calendar, root_filter: CompFilter, *,
-                     timezone: tzinfo) -> bool:
+def calendar_matches(
+    calendar: icalendar.Calendar, root_filter: CompFilter, *, timezone: tzinfo
+) -> bool:
     """Whether the calendar object matches the filter (RFC 4791 §9.7.1).
 
     `timezone` resolves DATE and floating values: the collection's
@@ -101,8 +102,9 @@ def _child_filter_matches(parent: Instance, flt: CompFilter, scope: _Scope) -> b
     return any(_instance_matches(instance, flt, scope) for instance in candidates)
 
 
-def _candidates(parent: Instance, flt: CompFilter, stored: list[icalendar.Component],
-                scope: _Scope) -> Iterable[Instance]:
+def _candidates(
+    parent: Instance, flt: CompFilter, stored: list[icalendar.Component], scope: _Scope
+) -> Iterable[Instance]:
     """The instances a comp-filter must look at, expanded only as far as needed."""
     if flt.name == "VALARM":
         return [Instance(alarm, None, None, parent=parent) for alarm in stored]
@@ -122,8 +124,7 @@ def _candidates(parent: Instance, flt: CompFilter, stored: list[icalendar.Compon
     return expansion.iterate(lower, upper, _stop_after(lower, margin, expansion))
 
 
-def _stop_after(lower: datetime | None, margin: timedelta,
-                expansion: Expansion) -> datetime:
+def _stop_after(lower: datetime | None, margin: timedelta, expansion: Expansion) -> datetime:
     """Where a walk over an open range may end. Open to the future: past lower +
     2 * margin every master instance passes the time tests, so the first one there
     stands for all later ones. Open to the past: the earliest master instance passes
@@ -133,16 +134,23 @@ def _stop_after(lower: datetime | None, margin: timedelta,
     return stop if latest_override is None else max(stop, moved_by(latest_override, margin))
 
 
-def _window(flt: CompFilter, expansion: Expansion,
-            tz: tzinfo) -> tuple[datetime | None, datetime | None, timedelta] | None:
+def _window(
+    flt: CompFilter, expansion: Expansion, tz: tzinfo
+) -> tuple[datetime | None, datetime | None, timedelta] | None:
     """The span instances must touch to pass every time test of the filter, widened
     by a margin for durations and alarm offsets; None if no test depends on time."""
     margin = _margin(expansion, tz)
     ranges = [(flt.time_range, DAY)] if flt.time_range is not None else []
-    ranges += [(c.time_range, margin) for c in flt.comp_filters
-               if c.name == "VALARM" and c.time_range is not None]
-    ranges += [(p.time_range, margin) for p in flt.prop_filters
-               if p.name in INSTANCE_PROPERTIES and p.time_range is not None]
+    ranges += [
+        (c.time_range, margin)
+        for c in flt.comp_filters
+        if c.name == "VALARM" and c.time_range is not None
+    ]
+    ranges += [
+        (p.time_range, margin)
+        for p in flt.prop_filters
+        if p.name in INSTANCE_PROPERTIES and p.time_range is not None
+    ]
     if not ranges:
         return None
     lowers = [moved_by(tr.start, -widen) for tr, widen in ranges if tr.start is not None]

@@ -79,11 +79,20 @@ class CalendarDataRequest:
     @property
     def _whole_object(self) -> bool:
         """Every component and property, no recurrence or free-busy limits."""
-        return _selects_all(self.component) and self.limit_recurrence_set is None and self.limit_freebusy_set is None
+        return (
+            _selects_all(self.component)
+            and self.limit_recurrence_set is None
+            and self.limit_freebusy_set is None
+        )
 
 
-def render_calendar_data(calendar: icalendar.Calendar, raw: bytes,
-                         request: CalendarDataRequest | None, *, timezone: tzinfo) -> str:
+def render_calendar_data(
+    calendar: icalendar.Calendar,
+    raw: bytes,
+    request: CalendarDataRequest | None,
+    *,
+    timezone: tzinfo,
+) -> str:
     """The text of C:calendar-data for one calendar object resource (RFC 4791 §9.6)."""
     if request is None or request.selects_everything:
         return _raw_text(raw, calendar)
@@ -99,8 +108,9 @@ def render_calendar_data(calendar: icalendar.Calendar, raw: bytes,
     return result.to_ical().decode("utf-8")
 
 
-def expand_calendar(calendar: icalendar.Calendar, time_range: TimeRange,
-                    tz: tzinfo) -> icalendar.Component:
+def expand_calendar(
+    calendar: icalendar.Calendar, time_range: TimeRange, tz: tzinfo
+) -> icalendar.Component:
     """§9.6.5: one component per instance that overlaps the range, all in UTC."""
     result = _shell(calendar)
     for key, value in calendar.items():
@@ -116,8 +126,9 @@ def expand_calendar(calendar: icalendar.Calendar, time_range: TimeRange,
     return result
 
 
-def _instances_in_range(calendar: icalendar.Calendar, name: str, time_range: TimeRange,
-                        tz: tzinfo) -> list[Instance]:
+def _instances_in_range(
+    calendar: icalendar.Calendar, name: str, time_range: TimeRange, tz: tzinfo
+) -> list[Instance]:
     expansion = Expansion(calendar, name, tz)
     if name not in RECURRING_COMPONENTS and name != "VFREEBUSY":
         return [Instance(c, None, None) for c in expansion.stored]
@@ -138,8 +149,10 @@ def _instance_in_utc(instance: Instance, tz: tzinfo) -> icalendar.Component:
     end_name = _END_PROPERTY.get(source.name)
     if "DTSTART" in source and instance.start is not None:
         result["DTSTART"] = vDDDTypes(instance.start)
-    if end_name and instance.end is not None and (
-        end_name in source or _period_changed_duration(instance)
+    if (
+        end_name
+        and instance.end is not None
+        and (end_name in source or _period_changed_duration(instance))
     ):
         result.pop("DURATION", None)
         result[end_name] = vDDDTypes(instance.end)
@@ -158,8 +171,9 @@ def _period_changed_duration(instance: Instance) -> bool:
     return add_duration(instance.start, duration) != instance.end
 
 
-def _component_in_utc(component: icalendar.Component, tz: tzinfo,
-                      keep_subcomponents: bool = False) -> icalendar.Component:
+def _component_in_utc(
+    component: icalendar.Component, tz: tzinfo, keep_subcomponents: bool = False
+) -> icalendar.Component:
     """A copy with every DATE-TIME property value in UTC (TZID parameters dropped)."""
     result = _shell(component)
     for key, value in component.items():
@@ -187,16 +201,15 @@ def _value_in_utc(value: object, tz: tzinfo) -> object:
     return converted
 
 
-def limit_recurrence_set(calendar: icalendar.Calendar, time_range: TimeRange,
-                         tz: tzinfo) -> icalendar.Component:
+def limit_recurrence_set(
+    calendar: icalendar.Calendar, time_range: TimeRange, tz: tzinfo
+) -> icalendar.Component:
     """§9.6.6: masters plus only the overrides whose current or original times overlap."""
     result = _shell(calendar)
     for key, value in calendar.items():
         result[key] = value
     masters = {
-        (c.name, str(c.get("UID"))): c
-        for c in calendar.subcomponents
-        if "RECURRENCE-ID" not in c
+        (c.name, str(c.get("UID"))): c for c in calendar.subcomponents if "RECURRENCE-ID" not in c
     }
     for component in calendar.subcomponents:
         master = masters.get((component.name, str(component.get("UID"))))
@@ -205,8 +218,12 @@ def limit_recurrence_set(calendar: icalendar.Calendar, time_range: TimeRange,
     return result
 
 
-def _impacts(override: icalendar.Component, master: icalendar.Component | None,
-             time_range: TimeRange, tz: tzinfo) -> bool:
+def _impacts(
+    override: icalendar.Component,
+    master: icalendar.Component | None,
+    time_range: TimeRange,
+    tz: tzinfo,
+) -> bool:
     if instance_overlaps(stored_instance(override), time_range, tz):
         return True
     rid = date_value(override, "RECURRENCE-ID")
@@ -230,22 +247,25 @@ def _original_instance(master: icalendar.Component, rid: Time) -> Instance:
         return Instance(master, rid, None)
 
 
-def limit_freebusy_set(calendar: icalendar.Component, time_range: TimeRange,
-                       tz: tzinfo) -> icalendar.Component:
+def limit_freebusy_set(
+    calendar: icalendar.Component, time_range: TimeRange, tz: tzinfo
+) -> icalendar.Component:
     """§9.6.7: VFREEBUSY components keep only the FREEBUSY periods in the range."""
     result = _shell(calendar)
     for key, value in calendar.items():
         result[key] = value
     for component in calendar.subcomponents:
         result.add_component(
-            _freebusy_limited(component, time_range, tz) if component.name == "VFREEBUSY"
+            _freebusy_limited(component, time_range, tz)
+            if component.name == "VFREEBUSY"
             else component
         )
     return result
 
 
-def _freebusy_limited(component: icalendar.Component, time_range: TimeRange,
-                      tz: tzinfo) -> icalendar.Component:
+def _freebusy_limited(
+    component: icalendar.Component, time_range: TimeRange, tz: tzinfo
+) -> icalendar.Component:
     result = _shell(component)
     for key, value in component.items():
         if key != "FREEBUSY":
@@ -276,8 +296,9 @@ def _period_overlaps(start: datetime, end: datetime, time_range: TimeRange) -> b
     )
 
 
-def select_parts(component: icalendar.Component,
-                 selection: ComponentSelection) -> icalendar.Component:
+def select_parts(
+    component: icalendar.Component, selection: ComponentSelection
+) -> icalendar.Component:
     """§9.6.1: keep the selected properties and subcomponents, recursively."""
     result = _shell(component)
     wanted = None if selection.properties is None else {p.name: p for p in selection.properties}

@@ -30,11 +30,15 @@ from resources.formats.recurrence_limits import (
 
 JUMP_AFTER = 1000  # steps; shorter walks cost less than copying the component
 JUMP_MARGIN = timedelta(hours=2)  # the moved start lies this much earlier still (a DST change)
-FLOATING_MARGIN = timedelta(hours=16)  # floating and DATE values: read in any zone, up to 14 h off UTC
+FLOATING_MARGIN = timedelta(
+    hours=16
+)  # floating and DATE values: read in any zone, up to 14 h off UTC
 _ENDS = ("DTEND", "DUE")
 
 
-def bounded_calendar(calendar: icalendar.Component, name: str, lower: datetime, upper: datetime) -> icalendar.Component:
+def bounded_calendar(
+    calendar: icalendar.Component, name: str, lower: datetime, upper: datetime
+) -> icalendar.Component:
     """The calendar to expand for [lower, upper): the stored one, or a copy whose
     evenly spaced rules start near the window. Raises TooManyInstances."""
     check_time()
@@ -53,12 +57,16 @@ def bounded_calendar(calendar: icalendar.Component, name: str, lower: datetime, 
         if length is None:
             continue
         if len(rules) == 1:
-            margin = JUMP_MARGIN if isinstance(start, datetime) and start.tzinfo else FLOATING_MARGIN
+            margin = (
+                JUMP_MARGIN if isinstance(start, datetime) and start.tzinfo else FLOATING_MARGIN
+            )
             moved = _moved(component, rules[0], start, lower - length - margin)
             if moved is not None:
                 replaced[index], start, rules = moved, moved["DTSTART"].dt, [moved["RRULE"]]
         for rule in rules:
-            expected += _instances_in_window(rule, start, lower - length, upper, limit - expected + 1)
+            expected += _instances_in_window(
+                rule, start, lower - length, upper, limit - expected + 1
+            )
             if expected > limit:
                 check_object_instances(expected)
     if not replaced:
@@ -68,20 +76,25 @@ def bounded_calendar(calendar: icalendar.Component, name: str, lower: datetime, 
     return shifted
 
 
-def _instances_in_window(rule: vRecur, start: datetime | date, lower: datetime, upper: datetime, room: int) -> int:
+def _instances_in_window(
+    rule: vRecur, start: datetime | date, lower: datetime, upper: datetime, room: int
+) -> int:
     if not hasattr(rule, "get"):
         return 0
     if walk_steps(rule, start, lower) > MAX_WALK_STEPS:
         raise TooManyInstances(
             f"A recurrence rule ({rule.to_ical().decode()}) would have to be followed for more than "
-            f"{MAX_WALK_STEPS} steps to reach the requested time range (CALDAV:max-instances).", max_instances())
+            f"{MAX_WALK_STEPS} steps to reach the requested time range (CALDAV:max-instances).",
+            max_instances(),
+        )
     steps = walk_steps(rule, start, upper) - max(walk_steps(rule, start, lower), 0)
     estimate = max(steps + 1, 0) * most_per_step(rule)  # an upper bound, from arithmetic alone
     return estimate if estimate < room else instances_between(rule, start, lower, upper, room)
 
 
-def _moved(component: icalendar.Component, rule: vRecur, start: date | datetime,
-           before: datetime) -> icalendar.Component | None:
+def _moved(
+    component: icalendar.Component, rule: vRecur, start: date | datetime, before: datetime
+) -> icalendar.Component | None:
     """A copy of the master starting at the last step before `before`, or None."""
     jump = jumped_start(rule, start, before)
     if jump is None or jump.steps < JUMP_AFTER:
@@ -93,7 +106,9 @@ def _moved(component: icalendar.Component, rule: vRecur, start: date | datetime,
     for end_name in _ENDS:
         end = _value(component, end_name)
         if end is not None:
-            moved[end_name] = _like(component[end_name], end + shift if type(end) is type(start) else end)
+            moved[end_name] = _like(
+                component[end_name], end + shift if type(end) is type(start) else end
+            )
     new_rule = vRecur(dict(rule))
     count = first_value(rule.get("COUNT"))
     if isinstance(count, int):
@@ -116,7 +131,11 @@ def _length(component: icalendar.Component, start: date | datetime) -> timedelta
     end = _value(component, "DTEND") or _value(component, "DUE")
     duration = component.get("DURATION")
     try:
-        length = end - start if end is not None and type(end) is type(start) else getattr(duration, "dt", None)
+        length = (
+            end - start
+            if end is not None and type(end) is type(start)
+            else getattr(duration, "dt", None)
+        )
     except TypeError:
         return None
     length = length if isinstance(length, timedelta) else timedelta(0)

@@ -93,8 +93,7 @@ def todo_overlaps(instance: Instance, tr: TimeRange, tz: tzinfo) -> bool:
     return _todo_without_dates_overlaps(component, tr, tz)
 
 
-def _todo_without_dates_overlaps(component: icalendar.Component, tr: TimeRange,
-                                 tz: tzinfo) -> bool:
+def _todo_without_dates_overlaps(component: icalendar.Component, tr: TimeRange, tz: tzinfo) -> bool:
     """The four §9.9 VTODO rows for a to-do with neither DTSTART nor DUE."""
     completed = _utc_or_none(date_value(component, "COMPLETED"), tz)
     created = _utc_or_none(date_value(component, "CREATED"), tz)
@@ -130,8 +129,9 @@ def freebusy_overlaps(component: icalendar.Component, tr: TimeRange, tz: tzinfo)
     )
 
 
-def freebusy_periods(component: icalendar.Component,
-                     tz: tzinfo) -> list[tuple[datetime, datetime, str]]:
+def freebusy_periods(
+    component: icalendar.Component, tz: tzinfo
+) -> list[tuple[datetime, datetime, str]]:
     """The FREEBUSY periods of a VFREEBUSY in UTC, each with its FBTYPE (default BUSY)."""
     props = component.get("FREEBUSY", [])
     periods = []
@@ -146,14 +146,12 @@ def freebusy_periods(component: icalendar.Component,
     return periods
 
 
-def alarm_overlaps(alarm: icalendar.Component, parent: Instance, tr: TimeRange,
-                   tz: tzinfo) -> bool:
+def alarm_overlaps(alarm: icalendar.Component, parent: Instance, tr: TimeRange, tz: tzinfo) -> bool:
     """§9.9 VALARM: `start <= trigger-time < end` for any trigger, repeats included."""
     return any(_start_le(tr, t) and _end_gt(tr, t) for t in alarm_trigger_times(alarm, parent, tz))
 
 
-def alarm_trigger_times(alarm: icalendar.Component, parent: Instance,
-                        tz: tzinfo) -> list[datetime]:
+def alarm_trigger_times(alarm: icalendar.Component, parent: Instance, tz: tzinfo) -> list[datetime]:
     """Trigger times of an alarm of one instance (RFC 5545 §3.8.6.3, REPEAT/DURATION)."""
     try:
         triggers = alarm.triggers
