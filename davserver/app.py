@@ -23,6 +23,7 @@ from davserver.request_path import (
     decoded_options_path,
     resolve_dot_segments,
 )
+from davserver.secret_keys import open_secret_box
 from davserver.web.admin_app import build_admin_app
 from davserver.web.api_app import build_api_app
 from resources.formats import calendar_upgrades  # noqa: F401  (registers the upgrade steps that parse)
@@ -44,6 +45,7 @@ def open_store(settings: Settings) -> None:
     """Connect to the configured database and bring its schema up to date."""
     connect_store(settings)
     upgrade()
+    open_secret_box(settings)
     company_book()
 
 

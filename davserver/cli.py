@@ -55,7 +55,7 @@ def add_store_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from davserver import calendar_import_cli, cli_admin
+    from davserver import calendar_import_cli, cli_admin, secrets_cli
 
     parser = OneLineParser(prog="davserver", description="CalDAV/CardDAV groupware server")
     parser.add_argument("--version", action="version", version=f"davserver {__version__}")
@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=cmd_serve)
     calendar_import_cli.register(commands)
     cli_admin.register(commands)
+    secrets_cli.register(commands)
     return parser
 
 
@@ -75,12 +76,15 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def open_store_or_fail(settings: Settings, opener=None):
     """Open the store (or build the app, which opens it) with a one-line error on failure."""
     from davserver.app import open_store
+    from resources.auth.secret_box import SecretKeyProblem
     from resources.store.database import DatabaseUrlError, redact_url
 
     try:
         return (opener or open_store)(settings)
     except DatabaseUrlError as exc:
         raise CliError(str(exc)) from None
+    except SecretKeyProblem as exc:
+        raise CliError(exc.message) from None
     except Exception as exc:  # driver errors differ per database; all mean "cannot open"
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CliError(f"cannot open database {redact_url(settings.database)}: {reason}") from None

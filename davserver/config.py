@@ -63,6 +63,18 @@ class Settings:
     secret_key: str = setting(
         "", "key signing admin sessions; empty: one kept in the database", flag=False
     )
+    secret_keys: str = setting(
+        "",
+        "keys sealing connector passwords and tokens, newest first (davserver secrets new-key); "
+        "empty: the key file",
+        flag=False,
+    )
+    secret_key_file: str = setting(
+        "",
+        "file of those keys, created with one new key if missing; empty: "
+        "davserver-secrets.key beside the SQLite database, or in the working directory",
+        flag=False,
+    )
     login_failures_per_user: int = setting(
         10, "failed sign-ins per user name in 5 minutes before 429", flag=False
     )
