@@ -1,0 +1,1 @@
+"""Connectors: data sources that feed the phonebook and the company directory (DESIGN §6)."""
