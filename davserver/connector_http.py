@@ -1,0 +1,94 @@
+"""The HTTP client connectors fetch their sources with (resources/connectors/source_http.py),
+on httpx: Basic auth, connect and read timeouts, at most five redirects, a size limit, and
+the TLS certificate checked unless the connection says otherwise."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+
+from resources.connectors.source_http import (
+    CONNECT_TIMEOUT_SECONDS,
+    MAX_REDIRECTS,
+    READ_TIMEOUT_SECONDS,
+    SourceRequest,
+    SourceUnreachable,
+)
+
+CHUNK_BYTES = 64 * 1024
+
+
+@dataclass
+class HttpxAnswer:
+    status: int
+    headers: Mapping[str, str]
+    url: str
+    _response: httpx.Response
+    _max_bytes: int
+
+    def body_chunks(self) -> Iterator[bytes]:
+        received = 0
+        try:
+            for chunk in self._response.iter_bytes(CHUNK_BYTES):
+                received += len(chunk)
+                if received > self._max_bytes:
+                    raise SourceUnreachable(
+                        f"The source sent more than {self._max_bytes // (1024 * 1024)} MB."
+                    )
+                yield chunk
+        except httpx.HTTPError as error:
+            raise SourceUnreachable(_sentence(error)) from None
+
+
+def _sentence(error: httpx.HTTPError) -> str:
+    if isinstance(error, httpx.TooManyRedirects):
+        return f"The source redirected more than {MAX_REDIRECTS} times."
+    if isinstance(error, httpx.ConnectTimeout):
+        return "The source's server did not accept the connection in time."
+    if isinstance(error, httpx.TimeoutException):
+        return "The source's server stopped sending (timeout)."
+    if isinstance(error, httpx.ConnectError):
+        if "CERTIFICATE" in str(error).upper():
+            return "The source's TLS certificate is not valid for its address."
+        return "The source's server cannot be reached (name or connection refused)."
+    if isinstance(error, httpx.RemoteProtocolError):
+        return "The source's server ended the answer before it was complete."
+    if isinstance(error, httpx.InvalidURL | httpx.UnsupportedProtocol):
+        return "The URL is not an http:// or https:// address."
+    return f"The source cannot be read ({type(error).__name__})."
+
+
+class HttpxSourceClient:
+    """Opens source requests with httpx; one client a fetch, closed with it."""
+
+    @contextmanager
+    def open(self, request: SourceRequest) -> Iterator[HttpxAnswer]:
+        auth = (request.username, request.password) if request.username else None
+        timeout = httpx.Timeout(READ_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
+        try:
+            with httpx.Client(
+                auth=auth,
+                timeout=timeout,
+                verify=request.verify_tls,
+                follow_redirects=True,
+                max_redirects=MAX_REDIRECTS,
+                trust_env=False,
+            ) as client:
+                with client.stream(
+                    request.method,
+                    request.url,
+                    headers=dict(request.headers),
+                    content=request.body,
+                ) as response:
+                    yield HttpxAnswer(
+                        response.status_code,
+                        response.headers,
+                        str(response.url),
+                        response,
+                        request.max_bytes,
+                    )
+        except httpx.HTTPError as error:
+            raise SourceUnreachable(_sentence(error)) from None

@@ -1,0 +1,160 @@
+"""The `csv-url` connector type (seed 002): a CSV file on any web server, with credentials.
+
+The file's header row names the fields by code (README, "Phonebook CSV"); the mapping of a
+connection may name other codes. The file is streamed row by row (resources/formats/
+csv_records.py), so a large export is never held whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from resources.connectors.connector_types import (
+    BOOL,
+    CHOICE,
+    SECRET,
+    TEXT,
+    URL,
+    Check,
+    RecordProblem,
+    Settings,
+    SettingSpec,
+    SourceRecord,
+    SourceUnreadable,
+    TestOutcome,
+)
+from resources.connectors.source_http import SourceClient, SourceRequest, SourceUnreachable
+from resources.formats.csv_records import CsvReader, CsvRecord, CsvUnreadable
+
+# The documented field codes of a phonebook CSV; `id` is the row's key between runs.
+FIELD_CODES = (
+    "id",
+    "first_name",
+    "last_name",
+    "company",
+    "phone_work",
+    "phone_mobile",
+    "phone_home",
+    "email",
+)
+KEY_CODE = "id"
+DELIMITER_CHOICES = {"auto": None, "comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
+ENCODING_CHOICES = {"auto": None, "utf-8": "utf-8", "windows-1252": "windows-1252"}
+
+
+def _status_sentence(status: int) -> str:
+    if status in (401, 403):
+        return f"The server refused the user name or password (HTTP {status})."
+    if status == 404:
+        return "The server has no file at this URL (HTTP 404)."
+    return f"The server answered HTTP {status} instead of the file."
+
+
+def row_key(record: CsvRecord) -> str:
+    """The `id` column when the file has one; otherwise a digest of the row, so an
+    unchanged row keeps its key and a changed one is a new row."""
+    given = record.values.get(KEY_CODE, "")
+    if given:
+        return given
+    canonical = "\x1f".join(f"{code}={record.values[code]}" for code in sorted(record.values))
+    return "h:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:40]
+
+
+@dataclass(frozen=True)
+class CsvUrlType:
+    key: str = "csv-url"
+    label: str = "CSV file at a URL"
+    settings: tuple[SettingSpec, ...] = (
+        SettingSpec("url", URL, "URL", "http:// or https:// address of the CSV file", True),
+        SettingSpec("username", TEXT, "User name", "for Basic authentication; may be empty"),
+        SettingSpec("password", SECRET, "Password", "for Basic authentication"),
+        SettingSpec(
+            "delimiter", CHOICE, "Delimiter", "", default="auto", choices=tuple(DELIMITER_CHOICES)
+        ),
+        SettingSpec(
+            "encoding", CHOICE, "Encoding", "", default="auto", choices=tuple(ENCODING_CHOICES)
+        ),
+        SettingSpec(
+            "verify_tls",
+            BOOL,
+            "Check the TLS certificate",
+            "switch off only for a server with a self-signed certificate you trust",
+            default=True,
+        ),
+    )
+    source_fields: tuple[str, ...] = FIELD_CODES
+
+    def _request(self, settings: Settings) -> SourceRequest:
+        return SourceRequest(
+            url=str(settings.get("url", "")),
+            username=str(settings.get("username", "") or ""),
+            password=str(settings.get("password", "") or ""),
+            verify_tls=bool(settings.get("verify_tls", True)),
+        )
+
+    def _reader(
+        self, settings: Settings, chunks: Iterator[bytes], mandatory: Sequence[str]
+    ) -> CsvReader:
+        return CsvReader(
+            chunks,
+            mandatory=mandatory,
+            delimiter=DELIMITER_CHOICES.get(str(settings.get("delimiter", "auto"))),
+            encoding=ENCODING_CHOICES.get(str(settings.get("encoding", "auto"))),
+        )
+
+    def test(self, settings: Settings, client: SourceClient) -> TestOutcome:
+        checks: list[Check] = []
+        url = str(settings.get("url", ""))
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+            checks.append(Check("url", False, "The URL must start with http:// or https://."))
+            return TestOutcome(tuple(checks))
+        checks.append(Check("url", True, "The URL is an http(s) address."))
+        try:
+            with client.open(self._request(settings)) as answer:
+                checks.append(Check("reachable", True, "The server answers."))
+                if answer.status != 200:
+                    checks.append(Check("answer", False, _status_sentence(answer.status)))
+                    return TestOutcome(tuple(checks))
+                checks.append(Check("answer", True, "The server sends the file."))
+                reader = self._reader(settings, answer.body_chunks(), ())
+                fields = tuple(code for code in reader.layout.codes if code)
+                rows = sum(1 for row in reader.rows() if isinstance(row, CsvRecord))
+        except SourceUnreachable as error:
+            checks.append(Check("reachable", False, error.message))
+            return TestOutcome(tuple(checks))
+        except CsvUnreadable as error:
+            checks.append(Check("format", False, error.message))
+            return TestOutcome(tuple(checks))
+        checks.append(
+            Check("format", True, f"The file is CSV with {len(fields)} columns and {rows} rows.")
+        )
+        return TestOutcome(tuple(checks), fields)
+
+    def fetch(
+        self,
+        settings: Settings,
+        since: str | None,
+        client: SourceClient,
+        *,
+        mandatory: Sequence[str] = (),
+    ) -> Iterator[SourceRecord | RecordProblem]:
+        try:
+            with client.open(self._request(settings)) as answer:
+                if answer.status != 200:
+                    raise SourceUnreadable(_status_sentence(answer.status))
+                reader = self._reader(settings, answer.body_chunks(), mandatory)
+                for row in reader.rows():
+                    if isinstance(row, CsvRecord):
+                        yield SourceRecord(row_key(row), row.line, row.values)
+                    else:
+                        yield RecordProblem(row.line, row.message)
+        except SourceUnreachable as error:
+            raise SourceUnreadable(error.message) from None
+        except CsvUnreadable as error:
+            raise SourceUnreadable(error.message) from None
+
+
+CSV_URL = CsvUrlType()

@@ -1,0 +1,54 @@
+"""How connectors reach a source over HTTP: an interface the domain defines and the
+server implements (davserver/connector_http.py, with httpx), so that no HTTP library
+lives in the domain and every source is fetched with the same limits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+MAX_REDIRECTS = 5
+CONNECT_TIMEOUT_SECONDS = 10.0
+READ_TIMEOUT_SECONDS = 30.0  # between two bytes of the answer, not for all of it
+MAX_SOURCE_BYTES = 200 * 1024 * 1024
+
+
+class SourceUnreachable(Exception):
+    """The source did not answer: name, TLS, connection, timeout, too many redirects,
+    too large, or cut short. `message` is a sentence for the administrator."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SourceRequest:
+    url: str
+    method: str = "GET"
+    username: str = ""
+    password: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    verify_tls: bool = True
+    max_bytes: int = MAX_SOURCE_BYTES
+
+
+class SourceAnswer(Protocol):
+    """An answer whose body is read as it arrives."""
+
+    status: int
+    headers: Mapping[str, str]
+    url: str  # after redirects
+
+    def body_chunks(self) -> Iterator[bytes]:
+        """The body in chunks; raises SourceUnreachable when it is cut short or too long."""
+        ...
+
+
+class SourceClient(Protocol):
+    def open(self, request: SourceRequest) -> AbstractContextManager[SourceAnswer]:
+        """Send the request; raises SourceUnreachable when no answer comes."""
+        ...
