@@ -1,0 +1,68 @@
+"""From a source's fields to a target's (seed 004): the connection's mapping says which
+source field fills which target field, and its defaults fill what the source left empty.
+
+A target field the mapping does not name is filled from the source field of the same name,
+so a CSV whose header uses the documented codes needs no mapping at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+
+class MappingProblem(Exception):
+    """A mapping or default that cannot work; `field` is the target field concerned."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def check_mapping(
+    mapping: Mapping[str, str],
+    defaults: Mapping[str, str],
+    target_fields: Collection[str],
+    source_fields: Collection[str] | None = None,
+) -> None:
+    """Refuse mappings to unknown target fields, and (when the source's fields are known,
+    from the test) from source fields the source does not have."""
+    for target in (*mapping, *defaults):
+        if target not in target_fields:
+            raise MappingProblem(f"'{target}' is not a field of the target.", target)
+    if source_fields is not None:
+        for target, source in mapping.items():
+            if source and source not in source_fields:
+                raise MappingProblem(
+                    f"The source has no field '{source}' (for '{target}').", target
+                )
+
+
+def source_field_for(target: str, mapping: Mapping[str, str]) -> str:
+    return mapping.get(target) or target
+
+
+def mapped_values(
+    values: Mapping[str, str],
+    mapping: Mapping[str, str],
+    defaults: Mapping[str, str],
+    target_fields: Collection[str],
+) -> dict[str, str]:
+    """The target's values for one source record: mapped, trimmed, then defaulted."""
+    mapped: dict[str, str] = {}
+    for target in target_fields:
+        value = str(values.get(source_field_for(target, mapping), "") or "").strip()
+        mapped[target] = value or defaults.get(target, "")
+    return mapped
+
+
+def mandatory_source_fields(
+    mandatory_targets: Collection[str], mapping: Mapping[str, str], defaults: Mapping[str, str]
+) -> tuple[str, ...]:
+    """The source fields a source must have: those that fill a mandatory target field
+    for which no default stands in."""
+    return tuple(
+        source_field_for(target, mapping)
+        for target in mandatory_targets
+        if not defaults.get(target)
+    )
