@@ -180,3 +180,8 @@ def import_source(source: str, entries: list[dict], *, actor: str = "system") ->
             f"created={created} updated={updated} deleted={deleted}",
         )
     return ImportResult(created, updated, deleted)
+
+
+def publish_entry(entry: PhonebookEntry) -> None:
+    """Put the entry's card into the phonebook address book, as a connector run does."""
+    _publish(entry)

@@ -63,7 +63,20 @@ class ConnectorRun(BaseModel):
         indexes = ((("state", "lease_until"), False), (("connection", "queued"), False))
 
 
-CONNECTOR_MODELS = [Connection, ConnectionScope, ConnectorRun]
+class StagedRecord(BaseModel):
+    """A record a run fetched, mapped to the target's fields, waiting for the run to apply
+    all of them in one transaction; a failed run's records are dropped, never applied."""
+
+    run = peewee.ForeignKeyField(ConnectorRun, on_delete="CASCADE")
+    key = peewee.CharField(max_length=300)  # the record's key in the source
+    position = peewee.IntegerField()  # line or record number, for messages
+    values = peewee.TextField()  # JSON: target field -> value
+
+    class Meta:
+        indexes = ((("run", "key"), True),)
+
+
+CONNECTOR_MODELS = [Connection, ConnectionScope, ConnectorRun, StagedRecord]
 ACTIVE_RUN_INDEX = "connectorrun_one_active_per_connection"
 
 

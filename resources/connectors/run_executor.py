@@ -1,0 +1,214 @@
+"""One connector run, from the source to the target, all of it or nothing (DESIGN §6).
+
+The run fetches every record first and stages it (mapped and checked) in its own rows,
+in small transactions that hold no lock on the phonebook or directory; only then does the
+target apply the staged records, in one transaction that also records the outcome. So a
+source that fails halfway (unreachable, 401, a missing mandatory column, cut short), a
+lease lost to a process that thought this one dead, or a crash leaves the target exactly
+as it was, and the next run starts clean.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from resources.connectors.connector_types import (
+    ConnectorType,
+    RecordProblem,
+    SourceRecord,
+    SourceUnreadable,
+)
+from resources.connectors.field_mapping import mandatory_source_fields, mapped_values
+from resources.connectors.run_queue import (
+    FAILED,
+    LEASE_SECONDS,
+    OK,
+    LeaseLost,
+    RunCounts,
+    finish_run,
+    renew_lease,
+)
+from resources.connectors.source_http import SourceClient
+from resources.store.connectors import Connection, ConnectorRun, StagedRecord
+from resources.store.database import write_transaction
+
+log = logging.getLogger("davserver.connectors")
+
+STAGE_BATCH = 500
+MAX_REPORTED_PROBLEMS = 1000  # a run over a broken file reports this many rows, then counts
+
+
+class RunTarget(Protocol):
+    """Where a connection's records go: the phonebook's S entries, or the directory."""
+
+    key: str
+    fields: tuple[str, ...]
+    mandatory: tuple[str, ...]
+
+    def record_problem(self, values: Mapping[str, str]) -> str | None:
+        """Why a mapped record cannot be applied (it is skipped), or None."""
+        ...
+
+    def apply(self, connection: Connection, run_id: int) -> RunCounts:
+        """Make the connection's entries exactly the run's staged records, inside the
+        caller's transaction; entries of other connections and manual ones stay."""
+        ...
+
+
+@dataclass
+class Problems:
+    """The rows a run skipped, with their lines; the first MAX_REPORTED_PROBLEMS kept."""
+
+    reported: list[dict[str, object]] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, position: int, message: str) -> None:
+        self.count += 1
+        if len(self.reported) < MAX_REPORTED_PROBLEMS:
+            self.reported.append({"line": position, "message": message})
+
+
+class Heartbeat:
+    """Renews a run's lease from a thread of its own while the run works, so that a slow
+    source never makes a living run look dead; `lost` says another process took it."""
+
+    def __init__(self, run_id: int, owner: str, lease_seconds: float) -> None:
+        self._run_id, self._owner, self._lease = run_id, owner, lease_seconds
+        self._stop = threading.Event()
+        self.lost = False
+        self._thread = threading.Thread(target=self._beat, name=f"lease-{run_id}", daemon=True)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._lease / 4):
+            try:
+                if not renew_lease(self._run_id, self._owner, self._lease):
+                    self.lost = True
+                    return
+            except Exception:  # a database outage: the next beat tries again
+                log.warning("could not renew the lease of run %s", self._run_id, exc_info=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
+def _stage(
+    run_id: int,
+    records: Callable[[], Iterator[SourceRecord | RecordProblem]],
+    connection: Connection,
+    target: RunTarget,
+    heartbeat: Heartbeat,
+    problems: Problems,
+) -> None:
+    mapping: dict[str, str] = json.loads(connection.mapping)
+    defaults: dict[str, str] = json.loads(connection.defaults)
+    first_line: dict[str, int] = {}
+    batch: list[dict[str, object]] = []
+
+    def flush() -> None:
+        if heartbeat.lost:
+            raise LeaseLost(f"Run {run_id} was taken over while it fetched.")
+        if batch:
+            with write_transaction():
+                StagedRecord.insert_many(batch).execute()
+            batch.clear()
+
+    for item in records():
+        if isinstance(item, RecordProblem):
+            problems.add(item.position, item.message)
+            continue
+        values = mapped_values(item.values, mapping, defaults, target.fields)
+        refused = target.record_problem(values)
+        if refused is not None:
+            problems.add(item.position, refused)
+            continue
+        key = item.key[:300]
+        if key in first_line:
+            problems.add(
+                item.position,
+                f"The record has the same key '{key}' as line {first_line[key]}; "
+                "the first one counts.",
+            )
+            continue
+        first_line[key] = item.position
+        batch.append(
+            {"run": run_id, "key": key, "position": item.position, "values": json.dumps(values)}
+        )
+        if len(batch) >= STAGE_BATCH:
+            flush()
+    flush()
+
+
+def execute_run(
+    run: ConnectorRun,
+    owner: str,
+    connector_type: ConnectorType,
+    settings: Mapping[str, str | bool],
+    target: RunTarget,
+    client: SourceClient,
+    lease_seconds: float = LEASE_SECONDS,
+) -> ConnectorRun:
+    """Fetch, stage and apply one claimed run; its row afterwards says how it went."""
+    connection = Connection.get_by_id(run.connection_id)
+    problems = Problems()
+    mandatory = mandatory_source_fields(
+        target.mandatory, json.loads(connection.mapping), json.loads(connection.defaults)
+    )
+    state: dict[str, object] = json.loads(connection.state or "{}")
+    since = state.get("since") if isinstance(state.get("since"), str) else None
+    try:
+        with Heartbeat(run.id, owner, lease_seconds) as heartbeat:
+
+            def records() -> Iterator[SourceRecord | RecordProblem]:
+                return connector_type.fetch(settings, since, client, mandatory=mandatory)
+
+            _stage(run.id, records, connection, target, heartbeat, problems)
+            if heartbeat.lost:
+                raise LeaseLost(f"Run {run.id} was taken over before it applied.")
+            with write_transaction():
+                counts = target.apply(connection, run.id)
+                finish_run(
+                    run.id,
+                    owner,
+                    OK,
+                    RunCounts(
+                        counts.added,
+                        counts.updated,
+                        counts.removed,
+                        counts.unchanged,
+                        counts.skipped + problems.count,
+                    ),
+                    problems.reported,
+                )
+    except LeaseLost:
+        log.warning(
+            "run %s of connection %r lost its lease; nothing applied", run.id, connection.name
+        )
+    except SourceUnreadable as error:
+        _fail(run.id, owner, error.message, problems)
+    except Exception:
+        log.exception("run %s of connection %r failed", run.id, connection.name)
+        _fail(run.id, owner, "The run stopped on an internal error; nothing was applied.", problems)
+    finally:
+        with write_transaction():
+            StagedRecord.delete().where(StagedRecord.run == run.id).execute()
+    return ConnectorRun.get_by_id(run.id)
+
+
+def _fail(run_id: int, owner: str, message: str, problems: Problems) -> None:
+    try:
+        with write_transaction():
+            finish_run(
+                run_id, owner, FAILED, RunCounts(skipped=problems.count), problems.reported, message
+            )
+    except LeaseLost:
+        pass  # the process that took the lease over has failed the run already
