@@ -55,7 +55,7 @@ def add_store_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from davserver import calendar_import_cli, cli_admin, secrets_cli
+    from davserver import calendar_import_cli, cli_admin, connectors_cli, secrets_cli
 
     parser = OneLineParser(prog="davserver", description="CalDAV/CardDAV groupware server")
     parser.add_argument("--version", action="version", version=f"davserver {__version__}")
@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     calendar_import_cli.register(commands)
     cli_admin.register(commands)
     secrets_cli.register(commands)
+    connectors_cli.register(commands)
     return parser
 
 
@@ -123,6 +124,7 @@ def _log_format(settings: Settings) -> str:
 
 def _serve_one_process(app, settings: Settings, base: str) -> int:
     """Serve until Ctrl-C (SIGINT); SIGTERM keeps its default, ending the process at once."""
+    from davserver.connector_runs import start_connector_runs
     from davserver.maintenance import start_maintenance
     from davserver.server import make_server, serve_until_signalled
 
@@ -132,6 +134,7 @@ def _serve_one_process(app, settings: Settings, base: str) -> int:
     )  # before any thread starts: they all inherit it
     server = make_server(app, settings)
     start_maintenance(settings)
+    start_connector_runs(settings)
     try:
         server.prepare()
     except OSError as exc:

@@ -75,6 +75,14 @@ class Settings:
         "davserver-secrets.key beside the SQLite database, or in the working directory",
         flag=False,
     )
+    connector_poll_seconds: int = setting(
+        5, "how often each server process looks for due and queued connector runs", flag=False
+    )
+    connector_lease_seconds: int = setting(
+        60,
+        "a connector run's lease: a run whose process is gone is failed this long after",
+        flag=False,
+    )
     login_failures_per_user: int = setting(
         10, "failed sign-ins per user name in 5 minutes before 429", flag=False
     )
