@@ -3,16 +3,15 @@ one query; hrefs elsewhere or of missing cards answer 404 inside the multistatus
 
 from __future__ import annotations
 
-from davserver.caldav.calendar_multiget import multiget
-from davserver.caldav.object_responses import address_renderers
-from davserver.carddav.query_xml import parse_property_request
+from davserver.carddav.address_responses import address_member_request
 from davserver.dav.errors import translate_domain_errors
-from davserver.dav.nodes_collection import CollectionNode
+from davserver.dav.multiget import multiget
+from davserver.dav.nodes.address_book import AddressBookNode
 
 
 @translate_domain_errors
-def addressbook_multiget(server, node: CollectionNode, root, environ, start_response):
-    mode, names, address_request = parse_property_request(root)
+def addressbook_multiget(server, node: AddressBookNode, root, environ, start_response):
+    mode, names, renderers = address_member_request(root, node.row)
     return multiget(
-        node, root, environ, start_response, mode, names, address_renderers(address_request)
+        "addressbook-multiget", node, root, environ, start_response, mode, names, renderers
     )

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from davserver.caldav.object_responses import add_object_response, address_renderers
+from davserver.carddav.address_responses import address_renderers
 from davserver.carddav.query_xml import parse_addressbook_query
 from davserver.dav.errors import translate_domain_errors
 from davserver.dav.multistatus import add_status_response
 from davserver.dav.multistatus_stream import send_multistatus_stream
-from davserver.dav.nodes_collection import CollectionNode
-from davserver.dav.nodes_object import ObjectNode
+from davserver.dav.nodes.collection import CollectionNode
+from davserver.dav.nodes.object import ObjectNode
+from davserver.dav.object_responses import add_object_response
 from resources.formats.addressbook_query import card_matches, parse_card
 from resources.store.hot_queries import object_pages_with_body
 

@@ -10,7 +10,7 @@ from davserver.dav import urls
 from davserver.dav.conditions import write_conditions
 from davserver.dav.errors import translate_domain_errors
 from davserver.dav.live_properties import live
-from davserver.dav.nodes_base import ALL_PRIVILEGES, READ_PRIVILEGES, DavNode, read_only
+from davserver.dav.nodes.base import ALL_PRIVILEGES, READ_PRIVILEGES, DavNode, read_only
 from davserver.dav.xml import DAV, qname
 from resources.objects import dead_properties, stored_objects
 from resources.objects.address_books import COMPANY
