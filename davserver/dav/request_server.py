@@ -1,5 +1,5 @@
 """Our WsgiDAV request server: adds REPORT, MKCALENDAR and extended MKCOL, owns
-PUT and OPTIONS, forbids Depth: infinity PROPFIND, and runs every write method in
+PUT, OPTIONS and GET, forbids Depth: infinity PROPFIND, and runs every write method in
 one database transaction.
 """
 

@@ -1,5 +1,6 @@
 """sync-collection REPORT (RFC 6578): initial sync, deltas from the change log,
-deletions as 404, DAV:limit with 507 and a token to continue."""
+deletions as 404, DAV:limit with 507 and a token to continue. One entry per kind of
+collection, each with the renderers of its members' data (calendar-data, address-data)."""
 
 from __future__ import annotations
 

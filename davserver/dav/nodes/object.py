@@ -1,4 +1,5 @@
-"""A calendar object resource (RFC 4791 §4.1) or a file in a plain collection."""
+"""A stored object: a calendar object resource (RFC 4791 §4.1), a vCard in an address book
+(RFC 6352 §5.1) or a file in a plain collection."""
 
 from __future__ import annotations
 
