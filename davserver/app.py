@@ -1,5 +1,6 @@
-"""The one WSGI application: /dav (CalDAV), /.well-known (RFC 6764 redirects), and a
-log line per request. Building it opens the database and upgrades its schema.
+"""The one WSGI application: /dav (CalDAV and CardDAV), /admin, /api, /.well-known
+(RFC 6764 redirects), and a log line per request. Building it opens the database and
+upgrades its schema.
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ import time
 
 import peewee
 
+from davserver.caldav import reports as caldav_reports
+from davserver.carddav import reports as carddav_reports
+from davserver.carddav import vcard_versions
 from davserver.complete_answers import CompleteAnswers
 from davserver.config import Settings
-from davserver.dav import reports  # noqa: F401  (registers the REPORTs)
-from davserver.dav.dav_app import build_dav_app
+from davserver.dav.dav_app import StreamingAwareApp, build_dav_app
 from davserver.dav.errors import database_refusal
 from davserver.dav.urls import MOUNT
 from davserver.public_url import public_base
@@ -137,10 +140,20 @@ def _database_refusal_page(exc: Exception):
     return message + "\n", status, [("Content-Type", "text/plain; charset=utf-8"), *headers]
 
 
+def build_caldav_carddav_app(settings: Settings) -> StreamingAwareApp:
+    """The /dav application: generic WebDAV with the REPORTs of CalDAV and CardDAV and
+    vCards in the version a GET asks for."""
+    return build_dav_app(
+        settings,
+        reports=(*caldav_reports.REPORTS, *carddav_reports.REPORTS),
+        conversions=vcard_versions.CONVERSIONS,
+    )
+
+
 def build_app(settings: Settings):
     """Open the store and return the WSGI callable that serves everything."""
     open_store(settings)
-    dav = build_dav_app(settings)
+    dav = build_caldav_carddav_app(settings)
     api = build_api_app(settings, dav)
     admin = build_admin_app(settings, dav)
     for web_app in (api, admin):

@@ -139,16 +139,15 @@ def cmd_credential_list(args: argparse.Namespace) -> int:
 
 
 def cmd_credential_test(args: argparse.Namespace) -> int:
+    from davserver.app import build_caldav_carddav_app
     from davserver.connection_round_trip import make_round_trip
-    from davserver.dav import reports  # noqa: F401  (registers the REPORTs)
-    from davserver.dav.dav_app import build_dav_app
     from resources.organisation.connection_test import run_connection_test
 
     settings = _open(args)
     result = run_connection_test(
         args.username,
         args.resource,
-        round_trip=make_round_trip(build_dav_app(settings)),
+        round_trip=make_round_trip(build_caldav_carddav_app(settings)),
         failures_per_user=settings.login_failures_per_user,
     )
     for check in result.checks:

@@ -112,3 +112,26 @@ def test_every_module_has_a_docstring():
         and ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) is None
     ]
     assert missing == []
+
+
+# davserver's DAV packages: dav/ is generic WebDAV, and caldav/ and carddav/ build on it
+# without leaning on each other: what both need lives in dav/.
+DAV_PACKAGES_NEVER_IMPORTED = {
+    "davserver/dav": ("davserver.caldav", "davserver.carddav"),
+    "davserver/caldav": ("davserver.carddav",),
+    "davserver/carddav": ("davserver.caldav",),
+}
+
+
+def test_dav_imports_neither_caldav_nor_carddav_and_they_not_each_other():
+    crossing = {}
+    for package, never in DAV_PACKAGES_NEVER_IMPORTED.items():
+        for path in modules(package):
+            names = sorted(
+                name
+                for name in imported_modules(path)
+                if any(name == n or name.startswith(n + ".") for n in never)
+            )
+            if names:
+                crossing[str(path.relative_to(ROOT))] = names
+    assert crossing == {}

@@ -205,6 +205,14 @@ def test_addressbook_multiget_with_version(login, people):
     assert found[book(login) + "missing.vcf"]["status"][0] == 404
 
 
+def test_empty_addressbook_multiget_names_addressbook_multiget(login):
+    body = f'<CR:addressbook-multiget xmlns:D="DAV:" xmlns:CR="{CR}"><D:prop><D:getetag/></D:prop></CR:addressbook-multiget>'
+    r = login.request("REPORT", book(login), body, Depth="1", **XML_TYPE)
+    assert r.status_code == 400
+    assert "addressbook-multiget needs at least one DAV:href" in r.text
+    assert "calendar-multiget" not in r.text
+
+
 def test_sync_collection_and_ctag_on_address_book(login, people):
     before = props(login, book(login), "CS:getctag")[book(login)][q("CS", "getctag")][1].text
     sync = '<D:sync-collection xmlns:D="DAV:"><D:sync-token/><D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop></D:sync-collection>'

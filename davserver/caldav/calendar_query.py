@@ -5,18 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from davserver.caldav.calendar_multiget import is_calendar
-from davserver.caldav.object_responses import (
-    add_error_response,
-    add_object_response,
-    calendar_renderers,
-)
+from davserver.caldav.calendar_data import calendar_renderers
 from davserver.caldav.query_xml import parse_calendar_query
-from davserver.dav import report_registry
 from davserver.dav.errors import DavError, translate_domain_errors
 from davserver.dav.multistatus_stream import send_multistatus_stream
-from davserver.dav.nodes_collection import CollectionNode
-from davserver.dav.nodes_object import ObjectNode
+from davserver.dav.nodes.collection import CollectionNode
+from davserver.dav.nodes.object import ObjectNode
+from davserver.dav.object_responses import add_error_response, add_object_response
 from davserver.dav.xml import CALDAV, DAV, qname
 from resources.errors import AnswerTooLarge, RequestTimeExhausted, TooManyInstances
 from resources.formats.calendar_occurrences import stored_decision
@@ -47,7 +42,6 @@ def _evaluate(row, root, window, zone) -> bool:
     return calendar_matches(calendar, root, timezone=zone) if decided is None else decided
 
 
-@report_registry.register(qname(CALDAV, "calendar-query"), is_calendar)
 @translate_domain_errors
 def calendar_query(server, node: CollectionNode, root, environ, start_response):
     query = parse_calendar_query(root)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from davserver.caldav.calendar_multiget import is_calendar
 from davserver.caldav.query_xml import MAX_FREE_BUSY_SPAN, parse_free_busy_query
-from davserver.dav import report_registry
 from davserver.dav.errors import DavError, translate_domain_errors
 from davserver.dav.responses import send_bytes
-from davserver.dav.xml import CALDAV, DAV, qname
+from davserver.dav.xml import DAV, qname
 from resources.formats.calendar_query import (
     free_busy_periods,
     render_vfreebusy,
@@ -20,7 +18,6 @@ from resources.objects.calendar_search import collection_timezone, in_range, rea
 MAX_SPAN = MAX_FREE_BUSY_SPAN
 
 
-@report_registry.register(qname(CALDAV, "free-busy-query"), is_calendar)
 @translate_domain_errors
 def free_busy_query(server, node, root, environ, start_response):
     time_range = parse_free_busy_query(root)

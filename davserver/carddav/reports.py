@@ -1,68 +1,23 @@
-"""addressbook-multiget (RFC 6352 §8.7) and addressbook-query (RFC 6352 §8.6) REPORTs."""
+"""The REPORTs of CardDAV (RFC 6352 §8), and sync-collection (RFC 6578) on address books
+with address-data: the table the app builder gives the DAV app."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from davserver.caldav.calendar_multiget import multiget
-from davserver.caldav.object_responses import add_object_response, address_renderers
-from davserver.carddav.query_xml import parse_addressbook_query, parse_property_request
-from davserver.dav import report_registry
-from davserver.dav.errors import translate_domain_errors
-from davserver.dav.multistatus import add_status_response
-from davserver.dav.multistatus_stream import send_multistatus_stream
-from davserver.dav.nodes_collection import CollectionNode
-from davserver.dav.nodes_object import ObjectNode
+from davserver.carddav.address_responses import address_member_request
+from davserver.carddav.addressbook_multiget import addressbook_multiget
+from davserver.carddav.addressbook_query import addressbook_query
+from davserver.dav.nodes.address_book import AddressBookNode
+from davserver.dav.report_registry import Report
+from davserver.dav.sync import sync_collection_report
 from davserver.dav.xml import CARDDAV, qname
-from resources.formats.addressbook_query import card_matches, parse_card
-from resources.store.hot_queries import object_pages_with_body
 
 
 def is_addressbook(node) -> bool:
-    return isinstance(node, CollectionNode) and node.is_addressbook
+    return isinstance(node, AddressBookNode)
 
 
-@report_registry.register(qname(CARDDAV, "addressbook-multiget"), is_addressbook)
-@translate_domain_errors
-def addressbook_multiget(server, node: CollectionNode, root, environ, start_response):
-    mode, names, address_request = parse_property_request(root)
-    return multiget(
-        node, root, environ, start_response, mode, names, address_renderers(address_request)
-    )
-
-
-@report_registry.register(qname(CARDDAV, "addressbook-query"), is_addressbook)
-@translate_domain_errors
-def addressbook_query(server, node: CollectionNode, root, environ, start_response):
-    query = parse_addressbook_query(root)
-    renderers = address_renderers(query.address_data)
-    pages = (
-        iter(())
-        if environ.get("HTTP_DEPTH", "1").strip() == "0"
-        else object_pages_with_body(node.row.id)
-    )
-
-    def fill(result) -> Iterator[None]:
-        matched = 0
-        for page in pages:
-            for row in page:
-                try:
-                    card = parse_card(row.body)
-                except Exception:  # a stored card that no longer parses never matches
-                    continue
-                if not card_matches(card, query.filter):
-                    continue
-                if query.limit is not None and matched >= query.limit:
-                    add_status_response(result, node.get_href(), 507)
-                    return
-                matched += 1
-                add_object_response(
-                    result,
-                    ObjectNode.for_row(row, node.row, environ, None),
-                    query.mode,
-                    query.properties,
-                    renderers,
-                )
-            yield
-
-    return send_multistatus_stream(environ, start_response, fill)
+REPORTS = (
+    Report(qname(CARDDAV, "addressbook-multiget"), is_addressbook, addressbook_multiget),
+    Report(qname(CARDDAV, "addressbook-query"), is_addressbook, addressbook_query),
+    sync_collection_report(is_addressbook, address_member_request),
+)

@@ -1,1 +1,2 @@
-"""The DAV layer: WsgiDAV provider, nodes, our own method handlers, XML and errors."""
+"""Generic WebDAV: the WsgiDAV provider, the nodes, our own method handlers, the
+generic REPORTs and the parts CalDAV and CardDAV share, XML and errors."""

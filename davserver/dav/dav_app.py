@@ -1,15 +1,21 @@
-"""Assembling the WsgiDAV application for /dav with our provider and middleware."""
+"""Assembling the WsgiDAV application for /dav with our provider and middleware, and
+the REPORTs and conversions that the protocol packages (caldav/, carddav/) add."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from wsgidav import util as wsgidav_util
 from wsgidav.wsgidav_app import WsgiDAVApp
 
+from davserver.dav import reports as webdav_reports
 from davserver.dav import urls
 from davserver.dav.auth import BasicAuthenticator
 from davserver.dav.body import RequestBodyGuard
 from davserver.dav.multistatus_stream import STREAMING
+from davserver.dav.object_conversions import Conversions
 from davserver.dav.provider import DavProvider
+from davserver.dav.report_registry import Report, ReportRegistry
 from davserver.dav.request_server import DavResolver
 from davserver.dav.responses import ErrorResponder
 from resources.formats.expansion_budget import request_budget
@@ -41,14 +47,20 @@ class StreamingAwareApp:
             yield from self.app(environ, keep_alive_if_streamed)
 
 
-def build_dav_app(settings) -> StreamingAwareApp:
+def build_dav_app(
+    settings, reports: Iterable[Report] = (), conversions: Conversions | None = None
+) -> StreamingAwareApp:
+    """The /dav application: generic WebDAV with its own REPORTs, then `reports` (each
+    protocol's table) and `conversions` (other forms of objects for GET, by component)."""
     # WsgiDAV's own pages name its version unless its command line resets this;
     # no answer of ours may tell an attacker which version runs.
     wsgidav_util.public_wsgidav_info = "WsgiDAV"
+    registry = ReportRegistry([*reports, *webdav_reports.REPORTS])
+    provider = DavProvider(settings, registry, dict(conversions or {}))
     return StreamingAwareApp(
         WsgiDAVApp(
             {
-                "provider_mapping": {"/": DavProvider(settings)},
+                "provider_mapping": {"/": provider},
                 "mount_path": urls.MOUNT,
                 # First entry is outermost: errors are rendered for everything below.
                 "middleware_stack": [

@@ -16,10 +16,8 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 from wsgidav.dav_error import DAVError
 
-from davserver.dav import report_registry
 from davserver.dav.errors import DavError
 from davserver.dav.multistatus import new_multistatus, send_multistatus
-from davserver.dav.nodes_base import DavNode
 from davserver.dav.propfind import check_property_count
 from davserver.dav.urls import MOUNT
 from davserver.dav.xml import DAV, qname, sub
@@ -124,7 +122,6 @@ def _provider_path(href: str) -> str:
     return path[len(MOUNT) :] if path.startswith(MOUNT + "/") else path
 
 
-@report_registry.register(qname(DAV, "expand-property"), lambda node: isinstance(node, DavNode))
 def expand_property(server, node, root, environ, start_response):
     result = new_multistatus()
     result.append(_expanded_response(server._davProvider, environ, node, root, 0, _Budget()))

@@ -60,6 +60,9 @@ class LivePropertyNode:
 
     live_properties: dict[str, Callable] = {}
     writable_properties: dict[str, Callable] = {}
+    # Names the server computes on nodes of a kind like this one, though maybe not on this
+    # node: never stored for, nor read from, its dead properties.
+    computed_elsewhere: frozenset[str] | set[str] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -99,7 +102,7 @@ class LivePropertyNode:
                 raise DAVError(404)
             return value
         dead = self.dead_properties().get(name)
-        if dead is not None:
+        if dead is not None and name not in self.computed_elsewhere:
             return parse_stored(dead)
         return super().get_property_value(name)  # type: ignore[misc]
 
@@ -108,7 +111,11 @@ class LivePropertyNode:
         if setter is not None:
             setter(self, value, dry_run)
             return
-        if name in self.live_properties or name in _WSGIDAV_PROTECTED:
+        if (
+            name in self.live_properties
+            or name in self.computed_elsewhere
+            or name in _WSGIDAV_PROTECTED
+        ):
             raise forbidden(
                 f"The property {name} is computed by the server and cannot be changed.",
                 qname(DAV, "cannot-modify-protected-property"),

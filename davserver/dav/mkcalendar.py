@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from lxml import etree
 
 from davserver.dav.calendar_colors import normalised_color
+from davserver.dav.calendar_timezone import parse_vtimezone
 from davserver.dav.errors import DavError, from_domain
 from davserver.dav.live_properties import element_text, to_bytes_property
-from davserver.dav.nodes_collection import parse_vtimezone
 from davserver.dav.xml import (
     APPLE,
     CALDAV,

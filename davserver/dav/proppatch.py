@@ -14,7 +14,8 @@ from davserver.dav.multistatus import (
     new_multistatus,
     send_multistatus,
 )
-from davserver.dav.nodes_base import read_only
+from davserver.dav.nodes.base import read_only
+from davserver.dav.nodes.company_book import CompanyBookNode
 from davserver.dav.propfind import check_property_count
 from davserver.dav.xml import DAV, qname
 
@@ -66,7 +67,7 @@ def handle_proppatch(provider, environ: dict, start_response) -> list[bytes]:
     node = provider.get_resource_inst(environ["PATH_INFO"], environ)
     if node is None:
         raise DavError(404, "Not found.")
-    if getattr(node, "is_company_book", False) or getattr(node, "in_company_book", False):
+    if isinstance(node, CompanyBookNode) or getattr(node, "in_company_book", False):
         raise read_only()  # the whole request is refused, not property by property
     updates = parse_propertyupdate(environ.get("davserver.xml"))
     results = _attempt(node, updates, dry_run=True)

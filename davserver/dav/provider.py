@@ -10,20 +10,24 @@ from wsgidav.dav_provider import DAVProvider
 
 from davserver.dav import urls
 from davserver.dav.errors import DavError
-from davserver.dav.nodes_addressbook_home import (
+from davserver.dav.nodes.addressbook_home import (
     AddressBookHomeNode,
     AddressBookHomesNode,
 )
-from davserver.dav.nodes_base import read_only
-from davserver.dav.nodes_collection import CollectionNode
-from davserver.dav.nodes_home import CalendarHomeNode
-from davserver.dav.nodes_object import ObjectNode
-from davserver.dav.nodes_principal import (
+from davserver.dav.nodes.base import read_only
+from davserver.dav.nodes.calendar_home import CalendarHomeNode
+from davserver.dav.nodes.collection import CollectionNode
+from davserver.dav.nodes.collection_kinds import collection_node
+from davserver.dav.nodes.company_book import CompanyBookNode
+from davserver.dav.nodes.object import ObjectNode
+from davserver.dav.nodes.principal import (
     CalendarHomesNode,
     PrincipalNode,
     PrincipalsNode,
     RootNode,
 )
+from davserver.dav.object_conversions import Conversions
+from davserver.dav.report_registry import ReportRegistry
 from resources.objects import address_books, calendar_collections, stored_objects
 from resources.objects.address_books import COMPANY_PATH, PERSONAL_PATH, company_book
 from resources.objects.calendar_collections import (
@@ -53,9 +57,11 @@ def split_path(path: str) -> list[str] | None:
 
 
 class DavProvider(DAVProvider):
-    def __init__(self, settings) -> None:
+    def __init__(self, settings, reports: ReportRegistry, conversions: Conversions) -> None:
         super().__init__()
         self.settings = settings
+        self.reports = reports
+        self.conversions = conversions
 
     def is_readonly(self) -> bool:
         return False
@@ -129,7 +135,7 @@ class DavProvider(DAVProvider):
         if found.collection is None:
             return None
         if found.object_name is None:
-            return CollectionNode.for_row(found.collection, environ)
+            return collection_node(found.collection, environ)
         row = stored_objects.get_object(found.collection.id, found.object_name)
         return ObjectNode.for_row(row, found.collection, environ) if row else None
 
@@ -170,6 +176,6 @@ class DavProvider(DAVProvider):
         parent = self.get_resource_inst(parent_path + "/", environ)
         if not isinstance(parent, CollectionNode):
             raise DavError(409, "The destination collection does not exist.")
-        if parent.is_company_book:
+        if isinstance(parent, CompanyBookNode):
             raise read_only()
         return parent.row, name

@@ -1,4 +1,5 @@
-"""PUT of calendar object resources (RFC 4791 §5.3.2) and of plain files (RFC 4918 §9.7).
+"""PUT of calendar object resources (RFC 4791 §5.3.2), of vCards (RFC 6352 §5.1) and of
+plain files (RFC 4918 §9.7), by a table of the collection kinds a PUT can go into.
 
 Our own handler instead of WsgiDAV's: the body is read with a limit, validated,
 and stored in one transaction that re-checks If-Match / If-None-Match.
@@ -6,16 +7,24 @@ and stored in one transaction that re-checks If-Match / If-None-Match.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from davserver.dav import urls
 from davserver.dav.body import media_type, read_body
 from davserver.dav.conditions import write_conditions
 from davserver.dav.errors import DavError, from_domain
-from davserver.dav.nodes_base import read_only
-from davserver.dav.nodes_collection import CollectionNode
-from davserver.dav.nodes_object import ObjectNode
+from davserver.dav.nodes.address_book import AddressBookNode
+from davserver.dav.nodes.base import read_only
+from davserver.dav.nodes.calendar import CalendarNode
+from davserver.dav.nodes.collection import CollectionNode
+from davserver.dav.nodes.company_book import CompanyBookNode
+from davserver.dav.nodes.object import ObjectNode
+from davserver.dav.nodes.plain_collection import PlainCollectionNode
+from davserver.dav.nodes.resource_calendar import ResourceCalendarNode
 from davserver.dav.xml import CALDAV, CARDDAV, qname
 from resources.errors import DomainError
 from resources.objects import stored_objects
+from resources.objects.stored_objects import WriteConditions
 
 CALENDAR_TYPES = {"text/calendar"}
 VCARD_TYPES = {"text/vcard", "text/x-vcard", "text/directory"}
@@ -43,45 +52,10 @@ def handle_put(provider, environ: dict, start_response) -> list[bytes]:
         raise DavError(409, "The collection to put this resource into does not exist.")
     if not isinstance(parent, CollectionNode):
         raise DavError(403, "Resources cannot be stored here; put them into a calendar.")
-    if parent.is_company_book:
-        raise read_only()
-    collection = parent.row
-    settings = provider.settings
+    put_into = PUT_INTO[type(parent)]
     conditions = write_conditions(environ)
     try:
-        if parent.is_calendar:
-            if media_type(environ) not in CALENDAR_TYPES:
-                raise DavError(
-                    415,
-                    f"A calendar accepts only text/calendar, not {media_type(environ) or 'a body without Content-Type'}.",
-                    qname(CALDAV, "supported-calendar-data"),
-                )
-            body = _read_limited(environ, settings.max_resource_size, calendar=True)
-            result = stored_objects.put_calendar_object(
-                collection,
-                name,
-                body,
-                conditions,
-                max_size=settings.max_resource_size,
-                branch_id=environ["davserver.login"].branch_id,
-            )
-        elif parent.is_addressbook:
-            if media_type(environ) not in VCARD_TYPES:
-                raise DavError(
-                    415,
-                    f"An address book accepts only text/vcard, not {media_type(environ) or 'a body without Content-Type'}.",
-                    qname(CARDDAV, "supported-address-data"),
-                )
-            body = _read_limited(environ, settings.max_vcard_size, calendar=False, vcard=True)
-            result = stored_objects.put_address_object(
-                collection, name, body, conditions, max_size=settings.max_vcard_size
-            )
-        else:
-            body = _read_limited(environ, settings.max_request_size, calendar=False)
-            content_type = environ.get("CONTENT_TYPE", "") or "application/octet-stream"
-            result = stored_objects.put_plain_object(
-                collection, name, body, content_type, conditions
-            )
+        result = put_into(parent, name, environ, provider.settings, conditions)
     except DomainError as exc:
         raise from_domain(exc, href_of=parent.member_href) from None
     status = "201 Created" if result.created else "204 No Content"
@@ -109,3 +83,54 @@ def _read_limited(environ: dict, limit: int, *, calendar: bool, vcard: bool = Fa
                 qname(namespace, "max-resource-size"),
             ) from None
         raise
+
+
+def _put_calendar_object(parent, name: str, environ: dict, settings, conditions: WriteConditions):
+    if media_type(environ) not in CALENDAR_TYPES:
+        raise DavError(
+            415,
+            f"A calendar accepts only text/calendar, not {media_type(environ) or 'a body without Content-Type'}.",
+            qname(CALDAV, "supported-calendar-data"),
+        )
+    body = _read_limited(environ, settings.max_resource_size, calendar=True)
+    return stored_objects.put_calendar_object(
+        parent.row,
+        name,
+        body,
+        conditions,
+        max_size=settings.max_resource_size,
+        branch_id=environ["davserver.login"].branch_id,
+    )
+
+
+def _put_vcard(parent, name: str, environ: dict, settings, conditions: WriteConditions):
+    if media_type(environ) not in VCARD_TYPES:
+        raise DavError(
+            415,
+            f"An address book accepts only text/vcard, not {media_type(environ) or 'a body without Content-Type'}.",
+            qname(CARDDAV, "supported-address-data"),
+        )
+    body = _read_limited(environ, settings.max_vcard_size, calendar=False, vcard=True)
+    return stored_objects.put_address_object(
+        parent.row, name, body, conditions, max_size=settings.max_vcard_size
+    )
+
+
+def _put_file(parent, name: str, environ: dict, settings, conditions: WriteConditions):
+    body = _read_limited(environ, settings.max_request_size, calendar=False)
+    content_type = environ.get("CONTENT_TYPE", "") or "application/octet-stream"
+    return stored_objects.put_plain_object(parent.row, name, body, content_type, conditions)
+
+
+def _refuse_read_only(parent, name: str, environ: dict, settings, conditions: WriteConditions):
+    raise read_only()
+
+
+# How a PUT stores its body, by the kind of collection it goes into.
+PUT_INTO: dict[type[CollectionNode], Callable] = {
+    PlainCollectionNode: _put_file,
+    CalendarNode: _put_calendar_object,
+    ResourceCalendarNode: _put_calendar_object,
+    AddressBookNode: _put_vcard,
+    CompanyBookNode: _refuse_read_only,
+}

@@ -1,10 +1,13 @@
-"""The REPORT registry: each REPORT is declared once with the node kinds it applies to,
-and `supported-report-set` (RFC 3253 §3.1.5) is derived from it.
+"""The REPORT registry of one DAV app: each REPORT is declared once per kind of node it
+applies to, and `supported-report-set` (RFC 3253 §3.1.5) is derived from it.
+
+The registry is filled where the DAV app is built, from the tables of REPORTs that
+dav/reports.py, caldav/ and carddav/ declare; nothing registers itself on import.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from lxml import etree
@@ -20,25 +23,26 @@ class Report:
     handler: ReportHandler
 
 
-_REPORTS: dict[str, Report] = {}
+class ReportRegistry:
+    """The REPORTs one DAV app answers. A name may have several entries, one per kind of
+    node (sync-collection renders calendar data on a calendar, vCards in an address book):
+    the first entry that applies to the node answers."""
 
+    def __init__(self, reports: Iterable[Report]) -> None:
+        self._by_name: dict[str, list[Report]] = {}
+        for report in reports:
+            self._by_name.setdefault(report.name, []).append(report)
 
-def register(
-    name: str, applies_to: Callable[[object], bool]
-) -> Callable[[ReportHandler], ReportHandler]:
-    def add(handler: ReportHandler) -> ReportHandler:
-        _REPORTS[name] = Report(name, applies_to, handler)
-        return handler
+    def find(self, name: str, node: object) -> Report | None:
+        """The entry of REPORT `name` that applies to `node`, if any."""
+        return next((r for r in self._by_name.get(name, ()) if r.applies_to(node)), None)
 
-    return add
-
-
-def find(name: str) -> Report | None:
-    return _REPORTS.get(name)
-
-
-def supported_by(node: object) -> list[str]:
-    return [r.name for r in _REPORTS.values() if r.applies_to(node)]
+    def supported_by(self, node: object) -> list[str]:
+        return [
+            name
+            for name, entries in self._by_name.items()
+            if any(r.applies_to(node) for r in entries)
+        ]
 
 
 def root_name(root: etree._Element) -> str:

@@ -1,5 +1,32 @@
-"""Loads every REPORT module so that each registers itself (see report_registry)."""
+"""The REPORTs of generic WebDAV: expand-property (RFC 3253 §3.8) on every node, and
+sync-collection (RFC 6578) on plain collections. CalDAV's and CardDAV's come from their
+packages; the app builder gives all of them to the DAV app."""
 
-from davserver.caldav import calendar_multiget, calendar_query, free_busy_query  # noqa: F401
-from davserver.carddav import reports as carddav_reports  # noqa: F401
-from davserver.dav import expand_property, sync  # noqa: F401
+from __future__ import annotations
+
+from lxml import etree
+
+from davserver.dav.expand_property import expand_property
+from davserver.dav.nodes.base import DavNode
+from davserver.dav.nodes.plain_collection import PlainCollectionNode
+from davserver.dav.object_responses import Renderers, parse_member_properties
+from davserver.dav.report_registry import Report
+from davserver.dav.sync import sync_collection_report
+from davserver.dav.xml import DAV, qname
+from resources.store.models import Collection
+
+
+def plain_member_request(
+    root: etree._Element, collection: Collection
+) -> tuple[str, tuple[str, ...], Renderers]:
+    """What a REPORT body asks of each file of a plain collection: properties only."""
+    mode, names = parse_member_properties(root)
+    return mode, names, {}
+
+
+REPORTS = (
+    Report(qname(DAV, "expand-property"), lambda node: isinstance(node, DavNode), expand_property),
+    sync_collection_report(
+        lambda node: isinstance(node, PlainCollectionNode), plain_member_request
+    ),
+)

@@ -1,5 +1,5 @@
 """Our WsgiDAV request server: adds REPORT, MKCALENDAR and extended MKCOL, owns
-PUT and OPTIONS, forbids Depth: infinity PROPFIND, and runs every write method in
+PUT, OPTIONS and GET, forbids Depth: infinity PROPFIND, and runs every write method in
 one database transaction.
 """
 
@@ -12,20 +12,17 @@ from wsgidav.dav_error import DAVError
 from wsgidav.request_resolver import RequestResolver
 from wsgidav.request_server import RequestServer
 
-from davserver.carddav.address_data import (
-    AddressDataRequest,
-    render_address_data,
-    version_from_accept,
-)
 from davserver.content_disposition import attachment
 from davserver.dav import report_registry, urls
 from davserver.dav.calendar_export import export_calendar
 from davserver.dav.errors import DavError
 from davserver.dav.mkcalendar import handle_creation
-from davserver.dav.nodes_base import read_only
-from davserver.dav.nodes_collection import CollectionNode
-from davserver.dav.nodes_home import CalendarHomeNode
-from davserver.dav.nodes_object import ObjectNode
+from davserver.dav.nodes.base import read_only
+from davserver.dav.nodes.calendar import CalendarNode
+from davserver.dav.nodes.calendar_home import CalendarHomeNode
+from davserver.dav.nodes.collection import CollectionNode
+from davserver.dav.nodes.object import ObjectNode
+from davserver.dav.nodes.resource_calendar import ResourceCalendarNode
 from davserver.dav.propfind import handle_propfind
 from davserver.dav.proppatch import handle_proppatch
 from davserver.dav.put import handle_put
@@ -44,7 +41,11 @@ def allowed_methods(node) -> list[str]:
     if isinstance(node, ObjectNode):
         return _READ + _WRITE_MEMBERS
     if isinstance(node, CollectionNode):
-        return _READ + _WRITE_MEMBERS + ([] if node.is_calendar else ["MKCOL", "MKCALENDAR"])
+        return (
+            _READ
+            + _WRITE_MEMBERS
+            + (["MKCOL", "MKCALENDAR"] if node.allows_child_collections else [])
+        )
     if isinstance(node, CalendarHomeNode):
         return _READ + ["PROPPATCH", "MKCOL", "MKCALENDAR"]
     return _READ
@@ -77,7 +78,7 @@ class DavRequestServer(RequestServer):
 
     def _get_or_head(self, environ, start_response, *, head: bool):
         node = self._davProvider.get_resource_inst(environ["PATH_INFO"], environ)
-        if isinstance(node, CollectionNode) and node.is_calendar:
+        if isinstance(node, CalendarNode):
             body = export_calendar(node.row.id, node.get_display_name())
             chunks = send_bytes(
                 start_response,
@@ -89,18 +90,22 @@ class DavRequestServer(RequestServer):
             return [b""] if head else chunks
         if node is not None and node.is_collection:
             raise DavError(405, "This collection has no content to GET; use PROPFIND to list it.")
-        if isinstance(node, ObjectNode) and node.row.component == "VCARD":
-            version = version_from_accept(environ.get("HTTP_ACCEPT", ""))
-            if version is not None:
-                body = render_address_data(node.body(), AddressDataRequest(version)).encode("utf-8")
-                chunks = send_bytes(
-                    start_response,
-                    "200 OK",
-                    body,
-                    f"text/vcard; charset=utf-8; version={version}",
-                    [("ETag", f'"{node.row.etag}"'), ("Vary", "Accept")],
-                )
-                return [b""] if head else chunks
+        convert = (
+            self._davProvider.conversions.get(node.row.component)
+            if isinstance(node, ObjectNode)
+            else None
+        )
+        converted = convert(node, environ) if convert is not None else None
+        if converted is not None:
+            body, content_type = converted
+            chunks = send_bytes(
+                start_response,
+                "200 OK",
+                body,
+                content_type,
+                [("ETag", f'"{node.row.etag}"'), ("Vary", "Accept")],
+            )
+            return [b""] if head else chunks
         if isinstance(node, ObjectNode) and _matches_none_match(environ, node.row.etag):
             # WsgiDAV answers 304 without the ETag (RFC 9110 §15.4.5 wants it).
             start_response(
@@ -133,8 +138,8 @@ class DavRequestServer(RequestServer):
         root = environ.get("davserver.xml")
         if root is None:
             raise DavError(400, "A REPORT needs an XML body naming the report.")
-        report = report_registry.find(report_registry.root_name(root))
-        if report is None or not report.applies_to(node):
+        report = self._davProvider.reports.find(report_registry.root_name(root), node)
+        if report is None:
             raise DavError(
                 403, f"The report {root.tag} is not supported here.", qname(DAV, "supported-report")
             )
@@ -192,7 +197,7 @@ class DavRequestServer(RequestServer):
             return
         if isinstance(node, CollectionNode) and not node.is_shared:
             return
-        if isinstance(node, CollectionNode) and node.is_resource:
+        if isinstance(node, ResourceCalendarNode):
             raise DavError(
                 403,
                 f"A resource's calendar is managed by the administrator: {method} cannot replace it. "

@@ -1,35 +1,30 @@
 """sync-collection REPORT (RFC 6578): initial sync, deltas from the change log,
-deletions as 404, DAV:limit with 507 and a token to continue."""
+deletions as 404, DAV:limit with 507 and a token to continue. One entry per kind of
+collection, each with the renderers of its members' data (calendar-data, address-data)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from lxml import etree
 
-from davserver.caldav.object_responses import (
-    add_object_response,
-    address_renderers,
-    calendar_renderers,
-)
-from davserver.caldav.query_xml import parse_property_request
-from davserver.carddav.query_xml import parse_property_request as parse_card_properties
-from davserver.dav import report_registry, sync_tokens
+from davserver.dav import sync_tokens
 from davserver.dav.errors import DavError, translate_domain_errors
 from davserver.dav.multistatus import add_status_response
 from davserver.dav.multistatus_stream import send_multistatus_stream
-from davserver.dav.nodes_collection import CollectionNode
-from davserver.dav.nodes_object import ObjectNode
+from davserver.dav.nodes.collection import CollectionNode
+from davserver.dav.nodes.object import ObjectNode
+from davserver.dav.object_responses import Renderers, add_object_response
+from davserver.dav.report_registry import Report
 from davserver.dav.xml import DAV, qname, sub
 from resources.objects import change_log
-from resources.objects.calendar_search import (
-    PAGE_SIZE,
-    by_names,
-    collection_timezone,
-    member_pages_by_revision,
-)
+from resources.objects.calendar_search import PAGE_SIZE, by_names, member_pages_by_revision
 from resources.store.models import Collection
+
+# What the body asks of each member of a collection of one kind: (mode, property names,
+# the renderers of the kind's data element, such as calendar-data or address-data).
+MemberRequest = Callable[[etree._Element, Collection], tuple[str, tuple[str, ...], Renderers]]
 
 MAX_LIMIT = 100000
 
@@ -67,10 +62,6 @@ def parse_sync_request(root: etree._Element) -> SyncRequest:
     return SyncRequest((token_element.text or "").strip(), limit)
 
 
-def is_syncable(node) -> bool:
-    return isinstance(node, CollectionNode)
-
-
 def _start_revision(collection: Collection, token: str) -> int | None:
     """None for an initial sync; the token's revision, or 403 valid-sync-token."""
     if not token:
@@ -89,21 +80,29 @@ def _start_revision(collection: Collection, token: str) -> int | None:
     return revision
 
 
-@report_registry.register(qname(DAV, "sync-collection"), is_syncable)
-@translate_domain_errors
-def sync_collection(server, node: CollectionNode, root, environ, start_response):
+def sync_collection_report(
+    applies_to: Callable[[object], bool], member_request: MemberRequest
+) -> Report:
+    """The sync-collection REPORT for the collections `applies_to` accepts, whose members'
+    properties `member_request` reads from the body."""
+
+    @translate_domain_errors
+    def sync_collection(server, node: CollectionNode, root, environ, start_response):
+        return _sync_collection(node, root, environ, start_response, member_request)
+
+    return Report(qname(DAV, "sync-collection"), applies_to, sync_collection)
+
+
+def _sync_collection(
+    node: CollectionNode, root, environ, start_response, member_request: MemberRequest
+) -> list[bytes]:
     if environ.get("HTTP_DEPTH", "0").strip().lower() not in ("0", "1", ""):
         # RFC 6578 §3.2 asks for Depth: 0; python-caldav and others send 1, which
         # Radicale, Xandikos and DAViCal accept too: the sync-level says what to list.
         raise DavError(400, "sync-collection must be sent with Depth: 0.")
     request = parse_sync_request(root)
     collection = node.row
-    if node.is_calendar:
-        mode, names, data_request = parse_property_request(root)
-        renderers = calendar_renderers(data_request, collection_timezone(collection))
-    else:
-        mode, names, address_request = parse_card_properties(root)
-        renderers = address_renderers(address_request)
+    mode, names, renderers = member_request(root, collection)
     start = _start_revision(collection, request.token)
     changes = None if start is None else _changes(collection, start)
 

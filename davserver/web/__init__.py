@@ -1,1 +1,1 @@
-"""The web layer: JSON API under /api/v1 (and the admin UI under /admin, later)."""
+"""The web layer: the admin UI under /admin and the JSON API under /api/v1."""

@@ -1,4 +1,5 @@
-"""A calendar object resource (RFC 4791 §4.1) or a file in a plain collection."""
+"""A stored object: a calendar object resource (RFC 4791 §4.1), a vCard in an address book
+(RFC 6352 §5.1) or a file in a plain collection."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from davserver.dav import urls
 from davserver.dav.conditions import write_conditions
 from davserver.dav.errors import translate_domain_errors
 from davserver.dav.live_properties import live
-from davserver.dav.nodes_base import ALL_PRIVILEGES, READ_PRIVILEGES, DavNode, read_only
+from davserver.dav.nodes.base import ALL_PRIVILEGES, READ_PRIVILEGES, DavNode, read_only
 from davserver.dav.xml import DAV, qname
 from resources.objects import dead_properties, stored_objects
 from resources.objects.address_books import COMPANY

@@ -6,8 +6,8 @@ from __future__ import annotations
 from davserver.dav import urls
 from davserver.dav.errors import forbidden, translate_domain_errors
 from davserver.dav.live_properties import live, writable
-from davserver.dav.nodes_base import ALL_PRIVILEGES, READ_PRIVILEGES, HomeNode
-from davserver.dav.nodes_principal import StructuralCollection
+from davserver.dav.nodes.base import ALL_PRIVILEGES, READ_PRIVILEGES, HomeNode, StructuralCollection
+from davserver.dav.nodes.collection_kinds import collection_node
 from davserver.dav.xml import CALENDARSERVER, qname
 from resources.objects import address_books, dead_properties
 
@@ -39,11 +39,9 @@ class AddressBookHomeNode(HomeNode):
         return personal + [address_books.company_book()]
 
     def get_member_list(self):
-        from davserver.dav.nodes_collection import CollectionNode
-
         rows = self.books()
         props = dead_properties.for_collections([r.id for r in rows])
-        return [CollectionNode.for_row(row, self.environ, props.get(row.id, {})) for row in rows]
+        return [collection_node(row, self.environ, props.get(row.id, {})) for row in rows]
 
     def get_member(self, name: str):
         return next((m for m in self.get_member_list() if m.name == name), None)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from davserver.dav import urls
 from davserver.dav.errors import forbidden, translate_domain_errors
-from davserver.dav.nodes_base import ALL_PRIVILEGES, HomeNode
+from davserver.dav.nodes.base import ALL_PRIVILEGES, HomeNode
+from davserver.dav.nodes.collection_kinds import collection_node
 from resources.objects import calendar_collections, dead_properties
 from resources.objects.calendar_collections import PLAIN
 from resources.organisation.resource_calendars import visible_calendars
@@ -15,25 +16,21 @@ class CalendarHomeNode(HomeNode):
     privileges = ALL_PRIVILEGES
 
     def get_member_list(self):
-        from davserver.dav.nodes_collection import CollectionNode
-
         if not self.login.has_caldav:
             return []
         rows = visible_calendars(self.login.employee_id) + calendar_collections.top_level(
             self.login.credential_id
         )
         props = dead_properties.for_collections([r.id for r in rows])
-        return [CollectionNode.for_row(row, self.environ, props.get(row.id, {})) for row in rows]
+        return [collection_node(row, self.environ, props.get(row.id, {})) for row in rows]
 
     def get_member(self, name: str):
-        from davserver.dav.nodes_collection import CollectionNode
-
         if not self.login.has_caldav:
             return None
         row = visible_resource_calendar(
             name, self.login.employee_id
         ) or calendar_collections.by_path(self.login.credential_id, name)
-        return CollectionNode.for_row(row, self.environ) if row else None
+        return collection_node(row, self.environ) if row else None
 
     @translate_domain_errors
     def create_collection(self, name: str):

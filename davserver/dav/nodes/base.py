@@ -7,7 +7,7 @@ from __future__ import annotations
 from lxml import etree
 from wsgidav.dav_provider import DAVCollection
 
-from davserver.dav import report_registry, urls
+from davserver.dav import urls
 from davserver.dav.live_properties import LivePropertyNode, live
 from davserver.dav.xml import DAV, element, href_element, qname, sub
 from resources.auth.credentials import AuthenticatedLogin
@@ -79,7 +79,7 @@ class DavNode(LivePropertyNode):
     @live(qname(DAV, "supported-report-set"))
     def _supported_report_set(self):
         el = element(qname(DAV, "supported-report-set"))
-        for name in report_registry.supported_by(self):
+        for name in self.provider.reports.supported_by(self):
             sub(sub(sub(el, qname(DAV, "supported-report")), qname(DAV, "report")), name)
         return el
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from davserver.dav import urls
 from davserver.dav.live_properties import live
-from davserver.dav.nodes_base import StructuralCollection
+from davserver.dav.nodes.base import StructuralCollection
 from davserver.dav.xml import CALDAV, CARDDAV, DAV, element, href_element, qname, sub
 
 
@@ -14,7 +14,7 @@ class RootNode(StructuralCollection):
     display_name = "davserver"
 
     def get_member_list(self):
-        from davserver.dav.nodes_addressbook_home import AddressBookHomesNode
+        from davserver.dav.nodes.addressbook_home import AddressBookHomesNode
 
         return [
             PrincipalsNode(f"/{urls.PRINCIPALS}/", self.environ),
@@ -38,7 +38,7 @@ class CalendarHomesNode(StructuralCollection):
     display_name = "Calendars"
 
     def get_member_list(self):
-        from davserver.dav.nodes_home import CalendarHomeNode
+        from davserver.dav.nodes.calendar_home import CalendarHomeNode
 
         return [CalendarHomeNode(urls.calendar_home_path(self.login.username), self.environ)]
 

@@ -1,53 +1,37 @@
-"""The per-object part of REPORT answers: properties plus the object's data
-(C:calendar-data, RFC 4791 §9.6; CR:address-data, RFC 6352 §10.4) rendered as asked."""
+"""The per-object part of REPORT answers (RFC 4918 §14.24, RFC 3253 §3.6): which
+properties a REPORT asks of each object, and one DAV:response per object with them.
+
+The object's data (C:calendar-data, CR:address-data) comes from renderers that caldav/
+and carddav/ give: a property name and the function that renders a stored object."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import tzinfo
 
+from lxml import etree
 from wsgidav.dav_error import DAVError
 
-from davserver.carddav.address_data import (
-    ADDRESS_DATA,
-    AddressDataRequest,
-    render_address_data,
-)
 from davserver.dav.multistatus import PropertyResult, add_response, result_from_value, status_line
-from davserver.dav.nodes_object import ObjectNode
+from davserver.dav.nodes.object import ObjectNode
+from davserver.dav.propfind import check_property_count
 from davserver.dav.xml import CALDAV, DAV, qname, sub
 from resources.errors import AnswerTooLarge, TooManyInstances
-from resources.formats.calendar_query import CalendarDataRequest, render_calendar_data
-from resources.formats.calendar_query.expand_listed import expand_listed
-from resources.formats.stored_reading import UnreadableStoredObject, log_unreadable, stored_text
-from resources.objects.calendar_search import parse_stored
+from resources.formats.stored_reading import UnreadableStoredObject, log_unreadable
 from resources.store.models import StoredObject
 
-CALENDAR_DATA = qname(CALDAV, "calendar-data")
 Renderers = dict[str, Callable[[StoredObject], str]]
 
 
-def calendar_data_text(row: StoredObject, request: CalendarDataRequest | None, zone: tzinfo) -> str:
-    raw = bytes(row.body)
-    if request is None or request.selects_everything:
-        return stored_text(raw)
-    if request.expands_only and row.occurrences is not None:
-        text = expand_listed(raw, row.occurrences, request.expand)
-        if text is not None:
-            return text
-    return render_calendar_data(parse_stored(row), raw, request, timezone=zone)
-
-
-def calendar_renderers(request: CalendarDataRequest | None, zone: tzinfo) -> Renderers:
-    return {CALENDAR_DATA: lambda row: calendar_data_text(row, request, zone)}
-
-
-def address_renderers(request: AddressDataRequest | None) -> Renderers:
-    return {
-        ADDRESS_DATA: lambda row: render_address_data(
-            stored_text(row.body).encode("utf-8"), request
-        )
-    }
+def parse_member_properties(root: etree._Element) -> tuple[str, tuple[str, ...]]:
+    """(mode, names) of a REPORT body: DAV:propname, DAV:prop, or else allprop."""
+    if root.find(qname(DAV, "propname")) is not None:
+        return "propname", ()
+    prop = root.find(qname(DAV, "prop"))
+    if prop is None:
+        return "allprop", ()
+    names = tuple(p.tag for p in prop if isinstance(p.tag, str))
+    check_property_count(len(names), "A REPORT")
+    return "prop", names
 
 
 def add_object_response(

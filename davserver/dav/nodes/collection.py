@@ -1,42 +1,42 @@
-"""Calendar collections (RFC 4791 §4.2, §5.2) and plain WebDAV collections in a home."""
+"""What every collection in a home has, whatever its kind (RFC 4918 §5.2, RFC 6578 §4):
+members, COPY/MOVE/DELETE, dead properties, and the fields of the collection's row."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from icalendar import Calendar
 from wsgidav.dav_provider import DAVCollection
 
 from davserver.dav import sync_tokens, urls
 from davserver.dav.calendar_colors import normalised_color
-from davserver.dav.errors import DavError, forbidden, translate_domain_errors
+from davserver.dav.calendar_timezone import parse_vtimezone
+from davserver.dav.errors import forbidden, translate_domain_errors
 from davserver.dav.live_properties import element_text, live, writable
-from davserver.dav.nodes_base import ALL_PRIVILEGES, READ_PRIVILEGES, DavNode, read_only
-from davserver.dav.xml import (
-    APPLE,
-    CALDAV,
-    CALENDARSERVER,
-    CARDDAV,
-    DAV,
-    element,
-    qname,
-    sub,
-)
+from davserver.dav.nodes.base import ALL_PRIVILEGES, DavNode
+from davserver.dav.nodes.object import ObjectNode
+from davserver.dav.xml import APPLE, CALDAV, CALENDARSERVER, CARDDAV, DAV, element, qname, sub
 from resources.objects import calendar_collections, dead_properties, stored_objects
-from resources.objects.address_books import COMPANY
-from resources.objects.calendar_collections import (
-    ADDRESSBOOK,
-    CALENDAR,
-    PLAIN,
-    CollectionProperties,
-)
+from resources.objects.calendar_collections import PLAIN, CollectionProperties
 from resources.store.hot_queries import dead_properties_of, object_summary_pages
 from resources.store.models import Collection
 
-RESOURCE_PRIVILEGES = ("read", "read-current-user-privilege-set", "write-content", "bind", "unbind")
-
 
 class CollectionNode(DavNode, DAVCollection):
+    """A stored collection; collection_kinds.collection_node picks the class of its kind."""
+
+    privileges = ALL_PRIVILEGES
+    # What DAV:resourcetype names besides DAV:collection.
+    resource_types: tuple[str, ...] = ()
+    # Whether OPTIONS offers MKCOL and MKCALENDAR inside (a calendar holds no collections,
+    # RFC 4791 §4.2).
+    allows_child_collections = True
+    # The live properties of every kind of collection, filled as each kind is defined.
+    computed_elsewhere: set[str] = set()
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        CollectionNode.computed_elsewhere.update(cls.live_properties)
+
     def __init__(
         self, path: str, environ: dict, row: Collection, dead: dict[str, str] | None = None
     ) -> None:
@@ -52,40 +52,13 @@ class CollectionNode(DavNode, DAVCollection):
         return cls(urls.collection_path(username, row.path, row.home), environ, row, dead)
 
     @property
-    def is_calendar(self) -> bool:
-        return self.row.kind == CALENDAR
-
-    @property
-    def is_addressbook(self) -> bool:
-        return self.row.kind in (ADDRESSBOOK, COMPANY)
-
-    @property
-    def is_company_book(self) -> bool:
-        return self.row.kind == COMPANY
-
-    @property
-    def is_resource(self) -> bool:
-        """A resource's calendar: shared, managed by the administrator."""
-        return self.row.resource_id is not None
-
-    @property
     def is_shared(self) -> bool:
         """Not owned by the login: a resource calendar or the company address book."""
         return self.row.owner_id is None
 
-    @property
-    def privileges(self) -> tuple[str, ...]:  # type: ignore[override]
-        if self.is_company_book:
-            return READ_PRIVILEGES
-        return RESOURCE_PRIVILEGES if self.is_resource else ALL_PRIVILEGES
-
-    def _refuse_if_resource(self, action: str) -> None:
-        if self.is_company_book:
-            raise read_only()
-        if self.is_resource:
-            raise forbidden(
-                f"A resource's calendar is managed by the administrator and cannot be {action}."
-            )
+    def _refuse_change(self, action: str) -> None:
+        """Raise if the login may not change this collection; kinds the server or the
+        administrator maintains override it."""
 
     def member_href(self, name: str) -> str:
         return urls.href(urls.object_path(self.login.username, self.row.path, name, self.row.home))
@@ -107,14 +80,7 @@ class CollectionNode(DavNode, DAVCollection):
         return [member for page in self.member_pages() for member in page]
 
     def member_pages(self) -> Iterator[list]:
-        """The members page by page (child collections first), for answers that list a
-        large collection."""
-        from davserver.dav.nodes_object import ObjectNode
-
-        if self.row.kind == PLAIN:
-            rows = calendar_collections.children(self.row)
-            props = dead_properties.for_collections([r.id for r in rows])
-            yield [CollectionNode.for_row(r, self.environ, props.get(r.id, {})) for r in rows]
+        """The members page by page, for answers that list a large collection."""
         for page in object_summary_pages(self.row.id):
             props = dead_properties_of([o.id for o in page])
             yield [ObjectNode.for_row(o, self.row, self.environ, props.get(o.id, {})) for o in page]
@@ -123,7 +89,7 @@ class CollectionNode(DavNode, DAVCollection):
         return [m.name for m in self.get_member_list()]
 
     def get_member(self, name: str):
-        from davserver.dav.nodes_object import ObjectNode
+        from davserver.dav.nodes.collection_kinds import collection_node
 
         row = stored_objects.get_object(self.row.id, name)
         if row is not None:
@@ -131,7 +97,7 @@ class CollectionNode(DavNode, DAVCollection):
         child = calendar_collections.by_path(
             self.row.owner_id, f"{self.row.path}/{name}", self.row.home
         )
-        return CollectionNode.for_row(child, self.environ) if child else None
+        return collection_node(child, self.environ) if child else None
 
     @translate_domain_errors
     def create_collection(self, name: str) -> None:
@@ -144,7 +110,7 @@ class CollectionNode(DavNode, DAVCollection):
 
     @translate_domain_errors
     def delete(self) -> None:
-        self._refuse_if_resource("deleted")
+        self._refuse_change("deleted")
         calendar_collections.delete_collection(self.row)
 
     def support_recursive_move(self, dest_path: str) -> bool:
@@ -152,7 +118,7 @@ class CollectionNode(DavNode, DAVCollection):
 
     @translate_domain_errors
     def move_recursive(self, dest_path: str) -> list:
-        self._refuse_if_resource("moved")
+        self._refuse_change("moved")
         home, target = self.provider.path_in_home(dest_path, self.environ)
         if home != self.row.home:
             raise forbidden("Collections can only be moved within their home.")
@@ -161,7 +127,7 @@ class CollectionNode(DavNode, DAVCollection):
 
     @translate_domain_errors
     def copy_move_single(self, dest_path: str, *, is_move: bool) -> None:
-        self._refuse_if_resource("copied")
+        self._refuse_change("copied")
         home, target = self.provider.path_in_home(dest_path, self.environ)
         if home != self.row.home:
             raise forbidden("Collections can only be copied within their home.")
@@ -190,60 +156,25 @@ class CollectionNode(DavNode, DAVCollection):
         return self._dead
 
     def store_dead_property(self, name: str, value: str | None) -> None:
-        self._refuse_if_resource("changed")
+        self._refuse_change("changed")
         if value is None:
             dead_properties.remove(name=name, collection_id=self.row.id)
         else:
             dead_properties.put(name=name, value=value, collection_id=self.row.id)
         self._dead = None
 
-    # --- live properties ------------------------------------------------------
+    # --- live properties of every kind ------------------------------------------
     @live(qname(DAV, "resourcetype"))
     def _resourcetype(self):
         el = element(qname(DAV, "resourcetype"))
         sub(el, qname(DAV, "collection"))
-        if self.is_calendar:
-            sub(el, qname(CALDAV, "calendar"))
-        if self.is_addressbook:
-            sub(el, qname(CARDDAV, "addressbook"))
-        return el
-
-    @live(qname(CARDDAV, "addressbook-description"))
-    def _addressbook_description(self):
-        return self.row.description if self.is_addressbook and self.row.description else None
-
-    @writable(qname(CARDDAV, "addressbook-description"))
-    def _set_addressbook_description(self, value, dry_run: bool) -> None:
-        self._update(
-            CollectionProperties(description=element_text(value) or ""),
-            dry_run,
-            value is None,
-            "description",
-        )
-
-    @live(qname(CARDDAV, "supported-address-data"))
-    def _supported_address_data(self):
-        if not self.is_addressbook:
-            return None
-        el = element(qname(CARDDAV, "supported-address-data"))
-        for version in ("3.0", "4.0"):
-            data = sub(el, qname(CARDDAV, "address-data-type"))
-            data.set("content-type", "text/vcard")
-            data.set("version", version)
+        for resource_type in self.resource_types:
+            sub(el, resource_type)
         return el
 
     @live(qname(DAV, "displayname"), allprop=True)
     def _displayname(self):
         return self.get_display_name()
-
-    @writable(qname(DAV, "displayname"))
-    def _set_displayname(self, value, dry_run: bool) -> None:
-        self._update(
-            CollectionProperties(display_name=element_text(value) or ""),
-            dry_run,
-            value is None,
-            "display_name",
-        )
 
     @live(qname(DAV, "sync-token"))
     def _sync_token(self):
@@ -253,10 +184,27 @@ class CollectionNode(DavNode, DAVCollection):
     def _getctag(self):
         return sync_tokens.make_token(self.row.sync_epoch, self.row.sync_revision)
 
-    @live(qname(CALDAV, "calendar-description"))
-    def _calendar_description(self):
-        return (
-            self.row.description if self.is_calendar and self.row.description is not None else None
+    # --- the row's fields, as PROPPATCH sets them ----------------------------------
+    # Every collection row has these fields, and a calendar or an address book takes any
+    # of these names for them (CARDDAV:addressbook-description sets a calendar's
+    # description too); a plain collection refuses all but its display name. The getters
+    # are on the kind each property belongs to.
+    @writable(qname(DAV, "displayname"))
+    def _set_displayname(self, value, dry_run: bool) -> None:
+        self._update(
+            CollectionProperties(display_name=element_text(value) or ""),
+            dry_run,
+            value is None,
+            "display_name",
+        )
+
+    @writable(qname(CARDDAV, "addressbook-description"))
+    def _set_addressbook_description(self, value, dry_run: bool) -> None:
+        self._update(
+            CollectionProperties(description=element_text(value) or ""),
+            dry_run,
+            value is None,
+            "description",
         )
 
     @writable(qname(CALDAV, "calendar-description"))
@@ -268,22 +216,10 @@ class CollectionNode(DavNode, DAVCollection):
             "description",
         )
 
-    @live(qname(APPLE, "calendar-color"))
-    def _calendar_color(self):
-        return self.row.color if self.is_calendar and self.row.color else None
-
     @writable(qname(APPLE, "calendar-color"))
     def _set_calendar_color(self, value, dry_run: bool) -> None:
         color = normalised_color(element_text(value)) or ""
         self._update(CollectionProperties(color=color), dry_run, value is None, "color")
-
-    @live(qname(APPLE, "calendar-order"))
-    def _calendar_order(self):
-        return (
-            str(self.row.sort_order)
-            if self.is_calendar and self.row.sort_order is not None
-            else None
-        )
 
     @writable(qname(APPLE, "calendar-order"))
     def _set_calendar_order(self, value, dry_run: bool) -> None:
@@ -299,10 +235,6 @@ class CollectionNode(DavNode, DAVCollection):
             "sort_order",
         )
 
-    @live(qname(CALDAV, "calendar-timezone"))
-    def _calendar_timezone(self):
-        return self.row.timezone if self.is_calendar and self.row.timezone else None
-
     @writable(qname(CALDAV, "calendar-timezone"))
     def _set_calendar_timezone(self, value, dry_run: bool) -> None:
         text = element_text(value)
@@ -315,44 +247,10 @@ class CollectionNode(DavNode, DAVCollection):
             "timezone_id",
         )
 
-    @live(qname(CALDAV, "supported-calendar-component-set"))
-    def _supported_calendar_component_set(self):
-        if not self.is_calendar:
-            return None
-        el = element(qname(CALDAV, "supported-calendar-component-set"))
-        for component in self.row.components.split(","):
-            sub(el, qname(CALDAV, "comp")).set("name", component)
-        return el
-
-    @live(qname(CALDAV, "supported-calendar-data"))
-    def _supported_calendar_data(self):
-        if not self.is_calendar:
-            return None
-        el = element(qname(CALDAV, "supported-calendar-data"))
-        data = sub(el, qname(CALDAV, "calendar-data"))
-        data.set("content-type", "text/calendar")
-        data.set("version", "2.0")
-        return el
-
-    @live(qname(CALDAV, "max-resource-size"))
-    def _max_resource_size(self):
-        return str(self.settings.max_resource_size) if self.is_calendar else None
-
-    @live(qname(CALDAV, "max-instances"))
-    def _max_instances(self):
-        """RFC 4791 §5.2.8: the most recurrence instances a calendar object may have."""
-        return str(self.settings.max_instances) if self.is_calendar else None
-
-    @live(qname(CARDDAV, "max-resource-size"))
-    def _max_vcard_size(self):
-        return str(self.settings.max_vcard_size) if self.is_addressbook else None
-
     def _update(
         self, props: CollectionProperties, dry_run: bool, clear: bool, *fields: str
     ) -> None:
-        self._refuse_if_resource("changed")
-        if not (self.is_calendar or self.is_addressbook) and fields != ("display_name",):
-            raise forbidden("This property applies to calendars and address books only.")
+        self._refuse_change("changed")
         calendar_collections.validate_properties(props)
         if not dry_run:
             if clear:
@@ -363,19 +261,3 @@ class CollectionNode(DavNode, DAVCollection):
                 calendar_collections.update_properties(self.row.id, props)
 
     set_property_value = translate_domain_errors(DavNode.set_property_value)
-
-
-def parse_vtimezone(text: str) -> str:
-    """The TZID of a calendar-timezone value: a VCALENDAR holding exactly one VTIMEZONE."""
-    try:
-        calendar = Calendar.from_ical(text)
-        zones = [c for c in calendar.walk("VTIMEZONE")]
-    except Exception:
-        zones = []
-    if len(zones) != 1 or not zones[0].get("TZID"):
-        raise DavError(
-            403,
-            "calendar-timezone must be a VCALENDAR with exactly one VTIMEZONE that has a TZID.",
-            qname(CALDAV, "valid-calendar-data"),
-        )
-    return str(zones[0]["TZID"])
