@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_admin.register(commands)
     secrets_cli.register(commands)
     connectors_cli.register(commands)
+    connectors_cli.register_phonebook(commands)
     return parser
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import cache
 
 from resources.connectors.connector_types import Registry
-from resources.connectors.csv_url import CSV_URL
+from resources.connectors.csv_url import CSV_FILE, CSV_URL
 from resources.connectors.phonebook_target import PHONEBOOK_TARGET
 from resources.connectors.run_executor import RunTarget
 
@@ -15,6 +15,7 @@ from resources.connectors.run_executor import RunTarget
 def connector_types() -> Registry:
     registry = Registry()
     registry.register(CSV_URL)
+    registry.register(CSV_FILE)
     return registry
 
 

@@ -157,4 +157,23 @@ class CsvUrlType:
             raise SourceUnreadable(error.message) from None
 
 
+@dataclass(frozen=True)
+class CsvFileType(CsvUrlType):
+    """`csv-file`: the same file format, uploaded in the admin UI or named on the command
+    line (`davserver phonebook import FILE.csv`) instead of fetched from a URL."""
+
+    key: str = "csv-file"
+    label: str = "CSV file upload"
+    settings: tuple[SettingSpec, ...] = tuple(
+        spec for spec in CsvUrlType.settings if spec.name in ("delimiter", "encoding")
+    )
+
+    def test(self, settings: Settings, client: SourceClient) -> TestOutcome:
+        full = CsvUrlType.test(self, {**settings, "url": "http://upload/"}, client)
+        return TestOutcome(
+            tuple(check for check in full.checks if check.check == "format"), full.source_fields
+        )
+
+
 CSV_URL = CsvUrlType()
+CSV_FILE = CsvFileType()

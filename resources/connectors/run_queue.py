@@ -75,6 +75,27 @@ def queue_run(connection_id: int, trigger: str = MANUAL) -> tuple[ConnectorRun, 
         return existing, False
 
 
+def start_run_now(
+    connection_id: int, owner: str, lease_seconds: float = LEASE_SECONDS
+) -> ConnectorRun | None:
+    """A run this process starts at once, already claimed (an upload that only this process
+    holds); None while another run of the connection is queued or running."""
+    now = time.time()
+    try:
+        with write_transaction():
+            return ConnectorRun.create(
+                connection=connection_id,
+                state=RUNNING,
+                trigger=MANUAL,
+                queued=now,
+                started=now,
+                lease_owner=owner,
+                lease_until=now + lease_seconds,
+            )
+    except peewee.IntegrityError:
+        return None
+
+
 def queue_due_runs(now: float | None = None) -> list[ConnectorRun]:
     """Queue one run for every enabled connection whose interval is due; the process that
     moves a connection's `next_due` on is the one that queues its run."""
