@@ -80,3 +80,11 @@ def test_a_missing_file_is_a_one_line_error(database, tmp_path):
     )
     assert missing.returncode != 0
     assert "cannot read" in missing.stderr and len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_the_example_file_of_the_readme_imports_whole(database):
+    from pathlib import Path
+
+    example = Path(__file__).parent.parent / "examples" / "phonebook.csv"
+    done = davserver("phonebook", "import", str(example), "--database", database.url, env=ENV)
+    assert done.stdout.strip() == "ok: added 4, updated 0, removed 0, unchanged 0, skipped 0"
