@@ -175,6 +175,11 @@ def execute_run(
             if heartbeat.lost:
                 raise LeaseLost(f"Run {run.id} was taken over before it applied.")
             with write_transaction():
+                # Taking the run's row first makes every other process wait for this
+                # transaction instead of failing the run for a lease the heartbeat cannot
+                # renew while the apply holds the write lock.
+                if not renew_lease(run.id, owner, lease_seconds):
+                    raise LeaseLost(f"Run {run.id} was taken over before it applied.")
                 counts = target.apply(connection, run.id)
                 finish_run(
                     run.id,
