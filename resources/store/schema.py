@@ -13,6 +13,7 @@ import peewee
 
 from resources.store import models
 from resources.store.database import database_proxy, is_sqlite
+from resources.store.directory import ContactPerson
 from resources.store.login_state import LOGIN_STATE_MODELS
 
 _REGISTERED_STEPS: dict[str, Callable[[], object]] = {}
@@ -63,6 +64,15 @@ def _repair_stored_objects(db: peewee.Database) -> None:
     registered_step("stored object repair")()  # parsing lives above the store
 
 
+def _add_export_choices(db: peewee.Database) -> None:
+    table = ContactPerson._meta.table_name
+    if "export_chosen" not in {column.name for column in db.get_columns(table)}:
+        false = "0" if is_sqlite() else "FALSE"
+        db.execute_sql(
+            f'ALTER TABLE "{table}" ADD COLUMN "export_chosen" BOOLEAN NOT NULL DEFAULT {false}'
+        )
+
+
 UPGRADES: list[Callable[[peewee.Database], None]] = [
     _create_initial_tables,  # 1
     _create_shared_settings,  # 2: secrets every server process shares
@@ -70,6 +80,7 @@ UPGRADES: list[Callable[[peewee.Database], None]] = [
     _rename_resource_namesakes,  # 4: personal calendars no longer share a resource's slug
     _create_login_state,  # 5: failed logins, known addresses and admin sessions shared by all processes
     _repair_stored_objects,  # 6: bare-CR bodies get CRLF, unreadable ones are named in the log
+    _add_export_choices,  # 7: contacts remember whether the admin set their CardDAV export
 ]
 
 SCHEMA_VERSION = len(UPGRADES)
