@@ -40,3 +40,42 @@ def test_version_6_contacts_get_the_export_choice_column(tmp_path):
         assert listed == f"[('Alt', False, False)] [({SCHEMA_VERSION},)]"
     finally:
         database.drop()
+
+
+def test_version_7_copies_are_linked_and_the_phones_keep_one_card(tmp_path):
+    database = FreshDatabase(str(tmp_path))
+    try:
+        run_sql(
+            database.url,
+            """
+            import davserver.app  # registers the upgrade steps
+            from resources.store.database import bind
+            from resources.store.schema import upgrade
+            from resources.company_directory import phonebook
+            bind(db)
+            upgrade()
+            sam = {"first_name": "Sam", "last_name": "Alt", "phone_work": "+49 1"}
+            phonebook.import_source("crm", [dict(sam, external_id="x-1")])
+            phonebook.create_manual(sam)  # what copy to manual made before version 8
+            phonebook.create_manual(sam)  # copied twice
+            phonebook.create_manual(dict(sam, phone_work="+49 2"))  # not a copy
+            db.execute_sql('UPDATE schema_version SET version = 7')
+        """,
+        )
+        assert davserver("credential", "list", "--database", database.url).returncode == 0
+        listed = run_sql(
+            database.url,
+            """
+            entries = db.execute_sql("SELECT source, origin, external_id, phone_work FROM "
+                "phonebook_entry ORDER BY id").fetchall()
+            cards = db.execute_sql("SELECT count(*) FROM stored_object WHERE summary = 'Sam Alt'"
+                " AND name LIKE 'phonebook-%'").fetchall()
+            print(entries, cards)
+        """,
+        )
+        assert listed == (
+            "[('S', 'crm', 'x-1', '+49 1'), ('M', 'crm', 'x-1', '+49 1'), ('M', '', '', '+49 1'), "
+            "('M', '', '', '+49 2')] [(3,)]"
+        )  # the synced card left; the second copy and the other entry keep theirs
+    finally:
+        database.drop()

@@ -115,6 +115,11 @@ def _publish(entry: PhonebookEntry) -> None:
     )
 
 
+def republish(entry: PhonebookEntry) -> None:
+    """The entry's card again, as the book should carry it now (inside a transaction)."""
+    _publish(entry)
+
+
 def republish_all() -> None:
     """Every entry's card again (inside a transaction), e.g. in a new language."""
     for entry in PhonebookEntry.select():

@@ -73,6 +73,10 @@ def _add_export_choices(db: peewee.Database) -> None:
         )
 
 
+def _link_manual_copies(db: peewee.Database) -> None:
+    registered_step("phonebook manual copies")()  # needs the phonebook's rules, above the store
+
+
 UPGRADES: list[Callable[[peewee.Database], None]] = [
     _create_initial_tables,  # 1
     _create_shared_settings,  # 2: secrets every server process shares
@@ -81,6 +85,7 @@ UPGRADES: list[Callable[[peewee.Database], None]] = [
     _create_login_state,  # 5: failed logins, known addresses and admin sessions shared by all processes
     _repair_stored_objects,  # 6: bare-CR bodies get CRLF, unreadable ones are named in the log
     _add_export_choices,  # 7: contacts remember whether the admin set their CardDAV export
+    _link_manual_copies,  # 8: earlier copies of synced phonebook entries are linked to them
 ]
 
 SCHEMA_VERSION = len(UPGRADES)
