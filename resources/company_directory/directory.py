@@ -157,7 +157,7 @@ def _exported_contacts() -> int:
 
 def _publish_all() -> int:
     """Bring every contact's card in line with the book; returns how many it carries."""
-    for contact in ContactPerson.select(ContactPerson.id):
+    for contact in list(ContactPerson.select(ContactPerson.id)):  # read before writing
         publish_contact(contact.id)
     return _exported_contacts() if book_enabled() else 0
 
