@@ -3,7 +3,10 @@ category filters, the per-contact export switch, S/M markers, copy to manual."""
 
 from __future__ import annotations
 
+import re
+
 from resources.company_directory import directory, phonebook
+from resources.company_directory.book_language import set_installation_language
 from resources.store.directory import ContactPerson, PhonebookEntry
 from tests.browser.admin_pages import admin, unique  # noqa: F401  (admin: fixture)
 
@@ -80,3 +83,55 @@ def test_manual_phonebook_entry_needs_a_phone_number(admin):
     assert 'id="f-phone_work-error"' in refused.text
     saved = admin.post("/phonebook/new", {"last_name": unique("Mit"), "phone_mobile": "+49 170 1"})
     assert "manual entry is saved" in saved.text
+
+
+def test_contact_forms_left_as_offered_do_not_keep_the_book_from_exporting(admin):
+    """A form saved with the export switch as the page offered it is no choice: switching
+    the book on still exports the contact. Unticking it by hand is one, and is kept."""
+    try:
+        directory.disable_company_book()
+        customer = directory.create_company(name=unique("Kunde GmbH"), category="customer")
+        page = admin.get(f"/directory/contacts/new?company={customer.id}").text
+        assert re.search(
+            r'<input type="checkbox" id="f-export_carddav" name="export_carddav" value="1"[ >]',
+            page,
+        )  # offered off
+        offered = unique("Angeboten")
+        admin.post(
+            "/directory/contacts/new",
+            {"company": str(customer.id), "first_name": "Ole", "last_name": offered, "active": "1"},
+        )
+        untouched = ContactPerson.get(ContactPerson.last_name == offered)
+        admin.post(
+            f"/directory/contacts/{untouched.id}",
+            {
+                "company": str(customer.id),
+                "first_name": "Ole",
+                "last_name": offered,
+                "position": "Einkauf",
+                "active": "1",
+            },
+        )
+        unticked = directory.create_contact(customer.id, first_name="Uta", last_name=unique("Aus"))
+        directory.update_contact(unticked.id, {"export_carddav": True})
+        admin.post(
+            f"/directory/contacts/{unticked.id}",
+            {
+                "company": str(customer.id),
+                "first_name": "Uta",
+                "last_name": unticked.last_name,
+                "active": "1",
+            },
+        )
+        assert not ContactPerson.get_by_id(unticked.id).export_carddav
+
+        switched = admin.post("/directory/company-book")
+        assert "switched on" in switched.text and 'id="disable-book"' in switched.text
+        assert ContactPerson.get_by_id(untouched.id).export_carddav
+        assert not ContactPerson.get_by_id(unticked.id).export_carddav
+        off = admin.post("/directory/company-book/off")
+        assert "switched off" in off.text and 'id="enable-book"' in off.text
+        assert "directory.disable_company_book" in admin.get("/audit").text
+    finally:
+        directory.enable_company_book()
+        set_installation_language("en")

@@ -187,7 +187,7 @@ def test_phonebook_sources_and_manual_entries(login):
     synced = [text for fn, text in cards(login).items() if tag in text]
     assert len(synced) == 2 and all("X-DAVSERVER-SOURCE:S" in text for text in synced)
     sam = phonebook.PhonebookEntry.get(phonebook.PhonebookEntry.last_name == f"Sync{tag}")
-    manual = phonebook.copy_to_manual(sam.id)
+    manual = phonebook.copy_to_manual(sam.id).entry
     result = phonebook.import_source(source, entries[1:])
     assert result.deleted == 1
     remaining = {fn: text for fn, text in cards(login).items() if tag in text}

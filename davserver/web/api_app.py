@@ -18,6 +18,7 @@ from davserver.web.api import (
     employees,
     events,
     groups,
+    installation,
     me,
     phonebook,
     resources,
@@ -30,6 +31,7 @@ from resources.auth.server_secrets import shared_secret
 
 BLUEPRINTS = (branches, employees, users, groups, resources, events, credentials, me, audit)
 BLUEPRINTS += (companies, contacts, company_book, phonebook, carddav_integrations)
+BLUEPRINTS += (installation,)
 
 
 def build_api_app(settings: Settings, dav_app) -> Flask:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
 import peewee
 
@@ -13,6 +14,7 @@ from resources.company_directory.vcard_builder import contact_vcard
 from resources.errors import InvalidProperty, NotFound
 from resources.formats.content_lines import FORBIDDEN_CHARACTER
 from resources.objects import address_books
+from resources.organisation.installation import installation_language
 from resources.store.database import write_transaction
 from resources.store.directory import Company, ContactPerson, DirectorySettings
 
@@ -50,7 +52,7 @@ def contact_name(contact: ContactPerson) -> str:
     return f"contact-{contact.uid}.vcf"
 
 
-def _check(values: dict, allowed: tuple[str, ...], model: type[peewee.Model]) -> None:
+def _check(values: dict[str, Any], allowed: tuple[str, ...], model: type[peewee.Model]) -> None:
     unknown = set(values) - set(allowed)
     if unknown:
         raise InvalidProperty(f"Unknown field(s): {', '.join(sorted(unknown))}.")
@@ -73,7 +75,7 @@ def _checked_emails(emails: str | list[str] | tuple[str, ...]) -> list[str]:
     return addresses
 
 
-def check_text_fields(model: type[peewee.Model], values: dict) -> None:
+def check_text_fields(model: type[peewee.Model], values: dict[str, Any]) -> None:
     """Refuse text longer than its column, or holding control characters that no vCard
     line can carry (PostgreSQL would refuse a NUL only at write time, as a 500)."""
     for name, value in values.items():
@@ -93,32 +95,71 @@ def book_enabled() -> bool:
     return bool(row and row.company_book_enabled)
 
 
+def _switch_book(enabled: bool) -> bool:
+    """Set the switch (inside a transaction); False when it was in that state already."""
+    row = DirectorySettings.select().first() or DirectorySettings.create()
+    if row.company_book_enabled == enabled:
+        return False
+    DirectorySettings.update(company_book_enabled=enabled).where(
+        DirectorySettings.id == row.id
+    ).execute()
+    return True
+
+
 def enable_company_book(*, actor: str = "system") -> int:
-    """Switch the company book on; the first time, export the active contacts of customers
-    and suppliers. Returns how many contacts were switched on."""
+    """Switch the company book on: the active contacts of active customers and suppliers
+    are exported unless an administrator switched them off by hand, and every contact
+    whose switch is on reaches the phones. Returns how many contacts the book now has
+    (0 when it was on already)."""
     with write_transaction():
-        row = DirectorySettings.select().first() or DirectorySettings.create()
-        if row.company_book_enabled:
+        if not _switch_book(True):
             return 0
-        DirectorySettings.update(company_book_enabled=True).where(
-            DirectorySettings.id == row.id
-        ).execute()
-        contacts = list(
-            ContactPerson.select()
+        defaults = (
+            ContactPerson.select(ContactPerson.id)
             .join(Company)
             .where(
-                ContactPerson.active & Company.active & Company.category.in_(EXPORTED_BY_DEFAULT)
+                ContactPerson.active
+                & Company.active
+                & Company.category.in_(EXPORTED_BY_DEFAULT)
+                & ~ContactPerson.export_chosen
+                & ~ContactPerson.export_carddav
             )
         )
         ContactPerson.update(export_carddav=True, modified=time.time()).where(
-            ContactPerson.id.in_([c.id for c in contacts])
+            ContactPerson.id.in_([c.id for c in defaults])
         ).execute()
-        for contact in contacts:
-            publish_contact(contact.id)
-        audit.record(
-            actor, "directory.enable_company_book", "company book", f"exported={len(contacts)}"
-        )
-    return len(contacts)
+        exported = _publish_all()
+        audit.record(actor, "directory.enable_company_book", "company book", f"exported={exported}")
+    return exported
+
+
+def disable_company_book(*, actor: str = "system") -> int:
+    """Switch the company book off: every contact person leaves the phones' book (their
+    export switches stay as they are for switching it on again; the phonebook's entries
+    stay, as the phonebook is offered to every user). Returns how many cards left."""
+    with write_transaction():
+        before = _exported_contacts()
+        if not _switch_book(False):
+            return 0
+        _publish_all()
+        audit.record(actor, "directory.disable_company_book", "company book", f"withdrawn={before}")
+    return before
+
+
+def _exported_contacts() -> int:
+    return (
+        ContactPerson.select()
+        .join(Company)
+        .where(ContactPerson.active & Company.active & ContactPerson.export_carddav)
+        .count()
+    )
+
+
+def _publish_all() -> int:
+    """Bring every contact's card in line with the book; returns how many it carries."""
+    for contact in list(ContactPerson.select(ContactPerson.id)):  # read before writing
+        publish_contact(contact.id)
+    return _exported_contacts() if book_enabled() else 0
 
 
 def publish_contact(contact_id: int) -> None:
@@ -127,14 +168,14 @@ def publish_contact(contact_id: int) -> None:
     if contact is None:
         return
     company = Company.get_by_id(contact.company_id)
-    exported = contact.active and company.active and contact.export_carddav
-    vcard = contact_vcard(contact, company) if exported else None
+    exported = book_enabled() and contact.active and company.active and contact.export_carddav
+    vcard = contact_vcard(contact, company, installation_language()) if exported else None
     address_books.publish(
         contact_name(contact), vcard, contact.uid, contact.first_name + " " + contact.last_name
     )
 
 
-def create_company(*, actor: str = "system", **values) -> Company:
+def create_company(*, actor: str = "system", **values: Any) -> Company:
     _check(values, COMPANY_FIELDS, Company)
     if not str(values.get("name", "")).strip():
         raise InvalidProperty("A company needs a name.")
@@ -145,7 +186,7 @@ def create_company(*, actor: str = "system", **values) -> Company:
     return company
 
 
-def update_company(company_id: int, changes: dict, *, actor: str = "system") -> Company:
+def update_company(company_id: int, changes: dict[str, Any], *, actor: str = "system") -> Company:
     _check(changes, COMPANY_FIELDS, Company)
     company = _company(company_id)
     if not changes:
@@ -169,10 +210,12 @@ def delete_company(company_id: int, *, actor: str = "system") -> None:
         audit.record(actor, "company.delete", company.name)
 
 
-def create_contact(company: int, *, actor: str = "system", **values) -> ContactPerson:
+def create_contact(company: int, *, actor: str = "system", **values: Any) -> ContactPerson:
     _check(values, CONTACT_FIELDS, ContactPerson)
     owner = _company(company)
-    if "export_carddav" not in values:
+    if "export_carddav" in values:
+        values["export_chosen"] = True
+    else:
         values["export_carddav"] = book_enabled() and owner.category in EXPORTED_BY_DEFAULT
     now = time.time()
     with write_transaction():
@@ -189,13 +232,16 @@ def create_contact(company: int, *, actor: str = "system", **values) -> ContactP
     return contact
 
 
-def update_contact(contact_id: int, changes: dict, *, actor: str = "system") -> ContactPerson:
+def update_contact(
+    contact_id: int, changes: dict[str, Any], *, actor: str = "system"
+) -> ContactPerson:
     _check(changes, CONTACT_FIELDS, ContactPerson)
     contact = _contact(contact_id)
     if "company" in changes:
         _company(changes["company"])
+    stored = dict(changes, export_chosen=True) if "export_carddav" in changes else changes
     with write_transaction():
-        ContactPerson.update(modified=time.time(), **changes).where(
+        ContactPerson.update(modified=time.time(), **stored).where(
             ContactPerson.id == contact.id
         ).execute()
         publish_contact(contact.id)

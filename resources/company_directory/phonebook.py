@@ -1,5 +1,10 @@
 """The company phonebook (seed 002): entries synced by connectors (S) and manual ones
-(M); imports replace one source's S entries and never touch M entries."""
+(M); imports replace one source's S entries and never touch M entries.
+
+A synced entry copied to manual keeps a link to its twin: the copy takes the synced
+entry's origin and external_id. While the copy exists the book carries the copy's card
+only, so a phone never shows the contact twice; deleting the copy brings the synced
+card back."""
 
 from __future__ import annotations
 
@@ -11,8 +16,9 @@ from dataclasses import dataclass
 from resources.auth import audit
 from resources.company_directory.directory import check_text_fields
 from resources.company_directory.vcard_builder import phonebook_vcard
-from resources.errors import InvalidProperty, NotFound
+from resources.errors import DomainError, InvalidProperty, NotFound
 from resources.objects import address_books
+from resources.organisation.installation import installation_language
 from resources.store.database import write_transaction
 from resources.store.directory import PhonebookEntry
 
@@ -32,16 +38,95 @@ def entry_name(entry: PhonebookEntry) -> str:
     return f"phonebook-{entry.uid}.vcf"
 
 
+class SyncedEntryReadOnly(DomainError):
+    """A synced (S) entry belongs to its source: the next sync would undo an edit."""
+
+
+def _display(entry: PhonebookEntry) -> str:
+    return f"{entry.first_name} {entry.last_name}".strip() or entry.company
+
+
+def manual_copy(entry: PhonebookEntry) -> PhonebookEntry | None:
+    """The M copy of a synced entry, if one was made."""
+    if entry.source != "S":
+        return None
+    copy: PhonebookEntry | None = (
+        PhonebookEntry.select()
+        .where(
+            (PhonebookEntry.source == "M")
+            & (PhonebookEntry.origin == entry.origin)
+            & (PhonebookEntry.external_id == entry.external_id)
+        )
+        .first()
+    )
+    return copy
+
+
+def synced_twin(entry: PhonebookEntry) -> PhonebookEntry | None:
+    """The synced entry a manual copy was made of, while its source still has it."""
+    if entry.source != "M" or not entry.external_id:
+        return None
+    twin: PhonebookEntry | None = (
+        PhonebookEntry.select()
+        .where(
+            (PhonebookEntry.source == "S")
+            & (PhonebookEntry.origin == entry.origin)
+            & (PhonebookEntry.external_id == entry.external_id)
+        )
+        .first()
+    )
+    return twin
+
+
+def twins(entries: list[PhonebookEntry]) -> dict[int, int]:
+    """Entry id -> the id of its twin (S -> its M copy, M copy -> its S entry), for a
+    list in a few queries instead of two per entry."""
+    copies = list(
+        PhonebookEntry.select().where(
+            (PhonebookEntry.source == "M") & (PhonebookEntry.external_id != "")
+        )
+    )
+    if not copies:
+        return {}
+    keys = {(c.origin, c.external_id): c.id for c in copies}
+    linked: dict[int, int] = {}
+    synced = PhonebookEntry.select().where(
+        (PhonebookEntry.source == "S")
+        & PhonebookEntry.external_id.in_(sorted({c.external_id for c in copies}))
+    )
+    for entry in synced:
+        copy_id = keys.get((entry.origin, entry.external_id))
+        if copy_id is not None:
+            linked[entry.id] = copy_id
+            linked[copy_id] = entry.id
+    wanted = {e.id for e in entries}
+    return {k: v for k, v in linked.items() if k in wanted}
+
+
 def _publish(entry: PhonebookEntry) -> None:
+    """The entry's card as the book should carry it (inside a transaction): a synced
+    entry with a manual copy has none, its copy stands in for it."""
+    hidden = entry.source == "S" and manual_copy(entry) is not None
     address_books.publish(
         entry_name(entry),
-        phonebook_vcard(entry),
+        None if hidden else phonebook_vcard(entry, installation_language()),
         entry.uid,
-        f"{entry.first_name} {entry.last_name}".strip(),
+        _display(entry),
     )
 
 
-def _clean(values: dict) -> dict:
+def republish(entry: PhonebookEntry) -> None:
+    """The entry's card again, as the book should carry it now (inside a transaction)."""
+    _publish(entry)
+
+
+def republish_all() -> None:
+    """Every entry's card again (inside a transaction), e.g. in a new language."""
+    for entry in PhonebookEntry.select():
+        _publish(entry)
+
+
+def _clean(values: dict[str, object]) -> dict[str, str]:
     unknown = set(values) - set(ENTRY_FIELDS) - {"external_id"}
     if unknown:
         raise InvalidProperty(f"Unknown field(s): {', '.join(sorted(unknown))}.")
@@ -74,7 +159,7 @@ def get_entry(entry_id: int) -> PhonebookEntry:
     return entry
 
 
-def create_manual(values: dict, *, actor: str = "system") -> PhonebookEntry:
+def create_manual(values: dict[str, object], *, actor: str = "system") -> PhonebookEntry:
     cleaned = _clean(values)
     cleaned.pop("external_id", None)
     now = time.time()
@@ -83,27 +168,81 @@ def create_manual(values: dict, *, actor: str = "system") -> PhonebookEntry:
             source="M", uid=str(uuid.uuid4()), created=now, modified=now, **cleaned
         )
         _publish(entry)
-        audit.record(actor, "phonebook.create", f"{entry.first_name} {entry.last_name}".strip())
+        audit.record(actor, "phonebook.create", _display(entry))
     return entry
 
 
-def copy_to_manual(entry_id: int, *, actor: str = "system") -> PhonebookEntry:
-    """A manual copy of a synced entry; it survives every later sync."""
+def update_manual(
+    entry_id: int, changes: dict[str, object], *, actor: str = "system"
+) -> PhonebookEntry:
+    """Edit a manual (M) entry; a synced (S) one is refused, its source owns it."""
+    entry = get_entry(entry_id)
+    if entry.source != "M":
+        raise SyncedEntryReadOnly(
+            "A synced (S) entry is changed at its source; copy it to manual to edit it here."
+        )
+    if "external_id" in changes:
+        raise InvalidProperty("Unknown field(s): external_id.")
+    merged = {field: getattr(entry, field) for field in ENTRY_FIELDS}
+    merged.update(changes)
+    cleaned = _clean(merged)
+    changed = sorted(k for k, v in cleaned.items() if getattr(entry, k) != v)
+    if not changed:
+        return entry
+    with write_transaction():
+        PhonebookEntry.update(modified=time.time(), **{k: cleaned[k] for k in changed}).where(
+            PhonebookEntry.id == entry.id
+        ).execute()
+        entry = get_entry(entry.id)
+        _publish(entry)
+        audit.record(actor, "phonebook.update", _display(entry), ", ".join(changed))
+    return entry
+
+
+@dataclass(frozen=True)
+class CopyResult:
+    entry: PhonebookEntry  # the manual copy
+    created: bool  # False: the synced entry had its copy already, nothing new was made
+
+
+def copy_to_manual(entry_id: int, *, actor: str = "system") -> CopyResult:
+    """The manual copy of a synced entry; it survives every later sync and stands in for
+    the synced card in the book. A second call gives the copy made by the first."""
     entry = get_entry(entry_id)
     if entry.source != "S":
         raise InvalidProperty(
             "Only synced (S) entries are copied to manual; this one is manual already."
         )
-    values = {field: getattr(entry, field) for field in ENTRY_FIELDS}
-    return create_manual(values, actor=actor)
+    now = time.time()
+    with write_transaction():
+        existing = manual_copy(entry)
+        if existing is not None:
+            return CopyResult(existing, created=False)
+        values = {field: getattr(entry, field) for field in ENTRY_FIELDS}
+        copy = PhonebookEntry.create(
+            source="M",
+            origin=entry.origin,
+            external_id=entry.external_id,
+            uid=str(uuid.uuid4()),
+            created=now,
+            modified=now,
+            **values,
+        )
+        _publish(copy)
+        _publish(entry)  # withdrawn: the copy stands in for it
+        audit.record(actor, "phonebook.copy_to_manual", _display(copy), f"origin={entry.origin}")
+    return CopyResult(copy, created=True)
 
 
 def delete_entry(entry_id: int, *, actor: str = "system") -> None:
     entry = get_entry(entry_id)
     with write_transaction():
+        twin = synced_twin(entry)
         address_books.publish(entry_name(entry), None, entry.uid, "")
         entry.delete_instance()
-        audit.record(actor, "phonebook.delete", f"{entry.first_name} {entry.last_name}".strip())
+        if twin is not None:
+            _publish(twin)  # the synced card comes back
+        audit.record(actor, "phonebook.delete", _display(entry))
 
 
 @dataclass(frozen=True)
@@ -113,7 +252,7 @@ class ImportResult:
     deleted: int
 
 
-def _external_id(values: dict) -> str:
+def _external_id(values: dict[str, str]) -> str:
     given = str(values.get("external_id") or "").strip()
     if given:
         return given
@@ -124,13 +263,15 @@ def _external_id(values: dict) -> str:
     return "h:" + hashlib.sha1(key.encode("utf-8")).hexdigest()
 
 
-def import_source(source: str, entries: list[dict], *, actor: str = "system") -> ImportResult:
+def import_source(
+    source: str, entries: list[dict[str, object]], *, actor: str = "system"
+) -> ImportResult:
     """Make `source`'s synced entries exactly `entries` (idempotent); M entries stay."""
     source = source.strip()
     if not source:
         raise InvalidProperty("An import needs the source's name.")
     check_text_fields(PhonebookEntry, {"origin": source})
-    wanted = {}
+    wanted: dict[str, dict[str, str]] = {}
     for position, values in enumerate(entries, start=1):
         try:
             cleaned = _clean(dict(values))
@@ -152,23 +293,23 @@ def import_source(source: str, entries: list[dict], *, actor: str = "system") ->
                 address_books.publish(entry_name(entry), None, entry.uid, "")
                 entry.delete_instance()
                 deleted += 1
-        for external_id, values in wanted.items():
-            entry = current.get(external_id)
-            if entry is None:
+        for external_id, fields in wanted.items():
+            found = current.get(external_id)
+            if found is None:
                 entry = PhonebookEntry.create(
                     source="S",
                     origin=source,
                     uid=str(uuid.uuid4()),
                     created=now,
                     modified=now,
-                    **values,
+                    **fields,
                 )
                 created += 1
-            elif any(getattr(entry, k) != v for k, v in values.items()):
-                PhonebookEntry.update(modified=now, **values).where(
-                    PhonebookEntry.id == entry.id
+            elif any(getattr(found, k) != v for k, v in fields.items()):
+                PhonebookEntry.update(modified=now, **fields).where(
+                    PhonebookEntry.id == found.id
                 ).execute()
-                entry = PhonebookEntry.get_by_id(entry.id)
+                entry = PhonebookEntry.get_by_id(found.id)
                 updated += 1
             else:
                 continue

@@ -1,5 +1,6 @@
 """Writing the company book's vCards (3.0, which every phone and PBX reads) from
-directory rows: contact persons and phonebook entries."""
+directory rows: contact persons and phonebook entries, with their categories in the
+installation's language."""
 
 from __future__ import annotations
 
@@ -10,13 +11,17 @@ from resources.formats.content_lines import FORBIDDEN_CHARACTER
 from resources.formats.vcard_data import fold
 from resources.store.directory import Company, ContactPerson, PhonebookEntry
 
-CATEGORY_LABELS = {
-    "customer": "Customer",
-    "supplier": "Supplier",
-    "partner": "Partner",
-    "other": "Other",
+# The words phones show as the cards' categories, per installation language. They are
+# written into the cards themselves (not the admin UI), so they live here beside the
+# builder rather than in the UI's catalogs, which resources/ cannot read.
+CATEGORY_LABELS: dict[str, dict[str, str]] = {
+    "en": {"customer": "Customer", "supplier": "Supplier", "partner": "Partner", "other": "Other"},
+    "de": {"customer": "Kunde", "supplier": "Lieferant", "partner": "Partner", "other": "Sonstige"},
 }
-SOURCE_LABELS = {"S": "Phonebook (synced)", "M": "Phonebook (manual)"}
+SOURCE_LABELS: dict[str, dict[str, str]] = {
+    "en": {"S": "Phonebook (synced)", "M": "Phonebook (manual)"},
+    "de": {"S": "Telefonbuch (synchronisiert)", "M": "Telefonbuch (manuell)"},
+}
 
 
 # Line breaks of any kind become the \n escape; other controls (TAB aside) a vCard cannot hold.
@@ -44,19 +49,24 @@ def _formatted(first: str, last: str, fallback: str) -> str:
     return " ".join(p for p in (first, last) if p).strip() or fallback
 
 
-def contact_vcard(contact: ContactPerson, company: Company) -> str:
+def _honorific_prefix(contact: ContactPerson) -> str:
+    """N's prefix: the salutation and the academic title as one value ("Frau Dr."),
+    which every phone shows before the name as it is."""
+    return " ".join(part.strip() for part in (contact.salutation, contact.title) if part.strip())
+
+
+def contact_vcard(contact: ContactPerson, company: Company, language: str = "en") -> str:
     name = _formatted(contact.first_name, contact.last_name, company.name)
+    prefix = _honorific_prefix(contact)
     lines = [
         f"UID:{contact.uid}",
         f"FN:{escape(name)}",
-        f"N:{escape(contact.last_name)};{escape(contact.first_name)};;{escape(contact.salutation)};",
+        f"N:{escape(contact.last_name)};{escape(contact.first_name)};;{escape(prefix)};",
         f"ORG:{escape(company.name)}"
         + (f";{escape(contact.department)}" if contact.department else ""),
     ]
     if contact.position:
         lines.append(f"TITLE:{escape(contact.position)}")
-    if contact.title:
-        lines.append(f"ROLE:{escape(contact.title)}")
     for email in filter(None, (e.strip() for e in contact.emails.splitlines())):
         lines.append(f"EMAIL;TYPE=INTERNET,WORK:{escape(email)}")
     for number, kinds in (
@@ -66,6 +76,9 @@ def contact_vcard(contact: ContactPerson, company: Company) -> str:
     ):
         if number:
             lines.append(f"TEL;TYPE={kinds}:{escape(number)}")
+    if company.phone and company.phone not in (contact.phone_work, contact.phone_mobile):
+        # The company's main number: iOS labels MAIN "main", others keep it a work number.
+        lines.append(f"TEL;TYPE=WORK,VOICE,MAIN:{escape(company.phone)}")
     if company.street or company.city:
         lines.append(
             f"ADR;TYPE=WORK:;;{escape(company.street)};{escape(company.city)};;"
@@ -73,12 +86,13 @@ def contact_vcard(contact: ContactPerson, company: Company) -> str:
         )
     if company.website:
         lines.append(f"URL:{escape(company.website)}")
-    lines.append(f"CATEGORIES:{CATEGORY_LABELS.get(company.category, 'Other')}")
+    labels = CATEGORY_LABELS.get(language, CATEGORY_LABELS["en"])
+    lines.append(f"CATEGORIES:{escape(labels.get(company.category, labels['other']))}")
     lines.append(f"REV:{_rev(max(contact.modified, company.modified or company.created))}")
     return _card(lines)
 
 
-def phonebook_vcard(entry: PhonebookEntry) -> str:
+def phonebook_vcard(entry: PhonebookEntry, language: str = "en") -> str:
     name = _formatted(entry.first_name, entry.last_name, entry.company or entry.phone_work or "?")
     lines = [
         f"UID:{entry.uid}",
@@ -96,7 +110,8 @@ def phonebook_vcard(entry: PhonebookEntry) -> str:
             lines.append(f"TEL;TYPE={kinds}:{escape(number)}")
     if entry.email:
         lines.append(f"EMAIL;TYPE=INTERNET:{escape(entry.email)}")
-    lines.append(f"CATEGORIES:{SOURCE_LABELS[entry.source]}")
+    labels = SOURCE_LABELS.get(language, SOURCE_LABELS["en"])
+    lines.append(f"CATEGORIES:{escape(labels[entry.source])}")
     lines.append(f"X-DAVSERVER-SOURCE:{entry.source}")
     lines.append(f"REV:{_rev(entry.modified)}")
     return _card(lines)

@@ -41,6 +41,9 @@ class ContactPerson(BaseModel):
     phone_fax = peewee.CharField(max_length=60, default="")
     active = peewee.BooleanField(default=True)
     export_carddav = peewee.BooleanField(default=False)
+    # True once an administrator set export_carddav by hand: switching the company book
+    # on then leaves the contact as it is instead of applying the category's default.
+    export_chosen = peewee.BooleanField(default=False)
     modified = peewee.DoubleField()
     created = peewee.DoubleField()
 

@@ -14,6 +14,7 @@ import peewee
 from resources.store import models
 from resources.store.database import database_proxy, is_sqlite
 from resources.store.connectors import create_connector_tables
+from resources.store.directory import ContactPerson
 from resources.store.login_state import LOGIN_STATE_MODELS
 
 _REGISTERED_STEPS: dict[str, Callable[[], object]] = {}
@@ -64,6 +65,19 @@ def _repair_stored_objects(db: peewee.Database) -> None:
     registered_step("stored object repair")()  # parsing lives above the store
 
 
+def _add_export_choices(db: peewee.Database) -> None:
+    table = ContactPerson._meta.table_name
+    if "export_chosen" not in {column.name for column in db.get_columns(table)}:
+        false = "0" if is_sqlite() else "FALSE"
+        db.execute_sql(
+            f'ALTER TABLE "{table}" ADD COLUMN "export_chosen" BOOLEAN NOT NULL DEFAULT {false}'
+        )
+
+
+def _link_manual_copies(db: peewee.Database) -> None:
+    registered_step("phonebook manual copies")()  # needs the phonebook's rules, above the store
+
+
 UPGRADES: list[Callable[[peewee.Database], None]] = [
     _create_initial_tables,  # 1
     _create_shared_settings,  # 2: secrets every server process shares
@@ -71,7 +85,9 @@ UPGRADES: list[Callable[[peewee.Database], None]] = [
     _rename_resource_namesakes,  # 4: personal calendars no longer share a resource's slug
     _create_login_state,  # 5: failed logins, known addresses and admin sessions shared by all processes
     _repair_stored_objects,  # 6: bare-CR bodies get CRLF, unreadable ones are named in the log
-    create_connector_tables,  # 7: connections to data sources and their runs
+    _add_export_choices,  # 7: contacts remember whether the admin set their CardDAV export
+    _link_manual_copies,  # 8: earlier copies of synced phonebook entries are linked to them
+    create_connector_tables,  # 9: connections to data sources and their runs
 ]
 
 SCHEMA_VERSION = len(UPGRADES)

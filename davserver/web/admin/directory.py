@@ -1,5 +1,6 @@
 """Companies and their contact persons (seed 000): category filters, the per-contact
-"export via CardDAV" switch, and switching the company address book on."""
+"export via CardDAV" switch, switching the company address book on and off, and the
+installation's language its cards are written in."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from davserver.web.admin.choices import (
 )
 from davserver.web.admin.crud import delete_record, record_page, save_form
 from davserver.web.admin.forms import Field, blank, filled
-from davserver.web.admin.i18n import N_, _
+from davserver.web.admin.i18n import LANGUAGE_NAMES, N_, _
 from davserver.web.admin.pages import back_to, notice, render
 from davserver.web.admin.security import actor
 from resources.company_directory import directory
+from resources.company_directory.book_language import set_installation_language
+from resources.organisation.installation import LANGUAGES, installation_language
 from resources.store.directory import Company, ContactPerson
 
 blueprint = Blueprint("directory", __name__, url_prefix="/directory")
@@ -81,6 +84,8 @@ def companies() -> Response:
         categories=category_choices(),
         category_label=lambda v: label(CATEGORY_LABELS, v),
         book_enabled=directory.book_enabled(),
+        installation_language=installation_language(),
+        installation_languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
     )
 
 
@@ -90,6 +95,32 @@ def enable_book() -> Response:
     notice(
         N_("The company address book is switched on; %(count)s contact persons are exported."),
         count=exported,
+    )
+    return back_to("directory.companies")
+
+
+@blueprint.post("/company-book/off", endpoint="disable_book")
+def disable_book() -> Response:
+    withdrawn = directory.disable_company_book(actor=actor())
+    notice(
+        N_(
+            "The company address book is switched off; %(count)s contact persons left the "
+            "phones. Their export switches are kept."
+        ),
+        count=withdrawn,
+    )
+    return back_to("directory.companies")
+
+
+@blueprint.post("/installation-language", endpoint="installation_language")
+def change_installation_language() -> Response:
+    chosen = request.form.get("language", "")
+    if chosen not in LANGUAGES:
+        return back_to("directory.companies")
+    set_installation_language(chosen, actor=actor())
+    notice(
+        N_("The installation language is %(language)s; the phones get the cards in it."),
+        language=LANGUAGE_NAMES[chosen],
     )
     return back_to("directory.companies")
 
@@ -182,6 +213,11 @@ def switch_export(contact_id: int) -> Response:
     return back_to("directory.contacts", category=request.form.get("category") or None)
 
 
+def _default_export(company: Company) -> bool:
+    """What a new contact of `company` gets when nobody touches its export switch."""
+    return directory.book_enabled() and company.category in directory.EXPORTED_BY_DEFAULT
+
+
 def _contact_page(contact_id: int | None):
     def title() -> str:
         if contact_id is None:
@@ -210,12 +246,20 @@ def _contact_saved(contact) -> Response:
 @blueprint.route("/contacts/new", methods=["GET", "POST"], endpoint="new_contact")
 def new_contact() -> Response:
     initial = blank(CONTACT_FIELDS)
+    chosen_company = request.args.get("company", "")
+    company = (
+        Company.get_or_none(Company.id == chosen_company) if chosen_company.isdigit() else None
+    )
     initial.values.update(
-        company=request.args.get("company", ""), export_carddav=directory.book_enabled()
+        company=chosen_company,
+        export_carddav=_default_export(company) if company else directory.book_enabled(),
     )
 
     def save(values):
-        return directory.create_contact(values.pop("company"), actor=actor(), **values)
+        owner = values.pop("company")
+        if values.get("export_carddav") == _default_export(directory.get_company(owner)):
+            del values["export_carddav"]  # left as offered: not a choice the book must keep
+        return directory.create_contact(owner, actor=actor(), **values)
 
     return save_form(
         CONTACT_FIELDS,
@@ -232,10 +276,16 @@ def new_contact() -> Response:
 def edit_contact(contact_id: int) -> Response:
     contact = _contact(contact_id)
     initial = filled(CONTACT_FIELDS, {**contact.__data__, "company": contact.company_id})
+
+    def save(values):
+        if values.get("export_carddav") == contact.export_carddav:
+            del values["export_carddav"]  # untouched: switching the book on may still set it
+        return directory.update_contact(contact.id, values, actor=actor())
+
     return save_form(
         CONTACT_FIELDS,
         initial,
-        lambda values: directory.update_contact(contact.id, values, actor=actor()),
+        save,
         CONTACT_HINTS,
         saved=True,
         done=_contact_saved,

@@ -1,14 +1,15 @@
 """The company phonebook (seed 002): synced entries marked S, manual ones M, a synced
-entry copied into a manual one (which survives the next sync), manual entries."""
+entry copied into a manual one (which survives the next sync and stands in for it on
+the phones), manual entries made and edited."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, request, url_for
 
 from davserver.web.admin.crud import delete_record, form_page, save_form
-from davserver.web.admin.forms import Field, blank
+from davserver.web.admin.forms import Field, blank, filled
 from davserver.web.admin.i18n import N_, _
-from davserver.web.admin.pages import back_to, notice, render
+from davserver.web.admin.pages import back_to, error_page, notice, render
 from davserver.web.admin.security import actor
 from resources.company_directory import phonebook
 from resources.store.directory import PhonebookEntry
@@ -39,9 +40,11 @@ def entries() -> Response:
     )
     if source in SOURCES:
         query = query.where(PhonebookEntry.source == source)
+    shown = list(query)
     return render(
         "admin/phonebook.html",
-        entries=list(query),
+        entries=shown,
+        twins=phonebook.twins(shown),
         source=source if source in SOURCES else "",
         sources=SOURCES,
     )
@@ -49,6 +52,20 @@ def entries() -> Response:
 
 def _page(state) -> Response:
     return form_page(_("New phonebook entry"), FIELDS, state, cancel=url_for("phonebook.index"))
+
+
+def _edit_page(entry: PhonebookEntry):
+    def page(state) -> Response:
+        return form_page(
+            _("Edit manual entry"),
+            FIELDS,
+            state,
+            saved=True,
+            delete_action=url_for("phonebook.delete", entry_id=entry.id),
+            cancel=url_for("phonebook.index"),
+        )
+
+    return page
 
 
 def _saved(entry) -> Response:
@@ -69,14 +86,40 @@ def new_entry() -> Response:
     )
 
 
+@blueprint.route("/<int:entry_id>", methods=["GET", "POST"], endpoint="edit")
+def edit_entry(entry_id: int) -> Response:
+    """A manual entry's form; a synced one is changed at its source (409)."""
+    entry = phonebook.get_entry(entry_id)
+    if entry.source != "M":
+        return error_page(
+            409,
+            _("Not possible"),
+            _("A synced (S) entry is changed at its source; copy it to manual to edit it here."),
+        )
+    return save_form(
+        FIELDS,
+        filled(FIELDS, entry.__data__),
+        lambda values: phonebook.update_manual(entry.id, values, actor=actor()),
+        HINTS,
+        saved=True,
+        done=_saved,
+        page=_edit_page(entry),
+    )
+
+
 @blueprint.post("/<int:entry_id>/copy", endpoint="copy")
 def copy_to_manual(entry_id: int) -> Response:
-    entry = phonebook.copy_to_manual(entry_id, actor=actor())
-    notice(
-        N_("%(name)s is copied into a manual entry; it stays when the next sync runs."),
-        name=f"{entry.first_name} {entry.last_name}".strip() or entry.company,
-    )
-    return back_to("phonebook.index")
+    copied = phonebook.copy_to_manual(entry_id, actor=actor())
+    entry = copied.entry
+    name = f"{entry.first_name} {entry.last_name}".strip() or entry.company
+    if copied.created:
+        notice(
+            N_("%(name)s is copied into a manual entry; it stays when the next sync runs."),
+            name=name,
+        )
+    else:
+        notice(N_("%(name)s has a manual copy already; no second one was made."), name=name)
+    return back_to("phonebook.edit", entry_id=entry.id)
 
 
 @blueprint.post("/<int:entry_id>/delete", endpoint="delete")

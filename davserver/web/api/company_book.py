@@ -1,5 +1,6 @@
-"""/v1/company-book: whether the company address book is on, and switching it on (the
-first time exports the active contact persons of customers and suppliers)."""
+"""/v1/company-book: whether the company address book is on, switching it on (which
+exports the active contact persons of customers and suppliers the admin has not
+switched off) and switching it off again."""
 
 from __future__ import annotations
 
@@ -19,5 +20,13 @@ def company_book_state() -> ResponseReturnValue:
 
 @blueprint.post("/enable")
 def enable_company_book() -> ResponseReturnValue:
-    """{"exported": n}: how many contacts this call switched on (0 when it was on already)."""
+    """{"exported": n}: how many contact persons the book now carries (0 when it was on
+    already)."""
     return {"exported": directory.enable_company_book(actor=actor())}
+
+
+@blueprint.post("/disable")
+def disable_company_book() -> ResponseReturnValue:
+    """{"withdrawn": n}: how many contact persons left the phones' book (0 when it was off
+    already); their export switches are kept for switching it on again."""
+    return {"withdrawn": directory.disable_company_book(actor=actor())}

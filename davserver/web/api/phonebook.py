@@ -1,5 +1,6 @@
 """/v1/phonebook: the company phonebook (seed 002): synced (S) and manual (M) entries,
-manual entries, copy to manual, and a connector's import replacing its S entries."""
+manual entries and their edits, copy to manual, and a connector's import replacing
+its S entries."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ def entry_json(entry: PhonebookEntry) -> dict[str, Any]:
     return {
         "id": entry.id,
         "source": entry.source,
-        "origin": entry.origin,
+        # A manual copy keeps its synced twin's origin as its link; it names no source.
+        "origin": entry.origin if entry.source == "S" else "",
         "first_name": entry.first_name,
         "last_name": entry.last_name,
         "company": entry.company,
@@ -64,6 +66,22 @@ def create_entry() -> ResponseReturnValue:
     return entry_json(entry), 201
 
 
+@blueprint.get(f"/<{ID_ROUTE}:entry_id>")
+def get_entry(entry_id: int) -> ResponseReturnValue:
+    return entry_json(phonebook.get_entry(entry_id))
+
+
+@blueprint.patch(f"/<{ID_ROUTE}:entry_id>")
+def update_entry(entry_id: int) -> ResponseReturnValue:
+    """Edit a manual (M) entry; a synced (S) one answers 409, its source owns it."""
+    changes = read_fields(ENTRY_FIELDS, creating=False)
+    try:
+        entry = phonebook.update_manual(entry_id, changes, actor=actor())
+    except phonebook.SyncedEntryReadOnly as refusal:
+        raise ApiError(409, "synced_entry", refusal.message) from None
+    return entry_json(entry)
+
+
 @blueprint.delete(f"/<{ID_ROUTE}:entry_id>")
 def delete_entry(entry_id: int) -> ResponseReturnValue:
     phonebook.delete_entry(entry_id, actor=actor())
@@ -72,7 +90,10 @@ def delete_entry(entry_id: int) -> ResponseReturnValue:
 
 @blueprint.post(f"/<{ID_ROUTE}:entry_id>/copy-to-manual")
 def copy_to_manual(entry_id: int) -> ResponseReturnValue:
-    return entry_json(phonebook.copy_to_manual(entry_id, actor=actor())), 201
+    """201 with the new manual copy; 200 with the existing one when the synced entry was
+    copied before (a second copy would put the contact on the phones twice)."""
+    copied = phonebook.copy_to_manual(entry_id, actor=actor())
+    return entry_json(copied.entry), 201 if copied.created else 200
 
 
 def _imported_entries(body: dict[str, Any]) -> list[dict[str, Any]]:
