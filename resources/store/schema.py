@@ -12,8 +12,8 @@ from collections.abc import Callable
 import peewee
 
 from resources.store import models
-from resources.store.database import database_proxy, is_sqlite
 from resources.store.connectors import create_connector_tables
+from resources.store.database import database_proxy, is_sqlite
 from resources.store.directory import ContactPerson
 from resources.store.login_state import LOGIN_STATE_MODELS
 
