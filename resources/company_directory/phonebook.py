@@ -323,6 +323,34 @@ def import_source(
     return ImportResult(created, updated, deleted)
 
 
-def publish_entry(entry: PhonebookEntry) -> None:
-    """Put the entry's card into the phonebook address book, as a connector run does."""
-    _publish(entry)
+def publish_synced_batch(
+    origin: str, entries: list[PhonebookEntry], removed: list[PhonebookEntry]
+) -> None:
+    """The cards of one source's entries after a connector run changed them, in bulk
+    (inside the run's transaction): entries with a manual copy stay hidden behind it."""
+    keys = [entry.external_id for entry in entries]
+    copied: set[str] = set()
+    for start in range(0, len(keys), 500):
+        copied.update(
+            external_id
+            for (external_id,) in PhonebookEntry.select(PhonebookEntry.external_id)
+            .where(
+                (PhonebookEntry.source == "M")
+                & (PhonebookEntry.origin == origin)
+                & PhonebookEntry.external_id.in_(keys[start : start + 500])
+            )
+            .tuples()
+        )
+    language = installation_language()
+    address_books.publish_batch(
+        [
+            address_books.CardChange(
+                entry_name(entry),
+                None if entry.external_id in copied else phonebook_vcard(entry, language),
+                entry.uid,
+                _display(entry),
+            )
+            for entry in entries
+        ]
+        + [address_books.CardChange(entry_name(entry), None, entry.uid, "") for entry in removed]
+    )

@@ -35,7 +35,7 @@ from resources.connectors.run_queue import (
 )
 from resources.connectors.source_http import SourceClient
 from resources.store.connectors import Connection, ConnectorRun, StagedRecord
-from resources.store.database import write_transaction
+from resources.store.database import insert_rows, write_transaction
 
 log = logging.getLogger("davserver.connectors")
 
@@ -112,14 +112,14 @@ def _stage(
     mapping: dict[str, str] = json.loads(connection.mapping)
     defaults: dict[str, str] = json.loads(connection.defaults)
     first_line: dict[str, int] = {}
-    batch: list[dict[str, object]] = []
+    batch: list[tuple[int, str, int, str]] = []
 
     def flush() -> None:
         if heartbeat.lost:
             raise LeaseLost(f"Run {run_id} was taken over while it fetched.")
         if batch:
             with write_transaction():
-                StagedRecord.insert_many(batch).execute()
+                insert_rows(StagedRecord, ("run", "key", "position", "values"), batch)
             batch.clear()
 
     for item in records():
@@ -140,9 +140,7 @@ def _stage(
             )
             continue
         first_line[key] = item.position
-        batch.append(
-            {"run": run_id, "key": key, "position": item.position, "values": json.dumps(values)}
-        )
+        batch.append((run_id, key, item.position, json.dumps(values)))
         if len(batch) >= STAGE_BATCH:
             flush()
     flush()

@@ -79,6 +79,8 @@ def unfold(text: str) -> list[str]:
 
 def fold(line: str) -> str:
     """Fold at 75 octets without splitting a UTF-8 sequence (RFC 6350 §3.2)."""
+    if len(line) <= 75 and (line.isascii() or len(line.encode("utf-8")) <= 75):
+        return line  # most lines: nothing to fold, and no walk over the characters
     pieces, current, size = [], "", 0
     for char in line:
         width = len(char.encode("utf-8"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from dataclasses import dataclass
 
 from resources.objects import change_log
 from resources.objects.calendar_collections import (
@@ -15,7 +16,7 @@ from resources.objects.calendar_collections import (
     top_level,
 )
 from resources.objects.stored_objects import VCARD, VCARD_CONTENT_TYPE, compute_etag
-from resources.store.database import write_transaction
+from resources.store.database import insert_rows, write_transaction
 from resources.store.models import Collection, StoredObject
 
 COMPANY = "company"
@@ -97,3 +98,78 @@ def publish(name: str, vcard: str | None, uid: str, formatted_name: str) -> None
     else:
         StoredObject.update(**values).where(StoredObject.id == existing.id).execute()
     change_log.record_change(book.id, [name], deleted=False)
+
+
+@dataclass(frozen=True)
+class CardChange:
+    """One card of the company book as a batch writer wants it (vcard None: removed)."""
+
+    name: str
+    vcard: str | None
+    uid: str
+    formatted_name: str
+
+
+def publish_batch(changes: list[CardChange]) -> int:
+    """`publish` for many cards at once (a connector run): one read of what is stored,
+    bulk writes, and at most two revisions (changed, removed) for the whole batch.
+    Call inside the run's transaction; the number of cards that really changed."""
+    if not changes:
+        return 0
+    book = company_book()
+    names = [change.name for change in changes]
+    stored: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(names), 500):
+        rows = (
+            StoredObject.select(StoredObject.id, StoredObject.name, StoredObject.etag)
+            .where(
+                (StoredObject.collection == book.id)
+                & StoredObject.name.in_(names[start : start + 500])
+            )
+            .tuples()
+        )
+        stored.update({name: (object_id, etag) for object_id, name, etag in rows})
+    now = time.time()
+    removed: list[str] = []
+    changed: list[str] = []
+    created: list[dict[str, object]] = []
+    for change in changes:
+        existing = stored.get(change.name)
+        if change.vcard is None:
+            if existing is not None:
+                removed.append(change.name)
+            continue
+        body = change.vcard.encode("utf-8")
+        etag = compute_etag(body)
+        if existing is not None and existing[1] == etag:
+            continue
+        values: dict[str, object] = dict(
+            content_type=VCARD_CONTENT_TYPE,
+            body=body,
+            etag=etag,
+            size=len(body),
+            uid=change.uid,
+            component=VCARD,
+            summary=change.formatted_name,
+            modified=now,
+        )
+        if existing is None:
+            created.append(dict(collection=book.id, name=change.name, created=now, **values))
+        else:
+            StoredObject.update(**values).where(StoredObject.id == existing[0]).execute()
+        changed.append(change.name)
+    if created:
+        columns = tuple(created[0])
+        insert_rows(
+            StoredObject, columns, [tuple(row[name] for name in columns) for row in created]
+        )
+    if removed:
+        for start in range(0, len(removed), 500):
+            StoredObject.delete().where(
+                (StoredObject.collection == book.id)
+                & StoredObject.name.in_(removed[start : start + 500])
+            ).execute()
+        change_log.record_change(book.id, removed, deleted=True)
+    if changed:
+        change_log.record_change(book.id, changed, deleted=False)
+    return len(changed) + len(removed)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import peewee
 
-from resources.store.database import lock_for_update
+from resources.store.database import insert_rows, lock_for_update
 from resources.store.models import Change, Collection, StoredObject
 
 
@@ -39,18 +39,11 @@ def log_change(collection_id: int, revision: int, names: list[str], *, deleted: 
         Collection.id == collection_id
     ).execute()
     if names:
-        Change.insert_many(
-            [
-                dict(
-                    collection=collection_id,
-                    revision=revision,
-                    name=n,
-                    deleted=deleted,
-                    changed=now,
-                )
-                for n in names
-            ]
-        ).execute()
+        insert_rows(
+            Change,
+            ("collection", "revision", "name", "deleted", "changed"),
+            [(collection_id, revision, name, deleted, now) for name in names],
+        )
 
 
 @dataclass(frozen=True)
