@@ -13,6 +13,7 @@ import peewee
 
 from resources.store import models
 from resources.store.database import database_proxy, is_sqlite
+from resources.store.list_indexes import create_list_indexes
 from resources.store.login_state import LOGIN_STATE_MODELS
 
 _REGISTERED_STEPS: dict[str, Callable[[], object]] = {}
@@ -70,6 +71,7 @@ UPGRADES: list[Callable[[peewee.Database], None]] = [
     _rename_resource_namesakes,  # 4: personal calendars no longer share a resource's slug
     _create_login_state,  # 5: failed logins, known addresses and admin sessions shared by all processes
     _repair_stored_objects,  # 6: bare-CR bodies get CRLF, unreadable ones are named in the log
+    create_list_indexes,  # 7: (column, id) indexes for sorted, paged lists
 ]
 
 SCHEMA_VERSION = len(UPGRADES)

@@ -49,6 +49,6 @@ def create_integration() -> ResponseReturnValue:
     made = carddav_integration.create_integration(account, public_base(), actor=actor())
     headers = {
         **NO_STORE,
-        "Location": url_for("credentials.get_credential", username=made.username),
+        "Location": url_for("credentials.get_credential", key=made.username),
     }
     return {"username": made.username, "password": made.password, "url": made.url}, 201, headers

@@ -1,0 +1,137 @@
+"""Lists that scale: search, sorting and keyset pagination done in the database (a
+WHERE, an ORDER BY on an indexed column and the id, a LIMIT), with a cursor that
+carries the last row's sort value and id, so a deep page costs what the first does."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import peewee
+
+from resources.errors import InvalidProperty
+
+LIMIT_DEFAULT = 50
+LIMIT_MAX = 1000
+QUERY_MAX = 200
+_LIKE_ESCAPE = "!"
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    """What a list asks for: `q` searches, `sort` names a column (`-name` descending),
+    `limit` rows per page, `after` the cursor of the page before."""
+
+    q: str = ""
+    sort: str = ""
+    limit: int = LIMIT_DEFAULT
+    after: str = ""
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    next: str | None  # the cursor of the following page, None on the last one
+    sort: str  # the sort in effect (the default when none was asked for)
+
+
+def _like_pattern(text: str) -> str:
+    escaped = "".join(_LIKE_ESCAPE + c if c in "%_" + _LIKE_ESCAPE else c for c in text.lower())
+    return f"%{escaped}%"
+
+
+def contains(column: peewee.Field, text: str) -> peewee.Node:
+    """`column` contains `text`, without regard to case, with % and _ taken literally."""
+    return peewee.NodeList(
+        (
+            peewee.fn.LOWER(column),
+            peewee.SQL("LIKE"),
+            _like_pattern(text),
+            peewee.SQL(f"ESCAPE '{_LIKE_ESCAPE}'"),
+        )
+    )
+
+
+def search_condition(columns: Sequence[peewee.Field], q: str) -> peewee.Node | None:
+    """Every word of `q` occurs in one of `columns`."""
+    condition: peewee.Node | None = None
+    for word in q.split():
+        matches = [contains(column, word) for column in columns]
+        either = matches[0]
+        for match in matches[1:]:
+            either = either | match
+        condition = either if condition is None else condition & either
+    return condition
+
+
+def encode_cursor(sort: str, value: Any, row_id: int) -> str:
+    raw = json.dumps([sort, value, row_id], separators=(",", ":")).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
+    """The sort value and id a cursor carries; refused when broken or made for another sort."""
+    refusal = InvalidProperty("'after' is not a cursor of this list; start again without it.")
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        made_for, value, row_id = json.loads(raw.decode("utf-8"))
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise refusal from None
+    if made_for != sort or not isinstance(row_id, int) or isinstance(row_id, bool):
+        raise refusal
+    if not isinstance(value, (str, int, float, bool)) or not -(2**63) < row_id < 2**63:
+        raise refusal
+    return value, row_id
+
+
+def chosen_sort(sort: str, columns: dict[str, peewee.Field], default: str) -> tuple[str, bool]:
+    """The sort name and whether it descends; unknown names are refused with the choices."""
+    sort = sort or default
+    name, descending = (sort[1:], True) if sort.startswith("-") else (sort, False)
+    if name not in columns:
+        raise InvalidProperty(f"'sort' must be one of {', '.join(sorted(columns))} (or -name).")
+    return name, descending
+
+
+def page_of(
+    query: peewee.ModelSelect,
+    asked: ListRequest,
+    *,
+    sort_columns: dict[str, peewee.Field],
+    default_sort: str,
+    search_columns: Sequence[peewee.Field] = (),
+) -> Page:
+    """One page of `query` as `asked`: searched, sorted and cut in SQL."""
+    if len(asked.q) > QUERY_MAX:
+        raise InvalidProperty(f"'q' may have at most {QUERY_MAX} characters.")
+    if not 1 <= asked.limit <= LIMIT_MAX:
+        raise InvalidProperty(f"'limit' must be a whole number from 1 to {LIMIT_MAX}.")
+    name, descending = chosen_sort(asked.sort, sort_columns, default_sort)
+    sort = f"-{name}" if descending else name
+    model = query.model
+    column, row_id = sort_columns[name], model.id
+    condition = search_condition(search_columns, asked.q) if search_columns else None
+    if condition is not None:
+        query = query.where(condition)
+    if asked.after:
+        value, last_id = decode_cursor(asked.after, sort)
+        if name == "id":
+            query = query.where(row_id < last_id if descending else row_id > last_id)
+        else:
+            before = peewee.Tuple(column, row_id) < peewee.Tuple(value, last_id)
+            after = peewee.Tuple(column, row_id) > peewee.Tuple(value, last_id)
+            query = query.where(before if descending else after)
+    order = (column.desc(), row_id.desc()) if descending else (column.asc(), row_id.asc())
+    rows = list(query.order_by(*(order[1:] if name == "id" else order)).limit(asked.limit + 1))
+    following = None
+    if len(rows) > asked.limit:
+        rows = rows[: asked.limit]
+        last = rows[-1]
+        value = getattr(last, column.name) if name != "id" else last.id
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        following = encode_cursor(sort, value, last.id)
+    return Page(rows, following, sort)
