@@ -11,10 +11,10 @@ from resources.store.field_schema import (
     CHOICE,
     CHOICES,
     DATE,
+    N_,
     REF,
     SECRET,
     TEXT,
-    N_,
     EntitySchema,
     FieldSpec,
 )
@@ -37,10 +37,18 @@ CREDENTIAL = EntitySchema(
             ),
             searchable=True,
         ),
-        FieldSpec("display_name", TEXT, N_("Display name"), max_length=200, searchable=True,
-                  sortable=True),
-        FieldSpec("kind", CHOICE, N_("Kind"), required=True, choices=CREDENTIAL_KINDS,
-                  default="individual", max_length=40),
+        FieldSpec(
+            "display_name", TEXT, N_("Display name"), max_length=200, searchable=True, sortable=True
+        ),
+        FieldSpec(
+            "kind",
+            CHOICE,
+            N_("Kind"),
+            required=True,
+            choices=CREDENTIAL_KINDS,
+            default="individual",
+            max_length=40,
+        ),
         FieldSpec(
             "account",
             REF,
@@ -49,12 +57,26 @@ CREDENTIAL = EntitySchema(
             refers_to=UserAccount,
             refers_to_label="user account",
             api_name="user",
-            help=N_("The person this login acts for; a person resource of their employee is theirs."),
+            help=N_(
+                "The person this login acts for; a person resource of their employee is theirs."
+            ),
         ),
-        FieldSpec("branch", REF, N_("Branch for new appointments"), required=True,
-                  refers_to=Branch, refers_to_label="branch"),
-        FieldSpec("service_classes", CHOICES, N_("Service class"), required=True,
-                  choices=SERVICE_CLASSES, default=(CALDAV,)),
+        FieldSpec(
+            "branch",
+            REF,
+            N_("Branch for new appointments"),
+            required=True,
+            refers_to=Branch,
+            refers_to_label="branch",
+        ),
+        FieldSpec(
+            "service_classes",
+            CHOICES,
+            N_("Service class"),
+            required=True,
+            choices=SERVICE_CLASSES,
+            default=(CALDAV,),
+        ),
         FieldSpec("valid_from", DATE, N_("Valid from"), nullable=True, sortable=True),
         FieldSpec("valid_until", DATE, N_("Valid until"), nullable=True, sortable=True),
         FieldSpec(
@@ -65,8 +87,14 @@ CREDENTIAL = EntitySchema(
             sortable=True,
         ),
         # Set apart from the form (generated or typed twice); write-only.
-        FieldSpec("password", SECRET, N_("Password"), max_length=PASSWORD_MAX, in_form=False,
-                  updatable=False),
+        FieldSpec(
+            "password",
+            SECRET,
+            N_("Password"),
+            max_length=PASSWORD_MAX,
+            in_form=False,
+            updatable=False,
+        ),
     ),
     extra_sorts={"username": "username_key"},
 )

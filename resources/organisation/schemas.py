@@ -15,11 +15,11 @@ from resources.store.field_schema import (
     COLOUR,
     EMAIL,
     MULTILINE,
+    N_,
     REF,
     REFS,
     SECRET,
     TEXT,
-    N_,
     EntitySchema,
     FieldSpec,
 )
@@ -29,8 +29,9 @@ BRANCH = EntitySchema(
     "branch",
     Branch,
     (
-        FieldSpec("name", TEXT, N_("Name"), required=True, max_length=200, searchable=True,
-                  sortable=True),
+        FieldSpec(
+            "name", TEXT, N_("Name"), required=True, max_length=200, searchable=True, sortable=True
+        ),
         FieldSpec("address", MULTILINE, N_("Address"), max_length=ADDRESS_MAX, searchable=True),
         FieldSpec(
             "timezone",
@@ -49,14 +50,28 @@ EMPLOYEE = EntitySchema(
     "employee",
     Employee,
     (
-        FieldSpec("first_name", TEXT, N_("First name"), max_length=NAME_MAX, searchable=True,
-                  sortable=True),
-        FieldSpec("last_name", TEXT, N_("Last name"), max_length=NAME_MAX, searchable=True,
-                  sortable=True),
-        FieldSpec("email", EMAIL, N_("E-mail"), max_length=EMAIL_MAX, searchable=True,
-                  sortable=True),
-        FieldSpec("home_branch", REF, N_("Home branch"), nullable=True, refers_to=Branch,
-                  refers_to_label="branch"),
+        FieldSpec(
+            "first_name",
+            TEXT,
+            N_("First name"),
+            max_length=NAME_MAX,
+            searchable=True,
+            sortable=True,
+        ),
+        FieldSpec(
+            "last_name", TEXT, N_("Last name"), max_length=NAME_MAX, searchable=True, sortable=True
+        ),
+        FieldSpec(
+            "email", EMAIL, N_("E-mail"), max_length=EMAIL_MAX, searchable=True, sortable=True
+        ),
+        FieldSpec(
+            "home_branch",
+            REF,
+            N_("Home branch"),
+            nullable=True,
+            refers_to=Branch,
+            refers_to_label="branch",
+        ),
         FieldSpec("active", BOOL, N_("Active"), default=True, sortable=True),
     ),
 )
@@ -65,14 +80,36 @@ ACCOUNT = EntitySchema(
     "user account",
     UserAccount,
     (
-        FieldSpec("login", TEXT, N_("Login"), required=True, max_length=200, searchable=True,
-                  sortable=True),
-        FieldSpec("display_name", TEXT, N_("Display name"), max_length=200, searchable=True,
-                  sortable=True),
-        FieldSpec("employee", REF, N_("Employee"), nullable=True, refers_to=Employee,
-                  refers_to_label="employee"),
-        FieldSpec("role", CHOICE, N_("Role"), required=True, choices=ROLES, default="user",
-                  max_length=10, sortable=True),
+        FieldSpec(
+            "login",
+            TEXT,
+            N_("Login"),
+            required=True,
+            max_length=200,
+            searchable=True,
+            sortable=True,
+        ),
+        FieldSpec(
+            "display_name", TEXT, N_("Display name"), max_length=200, searchable=True, sortable=True
+        ),
+        FieldSpec(
+            "employee",
+            REF,
+            N_("Employee"),
+            nullable=True,
+            refers_to=Employee,
+            refers_to_label="employee",
+        ),
+        FieldSpec(
+            "role",
+            CHOICE,
+            N_("Role"),
+            required=True,
+            choices=ROLES,
+            default="user",
+            max_length=10,
+            sortable=True,
+        ),
         FieldSpec("active", BOOL, N_("Active"), default=True, sortable=True),
         FieldSpec(
             "password",
@@ -88,10 +125,17 @@ GROUP = EntitySchema(
     "group",
     AccountGroup,
     (
-        FieldSpec("name", TEXT, N_("Name"), required=True, max_length=200, searchable=True,
-                  sortable=True),
-        FieldSpec("members", REFS, N_("Members"), refers_to=UserAccount,
-                  refers_to_label="user account", default=()),
+        FieldSpec(
+            "name", TEXT, N_("Name"), required=True, max_length=200, searchable=True, sortable=True
+        ),
+        FieldSpec(
+            "members",
+            REFS,
+            N_("Members"),
+            refers_to=UserAccount,
+            refers_to_label="user account",
+            default=(),
+        ),
     ),
 )
 
@@ -99,10 +143,19 @@ RESOURCE = EntitySchema(
     "resource",
     Resource,
     (
-        FieldSpec("kind", CHOICE, N_("Kind"), required=True, choices=KINDS, suggested="room",
-                  max_length=10, sortable=True),
-        FieldSpec("name", TEXT, N_("Name"), required=True, max_length=200, searchable=True,
-                  sortable=True),
+        FieldSpec(
+            "kind",
+            CHOICE,
+            N_("Kind"),
+            required=True,
+            choices=KINDS,
+            suggested="room",
+            max_length=10,
+            sortable=True,
+        ),
+        FieldSpec(
+            "name", TEXT, N_("Name"), required=True, max_length=200, searchable=True, sortable=True
+        ),
         FieldSpec(
             "slug",
             TEXT,
@@ -114,10 +167,17 @@ RESOURCE = EntitySchema(
             searchable=True,
             sortable=True,
         ),
-        FieldSpec("employee", REF, N_("Employee (for a person)"), nullable=True,
-                  refers_to=Employee, refers_to_label="employee"),
-        FieldSpec("branch", REF, N_("Branch"), nullable=True, refers_to=Branch,
-                  refers_to_label="branch"),
+        FieldSpec(
+            "employee",
+            REF,
+            N_("Employee (for a person)"),
+            nullable=True,
+            refers_to=Employee,
+            refers_to_label="employee",
+        ),
+        FieldSpec(
+            "branch", REF, N_("Branch"), nullable=True, refers_to=Branch, refers_to_label="branch"
+        ),
         FieldSpec("colour", COLOUR, N_("Colour"), default="#3A7BD5", max_length=9),
         FieldSpec(
             "sync_allowed",

@@ -16,6 +16,7 @@ from resources.store.directory import Company
 
 blueprint = Blueprint("companies", __name__, url_prefix="/v1/companies")
 
+
 def company_json(company: Company) -> dict[str, Any]:
     return {
         "id": company.id,

@@ -16,6 +16,7 @@ from resources.store.directory import ContactPerson
 
 blueprint = Blueprint("contacts", __name__, url_prefix="/v1/contacts")
 
+
 def contact_json(contact: ContactPerson) -> dict[str, Any]:
     emails = contact.emails.splitlines()
     return {

@@ -253,8 +253,6 @@ def page_json(page: Page, to_json: Callable[[Any], dict[str, Any]]) -> dict[str,
     return {"items": [to_json(row) for row in page.items], "next": page.next}
 
 
-def listing(
-    rows: Sequence[Any], to_json: Callable[[Any], dict[str, Any]]
-) -> dict[str, Any]:
+def listing(rows: Sequence[Any], to_json: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
     """A list that has no pages (a week's events, say): every row, and no next page."""
     return {"items": [to_json(row) for row in rows], "next": None}

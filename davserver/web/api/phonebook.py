@@ -11,8 +11,8 @@ from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
 from davserver.web.api.auth import actor
-from davserver.web.api.errors import ApiError
 from davserver.web.api.entity_routes import EntityApi, register
+from davserver.web.api.errors import ApiError
 from davserver.web.api.json_io import (
     ID_ROUTE,
     TEXT,
