@@ -13,6 +13,7 @@ from typing import Any
 import peewee
 
 from resources.errors import InvalidProperty
+from resources.store.database import is_sqlite
 
 LIMIT_DEFAULT = 50
 LIMIT_MAX = 1000
@@ -39,19 +40,16 @@ class Page:
 
 
 def _like_pattern(text: str) -> str:
-    escaped = "".join(_LIKE_ESCAPE + c if c in "%_" + _LIKE_ESCAPE else c for c in text.lower())
+    escaped = "".join(_LIKE_ESCAPE + c if c in "%_" + _LIKE_ESCAPE else c for c in text)
     return f"%{escaped}%"
 
 
-def contains(column: peewee.Field, text: str) -> peewee.Node:
-    """`column` contains `text`, without regard to case, with % and _ taken literally."""
+def contains(column: peewee.Field, word: str) -> peewee.Node:
+    """`column` contains `word`, without regard to case, with % and _ taken literally
+    (SQLite's LIKE ignores the case of ASCII letters; PostgreSQL has ILIKE)."""
+    operator = "LIKE" if is_sqlite() else "ILIKE"
     return peewee.NodeList(
-        (
-            peewee.fn.LOWER(column),
-            peewee.SQL("LIKE"),
-            _like_pattern(text),
-            peewee.SQL(f"ESCAPE '{_LIKE_ESCAPE}'"),
-        )
+        (column, peewee.SQL(operator), _like_pattern(word), peewee.SQL(f"ESCAPE '{_LIKE_ESCAPE}'"))
     )
 
 
@@ -59,10 +57,9 @@ def search_condition(columns: Sequence[peewee.Field], q: str) -> peewee.Node | N
     """Every word of `q` occurs in one of `columns`."""
     condition: peewee.Node | None = None
     for word in q.split():
-        matches = [contains(column, word) for column in columns]
-        either = matches[0]
-        for match in matches[1:]:
-            either = either | match
+        either = contains(columns[0], word)
+        for column in columns[1:]:
+            either = either | contains(column, word)
         condition = either if condition is None else condition & either
     return condition
 
