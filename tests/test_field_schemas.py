@@ -94,6 +94,7 @@ def test_every_sort_has_its_index(schema, form, api):
     indexed = set(SORTED_COLUMNS.get(schema.model, ()))
     for name, column in schema.sort_columns().items():
         assert name == "id" or column.column_name in indexed, name
+        assert not column.null, f"{name}: a cursor cannot step over NULLs"
 
 
 def test_the_known_disagreements_are_settled():

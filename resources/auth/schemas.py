@@ -77,8 +77,8 @@ CREDENTIAL = EntitySchema(
             choices=SERVICE_CLASSES,
             default=(CALDAV,),
         ),
-        FieldSpec("valid_from", DATE, N_("Valid from"), nullable=True, sortable=True),
-        FieldSpec("valid_until", DATE, N_("Valid until"), nullable=True, sortable=True),
+        FieldSpec("valid_from", DATE, N_("Valid from"), nullable=True),
+        FieldSpec("valid_until", DATE, N_("Valid until"), nullable=True),
         FieldSpec(
             "confirmed",
             BOOL,

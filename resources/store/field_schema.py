@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 import peewee
 
@@ -108,10 +109,15 @@ class EntitySchema:
 
     def sort_columns(self) -> dict[str, peewee.Field]:
         """Sort names a list accepts, each with its column: `id` and the sortable fields."""
-        columns: dict[str, peewee.Field] = {"id": self.model.id}
+        columns: dict[str, peewee.Field] = {"id": id_column(self.model)}
         columns.update({f.name: getattr(self.model, f.name) for f in self.fields if f.sortable})
         columns.update({name: getattr(self.model, col) for name, col in self.extra_sorts.items()})
         return columns
+
+
+def id_column(model: type[peewee.Model]) -> peewee.Field:
+    """The table's `id` column (peewee adds it to every model without a key of its own)."""
+    return cast(peewee.Field, model._meta.primary_key)
 
 
 def too_long(schema: EntitySchema, values: Mapping[str, object]) -> FieldSpec | None:

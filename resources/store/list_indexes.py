@@ -22,7 +22,7 @@ SORTED_COLUMNS: dict[type[peewee.Model], tuple[str, ...]] = {
     UserAccount: ("login", "display_name", "role", "active"),
     AccountGroup: ("name",),
     Resource: ("kind", "name", "slug", "sync_allowed", "active"),
-    ServiceCredential: ("username_key", "display_name", "valid_from", "valid_until", "confirmed"),
+    ServiceCredential: ("username_key", "display_name", "confirmed"),
     Company: ("name", "category", "postal_code", "city", "country", "active"),
     ContactPerson: ("first_name", "last_name", "department", "active", "export_carddav"),
     PhonebookEntry: ("first_name", "last_name", "company", "email"),
@@ -38,7 +38,7 @@ def create_list_indexes(db: peewee.Database) -> None:
     for model, columns in SORTED_COLUMNS.items():
         table = model._meta.table_name
         for column in columns:
-            db.execute_sql(
+            db.execute_sql(  # type: ignore[no-untyped-call]
                 f'CREATE INDEX IF NOT EXISTS "{index_name(model, column)}" '
                 f'ON "{table}" ("{column}", "id")'
             )

@@ -14,6 +14,7 @@ import peewee
 
 from resources.errors import InvalidProperty
 from resources.store.database import is_sqlite
+from resources.store.field_schema import id_column
 
 LIMIT_DEFAULT = 50
 LIMIT_MAX = 1000
@@ -44,7 +45,7 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def contains(column: peewee.Field, word: str) -> peewee.Node:
+def contains(column: peewee.Field, word: str) -> peewee.ColumnBase:
     """`column` contains `word`, without regard to case, with % and _ taken literally
     (SQLite's LIKE ignores the case of ASCII letters; PostgreSQL has ILIKE)."""
     operator = "LIKE" if is_sqlite() else "ILIKE"
@@ -53,9 +54,9 @@ def contains(column: peewee.Field, word: str) -> peewee.Node:
     )
 
 
-def search_condition(columns: Sequence[peewee.Field], q: str) -> peewee.Node | None:
+def search_condition(columns: Sequence[peewee.Field], q: str) -> peewee.ColumnBase | None:
     """Every word of `q` occurs in one of `columns`."""
-    condition: peewee.Node | None = None
+    condition: peewee.ColumnBase | None = None
     for word in q.split():
         either = contains(columns[0], word)
         for column in columns[1:]:
@@ -94,7 +95,7 @@ def chosen_sort(sort: str, columns: dict[str, peewee.Field], default: str) -> tu
 
 
 def page_of(
-    query: peewee.ModelSelect,
+    query: peewee.ModelSelect[Any],
     asked: ListRequest,
     *,
     sort_columns: dict[str, peewee.Field],
@@ -108,8 +109,7 @@ def page_of(
         raise InvalidProperty(f"'limit' must be a whole number from 1 to {LIMIT_MAX}.")
     name, descending = chosen_sort(asked.sort, sort_columns, default_sort)
     sort = f"-{name}" if descending else name
-    model = query.model
-    column, row_id = sort_columns[name], model.id
+    column, row_id = sort_columns[name], id_column(query.model)
     condition = search_condition(search_columns, asked.q) if search_columns else None
     if condition is not None:
         query = query.where(condition)
@@ -127,8 +127,9 @@ def page_of(
     if len(rows) > asked.limit:
         rows = rows[: asked.limit]
         last = rows[-1]
-        value = getattr(last, column.name) if name != "id" else last.id
+        last_id = last.get_id()
+        value = getattr(last, column.name) if name != "id" else last_id
         if hasattr(value, "isoformat"):
             value = value.isoformat()
-        following = encode_cursor(sort, value, last.id)
+        following = encode_cursor(sort, value, last_id)
     return Page(rows, following, sort)
