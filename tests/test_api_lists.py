@@ -19,6 +19,7 @@ LISTS = [
     "/contacts",
     "/phonebook",
     "/audit",
+    "/carddav-integrations",
 ]
 
 

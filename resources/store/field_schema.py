@@ -119,12 +119,3 @@ def id_column(model: type[peewee.Model]) -> peewee.Field:
     """The table's `id` column (peewee adds it to every model without a key of its own)."""
     return cast(peewee.Field, model._meta.primary_key)
 
-
-def too_long(schema: EntitySchema, values: Mapping[str, object]) -> FieldSpec | None:
-    """The first field of `values` whose text is longer than the schema allows."""
-    for name, value in values.items():
-        spec = next((f for f in schema.fields if f.name == name), None)
-        if spec is not None and spec.max_length is not None and isinstance(value, str):
-            if len(value) > spec.max_length:
-                return spec
-    return None
