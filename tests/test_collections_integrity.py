@@ -16,6 +16,7 @@ from resources.organisation.resource_calendars import (
     find_resource,
 )
 from resources.store.models import Collection, StoredObject
+from resources.store.schema import SCHEMA_VERSION
 from tests.api_helpers import api_as
 from tests.browser.admin_pages import admin  # noqa: F401  (admin: fixture)
 from tests.conftest import make_login
@@ -257,7 +258,8 @@ def test_upgrade_renames_personal_calendars_that_share_a_resource_slug(tmp_path)
         """,
         )
         assert listed == (
-            "[('raum-9-2', 'uid-raum-9-2'), ('raum-9-3', 'uid-raum-9'), ('raum-9-3/sub', None)] [(6,)]"
+            "[('raum-9-2', 'uid-raum-9-2'), ('raum-9-3', 'uid-raum-9'), ('raum-9-3/sub', None)] "
+            f"[({SCHEMA_VERSION},)]"
         )
     finally:
         database.drop()

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 
+from resources.store.schema import SCHEMA_VERSION
 from tests.server_harness import FreshDatabase
 from tests.test_cli import davserver
 
@@ -75,6 +76,8 @@ def test_version_2_database_gets_occurrence_lists(tmp_path):
         """,
         )
         # The zoned series gets its list; the all-day event stays with the engine (calendar zone).
-        assert listed == "[('allday-upgrade', False), ('weekly-upgrade', True)] [(6,)]"
+        assert listed == (
+            f"[('allday-upgrade', False), ('weekly-upgrade', True)] [({SCHEMA_VERSION},)]"
+        )
     finally:
         database.drop()

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from resources.store.models import StoredObject
+from resources.store.schema import SCHEMA_VERSION
 from tests.davxml import NS, error_condition, responses
 from tests.ical import CALENDAR_TYPE, XML_TYPE, event
 
@@ -293,7 +294,7 @@ def test_upgrade_repairs_bare_cr_rows_and_quarantines_unreadable_ones(tmp_path):
         assert listed.splitlines() == [
             "allday-upgrade True True True",
             "weekly-upgrade True False True",
-            "[(6,)]",
+            f"[({SCHEMA_VERSION},)]",
         ]
         assert (
             "quarantined the object" in opened.stderr
