@@ -4,6 +4,9 @@ search, sorting and paging happen in the database (issue 12 §2)."""
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 
 from tests.api_helpers import admin, error_of, unique  # noqa: F401, F811  (fixtures)
@@ -104,3 +107,20 @@ def test_the_audit_log_filters_by_actor_action_and_day(admin):
     assert not admin.get("/audit", params={"until": "2000-01-01", "q": name}).json()["items"]
     assert not admin.get("/audit", params={"actor": actor + "x", "q": name}).json()["items"]
     assert error_of(admin.get("/audit", params={"from": "yesterday"}), 422)["message"]
+
+
+@pytest.mark.parametrize(
+    "path, sort, value",
+    [
+        ("/employees", "active", "x"),
+        ("/branches", "name", 5),
+        ("/branches", "name", "a\u0000b"),
+        ("/audit", "-at", "yesterday"),
+        ("/companies", "-id", None),
+    ],
+)
+def test_a_crafted_cursor_is_refused_not_an_error(admin, path, sort, value):
+    raw = json.dumps([sort, value, 5]).encode()
+    cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    answer = admin.get(path, params={"sort": sort, "after": cursor})
+    assert error_of(answer, 422)["error"] == "invalid_value"

@@ -8,6 +8,7 @@ import base64
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import peewee
@@ -72,9 +73,33 @@ def encode_cursor(sort: str, value: Any, row_id: int) -> str:
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
+_NOT_A_CURSOR = "'after' is not a cursor of this list; start again without it."
+
+
+def _typed(column: peewee.Field, value: Any) -> Any:
+    """The cursor's value as the column holds it; a crafted cursor must not reach SQL
+    with a value of another type (PostgreSQL would refuse it as an error)."""
+    if isinstance(column, peewee.BooleanField):
+        ok = isinstance(value, bool)
+    elif isinstance(column, (peewee.IntegerField, peewee.AutoField)):
+        ok = isinstance(value, int) and not isinstance(value, bool) and -(2**63) < value < 2**63
+    elif isinstance(column, peewee.FloatField):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    elif isinstance(column, peewee.DateField):
+        try:
+            return date.fromisoformat(value)
+        except (TypeError, ValueError):
+            ok = False
+    else:
+        ok = isinstance(value, str) and "\x00" not in value
+    if not ok:
+        raise InvalidProperty(_NOT_A_CURSOR)
+    return value
+
+
 def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
     """The sort value and id a cursor carries; refused when broken or made for another sort."""
-    refusal = InvalidProperty("'after' is not a cursor of this list; start again without it.")
+    refusal = InvalidProperty(_NOT_A_CURSOR)
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         made_for, value, row_id = json.loads(raw.decode("utf-8"))
@@ -117,6 +142,7 @@ def page_of(
         query = query.where(condition)
     if asked.after:
         value, last_id = decode_cursor(asked.after, sort)
+        value = _typed(column, value)
         if name == "id":
             query = query.where(row_id < last_id if descending else row_id > last_id)
         else:
