@@ -10,6 +10,7 @@ cursor page of the API list and of the admin list. A benchmark to run, not a tes
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import sys
@@ -145,7 +146,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     options = parser.parse_args()
     database_url = options.database or f"sqlite:///{tempfile.mkdtemp()}/bench-lists.db"
+    print(
+        "load average at the start: %.1f %.1f %.1f" % os.getloadavg(), f"({os.cpu_count()} cores)"
+    )
     ok = run(database_url, options.entries, options.pages, options.repeat)
+    print("load average at the end: %.1f %.1f %.1f" % os.getloadavg())
     print("every page under 300 ms" if ok else "SOME PAGES TOO SLOW (or empty)")
     sys.exit(0 if ok else 1)
 
