@@ -146,9 +146,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     options = parser.parse_args()
     database_url = options.database or f"sqlite:///{tempfile.mkdtemp()}/bench-lists.db"
-    print(
-        "load average at the start: %.1f %.1f %.1f" % os.getloadavg(), f"({os.cpu_count()} cores)"
-    )
+    load = " ".join(f"{n:.1f}" for n in os.getloadavg())
+    print(f"load average at the start: {load} ({os.cpu_count()} cores)")
     ok = run(database_url, options.entries, options.pages, options.repeat)
     print("load average at the end:", " ".join(f"{n:.1f}" for n in os.getloadavg()))
     print("every page under 300 ms" if ok else "SOME PAGES TOO SLOW (or empty)")
