@@ -118,4 +118,3 @@ class EntitySchema:
 def id_column(model: type[peewee.Model]) -> peewee.Field:
     """The table's `id` column (peewee adds it to every model without a key of its own)."""
     return cast(peewee.Field, model._meta.primary_key)
-

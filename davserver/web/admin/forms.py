@@ -59,10 +59,14 @@ FORM_KINDS = {
 
 def _labelled_choices(spec: FieldSpec, labels: Mapping[str, str]) -> Choices:
     """The schema's values with their labels in the page's language."""
-    return lambda: [(value, _(labels[value]) if value in labels else value) for value in spec.choices]
+    return lambda: [
+        (value, _(labels[value]) if value in labels else value) for value in spec.choices
+    ]
 
 
-def form_field(spec: FieldSpec, choices: Choices | None = None, labels: Mapping[str, str] = {}) -> Field:
+def form_field(
+    spec: FieldSpec, choices: Choices | None = None, labels: Mapping[str, str] = {}
+) -> Field:
     """One schema field as a form input; `choices` lists a reference's records."""
     if spec.kind in (kinds.CHOICE, kinds.CHOICES) and choices is None:
         choices = _labelled_choices(spec, labels)
