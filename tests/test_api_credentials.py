@@ -26,6 +26,7 @@ pytestmark = pytest.mark.usefixtures("forget_new_resources")
 
 CREDENTIAL_FIELDS = {
     "username",
+    "display_name",
     "kind",
     "user",
     "branch",
@@ -66,6 +67,7 @@ def test_credential_lifecycle(admin):
     assert set(created) == CREDENTIAL_FIELDS
     assert created == {
         "username": username,
+        "display_name": "",
         "kind": "individual",
         "user": person.user,
         "branch": person.branch,

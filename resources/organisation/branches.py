@@ -24,6 +24,12 @@ from resources.store.organisation import Branch, Employee, Resource, ServiceCred
 
 DEFAULT_TIMEZONE = "Europe/Berlin"
 BRANCH_FIELDS = ("name", "address", "timezone")
+ADDRESS_MAX = 2000  # a postal address is a few lines; room for directions, not for a document
+
+
+def check_address(address: str) -> None:
+    if len(address) > ADDRESS_MAX:
+        raise InvalidProperty(f"An address may have at most {ADDRESS_MAX} characters.")
 
 
 def check_timezone(name: str) -> None:
@@ -54,6 +60,7 @@ def create_branch(
 ) -> Branch:
     name = _checked_name(name)
     check_timezone(timezone)
+    check_address(address)
     with write_transaction():
         _refuse_taken_name(name)
         try:
@@ -86,6 +93,8 @@ def update_branch(branch_id: int, changes: Mapping[str, Any], *, actor: str = "s
         values["name"] = _checked_name(values["name"])
     if "timezone" in values:
         check_timezone(values["timezone"])
+    if "address" in values:
+        check_address(values["address"])
     with write_transaction():
         if "name" in values:
             _refuse_taken_name(values["name"], except_id=branch.id)

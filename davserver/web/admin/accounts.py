@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import peewee
 from flask import Blueprint, Response
 
 from davserver.web.admin.choices import (
@@ -9,10 +10,9 @@ from davserver.web.admin.choices import (
     employee_choices,
     label,
     member_choices,
-    role_choices,
 )
-from davserver.web.admin.crud import delete_record, record_page, save_form
-from davserver.web.admin.forms import Field, blank, filled
+from davserver.web.admin.crud import columns, delete_record, list_view, record_page, save_form
+from davserver.web.admin.forms import blank, filled, form_fields
 from davserver.web.admin.i18n import N_, _
 from davserver.web.admin.pages import back_to, notice, render
 from davserver.web.admin.security import actor, refresh_sign_in, signed_in_account
@@ -20,7 +20,6 @@ from resources.organisation.accounts import (
     create_account,
     delete_account,
     get_account,
-    list_accounts,
     update_account,
 )
 from resources.organisation.employees import full_name
@@ -29,28 +28,16 @@ from resources.organisation.groups import (
     delete_group,
     get_group,
     group_members,
-    list_groups,
     members_by_group,
     update_group,
 )
+from resources.organisation.schemas import ACCOUNT, GROUP
+from resources.store.organisation import Employee, UserAccount
 
 accounts = Blueprint("accounts", __name__, url_prefix="/accounts")
 groups = Blueprint("groups", __name__, url_prefix="/groups")
 
-ACCOUNT_FIELDS = (
-    Field("login", N_("Login"), required=True),
-    Field("display_name", N_("Display name")),
-    Field("employee", N_("Employee"), kind="ref", choices=employee_choices),
-    Field("role", N_("Role"), kind="select", required=True, choices=role_choices, default="user"),
-    Field("active", N_("Active"), kind="checkbox", default=True),
-    Field(
-        "password",
-        N_("Password for signing in here"),
-        kind="password",
-        maxlength=1024,
-        help=N_("Leave empty to keep the current password."),
-    ),
-)
+ACCOUNT_FIELDS = form_fields(ACCOUNT, {"employee": employee_choices}, {"role": ROLE_LABELS})
 ACCOUNT_HINTS = (
     ("login", "login"),
     ("display name", "display_name"),
@@ -59,18 +46,22 @@ ACCOUNT_HINTS = (
     ("administrator", "role"),
     ("password", "password"),
 )
-GROUP_FIELDS = (
-    Field("name", N_("Name"), required=True),
-    Field("members", N_("Members"), kind="checkboxes", choices=member_choices, default=()),
-)
+GROUP_FIELDS = form_fields(GROUP, {"members": member_choices})
 GROUP_HINTS = (("name", "name"), ("account", "members"))
 
 
 @accounts.get("", endpoint="index")
 def account_list() -> Response:
+    view = list_view(
+        ACCOUNT,
+        "accounts.index",
+        columns(ACCOUNT, "login", "display_name", "employee", "role", "active"),
+        empty=N_("No accounts yet."),
+        query=UserAccount.select(UserAccount, Employee).join(Employee, peewee.JOIN.LEFT_OUTER),
+    )
     return render(
         "admin/accounts.html",
-        accounts=list_accounts(),
+        view=view,
         role_label=lambda v: label(ROLE_LABELS, v),
         full_name=full_name,
     )
@@ -160,13 +151,22 @@ def delete_account_view(account_id: int) -> Response:
 
 @groups.get("", endpoint="index")
 def group_list() -> Response:
-    found = list_groups()
-    members = members_by_group([g.id for g in found])
-    names = dict(member_choices())
+    view = list_view(
+        GROUP,
+        "groups.index",
+        columns(GROUP, "name", "members"),
+        empty=N_("No groups yet."),
+    )
+    members = members_by_group([g.id for g in view.page.items])
+    member_ids = sorted({m for ids in members.values() for m in ids})
+    names = {
+        a.id: a.display_name if a.display_name == a.login else f"{a.display_name} ({a.login})"
+        for a in UserAccount.select().where(UserAccount.id.in_(member_ids))
+    }
     return render(
         "admin/groups.html",
-        groups=found,
-        members={gid: [names.get(str(m), str(m)) for m in ids] for gid, ids in members.items()},
+        view=view,
+        members={gid: [names.get(m, str(m)) for m in ids] for gid, ids in members.items()},
     )
 
 

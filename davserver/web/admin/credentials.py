@@ -6,80 +6,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import peewee
 from flask import Blueprint, Response, request, url_for
 
 from davserver.web.admin import onboarding
 from davserver.web.admin.choices import (
+    CREDENTIAL_KIND_LABELS,
     SERVICE_CLASS_LABELS,
     account_choices,
     branch_choices,
-    credential_kind_choices,
     label,
-    service_class_choices,
 )
 from davserver.web.admin.context import public_base, settings
-from davserver.web.admin.crud import delete_record, form_page, save_form
-from davserver.web.admin.forms import Field, FormState, blank, filled
+from davserver.web.admin.crud import Column, columns, delete_record, form_page, list_view, save_form
+from davserver.web.admin.forms import FormState, blank, filled, form_fields
 from davserver.web.admin.i18n import N_, _, format_moment
 from davserver.web.admin.pages import back_to, notice, render
 from davserver.web.admin.security import actor
 from resources.auth import credentials, login_throttle, passwords
 from resources.auth.access import branch_today, service_classes, validity_decision
+from resources.auth.schemas import CREDENTIAL
 from resources.organisation.url_generator import resource_url
-from resources.store.organisation import ServiceCredential
+from resources.store.organisation import ServiceCredential, UserAccount
 
 blueprint = Blueprint("credentials", __name__, url_prefix="/credentials")
 
-FIELDS = (
-    Field(
-        "username",
-        N_("User name"),
-        required=True,
-        fixed_once_saved=True,
-        help=N_(
-            "Unique. It cannot be changed after saving: to rename, delete the login and create it anew."
-        ),
-    ),
-    Field("display_name", N_("Display name")),
-    Field(
-        "kind",
-        N_("Kind"),
-        kind="select",
-        required=True,
-        choices=credential_kind_choices,
-        default="individual",
-    ),
-    Field(
-        "account",
-        N_("User account"),
-        kind="ref",
-        required=True,
-        choices=account_choices,
-        help=N_("The person this login acts for; a person resource of their employee is theirs."),
-    ),
-    Field(
-        "branch",
-        N_("Branch for new appointments"),
-        kind="ref",
-        required=True,
-        choices=branch_choices,
-    ),
-    Field(
-        "service_classes",
-        N_("Service class"),
-        kind="checkboxes",
-        required=True,
-        choices=service_class_choices,
-        default=("caldav",),
-    ),
-    Field("valid_from", N_("Valid from"), kind="date"),
-    Field("valid_until", N_("Valid until"), kind="date"),
-    Field(
-        "confirmed",
-        N_("Confirmed"),
-        kind="checkbox",
-        help=N_("Without this tick the login cannot be used."),
-    ),
+FIELDS = form_fields(
+    CREDENTIAL,
+    {"account": account_choices, "branch": branch_choices},
+    {"kind": CREDENTIAL_KIND_LABELS, "service_classes": SERVICE_CLASS_LABELS},
 )
 HINTS = (
     ("user name", "username"),
@@ -129,9 +84,24 @@ def classes_text(credential: ServiceCredential) -> str:
 
 @blueprint.get("", endpoint="index")
 def credential_list() -> Response:
+    view = list_view(
+        CREDENTIAL,
+        "credentials.index",
+        columns(
+            CREDENTIAL,
+            Column(N_("User name"), "username"),
+            Column(N_("User account")),
+            Column(N_("Service class")),
+            Column(N_("State")),
+        ),
+        empty=N_("No logins yet."),
+        query=ServiceCredential.select(ServiceCredential, UserAccount).join(
+            UserAccount, peewee.JOIN.LEFT_OUTER
+        ),
+    )
     return render(
         "admin/credentials.html",
-        credentials=credentials.list_credentials(),
+        view=view,
         badges=badges,
         classes_text=classes_text,
     )

@@ -1,19 +1,112 @@
-"""The shape every list-and-form screen shares: show a form (new or saved record),
-save it through a domain function, delete with the domain's reason when refused."""
+"""The shape every list-and-form screen shares: a list searched, sorted and paged in the
+database (its columns named by the entity's schema), a form (new or saved record)
+saved through a domain function, and delete with the domain's reason when refused."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+import peewee
 from flask import Response, flash, request, url_for
 
 from davserver.web.admin.domain_messages import translated
 from davserver.web.admin.forms import Field, FormState, submit
 from davserver.web.admin.pages import back_to, notice, render
 from resources.errors import DomainError
+from resources.store.field_schema import EntitySchema
+from resources.store.listing import ListRequest, Page, page_of
 
 Save = Callable[[dict[str, Any]], Any]
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Column:
+    """A list column: its heading (untranslated) and the sort it offers ("" for none)."""
+
+    label: str
+    sort: str = ""
+
+
+@dataclass(frozen=True)
+class ListView:
+    """One page of a list as the list macro draws it, with the links that keep the
+    search, the sort and the filters (`args`) of this page."""
+
+    page: Page
+    columns: tuple[Column, ...]
+    endpoint: str
+    q: str
+    after: str
+    empty: str
+    args: Mapping[str, str] = field(default_factory=dict)
+    sort_asked: str = ""
+
+    def url(self, **changes: str | None) -> str:
+        values: dict[str, Any] = {**self.args, "q": self.q or None, "sort": self.sort_asked or None}
+        values.update(changes)
+        return url_for(self.endpoint, **{k: v for k, v in values.items() if v})
+
+    def sort_url(self, column: Column) -> str:
+        """Ascending first; the sorted column's link turns it around."""
+        turned = f"-{column.sort}" if self.page.sort == column.sort else column.sort
+        return self.url(sort=turned, after=None)
+
+    def aria_sort(self, column: Column) -> str:
+        if self.page.sort == column.sort:
+            return "ascending"
+        if self.page.sort == f"-{column.sort}":
+            return "descending"
+        return "none"
+
+
+def columns(schema: EntitySchema, *names: str | Column) -> tuple[Column, ...]:
+    """Columns by schema field name (heading and sort from the schema) or given whole."""
+    shown = []
+    for name in names:
+        if isinstance(name, Column):
+            shown.append(name)
+            continue
+        spec = schema.field(name)
+        shown.append(Column(spec.label, name if spec.sortable else ""))
+    return tuple(shown)
+
+
+def list_view(
+    schema: EntitySchema,
+    endpoint: str,
+    shown: Sequence[Column],
+    *,
+    empty: str,
+    query: peewee.ModelSelect | None = None,
+    args: Mapping[str, str] | None = None,
+) -> ListView:
+    """The page this request asks for (?q=, ?sort=, ?after=), searched and cut in SQL."""
+    asked = ListRequest(
+        q=request.args.get("q", "").strip(),
+        sort=request.args.get("sort", ""),
+        limit=PAGE_SIZE,
+        after=request.args.get("after", ""),
+    )
+    page = page_of(
+        query if query is not None else schema.model.select(),
+        asked,
+        sort_columns=schema.sort_columns(),
+        default_sort=schema.default_sort,
+        search_columns=schema.searchable(),
+    )
+    return ListView(
+        page,
+        tuple(shown),
+        endpoint,
+        asked.q,
+        asked.after,
+        empty,
+        dict(args or {}),
+        asked.sort,
+    )
 
 
 def record_page(

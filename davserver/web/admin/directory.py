@@ -12,56 +12,28 @@ from davserver.web.admin.choices import (
     company_choices,
     label,
 )
-from davserver.web.admin.crud import delete_record, record_page, save_form
-from davserver.web.admin.forms import Field, blank, filled
+from davserver.web.admin.crud import (
+    Column,
+    columns,
+    delete_record,
+    list_view,
+    record_page,
+    save_form,
+)
+from davserver.web.admin.forms import blank, filled, form_fields
 from davserver.web.admin.i18n import LANGUAGE_NAMES, N_, _
 from davserver.web.admin.pages import back_to, notice, render
 from davserver.web.admin.security import actor
 from resources.company_directory import directory
 from resources.company_directory.book_language import set_installation_language
+from resources.company_directory.schemas import COMPANY, CONTACT
 from resources.organisation.installation import LANGUAGES, installation_language
 from resources.store.directory import Company, ContactPerson
 
 blueprint = Blueprint("directory", __name__, url_prefix="/directory")
 
-COMPANY_FIELDS = (
-    Field("name", N_("Name"), required=True, maxlength=300),
-    Field(
-        "category",
-        N_("Category"),
-        kind="select",
-        required=True,
-        choices=category_choices,
-        default="customer",
-    ),
-    Field("street", N_("Street"), maxlength=300),
-    Field("postal_code", N_("Postal code"), maxlength=20),
-    Field("city", N_("City")),
-    Field("country", N_("Country"), maxlength=100),
-    Field("phone", N_("Phone"), maxlength=60),
-    Field("website", N_("Website"), maxlength=300),
-    Field("active", N_("Active"), kind="checkbox", default=True),
-)
-CONTACT_FIELDS = (
-    Field("company", N_("Company"), kind="ref", required=True, choices=company_choices),
-    Field("salutation", N_("Salutation"), maxlength=40),
-    Field("title", N_("Title"), maxlength=60),
-    Field("first_name", N_("First name")),
-    Field("last_name", N_("Last name")),
-    Field("position", N_("Position")),
-    Field("department", N_("Department")),
-    Field("emails", N_("E-mail addresses (one per line)"), kind="textarea", maxlength=2000),
-    Field("phone_work", N_("Phone (work)"), maxlength=60),
-    Field("phone_mobile", N_("Phone (mobile)"), maxlength=60),
-    Field("phone_fax", N_("Fax"), maxlength=60),
-    Field("active", N_("Active"), kind="checkbox", default=True),
-    Field(
-        "export_carddav",
-        N_("Export via CardDAV"),
-        kind="checkbox",
-        help=N_("Only contact persons with this switch reach the phones' company address book."),
-    ),
-)
+COMPANY_FIELDS = form_fields(COMPANY, labels={"category": CATEGORY_LABELS})
+CONTACT_FIELDS = form_fields(CONTACT, {"company": company_choices})
 COMPANY_HINTS = (("category", "category"), ("name", "name"))
 CONTACT_HINTS = (("company", "company"),)
 
@@ -74,12 +46,20 @@ def _category() -> str | None:
 @blueprint.get("/companies", endpoint="companies")
 def companies() -> Response:
     category = _category()
-    query = Company.select().order_by(Company.name)
+    query = Company.select()
     if category:
         query = query.where(Company.category == category)
+    view = list_view(
+        COMPANY,
+        "directory.companies",
+        columns(COMPANY, "name", "category", "city", Column(N_("Contact persons"))),
+        empty=N_("No companies here."),
+        query=query,
+        args={"category": category} if category else {},
+    )
     return render(
         "admin/companies.html",
-        companies=list(query),
+        view=view,
         category=category,
         categories=category_choices(),
         category_label=lambda v: label(CATEGORY_LABELS, v),
@@ -185,16 +165,27 @@ def delete_company(company_id: int) -> Response:
 @blueprint.get("/contacts", endpoint="contacts")
 def contacts() -> Response:
     category = _category()
-    query = (
-        ContactPerson.select(ContactPerson, Company)
-        .join(Company)
-        .order_by(ContactPerson.last_name, ContactPerson.first_name, ContactPerson.id)
-    )
+    query = ContactPerson.select(ContactPerson, Company).join(Company)
     if category:
         query = query.where(Company.category == category)
+    view = list_view(
+        CONTACT,
+        "directory.contacts",
+        columns(
+            CONTACT,
+            Column(N_("Name"), "last_name"),
+            Column(N_("Company")),
+            Column(N_("Category")),
+            Column(N_("Phone")),
+            "export_carddav",
+        ),
+        empty=N_("No contact persons here."),
+        query=query,
+        args={"category": category} if category else {},
+    )
     return render(
         "admin/contacts.html",
-        contacts=list(query),
+        view=view,
         category=category,
         categories=category_choices(),
         category_label=lambda v: label(CATEGORY_LABELS, v),

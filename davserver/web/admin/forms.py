@@ -1,5 +1,5 @@
-"""Forms of the admin UI: a field list declares each form once (label, kind, choices);
-the same list reads a submitted form into checked values with an error sentence per
+"""Forms of the admin UI: a field list, computed from the entity's domain schema
+(label, kind, required, length, choices), declares each form once; the same list reads a submitted form into checked values with an error sentence per
 field, and fills the form again for the template. Domain refusals land next to the
 field they concern."""
 
@@ -15,6 +15,8 @@ from flask import request
 from davserver.web.admin.domain_messages import translated
 from davserver.web.admin.i18n import N_, _
 from resources.errors import DomainError
+from resources.store import field_schema as kinds
+from resources.store.field_schema import EntitySchema, FieldSpec
 
 Choices = Callable[[], list[tuple[str, str]]]
 TEXT_KINDS = ("text", "email", "textarea", "password", "color", "search")
@@ -38,6 +40,61 @@ class Field:
     help: str = ""
     fixed_once_saved: bool = False
     default: Any = ""
+
+
+FORM_KINDS = {
+    kinds.TEXT: "text",
+    kinds.MULTILINE: "textarea",
+    kinds.EMAIL: "email",
+    kinds.SECRET: "password",
+    kinds.COLOUR: "color",
+    kinds.CHOICE: "select",
+    kinds.CHOICES: "checkboxes",
+    kinds.BOOL: "checkbox",
+    kinds.DATE: "date",
+    kinds.REF: "ref",
+    kinds.REFS: "checkboxes",
+}
+
+
+def _labelled_choices(spec: FieldSpec, labels: Mapping[str, str]) -> Choices:
+    """The schema's values with their labels in the page's language."""
+    return lambda: [
+        (value, _(labels[value]) if value in labels else value) for value in spec.choices
+    ]
+
+
+def form_field(
+    spec: FieldSpec, choices: Choices | None = None, labels: Mapping[str, str] = {}
+) -> Field:
+    """One schema field as a form input; `choices` lists a reference's records."""
+    if spec.kind in (kinds.CHOICE, kinds.CHOICES) and choices is None:
+        choices = _labelled_choices(spec, labels)
+    return Field(
+        spec.name,
+        spec.label,
+        kind=FORM_KINDS[spec.kind],
+        required=spec.required,
+        choices=choices,
+        maxlength=spec.max_length,
+        help=spec.help,
+        fixed_once_saved=spec.fixed_once_saved,
+        default=spec.blank,
+    )
+
+
+def form_fields(
+    schema: EntitySchema,
+    choices: Mapping[str, Choices] = {},
+    labels: Mapping[str, Mapping[str, str]] = {},
+) -> tuple[Field, ...]:
+    """The form of an entity: its schema's form fields; `choices` by reference field,
+    `labels` of choice values by field."""
+    return tuple(
+        form_field(spec, choices.get(spec.name), labels.get(spec.name, {}))
+        for spec in schema
+        if spec.in_form
+    )
 
 
 @dataclass

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
+import peewee
 from flask import Blueprint, Response
 
 from davserver.web.admin.choices import branch_choices
-from davserver.web.admin.crud import delete_record, record_page, save_form
-from davserver.web.admin.forms import Field, blank, filled
+from davserver.web.admin.crud import (
+    Column,
+    columns,
+    delete_record,
+    list_view,
+    record_page,
+    save_form,
+)
+from davserver.web.admin.forms import blank, filled, form_fields
 from davserver.web.admin.i18n import N_, _
 from davserver.web.admin.pages import back_to, notice, render
 from davserver.web.admin.security import actor
 from resources.organisation.branches import (
-    DEFAULT_TIMEZONE,
     create_branch,
     delete_branch,
     get_branch,
-    list_branches,
     update_branch,
 )
 from resources.organisation.employees import (
@@ -25,33 +31,17 @@ from resources.organisation.employees import (
     delete_employee,
     full_name,
     get_employee,
-    list_employees,
     update_employee,
 )
+from resources.organisation.schemas import BRANCH, EMPLOYEE
+from resources.store.organisation import Branch, Employee
 
 branches = Blueprint("branches", __name__, url_prefix="/branches")
 employees = Blueprint("employees", __name__, url_prefix="/employees")
 
-BRANCH_FIELDS = (
-    Field("name", N_("Name"), required=True),
-    Field("address", N_("Address"), kind="textarea", maxlength=2000),
-    Field(
-        "timezone",
-        N_("Time zone"),
-        required=True,
-        default=DEFAULT_TIMEZONE,
-        maxlength=64,
-        help=N_("Validity dates of logins are read in this zone."),
-    ),
-)
+BRANCH_FIELDS = form_fields(BRANCH)
 BRANCH_HINTS = (("time zone", "timezone"), ("name", "name"))
-EMPLOYEE_FIELDS = (
-    Field("first_name", N_("First name")),
-    Field("last_name", N_("Last name")),
-    Field("email", N_("E-mail"), kind="email", maxlength=320),
-    Field("home_branch", N_("Home branch"), kind="ref", choices=branch_choices),
-    Field("active", N_("Active"), kind="checkbox", default=True),
-)
+EMPLOYEE_FIELDS = form_fields(EMPLOYEE, {"home_branch": branch_choices})
 EMPLOYEE_HINTS = (
     ("first or last", "first_name"),
     ("first name", "first_name"),
@@ -67,7 +57,13 @@ def _zones() -> list[str]:
 
 @branches.get("")
 def index() -> Response:
-    return render("admin/branches.html", branches=list_branches())
+    view = list_view(
+        BRANCH,
+        "branches.index",
+        columns(BRANCH, "name", "address", "timezone"),
+        empty=N_("No branches yet."),
+    )
+    return render("admin/branches.html", view=view)
 
 
 def _branch_page(branch_id: int | None):
@@ -136,7 +132,14 @@ def delete(branch_id: int) -> Response:
 
 @employees.get("", endpoint="index")
 def employee_list() -> Response:
-    return render("admin/employees.html", employees=list_employees(), full_name=full_name)
+    view = list_view(
+        EMPLOYEE,
+        "employees.index",
+        columns(EMPLOYEE, Column(N_("Name"), "last_name"), "email", "home_branch", "active"),
+        empty=N_("No employees yet."),
+        query=Employee.select(Employee, Branch).join(Branch, peewee.JOIN.LEFT_OUTER),
+    )
+    return render("admin/employees.html", view=view, full_name=full_name)
 
 
 def _employee_page(employee_id: int | None):

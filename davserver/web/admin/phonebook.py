@@ -6,25 +6,18 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request, url_for
 
-from davserver.web.admin.crud import delete_record, form_page, save_form
-from davserver.web.admin.forms import Field, blank, filled
+from davserver.web.admin.crud import Column, columns, delete_record, form_page, list_view, save_form
+from davserver.web.admin.forms import blank, filled, form_fields
 from davserver.web.admin.i18n import N_, _
 from davserver.web.admin.pages import back_to, error_page, notice, render
 from davserver.web.admin.security import actor
 from resources.company_directory import phonebook
+from resources.company_directory.schemas import PHONEBOOK_ENTRY
 from resources.store.directory import PhonebookEntry
 
 blueprint = Blueprint("phonebook", __name__, url_prefix="/phonebook")
 
-FIELDS = (
-    Field("first_name", N_("First name")),
-    Field("last_name", N_("Last name")),
-    Field("company", N_("Company"), maxlength=300),
-    Field("phone_work", N_("Phone (work)"), maxlength=60),
-    Field("phone_mobile", N_("Phone (mobile)"), maxlength=60),
-    Field("phone_home", N_("Phone (home)"), maxlength=60),
-    Field("email", N_("E-mail"), kind="email", maxlength=320),
-)
+FIELDS = form_fields(PHONEBOOK_ENTRY)
 HINTS = (("phone number", "phone_work"), ("name or a company", "last_name"))
 SOURCES = {"S": N_("synced"), "M": N_("manual")}
 
@@ -32,19 +25,29 @@ SOURCES = {"S": N_("synced"), "M": N_("manual")}
 @blueprint.get("", endpoint="index")
 def entries() -> Response:
     source = request.args.get("source", "")
-    query = PhonebookEntry.select().order_by(
-        PhonebookEntry.last_name,
-        PhonebookEntry.first_name,
-        PhonebookEntry.company,
-        PhonebookEntry.id,
-    )
+    query = PhonebookEntry.select()
     if source in SOURCES:
         query = query.where(PhonebookEntry.source == source)
-    shown = list(query)
+    view = list_view(
+        PHONEBOOK_ENTRY,
+        "phonebook.index",
+        columns(
+            PHONEBOOK_ENTRY,
+            Column(N_("Source")),
+            Column(N_("Name"), "last_name"),
+            "company",
+            Column(N_("Phone")),
+            "email",
+            Column(""),
+        ),
+        empty=N_("No entries here."),
+        query=query,
+        args={"source": source} if source in SOURCES else {},
+    )
     return render(
         "admin/phonebook.html",
-        entries=shown,
-        twins=phonebook.twins(shown),
+        view=view,
+        twins=phonebook.twins(list(view.page.items)),
         source=source if source in SOURCES else "",
         sources=SOURCES,
     )

@@ -6,47 +6,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import peewee
 from flask import Blueprint, Response, request, url_for
 
 from davserver.web.admin.choices import (
     KIND_LABELS,
     branch_choices,
     employee_choices,
-    kind_choices,
     label,
 )
-from davserver.web.admin.crud import form_page, save_form
-from davserver.web.admin.forms import Field, blank, filled
+from davserver.web.admin.crud import Column, columns, form_page, list_view, save_form
+from davserver.web.admin.forms import blank, filled, form_fields
 from davserver.web.admin.i18n import N_, _, format_weekday
 from davserver.web.admin.pages import back_to, notice, render
 from davserver.web.admin.security import actor
 from resources.organisation import resource_calendars
 from resources.organisation.employees import full_name
 from resources.organisation.resource_events import EventItem, list_events
+from resources.organisation.schemas import RESOURCE
+from resources.store.organisation import Branch, Employee, Resource
 
 blueprint = Blueprint("resources", __name__, url_prefix="/resources")
 
-FIELDS = (
-    Field("kind", N_("Kind"), kind="select", required=True, choices=kind_choices, default="room"),
-    Field("name", N_("Name"), required=True),
-    Field(
-        "slug",
-        N_("Short name in the calendar URL"),
-        required=True,
-        maxlength=100,
-        fixed_once_saved=True,
-        help=N_("Lower-case letters, digits and hyphens. It cannot be changed after saving."),
-    ),
-    Field("employee", N_("Employee (for a person)"), kind="ref", choices=employee_choices),
-    Field("branch", N_("Branch"), kind="ref", choices=branch_choices),
-    Field("colour", N_("Colour"), kind="color", default="#3A7BD5", maxlength=9),
-    Field(
-        "sync_allowed",
-        N_("Sync allowed"),
-        kind="checkbox",
-        help=N_("Phones may sync this calendar (a person's own, or every room)."),
-    ),
-    Field("active", N_("Active"), kind="checkbox", default=True),
+FIELDS = form_fields(
+    RESOURCE,
+    {"employee": employee_choices, "branch": branch_choices},
+    {"kind": KIND_LABELS},
 )
 HINTS = (
     ("slug", "slug"),
@@ -60,10 +45,27 @@ HINTS = (
 
 @blueprint.get("", endpoint="index")
 def resource_list() -> Response:
-    found = resource_calendars.list_resources()
+    view = list_view(
+        RESOURCE,
+        "resources.index",
+        columns(
+            RESOURCE,
+            "name",
+            "kind",
+            Column(N_("Employee")),
+            "branch",
+            "sync_allowed",
+            Column(N_("Appointments")),
+        ),
+        empty=N_("No resources yet."),
+        query=Resource.select(Resource, Employee, Branch)
+        .join(Employee, peewee.JOIN.LEFT_OUTER)
+        .switch(Resource)
+        .join(Branch, peewee.JOIN.LEFT_OUTER),
+    )
     return render(
         "admin/resources.html",
-        resources=found,
+        view=view,
         kind_label=lambda v: label(KIND_LABELS, v),
         full_name=full_name,
     )

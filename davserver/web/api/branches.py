@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, url_for
-from flask.typing import ResponseReturnValue
+from flask import Blueprint
 
-from davserver.web.api.auth import actor
-from davserver.web.api.json_io import ID_ROUTE, TEXT, Field, listing, read_fields
+from davserver.web.api.entity_routes import EntityApi, register
 from resources.organisation import branches
+from resources.organisation.schemas import BRANCH
 from resources.store.organisation import Branch
 
 blueprint = Blueprint("branches", __name__, url_prefix="/v1/branches")
-
-FIELDS = (Field("name", TEXT, required=True), Field("address", TEXT), Field("timezone", TEXT))
 
 
 def branch_json(branch: Branch) -> dict[str, Any]:
@@ -26,36 +23,22 @@ def branch_json(branch: Branch) -> dict[str, Any]:
     }
 
 
-@blueprint.get("")
-def list_branches() -> ResponseReturnValue:
-    return listing(branches.list_branches(), branch_json)
-
-
-@blueprint.post("")
-def create_branch() -> ResponseReturnValue:
-    values = read_fields(FIELDS, creating=True)
-    branch = branches.create_branch(
+def _create(values: dict[str, Any], actor: str) -> Branch:
+    return branches.create_branch(
         values["name"],
         values.get("address", ""),
         values.get("timezone", branches.DEFAULT_TIMEZONE),
-        actor=actor(),
+        actor=actor,
     )
-    return branch_json(branch), 201, {"Location": url_for(".get_branch", branch_id=branch.id)}
 
 
-@blueprint.get(f"/<{ID_ROUTE}:branch_id>")
-def get_branch(branch_id: int) -> ResponseReturnValue:
-    return branch_json(branches.get_branch(branch_id))
-
-
-@blueprint.patch(f"/<{ID_ROUTE}:branch_id>")
-def update_branch(branch_id: int) -> ResponseReturnValue:
-    branches.get_branch(branch_id)
-    changes = read_fields(FIELDS, creating=False)
-    return branch_json(branches.update_branch(branch_id, changes, actor=actor()))
-
-
-@blueprint.delete(f"/<{ID_ROUTE}:branch_id>")
-def delete_branch(branch_id: int) -> ResponseReturnValue:
-    branches.delete_branch(branch_id, actor=actor())
-    return "", 204
+API = EntityApi(
+    "branch",
+    BRANCH,
+    branch_json,
+    find=branches.get_branch,
+    create=_create,
+    update=lambda branch, changes, actor: branches.update_branch(branch.id, changes, actor=actor),
+    delete=lambda branch, actor: branches.delete_branch(branch.id, actor=actor),
+)
+register(blueprint, API)

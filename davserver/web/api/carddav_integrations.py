@@ -9,10 +9,19 @@ from flask import Blueprint, url_for
 from flask.typing import ResponseReturnValue
 
 from davserver.web.api.auth import actor
-from davserver.web.api.json_io import REF, Field, iso_moment, listing, read_fields
+from davserver.web.api.json_io import (
+    REF,
+    Field,
+    iso_moment,
+    list_request,
+    page_json,
+    read_fields,
+)
 from davserver.web.api.settings import public_base
 from resources.auth.access import service_classes
+from resources.auth.schemas import CREDENTIAL
 from resources.company_directory import carddav_integration
+from resources.store.listing import page_of
 from resources.store.organisation import ServiceCredential, UserAccount
 
 blueprint = Blueprint("carddav_integrations", __name__, url_prefix="/v1/carddav-integrations")
@@ -39,7 +48,15 @@ def _company_book_url(credential: ServiceCredential) -> str | None:
 
 @blueprint.get("")
 def list_integrations() -> ResponseReturnValue:
-    return listing(carddav_integration.integrations(), integration_json)
+    """Paged like every list: ?q=, ?sort=, ?limit=, ?after=."""
+    page = page_of(
+        ServiceCredential.select().where(ServiceCredential.integration),
+        list_request(),
+        sort_columns=CREDENTIAL.sort_columns(),
+        default_sort=CREDENTIAL.default_sort,
+        search_columns=CREDENTIAL.searchable(),
+    )
+    return page_json(page, integration_json)
 
 
 @blueprint.post("")
@@ -49,6 +66,6 @@ def create_integration() -> ResponseReturnValue:
     made = carddav_integration.create_integration(account, public_base(), actor=actor())
     headers = {
         **NO_STORE,
-        "Location": url_for("credentials.get_credential", username=made.username),
+        "Location": url_for("credentials.get_credential", key=made.username),
     }
     return {"username": made.username, "password": made.password, "url": made.url}, 201, headers

@@ -5,36 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, url_for
-from flask.typing import ResponseReturnValue
+import peewee
+from flask import Blueprint
 
-from davserver.web.api.auth import actor
-from davserver.web.api.json_io import (
-    BOOL,
-    ID_ROUTE,
-    TEXT,
-    Field,
-    listing,
-    query_bool,
-    query_choice,
-    read_fields,
-)
+from davserver.web.api.entity_routes import EntityApi, register
+from davserver.web.api.json_io import query_bool, query_choice
 from resources.company_directory import directory
+from resources.company_directory.schemas import COMPANY
 from resources.store.directory import Company
 
 blueprint = Blueprint("companies", __name__, url_prefix="/v1/companies")
-
-FIELDS = (
-    Field("name", TEXT, required=True),
-    Field("category", TEXT),
-    Field("street", TEXT),
-    Field("postal_code", TEXT),
-    Field("city", TEXT),
-    Field("country", TEXT),
-    Field("phone", TEXT),
-    Field("website", TEXT),
-    Field("active", BOOL),
-)
 
 
 def company_json(company: Company) -> dict[str, Any]:
@@ -52,36 +32,29 @@ def company_json(company: Company) -> dict[str, Any]:
     }
 
 
-@blueprint.get("")
-def list_companies() -> ResponseReturnValue:
+def _filters() -> list[peewee.Node]:
     """?category=customer|supplier|partner|other and ?active=true|false narrow the list."""
-    found = directory.list_companies(
-        category=query_choice("category", directory.CATEGORIES), active=query_bool("active")
-    )
-    return listing(found, company_json)
+    conditions = []
+    category = query_choice("category", directory.CATEGORIES)
+    if category is not None:
+        conditions.append(Company.category == category)
+    active = query_bool("active")
+    if active is not None:
+        conditions.append(Company.active == active)
+    return conditions
 
 
-@blueprint.post("")
-def create_company() -> ResponseReturnValue:
-    values = read_fields(FIELDS, creating=True)
-    company = directory.create_company(actor=actor(), **values)
-    return company_json(company), 201, {"Location": url_for(".get_company", company_id=company.id)}
-
-
-@blueprint.get(f"/<{ID_ROUTE}:company_id>")
-def get_company(company_id: int) -> ResponseReturnValue:
-    return company_json(directory.get_company(company_id))
-
-
-@blueprint.patch(f"/<{ID_ROUTE}:company_id>")
-def update_company(company_id: int) -> ResponseReturnValue:
-    directory.get_company(company_id)
-    changes = read_fields(FIELDS, creating=False)
-    return company_json(directory.update_company(company_id, changes, actor=actor()))
-
-
-@blueprint.delete(f"/<{ID_ROUTE}:company_id>")
-def delete_company(company_id: int) -> ResponseReturnValue:
-    """Deletes its contact persons too, and takes them out of the company book."""
-    directory.delete_company(company_id, actor=actor())
-    return "", 204
+API = EntityApi(
+    "company",
+    COMPANY,
+    company_json,
+    find=directory.get_company,
+    create=lambda values, actor: directory.create_company(actor=actor, **values),
+    update=lambda company, changes, actor: directory.update_company(
+        company.id, changes, actor=actor
+    ),
+    # Deletes its contact persons too, and takes them out of the company book.
+    delete=lambda company, actor: directory.delete_company(company.id, actor=actor),
+    filters=_filters,
+)
+register(blueprint, API)

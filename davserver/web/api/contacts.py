@@ -5,46 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, url_for
-from flask.typing import ResponseReturnValue
+import peewee
+from flask import Blueprint
 
-from davserver.web.api.auth import actor
-from davserver.web.api.json_io import (
-    BOOL,
-    ID_MAX,
-    ID_MIN,
-    ID_ROUTE,
-    REF,
-    TEXT,
-    TEXTS,
-    Field,
-    listing,
-    query_bool,
-    query_int,
-    read_fields,
-    unprocessable,
-)
+from davserver.web.api.entity_routes import EntityApi, register
+from davserver.web.api.json_io import ID_MAX, ID_MIN, query_bool, query_int, unprocessable
 from resources.company_directory import directory
-from resources.store.directory import Company, ContactPerson
+from resources.company_directory.schemas import CONTACT
+from resources.store.directory import ContactPerson
 
 blueprint = Blueprint("contacts", __name__, url_prefix="/v1/contacts")
-
-FIELDS = (
-    Field("company", REF, required=True, refers_to=Company, label="company"),
-    Field("salutation", TEXT),
-    Field("title", TEXT),
-    Field("first_name", TEXT),
-    Field("last_name", TEXT),
-    Field("position", TEXT),
-    Field("department", TEXT),
-    Field("email", TEXT),  # one address; or
-    Field("emails", TEXTS),  # every address, the first is the main one
-    Field("phone_work", TEXT),
-    Field("phone_mobile", TEXT),
-    Field("phone_fax", TEXT),
-    Field("active", BOOL),
-    Field("export_carddav", BOOL),
-)
 
 
 def contact_json(contact: ContactPerson) -> dict[str, Any]:
@@ -77,36 +47,35 @@ def _domain_names(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-@blueprint.get("")
-def list_contacts() -> ResponseReturnValue:
+def _filters() -> list[peewee.Node]:
     """?company=<id> and ?export_carddav=true|false narrow the list."""
+    conditions = []
     company = query_int("company", 0, lowest=ID_MIN, highest=ID_MAX) or None
-    found = directory.list_contacts(company=company, export_carddav=query_bool("export_carddav"))
-    return listing(found, contact_json)
+    if company is not None:
+        conditions.append(ContactPerson.company == company)
+    exported = query_bool("export_carddav")
+    if exported is not None:
+        conditions.append(ContactPerson.export_carddav == exported)
+    return conditions
 
 
-@blueprint.post("")
-def create_contact() -> ResponseReturnValue:
+def _create(values: dict[str, Any], actor: str) -> ContactPerson:
     """Without `export_carddav`, export follows the company's category (see directory)."""
-    values = _domain_names(read_fields(FIELDS, creating=True))
     company = values.pop("company")
-    contact = directory.create_contact(company, actor=actor(), **values)
-    return contact_json(contact), 201, {"Location": url_for(".get_contact", contact_id=contact.id)}
+    return directory.create_contact(company, actor=actor, **values)
 
 
-@blueprint.get(f"/<{ID_ROUTE}:contact_id>")
-def get_contact(contact_id: int) -> ResponseReturnValue:
-    return contact_json(directory.get_contact(contact_id))
-
-
-@blueprint.patch(f"/<{ID_ROUTE}:contact_id>")
-def update_contact(contact_id: int) -> ResponseReturnValue:
-    directory.get_contact(contact_id)
-    changes = _domain_names(read_fields(FIELDS, creating=False))
-    return contact_json(directory.update_contact(contact_id, changes, actor=actor()))
-
-
-@blueprint.delete(f"/<{ID_ROUTE}:contact_id>")
-def delete_contact(contact_id: int) -> ResponseReturnValue:
-    directory.delete_contact(contact_id, actor=actor())
-    return "", 204
+API = EntityApi(
+    "contact",
+    CONTACT,
+    contact_json,
+    find=directory.get_contact,
+    create=_create,
+    update=lambda contact, changes, actor: directory.update_contact(
+        contact.id, changes, actor=actor
+    ),
+    delete=lambda contact, actor: directory.delete_contact(contact.id, actor=actor),
+    filters=_filters,
+    to_domain=_domain_names,
+)
+register(blueprint, API)

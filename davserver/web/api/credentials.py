@@ -5,45 +5,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, url_for
+from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
 from davserver.connection_round_trip import make_round_trip
 from davserver.web.api.auth import actor
+from davserver.web.api.entity_routes import EntityApi, register
 from davserver.web.api.json_io import (
-    BOOL,
-    DATE,
-    REF,
     TEXT,
-    TEXTS,
     Field,
     iso_date,
     iso_moment,
-    listing,
     query_text,
     read_fields,
 )
 from davserver.web.api.settings import dav_app, public_base, settings
 from resources.auth import credentials, passwords
 from resources.auth.access import service_classes
+from resources.auth.schemas import CREDENTIAL
 from resources.organisation.connection_test import run_connection_test
 from resources.organisation.resource_calendars import get_resource
 from resources.organisation.url_generator import resource_url
-from resources.store.organisation import Branch, ServiceCredential, UserAccount
+from resources.store.organisation import ServiceCredential
 
 blueprint = Blueprint("credentials", __name__, url_prefix="/v1/credentials")
 
-SETTINGS_FIELDS = (
-    Field("kind", TEXT),
-    Field("user", REF, required=True, refers_to=UserAccount, label="user account"),
-    Field("branch", REF, required=True, refers_to=Branch, label="branch"),
-    Field("service_classes", TEXTS),
-    Field("valid_from", DATE, nullable=True),
-    Field("valid_until", DATE, nullable=True),
-    Field("confirmed", BOOL),
-)
-CREATE_FIELDS = (Field("username", TEXT, required=True), *SETTINGS_FIELDS, Field("password", TEXT))
-UPDATE_FIELDS = (Field("username", TEXT), *SETTINGS_FIELDS)  # username only to refuse a change
 PASSWORD_FIELDS = (Field("password", TEXT),)
 TEST_FIELDS = (Field("resource", TEXT, required=True), Field("password", TEXT))
 NO_STORE = {"Cache-Control": "no-store"}
@@ -52,6 +38,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 def credential_json(credential: ServiceCredential) -> dict[str, Any]:
     return {
         "username": credential.username,
+        "display_name": credential.display_name,
         "kind": credential.kind,
         "user": credential.account_id,
         "branch": credential.branch_id,
@@ -65,47 +52,28 @@ def credential_json(credential: ServiceCredential) -> dict[str, Any]:
     }
 
 
-def _domain_names(values: dict[str, Any]) -> dict[str, Any]:
-    """API field names to the domain's (`user` is the credential's account)."""
-    if "user" in values:
-        values["account"] = values.pop("user")
-    return values
-
-
-@blueprint.get("")
-def list_credentials() -> ResponseReturnValue:
-    return listing(credentials.list_credentials(), credential_json)
-
-
-@blueprint.post("")
-def create_credential() -> ResponseReturnValue:
-    values = _domain_names(read_fields(CREATE_FIELDS, creating=True))
+def _create(values: dict[str, Any], actor: str) -> ServiceCredential:
     username, password = values.pop("username"), values.pop("password", None)
     if "service_classes" in values:
         values["service_classes_"] = tuple(values.pop("service_classes"))
-    credential = credentials.create_credential(username, password, actor=actor(), **values)
-    location = url_for(".get_credential", username=credential.username)
-    return credential_json(credential), 201, {"Location": location}
+    return credentials.create_credential(username, password, actor=actor, **values)
 
 
-@blueprint.get("/<username>")
-def get_credential(username: str) -> ResponseReturnValue:
-    return credential_json(credentials.get_credential(username))
-
-
-@blueprint.patch("/<username>")
-def update_credential(username: str) -> ResponseReturnValue:
-    credential = credentials.get_credential(username)
-    changes = _domain_names(read_fields(UPDATE_FIELDS, creating=False))
-    return credential_json(
-        credentials.update_credential(credential.username, changes, actor=actor())
-    )
-
-
-@blueprint.delete("/<username>")
-def delete_credential(username: str) -> ResponseReturnValue:
-    credentials.delete_credential(username, actor=actor())
-    return "", 204
+API = EntityApi(
+    "credential",
+    CREDENTIAL,
+    credential_json,
+    find=credentials.get_credential,
+    create=_create,
+    update=lambda credential, changes, actor: credentials.update_credential(
+        credential.username, changes, actor=actor
+    ),
+    delete=lambda credential, actor: credentials.delete_credential(
+        credential.username, actor=actor
+    ),
+    key="username",
+)
+register(blueprint, API)
 
 
 @blueprint.post("/<username>/password")

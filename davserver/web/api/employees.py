@@ -4,31 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, url_for
-from flask.typing import ResponseReturnValue
+from flask import Blueprint
 
-from davserver.web.api.auth import actor
-from davserver.web.api.json_io import (
-    BOOL,
-    ID_ROUTE,
-    REF,
-    TEXT,
-    Field,
-    listing,
-    read_fields,
-)
+from davserver.web.api.entity_routes import EntityApi, register
 from resources.organisation import employees
-from resources.store.organisation import Branch, Employee
+from resources.organisation.schemas import EMPLOYEE
+from resources.store.organisation import Employee
 
 blueprint = Blueprint("employees", __name__, url_prefix="/v1/employees")
-
-FIELDS = (
-    Field("first_name", TEXT),
-    Field("last_name", TEXT),
-    Field("email", TEXT),
-    Field("home_branch", REF, nullable=True, refers_to=Branch, label="branch"),
-    Field("active", BOOL),
-)
 
 
 def employee_json(employee: Employee) -> dict[str, Any]:
@@ -42,42 +25,26 @@ def employee_json(employee: Employee) -> dict[str, Any]:
     }
 
 
-@blueprint.get("")
-def list_employees() -> ResponseReturnValue:
-    return listing(employees.list_employees(), employee_json)
-
-
-@blueprint.post("")
-def create_employee() -> ResponseReturnValue:
-    values = read_fields(FIELDS, creating=True)
-    employee = employees.create_employee(
+def _create(values: dict[str, Any], actor: str) -> Employee:
+    return employees.create_employee(
         values.get("first_name", ""),
         values.get("last_name", ""),
         values.get("email", ""),
         values.get("home_branch"),
         active=values.get("active", True),
-        actor=actor(),
-    )
-    return (
-        employee_json(employee),
-        201,
-        {"Location": url_for(".get_employee", employee_id=employee.id)},
+        actor=actor,
     )
 
 
-@blueprint.get(f"/<{ID_ROUTE}:employee_id>")
-def get_employee(employee_id: int) -> ResponseReturnValue:
-    return employee_json(employees.get_employee(employee_id))
-
-
-@blueprint.patch(f"/<{ID_ROUTE}:employee_id>")
-def update_employee(employee_id: int) -> ResponseReturnValue:
-    employees.get_employee(employee_id)
-    changes = read_fields(FIELDS, creating=False)
-    return employee_json(employees.update_employee(employee_id, changes, actor=actor()))
-
-
-@blueprint.delete(f"/<{ID_ROUTE}:employee_id>")
-def delete_employee(employee_id: int) -> ResponseReturnValue:
-    employees.delete_employee(employee_id, actor=actor())
-    return "", 204
+API = EntityApi(
+    "employee",
+    EMPLOYEE,
+    employee_json,
+    find=employees.get_employee,
+    create=_create,
+    update=lambda employee, changes, actor: employees.update_employee(
+        employee.id, changes, actor=actor
+    ),
+    delete=lambda employee, actor: employees.delete_employee(employee.id, actor=actor),
+)
+register(blueprint, API)

@@ -8,7 +8,7 @@ import dataclasses
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
-from davserver.web.api.json_io import REF, TEXT, Field, query_text, read_fields
+from davserver.web.api.json_io import REF, TEXT, Field, listing, query_text, read_fields
 from davserver.web.api.settings import settings
 from resources.organisation import resource_events
 from resources.organisation.resource_calendars import get_resource
@@ -33,7 +33,7 @@ def list_events(slug: str) -> ResponseReturnValue:
     start = resource_events.read_moment(query_text("start"), "start")
     end = resource_events.read_moment(query_text("end"), "end")
     found = resource_events.list_events(slug, start, end)
-    return {"items": [dataclasses.asdict(item) for item in found]}
+    return listing(found, dataclasses.asdict)  # a bounded window: one page, no cursor
 
 
 @blueprint.post("")

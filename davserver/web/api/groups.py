@@ -2,58 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from flask import Blueprint, url_for
-from flask.typing import ResponseReturnValue
+from flask import Blueprint
 
-from davserver.web.api.auth import actor
-from davserver.web.api.json_io import ID_ROUTE, REFS, TEXT, Field, read_fields
+from davserver.web.api.entity_routes import EntityApi, register
 from resources.organisation import groups
-from resources.store.organisation import AccountGroup, UserAccount
+from resources.organisation.schemas import GROUP
+from resources.store.organisation import AccountGroup
 
 blueprint = Blueprint("groups", __name__, url_prefix="/v1/groups")
 
-FIELDS = (
-    Field("name", TEXT, required=True),
-    Field("members", REFS, refers_to=UserAccount, label="user account"),
-)
 
-
-def group_json(group: AccountGroup, members: list[int]) -> dict[str, Any]:
+def group_json(group: AccountGroup, members: list[int] | None = None) -> dict[str, Any]:
+    members = groups.group_members(group.id) if members is None else members
     return {"id": group.id, "name": group.name, "members": members}
 
 
-@blueprint.get("")
-def list_groups() -> ResponseReturnValue:
-    found = groups.list_groups()
+def page_json(found: Sequence[AccountGroup]) -> list[dict[str, Any]]:
+    """A page of groups with their members in one query."""
     members = groups.members_by_group([g.id for g in found])
-    return {"items": [group_json(g, members[g.id]) for g in found]}
+    return [group_json(g, members[g.id]) for g in found]
 
 
-@blueprint.post("")
-def create_group() -> ResponseReturnValue:
-    values = read_fields(FIELDS, creating=True)
-    group = groups.create_group(values["name"], values.get("members", []), actor=actor())
-    location = url_for(".get_group", group_id=group.id)
-    return group_json(group, groups.group_members(group.id)), 201, {"Location": location}
-
-
-@blueprint.get(f"/<{ID_ROUTE}:group_id>")
-def get_group(group_id: int) -> ResponseReturnValue:
-    group = groups.get_group(group_id)
-    return group_json(group, groups.group_members(group.id))
-
-
-@blueprint.patch(f"/<{ID_ROUTE}:group_id>")
-def update_group(group_id: int) -> ResponseReturnValue:
-    groups.get_group(group_id)
-    changes = read_fields(FIELDS, creating=False)
-    group = groups.update_group(group_id, changes, actor=actor())
-    return group_json(group, groups.group_members(group.id))
-
-
-@blueprint.delete(f"/<{ID_ROUTE}:group_id>")
-def delete_group(group_id: int) -> ResponseReturnValue:
-    groups.delete_group(group_id, actor=actor())
-    return "", 204
+API = EntityApi(
+    "group",
+    GROUP,
+    group_json,
+    find=groups.get_group,
+    create=lambda values, actor: groups.create_group(
+        values["name"], values.get("members", []), actor=actor
+    ),
+    update=lambda group, changes, actor: groups.update_group(group.id, changes, actor=actor),
+    delete=lambda group, actor: groups.delete_group(group.id, actor=actor),
+    page_to_json=page_json,
+)
+register(blueprint, API)

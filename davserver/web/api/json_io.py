@@ -1,5 +1,6 @@
 """JSON in and out: request bodies checked against a declared list of fields (known
-fields only, right types, existing references), and dates and times formatted."""
+fields only, right types, lengths, existing references), the fields of an entity
+computed from its domain schema, list pages, and dates and times formatted."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ import peewee
 from flask import request
 
 from davserver.web.api.errors import ApiError
+from resources.store import field_schema as schema_kinds
+from resources.store.field_schema import EntitySchema, FieldSpec
+from resources.store.listing import LIMIT_DEFAULT, LIMIT_MAX, ListRequest, Page
 
 TEXT, BOOL, DATE, REF, TEXTS, REFS = "text", "bool", "date", "ref", "texts", "refs"
 TEXT_MAX = 10_000
@@ -30,6 +34,45 @@ class Field:
     nullable: bool = False
     refers_to: type[peewee.Model] | None = None
     label: str = ""  # what a reference names, for messages: "branch", "user account"
+    max_length: int = TEXT_MAX
+
+
+_API_KINDS = {
+    schema_kinds.BOOL: BOOL,
+    schema_kinds.DATE: DATE,
+    schema_kinds.REF: REF,
+    schema_kinds.REFS: REFS,
+    schema_kinds.TEXTS: TEXTS,
+    schema_kinds.CHOICES: TEXTS,
+}
+
+
+def api_field(spec: FieldSpec) -> Field:
+    """A schema field as the API reads it (text kinds are JSON strings)."""
+    return Field(
+        spec.public_name,
+        _API_KINDS.get(spec.kind, TEXT),
+        required=spec.must_be_sent,
+        nullable=spec.nullable,
+        refers_to=spec.refers_to,
+        label=spec.refers_to_label,
+        max_length=spec.max_length or TEXT_MAX,
+    )
+
+
+def schema_fields(schema: EntitySchema, *, creating: bool) -> tuple[Field, ...]:
+    """The fields a create (or a change) of the entity takes, from its domain schema."""
+    return tuple(
+        api_field(spec)
+        for spec in schema
+        if spec.in_api and (spec.creatable if creating else spec.updatable)
+    )
+
+
+def domain_names(schema: EntitySchema, values: dict[str, Any]) -> dict[str, Any]:
+    """API field names to the domain's (a login's `user` is its `account`)."""
+    renamed = {spec.public_name: spec.name for spec in schema if spec.in_api}
+    return {renamed.get(name, name): value for name, value in values.items()}
 
 
 def unprocessable(code: str, message: str) -> ApiError:
@@ -84,9 +127,9 @@ def _text(field: Field, value: Any) -> str:
         raise unprocessable("wrong_type", f"'{field.name}' must be a string.")
     if "\x00" in value:
         raise unprocessable("invalid_value", f"'{field.name}' may not contain NUL characters.")
-    if len(value) > TEXT_MAX:
+    if len(value) > field.max_length:
         raise unprocessable(
-            "invalid_value", f"'{field.name}' may have at most {TEXT_MAX} characters."
+            "invalid_value", f"'{field.name}' may have at most {field.max_length} characters."
         )
     return value
 
@@ -124,6 +167,10 @@ def _ref(field: Field, value: Any) -> int:
 def _texts(field: Field, value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise unprocessable("wrong_type", f"'{field.name}' must be a list of strings.")
+    if sum(len(v) for v in value) > TEXT_MAX:
+        raise unprocessable(
+            "invalid_value", f"'{field.name}' may have at most {TEXT_MAX} characters in all."
+        )
     return value
 
 
@@ -191,7 +238,21 @@ def iso_moment(epoch: float | None) -> str | None:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
 
 
-def listing(
-    rows: Sequence[Any], to_json: Callable[[Any], dict[str, Any]]
-) -> dict[str, list[dict[str, Any]]]:
-    return {"items": [to_json(row) for row in rows]}
+def list_request() -> ListRequest:
+    """`q` (search), `sort` (a field, `-field` descending), `limit` and `after` (a cursor)."""
+    return ListRequest(
+        q=request.args.get("q", "").strip(),
+        sort=request.args.get("sort", ""),
+        limit=query_int("limit", LIMIT_DEFAULT, lowest=1, highest=LIMIT_MAX),
+        after=request.args.get("after", ""),
+    )
+
+
+def page_json(page: Page, to_json: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """{"items": [...], "next": the cursor of the following page or null}."""
+    return {"items": [to_json(row) for row in page.items], "next": page.next}
+
+
+def listing(rows: Sequence[Any], to_json: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """A list that has no pages (a week's events, say): every row, and no next page."""
+    return {"items": [to_json(row) for row in rows], "next": None}

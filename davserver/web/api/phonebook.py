@@ -7,30 +7,33 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import peewee
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
 from davserver.web.api.auth import actor
+from davserver.web.api.entity_routes import EntityApi, register
 from davserver.web.api.errors import ApiError
 from davserver.web.api.json_io import (
     ID_ROUTE,
     TEXT,
     Field,
-    listing,
     query_choice,
     read_fields,
     read_object,
+    schema_fields,
     unprocessable,
 )
 from resources.company_directory import phonebook
+from resources.company_directory.schemas import PHONEBOOK_ENTRY
 from resources.store.directory import PhonebookEntry
 
 blueprint = Blueprint("phonebook", __name__, url_prefix="/v1/phonebook")
 
-ENTRY_FIELDS = tuple(Field(name, TEXT) for name in phonebook.ENTRY_FIELDS)
+ENTRY_FIELDS = schema_fields(PHONEBOOK_ENTRY, creating=True)
 IMPORTED_ENTRY_FIELDS = (
     *ENTRY_FIELDS,
-    Field("external_id", TEXT),
+    Field("external_id", TEXT, max_length=300),
 )  # the source's own key, optional
 IMPORT_FIELDS = (Field("source", TEXT, required=True),)
 
@@ -51,41 +54,32 @@ def entry_json(entry: PhonebookEntry) -> dict[str, Any]:
     }
 
 
-@blueprint.get("")
-def list_entries() -> ResponseReturnValue:
+def _filters() -> list[peewee.Node]:
     """S and M entries together; ?source=S or ?source=M narrows to one kind."""
-    return listing(
-        phonebook.list_entries(source=query_choice("source", phonebook.SOURCES)), entry_json
-    )
+    source = query_choice("source", phonebook.SOURCES)
+    return [] if source is None else [PhonebookEntry.source == source]
 
 
-@blueprint.post("")
-def create_entry() -> ResponseReturnValue:
-    """A manual (M) entry; imports never change or delete it."""
-    entry = phonebook.create_manual(read_fields(ENTRY_FIELDS, creating=True), actor=actor())
-    return entry_json(entry), 201
-
-
-@blueprint.get(f"/<{ID_ROUTE}:entry_id>")
-def get_entry(entry_id: int) -> ResponseReturnValue:
-    return entry_json(phonebook.get_entry(entry_id))
-
-
-@blueprint.patch(f"/<{ID_ROUTE}:entry_id>")
-def update_entry(entry_id: int) -> ResponseReturnValue:
+def _update(entry: PhonebookEntry, values: dict[str, Any], actor: str) -> PhonebookEntry:
     """Edit a manual (M) entry; a synced (S) one answers 409, its source owns it."""
-    changes = read_fields(ENTRY_FIELDS, creating=False)
     try:
-        entry = phonebook.update_manual(entry_id, changes, actor=actor())
+        return phonebook.update_manual(entry.id, values, actor=actor)
     except phonebook.SyncedEntryReadOnly as refusal:
         raise ApiError(409, "synced_entry", refusal.message) from None
-    return entry_json(entry)
 
 
-@blueprint.delete(f"/<{ID_ROUTE}:entry_id>")
-def delete_entry(entry_id: int) -> ResponseReturnValue:
-    phonebook.delete_entry(entry_id, actor=actor())
-    return "", 204
+API = EntityApi(
+    "entry",
+    PHONEBOOK_ENTRY,
+    entry_json,
+    find=phonebook.get_entry,
+    # A manual (M) entry; imports never change or delete it.
+    create=lambda values, actor: phonebook.create_manual(values, actor=actor),
+    update=_update,
+    delete=lambda entry, actor: phonebook.delete_entry(entry.id, actor=actor),
+    filters=_filters,
+)
+register(blueprint, API)
 
 
 @blueprint.post(f"/<{ID_ROUTE}:entry_id>/copy-to-manual")

@@ -4,26 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, url_for
-from flask.typing import ResponseReturnValue
+from flask import Blueprint
 
-from davserver.web.api.auth import actor
-from davserver.web.api.json_io import BOOL, REF, TEXT, Field, listing, read_fields
+from davserver.web.api.entity_routes import EntityApi, register
 from resources.organisation import resource_calendars
-from resources.store.organisation import Branch, Employee, Resource
+from resources.organisation.schemas import RESOURCE
+from resources.store.organisation import Resource
 
 blueprint = Blueprint("resources", __name__, url_prefix="/v1/resources")
-
-FIELDS = (
-    Field("slug", TEXT, required=True),
-    Field("kind", TEXT, required=True),
-    Field("name", TEXT, required=True),
-    Field("employee", REF, nullable=True, refers_to=Employee, label="employee"),
-    Field("branch", REF, nullable=True, refers_to=Branch, label="branch"),
-    Field("colour", TEXT),
-    Field("sync_allowed", BOOL),
-    Field("active", BOOL),
-)
 
 
 def resource_json(resource: Resource) -> dict[str, Any]:
@@ -39,32 +27,21 @@ def resource_json(resource: Resource) -> dict[str, Any]:
     }
 
 
-@blueprint.get("")
-def list_resources() -> ResponseReturnValue:
-    return listing(resource_calendars.list_resources(), resource_json)
-
-
-@blueprint.post("")
-def create_resource() -> ResponseReturnValue:
-    values = read_fields(FIELDS, creating=True)
+def _create(values: dict[str, Any], actor: str) -> Resource:
     kind, name, slug = values.pop("kind"), values.pop("name"), values.pop("slug")
-    resource = resource_calendars.create_resource(kind, name, slug, actor=actor(), **values)
-    return resource_json(resource), 201, {"Location": url_for(".get_resource", slug=resource.slug)}
+    return resource_calendars.create_resource(kind, name, slug, actor=actor, **values)
 
 
-@blueprint.get("/<slug>")
-def get_resource(slug: str) -> ResponseReturnValue:
-    return resource_json(resource_calendars.get_resource(slug))
-
-
-@blueprint.patch("/<slug>")
-def update_resource(slug: str) -> ResponseReturnValue:
-    resource_calendars.get_resource(slug)
-    changes = read_fields(FIELDS, creating=False)
-    return resource_json(resource_calendars.update_resource(slug, changes, actor=actor()))
-
-
-@blueprint.delete("/<slug>")
-def delete_resource(slug: str) -> ResponseReturnValue:
-    resource_calendars.delete_resource(slug, actor=actor())
-    return "", 204
+API = EntityApi(
+    "resource",
+    RESOURCE,
+    resource_json,
+    find=resource_calendars.get_resource,
+    create=_create,
+    update=lambda resource, changes, actor: resource_calendars.update_resource(
+        resource.slug, changes, actor=actor
+    ),
+    delete=lambda resource, actor: resource_calendars.delete_resource(resource.slug, actor=actor),
+    key="slug",
+)
+register(blueprint, API)

@@ -4,32 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, url_for
-from flask.typing import ResponseReturnValue
+from flask import Blueprint
 
-from davserver.web.api.auth import actor
-from davserver.web.api.json_io import (
-    BOOL,
-    ID_ROUTE,
-    REF,
-    TEXT,
-    Field,
-    listing,
-    read_fields,
-)
+from davserver.web.api.entity_routes import EntityApi, register
 from resources.organisation import accounts
-from resources.store.organisation import Employee, UserAccount
+from resources.organisation.schemas import ACCOUNT
+from resources.store.organisation import UserAccount
 
 blueprint = Blueprint("users", __name__, url_prefix="/v1/users")
-
-FIELDS = (
-    Field("login", TEXT, required=True),
-    Field("display_name", TEXT),
-    Field("employee", REF, nullable=True, refers_to=Employee, label="employee"),
-    Field("role", TEXT),
-    Field("active", BOOL),
-    Field("password", TEXT),  # write-only
-)
 
 
 def user_json(account: UserAccount) -> dict[str, Any]:
@@ -44,32 +26,20 @@ def user_json(account: UserAccount) -> dict[str, Any]:
     }
 
 
-@blueprint.get("")
-def list_users() -> ResponseReturnValue:
-    return listing(accounts.list_accounts(), user_json)
-
-
-@blueprint.post("")
-def create_user() -> ResponseReturnValue:
-    values = read_fields(FIELDS, creating=True)
+def _create(values: dict[str, Any], actor: str) -> UserAccount:
     login = values.pop("login")
-    account = accounts.create_account(login, actor=actor(), **values)
-    return user_json(account), 201, {"Location": url_for(".get_user", account_id=account.id)}
+    return accounts.create_account(login, actor=actor, **values)
 
 
-@blueprint.get(f"/<{ID_ROUTE}:account_id>")
-def get_user(account_id: int) -> ResponseReturnValue:
-    return user_json(accounts.get_account(account_id))
-
-
-@blueprint.patch(f"/<{ID_ROUTE}:account_id>")
-def update_user(account_id: int) -> ResponseReturnValue:
-    accounts.get_account(account_id)
-    changes = read_fields(FIELDS, creating=False)
-    return user_json(accounts.update_account(account_id, changes, actor=actor()))
-
-
-@blueprint.delete(f"/<{ID_ROUTE}:account_id>")
-def delete_user(account_id: int) -> ResponseReturnValue:
-    accounts.delete_account(account_id, actor=actor())
-    return "", 204
+API = EntityApi(
+    "user",
+    ACCOUNT,
+    user_json,
+    find=accounts.get_account,
+    create=_create,
+    update=lambda account, changes, actor: accounts.update_account(
+        account.id, changes, actor=actor
+    ),
+    delete=lambda account, actor: accounts.delete_account(account.id, actor=actor),
+)
+register(blueprint, API)
