@@ -1,18 +1,39 @@
 """Errors the domain raises; each carries the data a protocol layer needs to answer.
 
 The DAV layer maps these to a status and a precondition element in one place
-(davserver/dav/errors.py); nothing here knows about HTTP.
+(davserver/dav/errors.py); nothing here knows about HTTP. A refusal people read carries
+a `Sentence` of the catalogue (resources/error_codes.py): its stable code, the values of
+its placeholders and, where it concerns one, the field; the protocol layers' detailed
+refusals for DAV clients may still be a plain English sentence.
 """
 
 from __future__ import annotations
 
+from resources.error_codes import Sentence, Value
+
 
 class DomainError(Exception):
-    """Base for every refusal the domain explains in a sentence."""
+    """Base for every refusal the domain explains in a sentence.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    Either `DomainError(code="branch_name_length", field="name", **params)`, or a catalogue
+    `Sentence` as the first argument, or a plain sentence (then `code` and `sentence` are
+    None). `message` is always the English text."""
+
+    def __init__(
+        self,
+        message: str | Sentence = "",
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        **params: Value,
+    ) -> None:
+        if code is not None:
+            message = Sentence(code, params)
+        self.sentence: Sentence | None = message if isinstance(message, Sentence) else None
+        self.code: str | None = self.sentence.code if self.sentence else None
+        self.field = field
+        self.message: str = self.sentence.english if self.sentence else str(message)
+        super().__init__(self.message)
 
 
 class NotFound(DomainError):
@@ -79,7 +100,7 @@ class InvalidLocation(DomainError):
 class CredentialRefused(DomainError):
     """A login that must not be let in; `reason_code` is for the administrator only."""
 
-    def __init__(self, message: str, reason_code: str) -> None:
+    def __init__(self, message: str | Sentence, reason_code: str) -> None:
         super().__init__(message)
         self.reason_code = reason_code
 

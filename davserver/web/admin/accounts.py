@@ -51,19 +51,10 @@ ACCOUNT_FIELDS = (
         help=N_("Leave empty to keep the current password."),
     ),
 )
-ACCOUNT_HINTS = (
-    ("login", "login"),
-    ("display name", "display_name"),
-    ("employee", "employee"),
-    ("role", "role"),
-    ("administrator", "role"),
-    ("password", "password"),
-)
 GROUP_FIELDS = (
     Field("name", N_("Name"), required=True),
     Field("members", N_("Members"), kind="checkboxes", choices=member_choices, default=()),
 )
-GROUP_HINTS = (("name", "name"), ("account", "members"))
 
 
 @accounts.get("", endpoint="index")
@@ -116,7 +107,6 @@ def new_account() -> Response:
         ACCOUNT_FIELDS,
         blank(ACCOUNT_FIELDS),
         _create,
-        ACCOUNT_HINTS,
         saved=False,
         done=_account_saved,
         page=_account_page(None),
@@ -139,7 +129,6 @@ def edit_account(account_id: int) -> Response:
         ACCOUNT_FIELDS,
         initial,
         save,
-        ACCOUNT_HINTS,
         saved=True,
         done=_account_saved,
         page=_account_page(account.id),
@@ -200,7 +189,6 @@ def new_group() -> Response:
         GROUP_FIELDS,
         blank(GROUP_FIELDS),
         lambda values: create_group(values["name"], _members(values), actor=actor()),
-        GROUP_HINTS,
         saved=False,
         done=_group_saved,
         page=_group_page(None),
@@ -221,7 +209,6 @@ def edit_group(group_id: int) -> Response:
         GROUP_FIELDS,
         initial,
         save,
-        GROUP_HINTS,
         saved=True,
         done=_group_saved,
         page=_group_page(group.id),

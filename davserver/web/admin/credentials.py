@@ -81,14 +81,6 @@ FIELDS = (
         help=N_("Without this tick the login cannot be used."),
     ),
 )
-HINTS = (
-    ("user name", "username"),
-    ("valid until", "valid_until"),
-    ("service class", "service_classes"),
-    ("user account", "account"),
-    ("branch", "branch"),
-    ("kind", "kind"),
-)
 
 
 @dataclass(frozen=True)
@@ -155,9 +147,7 @@ def _created(credential) -> Response:
 
 @blueprint.route("/new", methods=["GET", "POST"], endpoint="new")
 def new_credential() -> Response:
-    return save_form(
-        FIELDS, blank(FIELDS), _create, HINTS, saved=False, done=_created, page=_new_page
-    )
+    return save_form(FIELDS, blank(FIELDS), _create, saved=False, done=_created, page=_new_page)
 
 
 def credential_page(
@@ -214,7 +204,6 @@ def edit_credential(username: str) -> Response:
         FIELDS,
         filled(FIELDS, _record_values(credential)),
         save,
-        HINTS,
         saved=True,
         done=saved,
         page=lambda state: credential_page(credential, state),

@@ -59,8 +59,6 @@ CONTACT_FIELDS = (
         help=N_("Only contact persons with this switch reach the phones' company address book."),
     ),
 )
-COMPANY_HINTS = (("category", "category"), ("name", "name"))
-CONTACT_HINTS = (("company", "company"),)
 
 
 def _category() -> str | None:
@@ -120,7 +118,6 @@ def new_company() -> Response:
         COMPANY_FIELDS,
         blank(COMPANY_FIELDS),
         lambda values: directory.create_company(actor=actor(), **values),
-        COMPANY_HINTS,
         saved=False,
         done=_company_saved,
         page=_company_page(None),
@@ -134,7 +131,6 @@ def edit_company(company_id: int) -> Response:
         COMPANY_FIELDS,
         filled(COMPANY_FIELDS, company.__data__),
         lambda values: directory.update_company(company.id, values, actor=actor()),
-        COMPANY_HINTS,
         saved=True,
         done=_company_saved,
         page=_company_page(company.id),
@@ -221,7 +217,6 @@ def new_contact() -> Response:
         CONTACT_FIELDS,
         initial,
         save,
-        CONTACT_HINTS,
         saved=False,
         done=_contact_saved,
         page=_contact_page(None),
@@ -236,7 +231,6 @@ def edit_contact(contact_id: int) -> Response:
         CONTACT_FIELDS,
         initial,
         lambda values: directory.update_contact(contact.id, values, actor=actor()),
-        CONTACT_HINTS,
         saved=True,
         done=_contact_saved,
         page=_contact_page(contact.id),

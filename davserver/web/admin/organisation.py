@@ -44,20 +44,12 @@ BRANCH_FIELDS = (
         help=N_("Validity dates of logins are read in this zone."),
     ),
 )
-BRANCH_HINTS = (("time zone", "timezone"), ("name", "name"))
 EMPLOYEE_FIELDS = (
     Field("first_name", N_("First name")),
     Field("last_name", N_("Last name")),
     Field("email", N_("E-mail"), kind="email", maxlength=320),
     Field("home_branch", N_("Home branch"), kind="ref", choices=branch_choices),
     Field("active", N_("Active"), kind="checkbox", default=True),
-)
-EMPLOYEE_HINTS = (
-    ("first or last", "first_name"),
-    ("first name", "first_name"),
-    ("last name", "last_name"),
-    ("e-mail", "email"),
-    ("branch", "home_branch"),
 )
 
 
@@ -100,7 +92,6 @@ def new() -> Response:
         BRANCH_FIELDS,
         blank(BRANCH_FIELDS),
         save,
-        BRANCH_HINTS,
         saved=False,
         done=_branch_saved,
         page=_branch_page(None),
@@ -115,7 +106,6 @@ def edit(branch_id: int) -> Response:
         BRANCH_FIELDS,
         initial,
         lambda values: update_branch(branch.id, values, actor=actor()),
-        BRANCH_HINTS,
         saved=True,
         done=_branch_saved,
         page=_branch_page(branch.id),
@@ -172,7 +162,6 @@ def new_employee() -> Response:
         EMPLOYEE_FIELDS,
         blank(EMPLOYEE_FIELDS),
         save,
-        EMPLOYEE_HINTS,
         saved=False,
         done=_employee_saved,
         page=_employee_page(None),
@@ -187,7 +176,6 @@ def edit_employee(employee_id: int) -> Response:
         EMPLOYEE_FIELDS,
         initial,
         lambda values: update_employee(employee.id, values, actor=actor()),
-        EMPLOYEE_HINTS,
         saved=True,
         done=_employee_saved,
         page=_employee_page(employee.id),

@@ -24,7 +24,6 @@ FIELDS = (
     Field("phone_home", N_("Phone (home)"), maxlength=60),
     Field("email", N_("E-mail"), kind="email", maxlength=320),
 )
-HINTS = (("phone number", "phone_work"), ("name or a company", "last_name"))
 SOURCES = {"S": N_("synced"), "M": N_("manual")}
 
 
@@ -62,7 +61,6 @@ def new_entry() -> Response:
         FIELDS,
         blank(FIELDS),
         lambda values: phonebook.create_manual(values, actor=actor()),
-        HINTS,
         saved=False,
         done=_saved,
         page=_page,
