@@ -58,9 +58,9 @@ def error_response(
     code: str,
     message: str,
     headers: dict[str, str] | None = None,
-    **detail: str,
+    detail: dict[str, str] | None = None,
 ) -> Response:
-    response = jsonify(error=code, message=message, **detail)
+    response = jsonify({"error": code, "message": message, **(detail or {})})
     response.status_code = status
     response.headers.update(headers or {})
     return response
@@ -75,11 +75,11 @@ def _domain_error(error: DomainError) -> Response:
     if error.field:
         detail["field"] = error.field
     if isinstance(error, AccessRefused):
-        return error_response(409, error.code, error.message, **detail)
+        return error_response(409, error.code, error.message, detail=detail)
     for kind, status, code in DOMAIN_ERRORS:
         if isinstance(error, kind):
-            return error_response(status, code, error.message, **detail)
-    return error_response(422, "invalid_value", error.message, **detail)
+            return error_response(status, code, error.message, detail=detail)
+    return error_response(422, "invalid_value", error.message, detail=detail)
 
 
 def _http_error(error: HTTPException) -> Response:
