@@ -192,6 +192,196 @@ MESSAGES: dict[str, str] = {
     ),
     "import_needs_source": N_("An import needs the source's name."),
     "import_entry_refused": N_("Entry %(position)s: %(reason)s"),
+    # Refusals for DAV clients: collections and the objects stored in them.
+    "segment_length": N_("A name must have 1 to %(max)s bytes and may not be '.' or '..'."),
+    "segment_characters": N_("A name may not contain slashes or control characters."),
+    "name_reserved_for_resource": N_(
+        "The name %(name)s is reserved for a resource calendar (a room or a person); "
+        "choose another name."
+    ),
+    "calendar_colour_invalid": N_("A calendar colour must look like #RRGGBB or #RRGGBBAA."),
+    "components_unsupported": N_("Unsupported calendar component(s): %(components)s."),
+    "calendar_name_too_long": N_("A display name may have at most 500 characters."),
+    "collection_exists": N_("A collection already exists at this URL."),
+    "parent_missing": N_("The parent collection does not exist."),
+    "collection_in_calendar": N_("Collections cannot be created inside a calendar."),
+    "resource_exists_here": N_("A resource already exists at this URL."),
+    "destination_parent_missing": N_("The destination's parent collection does not exist."),
+    "if_match_missing": N_("If-Match was given but the resource does not exist."),
+    "if_match_failed": N_("The resource has changed since it was read (If-Match failed)."),
+    "if_none_match_failed": N_("The resource already exists (If-None-Match failed)."),
+    "collection_at_url": N_("A collection exists at this URL."),
+    "vcard_uid_taken": N_("Another vCard of this address book already has the UID %(uid)s."),
+    "calendar_uid_taken": N_("Another object of this calendar already has the UID %(uid)s."),
+    "object_missing": N_("The resource does not exist."),
+    "only_vcards": N_("Only vCards can be stored in an address book."),
+    "collection_read_only": N_("This collection is maintained by the server."),
+    "target_refuses_component": N_("The target calendar does not accept %(kind)s components."),
+    # Refusals for DAV clients: vCards and address-book queries.
+    "vcard_too_large": N_("The vCard is %(size)s bytes; at most %(max)s bytes are accepted."),
+    "vcard_not_utf8": N_("The vCard is not UTF-8 text."),
+    "vcard_control_character": N_(
+        "Line %(line)s contains the control character %(character)s, which a vCard may not "
+        "hold (RFC 6350 §3.3); write line breaks in values as \\n."
+    ),
+    "vcard_unreadable": N_("The vCard cannot be read: %(reason)s"),
+    "one_vcard": N_("An address object must hold exactly one vCard."),
+    "vcard_version": N_("Only vCard 3.0 and 4.0 are supported."),
+    "vcard_needs_fn": N_("A vCard needs an FN (formatted name)."),
+    "vcard_one_uid": N_("A vCard may have only one UID."),
+    "card_collation_unsupported": N_("The collation %(collation)s is not supported."),
+    "match_type_unsupported": N_("The match-type %(match_type)s is not supported."),
+    # Refusals for DAV clients: recurrence limits and calendar queries.
+    "answer_too_many_instances": N_(
+        "The answer would hold more than %(max)s recurrence instances (CALDAV:max-instances); "
+        "ask for a shorter time range."
+    ),
+    "expansion_time_used_up": N_(
+        "The request used up its %(seconds)s s for expanding recurrences; ask for a shorter "
+        "time range or fewer objects."
+    ),
+    "object_too_many_instances": N_(
+        "A calendar object has more than %(max)s recurrence instances in the requested time "
+        "range (CALDAV:max-instances); ask for a shorter time range."
+    ),
+    "recurrence_too_many_instances": N_(
+        "The recurrence makes more than %(max)s instances (a series without end counts those "
+        "until %(horizon)s); this server accepts at most %(max)s (CALDAV:max-instances). Use a "
+        "coarser frequency, a COUNT or an UNTIL."
+    ),
+    "rule_walk_too_long": N_(
+        "A recurrence rule (%(rule)s) would have to be followed for more than %(steps)s steps "
+        "to reach the requested time range (CALDAV:max-instances)."
+    ),
+    "collation_unsupported": N_(
+        "The collation %(collation)s is not supported; use one of %(supported)s."
+    ),
+    "filter_root_not_vcalendar": N_("The outermost comp-filter must name VCALENDAR."),
+    "time_range_on_vcalendar": N_("A time-range on VCALENDAR is not supported."),
+    "comp_filter_misplaced": N_("A %(name)s comp-filter cannot be nested in %(parent)s."),
+    "comp_filter_mixed": N_("The %(name)s comp-filter mixes is-not-defined with tests."),
+    "time_range_on_component": N_("A time-range on %(name)s is not supported."),
+    "prop_filter_mixed": N_("The %(name)s prop-filter mixes is-not-defined with tests."),
+    "prop_filter_two_tests": N_("The %(name)s prop-filter has both time-range and text-match."),
+    "text_match_unsupported": N_("A text-match on %(name)s is not supported."),
+    "param_filter_mixed": N_("The %(name)s param-filter mixes is-not-defined with text-match."),
+    "time_range_on_non_date": N_("%(name)s has no date value, so it cannot take a time-range."),
+    "time_range_on_property": N_("A time-range on the %(name)s property is not supported."),
+    "property_time_range_inside": N_("A property time-range inside %(name)s is not supported."),
+    # Refusals for DAV clients: iCalendar data.
+    "calendar_not_utf8": N_(
+        "The calendar data is not UTF-8 text: byte %(byte)s on line %(line)s is not valid "
+        "UTF-8 (CalDAV stores iCalendar as UTF-8; convert the file first)."
+    ),
+    "calendar_control_character": N_(
+        "Line %(line)s contains the control character %(character)s, which iCalendar does not "
+        "allow."
+    ),
+    "fold_without_line": N_(
+        "Line %(line)s is indented, but there is no line before it to continue."
+    ),
+    "not_a_content_line": N_("Line %(line)s is not an iCalendar content line: %(reason)s"),
+    "line_without_colon": N_("%(text)s has no ':' between the property name and its value."),
+    "line_without_name": N_("%(text)s does not start with a property name followed by ';' or ':'."),
+    "line_bad_parameters": N_(
+        "%(text)s has a malformed parameter list (each parameter must be NAME=value)."
+    ),
+    "calendar_body_empty": N_(
+        "The body is empty; expected an iCalendar object (BEGIN:VCALENDAR ... END:VCALENDAR)."
+    ),
+    "calendar_bad_start": N_(
+        "The body must start with BEGIN:VCALENDAR, but line %(line)s is %(found)s."
+    ),
+    "line_after_vcalendar": N_(
+        "Line %(line)s follows END:VCALENDAR; a calendar object holds exactly one VCALENDAR."
+    ),
+    "nested_too_deeply": N_("Line %(line)s: components are nested too deeply."),
+    "vtimezone_misplaced": N_("Line %(line)s: a VTIMEZONE must be a direct part of the VCALENDAR."),
+    "unexpected_end": N_("Line %(line)s has END:%(kind)s where %(expected)s was expected."),
+    "component_not_closed": N_(
+        "BEGIN:%(kind)s on line %(line)s is never closed (the body ends before END:%(kind)s)."
+    ),
+    "not_a_component_name": N_("Line %(line)s: %(name)s is not a component name."),
+    "calendar_object_too_large": N_(
+        "The calendar object is %(size)s bytes; this calendar accepts at most %(max)s bytes."
+    ),
+    "calendar_refuses_component": N_("This calendar does not accept %(kind)s components."),
+    "unparsable_line": N_("Cannot parse line %(line)s: %(reason)s"),
+    "unparsable_calendar": N_("Cannot parse the calendar data: %(reason)s"),
+    "component_line_unreadable": N_("The a line of the %(component)s cannot be read: %(reason)s"),
+    "property_unreadable_at_line": N_(
+        "Line %(line)s: the %(name)s of the %(component)s cannot be read: %(reason)s"
+    ),
+    "property_unreadable": N_("The %(name)s of the %(component)s cannot be read: %(reason)s"),
+    "repeated_property_at_line": N_(
+        "The %(component)s (line %(line)s) has more than one %(name)s property."
+    ),
+    "repeated_property": N_("The %(component)s has more than one %(name)s property."),
+    "event_without_start_uid": N_(
+        "A VEVENT (uid %(uid)s) has no DTSTART; every event needs a start."
+    ),
+    "event_without_start": N_("A VEVENT has no DTSTART; every event needs a start."),
+    "no_component": N_(
+        "The VCALENDAR holds no calendar component (VEVENT, VTODO, VJOURNAL, VFREEBUSY or "
+        "VAVAILABILITY)."
+    ),
+    "mixed_components": N_(
+        "A calendar object resource holds one kind of component, but this one has %(kinds)s "
+        "(RFC 4791 §4.1)."
+    ),
+    "itip_method": N_(
+        "The VCALENDAR has METHOD:%(method)s; an iTIP method is not allowed in a calendar "
+        "object resource (RFC 4791 §4.1). Remove the METHOD line."
+    ),
+    "component_without_uid_at_line": N_(
+        "The %(kind)s starting on line %(line)s has no UID; every component needs one "
+        "(RFC 4791 §4.1)."
+    ),
+    "component_without_uid": N_(
+        "The %(kind)s has no UID; every component needs one (RFC 4791 §4.1)."
+    ),
+    "several_uids": N_(
+        "All components of a calendar object resource share one UID, but this one has "
+        "%(count)s (%(uids)s); store each UID as its own resource (RFC 4791 §4.1)."
+    ),
+    "several_masters": N_(
+        "The object has %(count)s %(kind)s components without RECURRENCE-ID; at most one may "
+        "be the master, the others must be overrides with a RECURRENCE-ID (RFC 4791 §4.1)."
+    ),
+    "repeated_override": N_("Two overrides have the same RECURRENCE-ID (%(value)s)."),
+    "end_and_duration_at_line": N_(
+        "The %(name)s starting on line %(line)s has both DTEND and DURATION; RFC 5545 allows "
+        "only one of them."
+    ),
+    "end_and_duration": N_(
+        "The %(name)s has both DTEND and DURATION; RFC 5545 allows only one of them."
+    ),
+    "rule_not_expandable": N_("The recurrence rule %(rule)s cannot be expanded: %(reason)s."),
+    # Refusals for DAV clients: time zones in iCalendar data.
+    "tz_rule_without_start": N_("The %(rule)s rule starting on line %(begin)s has no DTSTART."),
+    "tz_offset_too_large": N_(
+        "Line %(line)s: %(value)s is not a UTC offset any time zone has (at most ±16:00)."
+    ),
+    "tz_rule_unreal": N_("Line %(line)s: the RRULE of a %(rule)s time zone rule %(problem)s."),
+    "tz_too_many_onsets": N_(
+        "The VTIMEZONE starting on line %(line)s defines about %(count)s offset changes; real "
+        "time zones have a few hundred at most (limit %(max)s)."
+    ),
+    "tz_rule_not_yearly": N_(
+        "repeats %(frequency)s (interval %(interval)s) where time zone rules repeat YEARLY"
+    ),
+    "tz_rule_needless_part": N_("uses %(part)s, which time zone rules do not need"),
+    "tz_rule_too_many_values": N_(
+        "lists %(count)s %(part)s values where time zone rules have at most %(max)s"
+    ),
+    "tz_rule_weekly": N_("fires every week where time zone rules fire once a year"),
+    "tz_value_unreadable_at": N_(
+        "Line %(line)s: the %(name)s of a %(rule)s rule starting on line %(begin)s cannot be "
+        "read: %(reason)s."
+    ),
+    "tz_value_unreadable": N_(
+        "Line %(line)s: the %(name)s of a %(rule)s rule cannot be read: %(reason)s."
+    ),
 }
 
 

@@ -64,7 +64,7 @@ class InvalidCalendarObject(DomainError):
 class UnsupportedComponent(DomainError):
     """A component type the calendar does not accept (CALDAV:supported-calendar-component)."""
 
-    def __init__(self, message: str, component: str) -> None:
+    def __init__(self, message: str | Sentence, component: str) -> None:
         super().__init__(message)
         self.component = component
 
@@ -72,7 +72,7 @@ class UnsupportedComponent(DomainError):
 class ResourceTooLarge(DomainError):
     """The object is larger than max-resource-size (CALDAV:max-resource-size)."""
 
-    def __init__(self, message: str, limit: int) -> None:
+    def __init__(self, message: str | Sentence, limit: int) -> None:
         super().__init__(message)
         self.limit = limit
 
@@ -80,7 +80,7 @@ class ResourceTooLarge(DomainError):
 class UidConflict(DomainError):
     """Another object of the calendar already has this UID (CALDAV:no-uid-conflict)."""
 
-    def __init__(self, message: str, holder_name: str) -> None:
+    def __init__(self, message: str | Sentence, holder_name: str) -> None:
         super().__init__(message)
         self.holder_name = holder_name
 
@@ -125,7 +125,7 @@ class ReservedName(DomainError):
     """A personal collection name that a resource's calendar uses: resource slugs and the
     top-level names of calendar homes share one namespace (CALDAV:calendar-collection-location-ok)."""
 
-    def __init__(self, message: str, name: str) -> None:
+    def __init__(self, message: str | Sentence, name: str) -> None:
         super().__init__(message)
         self.name = name
 
@@ -134,7 +134,7 @@ class TooManyInstances(DomainError):
     """A recurrence set with more instances than the server expands or stores
     (RFC 4791 §5.2.8 CALDAV:max-instances); `limit` is the number allowed."""
 
-    def __init__(self, message: str, limit: int) -> None:
+    def __init__(self, message: str | Sentence, limit: int) -> None:
         super().__init__(message)
         self.limit = limit
 
@@ -143,7 +143,7 @@ class RequestTimeExhausted(DomainError):
     """One request used up its time budget while expanding recurrences; it is
     answered at once so that it cannot starve the others (503)."""
 
-    def __init__(self, message: str, seconds: float) -> None:
+    def __init__(self, message: str | Sentence, seconds: float) -> None:
         super().__init__(message)
         self.seconds = seconds
 
