@@ -1,10 +1,11 @@
 """Errors the domain raises; each carries the data a protocol layer needs to answer.
 
 The DAV layer maps these to a status and a precondition element in one place
-(davserver/dav/errors.py); nothing here knows about HTTP. A refusal people read carries
-a `Sentence` of the catalogue (resources/error_codes.py): its stable code, the values of
-its placeholders and, where it concerns one, the field; the protocol layers' detailed
-refusals for DAV clients may still be a plain English sentence.
+(davserver/dav/errors.py); nothing here knows about HTTP. Every refusal raised in
+resources/ carries a `Sentence` of the catalogue (resources/error_codes.py): its stable
+code and the values of its placeholders, and, where it concerns one, the field. Code
+outside resources/ (the DAV layer's request parsing) may still raise one with a plain
+English sentence; its `code` is then None.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ of the code in the page's language next to the field it names."""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -105,3 +106,51 @@ def test_the_admin_ui_shows_the_code_s_sentence_next_to_its_field(server, langua
     refused = session.post("/branches/new", {"name": unique("Filiale"), "timezone": "Mars"})
     assert refused.status_code == 422
     assert _field_error(refused, "timezone") == expected
+
+
+def _domain_error_classes() -> set[str]:
+    import resources.formats.addressbook_query  # noqa: F401  (their DomainError subclasses)
+    import resources.formats.calendar_query.errors  # noqa: F401
+    import resources.organisation.field_changes  # noqa: F401
+    import resources.organisation.url_generator  # noqa: F401
+
+    found, todo = set(), [DomainError]
+    while todo:
+        kind = todo.pop()
+        found.add(kind.__name__)
+        todo.extend(kind.__subclasses__())
+    return found
+
+
+def _calls(path: Path):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            yield name, node
+
+
+def test_no_refusal_in_resources_is_a_bare_sentence():
+    kinds = _domain_error_classes()
+    bare = [
+        f"{path.relative_to(ROOT)}:{call.lineno}"
+        for path in sorted((ROOT / "resources").rglob("*.py"))
+        for name, call in _calls(path)
+        if name in kinds and call.args and isinstance(call.args[0], (ast.Constant, ast.JoinedStr))
+    ]
+    assert bare == []
+
+
+def test_every_code_raised_in_resources_is_in_the_catalogue():
+    used = set()
+    for path in sorted((ROOT / "resources").rglob("*.py")):
+        for name, call in _calls(path):
+            if name in ("sentence", "Sentence", "refuse") and call.args:
+                first = call.args[0]
+                if isinstance(first, ast.Constant):
+                    used.add(first.value)
+            for keyword in call.keywords:
+                if keyword.arg == "code" and isinstance(keyword.value, ast.Constant):
+                    used.add(keyword.value.value)
+    assert len(used) > 150
+    assert sorted(used - set(MESSAGES)) == []

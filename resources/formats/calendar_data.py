@@ -183,20 +183,22 @@ def _check_readable(calendar: icalendar.Calendar, scanned: ScannedCalendar) -> N
                 reason = _sentence(message)
                 if not name:
                     raise InvalidCalendarData(
-                        code="component_line_unreadable", component=component.name, reason=reason
+                        code="component_line_unreadable",
+                        component=str(component.name),
+                        reason=reason,
                     )
                 raise InvalidCalendarData(
                     code="property_unreadable_at_line" if name in lines else "property_unreadable",
                     line=lines.get(name, 0),
                     name=name,
-                    component=component.name,
+                    component=str(component.name),
                     reason=reason,
                 )
         for name in SINGLE_VALUED:
             if isinstance(component.get(name), list):
                 raise InvalidCalendarData(
                     code="repeated_property_at_line" if name in lines else "repeated_property",
-                    component=component.name,
+                    component=str(component.name),
                     line=lines.get(name, 0),
                     name=name,
                 )
@@ -265,7 +267,7 @@ def _check_end_or_duration(
                 line = _begin_line(scanned, component, position)
                 raise InvalidCalendarObject(
                     code="end_and_duration_at_line" if line else "end_and_duration",
-                    name=part.name,
+                    name=str(part.name),
                     line=line or 0,
                 )
 

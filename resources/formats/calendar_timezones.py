@@ -18,7 +18,9 @@ expanding anything:
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import icalendar
 from icalendar.prop import vDDDTypes, vRecur, vUTCOffset
@@ -124,10 +126,10 @@ def _observances(block: ComponentBlock) -> list[tuple[str, int, dict[str, list[C
 def _read(
     properties: dict[str, list[ContentLine]],
     name: str,
-    parse,
+    parse: Callable[[str], Any],
     rule: str,
     begin: int | None = None,
-):
+) -> Any:
     lines = properties.get(name)
     if not lines:
         return None

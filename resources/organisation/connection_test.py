@@ -18,6 +18,7 @@ from resources.auth.credentials import find_credential
 from resources.auth.login_throttle import DAV, user_lock
 from resources.error_codes import Sentence, sentence
 from resources.organisation.resource_calendars import find_resource
+from resources.store.organisation import ServiceCredential
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ def _lock_check(username: str, failures_per_user: int) -> Check:
     )
 
 
-def _window_sentence(credential) -> Sentence:
+def _window_sentence(credential: ServiceCredential) -> Sentence:
     start = f"{credential.valid_from:%d.%m.%Y}" if credential.valid_from else ""
     end = f"{credential.valid_until:%d.%m.%Y}" if credential.valid_until else ""
     if start and end:
