@@ -10,6 +10,7 @@ from urllib.parse import unquote
 
 from davserver.dav.auth import TRUSTED_LOGIN_KEY
 from resources.auth.credentials import password_matches
+from resources.error_codes import sentence
 from resources.organisation.connection_test import Check
 from resources.organisation.url_generator import calendar_path
 
@@ -61,9 +62,9 @@ def make_round_trip(dav_app):
             Check(
                 "options",
                 options == 200,
-                "The server answers on the calendar URL."
+                sentence("check_options")
                 if options == 200
-                else f"The server answered OPTIONS with {options}.",
+                else sentence("check_options_failed", status=options),
             )
         )
         propfind = _call(
@@ -77,9 +78,9 @@ def make_round_trip(dav_app):
             Check(
                 "propfind",
                 propfind == 207,
-                "The phone will find the calendar at this URL."
+                sentence("check_propfind")
                 if propfind == 207
-                else f"Reading the calendar failed with status {propfind}.",
+                else sentence("check_propfind_failed", status=propfind),
             )
         )
         if password is not None:
@@ -88,9 +89,7 @@ def make_round_trip(dav_app):
                 Check(
                     "password",
                     matches,
-                    "The password is correct."
-                    if matches
-                    else "The password does not match. Check it or set a new one.",
+                    sentence("check_password_correct" if matches else "check_password_wrong"),
                 )
             )
         return checks

@@ -1,18 +1,40 @@
 """Errors the domain raises; each carries the data a protocol layer needs to answer.
 
 The DAV layer maps these to a status and a precondition element in one place
-(davserver/dav/errors.py); nothing here knows about HTTP.
+(davserver/dav/errors.py); nothing here knows about HTTP. Every refusal raised in
+resources/ carries a `Sentence` of the catalogue (resources/error_codes.py): its stable
+code and the values of its placeholders, and, where it concerns one, the field. Code
+outside resources/ (the DAV layer's request parsing) may still raise one with a plain
+English sentence; its `code` is then None.
 """
 
 from __future__ import annotations
 
+from resources.error_codes import Sentence, Value
+
 
 class DomainError(Exception):
-    """Base for every refusal the domain explains in a sentence."""
+    """Base for every refusal the domain explains in a sentence.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    Either `DomainError(code="branch_name_length", field="name", **params)`, or a catalogue
+    `Sentence` as the first argument, or a plain sentence (then `code` and `sentence` are
+    None). `message` is always the English text."""
+
+    def __init__(
+        self,
+        message: str | Sentence = "",
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        **params: Value,
+    ) -> None:
+        if code is not None:
+            message = Sentence(code, params)
+        self.sentence: Sentence | None = message if isinstance(message, Sentence) else None
+        self.code: str | None = self.sentence.code if self.sentence else None
+        self.field = field
+        self.message: str = self.sentence.english if self.sentence else str(message)
+        super().__init__(self.message)
 
 
 class NotFound(DomainError):
@@ -43,7 +65,7 @@ class InvalidCalendarObject(DomainError):
 class UnsupportedComponent(DomainError):
     """A component type the calendar does not accept (CALDAV:supported-calendar-component)."""
 
-    def __init__(self, message: str, component: str) -> None:
+    def __init__(self, message: str | Sentence, component: str) -> None:
         super().__init__(message)
         self.component = component
 
@@ -51,7 +73,7 @@ class UnsupportedComponent(DomainError):
 class ResourceTooLarge(DomainError):
     """The object is larger than max-resource-size (CALDAV:max-resource-size)."""
 
-    def __init__(self, message: str, limit: int) -> None:
+    def __init__(self, message: str | Sentence, limit: int) -> None:
         super().__init__(message)
         self.limit = limit
 
@@ -59,7 +81,7 @@ class ResourceTooLarge(DomainError):
 class UidConflict(DomainError):
     """Another object of the calendar already has this UID (CALDAV:no-uid-conflict)."""
 
-    def __init__(self, message: str, holder_name: str) -> None:
+    def __init__(self, message: str | Sentence, holder_name: str) -> None:
         super().__init__(message)
         self.holder_name = holder_name
 
@@ -79,7 +101,7 @@ class InvalidLocation(DomainError):
 class CredentialRefused(DomainError):
     """A login that must not be let in; `reason_code` is for the administrator only."""
 
-    def __init__(self, message: str, reason_code: str) -> None:
+    def __init__(self, message: str | Sentence, reason_code: str) -> None:
         super().__init__(message)
         self.reason_code = reason_code
 
@@ -104,7 +126,7 @@ class ReservedName(DomainError):
     """A personal collection name that a resource's calendar uses: resource slugs and the
     top-level names of calendar homes share one namespace (CALDAV:calendar-collection-location-ok)."""
 
-    def __init__(self, message: str, name: str) -> None:
+    def __init__(self, message: str | Sentence, name: str) -> None:
         super().__init__(message)
         self.name = name
 
@@ -113,7 +135,7 @@ class TooManyInstances(DomainError):
     """A recurrence set with more instances than the server expands or stores
     (RFC 4791 §5.2.8 CALDAV:max-instances); `limit` is the number allowed."""
 
-    def __init__(self, message: str, limit: int) -> None:
+    def __init__(self, message: str | Sentence, limit: int) -> None:
         super().__init__(message)
         self.limit = limit
 
@@ -122,7 +144,7 @@ class RequestTimeExhausted(DomainError):
     """One request used up its time budget while expanding recurrences; it is
     answered at once so that it cannot starve the others (503)."""
 
-    def __init__(self, message: str, seconds: float) -> None:
+    def __init__(self, message: str | Sentence, seconds: float) -> None:
         super().__init__(message)
         self.seconds = seconds
 

@@ -151,9 +151,11 @@ def new_credential(
 
 
 def error_of(response: requests.Response, status: int) -> dict[str, str]:
-    """The {"error", "message"} body of a refusal with `status`."""
+    """The {"error", "message"} body of a refusal with `status`; a domain refusal may also
+    name its catalogue code ("code") and the field it concerns ("field")."""
     assert response.status_code == status, (response.status_code, response.text)
     assert response.headers["Content-Type"].startswith("application/json")
     body = response.json()
-    assert set(body) == {"error", "message"} and body["message"].endswith("."), body
+    assert {"error", "message"} <= set(body) <= {"error", "message", "code", "field"}, body
+    assert body["message"].endswith("."), body
     return body

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from resources.error_codes import Sentence, Value
 from resources.store.organisation import (
     Branch,
     Resource,
@@ -21,16 +22,23 @@ SERVICE_CLASSES = (CALDAV, CARDDAV)
 
 @dataclass(frozen=True)
 class Decision:
+    """`code` is "ok" or the refusal's reason; `reason` the catalogue sentence for it."""
+
     allowed: bool
     code: str
-    sentence: str
+    reason: Sentence
+
+    @property
+    def sentence(self) -> str:
+        return self.reason.english
 
 
-ALLOWED = Decision(True, "ok", "Access is allowed.")
+ALLOWED = Decision(True, "ok", Sentence("access_allowed"))
 
 
-def refuse(code: str, sentence: str) -> Decision:
-    return Decision(False, code, sentence)
+def refuse(code: str, **params: Value) -> Decision:
+    """A refusal whose reason code is also its sentence's code in the catalogue."""
+    return Decision(False, code, Sentence(code, params))
 
 
 def service_classes(credential: ServiceCredential) -> frozenset[str]:
@@ -52,13 +60,9 @@ def branch_today_in(timezone: str | None, now: datetime | None = None) -> date:
 
 def validity_decision(credential: ServiceCredential, today: date) -> Decision:
     if credential.valid_from and today < credential.valid_from:
-        return refuse(
-            "not_yet_valid", f"The login is valid only from {credential.valid_from:%d.%m.%Y} on."
-        )
+        return refuse("not_yet_valid", start=f"{credential.valid_from:%d.%m.%Y}")
     if credential.valid_until and today > credential.valid_until:
-        return refuse(
-            "expired", f"The login was valid only until {credential.valid_until:%d.%m.%Y}."
-        )
+        return refuse("expired", end=f"{credential.valid_until:%d.%m.%Y}")
     return ALLOWED
 
 
@@ -67,14 +71,14 @@ def login_decision(
 ) -> Decision:
     """Everything but the password itself, in the order the connection test reports it."""
     if credential.password_hash is None:
-        return refuse("no_password", "No password has been set for this login yet.")
+        return refuse("no_password")
     if not credential.confirmed:
-        return refuse("not_confirmed", "The login has not been confirmed by an administrator.")
+        return refuse("not_confirmed")
     validity = validity_decision(credential, today)
     if not validity.allowed:
         return validity
     if account is not None and not account.active:
-        return refuse("account_inactive", "The user account this login belongs to is deactivated.")
+        return refuse("account_inactive")
     return ALLOWED
 
 
@@ -83,19 +87,17 @@ def resource_decision(
 ) -> Decision:
     """May this credential sync this resource's calendar?"""
     if CALDAV not in service_classes(credential):
-        return refuse("no_caldav", "The login is not set up for appointment sync (CalDAV).")
+        return refuse("no_caldav")
     if resource is None:
-        return refuse("resource_unknown", "There is no such resource.")
+        return refuse("resource_unknown")
     if not resource.active:
-        return refuse("resource_inactive", f"The resource {resource.name} is deactivated.")
+        return refuse("resource_inactive", name=resource.name)
     if not resource.sync_allowed:
-        return refuse(
-            "sync_not_allowed", f"Sync is not switched on for the resource {resource.name}."
-        )
+        return refuse("sync_not_allowed", name=resource.name)
     if resource.kind == "person":
         own_employee = account.employee_id if account is not None else None
         if own_employee is None or resource.employee_id != own_employee:
-            return refuse("not_own_person", f"{resource.name} is another person's calendar.")
+            return refuse("not_own_person", name=resource.name)
     return ALLOWED
 
 

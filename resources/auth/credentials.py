@@ -21,6 +21,7 @@ from resources.auth.access import (
     login_decision,
     service_classes,
 )
+from resources.error_codes import Sentence
 from resources.errors import AlreadyExists, CredentialRefused, InvalidProperty, NotFound
 from resources.store.database import write_transaction
 from resources.store.hot_queries import credential_for_login
@@ -44,12 +45,10 @@ def has_control_characters(text: str) -> bool:
 def check_username(username: str) -> None:
     """Refuse user names that cannot live in a URL segment."""
     if not username or len(username) > USERNAME_MAX:
-        raise InvalidProperty(f"A user name must have 1 to {USERNAME_MAX} characters.")
+        raise InvalidProperty(code="username_length", field="username", max=USERNAME_MAX)
     bad = sorted(set(username) & _FORBIDDEN_USERNAME_CHARS)
     if bad or username in (".", "..") or has_control_characters(username):
-        raise InvalidProperty(
-            "A user name may not contain spaces, slashes, '%', '?', '#', quotes or control characters."
-        )
+        raise InvalidProperty(code="username_characters", field="username")
 
 
 CREDENTIAL_KINDS = ("individual",)
@@ -69,31 +68,27 @@ def normalise_service_classes(classes) -> str:
     chosen = [c for c in SERVICE_CLASSES if c in set(classes)]
     unknown = set(classes) - set(SERVICE_CLASSES)
     if unknown or not chosen:
-        raise InvalidProperty("Service classes must be one or both of: caldav, carddav.")
+        raise InvalidProperty(code="service_classes_invalid", field="service_classes")
     return ",".join(chosen)
 
 
 def _check_fields(values: dict) -> None:
     if "kind" in values and values["kind"] not in CREDENTIAL_KINDS:
-        raise InvalidProperty(
-            "The only credential kind is 'individual' (individual user/password)."
-        )
+        raise InvalidProperty(code="credential_kind_invalid", field="kind")
     for field in ("account", "branch"):
         if field in values and values[field] is None:
-            raise InvalidProperty(
-                f"A credential needs a {'user account' if field == 'account' else 'branch'}."
-            )
+            raise InvalidProperty(code=f"credential_needs_{field}", field=field)
     if "account" in values and not UserAccount.get_or_none(UserAccount.id == values["account"]):
-        raise NotFound("There is no such user account.")
+        raise NotFound(code="no_such_account", field="account")
     if "branch" in values and not Branch.get_or_none(Branch.id == values["branch"]):
-        raise NotFound("There is no such branch.")
+        raise NotFound(code="no_such_branch", field="branch")
     if "service_classes" in values:
         values["service_classes"] = normalise_service_classes(values["service_classes"])
 
 
 def _check_window(valid_from: date | None, valid_until: date | None) -> None:
     if valid_from and valid_until and valid_until < valid_from:
-        raise InvalidProperty("'Valid until' must not be before 'valid from'.")
+        raise InvalidProperty(code="validity_reversed", field="valid_until")
 
 
 def create_credential(
@@ -120,7 +115,7 @@ def create_credential(
     _check_window(valid_from, valid_until)
     with write_transaction():
         if ServiceCredential.get_or_none(ServiceCredential.username_key == username_key(username)):
-            raise AlreadyExists(f"The user name {username!r} is taken (user names ignore case).")
+            raise AlreadyExists(code="username_taken", field="username", username=username)
         try:
             credential = ServiceCredential.create(
                 username=username,
@@ -136,7 +131,7 @@ def create_credential(
             )
         except peewee.IntegrityError:
             raise AlreadyExists(
-                f"The user name {username!r} is taken (user names ignore case)."
+                code="username_taken", field="username", username=username
             ) from None
         audit.record(
             actor,
@@ -151,13 +146,11 @@ def update_credential(username: str, changes: dict, *, actor: str = "system") ->
     """Change a credential's settings; the username itself cannot be changed."""
     credential = _existing(username)
     if "username" in changes and changes["username"] != credential.username:
-        raise InvalidProperty(
-            "A user name cannot be changed after saving. Delete this login and create a new one instead."
-        )
+        raise InvalidProperty(code="username_is_stable", field="username")
     values = {k: v for k, v in changes.items() if k != "username"}
     unknown = set(values) - set(UPDATABLE_FIELDS)
     if unknown:
-        raise InvalidProperty(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+        raise InvalidProperty(code="unknown_fields", fields=", ".join(sorted(unknown)))
     _check_fields(values)
     _check_window(
         values.get("valid_from", credential.valid_from),
@@ -192,7 +185,7 @@ def set_password(username: str, password: str, *, actor: str = "system") -> None
 def _existing(username: str) -> ServiceCredential:
     credential = find_credential(username)
     if credential is None:
-        raise NotFound(f"There is no login named {username!r}.")
+        raise NotFound(code="no_login_named", username=username)
     return credential
 
 
@@ -260,13 +253,13 @@ def authenticate(
     credential = _with_account(username)
     if credential is None:
         passwords.burn_verification_time(password)
-        raise CredentialRefused("Unknown user name.", "unknown_user")
+        raise CredentialRefused(Sentence("unknown_user_name"), "unknown_user")
     cached = _login_cache.is_verified(credential.id, credential.auth_version, password)
     if credential.password_hash is None:
         passwords.burn_verification_time(password)  # _admit refuses it: no_password
     elif not cached and not passwords.verify_password(password, credential.password_hash):
         _record_refusal(credential, "wrong_password")
-        raise CredentialRefused("Wrong password.", "wrong_password")
+        raise CredentialRefused(Sentence("wrong_password"), "wrong_password")
     try:
         login = _admit(credential, now)
     except CredentialRefused:
@@ -303,7 +296,7 @@ def trusted_login(username: str, *, now: datetime | None = None) -> Authenticate
     """The login as if its password had been given: for the server's own connection test."""
     credential = _with_account(username)
     if credential is None:
-        raise CredentialRefused("Unknown user name.", "unknown_user")
+        raise CredentialRefused(Sentence("unknown_user_name"), "unknown_user")
     return _admit(credential, now, record=False)
 
 
@@ -316,7 +309,7 @@ def _admit(
     if not decision.allowed:
         if record:
             _record_refusal(credential, decision.code)
-        raise CredentialRefused(decision.sentence, decision.code)
+        raise CredentialRefused(decision.reason, decision.code)
     if record:
         _touch_last_used(credential)
     return AuthenticatedLogin(

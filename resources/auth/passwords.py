@@ -59,7 +59,9 @@ def _verifiable(password: str) -> tuple[str, bool]:
 def check_new_password(password: str) -> None:
     """Refuse a password too short or too long to set."""
     if len(password) < PASSWORD_MIN or len(password) > PASSWORD_MAX:
-        raise InvalidProperty(f"A password must have {PASSWORD_MIN} to {PASSWORD_MAX} characters.")
+        raise InvalidProperty(
+            code="password_length", field="password", min=PASSWORD_MIN, max=PASSWORD_MAX
+        )
 
 
 def hash_password(password: str) -> str:

@@ -26,9 +26,9 @@ def company_book_url(public_base: str, username: str) -> str:
     """The full URL some clients need (FRITZ!Box, Outlook CalDav Synchronizer)."""
     credential = find_credential(username)
     if credential is None:
-        raise NotFound("The login does not exist; save it first.")
+        raise NotFound(code="credential_unsaved")
     if "carddav" not in credential.service_classes.split(","):
-        raise InvalidProperty("This login is not set up for contacts (CardDAV).")
+        raise InvalidProperty(code="no_carddav")
     return public_base.rstrip("/") + COMPANY_BOOK_PATH.format(
         username=quote(credential.username, safe="@")
     )
@@ -45,7 +45,7 @@ def _free_username(base: str) -> str:
 def create_integration(account_id: int, public_base: str, *, actor: str = "system") -> Integration:
     account = UserAccount.get_or_none(UserAccount.id == account_id)
     if account is None:
-        raise NotFound("There is no such user account.")
+        raise NotFound(code="no_such_account", field="user")
     username = _free_username(f"{account.login}-carddav")
     password = generate_password()
     create_credential(

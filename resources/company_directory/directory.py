@@ -55,11 +55,11 @@ def contact_name(contact: ContactPerson) -> str:
 def _check(values: dict[str, Any], allowed: tuple[str, ...], model: type[peewee.Model]) -> None:
     unknown = set(values) - set(allowed)
     if unknown:
-        raise InvalidProperty(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+        raise InvalidProperty(code="unknown_fields", fields=", ".join(sorted(unknown)))
     if "category" in values and values["category"] not in CATEGORIES:
-        raise InvalidProperty("The category must be customer, supplier, partner or other.")
+        raise InvalidProperty(code="category_invalid", field="category")
     if "name" in values and not str(values["name"]).strip():
-        raise InvalidProperty("A company needs a name.")
+        raise InvalidProperty(code="company_needs_name", field="name")
     if "emails" in values:
         values["emails"] = "\n".join(_checked_emails(values["emails"]))
     check_text_fields(model, values)
@@ -71,7 +71,7 @@ def _checked_emails(emails: str | list[str] | tuple[str, ...]) -> list[str]:
     addresses = [address.strip() for address in given if address.strip()]
     for address in addresses:
         if "@" not in address or any(ch.isspace() for ch in address):
-            raise InvalidProperty(f"{address!r} is not an e-mail address.")
+            raise InvalidProperty(code="not_an_email", field="emails", address=address)
     return addresses
 
 
@@ -80,14 +80,16 @@ def check_text_fields(model: type[peewee.Model], values: dict[str, Any]) -> None
     line can carry (PostgreSQL would refuse a NUL only at write time, as a 500)."""
     for name, value in values.items():
         if isinstance(value, str) and FORBIDDEN_CHARACTER.search(value):
-            raise InvalidProperty(f"'{name}' contains a control character.")
+            raise InvalidProperty(code="control_character", field=name, name=name)
         column = model._meta.fields.get(name)
         if (
             isinstance(column, peewee.CharField)
             and isinstance(value, str)
             and len(value) > column.max_length
         ):
-            raise InvalidProperty(f"'{name}' may have at most {column.max_length} characters.")
+            raise InvalidProperty(
+                code="text_too_long", field=name, name=name, limit=column.max_length
+            )
 
 
 def book_enabled() -> bool:
@@ -178,7 +180,7 @@ def publish_contact(contact_id: int) -> None:
 def create_company(*, actor: str = "system", **values: Any) -> Company:
     _check(values, COMPANY_FIELDS, Company)
     if not str(values.get("name", "")).strip():
-        raise InvalidProperty("A company needs a name.")
+        raise InvalidProperty(code="company_needs_name", field="name")
     with write_transaction():
         now = time.time()
         company = Company.create(created=now, modified=now, **values)
@@ -297,12 +299,12 @@ def get_contact(contact_id: int) -> ContactPerson:
 def _company(company_id: int) -> Company:
     company = Company.get_or_none(Company.id == company_id)
     if company is None:
-        raise NotFound("There is no such company.")
+        raise NotFound(code="no_such_company", field="company")
     return company
 
 
 def _contact(contact_id: int) -> ContactPerson:
     contact = ContactPerson.get_or_none(ContactPerson.id == contact_id)
     if contact is None:
-        raise NotFound("There is no such contact person.")
+        raise NotFound(code="no_such_contact")
     return contact

@@ -129,13 +129,13 @@ def republish_all() -> None:
 def _clean(values: dict[str, object]) -> dict[str, str]:
     unknown = set(values) - set(ENTRY_FIELDS) - {"external_id"}
     if unknown:
-        raise InvalidProperty(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+        raise InvalidProperty(code="unknown_fields", fields=", ".join(sorted(unknown)))
     cleaned = {k: str(v or "").strip() for k, v in values.items()}
     check_text_fields(PhonebookEntry, cleaned)
     if not any(cleaned.get(k) for k in ("phone_work", "phone_mobile", "phone_home")):
-        raise InvalidProperty("A phonebook entry needs at least one phone number.")
+        raise InvalidProperty(code="entry_needs_phone", field="phone_work")
     if not any(cleaned.get(k) for k in ("first_name", "last_name", "company")):
-        raise InvalidProperty("A phonebook entry needs a name or a company.")
+        raise InvalidProperty(code="entry_needs_name", field="last_name")
     return cleaned
 
 
@@ -155,7 +155,7 @@ def list_entries(*, source: str | None = None) -> list[PhonebookEntry]:
 def get_entry(entry_id: int) -> PhonebookEntry:
     entry = PhonebookEntry.get_or_none(PhonebookEntry.id == entry_id)
     if entry is None:
-        raise NotFound("There is no such phonebook entry.")
+        raise NotFound(code="no_such_entry")
     return entry
 
 
@@ -210,9 +210,7 @@ def copy_to_manual(entry_id: int, *, actor: str = "system") -> CopyResult:
     the synced card in the book. A second call gives the copy made by the first."""
     entry = get_entry(entry_id)
     if entry.source != "S":
-        raise InvalidProperty(
-            "Only synced (S) entries are copied to manual; this one is manual already."
-        )
+        raise InvalidProperty(code="entry_is_manual")
     now = time.time()
     with write_transaction():
         existing = manual_copy(entry)
@@ -269,14 +267,16 @@ def import_source(
     """Make `source`'s synced entries exactly `entries` (idempotent); M entries stay."""
     source = source.strip()
     if not source:
-        raise InvalidProperty("An import needs the source's name.")
+        raise InvalidProperty(code="import_needs_source", field="source")
     check_text_fields(PhonebookEntry, {"origin": source})
     wanted: dict[str, dict[str, str]] = {}
     for position, values in enumerate(entries, start=1):
         try:
             cleaned = _clean(dict(values))
         except InvalidProperty as exc:
-            raise InvalidProperty(f"Entry {position}: {exc.message}") from None
+            raise InvalidProperty(
+                code="import_entry_refused", position=position, reason=exc.sentence or exc.message
+            ) from None
         cleaned["external_id"] = _external_id(cleaned)
         wanted[cleaned["external_id"]] = cleaned
     now = time.time()

@@ -33,9 +33,13 @@ class CardTextMatch:
 
     def __post_init__(self) -> None:
         if self.collation not in COLLATIONS:
-            raise UnsupportedAddressCollation(f"The collation {self.collation!r} is not supported.")
+            raise UnsupportedAddressCollation(
+                code="card_collation_unsupported", collation=repr(self.collation)
+            )
         if self.match_type not in MATCH_TYPES:
-            raise UnsupportedAddressFilter(f"The match-type {self.match_type!r} is not supported.")
+            raise UnsupportedAddressFilter(
+                code="match_type_unsupported", match_type=repr(self.match_type)
+            )
 
 
 @dataclass(frozen=True)

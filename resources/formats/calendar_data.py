@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime
 
 import icalendar
 
+from resources.error_codes import sentence
 from resources.errors import (
     InvalidCalendarData,
     InvalidCalendarObject,
@@ -87,8 +88,7 @@ def parse_calendar_object(
     """Validate one calendar object resource and compute what the index needs."""
     if len(body) > max_size:
         raise ResourceTooLarge(
-            f"The calendar object is {len(body)} bytes; this calendar accepts at most {max_size} bytes.",
-            max_size,
+            sentence("calendar_object_too_large", size=len(body), max=max_size), max_size
         )
     lines = physical_lines(decode_body(body))
     scanned = scan(lines)
@@ -102,7 +102,7 @@ def parse_calendar_object(
     ]
     kind = _single_kind(components)
     if kind not in allowed_components:
-        raise UnsupportedComponent(f"This calendar does not accept {kind} components.", kind)
+        raise UnsupportedComponent(sentence("calendar_refuses_component", kind=kind), kind)
     _check_no_method(calendar)
     uid = _shared_uid(components, kind, scanned)
     _check_overrides(components, kind)
@@ -166,8 +166,9 @@ def _parse(lines: list[str]) -> icalendar.Calendar:
         number = next(
             (n for n, line in enumerate(lines, 1) if len(culprit) >= 3 and culprit in line), None
         )
-        where = f"line {number}" if number else "the calendar data"
-        raise InvalidCalendarData(f"Cannot parse {where}: {message}") from None
+        if number:
+            raise InvalidCalendarData(code="unparsable_line", line=number, reason=message) from None
+        raise InvalidCalendarData(code="unparsable_calendar", reason=message) from None
 
 
 def _check_readable(calendar: icalendar.Calendar, scanned: ScannedCalendar) -> None:
@@ -179,41 +180,47 @@ def _check_readable(calendar: icalendar.Calendar, scanned: ScannedCalendar) -> N
         for name, message in component.errors:
             name = (name or "").upper()
             if not name or name in INTERPRETED_PROPERTIES:
-                where = f"Line {lines[name]}: the" if name in lines else "The"
-                what = (
-                    f"{name} of the {component.name}" if name else f"a line of the {component.name}"
+                reason = _sentence(message)
+                if not name:
+                    raise InvalidCalendarData(
+                        code="component_line_unreadable",
+                        component=str(component.name),
+                        reason=reason,
+                    )
+                raise InvalidCalendarData(
+                    code="property_unreadable_at_line" if name in lines else "property_unreadable",
+                    line=lines.get(name, 0),
+                    name=name,
+                    component=str(component.name),
+                    reason=reason,
                 )
-                raise InvalidCalendarData(f"{where} {what} cannot be read: {_sentence(message)}")
         for name in SINGLE_VALUED:
             if isinstance(component.get(name), list):
-                where = f" (line {lines[name]})" if name in lines else ""
                 raise InvalidCalendarData(
-                    f"The {component.name}{where} has more than one {name} property."
+                    code="repeated_property_at_line" if name in lines else "repeated_property",
+                    component=str(component.name),
+                    line=lines.get(name, 0),
+                    name=name,
                 )
         if component.name == "VEVENT" and "DTSTART" not in component:
-            where = f" (uid {component['UID']!s})" if "UID" in component else ""
-            raise InvalidCalendarData(f"A VEVENT{where} has no DTSTART; every event needs a start.")
+            if "UID" in component:
+                raise InvalidCalendarData(code="event_without_start_uid", uid=str(component["UID"]))
+            raise InvalidCalendarData(code="event_without_start")
 
 
 def _single_kind(components: list[icalendar.Component]) -> str:
     if not components:
-        raise InvalidCalendarObject(
-            "The VCALENDAR holds no calendar component (VEVENT, VTODO, VJOURNAL, VFREEBUSY or VAVAILABILITY)."
-        )
+        raise InvalidCalendarObject(code="no_component")
     kinds = list(dict.fromkeys(component.name for component in components))
     if len(kinds) > 1:
-        raise InvalidCalendarObject(
-            f"A calendar object resource holds one kind of component, but this one has {' and '.join(kinds)} "
-            "(RFC 4791 §4.1)."
-        )
+        raise InvalidCalendarObject(code="mixed_components", kinds=" and ".join(kinds))
     return kinds[0]
 
 
 def _check_no_method(calendar: icalendar.Calendar) -> None:
     if "METHOD" in calendar:
         raise InvalidCalendarObject(
-            f"The VCALENDAR has METHOD:{_shorten(str(calendar['METHOD']), 40)}; an iTIP method is not allowed in a "
-            "calendar object resource (RFC 4791 §4.1). Remove the METHOD line."
+            code="itip_method", method=_shorten(str(calendar["METHOD"]), 40)
         )
 
 
@@ -224,34 +231,30 @@ def _shared_uid(components: list[icalendar.Component], kind: str, scanned: Scann
         if not uid:
             line = _begin_line(scanned, component, position)
             raise InvalidCalendarObject(
-                f"The {kind}{line} has no UID; every component needs one (RFC 4791 §4.1)."
+                code="component_without_uid_at_line" if line else "component_without_uid",
+                kind=kind,
+                line=line or 0,
             )
         uids[uid] = None
     if len(uids) > 1:
         shown = ", ".join(repr(_shorten(uid, 40)) for uid in list(uids)[:3]) + (
             ", ..." if len(uids) > 3 else ""
         )
-        raise InvalidCalendarObject(
-            f"All components of a calendar object resource share one UID, but this one has {len(uids)} "
-            f"({shown}); store each UID as its own resource (RFC 4791 §4.1)."
-        )
+        raise InvalidCalendarObject(code="several_uids", count=len(uids), uids=shown)
     return next(iter(uids))
 
 
 def _check_overrides(components: list[icalendar.Component], kind: str) -> None:
     masters = [component for component in components if "RECURRENCE-ID" not in component]
     if len(masters) > 1:
-        raise InvalidCalendarObject(
-            f"The object has {len(masters)} {kind} components without RECURRENCE-ID; at most one may be the master, "
-            "the others must be overrides with a RECURRENCE-ID (RFC 4791 §4.1)."
-        )
+        raise InvalidCalendarObject(code="several_masters", count=len(masters), kind=kind)
     seen = set()
     for component in components:
         if "RECURRENCE-ID" in component:
             value = getattr(component["RECURRENCE-ID"], "dt", None)
             key = _instant_key(value)
             if key in seen:
-                raise InvalidCalendarObject(f"Two overrides have the same RECURRENCE-ID ({value}).")
+                raise InvalidCalendarObject(code="repeated_override", value=str(value))
             seen.add(key)
 
 
@@ -263,7 +266,9 @@ def _check_end_or_duration(
             if "DTEND" in part and "DURATION" in part:
                 line = _begin_line(scanned, component, position)
                 raise InvalidCalendarObject(
-                    f"The {part.name}{line} has both DTEND and DURATION; RFC 5545 allows only one of them."
+                    code="end_and_duration_at_line" if line else "end_and_duration",
+                    name=str(part.name),
+                    line=line or 0,
                 )
 
 
@@ -287,12 +292,14 @@ def _instant_key(value: object) -> object:
     return value if isinstance(value, date) else str(value)
 
 
-def _begin_line(scanned: ScannedCalendar, component: icalendar.Component, position: int) -> str:
-    """' starting on line N' for the position-th non-VTIMEZONE top-level component."""
+def _begin_line(
+    scanned: ScannedCalendar, component: icalendar.Component, position: int
+) -> int | None:
+    """The line the position-th non-VTIMEZONE top-level component starts on, if known."""
     blocks = [block for block in scanned.components if block.name != "VTIMEZONE"]
     if position < len(blocks) and blocks[position].name == component.name:
-        return f" starting on line {blocks[position].lines[0].line_number}"
-    return ""
+        return blocks[position].lines[0].line_number
+    return None
 
 
 def _sentence(text: str) -> str:

@@ -117,7 +117,7 @@ def dateutil_rule(rule: vRecur, start: datetime):
         return rrulestr(text, dtstart=start, cache=False)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as error:
         raise InvalidCalendarData(
-            f"The recurrence rule {text!r} cannot be expanded: {error}."
+            code="rule_not_expandable", rule=repr(text), reason=str(error)
         ) from None
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from resources.error_codes import Sentence, sentence
 from resources.errors import InvalidCalendarData
 from resources.formats.content_lines import forbidden_character
 
@@ -95,15 +96,14 @@ def decode_body(body: bytes) -> str:
         line = bytes(body)[: error.start].count(b"\n") + 1
         byte = bytes(body)[error.start]
         raise InvalidCalendarData(
-            f"The calendar data is not UTF-8 text: byte 0x{byte:02X} on line {line} is not valid UTF-8 "
-            "(CalDAV stores iCalendar as UTF-8; convert the file first)."
+            code="calendar_not_utf8", byte=f"0x{byte:02X}", line=line
         ) from None
     text = text.removeprefix(BOM)
     bad = forbidden_character(text)
     if bad is not None:
         line, character = bad
         raise InvalidCalendarData(
-            f"Line {line} contains the control character U+{ord(character):04X}, which iCalendar does not allow."
+            code="calendar_control_character", line=line, character=f"U+{ord(character):04X}"
         )
     return text
 
@@ -125,9 +125,7 @@ def unfold(lines: list[str]) -> list[ContentLine]:
             continue
         if line[0] in " \t":
             if not unfolded:
-                raise InvalidCalendarData(
-                    f"Line {number} is indented, but there is no line before it to continue."
-                )
+                raise InvalidCalendarData(code="fold_without_line", line=number)
             unfolded[-1][1].append(line)
             continue
         unfolded.append((number, [line]))
@@ -138,20 +136,18 @@ def _content_line(number: int, written: list[str]) -> ContentLine:
     text = written[0] + "".join(part[1:] for part in written[1:])
     match = _CONTENT_LINE.fullmatch(text)
     if match is None:
-        raise InvalidCalendarData(
-            f"Line {number} is not an iCalendar content line: {_explain(text)}"
-        )
+        raise InvalidCalendarData(code="not_a_content_line", line=number, reason=_explain(text))
     name, params, value = match.groups()
     return ContentLine(number, name.upper(), params, value, tuple(written))
 
 
-def _explain(text: str) -> str:
-    shown = text if len(text) <= 60 else text[:57] + "..."
+def _explain(text: str) -> Sentence:
+    shown = repr(text if len(text) <= 60 else text[:57] + "...")
     if ":" not in text:
-        return f"{shown!r} has no ':' between the property name and its value."
+        return sentence("line_without_colon", text=shown)
     if not re.match(_NAME + "[;:]", text):
-        return f"{shown!r} does not start with a property name followed by ';' or ':'."
-    return f"{shown!r} has a malformed parameter list (each parameter must be NAME=value)."
+        return sentence("line_without_name", text=shown)
+    return sentence("line_bad_parameters", text=shown)
 
 
 def scan(physical: list[str]) -> ScannedCalendar:
@@ -162,13 +158,11 @@ def scan(physical: list[str]) -> ScannedCalendar:
     """
     lines = unfold(physical)
     if not lines:
-        raise InvalidCalendarData(
-            "The body is empty; expected an iCalendar object (BEGIN:VCALENDAR ... END:VCALENDAR)."
-        )
+        raise InvalidCalendarData(code="calendar_body_empty")
     first = lines[0]
     if first.name != "BEGIN" or first.value.strip().upper() != "VCALENDAR":
         raise InvalidCalendarData(
-            f"The body must start with BEGIN:VCALENDAR, but line {first.line_number} is {_short(first)}."
+            code="calendar_bad_start", line=first.line_number, found=_short(first)
         )
     scanned = ScannedCalendar()
     stack: list[
@@ -177,20 +171,14 @@ def scan(physical: list[str]) -> ScannedCalendar:
     block: ComponentBlock | None = None
     for line in lines:
         if not stack and scanned.property_lines:
-            raise InvalidCalendarData(
-                f"Line {line.line_number} follows END:VCALENDAR; a calendar object holds exactly one VCALENDAR."
-            )
+            raise InvalidCalendarData(code="line_after_vcalendar", line=line.line_number)
         if line.name == "BEGIN":
             kind = _component_name(line)
             stack.append((kind, line.line_number, len(scanned.property_lines)))
             if len(stack) > MAX_NESTING:
-                raise InvalidCalendarData(
-                    f"Line {line.line_number}: components are nested too deeply."
-                )
+                raise InvalidCalendarData(code="nested_too_deeply", line=line.line_number)
             if kind == "VTIMEZONE" and len(stack) != 2:
-                raise InvalidCalendarData(
-                    f"Line {line.line_number}: a VTIMEZONE must be a direct part of the VCALENDAR."
-                )
+                raise InvalidCalendarData(code="vtimezone_misplaced", line=line.line_number)
             scanned.property_lines.append({})
             if len(stack) == 2:
                 block = ComponentBlock(kind)
@@ -199,7 +187,7 @@ def scan(physical: list[str]) -> ScannedCalendar:
             if not stack or stack[-1][0] != kind:
                 expected = f"END:{stack[-1][0]}" if stack else "nothing"
                 raise InvalidCalendarData(
-                    f"Line {line.line_number} has END:{kind} where {expected} was expected."
+                    code="unexpected_end", line=line.line_number, kind=kind, expected=expected
                 )
             stack.pop()
         else:
@@ -213,9 +201,7 @@ def scan(physical: list[str]) -> ScannedCalendar:
             scanned.properties.append(line)
     if stack:
         kind, number, _ = stack[-1]
-        raise InvalidCalendarData(
-            f"BEGIN:{kind} on line {number} is never closed (the body ends before END:{kind})."
-        )
+        raise InvalidCalendarData(code="component_not_closed", kind=kind, line=number)
     return scanned
 
 
@@ -223,7 +209,7 @@ def _component_name(line: ContentLine) -> str:
     name = line.value.strip().upper()
     if not re.fullmatch(_NAME, name):
         raise InvalidCalendarData(
-            f"Line {line.line_number}: {line.value[:40]!r} is not a component name."
+            code="not_a_component_name", line=line.line_number, name=repr(line.value[:40])
         )
     return name
 

@@ -18,12 +18,15 @@ expanding anything:
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import icalendar
 from icalendar.prop import vDDDTypes, vRecur, vUTCOffset
 from icalendar.timezone import tzp
 
+from resources.error_codes import Sentence, sentence
 from resources.errors import InvalidCalendarData
 from resources.formats.calendar_recurrence import first_value, wall_clock
 from resources.formats.calendar_syntax import ComponentBlock, ContentLine
@@ -49,50 +52,50 @@ def check_vtimezone(block: ComponentBlock) -> None:
     """Refuse a VTIMEZONE whose rules no real zone has."""
     onsets = 0
     for name, begin, properties in _observances(block):
-        start = _read(
-            properties, "DTSTART", vDDDTypes.from_ical, f"{name} rule starting on line {begin}"
-        )
+        start = _read(properties, "DTSTART", vDDDTypes.from_ical, name, begin)
         if not isinstance(start, date):
-            raise InvalidCalendarData(f"The {name} rule starting on line {begin} has no DTSTART.")
+            raise InvalidCalendarData(code="tz_rule_without_start", rule=name, begin=begin)
         for offset_name in ("TZOFFSETFROM", "TZOFFSETTO"):
-            offset = _read(properties, offset_name, vUTCOffset.from_ical, f"{name} rule")
+            offset = _read(properties, offset_name, vUTCOffset.from_ical, name)
             if isinstance(offset, timedelta) and abs(offset) > MAX_UTC_OFFSET:
                 line = properties[offset_name][0]
                 raise InvalidCalendarData(
-                    f"Line {line.line_number}: {line.value} is not a UTC offset any time zone has (at most ±16:00)."
+                    code="tz_offset_too_large", line=line.line_number, value=line.value
                 )
         for line in properties.get("RRULE", []):
-            rule = _read({"RRULE": [line]}, "RRULE", vRecur.from_ical, f"{name} rule")
+            rule = _read({"RRULE": [line]}, "RRULE", vRecur.from_ical, name)
             problem = observance_rule_problem(rule)
             if problem is not None:
                 raise InvalidCalendarData(
-                    f"Line {line.line_number}: the RRULE of a {name} time zone rule {problem}."
+                    code="tz_rule_unreal", line=line.line_number, rule=name, problem=problem
                 )
             onsets += observance_onsets(rule, start)
         onsets += sum(line.value.count(",") + 1 for line in properties.get("RDATE", []))
     if onsets > MAX_ONSETS:
         raise InvalidCalendarData(
-            f"The VTIMEZONE starting on line {block.lines[0].line_number} defines about {onsets} offset changes; "
-            f"real time zones have a few hundred at most (limit {MAX_ONSETS})."
+            code="tz_too_many_onsets",
+            line=block.lines[0].line_number,
+            count=onsets,
+            max=MAX_ONSETS,
         )
 
 
-def observance_rule_problem(rule: vRecur) -> str | None:
+def observance_rule_problem(rule: vRecur) -> Sentence | None:
     """Why an observance's RRULE is not one a real zone has (or None): such a rule
     fires at most a few times a year."""
     frequency, interval = first_value(rule.get("FREQ")), first_value(rule.get("INTERVAL"))
     if frequency != "YEARLY" or interval not in (None, 1):
-        return (
-            f"repeats {frequency!s} (interval {interval or 1}) where time zone rules repeat YEARLY"
-        )
+        return sentence("tz_rule_not_yearly", frequency=str(frequency), interval=interval or 1)
     for part, values in rule.items():
         if part not in IGNORED_PARTS and part not in PART_LIMITS:
-            return f"uses {part}, which time zone rules do not need"
+            return sentence("tz_rule_needless_part", part=part)
         if part in PART_LIMITS and len(values) > PART_LIMITS[part]:
-            return f"lists {len(values)} {part} values where time zone rules have at most {PART_LIMITS[part]}"
+            return sentence(
+                "tz_rule_too_many_values", count=len(values), part=part, max=PART_LIMITS[part]
+            )
     weekly = "BYDAY" in rule and str(first_value(rule["BYDAY"])).isalpha()  # "SU", not "-1SU"
     if weekly and not ({"BYMONTH", "BYMONTHDAY", "BYYEARDAY"} & set(rule.keys())):
-        return "fires every week where time zone rules fire once a year"
+        return sentence("tz_rule_weekly")
     return None
 
 
@@ -120,7 +123,13 @@ def _observances(block: ComponentBlock) -> list[tuple[str, int, dict[str, list[C
     return observances
 
 
-def _read(properties: dict[str, list[ContentLine]], name: str, parse, what: str):
+def _read(
+    properties: dict[str, list[ContentLine]],
+    name: str,
+    parse: Callable[[str], Any],
+    rule: str,
+    begin: int | None = None,
+) -> Any:
     lines = properties.get(name)
     if not lines:
         return None
@@ -129,7 +138,12 @@ def _read(properties: dict[str, list[ContentLine]], name: str, parse, what: str)
     except Exception as error:  # noqa: BLE001 - icalendar raises several kinds for bad values
         reason = " ".join(str(error).split())[:150]
         raise InvalidCalendarData(
-            f"Line {lines[0].line_number}: the {name} of a {what} cannot be read: {reason}."
+            code="tz_value_unreadable" if begin is None else "tz_value_unreadable_at",
+            line=lines[0].line_number,
+            name=name,
+            rule=rule,
+            begin=begin or 0,
+            reason=reason,
         ) from None
 
 

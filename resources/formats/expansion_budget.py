@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from resources.error_codes import sentence
 from resources.errors import AnswerTooLarge, RequestTimeExhausted, TooManyInstances
 
 DEFAULT_MAX_INSTANCES = 10_000
@@ -34,17 +35,13 @@ class ExpansionBudget:
         self.expanded += count
         if self.expanded > self.max_instances:
             raise AnswerTooLarge(
-                f"The answer would hold more than {self.max_instances} recurrence instances "
-                "(CALDAV:max-instances); ask for a shorter time range.",
-                self.max_instances,
+                sentence("answer_too_many_instances", max=self.max_instances), self.max_instances
             )
 
     def check(self) -> None:
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise RequestTimeExhausted(
-                f"The request used up its {self.seconds:g} s for expanding recurrences; "
-                "ask for a shorter time range or fewer objects.",
-                self.seconds or 0,
+                sentence("expansion_time_used_up", seconds=f"{self.seconds:g}"), self.seconds or 0
             )
 
 
@@ -73,11 +70,7 @@ def check_object_instances(count: int) -> None:
     (only objects stored before the limit can have that many) raises TooManyInstances."""
     limit = max_instances()
     if count > limit:
-        raise TooManyInstances(
-            f"A calendar object has more than {limit} recurrence instances in the requested time range "
-            "(CALDAV:max-instances); ask for a shorter time range.",
-            limit,
-        )
+        raise TooManyInstances(sentence("object_too_many_instances", max=limit), limit)
     check_time()
 
 

@@ -23,6 +23,7 @@ from itertools import islice
 
 from icalendar.prop import vRecur
 
+from resources.error_codes import sentence
 from resources.errors import TooManyInstances
 from resources.formats.calendar_recurrence import (
     DATEUTIL_PARTS,
@@ -69,10 +70,11 @@ def check_instance_count(components: list, limit: int, written: datetime) -> Non
             total += rule_instance_count(rule, start, limit - total + 1, written)
             if total > limit:
                 raise TooManyInstances(
-                    f"The recurrence makes more than {limit} instances (a series without end counts those until "
-                    f"{(written + INSTANCE_HORIZON):%Y-%m-%d}); this server accepts at most {limit} "
-                    "(CALDAV:max-instances). "
-                    "Use a coarser frequency, a COUNT or an UNTIL.",
+                    sentence(
+                        "recurrence_too_many_instances",
+                        max=limit,
+                        horizon=f"{(written + INSTANCE_HORIZON):%Y-%m-%d}",
+                    ),
                     limit,
                 )
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import vobject
 
+from resources.error_codes import sentence
 from resources.errors import AddressResourceTooLarge, InvalidAddressData
 from resources.formats.content_lines import forbidden_character
 
@@ -24,38 +25,37 @@ class VCardFacts:
 def parse_vcard(body: bytes, *, max_size: int) -> VCardFacts:
     if len(body) > max_size:
         raise AddressResourceTooLarge(
-            f"The vCard is {len(body)} bytes; at most {max_size} bytes are accepted.", max_size
+            sentence("vcard_too_large", size=len(body), max=max_size), max_size
         )
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidAddressData("The vCard is not UTF-8 text.") from None
+        raise InvalidAddressData(code="vcard_not_utf8") from None
     bad = forbidden_character(text)
     if bad is not None:
         line, character = bad
         raise InvalidAddressData(
-            f"Line {line} contains the control character U+{ord(character):04X}, which a vCard may not hold "
-            "(RFC 6350 §3.3); write line breaks in values as \\n."
+            code="vcard_control_character", line=line, character=f"U+{ord(character):04X}"
         )
     text = re.sub(r"\r*\n|\r", "\r\n", text)  # clients mix CRLF, bare LF, bare CR and CR CR LF
     try:
         cards = list(vobject.readComponents(text, validate=False))
     except Exception as exc:  # vobject raises a variety of parse errors
         raise InvalidAddressData(
-            f"The vCard cannot be read: {str(exc).splitlines()[0][:200]}"
+            code="vcard_unreadable", reason=str(exc).splitlines()[0][:200]
         ) from None
     if len(cards) != 1 or cards[0].name != "VCARD":
-        raise InvalidAddressData("An address object must hold exactly one vCard.")
+        raise InvalidAddressData(code="one_vcard")
     card = cards[0]
     version = card.contents.get("version", [None])[0]
     if version is None or version.value.strip() not in SUPPORTED_VERSIONS:
-        raise InvalidAddressData("Only vCard 3.0 and 4.0 are supported.")
+        raise InvalidAddressData(code="vcard_version")
     names = card.contents.get("fn")
     if not names or not str(names[0].value).strip():
-        raise InvalidAddressData("A vCard needs an FN (formatted name).")
+        raise InvalidAddressData(code="vcard_needs_fn")
     uids = card.contents.get("uid")
     if uids and len(uids) > 1:
-        raise InvalidAddressData("A vCard may have only one UID.")
+        raise InvalidAddressData(code="vcard_one_uid")
     uid = str(uids[0].value).strip() if uids else None
     return VCardFacts(uid or None, str(names[0].value).strip(), version.value.strip())
 

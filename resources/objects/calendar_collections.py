@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import peewee
 
+from resources.error_codes import sentence
 from resources.errors import (
     AlreadyExists,
     InvalidLocation,
@@ -39,11 +40,9 @@ _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$")
 def check_segment(name: str) -> None:
     """Refuse member names that cannot be stored or addressed safely."""
     if not name or name in (".", "..") or len(name.encode("utf-8", "surrogatepass")) > SEGMENT_MAX:
-        raise InvalidProperty(
-            f"A name must have 1 to {SEGMENT_MAX} bytes and may not be '.' or '..'."
-        )
+        raise InvalidProperty(code="segment_length", max=SEGMENT_MAX)
     if "/" in name or "\\" in name or any(ord(c) < 32 for c in name):
-        raise InvalidProperty("A name may not contain slashes or control characters.")
+        raise InvalidProperty(code="segment_characters")
 
 
 @dataclass(frozen=True)
@@ -77,10 +76,7 @@ def claim_home_name(home: str, path: str) -> None:
         return
     lock_name(path)
     if Resource.select().where(Resource.slug == path).exists():
-        raise ReservedName(
-            f"The name {path!r} is reserved for a resource calendar (a room or a person); choose another name.",
-            path,
-        )
+        raise ReservedName(sentence("name_reserved_for_resource", name=repr(path)), path)
 
 
 def resolve(owner_id: int, segments: list[str], home: str = CALENDARS_HOME) -> Resolved:
@@ -133,15 +129,15 @@ class CollectionProperties:
 
 def validate_properties(props: CollectionProperties) -> None:
     if props.color is not None and props.color and not _COLOR.match(props.color):
-        raise InvalidProperty("A calendar colour must look like #RRGGBB or #RRGGBBAA.")
+        raise InvalidProperty(code="calendar_colour_invalid")
     if props.components is not None:
         unknown = [c for c in props.components if c not in SUPPORTED_COMPONENTS]
         if unknown or not props.components:
             raise InvalidProperty(
-                f"Unsupported calendar component(s): {', '.join(unknown) or 'none given'}."
+                code="components_unsupported", components=", ".join(unknown) or "none given"
             )
     if props.display_name is not None and len(props.display_name) > 500:
-        raise InvalidProperty("A display name may have at most 500 characters.")
+        raise InvalidProperty(code="calendar_name_too_long")
 
 
 def _field_values(props: CollectionProperties) -> dict:
@@ -171,18 +167,18 @@ def create_collection(
     with write_transaction():
         claim_home_name(home, path)
         if by_path(owner_id, path, home) is not None:
-            raise AlreadyExists("A collection already exists at this URL.")
+            raise AlreadyExists(code="collection_exists")
         if "/" in path:
             parent_path, name = path.rsplit("/", 1)
             parent = by_path(owner_id, parent_path, home)
             if parent is None:
-                raise ParentMissing("The parent collection does not exist.")
+                raise ParentMissing(code="parent_missing")
             if parent.kind != PLAIN:
-                raise InvalidLocation("Collections cannot be created inside a calendar.")
+                raise InvalidLocation(code="collection_in_calendar")
             if StoredObject.get_or_none(
                 (StoredObject.collection == parent) & (StoredObject.name == name)
             ):
-                raise AlreadyExists("A resource already exists at this URL.")
+                raise AlreadyExists(code="resource_exists_here")
         now = time.time()
         values = dict(
             owner=owner_id,
@@ -232,7 +228,7 @@ def move_collection(collection: Collection, new_path: str) -> None:
             "/" in new_path
             and by_path(collection.owner_id, new_path.rsplit("/", 1)[0], collection.home) is None
         ):
-            raise ParentMissing("The destination's parent collection does not exist.")
+            raise ParentMissing(code="destination_parent_missing")
         _rename_tree(collection, new_path)
 
 

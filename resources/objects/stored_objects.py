@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from resources.error_codes import sentence
 from resources.errors import (
     AddressUidConflict,
     AlreadyExists,
@@ -52,14 +53,12 @@ class WriteConditions:
     def check(self, existing: StoredObject | None) -> None:
         if self.if_match is not None:
             if existing is None:
-                raise PreconditionFailed("If-Match was given but the resource does not exist.")
+                raise PreconditionFailed(code="if_match_missing")
             if "*" not in self.if_match and existing.etag not in self.if_match:
-                raise PreconditionFailed(
-                    "The resource has changed since it was read (If-Match failed)."
-                )
+                raise PreconditionFailed(code="if_match_failed")
         if self.if_none_match is not None and existing is not None:
             if "*" in self.if_none_match or existing.etag in self.if_none_match:
-                raise PreconditionFailed("The resource already exists (If-None-Match failed).")
+                raise PreconditionFailed(code="if_none_match_failed")
 
 
 @dataclass(frozen=True)
@@ -159,7 +158,7 @@ def _store(
         existing = get_object(collection.id, name)
         conditions.check(existing)
         if existing is None and _child_collection_exists(collection, name):
-            raise AlreadyExists("A collection exists at this URL.")
+            raise AlreadyExists(code="collection_at_url")
         values = dict(
             content_type=content_type,
             body=body,
@@ -219,12 +218,8 @@ def _refuse_uid_conflict(
     holder = query.first()
     if holder is not None:
         if address:
-            raise AddressUidConflict(
-                f"Another vCard of this address book already has the UID {uid!r}.", holder.name
-            )
-        raise UidConflict(
-            f"Another object of this calendar already has the UID {uid!r}.", holder.name
-        )
+            raise AddressUidConflict(sentence("vcard_uid_taken", uid=repr(uid)), holder.name)
+        raise UidConflict(sentence("calendar_uid_taken", uid=repr(uid)), holder.name)
 
 
 def delete_object(collection_id: int, name: str, conditions: WriteConditions) -> None:
@@ -232,7 +227,7 @@ def delete_object(collection_id: int, name: str, conditions: WriteConditions) ->
         change_log.lock_collection(collection_id)
         existing = get_object(collection_id, name)
         if existing is None:
-            raise NotFound("The resource does not exist.")
+            raise NotFound(code="object_missing")
         conditions.check(existing)
         existing.delete_instance()
         change_log.record_change(collection_id, [name], deleted=True)
@@ -266,7 +261,7 @@ def relocate_object(
             )
         elif target.kind == ADDRESSBOOK:
             if source.component != VCARD:
-                raise InvalidAddressData("Only vCards can be stored in an address book.")
+                raise InvalidAddressData(code="only_vcards")
             _refuse_uid_conflict(
                 target.id,
                 target_name,
@@ -275,7 +270,7 @@ def relocate_object(
                 address=True,
             )
         elif target.kind != PLAIN:
-            raise ReadOnlyCollection("This collection is maintained by the server.")
+            raise ReadOnlyCollection(code="collection_read_only")
         now = time.time()
         arrives = {"branch": branch_id} if target.id != source.collection_id else {}
         if keep_source:
@@ -310,8 +305,7 @@ def _check_fits_calendar(
     if source.component is not None:
         if source.component not in target.components.split(","):
             raise UnsupportedComponent(
-                f"The target calendar does not accept {source.component} components.",
-                source.component,
+                sentence("target_refuses_component", kind=source.component), source.component
             )
         uid = source.uid
     _refuse_uid_conflict(target.id, target_name, uid, moving_id=source.id if moving else None)

@@ -10,8 +10,9 @@ from typing import Any
 import peewee
 
 from resources.auth import audit, passwords
+from resources.error_codes import Sentence
 from resources.errors import AlreadyExists, CredentialRefused, InvalidProperty, NotFound
-from resources.organisation.field_changes import InUse, counted, describe, refuse_unknown
+from resources.organisation.field_changes import InUse, describe, refuse_unknown
 from resources.store.database import write_transaction
 from resources.store.organisation import Employee, ServiceCredential, UserAccount
 
@@ -37,27 +38,25 @@ def _checked_login(login: str) -> str:
         or len(login) > 200
         or any(c.isspace() or unicodedata.category(c) == "Cc" for c in login)
     ):
-        raise InvalidProperty(
-            "A login must have 1 to 200 characters and no spaces or control characters."
-        )
+        raise InvalidProperty(code="login_invalid", field="login")
     return login
 
 
 def _checked_display_name(name: str) -> str:
     name = name.strip()
     if len(name) > 200:
-        raise InvalidProperty("A display name may have at most 200 characters.")
+        raise InvalidProperty(code="display_name_too_long", field="display_name")
     return name
 
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise InvalidProperty("The role must be 'admin' or 'user'.")
+        raise InvalidProperty(code="role_invalid", field="role")
 
 
 def _check_employee(employee: int | None) -> None:
     if employee is not None and not Employee.get_or_none(Employee.id == employee):
-        raise NotFound(f"There is no employee with id {employee}.")
+        raise NotFound(code="no_employee_with_id", field="employee", id=employee)
 
 
 def create_account(
@@ -78,7 +77,7 @@ def create_account(
         passwords.check_new_password(password)
     with write_transaction():
         if find_account(login):
-            raise AlreadyExists(f"The login {login!r} is taken.")
+            raise AlreadyExists(code="login_taken", field="login", login=login)
         try:
             account = UserAccount.create(
                 login=login,
@@ -91,7 +90,7 @@ def create_account(
                 password_hash=passwords.hash_password(password) if password else None,
             )
         except peewee.IntegrityError:
-            raise AlreadyExists(f"The login {login!r} is taken.") from None
+            raise AlreadyExists(code="login_taken", field="login", login=login) from None
         audit.record(
             actor,
             "account.create",
@@ -108,7 +107,7 @@ def list_accounts() -> list[UserAccount]:
 def get_account(account_id: int) -> UserAccount:
     account = UserAccount.get_or_none(UserAccount.id == account_id)
     if account is None:
-        raise NotFound(f"There is no user account with id {account_id}.")
+        raise NotFound(code="no_account_with_id", id=account_id)
     return account
 
 
@@ -120,7 +119,7 @@ def _column_values(account: UserAccount, changes: Mapping[str, Any]) -> dict[str
         values["login_key"] = login_key(values["login"])
         taken = find_account(values["login"])
         if taken is not None and taken.id != account.id:
-            raise AlreadyExists(f"The login {values['login']!r} is taken.")
+            raise AlreadyExists(code="login_taken", field="login", login=values["login"])
     if "display_name" in values:
         values["display_name"] = _checked_display_name(values["display_name"]) or account.login
     if "role" in values:
@@ -153,9 +152,7 @@ def update_account(
     loses_admin = values.get("role", "admin") != "admin" or values.get("active", True) is False
     with write_transaction():
         if loses_admin and _is_last_admin(account):
-            raise InUse(
-                f"{account.login} is the last active administrator; make another account admin first."
-            )
+            raise InUse(code="last_admin", field="role", login=account.login)
         if _SIGN_IN_FIELDS & set(changes):
             values["auth_version"] = UserAccount.auth_version + 1
         if values:
@@ -171,12 +168,12 @@ def delete_account(account_id: int, *, actor: str = "system") -> None:
         logins = ServiceCredential.select().where(ServiceCredential.account == account.id).count()
         if logins:
             raise InUse(
-                f"The user account {account.login} still has {counted(logins, 'login')}. Delete those first."
+                code="account_has_one_login" if logins == 1 else "account_has_logins",
+                login=account.login,
+                count=logins,
             )
         if _is_last_admin(account):
-            raise InUse(
-                f"{account.login} is the last active administrator; make another account admin first."
-            )
+            raise InUse(code="last_admin", field="role", login=account.login)
         account.delete_instance()
         audit.record(actor, "account.delete", account.login)
 
@@ -185,7 +182,7 @@ def set_account_password(login: str, password: str, *, actor: str = "system") ->
     passwords.check_new_password(password)
     account = find_account(login)
     if account is None:
-        raise NotFound(f"There is no user account {login!r}.")
+        raise NotFound(code="no_account_named", login=login)
     with write_transaction():
         UserAccount.update(
             password_hash=passwords.hash_password(password),
@@ -205,14 +202,14 @@ def authenticate_account(login: str, password: str) -> UserAccount:
     account = find_account(login)
     if account is None:
         passwords.burn_verification_time(password)
-        raise CredentialRefused("Unknown login.", "unknown_user")
+        raise CredentialRefused(Sentence("unknown_login"), "unknown_user")
     cached = _login_cache.is_verified(account.id, account.auth_version, password)
     if not cached and not passwords.verify_password(password, account.password_hash):
-        raise CredentialRefused("Wrong password.", "wrong_password")
+        raise CredentialRefused(Sentence("wrong_password"), "wrong_password")
     if not account.active:
         if cached:
             passwords.burn_verification_time(password)
-        raise CredentialRefused("The account is deactivated.", "account_inactive")
+        raise CredentialRefused(Sentence("account_deactivated"), "account_inactive")
     if not cached:
         _login_cache.remember(account.id, account.auth_version, password)
     return account

@@ -15,7 +15,7 @@ from resources.organisation.field_changes import (
     InUse,
     counted,
     describe,
-    in_use_sentence,
+    listed,
     refuse_unknown,
 )
 from resources.store.database import write_transaction
@@ -36,13 +36,13 @@ def check_timezone(name: str) -> None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidProperty(f"{name!r} is not an IANA time zone such as Europe/Berlin.") from None
+        raise InvalidProperty(code="not_a_time_zone", field="timezone", name=name) from None
 
 
 def _checked_name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > 200:
-        raise InvalidProperty("A branch needs a name of 1 to 200 characters.")
+        raise InvalidProperty(code="branch_name_length", field="name")
     return name
 
 
@@ -52,7 +52,7 @@ def _refuse_taken_name(name: str, except_id: int | None = None) -> None:
     if except_id is not None:
         query = query.where(Branch.id != except_id)
     if query.exists():
-        raise AlreadyExists(f"There is already a branch named {name!r}.")
+        raise AlreadyExists(code="branch_name_taken", field="name", name=name)
 
 
 def create_branch(
@@ -68,7 +68,7 @@ def create_branch(
                 name=name, address=address, timezone=timezone, created=time.time()
             )
         except peewee.IntegrityError:
-            raise AlreadyExists(f"There is already a branch named {name!r}.") from None
+            raise AlreadyExists(code="branch_name_taken", field="name", name=name) from None
         audit.record(actor, "branch.create", name)
     return branch
 
@@ -80,7 +80,7 @@ def list_branches() -> list[Branch]:
 def get_branch(branch_id: int) -> Branch:
     branch = Branch.get_or_none(Branch.id == branch_id)
     if branch is None:
-        raise NotFound(f"There is no branch with id {branch_id}.")
+        raise NotFound(code="no_branch_with_id", id=branch_id)
     return branch
 
 
@@ -120,7 +120,7 @@ def delete_branch(branch_id: int, *, actor: str = "system") -> None:
     with write_transaction():
         users = _branch_users(branch.id)
         if users:
-            raise InUse(in_use_sentence(f"The branch {branch.name}", users))
+            raise InUse(code="branch_still_used", name=branch.name, users=listed(users))
         branch.delete_instance()
         audit.record(actor, "branch.delete", branch.name)
 

@@ -16,15 +16,21 @@ from resources.auth.access import (
 )
 from resources.auth.credentials import find_credential
 from resources.auth.login_throttle import DAV, user_lock
+from resources.error_codes import Sentence, sentence
 from resources.organisation.resource_calendars import find_resource
+from resources.store.organisation import ServiceCredential
 
 
 @dataclass(frozen=True)
 class Check:
     check: str
     ok: bool
-    message: str
+    sentence: Sentence
     until: float | None = None  # epoch seconds a lock-out ends (check not_locked_out only)
+
+    @property
+    def message(self) -> str:
+        return self.sentence.english
 
 
 @dataclass
@@ -53,33 +59,23 @@ def run_connection_test(
     add = result.checks.append
     credential = find_credential(username)
     if credential is None:
-        add(
-            Check(
-                "credential_saved",
-                False,
-                "The login has not been saved yet. Save it, then test again.",
-            )
-        )
+        add(Check("credential_saved", False, sentence("check_unsaved")))
         return result
-    add(Check("credential_saved", True, f"The login {credential.username} is saved."))
+    add(Check("credential_saved", True, sentence("check_saved", name=credential.username)))
     account = credential.account if credential.account_id else None
     branch = credential.branch if credential.branch_id else None
     add(
         Check(
             "password_set",
             credential.password_hash is not None,
-            "A password is set."
-            if credential.password_hash
-            else "No password has been set. Set a new password and enter it on the phone.",
+            sentence("check_password_set" if credential.password_hash else "check_no_password"),
         )
     )
     add(
         Check(
             "confirmed",
             credential.confirmed,
-            "The login is confirmed."
-            if credential.confirmed
-            else "The login is not confirmed. Tick 'confirmed' and save.",
+            sentence("check_confirmed" if credential.confirmed else "check_not_confirmed"),
         )
     )
     validity = validity_decision(credential, today or branch_today(branch))
@@ -87,7 +83,7 @@ def run_connection_test(
         Check(
             "validity_window",
             validity.allowed,
-            _window_sentence(credential) if validity.allowed else validity.sentence,
+            _window_sentence(credential) if validity.allowed else validity.reason,
         )
     )
     active = account is None or account.active
@@ -95,9 +91,7 @@ def run_connection_test(
         Check(
             "account_active",
             active,
-            "The user account is active."
-            if active
-            else "The user account this login belongs to is deactivated.",
+            sentence("check_account_active" if active else "account_inactive"),
         )
     )
     has_caldav = CALDAV in service_classes(credential)
@@ -105,9 +99,7 @@ def run_connection_test(
         Check(
             "service_class",
             has_caldav,
-            "The login is set up for appointment sync (CalDAV)."
-            if has_caldav
-            else "The login is not set up for appointment sync. Add the service class CalDAV.",
+            sentence("check_caldav" if has_caldav else "check_no_caldav"),
         )
     )
     add(_lock_check(credential.username, failures_per_user))
@@ -121,54 +113,56 @@ def _lock_check(username: str, failures_per_user: int) -> Check:
     """Too many wrong passwords lock the login out for phones at addresses it never signed in from."""
     lock = user_lock(DAV, username, failures_per_user)
     if lock is None:
-        return Check("not_locked_out", True, "The login is not locked out by failed sign-ins.")
+        return Check("not_locked_out", True, sentence("check_not_locked"))
     ends = datetime.fromtimestamp(lock.ends_at, UTC)
     return Check(
         "not_locked_out",
         False,
-        f"The login is locked out after {lock.failures} failed sign-ins until {ends:%H:%M:%S} UTC "
-        f"({ends:%Y-%m-%dT%H:%M:%SZ}): a phone that has not signed in before gets 'too many attempts'. "
-        "Unlock the login, or wait.",
+        sentence(
+            "check_locked",
+            failures=lock.failures,
+            time=f"{ends:%H:%M:%S}",
+            moment=f"{ends:%Y-%m-%dT%H:%M:%SZ}",
+        ),
         until=lock.ends_at,
     )
 
 
-def _window_sentence(credential) -> str:
-    if credential.valid_from and credential.valid_until:
-        return f"Today is inside the validity window {credential.valid_from:%d.%m.%Y} to {credential.valid_until:%d.%m.%Y}."
-    if credential.valid_from:
-        return f"The login is valid from {credential.valid_from:%d.%m.%Y} on."
-    if credential.valid_until:
-        return f"The login is valid until {credential.valid_until:%d.%m.%Y}."
-    return "The login has no validity limits."
+def _window_sentence(credential: ServiceCredential) -> Sentence:
+    start = f"{credential.valid_from:%d.%m.%Y}" if credential.valid_from else ""
+    end = f"{credential.valid_until:%d.%m.%Y}" if credential.valid_until else ""
+    if start and end:
+        return sentence("check_window", start=start, end=end)
+    if start:
+        return sentence("check_valid_from", start=start)
+    if end:
+        return sentence("check_valid_until", end=end)
+    return sentence("check_no_limits")
 
 
 def _resource_checks(credential, account, slug: str, add) -> None:
     resource = find_resource(slug)
     if resource is None:
-        add(
-            Check(
-                "resource_exists", False, f"There is no resource '{slug}'. Pick one from the list."
-            )
-        )
+        add(Check("resource_exists", False, sentence("check_no_resource", slug=slug)))
         return
-    add(Check("resource_exists", True, f"The resource {resource.name} exists."))
+    add(Check("resource_exists", True, sentence("check_resource_exists", name=resource.name)))
     add(
         Check(
             "resource_active",
             resource.active,
-            f"{resource.name} is active."
-            if resource.active
-            else f"{resource.name} is deactivated. Activate it first.",
+            sentence(
+                "check_resource_active" if resource.active else "check_resource_inactive",
+                name=resource.name,
+            ),
         )
     )
     add(
         Check(
             "sync_allowed",
             resource.sync_allowed,
-            f"Sync is switched on for {resource.name}."
-            if resource.sync_allowed
-            else f"Sync is switched off for {resource.name}. Switch on 'sync allowed' for this resource.",
+            sentence(
+                "check_sync_on" if resource.sync_allowed else "check_sync_off", name=resource.name
+            ),
         )
     )
     decision = resource_decision(credential, account, resource)
@@ -181,9 +175,8 @@ def _resource_checks(credential, account, slug: str, add) -> None:
         Check(
             "resource_visible",
             visible,
-            f"This login may see {resource.name}."
+            sentence("check_visible", name=resource.name)
             if visible
-            else f"This login may not see {resource.name}: {decision.sentence} "
-            "A login sees its own employee's calendar and the rooms.",
+            else sentence("check_not_visible", name=resource.name, reason=decision.reason),
         )
     )

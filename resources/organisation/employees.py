@@ -10,7 +10,7 @@ import peewee
 
 from resources.auth import audit
 from resources.errors import InvalidProperty, NotFound
-from resources.organisation.field_changes import InUse, describe, in_use_sentence, refuse_unknown
+from resources.organisation.field_changes import InUse, describe, listed, refuse_unknown
 from resources.store.database import write_transaction
 from resources.store.organisation import Branch, Employee, Resource, UserAccount
 
@@ -30,14 +30,12 @@ def _check(values: Mapping[str, Any]) -> dict[str, Any]:
         if field in checked:
             checked[field] = checked[field].strip()
             if len(checked[field]) > limit:
-                raise InvalidProperty(
-                    f"The {field.replace('_', ' ')} may have at most {limit} characters."
-                )
+                raise InvalidProperty(code=f"{field}_too_long", field=field, limit=limit)
     if checked.get("email") and "@" not in checked["email"]:
-        raise InvalidProperty("An e-mail address needs an '@'.")
+        raise InvalidProperty(code="email_needs_at", field="email")
     branch = checked.get("home_branch")
     if branch is not None and not Branch.get_or_none(Branch.id == branch):
-        raise NotFound(f"There is no branch with id {branch}.")
+        raise NotFound(code="no_branch_with_id", field="home_branch", id=branch)
     return checked
 
 
@@ -54,7 +52,7 @@ def create_employee(
         dict(first_name=first_name, last_name=last_name, email=email, home_branch=home_branch)
     )
     if not (values["first_name"] or values["last_name"]):
-        raise InvalidProperty("An employee needs a first or last name.")
+        raise InvalidProperty(code="employee_needs_name", field="first_name")
     with write_transaction():
         employee = Employee.create(created=time.time(), active=active, **values)
         audit.record(actor, "employee.create", full_name(employee))
@@ -68,7 +66,7 @@ def list_employees() -> list[Employee]:
 def get_employee(employee_id: int) -> Employee:
     employee = Employee.get_or_none(Employee.id == employee_id)
     if employee is None:
-        raise NotFound(f"There is no employee with id {employee_id}.")
+        raise NotFound(code="no_employee_with_id", id=employee_id)
     return employee
 
 
@@ -81,7 +79,7 @@ def update_employee(
     first = values.get("first_name", employee.first_name)
     last = values.get("last_name", employee.last_name)
     if not (first or last):
-        raise InvalidProperty("An employee needs a first or last name.")
+        raise InvalidProperty(code="employee_needs_name", field="first_name")
     with write_transaction():
         if values:
             Employee.update(**values).where(Employee.id == employee.id).execute()
@@ -107,9 +105,11 @@ def delete_employee(employee_id: int, *, actor: str = "system") -> None:
     with write_transaction():
         users = _employee_users(employee.id)
         if users:
-            raise InUse(in_use_sentence(full_name(employee), users))
+            raise InUse(code="employee_still_used", name=full_name(employee), users=listed(users))
         try:
             employee.delete_instance()
         except peewee.IntegrityError:  # a resource was given this employee meanwhile
-            raise InUse(in_use_sentence(full_name(employee), ["a resource"])) from None
+            raise InUse(
+                code="employee_still_used", name=full_name(employee), users="a resource"
+            ) from None
         audit.record(actor, "employee.delete", full_name(employee))

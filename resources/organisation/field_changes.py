@@ -18,7 +18,7 @@ def refuse_unknown(changes: Mapping[str, object], allowed: Iterable[str]) -> Non
     """Raise InvalidProperty naming every field that cannot be changed."""
     unknown = sorted(set(changes) - set(allowed))
     if unknown:
-        raise InvalidProperty(f"Unknown field(s): {', '.join(unknown)}.")
+        raise InvalidProperty(code="unknown_fields", fields=", ".join(unknown))
 
 
 def describe(changes: Mapping[str, object]) -> str:
@@ -29,10 +29,9 @@ def describe(changes: Mapping[str, object]) -> str:
     )
 
 
-def in_use_sentence(what: str, users: list[str]) -> str:
-    """'X is still used by a, b and c. Change or delete those first.'"""
-    listed = users[0] if len(users) == 1 else ", ".join(users[:-1]) + " and " + users[-1]
-    return f"{what} is still used by {listed}. Change or delete those first."
+def listed(users: list[str]) -> str:
+    """'a, b and c': the users an InUse refusal names."""
+    return users[0] if len(users) == 1 else ", ".join(users[:-1]) + " and " + users[-1]
 
 
 def counted(count: int, singular: str, plural: str | None = None) -> str:

@@ -20,7 +20,7 @@ GROUP_FIELDS = ("name", "members")
 def _checked_name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > 200:
-        raise InvalidProperty("A group needs a name of 1 to 200 characters.")
+        raise InvalidProperty(code="group_name_length", field="name")
     return name
 
 
@@ -29,7 +29,7 @@ def _refuse_taken_name(name: str, except_id: int | None = None) -> None:
     if except_id is not None:
         query = query.where(AccountGroup.id != except_id)
     if query.exists():
-        raise AlreadyExists(f"There is already a group named {name!r}.")
+        raise AlreadyExists(code="group_name_taken", field="name", name=name)
 
 
 def _checked_members(members: Iterable[int]) -> list[int]:
@@ -42,7 +42,7 @@ def _checked_members(members: Iterable[int]) -> list[int]:
     )
     missing = [str(m) for m in unique if m not in found]
     if missing:
-        raise NotFound(f"There is no user account with id {', '.join(missing)}.")
+        raise NotFound(code="no_account_with_id", field="members", id=", ".join(missing))
     return unique
 
 
@@ -60,7 +60,7 @@ def create_group(name: str, members: Iterable[int] = (), *, actor: str = "system
         try:
             group = AccountGroup.create(name=name, created=time.time())
         except peewee.IntegrityError:
-            raise AlreadyExists(f"There is already a group named {name!r}.") from None
+            raise AlreadyExists(code="group_name_taken", field="name", name=name) from None
         _replace_members(group.id, member_ids)
         audit.record(actor, "group.create", name, f"members={member_ids}")
     return group
@@ -73,7 +73,7 @@ def list_groups() -> list[AccountGroup]:
 def get_group(group_id: int) -> AccountGroup:
     group = AccountGroup.get_or_none(AccountGroup.id == group_id)
     if group is None:
-        raise NotFound(f"There is no group with id {group_id}.")
+        raise NotFound(code="no_group_with_id", id=group_id)
     return group
 
 

@@ -23,39 +23,33 @@ KINDS = ("person", "room")
 RESOURCE_FIELDS = ("kind", "name", "employee", "branch", "colour", "sync_allowed", "active")
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$")
-SLUG_IS_STABLE = (
-    "A resource's slug cannot be changed after saving: phones use it in their calendar URL. "
-    "Create a new resource instead."
-)
 
 
 def check_resource(kind: str, slug: str, employee: int | None, colour: str) -> None:
     if kind not in KINDS:
-        raise InvalidProperty("A resource is either a 'person' or a 'room'.")
+        raise InvalidProperty(code="resource_kind_invalid", field="kind")
     if not _SLUG.match(slug or ""):
-        raise InvalidProperty(
-            "A slug uses lower-case letters, digits and inner hyphens only (e.g. raum-1)."
-        )
+        raise InvalidProperty(code="slug_invalid", field="slug")
     if kind == "person" and employee is None:
-        raise InvalidProperty("A person resource needs an employee.")
+        raise InvalidProperty(code="person_needs_employee", field="employee")
     if kind == "room" and employee is not None:
-        raise InvalidProperty("A room resource cannot have an employee.")
+        raise InvalidProperty(code="room_has_no_employee", field="employee")
     if employee is not None and not Employee.get_or_none(Employee.id == employee):
-        raise NotFound("There is no such employee.")
+        raise NotFound(code="no_such_employee", field="employee")
     if not _COLOUR.match(colour or ""):
-        raise InvalidProperty("A colour looks like #RRGGBB.")
+        raise InvalidProperty(code="colour_invalid", field="colour")
 
 
 def _check_name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > 200:
-        raise InvalidProperty("A resource needs a name of 1 to 200 characters.")
+        raise InvalidProperty(code="resource_name_length", field="name")
     return name
 
 
 def _check_branch(branch: int | None) -> None:
     if branch is not None and not Branch.get_or_none(Branch.id == branch):
-        raise NotFound(f"There is no branch with id {branch}.")
+        raise NotFound(code="no_branch_with_id", field="branch", id=branch)
 
 
 def _refuse_personal_namesake(slug: str) -> None:
@@ -70,8 +64,7 @@ def _refuse_personal_namesake(slug: str) -> None:
     )
     if holder is not None:
         raise AlreadyExists(
-            f"The slug {slug!r} is the name of a personal calendar of the login {holder.username!r}; "
-            "choose another slug."
+            code="slug_is_personal_calendar", field="slug", slug=slug, login=holder.username
         )
 
 
@@ -98,7 +91,7 @@ def create_resource(
     with write_transaction():
         lock_name(slug)
         if find_resource(slug):
-            raise AlreadyExists(f"The slug {slug!r} is taken.")
+            raise AlreadyExists(code="slug_taken", field="slug", slug=slug)
         _refuse_personal_namesake(slug)
         try:
             resource = Resource.create(
@@ -113,7 +106,7 @@ def create_resource(
                 created=time.time(),
             )
         except peewee.IntegrityError:
-            raise AlreadyExists(f"The slug {slug!r} is taken.") from None
+            raise AlreadyExists(code="slug_taken", field="slug", slug=slug) from None
         now = time.time()
         Collection.create(
             resource=resource.id,
@@ -143,13 +136,13 @@ def list_resources() -> list[Resource]:
 def get_resource(slug: str) -> Resource:
     resource = find_resource(slug)
     if resource is None:
-        raise NotFound(f"There is no resource {slug!r}.")
+        raise NotFound(code="no_resource_named", slug=slug)
     return resource
 
 
 def _checked_changes(resource: Resource, changes: Mapping[str, Any]) -> dict[str, Any]:
     if "slug" in changes and changes["slug"] != resource.slug:
-        raise InvalidProperty(SLUG_IS_STABLE)
+        raise InvalidProperty(code="slug_is_stable", field="slug")
     values = {k: v for k, v in changes.items() if k != "slug"}
     refuse_unknown(values, RESOURCE_FIELDS)
     if "name" in values:

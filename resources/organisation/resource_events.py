@@ -70,9 +70,7 @@ def read_moment(text: str, field: str) -> Moment:
     try:
         return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidProperty(
-            f"'{field}' must be an ISO 8601 date or date-time such as 2024-05-06."
-        ) from None
+        raise InvalidProperty(code="not_a_date", field=field, name=field) from None
 
 
 def resource_zone(resource: Resource) -> tzinfo:
@@ -95,7 +93,7 @@ def _calendar_zone(collection: Collection, fallback: tzinfo) -> tzinfo:
 def _bound(moment: Moment, zone: tzinfo, *, day_end: bool) -> datetime:
     """A range bound in UTC; a date means the start of that day, or its end for `day_end`."""
     if not FIRST_YEAR <= moment.year <= LAST_YEAR:
-        raise InvalidProperty(f"Dates must lie between the years {FIRST_YEAR} and {LAST_YEAR}.")
+        raise InvalidProperty(code="date_out_of_range", first=FIRST_YEAR, last=LAST_YEAR)
     try:
         if not isinstance(moment, datetime):
             moment = datetime.combine(moment + (ONE_DAY if day_end else timedelta(0)), time())
@@ -103,17 +101,15 @@ def _bound(moment: Moment, zone: tzinfo, *, day_end: bool) -> datetime:
             moment = moment.replace(tzinfo=zone)
         return moment.astimezone(UTC)
     except (OverflowError, ValueError):
-        raise InvalidProperty(
-            f"Dates must lie between the years {FIRST_YEAR} and {LAST_YEAR}."
-        ) from None
+        raise InvalidProperty(code="date_out_of_range", first=FIRST_YEAR, last=LAST_YEAR) from None
 
 
 def _window(start: Moment, end: Moment, zone: tzinfo) -> TimeRange:
     lower, upper = _bound(start, zone, day_end=False), _bound(end, zone, day_end=True)
     if upper <= lower:
-        raise InvalidProperty("'end' must not be before 'start'.")
+        raise InvalidProperty(code="end_before_start", field="end")
     if upper - lower > timedelta(days=MAX_RANGE_DAYS):
-        raise InvalidProperty(f"A range may span at most {MAX_RANGE_DAYS} days.")
+        raise InvalidProperty(code="range_too_long", days=MAX_RANGE_DAYS)
     return TimeRange(lower, upper)
 
 
@@ -201,11 +197,9 @@ def create_appointment(slug: str, appointment: NewAppointment, *, max_size: int)
     resource = get_resource(slug)
     branch = appointment.branch if appointment.branch is not None else resource.branch_id
     if branch is None:
-        raise InvalidProperty(
-            "The resource belongs to no branch: name the branch the appointment goes to."
-        )
+        raise InvalidProperty(code="resource_without_branch", field="branch")
     if not Branch.get_or_none(Branch.id == branch):
-        raise NotFound(f"There is no branch with id {branch}.")
+        raise NotFound(code="no_branch_with_id", field="branch", id=branch)
     zone = resource_zone(resource)
     start, end = _appointment_times(appointment, zone)
     uid = str(uuid.uuid4())
@@ -234,15 +228,15 @@ def _appointment_times(appointment: NewAppointment, zone: tzinfo) -> tuple[Momen
     """Both dates (all day) or both times (in UTC; without an offset read in `zone`)."""
     summary = appointment.summary.strip()
     if not summary or len(summary) > SUMMARY_MAX:
-        raise InvalidProperty(f"An appointment needs a summary of 1 to {SUMMARY_MAX} characters.")
+        raise InvalidProperty(code="summary_length", field="summary", max=SUMMARY_MAX)
     start, end = appointment.start, appointment.end
     if isinstance(start, datetime) != isinstance(end, datetime):
-        raise InvalidProperty("'start' and 'end' must both be dates (all day) or both date-times.")
+        raise InvalidProperty(code="mixed_date_kinds", field="end")
     start_utc, end_utc = _bound(start, zone, day_end=False), _bound(end, zone, day_end=False)
     if isinstance(start, datetime):
         start, end = start_utc.replace(microsecond=0), end_utc.replace(microsecond=0)
     if end <= start:
-        raise InvalidProperty("An appointment must end after it starts.")
+        raise InvalidProperty(code="appointment_not_after_start", field="end")
     return start, end
 
 

@@ -38,16 +38,7 @@ accounts = Blueprint("accounts", __name__, url_prefix="/accounts")
 groups = Blueprint("groups", __name__, url_prefix="/groups")
 
 ACCOUNT_FIELDS = form_fields(ACCOUNT, {"employee": employee_choices}, {"role": ROLE_LABELS})
-ACCOUNT_HINTS = (
-    ("login", "login"),
-    ("display name", "display_name"),
-    ("employee", "employee"),
-    ("role", "role"),
-    ("administrator", "role"),
-    ("password", "password"),
-)
 GROUP_FIELDS = form_fields(GROUP, {"members": member_choices})
-GROUP_HINTS = (("name", "name"), ("account", "members"))
 
 
 @accounts.get("", endpoint="index")
@@ -107,7 +98,6 @@ def new_account() -> Response:
         ACCOUNT_FIELDS,
         blank(ACCOUNT_FIELDS),
         _create,
-        ACCOUNT_HINTS,
         saved=False,
         done=_account_saved,
         page=_account_page(None),
@@ -130,7 +120,6 @@ def edit_account(account_id: int) -> Response:
         ACCOUNT_FIELDS,
         initial,
         save,
-        ACCOUNT_HINTS,
         saved=True,
         done=_account_saved,
         page=_account_page(account.id),
@@ -200,7 +189,6 @@ def new_group() -> Response:
         GROUP_FIELDS,
         blank(GROUP_FIELDS),
         lambda values: create_group(values["name"], _members(values), actor=actor()),
-        GROUP_HINTS,
         saved=False,
         done=_group_saved,
         page=_group_page(None),
@@ -221,7 +209,6 @@ def edit_group(group_id: int) -> Response:
         GROUP_FIELDS,
         initial,
         save,
-        GROUP_HINTS,
         saved=True,
         done=_group_saved,
         page=_group_page(group.id),

@@ -36,14 +36,6 @@ FIELDS = form_fields(
     {"account": account_choices, "branch": branch_choices},
     {"kind": CREDENTIAL_KIND_LABELS, "service_classes": SERVICE_CLASS_LABELS},
 )
-HINTS = (
-    ("user name", "username"),
-    ("valid until", "valid_until"),
-    ("service class", "service_classes"),
-    ("user account", "account"),
-    ("branch", "branch"),
-    ("kind", "kind"),
-)
 
 
 @dataclass(frozen=True)
@@ -125,9 +117,7 @@ def _created(credential) -> Response:
 
 @blueprint.route("/new", methods=["GET", "POST"], endpoint="new")
 def new_credential() -> Response:
-    return save_form(
-        FIELDS, blank(FIELDS), _create, HINTS, saved=False, done=_created, page=_new_page
-    )
+    return save_form(FIELDS, blank(FIELDS), _create, saved=False, done=_created, page=_new_page)
 
 
 def credential_page(
@@ -184,7 +174,6 @@ def edit_credential(username: str) -> Response:
         FIELDS,
         filled(FIELDS, _record_values(credential)),
         save,
-        HINTS,
         saved=True,
         done=saved,
         page=lambda state: credential_page(credential, state),

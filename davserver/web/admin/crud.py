@@ -11,7 +11,7 @@ from typing import Any
 import peewee
 from flask import Response, flash, request, url_for
 
-from davserver.web.admin.domain_messages import translated
+from davserver.web.admin.domain_messages import refusal
 from davserver.web.admin.forms import Field, FormState, submit
 from davserver.web.admin.pages import back_to, notice, render
 from resources.errors import DomainError
@@ -166,7 +166,6 @@ def save_form(
     fields: Sequence[Field],
     initial: FormState,
     save: Save,
-    hints: Sequence[tuple[str, str]],
     *,
     saved: bool,
     done: Callable[[Any], Response],
@@ -175,7 +174,7 @@ def save_form(
     """GET shows `initial`; POST saves and continues with `done`, or shows the errors."""
     if request.method != "POST":
         return page(initial)
-    state = submit(fields, save, hints, saved=saved)
+    state = submit(fields, save, saved=saved)
     if state.ok:
         return done(state.saved)
     return page(state)
@@ -193,7 +192,7 @@ def delete_record(
     try:
         delete()
     except DomainError as error:
-        flash(translated(error.message), "error")
+        flash(refusal(error), "error")
         return back_to(refused_endpoint or endpoint, **values)
     notice(message)
     return back_to(endpoint)

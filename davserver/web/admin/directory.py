@@ -34,8 +34,6 @@ blueprint = Blueprint("directory", __name__, url_prefix="/directory")
 
 COMPANY_FIELDS = form_fields(COMPANY, labels={"category": CATEGORY_LABELS})
 CONTACT_FIELDS = form_fields(CONTACT, {"company": company_choices})
-COMPANY_HINTS = (("category", "category"), ("name", "name"))
-CONTACT_HINTS = (("company", "company"),)
 
 
 def _category() -> str | None:
@@ -131,7 +129,6 @@ def new_company() -> Response:
         COMPANY_FIELDS,
         blank(COMPANY_FIELDS),
         lambda values: directory.create_company(actor=actor(), **values),
-        COMPANY_HINTS,
         saved=False,
         done=_company_saved,
         page=_company_page(None),
@@ -145,7 +142,6 @@ def edit_company(company_id: int) -> Response:
         COMPANY_FIELDS,
         filled(COMPANY_FIELDS, company.__data__),
         lambda values: directory.update_company(company.id, values, actor=actor()),
-        COMPANY_HINTS,
         saved=True,
         done=_company_saved,
         page=_company_page(company.id),
@@ -256,7 +252,6 @@ def new_contact() -> Response:
         CONTACT_FIELDS,
         initial,
         save,
-        CONTACT_HINTS,
         saved=False,
         done=_contact_saved,
         page=_contact_page(None),
@@ -277,7 +272,6 @@ def edit_contact(contact_id: int) -> Response:
         CONTACT_FIELDS,
         initial,
         save,
-        CONTACT_HINTS,
         saved=True,
         done=_contact_saved,
         page=_contact_page(contact.id),

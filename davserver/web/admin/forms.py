@@ -1,7 +1,7 @@
 """Forms of the admin UI: a field list, computed from the entity's domain schema
 (label, kind, required, length, choices), declares each form once; the same list reads a submitted form into checked values with an error sentence per
 field, and fills the form again for the template. Domain refusals land next to the
-field they concern."""
+field they name."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import request
 
-from davserver.web.admin.domain_messages import translated
+from davserver.web.admin.domain_messages import refusal
 from davserver.web.admin.i18n import N_, _
 from resources.errors import DomainError
 from resources.store import field_schema as kinds
@@ -190,19 +190,16 @@ def _date(raw: str) -> date:
         raise ValueError(_(NOT_A_DATE)) from None
 
 
-def attach(state: FormState, error: DomainError, hints: Sequence[tuple[str, str]]) -> None:
-    """Put a domain refusal next to the field its sentence names (first hint that
-    occurs in it), else above the form."""
-    message = error.message
-    lowered = message.lower()
-    target = next((name for word, name in hints if word in lowered), "")
-    state.errors[target] = translated(message)
+def attach(state: FormState, error: DomainError, fields: Sequence[Field]) -> None:
+    """Put a domain refusal next to the field it names when the form has that field,
+    else above the form."""
+    target = error.field if error.field in {spec.name for spec in fields} else ""
+    state.errors[target or ""] = refusal(error)
 
 
 def submit(
     fields: Sequence[Field],
     save: Callable[[dict[str, Any]], Any],
-    hints: Sequence[tuple[str, str]] = (),
     *,
     saved: bool = False,
 ) -> FormState:
@@ -213,5 +210,5 @@ def submit(
         try:
             state.saved = save(values)
         except DomainError as error:
-            attach(state, error, hints)
+            attach(state, error, fields)
     return state

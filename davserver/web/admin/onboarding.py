@@ -89,7 +89,7 @@ def resource_choices(credential: ServiceCredential, base: str) -> list[ResourceC
                 resource.name,
                 resource.kind,
                 url,
-                None if decision.allowed else translated(decision.sentence),
+                None if decision.allowed else translated(decision.reason),
             )
         )
     return sorted(choices, key=lambda c: (c.url is None, c.kind, c.name.casefold()))

@@ -40,15 +40,7 @@ branches = Blueprint("branches", __name__, url_prefix="/branches")
 employees = Blueprint("employees", __name__, url_prefix="/employees")
 
 BRANCH_FIELDS = form_fields(BRANCH)
-BRANCH_HINTS = (("time zone", "timezone"), ("name", "name"))
 EMPLOYEE_FIELDS = form_fields(EMPLOYEE, {"home_branch": branch_choices})
-EMPLOYEE_HINTS = (
-    ("first or last", "first_name"),
-    ("first name", "first_name"),
-    ("last name", "last_name"),
-    ("e-mail", "email"),
-    ("branch", "home_branch"),
-)
 
 
 def _zones() -> list[str]:
@@ -96,7 +88,6 @@ def new() -> Response:
         BRANCH_FIELDS,
         blank(BRANCH_FIELDS),
         save,
-        BRANCH_HINTS,
         saved=False,
         done=_branch_saved,
         page=_branch_page(None),
@@ -111,7 +102,6 @@ def edit(branch_id: int) -> Response:
         BRANCH_FIELDS,
         initial,
         lambda values: update_branch(branch.id, values, actor=actor()),
-        BRANCH_HINTS,
         saved=True,
         done=_branch_saved,
         page=_branch_page(branch.id),
@@ -175,7 +165,6 @@ def new_employee() -> Response:
         EMPLOYEE_FIELDS,
         blank(EMPLOYEE_FIELDS),
         save,
-        EMPLOYEE_HINTS,
         saved=False,
         done=_employee_saved,
         page=_employee_page(None),
@@ -190,7 +179,6 @@ def edit_employee(employee_id: int) -> Response:
         EMPLOYEE_FIELDS,
         initial,
         lambda values: update_employee(employee.id, values, actor=actor()),
-        EMPLOYEE_HINTS,
         saved=True,
         done=_employee_saved,
         page=_employee_page(employee.id),

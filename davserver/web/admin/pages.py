@@ -10,7 +10,7 @@ from flask import Flask, Response, flash, g, redirect, render_template, request,
 from werkzeug.exceptions import HTTPException
 
 from davserver.web.admin import security
-from davserver.web.admin.domain_messages import translated
+from davserver.web.admin.domain_messages import refusal, translated
 from davserver.web.admin.i18n import (
     LANGUAGE_NAMES,
     N_,
@@ -126,7 +126,7 @@ def _domain_error(error: DomainError) -> Response:
         if isinstance(error, (AlreadyExists, InUse))
         else 400
     )
-    return error_page(status, _("Not possible"), translated(error.message))
+    return error_page(status, _("Not possible"), refusal(error))
 
 
 def _http_error(error: HTTPException) -> Response:

@@ -18,7 +18,6 @@ from resources.store.directory import PhonebookEntry
 blueprint = Blueprint("phonebook", __name__, url_prefix="/phonebook")
 
 FIELDS = form_fields(PHONEBOOK_ENTRY)
-HINTS = (("phone number", "phone_work"), ("name or a company", "last_name"))
 SOURCES = {"S": N_("synced"), "M": N_("manual")}
 
 
@@ -82,7 +81,6 @@ def new_entry() -> Response:
         FIELDS,
         blank(FIELDS),
         lambda values: phonebook.create_manual(values, actor=actor()),
-        HINTS,
         saved=False,
         done=_saved,
         page=_page,
@@ -103,7 +101,6 @@ def edit_entry(entry_id: int) -> Response:
         FIELDS,
         filled(FIELDS, entry.__data__),
         lambda values: phonebook.update_manual(entry.id, values, actor=actor()),
-        HINTS,
         saved=True,
         done=_saved,
         page=_edit_page(entry),

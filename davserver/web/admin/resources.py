@@ -33,14 +33,6 @@ FIELDS = form_fields(
     {"employee": employee_choices, "branch": branch_choices},
     {"kind": KIND_LABELS},
 )
-HINTS = (
-    ("slug", "slug"),
-    ("employee", "employee"),
-    ("colour", "colour"),
-    ("branch", "branch"),
-    ("'person' or a 'room'", "kind"),
-    ("name", "name"),
-)
 
 
 @blueprint.get("", endpoint="index")
@@ -102,9 +94,7 @@ def _create(values: dict):
 
 @blueprint.route("/new", methods=["GET", "POST"], endpoint="new")
 def new_resource() -> Response:
-    return save_form(
-        FIELDS, blank(FIELDS), _create, HINTS, saved=False, done=_saved, page=_page(None)
-    )
+    return save_form(FIELDS, blank(FIELDS), _create, saved=False, done=_saved, page=_page(None))
 
 
 @blueprint.route("/<slug>", methods=["GET", "POST"], endpoint="edit")
@@ -118,7 +108,6 @@ def edit_resource(slug: str) -> Response:
         FIELDS,
         initial,
         lambda values: resource_calendars.update_resource(resource.slug, values, actor=actor()),
-        HINTS,
         saved=True,
         done=_saved,
         page=_page(resource.slug),

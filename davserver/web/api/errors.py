@@ -1,5 +1,7 @@
 """API errors as {"error": code, "message": sentence}: one place maps domain errors and
-HTTP errors to a status, so no bad input ever ends as a 500."""
+HTTP errors to a status, so no bad input ever ends as a 500. A domain refusal also says
+its catalogue code ("code", e.g. "branch_name_length") and the field it concerns
+("field") when it has them; "error" stays the broad kind scripts already check."""
 
 from __future__ import annotations
 
@@ -52,9 +54,13 @@ class ApiError(Exception):
 
 
 def error_response(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    detail: dict[str, str] | None = None,
 ) -> Response:
-    response = jsonify(error=code, message=message)
+    response = jsonify({"error": code, "message": message, **(detail or {})})
     response.status_code = status
     response.headers.update(headers or {})
     return response
@@ -65,12 +71,15 @@ def _api_error(error: ApiError) -> Response:
 
 
 def _domain_error(error: DomainError) -> Response:
+    detail = {"code": error.code} if error.code else {}
+    if error.field:
+        detail["field"] = error.field
     if isinstance(error, AccessRefused):
-        return error_response(409, error.code, error.message)
+        return error_response(409, error.code, error.message, detail=detail)
     for kind, status, code in DOMAIN_ERRORS:
         if isinstance(error, kind):
-            return error_response(status, code, error.message)
-    return error_response(422, "invalid_value", error.message)
+            return error_response(status, code, error.message, detail=detail)
+    return error_response(422, "invalid_value", error.message, detail=detail)
 
 
 def _http_error(error: HTTPException) -> Response:

@@ -7,6 +7,7 @@ InvalidQuery, so a mapper must look them up before InvalidQuery.
 
 from __future__ import annotations
 
+from resources.error_codes import Sentence
 from resources.errors import DomainError
 
 
@@ -40,7 +41,7 @@ class UnsupportedCollation(DomainError):
     """A text-match collation other than i;ascii-casemap, i;octet, i;unicode-casemap:
     403 Forbidden with CALDAV:supported-collation (RFC 4791 §7.5.1, §7.8)."""
 
-    def __init__(self, message: str, collation: str = "") -> None:
+    def __init__(self, message: str | Sentence, collation: str = "") -> None:
         super().__init__(message)
         self.collation = collation
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from resources.error_codes import sentence
 from resources.formats.calendar_query.errors import (
     InvalidFilter,
     UnsupportedCollation,
@@ -110,8 +111,11 @@ class TextMatch:
     def __post_init__(self) -> None:
         if self.collation not in SUPPORTED_COLLATIONS:
             raise UnsupportedCollation(
-                f"The collation {self.collation!r} is not supported; use one of "
-                f"{', '.join(SUPPORTED_COLLATIONS)}.",
+                sentence(
+                    "collation_unsupported",
+                    collation=repr(self.collation),
+                    supported=", ".join(SUPPORTED_COLLATIONS),
+                ),
                 self.collation,
             )
 
@@ -150,20 +154,20 @@ class CompFilter:
 def check_filter(root: CompFilter) -> None:
     """Refuse a filter RFC 4791 §9.7 forbids or this engine cannot answer exactly."""
     if root.name != "VCALENDAR":
-        raise InvalidFilter("The outermost comp-filter must name VCALENDAR.")
+        raise InvalidFilter(code="filter_root_not_vcalendar")
     if root.time_range is not None:
-        raise UnsupportedFilter("A time-range on VCALENDAR is not supported.")
+        raise UnsupportedFilter(code="time_range_on_vcalendar")
     _check_comp(root, parent=None)
 
 
 def _check_comp(comp: CompFilter, parent: str | None) -> None:
     allowed = _ALLOWED_PARENTS.get(comp.name)
     if parent is not None and allowed is not None and parent not in allowed:
-        raise InvalidFilter(f"A {comp.name} comp-filter cannot be nested in {parent}.")
+        raise InvalidFilter(code="comp_filter_misplaced", name=comp.name, parent=parent)
     if comp.is_not_defined and (comp.time_range or comp.prop_filters or comp.comp_filters):
-        raise InvalidFilter(f"The {comp.name} comp-filter mixes is-not-defined with tests.")
+        raise InvalidFilter(code="comp_filter_mixed", name=comp.name)
     if comp.time_range is not None and comp.name not in TIME_RANGE_COMPONENTS:
-        raise UnsupportedFilter(f"A time-range on {comp.name} is not supported.")
+        raise UnsupportedFilter(code="time_range_on_component", name=comp.name)
     for prop in comp.prop_filters:
         _check_prop(prop, comp.name)
     for child in comp.comp_filters:
@@ -173,24 +177,22 @@ def _check_comp(comp: CompFilter, parent: str | None) -> None:
 def _check_prop(prop: PropFilter, component: str) -> None:
     tests = [t for t in (prop.time_range, prop.text_match) if t is not None]
     if prop.is_not_defined and (tests or prop.param_filters):
-        raise InvalidFilter(f"The {prop.name} prop-filter mixes is-not-defined with tests.")
+        raise InvalidFilter(code="prop_filter_mixed", name=prop.name)
     if len(tests) > 1:
-        raise InvalidFilter(f"The {prop.name} prop-filter has both time-range and text-match.")
+        raise InvalidFilter(code="prop_filter_two_tests", name=prop.name)
     if prop.time_range is not None:
         _check_prop_time_range(prop.name, component)
     if prop.text_match is not None and prop.name in INSTANCE_PROPERTIES:
-        raise UnsupportedFilter(f"A text-match on {prop.name} is not supported.")
+        raise UnsupportedFilter(code="text_match_unsupported", name=prop.name)
     for param in prop.param_filters:
         if param.is_not_defined and param.text_match is not None:
-            raise InvalidFilter(
-                f"The {param.name} param-filter mixes is-not-defined with text-match."
-            )
+            raise InvalidFilter(code="param_filter_mixed", name=param.name)
 
 
 def _check_prop_time_range(name: str, component: str) -> None:
     if name in _NON_DATE_PROPERTIES:
-        raise InvalidFilter(f"{name} has no date value, so it cannot take a time-range.")
+        raise InvalidFilter(code="time_range_on_non_date", name=name)
     if name not in TIME_RANGE_PROPERTIES:
-        raise UnsupportedFilter(f"A time-range on the {name} property is not supported.")
+        raise UnsupportedFilter(code="time_range_on_property", name=name)
     if component not in TIME_RANGE_COMPONENTS - {"VALARM"}:
-        raise UnsupportedFilter(f"A property time-range inside {component} is not supported.")
+        raise UnsupportedFilter(code="property_time_range_inside", name=component)

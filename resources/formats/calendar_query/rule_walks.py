@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 import icalendar
 from icalendar.prop import vDDDTypes, vRecur
 
+from resources.error_codes import sentence
 from resources.errors import TooManyInstances
 from resources.formats.calendar_recurrence import first_value
 from resources.formats.expansion_budget import check_object_instances, check_time, max_instances
@@ -83,8 +84,7 @@ def _instances_in_window(
         return 0
     if walk_steps(rule, start, lower) > MAX_WALK_STEPS:
         raise TooManyInstances(
-            f"A recurrence rule ({rule.to_ical().decode()}) would have to be followed for more than "
-            f"{MAX_WALK_STEPS} steps to reach the requested time range (CALDAV:max-instances).",
+            sentence("rule_walk_too_long", rule=rule.to_ical().decode(), steps=MAX_WALK_STEPS),
             max_instances(),
         )
     steps = walk_steps(rule, start, upper) - max(walk_steps(rule, start, lower), 0)

@@ -1,0 +1,156 @@
+"""Errors with codes (issue 11 §4): every sentence the domain tells people has a stable
+code in resources/error_codes.py with an English and a German message; the API names
+the code and the field beside the broad `error`, and the admin UI shows the sentence
+of the code in the page's language next to the field it names."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from davserver.web.admin.i18n import catalog
+from resources.error_codes import MESSAGES, Sentence
+from resources.errors import DomainError, InvalidProperty, NotFound
+from tests.api_helpers import api_as, error_of, unique
+from tests.browser.admin_pages import new_account
+from tests.browser.http_session import AdminSession
+
+ROOT = Path(__file__).resolve().parents[1]
+TRANSLATIONS = ROOT / "davserver" / "web" / "translations"
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+def messages_of(language: str) -> dict[str, str]:
+    path = TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        return {m.id: m.string for m in read_po(handle) if m.id and not m.fuzzy}
+
+
+def test_every_error_code_has_an_english_and_a_german_message():
+    english, german = messages_of("en"), messages_of("de")
+    for code, template in MESSAGES.items():
+        assert template in english, f"{code}: not in the English catalogue"
+        assert catalog("en").gettext(template) == template, code
+        assert german.get(template), f"{code}: no German message"
+        assert catalog("de").gettext(template) == german[template], code
+        assert set(PLACEHOLDER.findall(german[template])) == set(PLACEHOLDER.findall(template)), (
+            code
+        )
+
+
+def test_codes_are_stable_names_with_one_template_each():
+    assert len(MESSAGES) > 100
+    for code in MESSAGES:
+        assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", code), code
+    templates = list(MESSAGES.values())
+    assert len(set(templates)) == len(templates), "two codes share one template"
+
+
+def test_a_coded_error_makes_its_english_sentence_from_code_and_values():
+    error = InvalidProperty(code="not_a_time_zone", field="timezone", name="Mars/Olympus")
+    assert error.code == "not_a_time_zone" and error.field == "timezone"
+    assert error.message == "'Mars/Olympus' is not an IANA time zone such as Europe/Berlin."
+    assert str(error) == error.message
+    with pytest.raises(KeyError):
+        NotFound(code="no_such_code")
+    told = DomainError("A sentence a protocol layer wrote.")
+    assert told.code is None and told.sentence is None and told.message.startswith("A sentence")
+
+
+def test_nested_sentences_are_translated_with_the_outer_one():
+    reason = Sentence("not_own_person", {"name": "Anna"})
+    check = Sentence("check_not_visible", {"name": "Anna", "reason": reason})
+    assert check.english == (
+        "This login may not see Anna: Anna is another person's calendar. "
+        "A login sees its own employee's calendar and the rooms."
+    )
+    german = check.render(catalog("de").gettext)
+    assert german.startswith("Dieser Zugang darf Anna nicht sehen: Anna ist der Kalender")
+
+
+def test_the_api_names_code_and_field_beside_the_broad_error(server):
+    admin = api_as(server, "admin")
+    body = error_of(admin.post("/branches", {"name": unique("Filiale"), "timezone": "Mars"}), 422)
+    assert body == {
+        "error": "invalid_value",
+        "code": "not_a_time_zone",
+        "field": "timezone",
+        "message": "'Mars' is not an IANA time zone such as Europe/Berlin.",
+    }
+    missing = error_of(admin.get("/employees/987654321"), 404)
+    assert missing["error"] == "not_found" and missing["code"] == "no_employee_with_id"
+    assert "field" not in missing
+
+
+def _field_error(response, field: str) -> str:
+    found = re.search(rf'<p class="error" id="f-{field}-error">([^<]*)</p>', response.text)
+    assert found, f"no error next to {field}"
+    return found.group(1)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "&#39;Mars&#39; is not an IANA time zone such as Europe/Berlin."),
+        ("de", "Mars ist keine IANA-Zeitzone wie Europe/Berlin."),
+    ],
+)
+def test_the_admin_ui_shows_the_code_s_sentence_next_to_its_field(server, language, expected):
+    session = AdminSession(server.base_url, **{"Accept-Language": language})
+    session.sign_in(*new_account("admin"))
+    session.get("/branches/new")
+    refused = session.post("/branches/new", {"name": unique("Filiale"), "timezone": "Mars"})
+    assert refused.status_code == 422
+    assert _field_error(refused, "timezone") == expected
+
+
+def _domain_error_classes() -> set[str]:
+    import resources.formats.addressbook_query  # noqa: F401  (their DomainError subclasses)
+    import resources.formats.calendar_query.errors  # noqa: F401
+    import resources.organisation.field_changes  # noqa: F401
+    import resources.organisation.url_generator  # noqa: F401
+
+    found, todo = set(), [DomainError]
+    while todo:
+        kind = todo.pop()
+        found.add(kind.__name__)
+        todo.extend(kind.__subclasses__())
+    return found
+
+
+def _calls(path: Path):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            yield name, node
+
+
+def test_no_refusal_in_resources_is_a_bare_sentence():
+    kinds = _domain_error_classes()
+    bare = [
+        f"{path.relative_to(ROOT)}:{call.lineno}"
+        for path in sorted((ROOT / "resources").rglob("*.py"))
+        for name, call in _calls(path)
+        if name in kinds and call.args and isinstance(call.args[0], (ast.Constant, ast.JoinedStr))
+    ]
+    assert bare == []
+
+
+def test_every_code_raised_in_resources_is_in_the_catalogue():
+    used = set()
+    for path in sorted((ROOT / "resources").rglob("*.py")):
+        for name, call in _calls(path):
+            if name in ("sentence", "Sentence", "refuse") and call.args:
+                first = call.args[0]
+                if isinstance(first, ast.Constant):
+                    used.add(first.value)
+            for keyword in call.keywords:
+                if keyword.arg == "code" and isinstance(keyword.value, ast.Constant):
+                    used.add(keyword.value.value)
+    assert len(used) > 150
+    assert sorted(used - set(MESSAGES)) == []
