@@ -382,6 +382,29 @@ MESSAGES: dict[str, str] = {
     "tz_value_unreadable": N_(
         "Line %(line)s: the %(name)s of a %(rule)s rule cannot be read: %(reason)s."
     ),
+    # Lists of the API and the admin UI.
+    "list_sort_invalid": N_("'sort' must be one of %(columns)s (or -name)."),
+    "list_query_too_long": N_("'q' may have at most %(max)s characters."),
+    "list_limit_invalid": N_("'limit' must be a whole number from 1 to %(max)s."),
+    # The installation.
+    "language_invalid": N_("The language must be one of: %(languages)s."),
+    "address_too_long": N_("An address may have at most %(max)s characters."),
+    # The phonebook's manual entries.
+    "synced_entry_read_only": N_(
+        "A synced (S) entry is changed at its source; copy it to manual to edit it here."
+    ),
+    # Connections to data sources.
+    "no_such_connection": N_("There is no such connection."),
+    "connection_name_length": N_("A connection needs a name of 1 to 200 characters."),
+    "connection_name_taken": N_("A connection with this name exists already."),
+    "connection_target_invalid": N_("The target must be one of: %(targets)s."),
+    "connection_interval_invalid": N_(
+        "The interval must be off, 5, 15, 60 minutes or daily (1440)."
+    ),
+    "connector_type_unknown": N_(
+        "There is no connector type '%(type)s'; the types are: %(types)s."
+    ),
+    "connection_test_failed": N_("The connection was not saved: %(reason)s"),
 }
 
 

@@ -178,11 +178,9 @@ def update_manual(
     """Edit a manual (M) entry; a synced (S) one is refused, its source owns it."""
     entry = get_entry(entry_id)
     if entry.source != "M":
-        raise SyncedEntryReadOnly(
-            "A synced (S) entry is changed at its source; copy it to manual to edit it here."
-        )
+        raise SyncedEntryReadOnly(code="synced_entry_read_only")
     if "external_id" in changes:
-        raise InvalidProperty("Unknown field(s): external_id.")
+        raise InvalidProperty(code="unknown_fields", field="external_id", fields="external_id")
     merged = {field: getattr(entry, field) for field in ENTRY_FIELDS}
     merged.update(changes)
     cleaned = _clean(merged)

@@ -23,7 +23,7 @@ class TestFailed(InvalidProperty):
 
     def __init__(self, outcome: TestOutcome) -> None:
         failed = next(check for check in outcome.checks if not check.ok)
-        super().__init__(f"The connection was not saved: {failed.message}")
+        super().__init__(code="connection_test_failed", reason=failed.message)
         self.outcome = outcome
 
 
@@ -31,9 +31,10 @@ def connector_type(key: str) -> ConnectorType:
     found = connector_types().get(key)
     if found is None:
         raise InvalidProperty(
-            f"There is no connector type '{key}'; the types are: "
-            + ", ".join(connector_types().keys())
-            + "."
+            code="connector_type_unknown",
+            field="type",
+            type=key,
+            types=", ".join(connector_types().keys()),
         )
     return found
 
@@ -41,7 +42,7 @@ def connector_type(key: str) -> ConnectorType:
 def find_connection(name: str) -> Connection:
     found = Connection.get_or_none(Connection.name == name)
     if found is None:
-        raise NotFound("There is no such connection.")
+        raise NotFound(code="no_such_connection")
     return found
 
 
@@ -59,14 +60,18 @@ def create_connection(
     """A new connection, saved only when its test passes (TestFailed otherwise)."""
     name = name.strip()
     if not 1 <= len(name) <= 200:
-        raise InvalidProperty("A connection needs a name of 1 to 200 characters.")
+        raise InvalidProperty(code="connection_name_length", field="name")
     kind = connector_type(type_key)
     if target not in run_targets():
-        raise InvalidProperty(f"The target must be one of: {', '.join(sorted(run_targets()))}.")
+        raise InvalidProperty(
+            code="connection_target_invalid",
+            field="target",
+            targets=", ".join(sorted(run_targets())),
+        )
     if interval_minutes not in INTERVALS_MINUTES:
-        raise InvalidProperty("The interval must be off, 5, 15, 60 minutes or daily (1440).")
+        raise InvalidProperty(code="connection_interval_invalid", field="interval_minutes")
     if Connection.get_or_none(Connection.name == name) is not None:
-        raise AlreadyExists("A connection with this name exists already.")
+        raise AlreadyExists(code="connection_name_taken", field="name")
     outcome = kind.test(settings, client)
     if not outcome.passed:
         raise TestFailed(outcome)

@@ -29,7 +29,7 @@ ADDRESS_MAX = 2000  # a postal address is a few lines; room for directions, not 
 
 def check_address(address: str) -> None:
     if len(address) > ADDRESS_MAX:
-        raise InvalidProperty(f"An address may have at most {ADDRESS_MAX} characters.")
+        raise InvalidProperty(code="address_too_long", field="address", max=ADDRESS_MAX)
 
 
 def check_timezone(name: str) -> None:

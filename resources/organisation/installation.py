@@ -29,7 +29,9 @@ def store_language(language: str, *, actor: str) -> bool:
     """Keep `language` (inside the caller's transaction); False when it was already set.
     The caller brings whatever is written in the language up to date."""
     if language not in LANGUAGES:
-        raise InvalidProperty("The language must be one of: en, de.")
+        raise InvalidProperty(
+            code="language_invalid", field="language", languages=", ".join(LANGUAGES)
+        )
     before = installation_language()
     with write_transaction():
         updated = (

@@ -117,7 +117,9 @@ def chosen_sort(sort: str, columns: dict[str, peewee.Field], default: str) -> tu
     sort = sort or default
     name, descending = (sort[1:], True) if sort.startswith("-") else (sort, False)
     if name not in columns:
-        raise InvalidProperty(f"'sort' must be one of {', '.join(sorted(columns))} (or -name).")
+        raise InvalidProperty(
+            code="list_sort_invalid", field="sort", columns=", ".join(sorted(columns))
+        )
     return name, descending
 
 
@@ -131,9 +133,9 @@ def page_of(
 ) -> Page:
     """One page of `query` as `asked`: searched, sorted and cut in SQL."""
     if len(asked.q) > QUERY_MAX:
-        raise InvalidProperty(f"'q' may have at most {QUERY_MAX} characters.")
+        raise InvalidProperty(code="list_query_too_long", field="q", max=QUERY_MAX)
     if not 1 <= asked.limit <= LIMIT_MAX:
-        raise InvalidProperty(f"'limit' must be a whole number from 1 to {LIMIT_MAX}.")
+        raise InvalidProperty(code="list_limit_invalid", field="limit", max=LIMIT_MAX)
     name, descending = chosen_sort(asked.sort, sort_columns, default_sort)
     sort = f"-{name}" if descending else name
     column, row_id = sort_columns[name], id_column(query.model)
