@@ -254,7 +254,7 @@ def _instance_span(start: date | datetime, reaches: list[Reach]) -> Span:
         None if reach.after is None else _latest(start, reach.after + reach.lag)
         for reach in reaches
     ]
-    return _union([(low, high) for low, high in zip(lows, highs)])
+    return _union([(low, high) for low, high in zip(lows, highs, strict=True)])
 
 
 def _period_span(period: tuple, reaches: list[Reach]) -> Span:

@@ -147,11 +147,7 @@ def _zoned(prop) -> datetime | None:
     tzid = prop.params.get("TZID")
     zone = value.tzinfo
     if tzid is None:
-        return (
-            value
-            if zone is UTC or zone == UTC or getattr(zone, "key", None) == "UTC"
-            else None
-        )
+        return value if zone is UTC or zone == UTC or getattr(zone, "key", None) == "UTC" else None
     return value if isinstance(zone, ZoneInfo) and zone.key == tzid else None
 
 

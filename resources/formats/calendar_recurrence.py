@@ -91,7 +91,7 @@ def last_rule_start(rule: vRecur, dtstart: date | datetime) -> datetime | RuleEn
             ends_in_range = True
     found, last = 0, None
     try:
-        for last in islice(expansion, MAX_INSTANCES + 1):
+        for last in islice(expansion, MAX_INSTANCES + 1):  # noqa: B007 - kept: the last instance
             found += 1
     except (OverflowError, ValueError):
         return fallback

@@ -51,7 +51,7 @@ def _run(model, template: str, *params):
             __no_default__=1,
             **{
                 name: convert(value) if convert is not None else value
-                for (name, convert), value in zip(plan, row)
+                for (name, convert), value in zip(plan, row, strict=True)
             },
         )
         instance._dirty.clear()
