@@ -15,7 +15,7 @@ import ctypes
 try:
     _libc = ctypes.CDLL("libc.so.6")
 except OSError:  # not glibc: nothing to tune
-    _libc = None
+    _libc = None  # type: ignore[assignment]
 _trim = getattr(_libc, "malloc_trim", None)
 
 M_ARENA_MAX = -8

@@ -51,7 +51,7 @@ def make_server(app, settings: Settings, listener: socket.socket | None = None) 
     """The HTTP server: binding host:port itself, or accepting on `listener`."""
     options = dict(numthreads=settings.threads, server_name="davserver", timeout=30)
     if listener is None:
-        server = HeadGatedServer((settings.host, settings.port), app, **options)
+        server = HeadGatedServer((settings.host, settings.port), app, **options)  # type: ignore[arg-type]
     else:
         server = SharedSocketServer(listener, ConnectionRotation(app), **options)
     # A second, coarse guard; handlers enforce the exact limits with readable errors.

@@ -32,7 +32,7 @@ def calendar_data_text(row: StoredObject, request: CalendarDataRequest | None, z
     if request is None or request.selects_everything:
         return stored_text(raw)
     if request.expands_only and row.occurrences is not None:
-        text = expand_listed(raw, row.occurrences, request.expand)
+        text = expand_listed(raw, row.occurrences, request.expand)  # type: ignore[arg-type]
         if text is not None:
             return text
     return render_calendar_data(parse_stored(row), raw, request, timezone=zone)

@@ -58,7 +58,7 @@ def addressbook_query(server, node: CollectionNode, root, environ, start_respons
                 matched += 1
                 add_object_response(
                     result,
-                    ObjectNode.for_row(row, node.row, environ, None),
+                    ObjectNode.for_row(row, node.row, environ, None),  # type: ignore[arg-type]
                     query.mode,
                     query.properties,
                     renderers,

@@ -23,11 +23,11 @@ def export_calendar(collection_id: int, display_name: str) -> bytes:
     rows = StoredObject.select(StoredObject.name, StoredObject.body).where(
         StoredObject.collection == collection_id
     )
-    for name, body in rows.tuples():
+    for name, body in rows.tuples():  # type: ignore[misc]
         try:
-            calendar = parse_stored_calendar(body)
+            calendar = parse_stored_calendar(body)  # type: ignore[has-type]
         except UnreadableStoredObject as error:  # the others are still exported
-            log_unreadable(collection_id, name, error)
+            log_unreadable(collection_id, name, error)  # type: ignore[has-type]
             continue
         for component in calendar.subcomponents:
             if component.name == "VTIMEZONE":

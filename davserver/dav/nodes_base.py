@@ -49,7 +49,7 @@ class DavNode(LivePropertyNode):
 
     @property
     def login(self) -> AuthenticatedLogin:
-        return self.environ["davserver.login"]
+        return self.environ["davserver.login"]  # type: ignore[attr-defined]
 
     @property
     def settings(self):
@@ -57,7 +57,7 @@ class DavNode(LivePropertyNode):
 
     def get_href(self) -> str:
         """One quoting for every href we send (WsgiDAV's own would encode '@')."""
-        return urls.href(self.get_preferred_path())
+        return urls.href(self.get_preferred_path())  # type: ignore[attr-defined]
 
     @live(qname(DAV, "current-user-principal"))
     def _current_user_principal(self):

@@ -102,7 +102,7 @@ def sync_collection(server, node: CollectionNode, root, environ, start_response)
         mode, names, data_request = parse_property_request(root)
         renderers = calendar_renderers(data_request, collection_timezone(collection))
     else:
-        mode, names, address_request = parse_card_properties(root)
+        mode, names, address_request = parse_card_properties(root)  # type: ignore[assignment]
         renderers = address_renderers(address_request)
     start = _start_revision(collection, request.token)
     changes = None if start is None else _changes(collection, start)

@@ -29,14 +29,14 @@ from davserver.web.api.settings import DAV_APP_KEY, SETTINGS_KEY
 from resources.auth.server_secrets import shared_secret
 
 BLUEPRINTS = (branches, employees, users, groups, resources, events, credentials, me, audit)
-BLUEPRINTS += (companies, contacts, company_book, phonebook, carddav_integrations)
+BLUEPRINTS += (companies, contacts, company_book, phonebook, carddav_integrations)  # type: ignore[assignment]
 
 
 def build_api_app(settings: Settings, dav_app) -> Flask:
     """Return the WSGI app serving /api/v1; `dav_app` serves connection-test round trips."""
     app = Flask("davserver.api")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_size
-    app.json.sort_keys = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     # The same key as the admin UI, so its session cookie signs in here too.
     app.secret_key = settings.secret_key or shared_secret()
     app.url_map.strict_slashes = False

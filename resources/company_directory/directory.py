@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
 import peewee
 
@@ -50,7 +51,7 @@ def contact_name(contact: ContactPerson) -> str:
     return f"contact-{contact.uid}.vcf"
 
 
-def _check(values: dict, allowed: tuple[str, ...], model: type[peewee.Model]) -> None:
+def _check(values: dict[str, Any], allowed: tuple[str, ...], model: type[peewee.Model]) -> None:
     unknown = set(values) - set(allowed)
     if unknown:
         raise InvalidProperty(f"Unknown field(s): {', '.join(sorted(unknown))}.")
@@ -73,7 +74,7 @@ def _checked_emails(emails: str | list[str] | tuple[str, ...]) -> list[str]:
     return addresses
 
 
-def check_text_fields(model: type[peewee.Model], values: dict) -> None:
+def check_text_fields(model: type[peewee.Model], values: dict[str, Any]) -> None:
     """Refuse text longer than its column, or holding control characters that no vCard
     line can carry (PostgreSQL would refuse a NUL only at write time, as a 500)."""
     for name, value in values.items():
@@ -134,7 +135,7 @@ def publish_contact(contact_id: int) -> None:
     )
 
 
-def create_company(*, actor: str = "system", **values) -> Company:
+def create_company(*, actor: str = "system", **values: Any) -> Company:
     _check(values, COMPANY_FIELDS, Company)
     if not str(values.get("name", "")).strip():
         raise InvalidProperty("A company needs a name.")
@@ -145,7 +146,7 @@ def create_company(*, actor: str = "system", **values) -> Company:
     return company
 
 
-def update_company(company_id: int, changes: dict, *, actor: str = "system") -> Company:
+def update_company(company_id: int, changes: dict[str, Any], *, actor: str = "system") -> Company:
     _check(changes, COMPANY_FIELDS, Company)
     company = _company(company_id)
     if not changes:
@@ -169,7 +170,7 @@ def delete_company(company_id: int, *, actor: str = "system") -> None:
         audit.record(actor, "company.delete", company.name)
 
 
-def create_contact(company: int, *, actor: str = "system", **values) -> ContactPerson:
+def create_contact(company: int, *, actor: str = "system", **values: Any) -> ContactPerson:
     _check(values, CONTACT_FIELDS, ContactPerson)
     owner = _company(company)
     if "export_carddav" not in values:
@@ -189,7 +190,9 @@ def create_contact(company: int, *, actor: str = "system", **values) -> ContactP
     return contact
 
 
-def update_contact(contact_id: int, changes: dict, *, actor: str = "system") -> ContactPerson:
+def update_contact(
+    contact_id: int, changes: dict[str, Any], *, actor: str = "system"
+) -> ContactPerson:
     _check(changes, CONTACT_FIELDS, ContactPerson)
     contact = _contact(contact_id)
     if "company" in changes:

@@ -7,6 +7,7 @@ import hashlib
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from resources.auth import audit
 from resources.company_directory.directory import check_text_fields
@@ -41,7 +42,7 @@ def _publish(entry: PhonebookEntry) -> None:
     )
 
 
-def _clean(values: dict) -> dict:
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
     unknown = set(values) - set(ENTRY_FIELDS) - {"external_id"}
     if unknown:
         raise InvalidProperty(f"Unknown field(s): {', '.join(sorted(unknown))}.")
@@ -74,7 +75,7 @@ def get_entry(entry_id: int) -> PhonebookEntry:
     return entry
 
 
-def create_manual(values: dict, *, actor: str = "system") -> PhonebookEntry:
+def create_manual(values: dict[str, Any], *, actor: str = "system") -> PhonebookEntry:
     cleaned = _clean(values)
     cleaned.pop("external_id", None)
     now = time.time()
@@ -113,7 +114,7 @@ class ImportResult:
     deleted: int
 
 
-def _external_id(values: dict) -> str:
+def _external_id(values: dict[str, Any]) -> str:
     given = str(values.get("external_id") or "").strip()
     if given:
         return given
@@ -124,7 +125,9 @@ def _external_id(values: dict) -> str:
     return "h:" + hashlib.sha1(key.encode("utf-8")).hexdigest()
 
 
-def import_source(source: str, entries: list[dict], *, actor: str = "system") -> ImportResult:
+def import_source(
+    source: str, entries: list[dict[str, Any]], *, actor: str = "system"
+) -> ImportResult:
     """Make `source`'s synced entries exactly `entries` (idempotent); M entries stay."""
     source = source.strip()
     if not source:
@@ -153,7 +156,7 @@ def import_source(source: str, entries: list[dict], *, actor: str = "system") ->
                 entry.delete_instance()
                 deleted += 1
         for external_id, values in wanted.items():
-            entry = current.get(external_id)
+            entry = current.get(external_id)  # type: ignore[assignment]
             if entry is None:
                 entry = PhonebookEntry.create(
                     source="S",

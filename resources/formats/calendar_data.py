@@ -203,10 +203,10 @@ def _single_kind(components: list[icalendar.Component]) -> str:
     kinds = list(dict.fromkeys(component.name for component in components))
     if len(kinds) > 1:
         raise InvalidCalendarObject(
-            f"A calendar object resource holds one kind of component, but this one has {' and '.join(kinds)} "
+            f"A calendar object resource holds one kind of component, but this one has {' and '.join(kinds)} "  # type: ignore[arg-type]
             "(RFC 4791 §4.1)."
         )
-    return kinds[0]
+    return kinds[0]  # type: ignore[return-value]
 
 
 def _check_no_method(calendar: icalendar.Calendar) -> None:

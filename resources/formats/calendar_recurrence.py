@@ -15,10 +15,11 @@ keeps its local time across a DST change. Two guards keep a PUT cheap:
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import islice
+from typing import Any
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rruleset, rrulestr
 from icalendar.prop import vRecur
 
 from resources.errors import InvalidCalendarData
@@ -83,11 +84,11 @@ def last_rule_start(rule: vRecur, dtstart: date | datetime) -> datetime | RuleEn
     expansion = dateutil_rule(rule, wall.replace(year=wall.year + shift))
     ends_in_range = False
     if count is not None:
-        expansion = expansion.replace(count=count)
+        expansion = expansion.replace(count=count)  # type: ignore[union-attr]
     else:
         until_wall = _until_wall_clock(until, dtstart)
         if until_wall.year + shift < LAST_YEAR:
-            expansion = expansion.replace(until=until_wall.replace(year=until_wall.year + shift))
+            expansion = expansion.replace(until=until_wall.replace(year=until_wall.year + shift))  # type: ignore[union-attr]
             ends_in_range = True
     found, last = 0, None
     try:
@@ -109,7 +110,7 @@ def cycle_shift(year: int, search_years: int) -> int:
     return GREGORIAN_CYCLE_YEARS * ((LAST_YEAR - search_years - year) // GREGORIAN_CYCLE_YEARS)
 
 
-def dateutil_rule(rule: vRecur, start: datetime):
+def dateutil_rule(rule: vRecur, start: datetime) -> rrule | rruleset:
     """The rule without COUNT and UNTIL, starting at the naive `start`."""
     parts = vRecur({name: value for name, value in rule.items() if name not in ("COUNT", "UNTIL")})
     text = parts.to_ical().decode()
@@ -130,7 +131,7 @@ def _until_wall_clock(until: date | datetime, dtstart: date | datetime) -> datet
     """
     if _kind(until) == _kind(dtstart):
         if isinstance(until, datetime) and until.tzinfo is not None:
-            return until.astimezone(dtstart.tzinfo).replace(tzinfo=None)
+            return until.astimezone(dtstart.tzinfo).replace(tzinfo=None)  # type: ignore[union-attr]
         return wall_clock(until)
     if isinstance(until, datetime) and until.tzinfo is not None:
         until = until.astimezone(_zone(dtstart) or UTC)
@@ -149,11 +150,11 @@ def wall_clock(value: date | datetime) -> datetime:
     return datetime(value.year, value.month, value.day)
 
 
-def _zone(value: date | datetime):
+def _zone(value: date | datetime) -> tzinfo | None:
     return value.tzinfo if isinstance(value, datetime) else None
 
 
-def first_value(values):
+def first_value(values: Any) -> Any:
     if isinstance(values, list):
         return values[0] if values else None
     return values

@@ -18,7 +18,9 @@ expanding anything:
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 
 import icalendar
 from icalendar.prop import vDDDTypes, vRecur, vUTCOffset
@@ -63,12 +65,12 @@ def check_vtimezone(block: ComponentBlock) -> None:
                 )
         for line in properties.get("RRULE", []):
             rule = _read({"RRULE": [line]}, "RRULE", vRecur.from_ical, f"{name} rule")
-            problem = observance_rule_problem(rule)
+            problem = observance_rule_problem(rule)  # type: ignore[arg-type]
             if problem is not None:
                 raise InvalidCalendarData(
                     f"Line {line.line_number}: the RRULE of a {name} time zone rule {problem}."
                 )
-            onsets += observance_onsets(rule, start)
+            onsets += observance_onsets(rule, start)  # type: ignore[arg-type]
         onsets += sum(line.value.count(",") + 1 for line in properties.get("RDATE", []))
     if onsets > MAX_ONSETS:
         raise InvalidCalendarData(
@@ -120,7 +122,12 @@ def _observances(block: ComponentBlock) -> list[tuple[str, int, dict[str, list[C
     return observances
 
 
-def _read(properties: dict[str, list[ContentLine]], name: str, parse, what: str):
+_V = TypeVar("_V")
+
+
+def _read(
+    properties: dict[str, list[ContentLine]], name: str, parse: Callable[[str], _V], what: str
+) -> _V | None:
     lines = properties.get(name)
     if not lines:
         return None
@@ -136,7 +143,7 @@ def _read(properties: dict[str, list[ContentLine]], name: str, parse, what: str)
 # --- each object's own VTIMEZONEs ---------------------------------------------------------
 
 
-class _ThreadCache(dict):
+class _ThreadCache(dict[str, Any]):
     """icalendar's cache of VTIMEZONE-defined zones, kept per thread and emptied around each
     parse: icalendar keeps the first definition of a non-IANA TZID for the whole process, so
     one login's "Office Time" would place another login's events."""
@@ -145,21 +152,22 @@ class _ThreadCache(dict):
         super().__init__()
         self._local = threading.local()
 
-    def _zones(self) -> dict:
+    def _zones(self) -> dict[str, Any]:
         if not hasattr(self._local, "zones"):
             self._local.zones = {}
-        return self._local.zones
+        zones: dict[str, Any] = self._local.zones
+        return zones
 
-    def get(self, key, default=None):
+    def get(self, key: str, default: Any = None) -> Any:
         return self._zones().get(key, default)
 
-    def __contains__(self, key) -> bool:
+    def __contains__(self, key: object) -> bool:
         return key in self._zones()
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> Any:
         return self._zones()[key]
 
-    def __setitem__(self, key, value) -> None:
+    def __setitem__(self, key: str, value: Any) -> None:
         self._zones()[key] = value
 
     def clear(self) -> None:
@@ -167,7 +175,7 @@ class _ThreadCache(dict):
 
 
 _CACHE = _ThreadCache()
-tzp._TZP__tz_cache = _CACHE  # icalendar has no public switch for this cache (7.x)
+tzp._TZP__tz_cache = _CACHE  # type: ignore[attr-defined]  # icalendar has no public switch for this cache (7.x)
 
 
 def parse_with_own_timezones(data: bytes) -> icalendar.Calendar:

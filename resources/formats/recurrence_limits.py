@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 
+import icalendar
 from icalendar.prop import vRecur
 
 from resources.errors import TooManyInstances
@@ -53,7 +54,9 @@ _FIXED_STEPS = {
 _PLAIN_PARTS = frozenset({"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST"})
 
 
-def check_instance_count(components: list, limit: int, written: datetime) -> None:
+def check_instance_count(
+    components: list[icalendar.Component], limit: int, written: datetime
+) -> None:
     """Refuse an object whose recurrence rules make more than `limit` instances
     (see the module docstring for how a series without end counts)."""
     total = 0
@@ -102,7 +105,7 @@ def rule_instance_count(rule: vRecur, start: date | datetime, room: int, written
     if horizon < wall:
         return 0
     try:
-        expansion = dateutil_rule(rule, wall).replace(until=horizon)
+        expansion = dateutil_rule(rule, wall).replace(until=horizon)  # type: ignore[union-attr]
         return sum(1 for _ in islice(expansion, room))
     except Exception:  # noqa: BLE001 - a rule dateutil cannot follow makes no instances here
         return 0
@@ -195,7 +198,7 @@ def _until_wall(rule: vRecur, start: date | datetime) -> datetime | None:
     return wall_clock(until) + (timedelta(0) if type(until) is type(start) else timedelta(days=1))
 
 
-def _dtstart(component) -> date | datetime | None:
+def _dtstart(component: icalendar.Component) -> date | datetime | None:
     prop = component.get("DTSTART")
     value = getattr(prop, "dt", None)
     return value if isinstance(value, date) else None
@@ -234,7 +237,7 @@ def instances_between(
         expansion = dateutil_rule(rule, wall)
         count = first_value(rule.get("COUNT"))
         if isinstance(count, int):
-            expansion = expansion.replace(count=count)
+            expansion = expansion.replace(count=count)  # type: ignore[union-attr]
         found = 0
         for moment in expansion.xafter(low, count=room, inc=True):
             if moment >= high:

@@ -78,7 +78,7 @@ def _event(day: date, hour: int, hours: int, summary: str, extra: str = "") -> t
 
 
 def _week_of(slug: str, monday: date, branch_id: int) -> None:
-    calendar = resource_calendars.resource_calendar(resource_calendars.find_resource(slug).id)
+    calendar = resource_calendars.resource_calendar(resource_calendars.find_resource(slug).id)  # type: ignore[union-attr]
     plans = {
         "anna": [
             (0, 9, 1, "Team meeting", "RRULE:FREQ=WEEKLY;BYDAY=MO\r\n"),
@@ -92,7 +92,7 @@ def _week_of(slug: str, monday: date, branch_id: int) -> None:
         "raum-1": [(1, 14, 2, "Customer visit"), (4, 16, 1, "Weekly review")],
         "raum-2": [(2, 8, 3, "Workshop maintenance")],
     }
-    for offset, hour, hours, summary, *extra in plans[slug]:
+    for offset, hour, hours, summary, *extra in plans[slug]:  # type: ignore[attr-defined]
         name, body = _event(monday + timedelta(days=offset), hour, hours, summary, *extra)
         stored_objects.put_calendar_object(
             calendar,
@@ -186,14 +186,18 @@ def fill_demo_data(today: date | None = None) -> bool:
     return True
 
 
-def _give_demo_passwords(account_rows, credential_rows) -> None:
+def _give_demo_passwords(
+    account_rows: list[UserAccount], credential_rows: list[ServiceCredential]
+) -> None:
     """The short, well-known demo passwords, below the minimum every real password must
     have (passwords.PASSWORD_MIN): the demo is for trying on one's own machine only."""
     with write_transaction():
         _write_demo_passwords(account_rows, credential_rows)
 
 
-def _write_demo_passwords(account_rows, credential_rows) -> None:
+def _write_demo_passwords(
+    account_rows: list[UserAccount], credential_rows: list[ServiceCredential]
+) -> None:
     for account in account_rows:
         known = ADMIN_PASSWORD if account.login == ADMIN_LOGIN else DEMO_PASSWORD
         UserAccount.update(password_hash=passwords.hash_password(known)).where(

@@ -12,7 +12,9 @@ from __future__ import annotations
 import peewee
 
 from resources.store.directory import DIRECTORY_MODELS
-from resources.store.models_base import BaseModel, SchemaVersion, ServerSetting
+from resources.store.models_base import BaseModel
+from resources.store.models_base import SchemaVersion as SchemaVersion  # re-exported
+from resources.store.models_base import ServerSetting as ServerSetting  # re-exported
 from resources.store.organisation import (
     ORGANISATION_MODELS,
     Branch,

@@ -108,12 +108,12 @@ class _Parts:
                 overrides.setdefault(_epoch(_own(block, "DTSTART")), []).append(block)
         rule = master.property_value("RRULE")
         recurring = rule is not None and not rule_never_matches(vRecur.from_ical(rule))
-        return cls(master, overrides, recurring)
+        return cls(master, overrides, recurring)  # type: ignore[arg-type]
 
     def assign(self, chosen: list[tuple[int, int]]) -> list[tuple[int, int, int, ComponentBlock]]:
         """(recurrence id, start, length, block) per chosen instance: an override where one
         starts there, else the master's instance."""
-        waiting = {start: list(blocks) for start, blocks in self.overrides.items()}
+        waiting = {start: list(blocks) for start, blocks in self.overrides.items()}  # type: ignore[call-overload]
         result = []
         for start, length in chosen:
             candidates = waiting.get(start)
@@ -184,7 +184,7 @@ def _own(block: ComponentBlock, name: str) -> ContentLine:
 
 
 def _epoch(line: ContentLine) -> int:
-    date_part, time_part, utc = _DATE_TIME.fullmatch(line.value).groups()
+    date_part, time_part, utc = _DATE_TIME.fullmatch(line.value).groups()  # type: ignore[union-attr]
     zone = UTC if utc else ZoneInfo(line.tzid() or "UTC")
     moment = datetime.strptime(date_part + time_part, "%Y%m%d%H%M%S").replace(tzinfo=zone)
     return int(moment.timestamp())
