@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import ctypes
 
+_libc: ctypes.CDLL | None
 try:
     _libc = ctypes.CDLL("libc.so.6")
 except OSError:  # not glibc: nothing to tune
-    _libc = None  # type: ignore[assignment]
+    _libc = None
 _trim = getattr(_libc, "malloc_trim", None)
 
 M_ARENA_MAX = -8

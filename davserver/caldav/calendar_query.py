@@ -96,7 +96,7 @@ def calendar_query(server, node: CollectionNode, root, environ, start_response):
                         result, href, 403, qname(CALDAV, "max-instances"), exc.message
                     )
                     continue
-                member = ObjectNode.for_row(row, node.row, environ, None)  # type: ignore[arg-type]
+                member = ObjectNode.for_row(row, node.row, environ, None)  # type: ignore[arg-type]  # a listed row
                 add_object_response(result, member, query.mode, query.properties, renderers)
             yield
 

@@ -3,6 +3,8 @@ blueprint per resource family, HTTP Basic or admin-session sign-in and JSON erro
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from flask import Flask
 
 from davserver.config import Settings
@@ -28,8 +30,18 @@ from davserver.web.api.errors import register_error_handlers
 from davserver.web.api.settings import DAV_APP_KEY, SETTINGS_KEY
 from resources.auth.server_secrets import shared_secret
 
-BLUEPRINTS = (branches, employees, users, groups, resources, events, credentials, me, audit)
-BLUEPRINTS += (companies, contacts, company_book, phonebook, carddav_integrations)  # type: ignore[assignment]
+BLUEPRINTS: tuple[ModuleType, ...] = (
+    branches,
+    employees,
+    users,
+    groups,
+    resources,
+    events,
+    credentials,
+    me,
+    audit,
+)
+BLUEPRINTS += (companies, contacts, company_book, phonebook, carddav_integrations)
 
 
 def build_api_app(settings: Settings, dav_app) -> Flask:

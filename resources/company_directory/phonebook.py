@@ -143,6 +143,7 @@ def import_source(
         wanted[cleaned["external_id"]] = cleaned
     now = time.time()
     created = updated = deleted = 0
+    entry: PhonebookEntry | None
     with write_transaction():
         current = {
             e.external_id: e
@@ -156,7 +157,7 @@ def import_source(
                 entry.delete_instance()
                 deleted += 1
         for external_id, values in wanted.items():
-            entry = current.get(external_id)  # type: ignore[assignment]
+            entry = current.get(external_id)
             if entry is None:
                 entry = PhonebookEntry.create(
                     source="S",

@@ -158,7 +158,7 @@ def _todo_spans_without_anchor(component: Component) -> list[Span]:
     if completed is None and created is None:
         return [(None, None)]
     if completed is None:
-        return [(_earliest(created, -TICK), None)]  # type: ignore[arg-type]
+        return [(_earliest(created, -TICK), None)]  # type: ignore[arg-type]  # created is set
     return [
         (_earliest(point, -TICK), _latest(point, TICK))
         for point in (completed, created)
@@ -321,6 +321,7 @@ def _union(spans: list[Span]) -> Span:
     if not spans:
         return None, None
     lows, highs = [low for low, _ in spans], [high for _, high in spans]
+    # min and max see no None: an open end makes the union open
     return (None if None in lows else min(lows)), (None if None in highs else max(highs))  # type: ignore[type-var]
 
 

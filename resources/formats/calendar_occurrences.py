@@ -181,6 +181,7 @@ def _list_series(components: list[Component], written: datetime) -> OccurrenceLi
     moments = [start]  # DTSTART is always an instance, even where the rule would not make one
     listed_from, complete_until = start, _FOREVER
     if rule is not None and not rule_never_matches(rule):
+        # start is set where length is: _length needs it
         found, listed_from, complete_until = _rule_instances(  # type: ignore[assignment]
             rule,
             start,  # type: ignore[arg-type]

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import islice
 from typing import Any
 
-from dateutil.rrule import rrule, rruleset, rrulestr
+from dateutil.rrule import rrule, rrulestr
 from icalendar.prop import vRecur
 
 from resources.errors import InvalidCalendarData
@@ -84,11 +84,11 @@ def last_rule_start(rule: vRecur, dtstart: date | datetime) -> datetime | RuleEn
     expansion = dateutil_rule(rule, wall.replace(year=wall.year + shift))
     ends_in_range = False
     if count is not None:
-        expansion = expansion.replace(count=count)  # type: ignore[union-attr]
+        expansion = expansion.replace(count=count)
     else:
         until_wall = _until_wall_clock(until, dtstart)
         if until_wall.year + shift < LAST_YEAR:
-            expansion = expansion.replace(until=until_wall.replace(year=until_wall.year + shift))  # type: ignore[union-attr]
+            expansion = expansion.replace(until=until_wall.replace(year=until_wall.year + shift))
             ends_in_range = True
     found, last = 0, None
     try:
@@ -110,12 +110,12 @@ def cycle_shift(year: int, search_years: int) -> int:
     return GREGORIAN_CYCLE_YEARS * ((LAST_YEAR - search_years - year) // GREGORIAN_CYCLE_YEARS)
 
 
-def dateutil_rule(rule: vRecur, start: datetime) -> rrule | rruleset:
+def dateutil_rule(rule: vRecur, start: datetime) -> rrule:
     """The rule without COUNT and UNTIL, starting at the naive `start`."""
     parts = vRecur({name: value for name, value in rule.items() if name not in ("COUNT", "UNTIL")})
     text = parts.to_ical().decode()
     try:
-        return rrulestr(text, dtstart=start, cache=False)
+        return rrulestr(text, dtstart=start, cache=False)  # type: ignore[return-value]  # no set
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as error:
         raise InvalidCalendarData(
             f"The recurrence rule {text!r} cannot be expanded: {error}."
@@ -131,6 +131,7 @@ def _until_wall_clock(until: date | datetime, dtstart: date | datetime) -> datet
     """
     if _kind(until) == _kind(dtstart):
         if isinstance(until, datetime) and until.tzinfo is not None:
+            # same kind as until: a datetime
             return until.astimezone(dtstart.tzinfo).replace(tzinfo=None)  # type: ignore[union-attr]
         return wall_clock(until)
     if isinstance(until, datetime) and until.tzinfo is not None:

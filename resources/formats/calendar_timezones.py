@@ -65,6 +65,7 @@ def check_vtimezone(block: ComponentBlock) -> None:
                 )
         for line in properties.get("RRULE", []):
             rule = _read({"RRULE": [line]}, "RRULE", vRecur.from_ical, f"{name} rule")
+            # _read gives None only where the property is missing, and the line is here
             problem = observance_rule_problem(rule)  # type: ignore[arg-type]
             if problem is not None:
                 raise InvalidCalendarData(

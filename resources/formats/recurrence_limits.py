@@ -105,7 +105,7 @@ def rule_instance_count(rule: vRecur, start: date | datetime, room: int, written
     if horizon < wall:
         return 0
     try:
-        expansion = dateutil_rule(rule, wall).replace(until=horizon)  # type: ignore[union-attr]
+        expansion = dateutil_rule(rule, wall).replace(until=horizon)
         return sum(1 for _ in islice(expansion, room))
     except Exception:  # noqa: BLE001 - a rule dateutil cannot follow makes no instances here
         return 0
@@ -237,7 +237,7 @@ def instances_between(
         expansion = dateutil_rule(rule, wall)
         count = first_value(rule.get("COUNT"))
         if isinstance(count, int):
-            expansion = expansion.replace(count=count)  # type: ignore[union-attr]
+            expansion = expansion.replace(count=count)
         found = 0
         for moment in expansion.xafter(low, count=room, inc=True):
             if moment >= high:

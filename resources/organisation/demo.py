@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from resources.auth import credentials, passwords
 from resources.objects import stored_objects
@@ -78,8 +79,9 @@ def _event(day: date, hour: int, hours: int, summary: str, extra: str = "") -> t
 
 
 def _week_of(slug: str, monday: date, branch_id: int) -> None:
+    # the demo has just created the resource
     calendar = resource_calendars.resource_calendar(resource_calendars.find_resource(slug).id)  # type: ignore[union-attr]
-    plans = {
+    plans: dict[str, list[tuple[Any, ...]]] = {
         "anna": [
             (0, 9, 1, "Team meeting", "RRULE:FREQ=WEEKLY;BYDAY=MO\r\n"),
             (1, 14, 2, "Customer visit"),
@@ -92,7 +94,7 @@ def _week_of(slug: str, monday: date, branch_id: int) -> None:
         "raum-1": [(1, 14, 2, "Customer visit"), (4, 16, 1, "Weekly review")],
         "raum-2": [(2, 8, 3, "Workshop maintenance")],
     }
-    for offset, hour, hours, summary, *extra in plans[slug]:  # type: ignore[attr-defined]
+    for offset, hour, hours, summary, *extra in plans[slug]:
         name, body = _event(monday + timedelta(days=offset), hour, hours, summary, *extra)
         stored_objects.put_calendar_object(
             calendar,

@@ -77,7 +77,7 @@ def read_moment(text: str, field: str) -> Moment:
 
 def resource_zone(resource: Resource) -> tzinfo:
     """The zone of the resource's branch; appointment times are shown there."""
-    name = resource.branch.timezone if resource.branch_id else DEFAULT_TIMEZONE  # type: ignore[union-attr]
+    name = resource.branch.timezone if resource.branch_id else DEFAULT_TIMEZONE  # type: ignore[union-attr]  # set
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -150,6 +150,7 @@ def _row_items(
 ) -> list[tuple[datetime, EventItem]]:
     """The instances of one calendar object inside the window, with their sort keys."""
     expansion = Expansion(calendar, "VEVENT", zone)
+    # the listing's window is always closed (list_events builds it from two dates)
     instances = expansion.between(window.start - ONE_DAY, window.end + ONE_DAY)  # type: ignore[arg-type, operator]
     items = []
     for instance in instances:
@@ -163,7 +164,7 @@ def _row_items(
 def _item(
     instance: Instance, zone: tzinfo, shown_in: tzinfo, slug: str, row: StoredObject
 ) -> EventItem:
-    start = instance.start
+    start = instance.start  # set: the listing reads VEVENTs, and each has a DTSTART
     end = instance.end if instance.end is not None else _default_end(start)  # type: ignore[arg-type]
     rid = instance.recurrence_id if _is_recurring(instance) else None
     return EventItem(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, redirect, request, session, url_for
+from flask import Blueprint, redirect, request, session, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from davserver.web.admin import security
 from davserver.web.admin.i18n import LANGUAGES, SESSION_KEY, _
@@ -22,10 +23,10 @@ def _home() -> str:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
-def login() -> Response:
+def login() -> WerkzeugResponse:
     if request.method == "GET":
         if security.signed_in_account() is not None:
-            return redirect(_home(), code=303)  # type: ignore[return-value]
+            return redirect(_home(), code=303)
         return render(
             "admin/login.html", login_name="", error="", next=request.args.get("next", "")
         )
@@ -65,25 +66,25 @@ def login() -> Response:
     security.throttle().succeeded(login_name, address)
     security.sign_in(account)
     security.load_account()
-    return redirect(target or _home(), code=303)  # type: ignore[return-value]
+    return redirect(target or _home(), code=303)
 
 
 @blueprint.post("/logout")
-def logout() -> Response:
+def logout() -> WerkzeugResponse:
     security.sign_out()
-    return redirect(url_for("auth.login"), code=303)  # type: ignore[return-value]
+    return redirect(url_for("auth.login"), code=303)
 
 
 @blueprint.post("/language")
-def language() -> Response:
+def language() -> WerkzeugResponse:
     """The language switch: remembered in the session, before and after sign-in."""
     chosen = request.form.get("language", "")
     if chosen in LANGUAGES:
         session[SESSION_KEY] = chosen
     target = security.safe_next(request.form.get("next")) or url_for("auth.login")
-    return redirect(target, code=303)  # type: ignore[return-value]
+    return redirect(target, code=303)
 
 
 @blueprint.get("/")
-def index() -> Response:
-    return redirect(_home(), code=303)  # type: ignore[return-value]
+def index() -> WerkzeugResponse:
+    return redirect(_home(), code=303)

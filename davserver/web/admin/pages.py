@@ -8,6 +8,7 @@ import logging
 
 from flask import Flask, Response, flash, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from davserver.web.admin import security
 from davserver.web.admin.domain_messages import translated
@@ -60,6 +61,7 @@ def notice(message: str, **values) -> None:
 
 
 def back_to(endpoint: str, **values) -> Response:
+    # flask's Response, as the views that return this say; redirect builds werkzeug's base class
     return redirect(url_for(endpoint, **values), code=303)  # type: ignore[return-value]
 
 
@@ -104,10 +106,10 @@ def _csrf_refused(_error: security.CsrfRefused) -> Response:
     )
 
 
-def _sign_in_needed(_error: security.SignInNeeded) -> Response:
+def _sign_in_needed(_error: security.SignInNeeded) -> WerkzeugResponse:
     if request.method == "GET":
-        return redirect(url_for("auth.login", next=this_page()), code=303)  # type: ignore[return-value]
-    return redirect(url_for("auth.login"), code=303)  # type: ignore[return-value]
+        return redirect(url_for("auth.login", next=this_page()), code=303)
+    return redirect(url_for("auth.login"), code=303)
 
 
 def _admin_only(_error: security.AdminOnly) -> Response:

@@ -185,7 +185,7 @@ def _days_covered(item: EventItem) -> tuple[date, date, str]:
 
 
 def week_days(slug: str, monday: date) -> list[Day]:
-    days = {monday + timedelta(days=n): [] for n in range(7)}  # type: ignore[var-annotated]
+    days: dict[date, list[ShownAppointment]] = {monday + timedelta(days=n): [] for n in range(7)}
     for item in list_events(slug, monday, monday + timedelta(days=6)):
         first, last, span = _days_covered(item)
         for day in days:

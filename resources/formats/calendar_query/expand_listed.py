@@ -86,7 +86,7 @@ class _Parts:
     """The master and its overrides, ready to be written out per instance."""
 
     def __init__(
-        self, master: ComponentBlock, overrides: dict[int, ComponentBlock], recurring: bool
+        self, master: ComponentBlock, overrides: dict[int, list[ComponentBlock]], recurring: bool
     ) -> None:
         self.master = master
         self.overrides = overrides  # by own start, several overrides may share one
@@ -108,12 +108,12 @@ class _Parts:
                 overrides.setdefault(_epoch(_own(block, "DTSTART")), []).append(block)
         rule = master.property_value("RRULE")
         recurring = rule is not None and not rule_never_matches(vRecur.from_ical(rule))
-        return cls(master, overrides, recurring)  # type: ignore[arg-type]
+        return cls(master, overrides, recurring)
 
     def assign(self, chosen: list[tuple[int, int]]) -> list[tuple[int, int, int, ComponentBlock]]:
         """(recurrence id, start, length, block) per chosen instance: an override where one
         starts there, else the master's instance."""
-        waiting = {start: list(blocks) for start, blocks in self.overrides.items()}  # type: ignore[call-overload]
+        waiting = {start: list(blocks) for start, blocks in self.overrides.items()}
         result = []
         for start, length in chosen:
             candidates = waiting.get(start)
@@ -184,6 +184,7 @@ def _own(block: ComponentBlock, name: str) -> ContentLine:
 
 
 def _epoch(line: ContentLine) -> int:
+    # the scan accepted only objects whose DTSTART and RECURRENCE-ID are date-times
     date_part, time_part, utc = _DATE_TIME.fullmatch(line.value).groups()  # type: ignore[union-attr]
     zone = UTC if utc else ZoneInfo(line.tzid() or "UTC")
     moment = datetime.strptime(date_part + time_part, "%Y%m%d%H%M%S").replace(tzinfo=zone)

@@ -33,7 +33,7 @@ def plain_event_range(root: CompFilter) -> TimeRange | None:
     return event.time_range
 
 
-def _aware(value: datetime, zone: tzinfo) -> datetime:
+def _aware(value: datetime, zone: tzinfo | None) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=zone)
 
 
@@ -42,7 +42,7 @@ def _duration(event: icalendar.Component, start: datetime) -> timedelta | None:
         end = event["DTEND"].dt  # type: ignore[union-attr]
         if not isinstance(end, datetime):
             return None
-        return _aware(end, start.tzinfo) - start  # type: ignore[arg-type]
+        return _aware(end, start.tzinfo) - start
     if "DURATION" in event:
         duration = event["DURATION"].dt  # type: ignore[union-attr]
         return duration if isinstance(duration, timedelta) else None
@@ -99,8 +99,13 @@ def _decide(calendar: icalendar.Calendar, window: TimeRange, zone: tzinfo) -> bo
     return _series_match(event, rules, start, duration, window, zone)
 
 
-def _series_match(  # type: ignore[no-untyped-def]
-    event, rule, start: datetime, duration: timedelta, window: TimeRange, zone: tzinfo
+def _series_match(
+    event: icalendar.Component,
+    rule: vRecur,
+    start: datetime,
+    duration: timedelta,
+    window: TimeRange,
+    zone: tzinfo,
 ) -> bool | None:
     excluded = _excluded(event, zone)
     if excluded is None:
@@ -149,7 +154,7 @@ def _near_window(
         count = first_value(rule.get("COUNT"))
         if isinstance(count, int):
             moved["COUNT"] = [count - jump.steps]
-        return jump.start, moved  # type: ignore[return-value]
+        return jump.start, moved  # type: ignore[return-value]  # a datetime, as start is
     if walk_steps(rule, start, lower) > MAX_WALK_STEPS:
         return None, rule
     return start, rule

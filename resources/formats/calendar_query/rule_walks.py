@@ -52,21 +52,21 @@ def bounded_calendar(
         start = _value(component, "DTSTART")
         if start is None:
             continue
-        rules = component["RRULE"]
-        rules = rules if isinstance(rules, list) else [rules]  # type: ignore[assignment]
+        rules: Any = component["RRULE"]  # one vRecur, or a list of them
+        rules = rules if isinstance(rules, list) else [rules]
         length = _length(component, start)
         if length is None:
             continue
-        if len(rules) == 1:  # type: ignore[arg-type]
+        if len(rules) == 1:
             margin = (
                 JUMP_MARGIN if isinstance(start, datetime) and start.tzinfo else FLOATING_MARGIN
             )
-            moved = _moved(component, rules[0], start, lower - length - margin)  # type: ignore[arg-type, index]
+            moved = _moved(component, rules[0], start, lower - length - margin)
             if moved is not None:
                 replaced[index], start, rules = moved, moved["DTSTART"].dt, [moved["RRULE"]]  # type: ignore[assignment, union-attr]
-        for rule in rules:  # type: ignore[union-attr]
+        for rule in rules:
             expected += _instances_in_window(
-                rule,  # type: ignore[arg-type]
+                rule,
                 start,
                 lower - length,
                 upper,
@@ -106,7 +106,7 @@ def _moved(
         return None
     moved = copy.copy(component)
     moved.subcomponents = list(component.subcomponents)
-    shift = jump.start - start  # type: ignore[operator]
+    shift = jump.start - start  # type: ignore[operator]  # both of start's kind
     moved["DTSTART"] = _like(component["DTSTART"], jump.start)
     for end_name in _ENDS:
         end = _value(component, end_name)
