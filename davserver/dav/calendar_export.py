@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import cast
+
 from icalendar import Calendar
 
 from resources.formats.stored_reading import (
@@ -23,11 +26,12 @@ def export_calendar(collection_id: int, display_name: str) -> bytes:
     rows = StoredObject.select(StoredObject.name, StoredObject.body).where(
         StoredObject.collection == collection_id
     )
-    for name, body in rows.tuples():  # type: ignore[misc]
+    # .tuples() rows: peewee's stubs still call them model instances
+    for name, body in cast("Iterable[tuple[str, bytes]]", rows.tuples()):
         try:
-            calendar = parse_stored_calendar(body)  # type: ignore[has-type]
+            calendar = parse_stored_calendar(body)
         except UnreadableStoredObject as error:  # the others are still exported
-            log_unreadable(collection_id, name, error)  # type: ignore[has-type]
+            log_unreadable(collection_id, name, error)
             continue
         for component in calendar.subcomponents:
             if component.name == "VTIMEZONE":

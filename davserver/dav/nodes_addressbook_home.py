@@ -6,8 +6,12 @@ from __future__ import annotations
 from davserver.dav import urls
 from davserver.dav.errors import forbidden, translate_domain_errors
 from davserver.dav.live_properties import live, writable
-from davserver.dav.nodes_base import ALL_PRIVILEGES, READ_PRIVILEGES, HomeNode
-from davserver.dav.nodes_principal import StructuralCollection
+from davserver.dav.nodes_base import (
+    ALL_PRIVILEGES,
+    READ_PRIVILEGES,
+    HomeNode,
+    StructuralCollection,
+)
 from davserver.dav.xml import CALENDARSERVER, qname
 from resources.objects import address_books, dead_properties
 

@@ -51,6 +51,7 @@ class DavNode(LivePropertyNode):
     privileges: tuple[str, ...] = READ_PRIVILEGES
     # from WsgiDAV's resource classes, which every node also derives from
     environ: dict[str, Any]
+    provider: Any
     get_preferred_path: Callable[[], str]
 
     @property

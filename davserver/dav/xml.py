@@ -6,6 +6,8 @@ for a property's local name finds all of its code.
 
 from __future__ import annotations
 
+from typing import Any
+
 from lxml import etree
 
 DAV = "DAV:"
@@ -27,7 +29,7 @@ class XmlRejected(ValueError):
     """A request body that is not acceptable XML; the message says why."""
 
 
-_PARSER_OPTIONS = dict(
+_PARSER_OPTIONS: dict[str, Any] = dict(
     resolve_entities=False,
     no_network=True,
     load_dtd=False,
@@ -41,7 +43,7 @@ def parse_xml(body: bytes) -> etree._Element:
     """Parse a request body; refuse DOCTYPEs and entities instead of expanding them."""
     if not body or not body.strip():
         raise XmlRejected("The request body is empty but XML was expected.")
-    parser = etree.XMLParser(**_PARSER_OPTIONS)  # type: ignore[arg-type]
+    parser = etree.XMLParser(**_PARSER_OPTIONS)
     try:
         root = etree.fromstring(body, parser=parser)
     except etree.XMLSyntaxError as exc:

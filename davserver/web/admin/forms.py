@@ -105,7 +105,7 @@ def _parse_one(spec: Field, raw: Any) -> Any:
     if spec.kind == "checkbox":
         return bool(raw)
     if spec.kind == "checkboxes":
-        allowed = {value for value, _label in spec.choices()}  # type: ignore[misc]
+        allowed = {value for value, _label in spec.choices()}  # type: ignore[misc]  # set for these kinds
         if any(value not in allowed for value in raw):
             raise ValueError(_(NOT_A_CHOICE))
         if spec.required and not raw:
