@@ -301,7 +301,9 @@ def run_stages(
     for total in scale_sizes:
         stage(
             f"davserver with {total} events:",
-            lambda: run_scale(servers, workload, total, profile, args.seed, args.seed_with),
+            lambda total=total: run_scale(
+                servers, workload, total, profile, args.seed, args.seed_with
+            ),
         )
     return levels
 
@@ -313,10 +315,13 @@ def publish(levels: dict[str, dict], meta: dict, events: int, scale_top: int | N
     print(report.render_tables(levels, events, scale_top))
     print()
     print(report.render_checks(checks))
+    start, end = (
+        " ".join(f"{load:.2f}" for load in meta[key])
+        for key in ("load_average_at_start", "load_average_at_end")
+    )
     print(
-        "\nload average (1, 5, 15 min) at start %.2f %.2f %.2f, at end %.2f %.2f %.2f"
+        f"\nload average (1, 5, 15 min) at start {start}, at end {end}"
         " (other work on the machine skews the numbers)"
-        % (*meta["load_average_at_start"], *meta["load_average_at_end"])
     )
     for error in meta["errors"]:
         print(f"ERROR {error}")

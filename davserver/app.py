@@ -234,5 +234,6 @@ class RequestLog:
             yield body
         finally:
             elapsed = (time.perf_counter() - started) * 1000
-            status = status_holder[-1].split(" ", 1)[0] if status_holder else "-"
+            # the refusal's int status above is sent by now: this one is its text
+            status = status_holder[-1].split(" ", 1)[0] if status_holder else "-"  # type: ignore[assignment]
             log.info("%s %s %s %.1fms", method, path, status, elapsed)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 
+_libc: ctypes.CDLL | None
 try:
     _libc = ctypes.CDLL("libc.so.6")
 except OSError:  # not glibc: nothing to tune

@@ -94,7 +94,7 @@ class HeadGatedServer(wsgi.Server):
             conn.last_used = (
                 since  # the idle expiry counts from the head's start, not its last byte
             )
-            self._connections._selector.register(
+            self._connections._selector.register(  # type: ignore[attr-defined]
                 conn.socket.fileno(), selectors.EVENT_READ, data=conn
             )
 

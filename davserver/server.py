@@ -7,6 +7,7 @@ import logging
 import signal
 import socket
 import threading
+from typing import Any
 
 from cheroot import wsgi
 
@@ -49,7 +50,7 @@ KEEP_ALIVE_CONNECTIONS = 512
 
 def make_server(app, settings: Settings, listener: socket.socket | None = None) -> wsgi.Server:
     """The HTTP server: binding host:port itself, or accepting on `listener`."""
-    options = dict(numthreads=settings.threads, server_name="davserver", timeout=30)
+    options: dict[str, Any] = dict(numthreads=settings.threads, server_name="davserver", timeout=30)
     if listener is None:
         server = HeadGatedServer((settings.host, settings.port), app, **options)
     else:

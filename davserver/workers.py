@@ -104,7 +104,7 @@ class Supervisor:
 
     def _reap(self, *, restart: bool) -> list[int]:
         """Collect every worker that ended; with `restart`, schedule its next start."""
-        statuses = []
+        statuses: list[int] = []
         while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
@@ -137,7 +137,7 @@ class Supervisor:
     def _stop_all(self, received: int) -> int:
         log.info("%s: stopping %d workers", signal.Signals(received).name, len(self._alive()))
         for worker in self._alive():
-            os.kill(worker.pid, received)
+            os.kill(worker.pid, received)  # type: ignore[arg-type]  # alive: has a pid
         deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
         codes = self._reap(restart=False)
         while self._alive() and time.monotonic() < deadline:
@@ -151,8 +151,8 @@ class Supervisor:
                 worker.pid,
                 SHUTDOWN_GRACE_SECONDS,
             )
-            os.kill(worker.pid, signal.SIGKILL)
-            os.waitpid(worker.pid, 0)
+            os.kill(worker.pid, signal.SIGKILL)  # type: ignore[arg-type]  # alive: has a pid
+            os.waitpid(worker.pid, 0)  # type: ignore[arg-type]
             worker.pid = None
         self.listener.close()
         return 0 if not stuck and all(code == 0 for code in codes) else 1

@@ -3,21 +3,16 @@ through the API itself with unique names (the server is shared by the session)."
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import requests
 
-from resources.organisation.accounts import create_account
 from resources.organisation.branches import default_branch
 from resources.organisation.resource_calendars import delete_resource
 from resources.store.organisation import Resource
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+from tests.logins import new_account, signed_in_session, unique
 
 
 @dataclass
@@ -59,11 +54,8 @@ class Api:
 def api_as(server, role: str) -> Api:
     """A new account with `role` and a password, signed in."""
     default_branch()  # the first branch stays the plain "Main" other test modules rely on
-    login, password = unique(role), f"pw-{uuid.uuid4().hex}"
-    create_account(login, role=role, password=password)
-    session = requests.Session()
-    session.auth = (login, password)
-    return Api(server.base_url, login, password, session)
+    login, password = new_account(role)
+    return Api(server.base_url, login, password, signed_in_session(login, password))
 
 
 @pytest.fixture

@@ -5,16 +5,13 @@ a digest of everything stored, read straight from its database."""
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-
 from resources.store.database import open_database
 from resources.store.models import Change, Collection, DeadProperty, StoredObject
-from tests.conftest import Login, make_login
+from tests.logins import Login, make_login, new_password, signed_in_session, unique
 from tests.server_harness import (
     FreshDatabase,
     ServerProcess,
@@ -73,13 +70,12 @@ def in_process_target(server, database_url: str) -> HostileTarget:
 def two_worker_target(tmp_dir: Path) -> tuple[HostileTarget, Callable[[], None]]:
     """`davserver serve --workers 2` on a fresh database; returns the target and its teardown."""
     database = FreshDatabase(str(tmp_dir))
-    username, password = f"hostile-{uuid.uuid4().hex[:8]}", f"pw-{uuid.uuid4().hex}"
+    username, password = unique("hostile"), new_password()
     add_login_by_command(database.url, username, password)
     process: ServerProcess = start_server_process(
         database.url, tmp_dir, "--workers", "2", "--threads", "4"
     )
-    session = requests.Session()
-    session.auth = (username, password)
+    session = signed_in_session(username, password)
     login = Login(process.base_url, username, password, session)
 
     def teardown() -> None:

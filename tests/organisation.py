@@ -3,21 +3,17 @@ accounts, resources and credentials, with unique names per call."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 import requests
 
-from resources.auth.credentials import create_credential
 from resources.organisation.accounts import create_account
 from resources.organisation.branches import create_branch
 from resources.organisation.employees import create_employee
 from resources.organisation.resource_calendars import create_resource
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+from tests.logins import credential_session, unique
 
 
 @dataclass
@@ -50,20 +46,14 @@ def build_org(timezone: str = "Europe/Berlin") -> Org:
     return org
 
 
-def phone_login(base_url: str, org: Org, *, password: str | None = "secret-pw", **settings):
-    """A credential for the org's account, and a requests session that uses it."""
+def phone_login(
+    base_url: str, org: Org, *, password: str | None = "secret-pw", **settings: Any
+) -> tuple[str, requests.Session]:
+    """A CalDAV credential for the org's account, and a requests session that uses it."""
     username = unique("phone")
-    options = dict(service_classes_=("caldav",), confirmed=True)
-    options.update(settings)
-    create_credential(
-        username,
-        password,
-        account=settings.pop("account", org.account_id),
-        branch=org.branch_id,
-        **{k: v for k, v in options.items() if k != "account"},
-    )
-    session = requests.Session()
-    session.auth = (username, password or "")
+    settings.setdefault("account", org.account_id)
+    settings.setdefault("service_classes_", ("caldav",))
+    session = credential_session(username, password, branch=org.branch_id, **settings)
     return username, session
 
 

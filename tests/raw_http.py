@@ -100,7 +100,7 @@ def exchange(
     """Send the requests one after another on one connection; their answers, all complete."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as conn:
         reader, answers = _Reader(conn), []
-        for raw, method in zip(requests, methods):
+        for raw, method in zip(requests, methods, strict=True):
             conn.sendall(raw)
             answers.append(read_answer(reader, method))
         return answers

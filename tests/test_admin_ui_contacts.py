@@ -8,40 +8,40 @@ import re
 from resources.company_directory import directory, phonebook
 from resources.company_directory.book_language import set_installation_language
 from resources.store.directory import ContactPerson, PhonebookEntry
-from tests.browser.admin_pages import admin, unique  # noqa: F401  (admin: fixture)
+from tests.browser.admin_pages import unique
 
 
-def test_contacts_filter_by_category_and_switch_export(admin):
+def test_contacts_filter_by_category_and_switch_export(admin_ui):
     customer = directory.create_company(name=unique("Kunde GmbH"), category="customer")
     supplier = directory.create_company(name=unique("Lieferant AG"), category="supplier")
     anna = directory.create_contact(
         customer.id, first_name="Anna", last_name=unique("Kunde"), export_carddav=False
     )
     bert = directory.create_contact(supplier.id, first_name="Bert", last_name=unique("Liefer"))
-    customers = admin.get("/directory/contacts?category=customer").text
+    customers = admin_ui.get("/directory/contacts?category=customer").text
     assert anna.last_name in customers and bert.last_name not in customers
-    assert supplier.name in admin.get("/directory/companies?category=supplier").text
-    assert customer.name not in admin.get("/directory/companies?category=supplier").text
+    assert supplier.name in admin_ui.get("/directory/companies?category=supplier").text
+    assert customer.name not in admin_ui.get("/directory/companies?category=supplier").text
 
-    switched = admin.post(
+    switched = admin_ui.post(
         f"/directory/contacts/{anna.id}/export", {"export_carddav": "1", "category": "customer"}
     )
     assert switched.url.endswith("/admin/directory/contacts?category=customer")
     assert "now exported" in switched.text
     assert ContactPerson.get_by_id(anna.id).export_carddav
-    admin.post(f"/directory/contacts/{anna.id}/export", {"export_carddav": "0"})
+    admin_ui.post(f"/directory/contacts/{anna.id}/export", {"export_carddav": "0"})
     assert not ContactPerson.get_by_id(anna.id).export_carddav
 
 
-def test_contact_and_company_forms_save(admin):
+def test_contact_and_company_forms_save(admin_ui):
     name = unique("Firma")
-    saved = admin.post(
+    saved = admin_ui.post(
         "/directory/companies/new", {"name": name, "category": "partner", "active": "1"}
     )
     assert saved.status_code == 200 and name in saved.text
     company = directory.Company.get(directory.Company.name == name)
     last = unique("Kontakt")
-    admin.post(
+    admin_ui.post(
         "/directory/contacts/new",
         {
             "company": str(company.id),
@@ -59,29 +59,31 @@ def test_contact_and_company_forms_save(admin):
     ]
 
 
-def test_phonebook_marks_synced_and_manual_entries_and_copies(admin):
+def test_phonebook_marks_synced_and_manual_entries_and_copies(admin_ui):
     source = unique("CRM")
     phonebook.import_source(
         source, [{"first_name": "Sven", "last_name": unique("Sync"), "phone_work": "+49 30 1"}]
     )
     synced = PhonebookEntry.get(PhonebookEntry.origin == source)
-    page = admin.get("/phonebook?source=S").text
+    page = admin_ui.get("/phonebook?source=S").text
     assert f'id="entry-{synced.id}"' in page and 'class="marker S"' in page
-    copied = admin.post(f"/phonebook/{synced.id}/copy")
+    copied = admin_ui.post(f"/phonebook/{synced.id}/copy")
     assert "copied into a manual entry" in copied.text
     manual = PhonebookEntry.get(
         (PhonebookEntry.source == "M") & (PhonebookEntry.last_name == synced.last_name)
     )
-    assert f'id="entry-{manual.id}"' in admin.get("/phonebook?source=M").text
+    assert f'id="entry-{manual.id}"' in admin_ui.get("/phonebook?source=M").text
     phonebook.import_source(source, [])
     assert PhonebookEntry.get_or_none(PhonebookEntry.id == manual.id) is not None
 
 
-def test_manual_phonebook_entry_needs_a_phone_number(admin):
-    refused = admin.post("/phonebook/new", {"last_name": unique("Ohne")})
+def test_manual_phonebook_entry_needs_a_phone_number(admin_ui):
+    refused = admin_ui.post("/phonebook/new", {"last_name": unique("Ohne")})
     assert refused.status_code == 422
     assert 'id="f-phone_work-error"' in refused.text
-    saved = admin.post("/phonebook/new", {"last_name": unique("Mit"), "phone_mobile": "+49 170 1"})
+    saved = admin_ui.post(
+        "/phonebook/new", {"last_name": unique("Mit"), "phone_mobile": "+49 170 1"}
+    )
     assert "manual entry is saved" in saved.text
 
 

@@ -10,9 +10,9 @@ import pytest
 
 from resources.auth.credentials import find_credential
 from resources.organisation.resource_calendars import find_resource
-from tests.browser.admin_pages import admin, new_account, unique  # noqa: F401  (admin: fixture)
+from tests.browser.admin_pages import new_account, unique
 from tests.browser.http_session import AdminSession
-from tests.organisation import org, phone_login  # noqa: F401  (org: fixture)
+from tests.organisation import phone_login
 
 SCREENS = (
     "/dashboard",
@@ -71,41 +71,41 @@ def _field_error(response, field: str) -> str:
     return found.group(1)
 
 
-def test_refusals_appear_next_to_their_field(admin, org):
+def test_refusals_appear_next_to_their_field(admin_ui, org):
     taken = find_resource(org.slugs["room_on"])
-    bad_slug = admin.post(
+    bad_slug = admin_ui.post(
         "/resources/new",
         {"kind": "room", "name": "Raum", "slug": "Not A Slug", "colour": "#3A7BD5"},
     )
     assert bad_slug.status_code == 422
     assert "lower-case letters" in _field_error(bad_slug, "slug")
-    duplicate = admin.post(
+    duplicate = admin_ui.post(
         "/resources/new", {"kind": "room", "name": "Raum", "slug": taken.slug, "colour": "#3A7BD5"}
     )
     assert "is taken" in _field_error(duplicate, "slug")
-    person = admin.post(
+    person = admin_ui.post(
         "/resources/new", {"kind": "person", "name": "P", "slug": unique("p"), "colour": "#3A7BD5"}
     )
     assert "needs an employee" in _field_error(person, "employee")
-    missing = admin.post("/branches/new", {"name": "", "timezone": "Europe/Berlin"})
+    missing = admin_ui.post("/branches/new", {"name": "", "timezone": "Europe/Berlin"})
     assert "fill in" in _field_error(missing, "name")
-    zone = admin.post("/branches/new", {"name": unique("Filiale"), "timezone": "Mars/Olympus"})
+    zone = admin_ui.post("/branches/new", {"name": unique("Filiale"), "timezone": "Mars/Olympus"})
     assert "IANA time zone" in _field_error(zone, "timezone")
 
 
-def test_credential_form_checks_dates_window_and_unique_username(admin, org):
-    existing, _http = phone_login(admin.base.rsplit("/admin", 1)[0], org)
+def test_credential_form_checks_dates_window_and_unique_username(admin_ui, org):
+    existing, _http = phone_login(admin_ui.base.rsplit("/admin", 1)[0], org)
     base = {
         "kind": "individual",
         "account": str(org.account_id),
         "branch": str(org.branch_id),
         "service_classes": "caldav",
     }
-    bad_date = admin.post(
+    bad_date = admin_ui.post(
         "/credentials/new", {**base, "username": unique("phone"), "valid_from": "31.12.2024"}
     )
     assert "2024-05-31" in _field_error(bad_date, "valid_from")
-    window = admin.post(
+    window = admin_ui.post(
         "/credentials/new",
         {
             **base,
@@ -115,20 +115,20 @@ def test_credential_form_checks_dates_window_and_unique_username(admin, org):
         },
     )
     assert "must not be before" in _field_error(window, "valid_until")
-    taken = admin.post("/credentials/new", {**base, "username": existing.upper()})
+    taken = admin_ui.post("/credentials/new", {**base, "username": existing.upper()})
     assert "is taken" in _field_error(taken, "username")
-    no_class = admin.post(
+    no_class = admin_ui.post(
         "/credentials/new",
         {**{k: v for k, v in base.items() if k != "service_classes"}, "username": unique("phone")},
     )
     assert _field_error(no_class, "service_classes")
 
 
-def test_username_stays_as_saved(admin, org):
-    username, _http = phone_login(admin.base.rsplit("/admin", 1)[0], org)
-    page = admin.get(f"/credentials/{username}")
+def test_username_stays_as_saved(admin_ui, org):
+    username, _http = phone_login(admin_ui.base.rsplit("/admin", 1)[0], org)
+    page = admin_ui.get(f"/credentials/{username}")
     assert re.search(rf'id="f-username" name="username" value="{username}" readonly', page.text)
-    admin.post(
+    admin_ui.post(
         f"/credentials/{username}",
         {
             "username": "renamed",
@@ -180,38 +180,38 @@ BAD_REQUESTS = (
 
 
 @pytest.mark.parametrize("method, path, data", BAD_REQUESTS)
-def test_bad_input_gets_a_readable_answer_never_a_500(admin, org, method, path, data):
-    username, _http = phone_login(admin.base.rsplit("/admin", 1)[0], org)
+def test_bad_input_gets_a_readable_answer_never_a_500(admin_ui, org, method, path, data):
+    username, _http = phone_login(admin_ui.base.rsplit("/admin", 1)[0], org)
     path = path.format(
         slug=org.slugs["own_person"], username=username, other=org.slugs["other_person"]
     )
     if method == "GET":
-        response = admin.get(path)
+        response = admin_ui.get(path)
     elif method == "POST":
-        response = admin.post(path, data)
+        response = admin_ui.post(path, data)
     else:
-        response = admin.http.request(
-            method, admin.base + path, data={"csrf_token": admin.token}, timeout=30
+        response = admin_ui.http.request(
+            method, admin_ui.base + path, data={"csrf_token": admin_ui.token}, timeout=30
         )
     assert response.status_code < 500, (path, response.status_code)
     assert "<h1>" in response.text
 
 
-def test_an_oversized_form_is_refused_in_words(admin):
-    response = admin.post("/branches/new", {"name": "x", "address": "a" * (3 * 1024 * 1024)})
+def test_an_oversized_form_is_refused_in_words(admin_ui):
+    response = admin_ui.post("/branches/new", {"name": "x", "address": "a" * (3 * 1024 * 1024)})
     assert response.status_code == 413
 
 
-def test_sync_switch_in_the_list(admin, org):
+def test_sync_switch_in_the_list(admin_ui, org):
     slug = org.slugs["room_off"]
-    assert admin.post(f"/resources/{slug}/sync", {"sync_allowed": "1"}).status_code == 200
+    assert admin_ui.post(f"/resources/{slug}/sync", {"sync_allowed": "1"}).status_code == 200
     assert find_resource(slug).sync_allowed
-    listed = admin.get("/resources")
+    listed = admin_ui.get("/resources")
     assert re.search(rf'id="resource-{slug}".*?switch on', listed.text, re.S)
-    admin.post(f"/resources/{slug}/sync", {"sync_allowed": "0"})
+    admin_ui.post(f"/resources/{slug}/sync", {"sync_allowed": "0"})
     assert not find_resource(slug).sync_allowed
 
 
-def test_deleting_a_branch_in_use_says_why(admin, org):
-    response = admin.post(f"/branches/{org.branch_id}/delete")
+def test_deleting_a_branch_in_use_says_why(admin_ui, org):
+    response = admin_ui.post(f"/branches/{org.branch_id}/delete")
     assert "still used by" in response.text

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from davserver.web.admin_app import build_admin_app
 from resources.organisation.accounts import find_account, update_account
-from tests.browser.admin_pages import admin, new_account, unique  # noqa: F401  (admin: fixture)
+from tests.browser.admin_pages import new_account, unique
 from tests.browser.http_session import TOKEN, AdminSession
 
 
@@ -37,18 +37,18 @@ def test_session_cookie_is_secure_behind_tls(server):
     assert "Secure" in over_tls.get("/login", base_url="https://localhost").headers["Set-Cookie"]
 
 
-def test_post_without_or_with_a_wrong_csrf_token_is_refused(admin):
+def test_post_without_or_with_a_wrong_csrf_token_is_refused(admin_ui):
     name = unique("Filiale")
-    missing = admin.post(
+    missing = admin_ui.post(
         "/branches/new", {"name": name, "timezone": "Europe/Berlin"}, with_token=False
     )
     assert missing.status_code == 400
     assert "Form refused" in missing.text and "reload the page" in missing.text
-    wrong = admin.post(
+    wrong = admin_ui.post(
         "/branches/new", {"name": name, "timezone": "Europe/Berlin", "csrf_token": "forged"}
     )
     assert wrong.status_code == 400
-    assert name not in admin.get("/branches").text
+    assert name not in admin_ui.get("/branches").text
 
 
 def test_sign_in_needs_the_csrf_token_too(server):
@@ -107,10 +107,10 @@ def test_plain_users_see_only_my_account(server):
     assert session.post("/branches/new", {"name": unique("Filiale")}).status_code == 403
 
 
-def test_sign_out_ends_the_session(admin):
-    assert admin.get("/dashboard").status_code == 200
-    admin.post("/logout")
-    assert admin.get("/dashboard", allow_redirects=False).status_code == 303
+def test_sign_out_ends_the_session(admin_ui):
+    assert admin_ui.get("/dashboard").status_code == 200
+    admin_ui.post("/logout")
+    assert admin_ui.get("/dashboard", allow_redirects=False).status_code == 303
 
 
 def test_session_ends_when_the_account_is_deactivated(server):

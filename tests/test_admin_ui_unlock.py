@@ -9,7 +9,7 @@ import requests
 from resources.auth.audit import recent
 from tests.browser.admin_pages import new_account, sign_in
 from tests.browser.chromium import screenshot
-from tests.organisation import org, phone_login  # noqa: F401  (org: fixture)
+from tests.organisation import phone_login
 
 
 def _propfind(base: str, username: str, password: str) -> int:

@@ -9,11 +9,9 @@ from datetime import date, timedelta
 import pytest
 import requests
 
-from tests.api_helpers import (  # noqa: F401  (fixtures)
-    admin,
+from tests.api_helpers import (
     api_as,
     error_of,
-    forget_new_resources,
     new_branch,
     new_credential,
     new_person,

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from resources.store.directory import DirectorySettings
-from tests.api_helpers import admin, api_as, error_of, unique  # noqa: F401  (fixtures)
+from tests.api_helpers import api_as, error_of, unique
 from tests.conftest import make_login
 from tests.davxml import propfind_body, responses
 

@@ -7,16 +7,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.api_helpers import (  # noqa: F401  (fixtures)
-    admin,
-    error_of,
-    forget_new_resources,
-    new_branch,
-    new_credential,
-    new_person,
-    new_room,
-    unique,
-)
+from tests.api_helpers import error_of, new_branch, new_credential, new_person, new_room, unique
 from tests.davxml import propfind_body, responses
 from tests.ical import event
 

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.api_helpers import admin, error_of, unique  # noqa: F401, F811  (fixtures)
+from tests.api_helpers import error_of, unique
 
 LISTS = [
     "/branches",

@@ -8,16 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from tests.api_helpers import (  # noqa: F401  (fixtures)
-    admin,
-    api_as,
-    error_of,
-    forget_new_resources,
-    new_branch,
-    new_person,
-    new_room,
-    unique,
-)
+from tests.api_helpers import api_as, error_of, new_branch, new_person, new_room, unique
 
 pytestmark = pytest.mark.usefixtures("forget_new_resources")
 

@@ -372,7 +372,9 @@ def test_messages_say_what_is_wrong_and_where(name: str, pattern: str) -> None:
 def _accepted_bodies() -> list[tuple[str, bytes]]:
     bodies = [(name, read(name)) for name, expected in EXPECTED.items() if expected is ACCEPTED]
     for name, outcomes in SPLIT_EXPECTED.items():
-        for index, (part, outcome) in enumerate(zip(split_calendar(read(name)), outcomes)):
+        for index, (part, outcome) in enumerate(
+            zip(split_calendar(read(name)), outcomes, strict=True)
+        ):
             if outcome is ACCEPTED:
                 bodies.append((f"{name}#{index}", part))
     return bodies

@@ -188,7 +188,8 @@ def test_time_range_query_reads_only_candidates(login):
             .replace("floating@example.com", f"floating-{year}@example.com")
         )
         login.request("PUT", f"{path}{year}.ics", event, **CALENDAR_TYPE)
-    collection = Collection.get(Collection.path == "years")  # noqa: the only one with this path in this home
+    # the only collection with this path in this home
+    collection = Collection.get(Collection.path == "years")
     week = CompFilter(
         "VCALENDAR",
         comp_filters=(

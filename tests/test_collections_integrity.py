@@ -18,7 +18,6 @@ from resources.organisation.resource_calendars import (
 from resources.store.models import Collection, StoredObject
 from resources.store.schema import SCHEMA_VERSION
 from tests.api_helpers import api_as
-from tests.browser.admin_pages import admin  # noqa: F401  (admin: fixture)
 from tests.conftest import make_login
 from tests.davxml import error_condition, propfind_body, q, responses
 from tests.ical import CALENDAR_TYPE, event
@@ -153,8 +152,8 @@ def test_import_below_a_missing_collection_is_refused(server, phone, tmp_path):
 
 
 def test_new_resource_named_like_a_personal_calendar_is_refused_in_api_and_ui(
-    server, org, phone, admin
-):  # noqa: F811
+    server, org, phone, admin_ui
+):
     name = unique("werkstatt")
     assert phone.request("MKCALENDAR", f"{phone.home}{name}/").status_code == 201
     assert (
@@ -171,7 +170,7 @@ def test_new_resource_named_like_a_personal_calendar_is_refused_in_api_and_ui(
         phone.username in refused.json()["message"]
         and "personal calendar" in refused.json()["message"]
     )
-    page = admin.post(
+    page = admin_ui.post(
         "/resources/new", {"kind": "room", "name": "Werkstatt", "slug": name, "colour": "#3A7BD5"}
     )
     assert page.status_code == 422

@@ -19,8 +19,7 @@ from davserver.app import build_app
 from davserver.server import make_server
 from resources.auth.audit import recent
 from resources.auth.credentials import get_credential
-from tests.api_helpers import admin  # noqa: F401  (fixture)
-from tests.organisation import org, phone_login  # noqa: F401  (org: fixture)
+from tests.organisation import phone_login
 from tests.server_harness import free_port
 
 PROPFIND = {"Depth": "0", "Content-Type": "application/xml"}

@@ -15,10 +15,9 @@ import requests
 from davserver.web.admin_app import build_admin_app
 from resources.auth import passwords
 from resources.organisation.accounts import create_account
-from tests.api_helpers import admin  # noqa: F401  (fixture)
 from tests.browser.admin_pages import new_account
 from tests.browser.http_session import TOKEN, AdminSession
-from tests.organisation import org, phone_login  # noqa: F401  (org: fixture)
+from tests.organisation import phone_login
 
 COOKIE = "davserver_admin"
 

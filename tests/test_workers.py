@@ -271,5 +271,5 @@ def test_keep_alive_connections_are_handed_back_every_100_requests(two_workers):
         for n, answer in enumerate(answers)
         if answer.headers.get("Connection", "").lower() == "close"
     ]
-    gaps = [later - earlier for earlier, later in zip([-1, *closing], closing)]
+    gaps = [later - earlier for earlier, later in zip([-1, *closing], closing, strict=False)]
     assert len(closing) >= 2 and all(gap <= REQUESTS_PER_CONNECTION for gap in gaps), closing

@@ -85,12 +85,12 @@ def calendar_query(server, node: CollectionNode, root, environ, start_response):
                 except AnswerTooLarge:
                     raise
                 except TooManyInstances as exc:  # this object cannot be decided within the limit
-                    href = ObjectNode.for_row(row, node.row, environ, None).get_href()
+                    href = ObjectNode.for_row(row, node.row, environ, None).get_href()  # type: ignore[arg-type]
                     add_error_response(
                         result, href, 403, qname(CALDAV, "max-instances"), exc.message
                     )
                     continue
-                member = ObjectNode.for_row(row, node.row, environ, None)
+                member = ObjectNode.for_row(row, node.row, environ, None)  # type: ignore[arg-type]  # a listed row
                 add_object_response(result, member, query.mode, query.properties, renderers)
             yield
 

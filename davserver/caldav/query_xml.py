@@ -188,7 +188,7 @@ def _parse_text_match(element: etree._Element) -> TextMatch:
         raise InvalidFilter("negate-condition must be yes or no.")
     if element.get("match-type", "contains") != "contains":
         raise UnsupportedFilter("text-match supports only substring (contains) matching.")
-    text = "".join(element.itertext())
+    text = "".join(element.itertext())  # type: ignore[arg-type]
     return TextMatch(text, ASCII_CASEMAP if collation == "default" else collation, negate == "yes")
 
 
@@ -282,9 +282,9 @@ def _parse_timezone(root: etree._Element) -> tzinfo | None:
     if len(zones) + len(ids) > 1:
         raise InvalidQuery("Give at most one of C:timezone and C:timezone-id.")
     if ids:
-        return _zone_by_id("".join(ids[0].itertext()).strip())
+        return _zone_by_id("".join(ids[0].itertext()).strip())  # type: ignore[arg-type]
     if zones:
-        return _zone_from_vtimezone("".join(zones[0].itertext()))
+        return _zone_from_vtimezone("".join(zones[0].itertext()))  # type: ignore[arg-type]
     return None
 
 
@@ -301,7 +301,7 @@ def _zone_from_vtimezone(text: str) -> tzinfo:
         zones = calendar.walk("VTIMEZONE")
         if len(zones) != 1:
             raise InvalidTimezoneData("C:timezone must hold exactly one VTIMEZONE.")
-        return zones[0].to_tz()
+        return zones[0].to_tz()  # type: ignore[attr-defined]
     except (ValueError, KeyError, TypeError, IndexError):
         raise InvalidTimezoneData("C:timezone is not a valid VTIMEZONE.") from None
 

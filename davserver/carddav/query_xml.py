@@ -74,7 +74,7 @@ def _prop_filter(element: etree._Element) -> CardPropFilter:
     if not element.get("name"):
         raise DavError(400, "A prop-filter needs a name.")
     return CardPropFilter(
-        name=element.get("name"),
+        name=element.get("name"),  # type: ignore[arg-type]
         test=_test(element),
         is_not_defined=element.find(qname(CARDDAV, "is-not-defined")) is not None,
         text_matches=tuple(_text_match(m) for m in element.iterfind(qname(CARDDAV, "text-match"))),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import cast
+
 from icalendar import Calendar
 
 from resources.formats.stored_reading import (
@@ -23,7 +26,8 @@ def export_calendar(collection_id: int, display_name: str) -> bytes:
     rows = StoredObject.select(StoredObject.name, StoredObject.body).where(
         StoredObject.collection == collection_id
     )
-    for name, body in rows.tuples():
+    # .tuples() rows: peewee's stubs still call them model instances
+    for name, body in cast("Iterable[tuple[str, bytes]]", rows.tuples()):
         try:
             calendar = parse_stored_calendar(body)
         except UnreadableStoredObject as error:  # the others are still exported

@@ -87,7 +87,7 @@ class LivePropertyNode:
     def get_property_names(self, *, is_allprop: bool) -> list[str]:
         names = list(super().get_property_names(is_allprop=is_allprop))  # type: ignore[misc]
         for name, getter in self.live_properties.items():
-            if name in names or (is_allprop and not getter._in_allprop):
+            if name in names or (is_allprop and not getter._in_allprop):  # type: ignore[attr-defined]
                 continue
             if getter(self) is not None:
                 names.append(name)
@@ -137,7 +137,7 @@ def element_text(value: etree._Element | None) -> str | None:
     """The text content of a property element set by PROPPATCH (None for remove)."""
     if value is None:
         return None
-    return "".join(value.itertext()).strip()
+    return "".join(value.itertext()).strip()  # type: ignore[arg-type]
 
 
 def parse_stored(value: str) -> etree._Element:

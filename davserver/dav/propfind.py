@@ -108,7 +108,7 @@ def handle_propfind(provider, environ: dict, start_response) -> list[bytes]:
                 add_response(root, member.get_href(), node_results(member, request))
             yield
 
-    return send_multistatus_stream(environ, start_response, fill)
+    return send_multistatus_stream(environ, start_response, fill)  # type: ignore[return-value]
 
 
 def _member_pages(node) -> Iterator[list]:

@@ -6,6 +6,8 @@ for a property's local name finds all of its code.
 
 from __future__ import annotations
 
+from typing import Any
+
 from lxml import etree
 
 DAV = "DAV:"
@@ -27,7 +29,7 @@ class XmlRejected(ValueError):
     """A request body that is not acceptable XML; the message says why."""
 
 
-_PARSER_OPTIONS = dict(
+_PARSER_OPTIONS: dict[str, Any] = dict(
     resolve_entities=False,
     no_network=True,
     load_dtd=False,
@@ -47,7 +49,7 @@ def parse_xml(body: bytes) -> etree._Element:
     except etree.XMLSyntaxError as exc:
         raise XmlRejected(f"The request body is not well-formed XML: {exc}") from None
     tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:  # type: ignore[union-attr]
         raise XmlRejected("XML with a DOCTYPE or entity declarations is not accepted.")
     for node in root.iter():
         if isinstance(node, etree._Entity):
@@ -57,7 +59,7 @@ def parse_xml(body: bytes) -> etree._Element:
 
 def element(name: str, text: str | None = None, *children: etree._Element) -> etree._Element:
     """Build an element with optional text and children."""
-    el = etree.Element(name, nsmap=_nsmap_for(name))
+    el = etree.Element(name, nsmap=_nsmap_for(name))  # type: ignore[arg-type]
     if text is not None:
         el.text = text
     for child in children:

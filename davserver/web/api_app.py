@@ -3,6 +3,8 @@ blueprint per resource family, HTTP Basic or admin-session sign-in and JSON erro
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from flask import Flask
 
 from davserver.config import Settings
@@ -29,7 +31,17 @@ from davserver.web.api.errors import register_error_handlers
 from davserver.web.api.settings import DAV_APP_KEY, SETTINGS_KEY
 from resources.auth.server_secrets import shared_secret
 
-BLUEPRINTS = (branches, employees, users, groups, resources, events, credentials, me, audit)
+BLUEPRINTS: tuple[ModuleType, ...] = (
+    branches,
+    employees,
+    users,
+    groups,
+    resources,
+    events,
+    credentials,
+    me,
+    audit,
+)
 BLUEPRINTS += (companies, contacts, company_book, phonebook, carddav_integrations)
 BLUEPRINTS += (installation,)
 
@@ -38,7 +50,7 @@ def build_api_app(settings: Settings, dav_app) -> Flask:
     """Return the WSGI app serving /api/v1; `dav_app` serves connection-test round trips."""
     app = Flask("davserver.api")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_size
-    app.json.sort_keys = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     # The same key as the admin UI, so its session cookie signs in here too.
     app.secret_key = settings.secret_key or shared_secret()
     app.url_map.strict_slashes = False

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import peewee
 
 from resources.error_codes import Sentence, Value
 from resources.store.organisation import (
@@ -66,8 +69,18 @@ def validity_decision(credential: ServiceCredential, today: date) -> Decision:
     return ALLOWED
 
 
+class AccountFacts(Protocol):
+    """What the login rules read of an account: a UserAccount, or the login query's join."""
+
+    @property
+    def active(self) -> bool: ...
+
+    @property
+    def employee_id(self) -> int | None: ...
+
+
 def login_decision(
-    credential: ServiceCredential, account: UserAccount | None, today: date
+    credential: ServiceCredential, account: AccountFacts | None, today: date
 ) -> Decision:
     """Everything but the password itself, in the order the connection test reports it."""
     if credential.password_hash is None:
@@ -101,7 +114,7 @@ def resource_decision(
     return ALLOWED
 
 
-def visibility_condition(employee_id: int | None):
+def visibility_condition(employee_id: int | None) -> peewee.Expression:
     """Which resources a login with this employee sees: its employee's person resources
     and every room, each while active and with sync allowed (hot_queries repeats this
     rule in SQL for the per-request lookup by slug)."""

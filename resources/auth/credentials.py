@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import time
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import peewee
 
@@ -64,7 +66,7 @@ UPDATABLE_FIELDS = (
 )
 
 
-def normalise_service_classes(classes) -> str:
+def normalise_service_classes(classes: Iterable[str]) -> str:
     chosen = [c for c in SERVICE_CLASSES if c in set(classes)]
     unknown = set(classes) - set(SERVICE_CLASSES)
     if unknown or not chosen:
@@ -72,7 +74,7 @@ def normalise_service_classes(classes) -> str:
     return ",".join(chosen)
 
 
-def _check_fields(values: dict) -> None:
+def _check_fields(values: dict[str, Any]) -> None:
     if "kind" in values and values["kind"] not in CREDENTIAL_KINDS:
         raise InvalidProperty(code="credential_kind_invalid", field="kind")
     for field in ("account", "branch"):
@@ -142,7 +144,9 @@ def create_credential(
     return credential
 
 
-def update_credential(username: str, changes: dict, *, actor: str = "system") -> ServiceCredential:
+def update_credential(
+    username: str, changes: dict[str, Any], *, actor: str = "system"
+) -> ServiceCredential:
     """Change a credential's settings; the username itself cannot be changed."""
     credential = _existing(username)
     if "username" in changes and changes["username"] != credential.username:
@@ -189,7 +193,7 @@ def _existing(username: str) -> ServiceCredential:
     return credential
 
 
-def _describe(values: dict) -> str:
+def _describe(values: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(values.items()))
 
 
@@ -305,7 +309,11 @@ def _admit(
 ) -> AuthenticatedLogin:
     """Apply every rule but the password; build the login the request handlers use."""
     account = _joined_account(credential)
-    decision = login_decision(credential, account, branch_today_in(credential.branch_timezone, now))
+    decision = login_decision(
+        credential,
+        account,
+        branch_today_in(credential.branch_timezone, now),  # type: ignore[attr-defined]  # joined
+    )
     if not decision.allowed:
         if record:
             _record_refusal(credential, decision.code)
@@ -330,9 +338,10 @@ def _joined_account(credential: ServiceCredential) -> JoinedAccount | None:
     if credential.account_id is None:
         return None
     return JoinedAccount(
-        bool(credential.account_active),
-        credential.account_employee_id,
-        credential.account_display_name or "",
+        # columns of the login query's join (hot_queries), not fields of the model
+        bool(credential.account_active),  # type: ignore[attr-defined]
+        credential.account_employee_id,  # type: ignore[attr-defined]
+        credential.account_display_name or "",  # type: ignore[attr-defined]
     )
 
 

@@ -181,8 +181,9 @@ def user_lock(
 
 def unlock(scope: str, username: str) -> int:
     """Forget the user name's counted failures (call inside a write transaction); how many."""
-    return (
+    removed: int = (
         LoginFailure.delete()
         .where(LoginFailure.scope == scope, LoginFailure.key == _user_key(username))
         .execute()
     )
+    return removed

@@ -279,6 +279,7 @@ def import_source(
         wanted[cleaned["external_id"]] = cleaned
     now = time.time()
     created = updated = deleted = 0
+    entry: PhonebookEntry | None
     with write_transaction():
         current = {
             e.external_id: e

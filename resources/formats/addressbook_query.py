@@ -76,14 +76,14 @@ def _text_ok(match: CardTextMatch, value: str) -> bool:
     return found != match.negate
 
 
-def _value_text(line) -> str:
+def _value_text(line: vobject.base.ContentLine) -> str:
     value = line.value
     if isinstance(value, (list, tuple)):
         return ",".join(str(v) for v in value)
     return str(value)
 
 
-def _param_ok(param: CardParamFilter, line) -> bool:
+def _param_ok(param: CardParamFilter, line: vobject.base.ContentLine) -> bool:
     values = line.params.get(param.name.upper())
     if param.is_not_defined:
         return values is None
@@ -94,7 +94,7 @@ def _param_ok(param: CardParamFilter, line) -> bool:
     return any(_text_ok(param.text_match, str(v)) for v in values)
 
 
-def _line_ok(prop: CardPropFilter, line) -> bool:
+def _line_ok(prop: CardPropFilter, line: vobject.base.ContentLine) -> bool:
     tests = [_text_ok(m, _value_text(line)) for m in prop.text_matches]
     tests += [_param_ok(p, line) for p in prop.param_filters]
     if not tests:
@@ -102,14 +102,14 @@ def _line_ok(prop: CardPropFilter, line) -> bool:
     return all(tests) if prop.test == "allof" else any(tests)
 
 
-def _prop_ok(prop: CardPropFilter, card) -> bool:
+def _prop_ok(prop: CardPropFilter, card: vobject.base.Component) -> bool:
     lines = card.contents.get(prop.name.lower(), [])
     if prop.is_not_defined:
         return not lines
-    return any(_line_ok(prop, line) for line in lines)
+    return any(_line_ok(prop, line) for line in lines)  # type: ignore[arg-type]
 
 
-def card_matches(card, card_filter: CardFilter) -> bool:
+def card_matches(card: vobject.base.Component, card_filter: CardFilter) -> bool:
     """Whether one parsed vCard (vobject) passes the filter; no prop-filter matches all."""
     if not card_filter.prop_filters:
         return True
@@ -117,5 +117,5 @@ def card_matches(card, card_filter: CardFilter) -> bool:
     return all(results) if card_filter.test == "allof" else any(results)
 
 
-def parse_card(body: bytes):
-    return vobject.readOne(body.decode("utf-8-sig"), validate=False)
+def parse_card(body: bytes) -> vobject.base.Component:
+    return vobject.readOne(body.decode("utf-8-sig"), validate=False)  # type: ignore[no-any-return]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from icalendar import Component
@@ -157,7 +158,7 @@ def _todo_spans_without_anchor(component: Component) -> list[Span]:
     if completed is None and created is None:
         return [(None, None)]
     if completed is None:
-        return [(_earliest(created, -TICK), None)]
+        return [(_earliest(created, -TICK), None)]  # type: ignore[arg-type]  # created is set
     return [
         (_earliest(point, -TICK), _latest(point, TICK))
         for point in (completed, created)
@@ -197,7 +198,7 @@ def _alarm_reach(component: Component) -> tuple[timedelta, timedelta, list[Span]
     for alarm in component.subcomponents:
         if alarm.name != "VALARM" or "TRIGGER" not in alarm:
             continue
-        trigger = alarm["TRIGGER"].dt
+        trigger = alarm["TRIGGER"].dt  # type: ignore[union-attr]
         if isinstance(trigger, date):
             trigger = _as_stored(trigger, alarm["TRIGGER"])
         repeats = _repeat_span(alarm)
@@ -254,10 +255,10 @@ def _instance_span(start: date | datetime, reaches: list[Reach]) -> Span:
         None if reach.after is None else _latest(start, reach.after + reach.lag)
         for reach in reaches
     ]
-    return _union([(low, high) for low, high in zip(lows, highs)])
+    return _union([(low, high) for low, high in zip(lows, highs, strict=True)])
 
 
-def _period_span(period: tuple, reaches: list[Reach]) -> Span:
+def _period_span(period: tuple[Any, Any], reaches: list[Reach]) -> Span:
     """An RDATE or FREEBUSY period (start/end or start/duration), which brings its own length."""
     begin, end = period
     if isinstance(end, timedelta):
@@ -320,7 +321,8 @@ def _union(spans: list[Span]) -> Span:
     if not spans:
         return None, None
     lows, highs = [low for low, _ in spans], [high for _, high in spans]
-    return (None if None in lows else min(lows)), (None if None in highs else max(highs))
+    # min and max see no None: an open end makes the union open
+    return (None if None in lows else min(lows)), (None if None in highs else max(highs))  # type: ignore[type-var]
 
 
 def _earliest(value: date | datetime, offset: timedelta) -> datetime | None:
@@ -370,7 +372,7 @@ def _is_floating(value: date | datetime) -> bool:
     return not isinstance(value, datetime) or value.tzinfo is None
 
 
-def _props(component: Component, name: str) -> list:
+def _props(component: Component, name: str) -> list[Any]:
     prop = component.get(name)
     return [] if prop is None else prop if isinstance(prop, list) else [prop]
 
@@ -381,7 +383,7 @@ def _value(component: Component, name: str) -> date | datetime | None:
     return _as_stored(value, props[0]) if isinstance(value, date) else None
 
 
-def _as_stored(value: date | datetime, prop) -> date | datetime:
+def _as_stored(value: date | datetime, prop: Any) -> date | datetime:
     """The value as any reader of the stored object sees it: zoned only if it is UTC or
     its TZID is an IANA name; other zoned values are taken as floating (see above)."""
     tzid = getattr(prop, "params", {}).get("TZID")
@@ -398,7 +400,7 @@ def _duration(component: Component, name: str) -> timedelta | None:
     return value if isinstance(value, timedelta) else None
 
 
-def _values(component: Component, name: str) -> list:
+def _values(component: Component, name: str) -> list[Any]:
     """All values of a property that may repeat and hold comma-separated lists (RDATE)."""
     values = []
     for prop in _props(component, name):
@@ -406,13 +408,13 @@ def _values(component: Component, name: str) -> list:
     return values
 
 
-def _period_values(prop) -> list:
+def _period_values(prop: Any) -> list[Any]:
     """The values of one RDATE/EXDATE/FREEBUSY line; a period as a (start, end or duration) tuple."""
     values = [item.dt for item in prop.dts] if hasattr(prop, "dts") else [getattr(prop, "dt", None)]
     return [_stored(value, prop) for value in values]
 
 
-def _stored(value, prop):
+def _stored(value: Any, prop: Any) -> Any:
     if isinstance(value, tuple):
         return tuple(_stored(part, prop) for part in value)
     return _as_stored(value, prop) if isinstance(value, date) else value

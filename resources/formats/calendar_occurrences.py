@@ -26,10 +26,12 @@ import warnings
 from bisect import bisect_left
 from collections import deque
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 from icalendar import Component
+from icalendar.prop import vRecur
 
 from resources.formats.calendar_recurrence import DATEUTIL_PARTS, rule_never_matches
 
@@ -44,6 +46,9 @@ FORMAT_VERSION = 2
 _HEADER = struct.Struct("<Bqqq")  # version, listed_from, listed_until, longest length (seconds)
 _SERIES_START = -(2**62)  # listed_from when the list starts at the series' first instance
 _FOREVER = 2**62  # listed_until when no instance follows the listed ones
+
+if TYPE_CHECKING:  # the query package imports this module
+    from resources.formats.calendar_query import TimeRange
 
 
 class OccurrenceList:
@@ -130,7 +135,7 @@ def occurrence_list(components: list[Component], kind: str, written: datetime) -
     return None if listed is None else listed.encode()
 
 
-def _absolute(value) -> bool:
+def _absolute(value: Any) -> bool:
     """A datetime whose instant is the same in every calendar: UTC or an IANA zone."""
     if not isinstance(value, datetime) or value.tzinfo is None:
         return False
@@ -138,7 +143,7 @@ def _absolute(value) -> bool:
     return zone is UTC or zone == UTC or isinstance(zone, ZoneInfo)
 
 
-def _zoned(prop) -> datetime | None:
+def _zoned(prop: Any) -> datetime | None:
     """The property's value if it is absolute and the TZID the client wrote names the zone
     icalendar chose (no Windows-name mapping, no process-wide VTIMEZONE cache between)."""
     value = prop.dt
@@ -176,26 +181,30 @@ def _list_series(components: list[Component], written: datetime) -> OccurrenceLi
     moments = [start]  # DTSTART is always an instance, even where the rule would not make one
     listed_from, complete_until = start, _FOREVER
     if rule is not None and not rule_never_matches(rule):
-        found, listed_from, complete_until = _rule_instances(
-            rule, start, written - LISTED_BEFORE, written + LISTED_AHEAD
+        # start is set where length is: _length needs it
+        found, listed_from, complete_until = _rule_instances(  # type: ignore[assignment]
+            rule,
+            start,  # type: ignore[arg-type]
+            written - LISTED_BEFORE,
+            written + LISTED_AHEAD,
         )
         if found is None:
             return None
         moments.extend(found)
     instances = {  # by start: DTSTART may also be the rule's first instance
-        moment.astimezone(UTC): (
-            int(moment.timestamp()),
-            int((moment + length).timestamp()) - int(moment.timestamp()),
+        moment.astimezone(UTC): (  # type: ignore[union-attr]
+            int(moment.timestamp()),  # type: ignore[union-attr]
+            int((moment + length).timestamp()) - int(moment.timestamp()),  # type: ignore[operator, union-attr]
         )
         for moment in moments
-        if moment.astimezone(UTC) not in excluded and moment.astimezone(UTC) not in moved
+        if moment.astimezone(UTC) not in excluded and moment.astimezone(UTC) not in moved  # type: ignore[union-attr]
     }
     # Overrides keep their own times, wherever they moved to.
     ordered = sorted(
         [*instances.values(), *((int(begin.timestamp()), span) for begin, span in moved.values())]
     )
     return OccurrenceList(
-        _SERIES_START if listed_from == start else int(listed_from.timestamp()),
+        _SERIES_START if listed_from == start else int(listed_from.timestamp()),  # type: ignore[union-attr]
         complete_until if isinstance(complete_until, int) else int(complete_until.timestamp()),
         tuple(begin for begin, _ in ordered),
         tuple(span for _, span in ordered),
@@ -235,7 +244,7 @@ def _length(event: Component, start: datetime) -> timedelta | None:
         length = end - start
         return length if length > timedelta(0) else None  # zero-length DTEND: its own §9.9 row
     if "DURATION" in event:
-        length = event["DURATION"].dt
+        length = event["DURATION"].dt  # type: ignore[assignment, union-attr]
         return length if isinstance(length, timedelta) and length >= timedelta(0) else None
     return timedelta(0)
 
@@ -251,7 +260,9 @@ def _excluded(event: Component) -> set[datetime] | None:
     return found
 
 
-def _rule_instances(rule, start: datetime, earliest: datetime, listed_until: datetime):
+def _rule_instances(
+    rule: vRecur, start: datetime, earliest: datetime, listed_until: datetime
+) -> tuple[deque[datetime], datetime, datetime | int] | tuple[None, None, None]:
     """The rule's instances before `listed_until`, the earliest start they are complete
     from, and up to when they are complete (_FOREVER when the rule ends by then).
 
@@ -277,7 +288,7 @@ def _rule_instances(rule, start: datetime, earliest: datetime, listed_until: dat
             warnings.simplefilter(
                 "ignore"
             )  # dateutil frowns on COUNT with UNTIL; here it only cuts
-            bounded = series.replace(until=listed_until - timedelta(seconds=1))
+            bounded = series.replace(until=listed_until - timedelta(seconds=1))  # type: ignore[union-attr]
     found: deque[datetime] = deque()
     listed_from = start
     for step, moment in enumerate(bounded):
@@ -333,7 +344,7 @@ def fill_missing_lists(batch: int = 500) -> int:
         after = rows[-1].id
 
 
-def stored_decision(blob: bytes | None, window) -> bool | None:
+def stored_decision(blob: bytes | None, window: TimeRange) -> bool | None:
     """Whether the stored list says the object matches a plain VEVENT time-range
     (a calendar_query TimeRange); None when there is no list or it cannot tell."""
     if blob is None:

@@ -15,10 +15,11 @@ keeps its local time across a DST change. Two guards keep a PUT cheap:
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import islice
+from typing import Any
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
 from icalendar.prop import vRecur
 
 from resources.errors import InvalidCalendarData
@@ -91,7 +92,7 @@ def last_rule_start(rule: vRecur, dtstart: date | datetime) -> datetime | RuleEn
             ends_in_range = True
     found, last = 0, None
     try:
-        for last in islice(expansion, MAX_INSTANCES + 1):
+        for last in islice(expansion, MAX_INSTANCES + 1):  # noqa: B007 - kept: the last instance
             found += 1
     except (OverflowError, ValueError):
         return fallback
@@ -109,12 +110,12 @@ def cycle_shift(year: int, search_years: int) -> int:
     return GREGORIAN_CYCLE_YEARS * ((LAST_YEAR - search_years - year) // GREGORIAN_CYCLE_YEARS)
 
 
-def dateutil_rule(rule: vRecur, start: datetime):
+def dateutil_rule(rule: vRecur, start: datetime) -> rrule:
     """The rule without COUNT and UNTIL, starting at the naive `start`."""
     parts = vRecur({name: value for name, value in rule.items() if name not in ("COUNT", "UNTIL")})
     text = parts.to_ical().decode()
     try:
-        return rrulestr(text, dtstart=start, cache=False)
+        return rrulestr(text, dtstart=start, cache=False)  # type: ignore[return-value]  # no set
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as error:
         raise InvalidCalendarData(
             code="rule_not_expandable", rule=repr(text), reason=str(error)
@@ -130,7 +131,8 @@ def _until_wall_clock(until: date | datetime, dtstart: date | datetime) -> datet
     """
     if _kind(until) == _kind(dtstart):
         if isinstance(until, datetime) and until.tzinfo is not None:
-            return until.astimezone(dtstart.tzinfo).replace(tzinfo=None)
+            # same kind as until: a datetime
+            return until.astimezone(dtstart.tzinfo).replace(tzinfo=None)  # type: ignore[union-attr]
         return wall_clock(until)
     if isinstance(until, datetime) and until.tzinfo is not None:
         until = until.astimezone(_zone(dtstart) or UTC)
@@ -149,11 +151,11 @@ def wall_clock(value: date | datetime) -> datetime:
     return datetime(value.year, value.month, value.day)
 
 
-def _zone(value: date | datetime):
+def _zone(value: date | datetime) -> tzinfo | None:
     return value.tzinfo if isinstance(value, datetime) else None
 
 
-def first_value(values):
+def first_value(values: Any) -> Any:
     if isinstance(values, list):
         return values[0] if values else None
     return values

@@ -69,7 +69,7 @@ def check_vtimezone(block: ComponentBlock) -> None:
                 raise InvalidCalendarData(
                     code="tz_rule_unreal", line=line.line_number, rule=name, problem=problem
                 )
-            onsets += observance_onsets(rule, start)
+            onsets += observance_onsets(rule, start)  # type: ignore[arg-type]
         onsets += sum(line.value.count(",") + 1 for line in properties.get("RDATE", []))
     if onsets > MAX_ONSETS:
         raise InvalidCalendarData(
@@ -150,7 +150,7 @@ def _read(
 # --- each object's own VTIMEZONEs ---------------------------------------------------------
 
 
-class _ThreadCache(dict):
+class _ThreadCache(dict[str, Any]):
     """icalendar's cache of VTIMEZONE-defined zones, kept per thread and emptied around each
     parse: icalendar keeps the first definition of a non-IANA TZID for the whole process, so
     one login's "Office Time" would place another login's events."""
@@ -159,21 +159,22 @@ class _ThreadCache(dict):
         super().__init__()
         self._local = threading.local()
 
-    def _zones(self) -> dict:
+    def _zones(self) -> dict[str, Any]:
         if not hasattr(self._local, "zones"):
             self._local.zones = {}
-        return self._local.zones
+        zones: dict[str, Any] = self._local.zones
+        return zones
 
-    def get(self, key, default=None):
+    def get(self, key: str, default: Any = None) -> Any:
         return self._zones().get(key, default)
 
-    def __contains__(self, key) -> bool:
+    def __contains__(self, key: object) -> bool:
         return key in self._zones()
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> Any:
         return self._zones()[key]
 
-    def __setitem__(self, key, value) -> None:
+    def __setitem__(self, key: str, value: Any) -> None:
         self._zones()[key] = value
 
     def clear(self) -> None:
@@ -181,7 +182,7 @@ class _ThreadCache(dict):
 
 
 _CACHE = _ThreadCache()
-tzp._TZP__tz_cache = _CACHE  # icalendar has no public switch for this cache (7.x)
+tzp._TZP__tz_cache = _CACHE  # type: ignore[attr-defined]  # icalendar has no public switch for this cache (7.x)
 
 
 def parse_with_own_timezones(data: bytes) -> icalendar.Calendar:

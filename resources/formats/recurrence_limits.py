@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 
+import icalendar
 from icalendar.prop import vRecur
 
 from resources.error_codes import sentence
@@ -54,7 +55,9 @@ _FIXED_STEPS = {
 _PLAIN_PARTS = frozenset({"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST"})
 
 
-def check_instance_count(components: list, limit: int, written: datetime) -> None:
+def check_instance_count(
+    components: list[icalendar.Component], limit: int, written: datetime
+) -> None:
     """Refuse an object whose recurrence rules make more than `limit` instances
     (see the module docstring for how a series without end counts)."""
     total = 0
@@ -197,7 +200,7 @@ def _until_wall(rule: vRecur, start: date | datetime) -> datetime | None:
     return wall_clock(until) + (timedelta(0) if type(until) is type(start) else timedelta(days=1))
 
 
-def _dtstart(component) -> date | datetime | None:
+def _dtstart(component: icalendar.Component) -> date | datetime | None:
     prop = component.get("DTSTART")
     value = getattr(prop, "dt", None)
     return value if isinstance(value, date) else None

@@ -9,6 +9,7 @@ import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, cast
 
 import peewee
 
@@ -53,11 +54,11 @@ class Resolved:
     object_name: str | None
 
 
-def _same_home(collection: Collection):
+def _same_home(collection: Collection) -> peewee.Expression:
     return (Collection.owner == collection.owner_id) & (Collection.home == collection.home)
 
 
-def _below(collection: Collection):
+def _below(collection: Collection) -> peewee.Expression:
     """The collections inside `collection`, by exact (case-sensitive) path prefix: peewee's
     startswith is ILIKE, which matched `work/…` below `Work` and `axb/…` below `a_b`."""
     prefix = collection.path + "/"
@@ -94,7 +95,7 @@ def resolve(owner_id: int, segments: list[str], home: str = CALENDARS_HOME) -> R
     return Resolved(None, None)
 
 
-def top_level(owner_id: int, home: str = CALENDARS_HOME) -> list[Collection]:
+def top_level(owner_id: int | None, home: str = CALENDARS_HOME) -> list[Collection]:
     return [
         c
         for c in Collection.select()
@@ -110,7 +111,7 @@ def children(collection: Collection) -> list[Collection]:
     return [c for c in rows if "/" not in c.path[len(prefix) :]]
 
 
-def by_path(owner_id: int, path: str, home: str = CALENDARS_HOME) -> Collection | None:
+def by_path(owner_id: int | None, path: str, home: str = CALENDARS_HOME) -> Collection | None:
     return Collection.get_or_none(
         (Collection.owner == owner_id) & (Collection.home == home) & (Collection.path == path)
     )
@@ -140,7 +141,7 @@ def validate_properties(props: CollectionProperties) -> None:
         raise InvalidProperty(code="calendar_name_too_long")
 
 
-def _field_values(props: CollectionProperties) -> dict:
+def _field_values(props: CollectionProperties) -> dict[str, Any]:
     values = {}
     for field in ("display_name", "description", "color", "sort_order", "timezone", "timezone_id"):
         value = getattr(props, field)
@@ -244,7 +245,7 @@ def _rename_tree(collection: Collection, new_path: str) -> None:
 
 @dataclass(frozen=True)
 class Renamed:
-    owner_id: int
+    owner_id: int | None
     old_path: str
     new_path: str
 
@@ -257,7 +258,9 @@ def rename_resource_namesakes() -> list[Renamed]:
     resource's calendar hid them. Objects stay where they are (they belong to the
     collection row, not to its path). Run inside the upgrade's transaction.
     """
-    slugs = {slug for (slug,) in Resource.select(Resource.slug).tuples()}
+    slugs = {  # .tuples() rows: peewee's stubs still call them model instances
+        slug for (slug,) in cast("Iterable[tuple[str]]", Resource.select(Resource.slug).tuples())
+    }
     clashing = (
         Collection.select()
         .where(

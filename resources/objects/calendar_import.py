@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from resources.errors import DomainError
 from resources.formats.calendar_data import (
@@ -110,16 +111,22 @@ def _store_batch(
         uids = [facts.uid for _name, _body, facts in batch]
         taken = {
             uid
-            for (uid,) in StoredObject.select(StoredObject.uid)
-            .where((StoredObject.collection == collection_id) & StoredObject.uid.in_(uids))
-            .tuples()
+            for (uid,) in cast(  # .tuples() rows: peewee's stubs still call them model instances
+                "Iterable[tuple[str]]",
+                StoredObject.select(StoredObject.uid)
+                .where((StoredObject.collection == collection_id) & StoredObject.uid.in_(uids))
+                .tuples(),
+            )
         }
         names = [name for name, _body, _facts in batch]
         taken_names = {
             name
-            for (name,) in StoredObject.select(StoredObject.name)
-            .where((StoredObject.collection == collection_id) & StoredObject.name.in_(names))
-            .tuples()
+            for (name,) in cast(  # .tuples() rows
+                "Iterable[tuple[str]]",
+                StoredObject.select(StoredObject.name)
+                .where((StoredObject.collection == collection_id) & StoredObject.name.in_(names))
+                .tuples(),
+            )
         }
         now = time.time()
         revision = collection.sync_revision
@@ -161,7 +168,7 @@ def _row(
     facts: CalendarObjectFacts,
     revision: int,
     now: float,
-) -> dict:
+) -> dict[str, Any]:
     return dict(
         collection=collection_id,
         name=name,

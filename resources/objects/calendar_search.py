@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, tzinfo
 from itertools import islice
+from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from icalendar import Calendar
+import peewee
+from icalendar import Calendar, Timezone
 
 from resources.formats.calendar_query import CompFilter, TimeRange
 from resources.formats.calendar_recurrence import rule_never_matches
@@ -75,7 +77,7 @@ def in_range(
 
 def _in_range_condition(
     collection_id: int, components: tuple[str, ...] | None, time_range: TimeRange | None
-):
+) -> peewee.Expression:
     condition = StoredObject.collection == collection_id
     if components:
         condition &= StoredObject.component.in_(components)
@@ -130,8 +132,8 @@ def collection_timezone(collection: Collection) -> tzinfo:
             pass
     if collection.timezone:
         try:
-            zone = Calendar.from_ical(collection.timezone).walk("VTIMEZONE")[0]
-            return zone.to_tz()
+            zone = cast(Timezone, Calendar.from_ical(collection.timezone).walk("VTIMEZONE")[0])
+            return zone.to_tz()  # type: ignore[no-any-return]
         except Exception:  # a damaged stored VTIMEZONE must not break queries
             pass
     return _UTC
@@ -186,7 +188,7 @@ def parse_stored(row: StoredObject) -> Calendar:
     return _parsed.get(row)
 
 
-def readable_calendars(rows) -> list[Calendar]:
+def readable_calendars(rows: Iterable[StoredObject]) -> list[Calendar]:
     """The parsed calendars of the rows, without those that cannot be read (each logged)."""
     calendars = []
     for row in rows:

@@ -7,7 +7,9 @@ the collection's revision goes up by one and one Change row names the member.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 import peewee
 
@@ -71,7 +73,8 @@ def changes_since(collection: Collection, revision: int) -> list[MemberChange]:
         .tuples()
     )
     latest: dict[str, MemberChange] = {}
-    for name, deleted, rev in rows:
+    # .tuples() rows: peewee's stubs still call them model instances
+    for name, deleted, rev in cast("Iterable[tuple[str, bool, int]]", rows):
         latest.pop(name, None)
         latest[name] = MemberChange(name, bool(deleted), rev)
     return list(latest.values())
@@ -90,7 +93,7 @@ def prune_history(older_than: float) -> int:
         .tuples()
     )
     removed = 0
-    for collection_id, floor in list(floors):
+    for collection_id, floor in cast("list[tuple[int, int]]", list(floors)):  # .tuples() rows
         Collection.update(history_floor=floor).where(
             (Collection.id == collection_id) & (Collection.history_floor < floor)
         ).execute()

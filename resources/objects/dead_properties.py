@@ -26,7 +26,7 @@ def for_collections(collection_ids: list[int]) -> dict[int, dict[str, str]]:
         DeadProperty.collection, DeadProperty.name, DeadProperty.value
     ).where(DeadProperty.collection.in_(collection_ids))
     for row in rows:
-        found[row.collection_id][row.name] = row.value
+        found[row.collection_id][row.name] = row.value  # type: ignore[index]  # never NULL here
     return found
 
 
@@ -39,7 +39,7 @@ def for_objects(object_ids: list[int]) -> dict[int, dict[str, str]]:
         DeadProperty.stored_object, DeadProperty.name, DeadProperty.value
     ).where(DeadProperty.stored_object.in_(object_ids))
     for row in rows:
-        found[row.stored_object_id][row.name] = row.value
+        found[row.stored_object_id][row.name] = row.value  # type: ignore[index]  # never NULL here
     return found
 
 

@@ -67,7 +67,9 @@ def _repair(row: StoredObject) -> None:
 def _where(row: StoredObject) -> str:
     collection = Collection.get_by_id(row.collection_id)
     owner = (
-        collection.owner.username if collection.owner_id else f"resource {collection.resource_id}"
+        collection.owner.username  # type: ignore[union-attr]  # owner_id is set
+        if collection.owner_id
+        else f"resource {collection.resource_id}"
     )
     return (
         f"the object {row.name!r} of collection {collection.home}/{collection.path} (login {owner})"

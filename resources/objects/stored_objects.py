@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import icalendar
+
 from resources.error_codes import sentence
 from resources.errors import (
     AddressUidConflict,
@@ -112,7 +114,7 @@ def put_calendar_object(
     return WriteResult(result.created, result.etag, stored_as_sent=stored == body)
 
 
-def check_recurrence_size(calendar, max_instances: int | None = None) -> None:
+def check_recurrence_size(calendar: icalendar.Calendar, max_instances: int | None = None) -> None:
     """Refuse a calendar object whose recurrences exceed max-instances (RFC 4791 §5.2.8)."""
     if max_instances is None:
         max_instances = current_max_instances()
@@ -205,7 +207,12 @@ def _child_collection_exists(collection: Collection, name: str) -> bool:
 
 
 def _refuse_uid_conflict(
-    collection_id: int, name: str, uid: str, *, moving_id: int | None = None, address: bool = False
+    collection_id: int,
+    name: str,
+    uid: str | None,
+    *,
+    moving_id: int | None = None,
+    address: bool = False,
 ) -> None:
     """Refuse a second holder of `uid`; an object being moved does not conflict with itself."""
     query = StoredObject.select(StoredObject.name).where(
@@ -275,12 +282,12 @@ def relocate_object(
         arrives = {"branch": branch_id} if target.id != source.collection_id else {}
         if keep_source:
             copy = StoredObject.get_by_id(source.id)
-            copy.id = None
-            copy.collection = target.id
+            copy.id = None  # type: ignore[assignment]  # peewee: a new row on save
+            copy.collection = target.id  # type: ignore[assignment]  # peewee takes the key
             copy.name = target_name
             copy.created = copy.modified = now
             if arrives:
-                copy.branch = branch_id
+                copy.branch = branch_id  # type: ignore[assignment]  # peewee takes the key
             copy.save(force_insert=True)
             _copy_dead_properties(source.id, copy.id)
         else:
@@ -295,6 +302,7 @@ def _check_fits_calendar(
     source: StoredObject, target: Collection, target_name: str, *, moving: bool, max_size: int
 ) -> None:
     body = bytes(StoredObject.get_by_id(source.id).body)
+    uid: str | None
     if source.component is None or source.size > max_size or b"RRULE" in body.upper():
         # Unparsed, too large for the target, or a recurrence that may be over max-instances.
         calendar, facts = parse_calendar_object(

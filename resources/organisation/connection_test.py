@@ -18,7 +18,7 @@ from resources.auth.credentials import find_credential
 from resources.auth.login_throttle import DAV, user_lock
 from resources.error_codes import Sentence, sentence
 from resources.organisation.resource_calendars import find_resource
-from resources.store.organisation import ServiceCredential
+from resources.store.organisation import ServiceCredential, UserAccount
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,12 @@ def _window_sentence(credential: ServiceCredential) -> Sentence:
     return sentence("check_no_limits")
 
 
-def _resource_checks(credential, account, slug: str, add) -> None:
+def _resource_checks(
+    credential: ServiceCredential,
+    account: UserAccount | None,
+    slug: str,
+    add: Callable[[Check], None],
+) -> None:
     resource = find_resource(slug)
     if resource is None:
         add(Check("resource_exists", False, sentence("check_no_resource", slug=slug)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from resources.auth import credentials, passwords
 from resources.objects import stored_objects
@@ -78,8 +79,9 @@ def _event(day: date, hour: int, hours: int, summary: str, extra: str = "") -> t
 
 
 def _week_of(slug: str, monday: date, branch_id: int) -> None:
-    calendar = resource_calendars.resource_calendar(resource_calendars.find_resource(slug).id)
-    plans = {
+    # the demo has just created the resource
+    calendar = resource_calendars.resource_calendar(resource_calendars.find_resource(slug).id)  # type: ignore[union-attr]
+    plans: dict[str, list[tuple[Any, ...]]] = {
         "anna": [
             (0, 9, 1, "Team meeting", "RRULE:FREQ=WEEKLY;BYDAY=MO\r\n"),
             (1, 14, 2, "Customer visit"),
@@ -186,14 +188,18 @@ def fill_demo_data(today: date | None = None) -> bool:
     return True
 
 
-def _give_demo_passwords(account_rows, credential_rows) -> None:
+def _give_demo_passwords(
+    account_rows: list[UserAccount], credential_rows: list[ServiceCredential]
+) -> None:
     """The short, well-known demo passwords, below the minimum every real password must
     have (passwords.PASSWORD_MIN): the demo is for trying on one's own machine only."""
     with write_transaction():
         _write_demo_passwords(account_rows, credential_rows)
 
 
-def _write_demo_passwords(account_rows, credential_rows) -> None:
+def _write_demo_passwords(
+    account_rows: list[UserAccount], credential_rows: list[ServiceCredential]
+) -> None:
     for account in account_rows:
         known = ADMIN_PASSWORD if account.login == ADMIN_LOGIN else DEMO_PASSWORD
         UserAccount.update(password_hash=passwords.hash_password(known)).where(

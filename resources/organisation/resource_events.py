@@ -75,7 +75,7 @@ def read_moment(text: str, field: str) -> Moment:
 
 def resource_zone(resource: Resource) -> tzinfo:
     """The zone of the resource's branch; appointment times are shown there."""
-    name = resource.branch.timezone if resource.branch_id else DEFAULT_TIMEZONE
+    name = resource.branch.timezone if resource.branch_id else DEFAULT_TIMEZONE  # type: ignore[union-attr]  # set
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -146,7 +146,8 @@ def _row_items(
 ) -> list[tuple[datetime, EventItem]]:
     """The instances of one calendar object inside the window, with their sort keys."""
     expansion = Expansion(calendar, "VEVENT", zone)
-    instances = expansion.between(window.start - ONE_DAY, window.end + ONE_DAY)
+    # the listing's window is always closed (list_events builds it from two dates)
+    instances = expansion.between(window.start - ONE_DAY, window.end + ONE_DAY)  # type: ignore[arg-type, operator]
     items = []
     for instance in instances:
         if instance.start is None or not instance_overlaps(instance, window, zone):
@@ -159,13 +160,13 @@ def _row_items(
 def _item(
     instance: Instance, zone: tzinfo, shown_in: tzinfo, slug: str, row: StoredObject
 ) -> EventItem:
-    start = instance.start
-    end = instance.end if instance.end is not None else _default_end(start)
+    start = instance.start  # set: the listing reads VEVENTs, and each has a DTSTART
+    end = instance.end if instance.end is not None else _default_end(start)  # type: ignore[arg-type]
     rid = instance.recurrence_id if _is_recurring(instance) else None
     return EventItem(
         uid=str(instance.component.get("UID", row.uid or "")),
         summary=str(instance.component.get("SUMMARY", "")),
-        start=_shown(start, zone, shown_in),
+        start=_shown(start, zone, shown_in),  # type: ignore[arg-type]
         end=_shown(end, zone, shown_in),
         resource=slug,
         branch=row.branch_id,
@@ -255,4 +256,4 @@ def _vevent(uid: str, appointment: NewAppointment, start: Moment, end: Moment) -
     if appointment.location:
         event.add("location", appointment.location)
     calendar.add_component(event)
-    return calendar.to_ical()
+    return calendar.to_ical()  # type: ignore[no-any-return]

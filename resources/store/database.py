@@ -13,6 +13,7 @@ import os
 import threading
 import zlib
 from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import peewee
@@ -143,7 +144,10 @@ def _noting_full_storage(full: list[BaseException]) -> Iterator[None]:
         raise
 
 
-def lock_for_update(query: peewee.ModelSelect) -> peewee.ModelSelect:
+_Select = TypeVar("_Select", bound="peewee.ModelSelect[Any]")
+
+
+def lock_for_update(query: _Select) -> _Select:
     """Row-lock the selected rows for the rest of the transaction (PostgreSQL only)."""
     return query if is_sqlite() else query.for_update()
 
@@ -212,18 +216,19 @@ class ReconnectingPostgresqlDatabase(peewee.PostgresqlDatabase):
     fails, and the next one gets a new connection.
     """
 
-    def execute_sql(self, sql, params=None):
+    def execute_sql(self, sql: str, params: Any = None) -> Any:
+        # peewee's stubs leave execute_sql unannotated
         if self.in_transaction():
-            return super().execute_sql(sql, params)
+            return super().execute_sql(sql, params)  # type: ignore[no-untyped-call]
         self.drop_dead_connection()
         try:
-            return super().execute_sql(sql, params)
+            return super().execute_sql(sql, params)  # type: ignore[no-untyped-call]
         except (peewee.OperationalError, peewee.InterfaceError):
             if not self.drop_dead_connection():
                 raise
-        return super().execute_sql(sql, params)
+        return super().execute_sql(sql, params)  # type: ignore[no-untyped-call]
 
-    def begin(self, *args, **kwargs):
+    def begin(self, *args: Any, **kwargs: Any) -> None:
         # Runs before the transaction is pushed, so nothing is half done yet.
         self.drop_dead_connection()
         try:
@@ -237,7 +242,7 @@ class ReconnectingPostgresqlDatabase(peewee.PostgresqlDatabase):
         """Forget this thread's connection if the driver knows it is closed; True if so."""
         if self.in_transaction() or self.is_closed():
             return False
-        raw = self._state.conn
+        raw = self._state.conn  # type: ignore[attr-defined]  # peewee's per-thread state
         if raw is not None and not raw.closed:
             return False
         self.dispose()

@@ -28,6 +28,7 @@ class Company(BaseModel):
 
 class ContactPerson(BaseModel):
     company = peewee.ForeignKeyField(Company, on_delete="CASCADE", backref="contacts")
+    company_id: peewee.ForeignKeyField[int]  # the key column peewee adds
     uid = peewee.CharField(max_length=100, unique=True)  # the vCard UID, stable for life
     salutation = peewee.CharField(max_length=40, default="")
     title = peewee.CharField(max_length=60, default="")

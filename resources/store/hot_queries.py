@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from typing import Any, TypeVar
+
+import peewee
 
 from resources.store.database import database_proxy
 from resources.store.models import Collection, DeadProperty, StoredObject
@@ -20,9 +23,13 @@ from resources.store.organisation import (
     UserAccount,
 )
 
+_M = TypeVar("_M", bound=peewee.Model)
+_T = TypeVar("_T")
 
-def _table(model) -> str:
-    return model._meta.table_name
+
+def _table(model: type[peewee.Model]) -> str:
+    table: str = model._meta.table_name
+    return table
 
 
 @cache
@@ -40,7 +47,7 @@ def _sql(template: str, param: str) -> str:
     )
 
 
-def _run(model, template: str, *params):
+def _run(model: type[_M], template: str, *params: Any) -> list[_M]:
     """Model instances for a prepared statement. Like peewee's `Model.raw`, but the mapping
     of result columns to fields is worked out once per statement, not on every call."""
     cursor = database_proxy.obj.execute_sql(_sql(template, database_proxy.obj.param), params)
@@ -51,16 +58,18 @@ def _run(model, template: str, *params):
             __no_default__=1,
             **{
                 name: convert(value) if convert is not None else value
-                for (name, convert), value in zip(plan, row)
+                for (name, convert), value in zip(plan, row, strict=True)
             },
         )
-        instance._dirty.clear()
+        instance._dirty.clear()  # type: ignore[attr-defined]  # peewee's changed-field set
         found.append(instance)
     return found
 
 
 @cache
-def _row_plan(model, columns: tuple[str, ...]) -> tuple[tuple[str, Callable | None], ...]:
+def _row_plan(
+    model: type[peewee.Model], columns: tuple[str, ...]
+) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
     """(attribute, converter) per result column: a field's name and python_value, or the
     column's own name (an alias such as account_active) without conversion."""
     plan = []
@@ -155,7 +164,9 @@ _BODY_PAGE = f"""SELECT {_SUMMARY_COLUMNS}, body, occurrences FROM {{object}}
  WHERE collection_id = {{p}} AND name > {{p}} ORDER BY name LIMIT {{p}}"""
 
 
-def objects_with_body(collection_id: int, key: str, values: list) -> list[ObjectWithBody]:
+def objects_with_body(
+    collection_id: int, key: str, values: list[int] | list[str]
+) -> list[ObjectWithBody]:
     """The objects of one collection whose `key` ("name" or "id") is one of `values`, in one
     query, as plain rows (REPORTs read many; model instances cost more than the query)."""
     if not values:
@@ -170,8 +181,10 @@ def objects_with_body(collection_id: int, key: str, values: list) -> list[Object
     ]
 
 
-def _with_body(row: tuple) -> ObjectWithBody:
-    return ObjectWithBody(*row[:11], bytes(row[11]), None if row[12] is None else bytes(row[12]))
+def _with_body(row: tuple[Any, ...]) -> ObjectWithBody:
+    return ObjectWithBody(  # type: ignore[call-arg]  # the 11 summary columns come first
+        *row[:11], bytes(row[11]), None if row[12] is None else bytes(row[12])
+    )
 
 
 def object_summary_pages(
@@ -189,8 +202,8 @@ def object_pages_with_body(
 
 
 def _pages_by_name(
-    template: str, collection_id: int, page_size: int, make: Callable
-) -> Iterator[list]:
+    template: str, collection_id: int, page_size: int, make: Callable[[tuple[Any, ...]], _T]
+) -> Iterator[list[_T]]:
     """Keyset pages (name > the last one seen), each one indexed query: a large collection
     is never held in memory at once, on any database."""
     after = ""

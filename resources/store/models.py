@@ -12,7 +12,9 @@ from __future__ import annotations
 import peewee
 
 from resources.store.directory import DIRECTORY_MODELS
-from resources.store.models_base import BaseModel, SchemaVersion, ServerSetting
+from resources.store.models_base import BaseModel
+from resources.store.models_base import SchemaVersion as SchemaVersion  # re-exported
+from resources.store.models_base import ServerSetting as ServerSetting  # re-exported
 from resources.store.organisation import (
     ORGANISATION_MODELS,
     Branch,
@@ -31,7 +33,9 @@ class Collection(BaseModel):
     owner = peewee.ForeignKeyField(
         ServiceCredential, null=True, on_delete="CASCADE", backref="collections"
     )
+    owner_id: peewee.ForeignKeyField[int | None]  # the key column peewee adds
     resource = peewee.ForeignKeyField(Resource, null=True, unique=True, on_delete="CASCADE")
+    resource_id: peewee.ForeignKeyField[int | None]  # the key column peewee adds
     home = peewee.CharField(max_length=20, default="calendars")  # "calendars" or "addressbooks"
     path = peewee.CharField(
         max_length=1000
@@ -60,6 +64,7 @@ class StoredObject(BaseModel):
     """A calendar object resource, or any file in a plain collection."""
 
     collection = peewee.ForeignKeyField(Collection, on_delete="CASCADE", backref="objects")
+    collection_id: peewee.ForeignKeyField[int]  # the key column peewee adds
     name = peewee.CharField(max_length=1000)
     content_type = peewee.CharField(max_length=200)
     body = peewee.BlobField()
@@ -71,6 +76,7 @@ class StoredObject(BaseModel):
     branch = peewee.ForeignKeyField(
         Branch, null=True, on_delete="SET NULL"
     )  # where device-made appointments go
+    branch_id: peewee.ForeignKeyField[int | None]  # the key column peewee adds
     first_start = peewee.BigIntegerField(default=SPAN_MIN)  # epoch seconds, UTC
     last_end = peewee.BigIntegerField(default=SPAN_MAX)
     occurrences = peewee.BlobField(
@@ -93,6 +99,7 @@ class Change(BaseModel):
     """One member change of a collection at one revision (RFC 6578 history)."""
 
     collection = peewee.ForeignKeyField(Collection, on_delete="CASCADE")
+    collection_id: peewee.ForeignKeyField[int]  # the key column peewee adds
     revision = peewee.BigIntegerField()
     name = peewee.CharField(max_length=1000)
     deleted = peewee.BooleanField(default=False)
@@ -106,7 +113,9 @@ class DeadProperty(BaseModel):
     """A property a client stored on a collection or object (RFC 4918 dead property)."""
 
     collection = peewee.ForeignKeyField(Collection, on_delete="CASCADE", null=True)
+    collection_id: peewee.ForeignKeyField[int | None]  # the key column peewee adds
     stored_object = peewee.ForeignKeyField(StoredObject, on_delete="CASCADE", null=True)
+    stored_object_id: peewee.ForeignKeyField[int | None]  # the key column peewee adds
     name = peewee.CharField(max_length=500)  # Clark notation
     value = peewee.TextField()  # the property element serialised as XML
 

@@ -8,6 +8,8 @@ from resources.store.database import database_proxy
 
 
 class BaseModel(peewee.Model):
+    id: peewee.AutoField[int]  # the primary key peewee adds to every table of ours
+
     class Meta:
         database = database_proxy
         legacy_table_names = False

@@ -20,6 +20,7 @@ class Employee(BaseModel):
     last_name = peewee.CharField(max_length=200)
     email = peewee.CharField(max_length=320, default="")
     home_branch = peewee.ForeignKeyField(Branch, null=True, on_delete="SET NULL")
+    home_branch_id: peewee.ForeignKeyField[int | None]  # the key column peewee adds
     active = peewee.BooleanField(default=True)
     created = peewee.DoubleField()
 
@@ -29,6 +30,7 @@ class UserAccount(BaseModel):
     login_key = peewee.CharField(max_length=200, unique=True)  # casefolded
     display_name = peewee.CharField(max_length=200, default="")
     employee = peewee.ForeignKeyField(Employee, null=True, on_delete="SET NULL")
+    employee_id: peewee.ForeignKeyField[int | None]  # the key column peewee adds
     role = peewee.CharField(max_length=10, default="user")  # "admin" or "user"
     password_hash = peewee.CharField(max_length=300, null=True)  # for the web UI and the API
     active = peewee.BooleanField(default=True)
@@ -43,7 +45,9 @@ class AccountGroup(BaseModel):
 
 class GroupMembership(BaseModel):
     group = peewee.ForeignKeyField(AccountGroup, on_delete="CASCADE")
+    group_id: peewee.ForeignKeyField[int]  # the key column peewee adds
     account = peewee.ForeignKeyField(UserAccount, on_delete="CASCADE")
+    account_id: peewee.ForeignKeyField[int]  # the key column peewee adds
 
     class Meta:
         indexes = ((("group", "account"), True),)
@@ -56,7 +60,9 @@ class Resource(BaseModel):
     name = peewee.CharField(max_length=200)
     slug = peewee.CharField(max_length=100, unique=True)
     employee = peewee.ForeignKeyField(Employee, null=True, on_delete="RESTRICT")
+    employee_id: peewee.ForeignKeyField[int | None]  # the key column peewee adds
     branch = peewee.ForeignKeyField(Branch, null=True, on_delete="SET NULL")
+    branch_id: peewee.ForeignKeyField[int | None]  # the key column peewee adds
     colour = peewee.CharField(max_length=9, default="#3A7BD5")
     sync_allowed = peewee.BooleanField(default=False)
     active = peewee.BooleanField(default=True)
@@ -72,7 +78,9 @@ class ServiceCredential(BaseModel):
     )  # casefolded, for uniqueness and lookup
     kind = peewee.CharField(max_length=40, default="individual")  # "individual user/password"
     account = peewee.ForeignKeyField(UserAccount, null=True, on_delete="CASCADE")
+    account_id: peewee.ForeignKeyField[int | None]  # the key column peewee adds
     branch = peewee.ForeignKeyField(Branch, null=True, on_delete="SET NULL")
+    branch_id: peewee.ForeignKeyField[int | None]  # the key column peewee adds
     service_classes = peewee.CharField(
         max_length=40, default="caldav"
     )  # "caldav", "carddav" or both

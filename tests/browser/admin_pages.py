@@ -3,23 +3,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from resources.organisation.accounts import create_account
 from tests.browser.http_session import AdminSession
+from tests.logins import new_account, unique
 
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def new_account(role: str = "admin", **options) -> tuple[str, str]:
-    """A signed-in-able account with a unique login; returns (login, password)."""
-    login, password = unique(role), f"pw-{uuid.uuid4().hex[:12]}"
-    create_account(login, role=role, password=password, **options)
-    return login, password
+__all__ = ["admin", "create_through_form", "fill_form", "new_account", "save", "sign_in", "unique"]
 
 
 def sign_in(page, base_url: str, login: str, password: str) -> None:
@@ -57,8 +46,7 @@ def create_through_form(page, base_url: str, path: str, values: dict) -> None:
 
 
 @pytest.fixture
-def admin(server) -> AdminSession:
-    """A new administrator signed in to the admin UI over plain HTTP (no browser)."""
-    session = AdminSession(server.base_url)
-    session.sign_in(*new_account("admin"))
-    return session
+def admin(admin_ui: AdminSession) -> AdminSession:
+    """Only for test modules that still import it, where it shadows the JSON API's `admin`:
+    new tests ask for `admin_ui` (tests/browser/fixtures.py) instead."""
+    return admin_ui

@@ -1,6 +1,6 @@
-"""The browser fixtures, loaded once per test session as a plugin by the modules that
-drive a browser (`pytest_plugins = ["tests.browser.fixtures"]`): one Chromium for the
-whole session, a fresh English page per test."""
+"""The admin UI fixtures, registered for every test module by tests/conftest.py: one
+Chromium for the whole session, a fresh English page per test, and an administrator
+signed in over plain HTTP."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, new_page
+from tests.browser.http_session import AdminSession
+from tests.logins import new_account
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +33,11 @@ def page(browser) -> Iterator[object]:
     opened = new_page(browser)
     yield opened
     opened.context.close()
+
+
+@pytest.fixture
+def admin_ui(server) -> AdminSession:
+    """A new administrator signed in to the admin UI over plain HTTP (no browser)."""
+    session = AdminSession(server.base_url)
+    session.sign_in(*new_account("admin"))
+    return session

@@ -4,6 +4,9 @@ common to all (RFC 5397 current-user-principal, RFC 3744 privileges, RFC 3253 re
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from lxml import etree
 from wsgidav.dav_provider import DAVCollection
 
@@ -46,10 +49,15 @@ class DavNode(LivePropertyNode):
     """Common live properties; `privileges` says what the login may do here."""
 
     privileges: tuple[str, ...] = READ_PRIVILEGES
+    # from WsgiDAV's resource classes, which every node also derives from
+    environ: dict[str, Any]
+    provider: Any
+    get_preferred_path: Callable[[], str]
 
     @property
     def login(self) -> AuthenticatedLogin:
-        return self.environ["davserver.login"]
+        login: AuthenticatedLogin = self.environ["davserver.login"]
+        return login
 
     @property
     def settings(self):

@@ -83,7 +83,7 @@ class CollectionNode(DavNode, DAVCollection):
         """The members page by page, for answers that list a large collection."""
         for page in object_summary_pages(self.row.id):
             props = dead_properties_of([o.id for o in page])
-            yield [ObjectNode.for_row(o, self.row, self.environ, props.get(o.id, {})) for o in page]
+            yield [ObjectNode.for_row(o, self.row, self.environ, props.get(o.id, {})) for o in page]  # type: ignore[arg-type]
 
     def get_member_names(self) -> list[str]:
         return [m.name for m in self.get_member_list()]
@@ -102,7 +102,10 @@ class CollectionNode(DavNode, DAVCollection):
     @translate_domain_errors
     def create_collection(self, name: str) -> None:
         calendar_collections.create_collection(
-            self.row.owner_id, f"{self.row.path}/{name}", PLAIN, home=self.row.home
+            self.row.owner_id,  # type: ignore[arg-type]
+            f"{self.row.path}/{name}",
+            PLAIN,
+            home=self.row.home,
         )
 
     def support_recursive_delete(self) -> bool:
@@ -142,7 +145,11 @@ class CollectionNode(DavNode, DAVCollection):
         copy = calendar_collections.by_path(self.row.owner_id, target, home)
         if copy is None:
             copy = calendar_collections.create_collection(
-                self.row.owner_id, target, self.row.kind, props, home=home
+                self.row.owner_id,  # type: ignore[arg-type]
+                target,
+                self.row.kind,
+                props,
+                home=home,
             )
         else:  # COPY onto an existing collection: WsgiDAV has emptied it of foreign members
             calendar_collections.update_properties(copy.id, props)

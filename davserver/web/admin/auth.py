@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, redirect, request, session, url_for
+from flask import Blueprint, redirect, request, session, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from davserver.web.admin import security
 from davserver.web.admin.i18n import LANGUAGES, SESSION_KEY, _
@@ -22,7 +23,7 @@ def _home() -> str:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
-def login() -> Response:
+def login() -> WerkzeugResponse:
     if request.method == "GET":
         if security.signed_in_account() is not None:
             return redirect(_home(), code=303)
@@ -69,13 +70,13 @@ def login() -> Response:
 
 
 @blueprint.post("/logout")
-def logout() -> Response:
+def logout() -> WerkzeugResponse:
     security.sign_out()
     return redirect(url_for("auth.login"), code=303)
 
 
 @blueprint.post("/language")
-def language() -> Response:
+def language() -> WerkzeugResponse:
     """The language switch: remembered in the session, before and after sign-in."""
     chosen = request.form.get("language", "")
     if chosen in LANGUAGES:
@@ -85,5 +86,5 @@ def language() -> Response:
 
 
 @blueprint.get("/")
-def index() -> Response:
+def index() -> WerkzeugResponse:
     return redirect(_home(), code=303)

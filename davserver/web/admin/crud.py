@@ -123,7 +123,7 @@ def record_page(
     `title` is called when the page is drawn, in the page's language."""
 
     def page(state: FormState) -> Response:
-        delete_action = url_for(delete, **{id_name: record_id}) if record_id is not None else None
+        delete_action = url_for(delete, **{id_name: record_id}) if record_id is not None else None  # type: ignore[arg-type]
         return form_page(
             title(),
             fields,

@@ -162,7 +162,7 @@ def _parse_one(spec: Field, raw: Any) -> Any:
     if spec.kind == "checkbox":
         return bool(raw)
     if spec.kind == "checkboxes":
-        allowed = {value for value, _label in spec.choices()}
+        allowed = {value for value, _label in spec.choices()}  # type: ignore[misc]  # set for these kinds
         if any(value not in allowed for value in raw):
             raise ValueError(_(NOT_A_CHOICE))
         if spec.required and not raw:
@@ -177,7 +177,7 @@ def _parse_one(spec: Field, raw: Any) -> Any:
     if spec.kind == "date":
         return _date(raw)
     if spec.kind in ("select", "ref"):
-        if raw not in {value for value, _label in spec.choices()}:
+        if raw not in {value for value, _label in spec.choices()}:  # type: ignore[misc]
             raise ValueError(_(NOT_A_CHOICE))
         return int(raw) if spec.kind == "ref" else raw
     return raw

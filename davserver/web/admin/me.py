@@ -98,7 +98,7 @@ def qr(username: str) -> Response:
     )
     if panel.selected is None or panel.selected.slug != request.args.get("resource"):
         raise NotFound(_("There is no such calendar for this login."))
-    return onboarding.qr_response(panel.selected.url)
+    return onboarding.qr_response(panel.selected.url)  # type: ignore[arg-type]
 
 
 @blueprint.get("/logins/<username>/profile.mobileconfig", endpoint="profile")

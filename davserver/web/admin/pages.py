@@ -8,6 +8,7 @@ import logging
 
 from flask import Flask, Response, flash, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from davserver.web.admin import security
 from davserver.web.admin.domain_messages import refusal, translated
@@ -60,7 +61,8 @@ def notice(message: str, **values) -> None:
 
 
 def back_to(endpoint: str, **values) -> Response:
-    return redirect(url_for(endpoint, **values), code=303)
+    # flask's Response, as the views that return this say; redirect builds werkzeug's base class
+    return redirect(url_for(endpoint, **values), code=303)  # type: ignore[return-value]
 
 
 def this_page() -> str:
@@ -104,7 +106,7 @@ def _csrf_refused(_error: security.CsrfRefused) -> Response:
     )
 
 
-def _sign_in_needed(_error: security.SignInNeeded) -> Response:
+def _sign_in_needed(_error: security.SignInNeeded) -> WerkzeugResponse:
     if request.method == "GET":
         return redirect(url_for("auth.login", next=this_page()), code=303)
     return redirect(url_for("auth.login"), code=303)
@@ -149,7 +151,7 @@ def _unexpected(error: Exception) -> Response:
 def register(app: Flask) -> None:
     app.context_processor(template_context)
     app.jinja_env.add_extension("jinja2.ext.i18n")
-    app.jinja_env.install_gettext_callables(translate, translate_plural, newstyle=True)
+    app.jinja_env.install_gettext_callables(translate, translate_plural, newstyle=True)  # type: ignore[attr-defined]
     # Globals reach imported macros too (a template context does not).
     app.jinja_env.globals.update(
         csrf_token=security.csrf_token,

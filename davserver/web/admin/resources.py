@@ -171,12 +171,12 @@ def _days_covered(item: EventItem) -> tuple[date, date, str]:
             end if isinstance(end, date) and not isinstance(end, datetime) else start
         ) - timedelta(days=1)
         return start, max(start, last), ""
-    last = (end - timedelta(microseconds=1)).date() if end > start else start.date()
+    last = (end - timedelta(microseconds=1)).date() if end > start else start.date()  # type: ignore[attr-defined]
     return start.date(), last, f"{start:%H:%M}–{end:%H:%M}"
 
 
 def week_days(slug: str, monday: date) -> list[Day]:
-    days = {monday + timedelta(days=n): [] for n in range(7)}
+    days: dict[date, list[ShownAppointment]] = {monday + timedelta(days=n): [] for n in range(7)}
     for item in list_events(slug, monday, monday + timedelta(days=6)):
         first, last, span = _days_covered(item)
         for day in days:

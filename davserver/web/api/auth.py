@@ -59,7 +59,7 @@ def _session_account() -> UserAccount | None:
         return None
     serializer = SecureCookieSessionInterface().get_signing_serializer(current_app)
     try:
-        data = serializer.loads(
+        data = serializer.loads(  # type: ignore[union-attr]
             cookie, max_age=int(current_app.permanent_session_lifetime.total_seconds())
         )
     except BadSignature:

@@ -159,7 +159,7 @@ def _ref(field: Field, value: Any) -> int:
     model = field.refers_to
     if not ID_MIN <= value <= ID_MAX:
         raise unprocessable("unknown_reference", f"There is no {field.label} with id {value}.")
-    if model is not None and not model.select().where(model.id == value).exists():
+    if model is not None and not model.select().where(model.id == value).exists():  # type: ignore[attr-defined]
         raise unprocessable("unknown_reference", f"There is no {field.label} with id {value}.")
     return value
 

@@ -86,7 +86,7 @@ class _Parts:
     """The master and its overrides, ready to be written out per instance."""
 
     def __init__(
-        self, master: ComponentBlock, overrides: dict[int, ComponentBlock], recurring: bool
+        self, master: ComponentBlock, overrides: dict[int, list[ComponentBlock]], recurring: bool
     ) -> None:
         self.master = master
         self.overrides = overrides  # by own start, several overrides may share one
@@ -184,7 +184,8 @@ def _own(block: ComponentBlock, name: str) -> ContentLine:
 
 
 def _epoch(line: ContentLine) -> int:
-    date_part, time_part, utc = _DATE_TIME.fullmatch(line.value).groups()
+    # the scan accepted only objects whose DTSTART and RECURRENCE-ID are date-times
+    date_part, time_part, utc = _DATE_TIME.fullmatch(line.value).groups()  # type: ignore[union-attr]
     zone = UTC if utc else ZoneInfo(line.tzid() or "UTC")
     moment = datetime.strptime(date_part + time_part, "%Y%m%d%H%M%S").replace(tzinfo=zone)
     return int(moment.timestamp())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
 
+import icalendar
 from dateutil.rrule import rrulestr
 from icalendar.prop import vRecur
 
@@ -32,18 +33,18 @@ def plain_event_range(root: CompFilter) -> TimeRange | None:
     return event.time_range
 
 
-def _aware(value: datetime, zone: tzinfo) -> datetime:
+def _aware(value: datetime, zone: tzinfo | None) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=zone)
 
 
-def _duration(event, start: datetime) -> timedelta | None:
+def _duration(event: icalendar.Component, start: datetime) -> timedelta | None:
     if "DTEND" in event:
-        end = event["DTEND"].dt
+        end = event["DTEND"].dt  # type: ignore[union-attr]
         if not isinstance(end, datetime):
             return None
         return _aware(end, start.tzinfo) - start
     if "DURATION" in event:
-        duration = event["DURATION"].dt
+        duration = event["DURATION"].dt  # type: ignore[union-attr]
         return duration if isinstance(duration, timedelta) else None
     return timedelta(0)
 
@@ -57,7 +58,7 @@ def _overlaps(start: datetime, duration: timedelta, window: TimeRange) -> bool:
     return after_start and before_end
 
 
-def _excluded(event, zone: tzinfo) -> set[datetime] | None:
+def _excluded(event: icalendar.Component, zone: tzinfo) -> set[datetime] | None:
     found: set[datetime] = set()
     values = event.get("EXDATE")
     for prop in values if isinstance(values, list) else [values] if values is not None else []:
@@ -68,7 +69,7 @@ def _excluded(event, zone: tzinfo) -> set[datetime] | None:
     return found
 
 
-def quick_match(calendar, window: TimeRange, zone: tzinfo) -> bool | None:
+def quick_match(calendar: icalendar.Calendar, window: TimeRange, zone: tzinfo) -> bool | None:
     """True or False when this shortcut can decide exactly; None otherwise."""
     try:
         return _decide(calendar, window, zone)
@@ -76,14 +77,14 @@ def quick_match(calendar, window: TimeRange, zone: tzinfo) -> bool | None:
         return None
 
 
-def _decide(calendar, window: TimeRange, zone: tzinfo) -> bool | None:
+def _decide(calendar: icalendar.Calendar, window: TimeRange, zone: tzinfo) -> bool | None:
     events = [c for c in calendar.subcomponents if c.name != "VTIMEZONE"]
     if len(events) != 1 or events[0].name != "VEVENT":
         return None
     event = events[0]
     if "RECURRENCE-ID" in event or "RDATE" in event or "EXRULE" in event or "DTSTART" not in event:
         return None
-    start = event["DTSTART"].dt
+    start = event["DTSTART"].dt  # type: ignore[union-attr]
     if not isinstance(start, datetime):
         return None
     start = _aware(start, zone)
@@ -99,7 +100,12 @@ def _decide(calendar, window: TimeRange, zone: tzinfo) -> bool | None:
 
 
 def _series_match(
-    event, rule, start: datetime, duration: timedelta, window: TimeRange, zone: tzinfo
+    event: icalendar.Component,
+    rule: vRecur,
+    start: datetime,
+    duration: timedelta,
+    window: TimeRange,
+    zone: tzinfo,
 ) -> bool | None:
     excluded = _excluded(event, zone)
     if excluded is None:
@@ -135,7 +141,9 @@ def _series_match(
     return False
 
 
-def _near_window(rule, start: datetime, lower: datetime | None) -> tuple[datetime | None, vRecur]:
+def _near_window(
+    rule: vRecur, start: datetime, lower: datetime | None
+) -> tuple[datetime | None, vRecur]:
     """Where dateutil may start following the rule for a window from `lower`: an evenly
     spaced rule jumps to just before it; another one far away gives None."""
     if lower is None or lower <= start:
@@ -146,7 +154,7 @@ def _near_window(rule, start: datetime, lower: datetime | None) -> tuple[datetim
         count = first_value(rule.get("COUNT"))
         if isinstance(count, int):
             moved["COUNT"] = [count - jump.steps]
-        return jump.start, moved
+        return jump.start, moved  # type: ignore[return-value]  # a datetime, as start is
     if walk_steps(rule, start, lower) > MAX_WALK_STEPS:
         return None, rule
     return start, rule

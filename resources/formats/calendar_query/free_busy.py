@@ -62,7 +62,7 @@ def render_vfreebusy(
         line.params["FBTYPE"] = fbtype
         freebusy.add("FREEBUSY", line)
     calendar.add_component(freebusy)
-    return calendar.to_ical().decode("utf-8")
+    return calendar.to_ical().decode("utf-8")  # type: ignore[no-any-return]
 
 
 def _event_periods(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
 
 import icalendar
 from recurring_ical_events import CalendarQuery
@@ -87,7 +88,7 @@ def date_value(component: icalendar.Component, name: str) -> Time | None:
 def duration_value(component: icalendar.Component) -> timedelta | None:
     """The DURATION of a component, None if absent or unreadable."""
     try:
-        value = component["DURATION"].dt if "DURATION" in component else None
+        value = component["DURATION"].dt if "DURATION" in component else None  # type: ignore[union-attr]
     except EXPANSION_ERRORS:
         return None
     return value if isinstance(value, timedelta) else None
@@ -103,7 +104,7 @@ def add_duration(start: Time, duration: timedelta) -> Time:
 def stored_instance(component: icalendar.Component) -> Instance:
     """A stored component taken as the only instance of itself."""
     start = date_value(component, "DTSTART")
-    end_name = _END_PROPERTY.get(component.name)
+    end_name = _END_PROPERTY.get(component.name)  # type: ignore[arg-type]
     end = date_value(component, end_name) if end_name else None
     duration = duration_value(component)
     if end is None and end_name and start is not None and duration is not None:
@@ -153,7 +154,7 @@ class Expansion:
             max(lower, self.earliest()) if lower is not None else self.earliest()
         )  # none start earlier
         high = upper if upper is not None else FAR_FUTURE
-        seen: set[tuple] = set()
+        seen: set[tuple[Any, ...]] = set()
         span = timedelta(days=7)
         while low < high:
             window_end = low + min(span, high - low)
@@ -207,7 +208,7 @@ class Expansion:
         return self._query
 
     def _instance(self, copy: icalendar.Component) -> Instance:
-        source = copy.source_component
+        source = copy.source_component  # type: ignore[attr-defined]
         start = date_value(copy, "DTSTART") if "DTSTART" in source else None
         end_name = _END_PROPERTY.get(self.name)
         has_end = end_name in source or ("DURATION" in source and start is not None)
@@ -250,11 +251,13 @@ def _anchor_dates(component: icalendar.Component) -> list[Time]:
 def _source_keeping(adapter: type[ComponentAdapter]) -> type[ComponentAdapter]:
     """An adapter whose instance copies remember the stored component they come from."""
 
-    class SourceKeeping(adapter):  # type: ignore[misc, valid-type]
-        def as_component(self, start=None, stop=None, keep_recurrence_attributes=True):
+    class SourceKeeping(adapter):  # type: ignore[misc]
+        def as_component(
+            self, start: Any = None, stop: Any = None, keep_recurrence_attributes: bool = True
+        ) -> icalendar.Component:
             copy = super().as_component(start, stop, keep_recurrence_attributes)
             copy.source_component = self._component
-            return copy
+            return copy  # type: ignore[no-any-return]
 
     return SourceKeeping
 

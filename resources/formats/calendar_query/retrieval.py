@@ -105,7 +105,7 @@ def render_calendar_data(
         result = limit_freebusy_set(result, request.limit_freebusy_set, timezone)
     if request.component is not None:
         result = select_parts(result, request.component)
-    return result.to_ical().decode("utf-8")
+    return result.to_ical().decode("utf-8")  # type: ignore[no-any-return]
 
 
 def expand_calendar(
@@ -119,7 +119,7 @@ def expand_calendar(
     for name in names:
         if name == "VTIMEZONE":
             continue
-        instances = _instances_in_range(calendar, name, time_range, tz)
+        instances = _instances_in_range(calendar, name, time_range, tz)  # type: ignore[arg-type]
         charge_instances(len(instances))  # before any is written: the answer's size is bounded
         for instance in instances:
             result.add_component(_instance_in_utc(instance, tz))
@@ -146,7 +146,7 @@ def _instance_in_utc(instance: Instance, tz: tzinfo) -> icalendar.Component:
     for key, value in source.items():
         if key not in _RECURRENCE_PROPERTIES:
             result[key] = value
-    end_name = _END_PROPERTY.get(source.name)
+    end_name = _END_PROPERTY.get(source.name)  # type: ignore[arg-type]
     if "DTSTART" in source and instance.start is not None:
         result["DTSTART"] = vDDDTypes(instance.start)
     if (
@@ -340,7 +340,7 @@ def _selects_all(selection: ComponentSelection | None) -> bool:
 def _shell(component: icalendar.Component) -> icalendar.Component:
     """An empty component of the same type and name."""
     result = type(component)()
-    result.name = component.name
+    result.name = component.name  # type: ignore[misc]
     return result
 
 
@@ -348,4 +348,4 @@ def _raw_text(raw: bytes, calendar: icalendar.Calendar) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return calendar.to_ical().decode("utf-8")
+        return calendar.to_ical().decode("utf-8")  # type: ignore[no-any-return]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import icalendar
 from icalendar.prop import vDDDTypes, vRecur
@@ -52,7 +53,7 @@ def bounded_calendar(
         start = _value(component, "DTSTART")
         if start is None:
             continue
-        rules = component["RRULE"]
+        rules: Any = component["RRULE"]  # one vRecur, or a list of them
         rules = rules if isinstance(rules, list) else [rules]
         length = _length(component, start)
         if length is None:
@@ -63,10 +64,14 @@ def bounded_calendar(
             )
             moved = _moved(component, rules[0], start, lower - length - margin)
             if moved is not None:
-                replaced[index], start, rules = moved, moved["DTSTART"].dt, [moved["RRULE"]]
+                replaced[index], start, rules = moved, moved["DTSTART"].dt, [moved["RRULE"]]  # type: ignore[assignment, union-attr]
         for rule in rules:
             expected += _instances_in_window(
-                rule, start, lower - length, upper, limit - expected + 1
+                rule,
+                start,
+                lower - length,
+                upper,
+                limit - expected + 1,
             )
             if expected > limit:
                 check_object_instances(expected)
@@ -101,7 +106,7 @@ def _moved(
         return None
     moved = copy.copy(component)
     moved.subcomponents = list(component.subcomponents)
-    shift = jump.start - start
+    shift = jump.start - start  # type: ignore[operator]  # both of start's kind
     moved["DTSTART"] = _like(component["DTSTART"], jump.start)
     for end_name in _ENDS:
         end = _value(component, end_name)
@@ -117,7 +122,7 @@ def _moved(
     return moved
 
 
-def _like(prop, value: date | datetime) -> vDDDTypes:
+def _like(prop: Any, value: date | datetime) -> vDDDTypes:
     """`value` as a property with the parameters of `prop` (TZID; VALUE=DATE for a date)."""
     result = vDDDTypes(value)
     for key, param in prop.params.items():

@@ -154,7 +154,7 @@ def alarm_overlaps(alarm: icalendar.Component, parent: Instance, tr: TimeRange, 
 def alarm_trigger_times(alarm: icalendar.Component, parent: Instance, tz: tzinfo) -> list[datetime]:
     """Trigger times of an alarm of one instance (RFC 5545 §3.8.6.3, REPEAT/DURATION)."""
     try:
-        triggers = alarm.triggers
+        triggers = alarm.triggers  # type: ignore[attr-defined]
     except EXPANSION_ERRORS:
         return []
     times = [to_utc(t, tz) for t in triggers.absolute]
