@@ -13,7 +13,7 @@ from resources.connectors.run_worker import run_claimed
 from resources.store.connectors import Connection, ConnectorRun
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction) -> None:
     from davserver.cli import add_store_flags
 
     connection = commands.add_parser("connection", help="connections to data sources")
@@ -75,12 +75,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             time.sleep(1)  # a server process has it; wait for its outcome
         run = ConnectorRun.get_by_id(run.id)
     print(_summary(run))
-    for error in json.loads(run.errors)[:20]:
-        print(f"  line {error['line']}: {error['message']}")
+    for problem in json.loads(run.errors)[:20]:
+        print(f"  line {problem['line']}: {problem['message']}")
     return 0 if run.state == "ok" else 1
 
 
-def register_phonebook(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register_phonebook(commands: argparse._SubParsersAction) -> None:
     from davserver.cli import add_store_flags
 
     phonebook = commands.add_parser("phonebook", help="the company phonebook")
@@ -174,6 +174,6 @@ def cmd_phonebook_import(args: argparse.Namespace) -> int:
     if show:
         sys.stderr.write("\n")
     print(_summary(run))
-    for error in json.loads(run.errors)[:20]:
-        print(f"  line {error['line']}: {error['message']}")
+    for problem in json.loads(run.errors)[:20]:
+        print(f"  line {problem['line']}: {problem['message']}")
     return 0 if run.state == "ok" else 1

@@ -8,7 +8,7 @@ import argparse
 from resources.auth.secret_box import current_secret_box, new_key, reseal_canary
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction) -> None:
     from davserver.cli import add_store_flags
 
     secrets = commands.add_parser("secrets", help="the keys that seal stored secrets")

@@ -23,7 +23,7 @@ def calendar_data_text(row: StoredObject, request: CalendarDataRequest | None, z
     raw = bytes(row.body)
     if request is None or request.selects_everything:
         return stored_text(raw)
-    if request.expands_only and row.occurrences is not None:
+    if request.expands_only and request.expand is not None and row.occurrences is not None:
         text = expand_listed(raw, row.occurrences, request.expand)
         if text is not None:
             return text

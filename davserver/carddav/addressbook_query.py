@@ -43,7 +43,7 @@ def addressbook_query(server, node: CollectionNode, root, environ, start_respons
                 matched += 1
                 add_object_response(
                     result,
-                    ObjectNode.for_row(row, node.row, environ, None),
+                    ObjectNode.for_row(row, node.row, environ, None),  # type: ignore[arg-type]  # a listed row
                     query.mode,
                     query.properties,
                     renderers,

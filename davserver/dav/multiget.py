@@ -58,6 +58,6 @@ def multiget(
                 result, href if href.startswith("/") else urlsplit(href).path or href, 404
             )
             continue
-        member = ObjectNode.for_row(row, node.row, environ, None)
+        member = ObjectNode.for_row(row, node.row, environ, None)  # type: ignore[arg-type]  # a listed row
         add_object_response(result, member, mode, names, renderers)
     return send_multistatus(start_response, result)

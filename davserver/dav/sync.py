@@ -4,7 +4,7 @@ collection, each with the renderers of its members' data (calendar-data, address
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from lxml import etree
@@ -95,7 +95,7 @@ def sync_collection_report(
 
 def _sync_collection(
     node: CollectionNode, root, environ, start_response, member_request: MemberRequest
-) -> list[bytes]:
+) -> Iterable[bytes]:
     if environ.get("HTTP_DEPTH", "0").strip().lower() not in ("0", "1", ""):
         # RFC 6578 §3.2 asks for Depth: 0; python-caldav and others send 1, which
         # Radicale, Xandikos and DAViCal accept too: the sync-level says what to list.

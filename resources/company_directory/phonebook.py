@@ -12,6 +12,7 @@ import hashlib
 import time
 import uuid
 from dataclasses import dataclass
+from typing import cast
 
 from resources.auth import audit
 from resources.company_directory.directory import check_text_fields
@@ -330,9 +331,8 @@ def publish_synced_batch(
     keys = [entry.external_id for entry in entries]
     copied: set[str] = set()
     for start in range(0, len(keys), 500):
-        copied.update(
-            external_id
-            for (external_id,) in PhonebookEntry.select(PhonebookEntry.external_id)
+        rows = (
+            PhonebookEntry.select(PhonebookEntry.external_id)
             .where(
                 (PhonebookEntry.source == "M")
                 & (PhonebookEntry.origin == origin)
@@ -340,6 +340,7 @@ def publish_synced_batch(
             )
             .tuples()
         )
+        copied.update(key for (key,) in cast("list[tuple[str]]", list(rows)))  # .tuples() rows
     language = installation_language()
     address_books.publish_batch(
         [

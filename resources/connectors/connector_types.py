@@ -81,10 +81,17 @@ Settings = Mapping[str, str | bool]
 
 
 class ConnectorType(Protocol):
-    key: str
-    label: str
-    settings: tuple[SettingSpec, ...]
-    source_fields: tuple[str, ...]
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def settings(self) -> tuple[SettingSpec, ...]: ...
+
+    @property
+    def source_fields(self) -> tuple[str, ...]: ...
 
     def test(self, settings: Settings, client: SourceClient) -> TestOutcome: ...
 

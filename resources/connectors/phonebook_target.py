@@ -14,6 +14,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator, Mapping
+from typing import cast
 
 from resources.company_directory import phonebook
 from resources.company_directory.directory import check_text_fields
@@ -43,12 +44,15 @@ def _staged_batches(run_id: int) -> Iterator[list[tuple[str, dict[str, str]]]]:
     """The run's staged records in batches, by keyset (never all of them at once)."""
     last_id = 0
     while True:
-        rows = list(
-            StagedRecord.select(StagedRecord.id, StagedRecord.key, StagedRecord.values)
-            .where((StagedRecord.run == run_id) & (StagedRecord.id > last_id))
-            .order_by(StagedRecord.id)
-            .limit(BATCH)
-            .tuples()
+        rows = cast(
+            "list[tuple[int, str, str]]",  # .tuples() rows
+            list(
+                StagedRecord.select(StagedRecord.id, StagedRecord.key, StagedRecord.values)
+                .where((StagedRecord.run == run_id) & (StagedRecord.id > last_id))
+                .order_by(StagedRecord.id)
+                .limit(BATCH)
+                .tuples()
+            ),
         )
         if not rows:
             return

@@ -46,9 +46,14 @@ MAX_REPORTED_PROBLEMS = 1000  # a run over a broken file reports this many rows,
 class RunTarget(Protocol):
     """Where a connection's records go: the phonebook's S entries, or the directory."""
 
-    key: str
-    fields: tuple[str, ...]
-    mandatory: tuple[str, ...]
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def fields(self) -> tuple[str, ...]: ...
+
+    @property
+    def mandatory(self) -> tuple[str, ...]: ...
 
     def record_problem(self, values: Mapping[str, str]) -> str | None:
         """Why a mapped record cannot be applied (it is skipped), or None."""
@@ -162,7 +167,8 @@ def execute_run(
         target.mandatory, json.loads(connection.mapping), json.loads(connection.defaults)
     )
     state: dict[str, object] = json.loads(connection.state or "{}")
-    since = state.get("since") if isinstance(state.get("since"), str) else None
+    kept = state.get("since")
+    since = kept if isinstance(kept, str) else None
     try:
         with Heartbeat(run.id, owner, lease_seconds) as heartbeat:
 

@@ -51,13 +51,14 @@ class RunCounts:
 
 
 def active_run(connection_id: int) -> ConnectorRun | None:
-    return (
+    found: ConnectorRun | None = (
         ConnectorRun.select()
         .where(
-            (ConnectorRun.connection == connection_id) & (ConnectorRun.state.in_((QUEUED, RUNNING)))  # type: ignore[attr-defined]
+            (ConnectorRun.connection == connection_id) & (ConnectorRun.state.in_((QUEUED, RUNNING)))
         )
         .first()
     )
+    return found
 
 
 def queue_run(connection_id: int, trigger: str = MANUAL) -> tuple[ConnectorRun, bool]:
@@ -103,16 +104,14 @@ def queue_due_runs(now: float | None = None) -> list[ConnectorRun]:
     due = Connection.select(Connection.id, Connection.next_due, Connection.interval_minutes).where(
         Connection.enabled
         & (Connection.interval_minutes > 0)
-        & (Connection.next_due.is_null() | (Connection.next_due <= now))  # type: ignore[attr-defined]
+        & (Connection.next_due.is_null() | (Connection.next_due <= now))
     )
     queued = []
     for connection in list(due):
         following = now + connection.interval_minutes * 60
         previous = connection.next_due
         same_due = (
-            Connection.next_due.is_null()  # type: ignore[attr-defined]
-            if previous is None
-            else Connection.next_due == previous
+            Connection.next_due.is_null() if previous is None else Connection.next_due == previous
         )
         with write_transaction():
             moved = (

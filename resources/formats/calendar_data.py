@@ -211,7 +211,7 @@ def _check_readable(calendar: icalendar.Calendar, scanned: ScannedCalendar) -> N
 def _single_kind(components: list[icalendar.Component]) -> str:
     if not components:
         raise InvalidCalendarObject(code="no_component")
-    kinds = list(dict.fromkeys(component.name for component in components))
+    kinds = list(dict.fromkeys(str(component.name) for component in components))
     if len(kinds) > 1:
         raise InvalidCalendarObject(code="mixed_components", kinds=" and ".join(kinds))
     return kinds[0]

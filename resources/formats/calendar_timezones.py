@@ -69,7 +69,7 @@ def check_vtimezone(block: ComponentBlock) -> None:
                 raise InvalidCalendarData(
                     code="tz_rule_unreal", line=line.line_number, rule=name, problem=problem
                 )
-            onsets += observance_onsets(rule, start)  # type: ignore[arg-type]
+            onsets += observance_onsets(rule, start)
         onsets += sum(line.value.count(",") + 1 for line in properties.get("RDATE", []))
     if onsets > MAX_ONSETS:
         raise InvalidCalendarData(

@@ -48,16 +48,16 @@ def parse_vcard(body: bytes, *, max_size: int) -> VCardFacts:
         raise InvalidAddressData(code="one_vcard")
     card = cards[0]
     version = card.contents.get("version", [None])[0]
-    if version is None or version.value.strip() not in SUPPORTED_VERSIONS:
+    if version is None or version.value.strip() not in SUPPORTED_VERSIONS:  # type: ignore[attr-defined]  # vobject's ContentLine
         raise InvalidAddressData(code="vcard_version")
     names = card.contents.get("fn")
-    if not names or not str(names[0].value).strip():
+    if not names or not str(names[0].value).strip():  # type: ignore[attr-defined]
         raise InvalidAddressData(code="vcard_needs_fn")
     uids = card.contents.get("uid")
     if uids and len(uids) > 1:
         raise InvalidAddressData(code="vcard_one_uid")
-    uid = str(uids[0].value).strip() if uids else None
-    return VCardFacts(uid or None, str(names[0].value).strip(), version.value.strip())
+    uid = str(uids[0].value).strip() if uids else None  # type: ignore[attr-defined]
+    return VCardFacts(uid or None, str(names[0].value).strip(), version.value.strip())  # type: ignore[attr-defined]
 
 
 # --- version conversion ------------------------------------------------------------

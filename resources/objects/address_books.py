@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
+from typing import cast
 
 from resources.objects import change_log
 from resources.objects.calendar_collections import (
@@ -128,7 +129,8 @@ def publish_batch(changes: list[CardChange]) -> int:
             )
             .tuples()
         )
-        stored.update({name: (object_id, etag) for object_id, name, etag in rows})
+        listed = cast("list[tuple[int, str, str]]", list(rows))  # .tuples() rows
+        stored.update({name: (object_id, etag) for object_id, name, etag in listed})
     now = time.time()
     removed: list[str] = []
     changed: list[str] = []

@@ -37,12 +37,17 @@ class Connection(BaseModel):
 class ConnectionScope(BaseModel):
     """One user account or group a connection's entries are shown to (when not everyone)."""
 
+    connection_id: peewee.ForeignKeyField[int]  # the key columns peewee adds
+    account_id: peewee.ForeignKeyField[int | None]
+    group_id: peewee.ForeignKeyField[int | None]
+
     connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE")
     account = peewee.ForeignKeyField(UserAccount, null=True, on_delete="CASCADE")
     group = peewee.ForeignKeyField(AccountGroup, null=True, on_delete="CASCADE")
 
 
 class ConnectorRun(BaseModel):
+    connection_id: peewee.ForeignKeyField[int]  # the key column peewee adds
     connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE")
     state = peewee.CharField(max_length=10, default="queued")  # queued running ok failed
     trigger = peewee.CharField(max_length=10, default="manual")  # manual or interval
@@ -67,6 +72,7 @@ class StagedRecord(BaseModel):
     """A record a run fetched, mapped to the target's fields, waiting for the run to apply
     all of them in one transaction; a failed run's records are dropped, never applied."""
 
+    run_id: peewee.ForeignKeyField[int]  # the key column peewee adds
     run = peewee.ForeignKeyField(ConnectorRun, on_delete="CASCADE")
     key = peewee.CharField(max_length=300)  # the record's key in the source
     position = peewee.IntegerField()  # line or record number, for messages

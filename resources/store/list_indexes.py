@@ -38,7 +38,7 @@ def create_list_indexes(db: peewee.Database) -> None:
     for model, columns in SORTED_COLUMNS.items():
         table = model._meta.table_name
         for column in columns:
-            db.execute_sql(  # type: ignore[no-untyped-call]
+            db.execute_sql(
                 f'CREATE INDEX IF NOT EXISTS "{index_name(model, column)}" '
                 f'ON "{table}" ("{column}", "id")'
             )

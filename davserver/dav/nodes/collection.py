@@ -24,7 +24,7 @@ from resources.store.models import Collection
 class CollectionNode(DavNode, DAVCollection):
     """A stored collection; collection_kinds.collection_node picks the class of its kind."""
 
-    privileges = ALL_PRIVILEGES
+    privileges: tuple[str, ...] = ALL_PRIVILEGES
     # What DAV:resourcetype names besides DAV:collection.
     resource_types: tuple[str, ...] = ()
     # Whether OPTIONS offers MKCOL and MKCALENDAR inside (a calendar holds no collections,

@@ -80,7 +80,7 @@ def list_view(
     shown: Sequence[Column],
     *,
     empty: str,
-    query: peewee.ModelSelect | None = None,
+    query: peewee.ModelSelect[Any] | None = None,
     args: Mapping[str, str] | None = None,
 ) -> ListView:
     """The page this request asks for (?q=, ?sort=, ?after=), searched and cut in SQL."""

@@ -34,7 +34,7 @@ def company_json(company: Company) -> dict[str, Any]:
 
 def _filters() -> list[peewee.Node]:
     """?category=customer|supplier|partner|other and ?active=true|false narrow the list."""
-    conditions = []
+    conditions: list[peewee.Node] = []
     category = query_choice("category", directory.CATEGORIES)
     if category is not None:
         conditions.append(Company.category == category)

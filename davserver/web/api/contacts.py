@@ -49,7 +49,7 @@ def _domain_names(values: dict[str, Any]) -> dict[str, Any]:
 
 def _filters() -> list[peewee.Node]:
     """?company=<id> and ?export_carddav=true|false narrow the list."""
-    conditions = []
+    conditions: list[peewee.Node] = []
     company = query_int("company", 0, lowest=ID_MIN, highest=ID_MAX) or None
     if company is not None:
         conditions.append(ContactPerson.company == company)
