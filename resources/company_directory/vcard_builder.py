@@ -26,10 +26,13 @@ SOURCE_LABELS: dict[str, dict[str, str]] = {
 
 # Line breaks of any kind become the \n escape; other controls (TAB aside) a vCard cannot hold.
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_NEEDS_ESCAPE = frozenset("\\,;\ufffe\uffff")
 
 
 def escape(text: str) -> str:
     """A TEXT value as RFC 6350 §3.4 writes it: backslash, line breaks, comma and semicolon escaped."""
+    if text.isalnum() or (text.isprintable() and not _NEEDS_ESCAPE.intersection(text)):
+        return text  # most names and numbers: nothing to escape or drop
     text = _LINE_BREAK.sub("\\\\n", (text or "").replace("\\", "\\\\"))
     return FORBIDDEN_CHARACTER.sub("", text).replace(",", "\\,").replace(";", "\\;")
 

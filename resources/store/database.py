@@ -275,8 +275,19 @@ def insert_rows(
         f'INSERT INTO "{model._meta.table_name}" ({names}) '
         f"VALUES ({', '.join([mark] * len(fields))})"
     )
-    converted = [
-        [field.db_value(value) for field, value in zip(fields, row, strict=True)] for row in rows
-    ]
+    # Text and numbers go to the driver as they are; other fields (keys, booleans, blobs)
+    # through peewee's conversion.
+    plain = (peewee.CharField, peewee.TextField, peewee.IntegerField, peewee.FloatField)
+    converting = [not isinstance(field, plain) for field in fields]
+    if any(converting):
+        converted = [
+            [
+                field.db_value(value) if convert else value
+                for field, convert, value in zip(fields, converting, row, strict=True)
+            ]
+            for row in rows
+        ]
+    else:
+        converted = [list(row) for row in rows]
     cursor = db.cursor()
     cursor.executemany(statement, converted)
