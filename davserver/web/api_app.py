@@ -18,6 +18,7 @@ from davserver.web.api import (
     employees,
     events,
     groups,
+    imports,
     me,
     phonebook,
     resources,
@@ -29,7 +30,7 @@ from davserver.web.api.settings import DAV_APP_KEY, SETTINGS_KEY
 from resources.auth.server_secrets import shared_secret
 
 BLUEPRINTS = (branches, employees, users, groups, resources, events, credentials, me, audit)
-BLUEPRINTS += (companies, contacts, company_book, phonebook, carddav_integrations)
+BLUEPRINTS += (companies, contacts, company_book, phonebook, carddav_integrations, imports)
 
 
 def build_api_app(settings: Settings, dav_app) -> Flask:
