@@ -17,6 +17,7 @@ from davserver.web.admin import (
     dashboard,
     directory,
     i18n,
+    imports,
     me,
     organisation,
     pages,
@@ -40,6 +41,7 @@ BLUEPRINTS = (
     phonebook.blueprint,
     audit.blueprint,
     me.blueprint,
+    imports.blueprint,
 )
 
 
@@ -57,6 +59,7 @@ def build_admin_app(settings: Settings, dav_app) -> Flask:
     app.extensions[SETTINGS_KEY] = settings
     app.extensions[DAV_APP_KEY] = dav_app
     security.configure_sessions(app)
+    app.before_request(imports.allow_large_upload)  # before the CSRF check reads the form
     app.before_request(i18n.choose_language)
     app.before_request(security.load_account)
     app.before_request(security.check_csrf)

@@ -16,7 +16,7 @@ from davserver.config import Settings
 from davserver.dav import urls
 from resources.auth.access import CALDAV, CARDDAV, resource_decision, service_classes
 from resources.auth.credentials import find_credential
-from resources.company_directory.directory_import import import_into_directory
+from resources.company_directory.directory_import import importing_into_directory
 from resources.errors import NotFound
 from resources.objects import address_books, calendar_collections
 from resources.objects.calendar_collections import (
@@ -25,8 +25,14 @@ from resources.objects.calendar_collections import (
     CALENDAR,
     CollectionProperties,
 )
-from resources.objects.calendar_import import ImportReport, import_calendar, record_import
-from resources.objects.vcard_import import import_vcards
+from resources.objects.calendar_import import (
+    ImportReport,
+    Steps,
+    importing_calendar,
+    record_import,
+    run_steps,
+)
+from resources.objects.vcard_import import importing_vcards
 from resources.organisation.resource_calendars import find_resource, resource_calendar
 from resources.store.models import Collection
 from resources.store.organisation import Resource, ServiceCredential, UserAccount
@@ -142,26 +148,27 @@ def run_import(
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Import the file into the place and write the audit entry."""
+    return run_steps(importing(place, source, settings, actor=actor), progress)
+
+
+def importing(place: ImportTarget, source: BinaryIO, settings: Settings, *, actor: str) -> Steps:
+    """The import as steps of (done, total); the audit entry is written at its end."""
     if place.collection is None:
-        report = import_into_directory(
-            source, max_size=settings.max_vcard_size, progress=progress, actor=actor
-        )
+        steps = importing_into_directory(source, max_size=settings.max_vcard_size, actor=actor)
         action = "directory.import"
     elif place.accepts == VCARD_FILE:
-        report = import_vcards(
-            place.collection, source, max_size=settings.max_vcard_size, progress=progress
-        )
+        steps = importing_vcards(place.collection, source, max_size=settings.max_vcard_size)
         action = "addressbook.import"
     else:
-        report = import_calendar(
+        steps = importing_calendar(
             place.collection,
             source,
             max_size=settings.max_resource_size,
-            progress=progress,
             branch_id=place.branch_id,
             max_instances=settings.max_instances,
         )
         action = "calendar.import"
+    report = yield from steps
     record_import(actor, action, place.target, report)
     return report
 
