@@ -24,6 +24,7 @@ from davserver.web.admin import (
     phonebook,
     resources,
     security,
+    week_view,  # noqa: F401 (adds the week view to the resources blueprint)
 )
 from davserver.web.admin.context import DAV_APP_KEY, SETTINGS_KEY
 
