@@ -24,6 +24,7 @@ from resources.organisation.accounts import (
     update_account,
 )
 from resources.organisation.employees import full_name
+from resources.organisation.group_uses import BOOKING_RIGHT, CONNECTOR_SCOPE, uses_of
 from resources.organisation.groups import (
     create_group,
     delete_group,
@@ -60,8 +61,15 @@ ACCOUNT_HINTS = (
     ("password", "password"),
 )
 GROUP_FIELDS = (
-    Field("name", N_("Name"), required=True),
-    Field("members", N_("Members"), kind="checkboxes", choices=member_choices, default=()),
+    Field("name", N_("Name"), required=True, help=N_("Say who is in it, e.g. 'Sales North'.")),
+    Field(
+        "members",
+        N_("Members"),
+        kind="checkboxes",
+        choices=member_choices,
+        default=(),
+        help=N_("User accounts; whatever is granted to the group is granted to each of them."),
+    ),
 )
 GROUP_HINTS = (("name", "name"), ("account", "members"))
 
@@ -167,7 +175,29 @@ def group_list() -> Response:
         "admin/groups.html",
         groups=found,
         members={gid: [names.get(str(m), str(m)) for m in ids] for gid, ids in members.items()},
+        uses=uses_of([g.id for g in found]),
+        purposes=GROUP_PURPOSES,
     )
+
+
+GROUP_PURPOSES = (
+    (
+        CONNECTOR_SCOPE,
+        N_("Connector scopes"),
+        N_(
+            "A connection to another system (a CRM, a phonebook source) can be limited to "
+            "chosen groups: only their members' address books and calendars get its data."
+        ),
+    ),
+    (
+        BOOKING_RIGHT,
+        N_("Booking rights"),
+        N_(
+            "A resource (a room, a person's calendar) can be bookable by the members of "
+            "chosen groups only."
+        ),
+    ),
+)
 
 
 def _group_page(group_id: int | None):
@@ -182,6 +212,9 @@ def _group_page(group_id: int | None):
         index="groups.index",
         delete="groups.delete",
         id_name="group_id",
+        template="admin/group_form.html",
+        purposes=GROUP_PURPOSES,
+        uses=uses_of([group_id]).get(group_id, []) if group_id is not None else None,
     )
 
 
