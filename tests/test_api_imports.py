@@ -11,7 +11,8 @@ import caldav
 import pytest
 import requests
 
-from resources.auth.credentials import create_credential
+from resources.auth.credentials import create_credential, find_credential
+from resources.objects.calendar_collections import by_path
 from resources.organisation.branches import default_branch
 from resources.organisation.resource_calendars import create_resource
 from resources.store.directory import Company, ContactPerson
@@ -160,6 +161,7 @@ def test_refusals_have_a_status_and_a_sentence(server, admin):
     assert wrong.status_code == 400  # Basic sign-in: a form's content type is refused first
     swapped = post_file(admin, calendar, unique_file(VCARD_FILE)[0], "text/vcard")
     assert swapped.status_code == 415 and "text/calendar" in swapped.json()["message"]
+    assert by_path(find_credential(username).id, "work") is None  # nothing made for it
     assert post_file(admin, "/dav/nowhere/", body, "text/calendar").status_code == 404
     assert (
         post_file(admin, "/dav/calendars/nobody-here/x/", body, "text/calendar").status_code == 404

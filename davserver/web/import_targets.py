@@ -53,6 +53,21 @@ class ImportTarget:
     resource: Resource | None = None
 
 
+def file_kind_for(target: str) -> str | None:
+    """The kind of file a target takes, read from how it is written (before `resolve`
+    makes a missing personal calendar): None for a target no import goes to."""
+    target = target.strip()
+    if target == DIRECTORY:
+        return VCARD_FILE
+    if target.startswith(RESOURCE_PREFIX):
+        return CALENDAR_FILE
+    try:
+        home, _username, _path = _dav_path(target)
+    except NotFound:
+        return None
+    return CALENDAR_FILE if home == urls.CALENDARS else VCARD_FILE
+
+
 def resolve(target: str, account: UserAccount) -> ImportTarget:
     """The place `target` names, if `account` may import there (an administrator
     anywhere, anyone else into the calendars and books of their own logins); another

@@ -239,14 +239,18 @@ def fill_demo_data(today: date | None = None, language: str = DEFAULT_DEMO_LANGU
     return True
 
 
-def _give_demo_passwords(account_rows, credential_rows) -> None:
+def _give_demo_passwords(
+    account_rows: list[UserAccount], credential_rows: list[ServiceCredential]
+) -> None:
     """The short, well-known demo passwords, below the minimum every real password must
     have (passwords.PASSWORD_MIN): the demo is for trying on one's own machine only."""
     with write_transaction():
         _write_demo_passwords(account_rows, credential_rows)
 
 
-def _write_demo_passwords(account_rows, credential_rows) -> None:
+def _write_demo_passwords(
+    account_rows: list[UserAccount], credential_rows: list[ServiceCredential]
+) -> None:
     for account in account_rows:
         known = ADMIN_PASSWORD if account.login == ADMIN_LOGIN else DEMO_PASSWORD
         UserAccount.update(password_hash=passwords.hash_password(known)).where(

@@ -26,6 +26,7 @@ from davserver.web.import_targets import (
     CALENDAR_FILE,
     VCARD_FILE,
     ImportTarget,
+    file_kind_for,
     importing,
     own_targets,
     resolve,
@@ -114,10 +115,6 @@ def file_kind(upload: BinaryIO) -> str | None:
 def upload() -> Response:
     target = request.form.get("target", "")
     upload = request.files.get("file")
-    try:
-        place = resolve(target, signed_in_account())
-    except DomainError as refusal:
-        return form({"target": translated(refusal.message)}, target, 404)
     if upload is None or not upload.filename:
         return form({"file": _("Choose a file to import.")}, target, 400)
     kind = file_kind(upload.stream)
@@ -127,13 +124,18 @@ def upload() -> Response:
             target,
             400,
         )
-    if kind != place.accepts:
+    wanted = file_kind_for(target)
+    if wanted is not None and kind != wanted:
         sentence = (
             _("A calendar takes an .ics file.")
-            if place.accepts == CALENDAR_FILE
+            if wanted == CALENDAR_FILE
             else _("Contacts take a .vcf file.")
         )
         return form({"file": sentence}, target, 400)
+    try:
+        place = resolve(target, signed_in_account())
+    except DomainError as refusal:
+        return form({"target": translated(refusal.message)}, target, 404)
     outcome = Outcome()
     steps = _steps(place, _own_copy(upload.stream), outcome, actor())
     response = Response(

@@ -15,7 +15,13 @@ from flask.typing import ResponseReturnValue
 from davserver.web.api.auth import actor, signed_in_account
 from davserver.web.api.errors import ApiError
 from davserver.web.api.settings import settings
-from davserver.web.import_targets import CALENDAR_FILE, VCARD_FILE, resolve, run_import
+from davserver.web.import_targets import (
+    CALENDAR_FILE,
+    VCARD_FILE,
+    file_kind_for,
+    resolve,
+    run_import,
+)
 
 blueprint = Blueprint("imports", __name__, url_prefix="/v1/import")
 
@@ -45,10 +51,11 @@ def import_file() -> ResponseReturnValue:
             "Send the file as the body with Content-Type: text/calendar (.ics) "
             "or text/vcard (.vcf).",
         )
+    wanted = file_kind_for(target)
+    if wanted is not None and sent != wanted:
+        media = "text/calendar" if wanted == CALENDAR_FILE else "text/vcard"
+        raise ApiError(415, "wrong_content_type", f"{target} takes {media}.")
     place = resolve(target, signed_in_account())
-    if sent != place.accepts:
-        wanted = "text/calendar" if place.accepts == CALENDAR_FILE else "text/vcard"
-        raise ApiError(415, "wrong_content_type", f"{target} takes {wanted}.")
     with tempfile.SpooledTemporaryFile(max_size=IN_MEMORY) as source:
         _copy_body(source)
         report = run_import(place, source, settings(), actor=actor())
