@@ -183,3 +183,22 @@ def test_a_large_file_is_imported_in_batches(server, admin):
     )
     assert answer.status_code == 200, answer.text
     assert answer.json() == {"imported": 1800, "skipped": []}
+
+
+def test_an_import_that_stopped_halfway_is_completed_by_importing_again(server, admin):
+    """Batches are transactions: what a stopped import stored are whole objects, and the
+    same file imported again adds exactly the rest."""
+    owner = api_as(server, "user")
+    username, _password = phone_of(owner.login)
+    mark = uuid.uuid4().hex[:8]
+    whole = many_events(700, mark)
+    cut = whole.index(f"UID:many-{mark}-550@".encode()) - len(b"BEGIN:VEVENT\r\n")
+    first_part = whole[:cut] + b"END:VCALENDAR\r\n"  # as far as a stopped import got
+    target = f"/dav/calendars/{username}/resumed/"
+    assert post_file(admin, target, first_part, "text/calendar").json()["imported"] == 550
+    again = post_file(admin, target, whole, "text/calendar").json()
+    assert again["imported"] == 150
+    assert len(again["skipped"]) == 550
+    assert {s["message"] for s in again["skipped"]} == {
+        "The calendar already holds an object with this UID."
+    }

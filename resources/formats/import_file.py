@@ -130,7 +130,7 @@ def logical_lines(handle: BinaryIO) -> Iterator[LogicalLine]:
         yield pending
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     """A component of the file being read: its kind, UID, time zones and where it is."""
 
@@ -140,7 +140,7 @@ class Block:
     begin_end: int = 0  # where the BEGIN line ends (a made-up UID goes after it)
     end: int = 0
     uid: str | None = None
-    tzids: set[str] = field(default_factory=set)
+    tzids: frozenset[str] = frozenset()  # the TZIDs its lines name (mostly none or one)
     problem: str | None = None
 
     @property
@@ -242,7 +242,7 @@ def index_calendar(handle: BinaryIO) -> CalendarIndex:
                 block.uid = line.value
             tzid = line.tzid()
             if tzid is not None:
-                block.tzids.add(tzid)
+                block.tzids = block.tzids | {tzid}
             if len(stack) == 2 and name == "TZID" and block.kind == "VTIMEZONE":
                 block.uid = line.value
     if block is not None:

@@ -27,6 +27,7 @@ from resources.store.database import write_transaction
 from resources.store.models import SPAN_MAX, SPAN_MIN, Change, Collection, StoredObject
 
 BATCH_SIZE = 500
+BATCH_BYTES = 4 * 1024 * 1024  # a batch of large objects is stored sooner
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,200}$")
 Progress = Callable[[int, int], None]
 Steps = Generator[tuple[int, int], None, "ImportReport"]  # (done, total) after each object
@@ -129,11 +130,16 @@ def importing_calendar(
         prepared = _prepare(source, index, blocks, allowed, max_size, max_instances, report)
         if prepared is not None:
             batch.append(prepared)
-        if len(batch) >= BATCH_SIZE or position == report.total:
+        if batch_full(batch) or position == report.total:
             store_batch(collection.id, batch, report, branch_id)
             batch = []
         yield position, report.total
     return report
+
+
+def batch_full(batch: list[Prepared]) -> bool:
+    """Store now: the batch has BATCH_SIZE objects or BATCH_BYTES of them in memory."""
+    return len(batch) >= BATCH_SIZE or sum(len(p.body) for p in batch) >= BATCH_BYTES
 
 
 def record_import(actor: str, action: str, target: str, report: ImportReport) -> None:

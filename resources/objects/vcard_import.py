@@ -14,11 +14,11 @@ from resources.formats.import_file import index_vcards, vcard_part
 from resources.formats.vcard_data import parse_vcard
 from resources.objects.calendar_collections import ADDRESSBOOK
 from resources.objects.calendar_import import (
-    BATCH_SIZE,
     ImportReport,
     Prepared,
     Progress,
     Steps,
+    batch_full,
     object_name,
     run_steps,
     store_batch,
@@ -65,7 +65,7 @@ def importing_vcards(book: Collection, source: BinaryIO | bytes, *, max_size: in
             indexed = CalendarObjectFacts(uid, VCARD, facts.formatted_name, None, None, False)
             stored = with_crlf_line_endings(body)
             batch.append(Prepared(object_name(uid, ".vcf"), stored, indexed, block.first_line))
-        if len(batch) >= BATCH_SIZE or position == report.total:
+        if batch_full(batch) or position == report.total:
             _store(book, batch, report)
             batch = []
         yield position, report.total
