@@ -27,7 +27,8 @@ from resources.store.database import write_transaction
 from resources.store.models import SPAN_MAX, SPAN_MIN, Change, Collection, StoredObject
 
 BATCH_SIZE = 500
-BATCH_BYTES = 4 * 1024 * 1024  # a batch of large objects is stored sooner
+BATCH_BYTES = 1024 * 1024  # a batch of large objects is stored sooner (PostgreSQL
+# drivers write a bytea parameter out as hex text: twice its size, while it is sent)
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,200}$")
 Progress = Callable[[int, int], None]
 Steps = Generator[tuple[int, int], None, "ImportReport"]  # (done, total) after each object
