@@ -13,7 +13,7 @@ from resources.auth.credentials import find_credential
 from resources.errors import DomainError
 from resources.objects import calendar_collections
 from resources.objects.calendar_collections import CALENDAR, CollectionProperties
-from resources.objects.calendar_import import import_calendar
+from resources.objects.calendar_import import import_calendar, record_import
 from resources.organisation.resource_calendars import find_resource, resource_calendar
 from resources.store.models import Collection
 from resources.store.organisation import ServiceCredential, UserAccount
@@ -82,29 +82,31 @@ def run_import(calendar_url: str, file_path: str, settings: Settings) -> int:
     if owner is None:
         raise CliError(f"there is no login named {username!r}")
     try:
-        with open(file_path, "rb") as handle:
-            body = handle.read()
+        handle = open(file_path, "rb")  # noqa: SIM115 (closed below; read twice, never whole)
     except OSError as exc:
         raise CliError(f"cannot read {file_path}: {exc.strerror}") from None
-    try:
-        collection = _collection_named(owner, path, calendar_url)
-    except DomainError as exc:
-        raise CliError(f"{calendar_url}: {exc.message}") from None
-    report = import_calendar(
-        collection,
-        body,
-        max_size=settings.max_resource_size,
-        progress=_progress_printer(),
-        branch_id=owner.branch_id,
-        max_instances=settings.max_instances,
-    )
+    with handle:
+        try:
+            collection = _collection_named(owner, path, calendar_url)
+        except DomainError as exc:
+            raise CliError(f"{calendar_url}: {exc.message}") from None
+        report = import_calendar(
+            collection,
+            handle,
+            max_size=settings.max_resource_size,
+            progress=_progress_printer(),
+            branch_id=owner.branch_id,
+            max_instances=settings.max_instances,
+        )
+    record_import("cli", "calendar.import", calendar_url, report)
     print(
         f"Imported {report.imported} object(s) into {calendar_url}; skipped {len(report.skipped)}."
     )
-    for skipped in report.skipped:
-        where = f"object {skipped.position}" if skipped.position else "object"
+    if report.uids_given:
+        print(f"  {report.uids_given} object(s) had no UID and got one.")
+    for skipped in report.in_file_order():
         uid = f" (UID {skipped.uid})" if skipped.uid else ""
-        print(f"  skipped {where}{uid}: {skipped.reason}")
+        print(f"  skipped the object at line {skipped.line}{uid}: {skipped.reason}")
     return 0
 
 

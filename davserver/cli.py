@@ -112,7 +112,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = open_store_or_fail(per_process_settings(settings), build_app)
     base = settings.public_url.rstrip("/") or f"http://{settings.host}:{settings.port}"
     if settings.demo:
-        _announce_demo(base)
+        _announce_demo(base, settings.demo_language)
     if settings.workers > 1:
         return _serve_workers(app, settings, base)
     return _serve_one_process(app, settings, base)
@@ -170,10 +170,18 @@ def _announce_listening(base: str, detail: str = "") -> None:
     )
 
 
-def _announce_demo(base: str) -> None:
-    from resources.organisation.demo import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_LOGINS, fill_demo_data
+def _announce_demo(base: str, language: str) -> None:
+    from resources.organisation.demo import (
+        ADMIN_LOGIN,
+        ADMIN_PASSWORD,
+        DEMO_LANGUAGES,
+        DEMO_LOGINS,
+        fill_demo_data,
+    )
 
-    if not fill_demo_data():
+    if language not in DEMO_LANGUAGES:
+        raise CliError(f"--demo-language must be {' or '.join(DEMO_LANGUAGES)}, not {language!r}")
+    if not fill_demo_data(language=language):
         print("The database is not empty: demo data was not added.")
         return
     print(

@@ -36,6 +36,7 @@ class Settings:
         False, "take scheme and host from X-Forwarded-Proto/Host (only behind a proxy you run)"
     )
     demo: bool = setting(False, "fill an empty database with demo data")
+    demo_language: str = setting("de", "language of the demo data: de or en")
     threads: int = setting(8, "worker threads of the HTTP server, in each process")
     workers: int = setting(1, "server processes sharing the port (production: one per core)")
     max_request_size: int = setting(

@@ -405,6 +405,13 @@ MESSAGES: dict[str, str] = {
         "There is no connector type '%(type)s'; the types are: %(types)s."
     ),
     "connection_test_failed": N_("The connection was not saved: %(reason)s"),
+    # Imports of .ics and .vcf files (lines are the file's).
+    "import_outside_calendar": N_("Line %(line)s is outside BEGIN:VCALENDAR."),
+    "import_end_without_begin": N_("Line %(line)s: END:%(kind)s has no BEGIN."),
+    "import_not_closed": N_("BEGIN:%(kind)s on line %(line)s is not closed."),
+    "import_no_calendar": N_("The file holds no BEGIN:VCALENDAR."),
+    "import_outside_vcard": N_("Line %(line)s is outside a vCard."),
+    "import_uid_twice": N_("The file holds this UID twice."),
 }
 
 

@@ -17,12 +17,14 @@ from davserver.web.admin import (
     dashboard,
     directory,
     i18n,
+    imports,
     me,
     organisation,
     pages,
     phonebook,
     resources,
     security,
+    week_view,  # noqa: F401 (adds the week view to the resources blueprint)
 )
 from davserver.web.admin.context import DAV_APP_KEY, SETTINGS_KEY
 
@@ -40,6 +42,7 @@ BLUEPRINTS = (
     phonebook.blueprint,
     audit.blueprint,
     me.blueprint,
+    imports.blueprint,
 )
 
 
@@ -57,6 +60,7 @@ def build_admin_app(settings: Settings, dav_app) -> Flask:
     app.extensions[SETTINGS_KEY] = settings
     app.extensions[DAV_APP_KEY] = dav_app
     security.configure_sessions(app)
+    app.before_request(imports.allow_large_upload)  # before the CSRF check reads the form
     app.before_request(i18n.choose_language)
     app.before_request(security.load_account)
     app.before_request(security.check_csrf)

@@ -20,6 +20,7 @@ from davserver.web.api import (
     employees,
     events,
     groups,
+    imports,
     installation,
     me,
     phonebook,
@@ -44,6 +45,7 @@ BLUEPRINTS: tuple[ModuleType, ...] = (
 )
 BLUEPRINTS += (companies, contacts, company_book, phonebook, carddav_integrations)
 BLUEPRINTS += (installation,)
+BLUEPRINTS += (imports,)
 
 
 def build_api_app(settings: Settings, dav_app) -> Flask:

@@ -1,21 +1,23 @@
 """Importing a whole-calendar .ics file into one calendar: split by UID, validate
-each object, store them in batches, and report what was skipped and why."""
+each object, store them in batches, and report what was skipped, with the line of
+the file and why."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, BinaryIO, cast
 
+from resources.auth import audit
+from resources.error_codes import Sentence
 from resources.errors import DomainError
-from resources.formats.calendar_data import (
-    CalendarObjectFacts,
-    parse_calendar_object,
-    split_calendar,
-)
+from resources.formats.calendar_data import CalendarObjectFacts, parse_calendar_object
+from resources.formats.content_lines import with_crlf_line_endings
+from resources.formats.import_file import Block, CalendarIndex, calendar_part, index_calendar
 from resources.objects import change_log
 from resources.objects.stored_objects import (
     CALENDAR_CONTENT_TYPE,
@@ -26,89 +28,177 @@ from resources.store.database import write_transaction
 from resources.store.models import SPAN_MAX, SPAN_MIN, Change, Collection, StoredObject
 
 BATCH_SIZE = 500
+BATCH_BYTES = 1024 * 1024  # a batch of large objects is stored sooner (PostgreSQL
+# drivers write a bytea parameter out as hex text: twice its size, while it is sent)
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,200}$")
+Progress = Callable[[int, int], None]
+Steps = Generator[tuple[int, int], None, "ImportReport"]  # (done, total) after each object
 
 
-@dataclass
+@dataclass(frozen=True)
 class SkippedObject:
-    position: int  # 1-based position of the object in the file
+    line: int  # the line of the file where the skipped object (or the problem) starts
     uid: str | None
-    reason: str
+    reason: str  # in English, with the file's line numbers
+    sentence: Sentence | None = None  # the reason by code, where no line was rewritten
 
 
 @dataclass
 class ImportReport:
     imported: int = 0
     skipped: list[SkippedObject] = field(default_factory=list)
+    uids_given: int = 0  # objects that had no UID and got one derived from their content
+    total: int = 0  # objects found in the file
+
+    def skip(
+        self, line: int, uid: str | None, reason: str, sentence: Sentence | None = None
+    ) -> None:
+        self.skipped.append(SkippedObject(line, uid, reason, sentence))
+
+    def in_file_order(self) -> list[SkippedObject]:
+        return sorted(self.skipped, key=lambda skipped: skipped.line)
 
 
-def object_name(uid: str) -> str:
+@dataclass(frozen=True)
+class Prepared:
+    """An object checked and ready to store, and where it starts in the file."""
+
+    name: str
+    body: bytes
+    facts: CalendarObjectFacts
+    line: int
+
+
+def object_name(uid: str, suffix: str = ".ics") -> str:
     """A stable, URL-safe member name for a UID."""
     if _SAFE_NAME.match(uid):
-        return f"{uid}.ics"
-    return hashlib.sha1(uid.encode("utf-8")).hexdigest() + ".ics"
+        return f"{uid}{suffix}"
+    return hashlib.sha1(uid.encode("utf-8")).hexdigest() + suffix
 
 
 def import_calendar(
     collection: Collection,
-    body: bytes,
+    source: BinaryIO | bytes,
     *,
     max_size: int,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
     branch_id: int | None = None,
     max_instances: int | None = None,
 ) -> ImportReport:
-    """Import every object of `body`; objects whose UID the calendar holds, or whose
-    recurrence exceeds max-instances, are skipped.
+    """Import every object of the .ics file `source`; see `importing_calendar`."""
+    steps = importing_calendar(
+        collection, source, max_size=max_size, branch_id=branch_id, max_instances=max_instances
+    )
+    return run_steps(steps, progress)
 
-    New objects are assigned to `branch_id`, as if the login had PUT them."""
-    parts = split_calendar(body)
-    report = ImportReport()
-    allowed = frozenset(collection.components.split(","))
-    batch: list[tuple[str, bytes, CalendarObjectFacts]] = []
-    seen: set[str] = set()
-    for position, part in enumerate(parts, start=1):
+
+def run_steps(steps: Steps, progress: Progress | None = None) -> ImportReport:
+    """Run an import to its end, telling `progress` after each object."""
+    while True:
         try:
-            calendar, facts = parse_calendar_object(
-                part, allowed_components=allowed, max_size=max_size
-            )
-        except DomainError as exc:
-            report.skipped.append(SkippedObject(position, None, exc.message))
-            continue
-        try:
-            check_recurrence_size(calendar, max_instances)
-        except DomainError as exc:
-            report.skipped.append(SkippedObject(position, facts.uid, exc.message))
-            continue
-        if facts.uid in seen:
-            report.skipped.append(
-                SkippedObject(position, facts.uid, "The file holds this UID twice.")
-            )
-            continue
-        seen.add(facts.uid)
-        batch.append((object_name(facts.uid), part, facts))
-        if len(batch) >= BATCH_SIZE:
-            _store_batch(collection.id, batch, report, branch_id)
-            batch = []
+            done, total = next(steps)
+        except StopIteration as finished:
+            report: ImportReport = finished.value
+            return report
         if progress:
-            progress(position, len(parts))
-    if batch:
-        _store_batch(collection.id, batch, report, branch_id)
-    if progress:
-        progress(len(parts), len(parts))
+            progress(done, total)
+
+
+def importing_calendar(
+    collection: Collection,
+    source: BinaryIO | bytes,
+    *,
+    max_size: int,
+    branch_id: int | None = None,
+    max_instances: int | None = None,
+) -> Steps:
+    """Import every object of the .ics file `source` (read twice, never whole: a pass to
+    find the objects, then each object on its own), yielding (done, total) after each
+    object. Skipped, with the file's line and the reason: what cannot be read, objects
+    whose UID the calendar holds, recurrences above max-instances. An object without
+    UID gets one derived from its content.
+
+    Each batch of objects is one transaction, each object a whole revision as if PUT:
+    an import that stops halfway leaves whole objects only, and running it again
+    imports what is missing (the rest is skipped as already held). No transaction is
+    open while this yields. New objects are assigned to `branch_id`, as if the login
+    had PUT them."""
+    if isinstance(source, bytes | bytearray):
+        source = io.BytesIO(source)
+    index = index_calendar(source)
+    report = ImportReport(total=len(index.groups))
+    for problem in index.problems:
+        report.skip(problem.line, None, problem.message, problem.sentence)
+    allowed = frozenset(collection.components.split(","))
+    batch: list[Prepared] = []
+    for position, blocks in enumerate(index.groups.values(), start=1):
+        prepared = _prepare(source, index, blocks, allowed, max_size, max_instances, report)
+        if prepared is not None:
+            batch.append(prepared)
+        if batch_full(batch) or position == report.total:
+            store_batch(collection.id, batch, report, branch_id)
+            batch = []
+        yield position, report.total
     return report
 
 
-def _store_batch(
+def batch_full(batch: list[Prepared]) -> bool:
+    """Store now: the batch has BATCH_SIZE objects or BATCH_BYTES of them in memory."""
+    return len(batch) >= BATCH_SIZE or sum(len(p.body) for p in batch) >= BATCH_BYTES
+
+
+def record_import(actor: str, action: str, target: str, report: ImportReport) -> None:
+    """The audit entry of an import: who, into what, how many objects, how many skipped."""
+    details = f"imported={report.imported} skipped={len(report.skipped)} of={report.total}"
+    if report.uids_given:
+        details += f" uids_given={report.uids_given}"
+    with write_transaction():
+        audit.record(actor, action, target, details)
+
+
+def _prepare(
+    source: BinaryIO,
+    index: CalendarIndex,
+    blocks: list[Block],
+    allowed: frozenset[str],
+    max_size: int,
+    max_instances: int | None,
+    report: ImportReport,
+) -> Prepared | None:
+    """One UID's object, checked as a PUT would check it; None (and a skip) if refused."""
+    first = blocks[0]
+    broken = next((block for block in blocks if block.problem), None)
+    if broken is not None:
+        report.skip(broken.first_line, broken.uid, f"Line {broken.first_line}: {broken.problem}")
+        return None
+    part = calendar_part(source, index, blocks)
+    try:
+        calendar, facts = parse_calendar_object(
+            part.body(), allowed_components=allowed, max_size=max_size
+        )
+        check_recurrence_size(calendar, max_instances)
+    except DomainError as exc:
+        report.skip(first.first_line, first.uid, part.in_file_lines(exc.message))
+        return None
+    if first.uid is None:
+        report.uids_given += 1
+    body = with_crlf_line_endings(part.body())
+    return Prepared(object_name(facts.uid), body, facts, first.first_line)
+
+
+def store_batch(
     collection_id: int,
-    batch: list[tuple[str, bytes, CalendarObjectFacts]],
+    batch: list[Prepared],
     report: ImportReport,
     branch_id: int | None,
+    *,
+    content_type: str = CALENDAR_CONTENT_TYPE,
+    held: str = "The calendar already holds an object with this UID.",
 ) -> None:
     """One transaction per batch: one revision per object, as if each had been PUT."""
     with write_transaction():
         collection = change_log.lock_collection(collection_id)
-        uids = [facts.uid for _name, _body, facts in batch]
+        uids = [prepared.facts.uid for prepared in batch]
         taken = {
             uid
             for (uid,) in cast(  # .tuples() rows: peewee's stubs still call them model instances
@@ -118,7 +208,7 @@ def _store_batch(
                 .tuples(),
             )
         }
-        names = [name for name, _body, _facts in batch]
+        names = [prepared.name for prepared in batch]
         taken_names = {
             name
             for (name,) in cast(  # .tuples() rows
@@ -130,18 +220,27 @@ def _store_batch(
         }
         now = time.time()
         revision = collection.sync_revision
-        objects, changes = [], []
-        for name, body, facts in batch:
+        seen: set[str] = set()
+        objects: list[dict[str, Any]] = []
+        changes: list[dict[str, Any]] = []
+        for prepared in batch:
+            name, body, facts = prepared.name, prepared.body, prepared.facts
             if facts.uid in taken or name in taken_names:
-                report.skipped.append(
-                    SkippedObject(
-                        0, facts.uid, "The calendar already holds an object with this UID."
-                    )
+                report.skip(prepared.line, facts.uid, held)
+                continue
+            if facts.uid in seen:
+                report.skip(
+                    prepared.line,
+                    facts.uid,
+                    "The file holds this UID twice.",
+                    Sentence("import_uid_twice", {}),
                 )
                 continue
+            seen.add(facts.uid)
             revision += 1
             objects.append(
-                _row(collection_id, name, body, facts, revision, now) | {"branch": branch_id}
+                _row(collection_id, name, body, facts, revision, now)
+                | {"branch": branch_id, "content_type": content_type}
             )
             changes.append(
                 dict(

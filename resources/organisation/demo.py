@@ -1,6 +1,8 @@
 """Demo data for trying the server: two branches, Anna and Ben with accounts, person
 and room resources (two with sync on, two off), the phone logins anna-phone
-(ready) and ben-phone (not confirmed), the admin login, and appointments this week.
+(ready) and ben-phone (not confirmed), the admin login, and appointments this week;
+every name and title in one language, German or English (`davserver serve --demo
+--demo-language en`).
 """
 
 from __future__ import annotations
@@ -8,7 +10,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from resources.auth import credentials, passwords
 from resources.objects import stored_objects
@@ -16,6 +17,8 @@ from resources.organisation import accounts, branches, employees, resource_calen
 from resources.store.database import write_transaction
 from resources.store.organisation import Branch, ServiceCredential, UserAccount
 
+DEMO_LANGUAGES = ("de", "en")
+DEFAULT_DEMO_LANGUAGE = "de"
 DEMO_PASSWORD = "demo"
 ADMIN_LOGIN = "admin"
 ADMIN_PASSWORD = "admin"
@@ -78,24 +81,69 @@ def _event(day: date, hour: int, hours: int, summary: str, extra: str = "") -> t
     return f"{uid}.ics", text.encode("utf-8")
 
 
-def _week_of(slug: str, monday: date, branch_id: int) -> None:
+@dataclass(frozen=True)
+class DemoTexts:
+    """Every word of the demo data in one language."""
+
+    main_branch: tuple[str, str]  # name, address
+    north_branch: tuple[str, str]
+    rooms: tuple[str, str]
+    team_meeting: str
+    customer_visit: str
+    hearing_test: str
+    fitting: str
+    weekly_review: str
+    maintenance: str
+    admin_name: str
+
+
+TEXTS = {
+    "de": DemoTexts(
+        main_branch=("Hauptfiliale", "Marktplatz 1, 10115 Berlin"),
+        north_branch=("Filiale Nord", "Hafenstraße 5, 20095 Hamburg"),
+        rooms=("Raum 1", "Raum 2"),
+        team_meeting="Teambesprechung",
+        customer_visit="Kundenbesuch",
+        hearing_test="Hörtest Frau Schulz",
+        fitting="Anpassung Herr Braun",
+        weekly_review="Wochenrückblick",
+        maintenance="Wartung Werkstatt",
+        admin_name="Administrator",
+    ),
+    "en": DemoTexts(
+        main_branch=("Main branch", "Marktplatz 1, 10115 Berlin"),
+        north_branch=("North branch", "Hafenstraße 5, 20095 Hamburg"),
+        rooms=("Room 1", "Room 2"),
+        team_meeting="Team meeting",
+        customer_visit="Customer visit",
+        hearing_test="Hearing test Mrs Schulz",
+        fitting="Fitting Mr Braun",
+        weekly_review="Weekly review",
+        maintenance="Workshop maintenance",
+        admin_name="Administrator",
+    ),
+}
+
+
+def _week_of(slug: str, monday: date, branch_id: int, texts: DemoTexts) -> None:
     # the demo has just created the resource
     calendar = resource_calendars.resource_calendar(resource_calendars.find_resource(slug).id)  # type: ignore[union-attr]
-    plans: dict[str, list[tuple[Any, ...]]] = {
+    weekly = "RRULE:FREQ=WEEKLY;BYDAY=MO\r\n"
+    plans: dict[str, list[tuple[int, int, int, str, str]]] = {
         "anna": [
-            (0, 9, 1, "Team meeting", "RRULE:FREQ=WEEKLY;BYDAY=MO\r\n"),
-            (1, 14, 2, "Customer visit"),
-            (3, 11, 1, "Hearing test Mrs. Schulz"),
+            (0, 9, 1, texts.team_meeting, weekly),
+            (1, 14, 2, texts.customer_visit, ""),
+            (3, 11, 1, texts.hearing_test, ""),
         ],
         "ben": [
-            (0, 9, 1, "Team meeting", "RRULE:FREQ=WEEKLY;BYDAY=MO\r\n"),
-            (2, 10, 1, "Fitting Mr. Braun"),
+            (0, 9, 1, texts.team_meeting, weekly),
+            (2, 10, 1, texts.fitting, ""),
         ],
-        "raum-1": [(1, 14, 2, "Customer visit"), (4, 16, 1, "Weekly review")],
-        "raum-2": [(2, 8, 3, "Workshop maintenance")],
+        "raum-1": [(1, 14, 2, texts.customer_visit, ""), (4, 16, 1, texts.weekly_review, "")],
+        "raum-2": [(2, 8, 3, texts.maintenance, "")],
     }
-    for offset, hour, hours, summary, *extra in plans[slug]:
-        name, body = _event(monday + timedelta(days=offset), hour, hours, summary, *extra)
+    for offset, hour, hours, summary, extra in plans[slug]:
+        name, body = _event(monday + timedelta(days=offset), hour, hours, summary, extra)
         stored_objects.put_calendar_object(
             calendar,
             name,
@@ -106,14 +154,18 @@ def _week_of(slug: str, monday: date, branch_id: int) -> None:
         )
 
 
-def fill_demo_data(today: date | None = None) -> bool:
-    """Create the demo organisation on an empty database; False if it is not empty."""
+def fill_demo_data(today: date | None = None, language: str = DEFAULT_DEMO_LANGUAGE) -> bool:
+    """Create the demo organisation on an empty database, every text in `language`
+    (one of DEMO_LANGUAGES); False if the database is not empty."""
+    if language not in TEXTS:
+        raise ValueError(f"the demo data speaks {' or '.join(DEMO_LANGUAGES)}, not {language!r}")
+    texts = TEXTS[language]
     if Branch.select().exists():
         return False
     today = today or date.today()
     monday = today - timedelta(days=today.weekday())
-    main = branches.create_branch("Hauptfiliale", "Marktplatz 1, 10115 Berlin", actor="demo")
-    north = branches.create_branch("Filiale Nord", "Hafenstraße 5, 20095 Hamburg", actor="demo")
+    main = branches.create_branch(*texts.main_branch, actor="demo")
+    north = branches.create_branch(*texts.north_branch, actor="demo")
     anna = employees.create_employee(
         "Anna", "Berger", "anna.berger@example.com", main.id, actor="demo"
     )
@@ -125,7 +177,7 @@ def fill_demo_data(today: date | None = None) -> bool:
         "ben", display_name="Ben Koch", employee=ben.id, actor="demo"
     )
     admin = accounts.create_account(
-        ADMIN_LOGIN, display_name="Administrator", role="admin", actor="demo"
+        ADMIN_LOGIN, display_name=texts.admin_name, role="admin", actor="demo"
     )
     resource_calendars.create_resource(
         "person",
@@ -149,7 +201,7 @@ def fill_demo_data(today: date | None = None) -> bool:
     )
     resource_calendars.create_resource(
         "room",
-        "Raum 1",
+        texts.rooms[0],
         "raum-1",
         branch=main.id,
         colour="#F0AD4E",
@@ -158,7 +210,7 @@ def fill_demo_data(today: date | None = None) -> bool:
     )
     resource_calendars.create_resource(
         "room",
-        "Raum 2",
+        texts.rooms[1],
         "raum-2",
         branch=north.id,
         colour="#5BC0DE",
@@ -184,7 +236,7 @@ def fill_demo_data(today: date | None = None) -> bool:
     )
     _give_demo_passwords([anna_account, ben_account, admin], [anna_phone, ben_phone])
     for slug, branch in (("anna", main), ("ben", north), ("raum-1", main), ("raum-2", north)):
-        _week_of(slug, monday, branch.id)
+        _week_of(slug, monday, branch.id, texts)
     return True
 
 

@@ -126,7 +126,14 @@ GROUP = EntitySchema(
     AccountGroup,
     (
         FieldSpec(
-            "name", TEXT, N_("Name"), required=True, max_length=200, searchable=True, sortable=True
+            "name",
+            TEXT,
+            N_("Name"),
+            required=True,
+            max_length=200,
+            searchable=True,
+            sortable=True,
+            help=N_("Say who is in it, e.g. 'Sales North'."),
         ),
         FieldSpec(
             "members",
@@ -135,6 +142,7 @@ GROUP = EntitySchema(
             refers_to=UserAccount,
             refers_to_label="user account",
             default=(),
+            help=N_("User accounts; whatever is granted to the group is granted to each of them."),
         ),
     ),
 )

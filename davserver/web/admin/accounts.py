@@ -11,7 +11,14 @@ from davserver.web.admin.choices import (
     label,
     member_choices,
 )
-from davserver.web.admin.crud import columns, delete_record, list_view, record_page, save_form
+from davserver.web.admin.crud import (
+    Column,
+    columns,
+    delete_record,
+    list_view,
+    record_page,
+    save_form,
+)
 from davserver.web.admin.forms import blank, filled, form_fields
 from davserver.web.admin.i18n import N_, _
 from davserver.web.admin.pages import back_to, notice, render
@@ -23,6 +30,7 @@ from resources.organisation.accounts import (
     update_account,
 )
 from resources.organisation.employees import full_name
+from resources.organisation.group_uses import BOOKING_RIGHT, CONNECTOR_SCOPE, uses_of
 from resources.organisation.groups import (
     create_group,
     delete_group,
@@ -143,7 +151,7 @@ def group_list() -> Response:
     view = list_view(
         GROUP,
         "groups.index",
-        columns(GROUP, "name", "members"),
+        columns(GROUP, "name", "members", Column(N_("Used in"))),
         empty=N_("No groups yet."),
     )
     members = members_by_group([g.id for g in view.page.items])
@@ -156,7 +164,29 @@ def group_list() -> Response:
         "admin/groups.html",
         view=view,
         members={gid: [names.get(m, str(m)) for m in ids] for gid, ids in members.items()},
+        uses=uses_of([g.id for g in view.page.items]),
+        purposes=GROUP_PURPOSES,
     )
+
+
+GROUP_PURPOSES = (
+    (
+        CONNECTOR_SCOPE,
+        N_("Connector scopes"),
+        N_(
+            "A connection to another system (a CRM, a phonebook source) can be limited to "
+            "chosen groups: only their members' address books and calendars get its data."
+        ),
+    ),
+    (
+        BOOKING_RIGHT,
+        N_("Booking rights"),
+        N_(
+            "A resource (a room, a person's calendar) can be bookable by the members of "
+            "chosen groups only."
+        ),
+    ),
+)
 
 
 def _group_page(group_id: int | None):
@@ -171,6 +201,9 @@ def _group_page(group_id: int | None):
         index="groups.index",
         delete="groups.delete",
         id_name="group_id",
+        template="admin/group_form.html",
+        purposes=GROUP_PURPOSES,
+        uses=uses_of([group_id]).get(group_id, []) if group_id is not None else None,
     )
 
 

@@ -1,6 +1,8 @@
 """German and English for the admin UI: gettext catalogs read straight from the .po
 files under davserver/web/translations/ (no compile step), the language of each
-request (the one chosen with the switch, else Accept-Language), and dates in it."""
+request (the one chosen with the switch, else Accept-Language), and dates in it:
+in the region the browser asks for within that language (en-GB writes 02/12/2026,
+17:42; en-US 12/2/26, 5:42 PM), times in a branch's time zone and naming it."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -44,16 +47,38 @@ def catalog(language: str) -> gnu_gettext.NullTranslations:
 
 
 def choose_language() -> None:
-    """before_request: the switch's choice, else the browser's preference."""
+    """before_request: the switch's choice, else the browser's preference; and the
+    region for dates: the browser's first one in that language."""
     chosen = session.get(SESSION_KEY)
     if chosen not in LANGUAGES:
         chosen = request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
     g.language = chosen
+    g.locale = regional_locale(chosen, [value for value, _quality in request.accept_languages])
+
+
+def regional_locale(language: str, preferred: list[str]) -> str:
+    """The first of the browser's `preferred` tags (en-GB, de-AT) in `language` that
+    names a region Babel knows, as a locale name (en_GB); else the language itself."""
+    for tag in preferred:
+        try:
+            locale = Locale.parse(tag.replace("-", "_"))
+        except (ValueError, UnknownLocaleError):
+            continue
+        if locale.language == language and locale.territory:
+            return f"{locale.language}_{locale.territory}"
+    return language
 
 
 def current_language() -> str:
     if has_request_context():
         return g.get("language") or DEFAULT_LANGUAGE
+    return DEFAULT_LANGUAGE
+
+
+def current_locale() -> str:
+    """The language with the browser's region, for formatting dates and times."""
+    if has_request_context():
+        return g.get("locale") or current_language()
     return DEFAULT_LANGUAGE
 
 
@@ -72,20 +97,36 @@ def _(message: str, **values: object) -> str:
     return text % values if values else text
 
 
-def format_moment(timestamp: float | None) -> str:
-    """An epoch timestamp as a short local date and time, or an empty string."""
+def zone_of(name: str | None) -> ZoneInfo:
+    """The named time zone (a branch's), else the one the server shows times in."""
+    try:
+        return ZoneInfo(name) if name else SHOWN_ZONE
+    except (ValueError, KeyError):
+        return SHOWN_ZONE
+
+
+def format_moment(timestamp: float | None, zone: str | None = None) -> str:
+    """An epoch timestamp as a short date and time in `zone` (a branch's time zone;
+    default the server's), the zone named: '02/12/2026, 17:42 (Europe/Berlin)'."""
     if timestamp is None:
         return ""
-    moment = datetime.fromtimestamp(timestamp, SHOWN_ZONE)
-    return babel_dates.format_datetime(moment, "short", locale=current_language())
+    shown = zone_of(zone)
+    moment = datetime.fromtimestamp(timestamp, shown)
+    written = babel_dates.format_datetime(moment, "short", locale=current_locale())
+    return f"{written} ({shown.key})"
+
+
+def format_time(moment: datetime) -> str:
+    """The time of day as the region writes it: '17:42' / '5:42 PM'."""
+    return babel_dates.format_time(moment, "short", locale=current_locale())
 
 
 def format_day(day: date | None, style: str = "medium") -> str:
     if day is None:
         return ""
-    return babel_dates.format_date(day, style, locale=current_language())
+    return babel_dates.format_date(day, style, locale=current_locale())
 
 
 def format_weekday(day: date) -> str:
-    """'Mon, Nov 23' / 'Mo., 23. Nov.'."""
-    return babel_dates.format_skeleton("MMMEd", day, locale=current_language())
+    """'Wed 2 Dec' (en-GB) / 'Wed, Dec 2' (en-US) / 'Mi., 2. Dez.'."""
+    return babel_dates.format_skeleton("MMMEd", day, locale=current_locale())

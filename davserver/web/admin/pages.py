@@ -38,9 +38,11 @@ ADMIN_MENU = (
     ("credentials.index", N_("Logins")),
     ("directory.companies", N_("Contacts")),
     ("phonebook.index", N_("Phonebook")),
+    ("imports.index", N_("Import")),
     ("audit.index", N_("Audit log")),
 )
 USER_MENU = (("me.index", N_("My account")),)
+USER_ONLY_MENU = (("imports.index", N_("Import")),)  # a user's own imports
 HTTP_SENTENCES = {
     400: N_("The request could not be understood."),
     404: N_("There is nothing at this address."),
@@ -84,7 +86,7 @@ def template_context() -> dict:
     return dict(
         account=account,
         menu=menu,
-        user_menu=USER_MENU if account is not None else (),
+        user_menu=(USER_MENU + (USER_ONLY_MENU if not menu else ())) if account is not None else (),
         language=current_language(),
         language_names=LANGUAGE_NAMES,
         here=here(),

@@ -1,10 +1,8 @@
 """Resources (people and rooms): the list with the sync-allowed switch right in it,
-the form (the slug is fixed once saved) and a read-only week view of appointments."""
+the form (the slug is fixed once saved); the week view of appointments is in
+week_view.py, on this blueprint."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 
 import peewee
 from flask import Blueprint, Response, request, url_for
@@ -17,12 +15,11 @@ from davserver.web.admin.choices import (
 )
 from davserver.web.admin.crud import Column, columns, form_page, list_view, save_form
 from davserver.web.admin.forms import blank, filled, form_fields
-from davserver.web.admin.i18n import N_, _, format_weekday
+from davserver.web.admin.i18n import N_, _
 from davserver.web.admin.pages import back_to, notice, render
 from davserver.web.admin.security import actor
 from resources.organisation import resource_calendars
 from resources.organisation.employees import full_name
-from resources.organisation.resource_events import EventItem, list_events
 from resources.organisation.schemas import RESOURCE
 from resources.store.organisation import Branch, Employee, Resource
 
@@ -133,67 +130,3 @@ def delete_resource(slug: str) -> Response:
     resource_calendars.delete_resource(resource.slug, actor=actor())
     notice(N_("The resource %(name)s and its appointments are deleted."), name=resource.name)
     return back_to("resources.index")
-
-
-@dataclass(frozen=True)
-class ShownAppointment:
-    summary: str
-    time: str  # "09:00–10:30", or empty for all day
-
-
-@dataclass(frozen=True)
-class Day:
-    day: date
-    heading: str
-    appointments: list[ShownAppointment]
-
-
-def week_start(text: str | None) -> date:
-    """The Monday of the week that contains `text` (a date), else of this week."""
-    try:
-        day = date.fromisoformat(text) if text else date.today()
-    except ValueError:
-        day = date.today()
-    if not 1001 <= day.year <= 8998:
-        day = date.today()
-    return day - timedelta(days=day.weekday())
-
-
-def _moment(text: str) -> date | datetime:
-    return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
-
-
-def _days_covered(item: EventItem) -> tuple[date, date, str]:
-    """First and last day an appointment covers, and its time span for showing."""
-    start, end = _moment(item.start), _moment(item.end)
-    if not isinstance(start, datetime):
-        last = (
-            end if isinstance(end, date) and not isinstance(end, datetime) else start
-        ) - timedelta(days=1)
-        return start, max(start, last), ""
-    last = (end - timedelta(microseconds=1)).date() if end > start else start.date()  # type: ignore[attr-defined]
-    return start.date(), last, f"{start:%H:%M}–{end:%H:%M}"
-
-
-def week_days(slug: str, monday: date) -> list[Day]:
-    days: dict[date, list[ShownAppointment]] = {monday + timedelta(days=n): [] for n in range(7)}
-    for item in list_events(slug, monday, monday + timedelta(days=6)):
-        first, last, span = _days_covered(item)
-        for day in days:
-            if first <= day <= last:
-                days[day].append(ShownAppointment(item.summary or _("(no title)"), span))
-    return [Day(day, format_weekday(day), shown) for day, shown in days.items()]
-
-
-@blueprint.get("/<slug>/week", endpoint="week")
-def week(slug: str) -> Response:
-    resource = resource_calendars.get_resource(slug)
-    monday = week_start(request.args.get("start"))
-    return render(
-        "admin/resource_week.html",
-        resource=resource,
-        days=week_days(resource.slug, monday),
-        monday=monday,
-        previous=monday - timedelta(days=7),
-        following=monday + timedelta(days=7),
-    )

@@ -23,7 +23,9 @@ from resources.store.organisation import UserAccount
 log = logging.getLogger("davserver.api.auth")
 
 REALM = "davserver API"
-SELF_SERVICE_BLUEPRINTS = frozenset({"me"})
+SELF_SERVICE_BLUEPRINTS = frozenset({"me", "imports"})  # imports check the target's owner
+# Bodies a form of another site cannot send without a CORS preflight (never granted).
+CROSS_SITE_SAFE_TYPES = frozenset({"application/json", "text/calendar", "text/vcard"})
 THROTTLE_KEY = "davserver.api_login_throttle"
 
 
@@ -111,7 +113,7 @@ def _refuse_cross_site_posts() -> None:
     in with Basic must say it (sessions send the CSRF token instead). PUT, PATCH and
     DELETE cannot come from another site at all without a CORS preflight, which this
     API never grants."""
-    if request.method == "POST" and request.mimetype != "application/json":
+    if request.method == "POST" and request.mimetype not in CROSS_SITE_SAFE_TYPES:
         raise ApiError(
             400,
             "wrong_content_type",
