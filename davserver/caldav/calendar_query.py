@@ -15,11 +15,7 @@ from davserver.dav.nodes_collection import CollectionNode
 from davserver.dav.nodes_object import ObjectNode
 from davserver.dav.xml import CALDAV, DAV, qname
 from resources.errors import AnswerTooLarge, RequestTimeExhausted
-from resources.objects.calendar_query_plan import (
-    InstanceLimitReached,
-    MatchingObject,
-    calendar_query_results,
-)
+from resources.objects.calendar_query_plan import CalendarQueryPlan, InstanceLimitReached
 
 
 def _depth_allows_members(environ: dict) -> bool:
@@ -29,34 +25,26 @@ def _depth_allows_members(environ: dict) -> bool:
     return depth != "0"
 
 
-def _renderers(found: MatchingObject) -> dict:
-    """C:calendar-data of this match as the domain renders it, only if the answer asks."""
-    return {CALENDAR_DATA: lambda _row: found.calendar_data()}
-
-
 @report_registry.register(qname(CALDAV, "calendar-query"), is_calendar)
 @translate_domain_errors
 def calendar_query(server, node: CollectionNode, root, environ, start_response):
     query = parse_calendar_query(root)
-    pages = calendar_query_results(query, node.row) if _depth_allows_members(environ) else iter(())
+    plan = CalendarQueryPlan(query, node.row)
+    renderers = {CALENDAR_DATA: plan.calendar_data}
+    pages = plan.results() if _depth_allows_members(environ) else iter(())
 
     def fill(result) -> Iterator[None]:
         try:
             for page in pages:
                 for found in page:
-                    member = ObjectNode.for_row(found.row, node.row, environ, None)
                     if isinstance(found, InstanceLimitReached):
+                        href = ObjectNode.for_row(found.row, node.row, environ, None).get_href()
                         add_error_response(
-                            result,
-                            member.get_href(),
-                            403,
-                            qname(CALDAV, "max-instances"),
-                            found.message,
+                            result, href, 403, qname(CALDAV, "max-instances"), found.message
                         )
                         continue
-                    add_object_response(
-                        result, member, query.mode, query.properties, _renderers(found)
-                    )
+                    member = ObjectNode.for_row(found, node.row, environ, None)
+                    add_object_response(result, member, query.mode, query.properties, renderers)
                 yield
         except (AnswerTooLarge, RequestTimeExhausted) as exc:
             # The answer is cut here, with what fits so far (RFC 4918 §14.24, as RFC 6578 §3.6 does).

@@ -12,8 +12,7 @@ A stored card that no longer parses never matches; the others are answered all t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from resources.formats.addressbook_query import CardFilter, card_matches, parse_card
 from resources.store.hot_queries import ObjectWithBody, object_pages_with_body
@@ -31,19 +30,12 @@ class AddressBookQuery(Protocol):
     def limit(self) -> int | None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class MatchingCard:
-    """A stored vCard the filter matches."""
-
-    row: ObjectWithBody
-
-
-@dataclass(frozen=True, slots=True)
-class LimitExceeded:
+class LimitExceeded(NamedTuple):
     """More cards match than the query's limit: the answer ends here (§8.6.1, 507)."""
 
 
-AddressBookQueryResult = MatchingCard | LimitExceeded
+# A match is the stored row itself: nothing is made per match that the answer does not need.
+AddressBookQueryResult = ObjectWithBody | LimitExceeded
 
 
 def addressbook_query_results(
@@ -81,4 +73,4 @@ class _Matches:
                 yield LimitExceeded()
                 return
             self.matched += 1
-            yield MatchingCard(row)
+            yield row

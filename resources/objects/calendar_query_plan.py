@@ -7,9 +7,9 @@ stored objects match, found the cheapest way that decides exactly.
    before any body is read (calendar_occurrences.stored_decision).
 3. The rest are parsed (cached by ETag) and decided by the dateutil shortcut where it
    can (calendar_query.fast_path), else by the full engine (§9.7, §9.9).
-4. A match renders its C:calendar-data on demand (calendar_data_text: stored text,
-   expansion from the stored list, or the engine), floating times in the query's time
-   zone or else the collection's.
+4. The C:calendar-data of a match is rendered when the answer writes it (stored text,
+   expansion from the stored list, or the engine: calendar_data_text), floating times in
+   the query's time zone or else the collection's.
 
 It lives in resources/objects because it reads collections and stored objects and
 composes the formats' engine over them; the REPORT handler in davserver only parses the
@@ -24,15 +24,14 @@ answer and are raised for the handler to cut it there.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import tzinfo
+from typing import NamedTuple
 
 from icalendar import Calendar
 
 from resources.errors import AnswerTooLarge, TooManyInstances
 from resources.formats.calendar_occurrences import stored_decision
 from resources.formats.calendar_query import (
-    CalendarDataRequest,
     CompFilter,
     TimeRange,
     calendar_matches,
@@ -50,45 +49,24 @@ from resources.store.hot_queries import ObjectWithBody
 from resources.store.models import Collection
 
 
-@dataclass(frozen=True, slots=True)
-class MatchingObject:
-    """A stored object the query matches. Its calendar data is rendered only when the
-    answer asks for it, so that a failure there concerns that one property."""
-
-    row: ObjectWithBody
-    request: CalendarDataRequest | None
-    timezone: tzinfo
-
-    def calendar_data(self) -> str:
-        """C:calendar-data as the query asks for it (§9.6); TooManyInstances or
-        UnreadableStoredObject for this object alone."""
-        return calendar_data_text(self.row, self.request, self.timezone)
-
-
-@dataclass(frozen=True, slots=True)
-class InstanceLimitReached:
+class InstanceLimitReached(NamedTuple):
     """A stored object whose match cannot be decided within max-instances instances."""
 
     row: ObjectWithBody
     message: str
 
 
-CalendarQueryResult = MatchingObject | InstanceLimitReached
+# A match is the stored row itself: nothing is made per match that the answer does not need.
+CalendarQueryResult = ObjectWithBody | InstanceLimitReached
 
 
-def calendar_query_results(
-    query: CalendarQuery, collection: Collection
-) -> Iterator[Iterator[CalendarQueryResult]]:
-    """The results of `query` in `collection`, in name order, page by page: the answer can
-    be sent after each page. A page is decided as it is read, so what came before an
-    AnswerTooLarge is answered."""
-    plan = _Plan(query, collection)
-    for page in candidate_pages(collection.id, query.filter):
-        yield plan.page_results(page)
+class CalendarQueryPlan:
+    """One calendar-query against one calendar collection: its results, and the calendar
+    data of a match as the query asks for it (§9.6).
 
-
-class _Plan:
-    """What every candidate of one query is decided with."""
+    The answer calls `calendar_data` only for the matches whose C:calendar-data it writes,
+    so that a failure there (TooManyInstances, UnreadableStoredObject) concerns that one
+    property; the time zone and the request are worked out once per query."""
 
     def __init__(self, query: CalendarQuery, collection: Collection) -> None:
         self.collection_id: int = collection.id
@@ -97,7 +75,18 @@ class _Plan:
         self.timezone = query.timezone or collection_timezone(collection)
         self.window = plain_event_range(query.filter)
 
-    def page_results(self, page: list[tuple[int, bytes | None]]) -> Iterator[CalendarQueryResult]:
+    def results(self) -> Iterator[Iterator[CalendarQueryResult]]:
+        """The results in name order, page by page: the answer can be sent after each page.
+        A page is decided as it is read, so what came before an AnswerTooLarge is answered."""
+        for page in candidate_pages(self.collection_id, self.filter):
+            yield self._page_results(page)
+
+    def calendar_data(self, row: ObjectWithBody) -> str:
+        """C:calendar-data of a match: stored text, expansion from the stored occurrence
+        list, or the engine's rendering."""
+        return calendar_data_text(row, self.request, self.timezone)
+
+    def _page_results(self, page: list[tuple[int, bytes | None]]) -> Iterator[CalendarQueryResult]:
         window = self.window
         # Stored occurrence lists rule most candidates out before any body is read.
         wanted = [
@@ -118,7 +107,7 @@ class _Plan:
             except TooManyInstances as exc:  # this object cannot be decided within the limit
                 yield InstanceLimitReached(row, exc.message)
                 continue
-            yield MatchingObject(row, self.request, self.timezone)
+            yield row
 
 
 def _evaluate(
