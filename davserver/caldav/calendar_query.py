@@ -6,7 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from davserver.caldav.calendar_multiget import is_calendar
-from davserver.caldav.object_responses import add_error_response, add_object_response
+from davserver.caldav.object_responses import (
+    Renderers,
+    add_error_response,
+    add_object_response,
+)
 from davserver.caldav.query_xml import CALENDAR_DATA, parse_calendar_query
 from davserver.dav import report_registry
 from davserver.dav.errors import DavError, translate_domain_errors
@@ -30,7 +34,7 @@ def _depth_allows_members(environ: dict) -> bool:
 def calendar_query(server, node: CollectionNode, root, environ, start_response):
     query = parse_calendar_query(root)
     plan = CalendarQueryPlan(query, node.row)
-    renderers = {CALENDAR_DATA: plan.calendar_data}
+    renderers: Renderers = {CALENDAR_DATA: plan.calendar_data}
     pages = plan.results() if _depth_allows_members(environ) else iter(())
 
     def fill(result) -> Iterator[None]:
@@ -38,12 +42,12 @@ def calendar_query(server, node: CollectionNode, root, environ, start_response):
             for page in pages:
                 for found in page:
                     if isinstance(found, InstanceLimitReached):
-                        href = ObjectNode.for_row(found.row, node.row, environ, None).get_href()
+                        href = ObjectNode.for_row(found.row, node.row, environ, None).get_href()  # type: ignore[arg-type]
                         add_error_response(
                             result, href, 403, qname(CALDAV, "max-instances"), found.message
                         )
                         continue
-                    member = ObjectNode.for_row(found, node.row, environ, None)
+                    member = ObjectNode.for_row(found, node.row, environ, None)  # type: ignore[arg-type]  # a listed row
                     add_object_response(result, member, query.mode, query.properties, renderers)
                 yield
         except (AnswerTooLarge, RequestTimeExhausted) as exc:

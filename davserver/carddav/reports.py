@@ -49,7 +49,7 @@ def addressbook_query(server, node: CollectionNode, root, environ, start_respons
                     return
                 add_object_response(
                     result,
-                    ObjectNode.for_row(found, node.row, environ, None),
+                    ObjectNode.for_row(found, node.row, environ, None),  # type: ignore[arg-type]
                     query.mode,
                     query.properties,
                     renderers,

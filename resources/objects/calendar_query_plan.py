@@ -46,7 +46,7 @@ from resources.objects.calendar_search import (
     rows_by_ids,
 )
 from resources.store.hot_queries import ObjectWithBody
-from resources.store.models import Collection
+from resources.store.models import Collection, StoredObject
 
 
 class InstanceLimitReached(NamedTuple):
@@ -81,9 +81,10 @@ class CalendarQueryPlan:
         for page in candidate_pages(self.collection_id, self.filter):
             yield self._page_results(page)
 
-    def calendar_data(self, row: ObjectWithBody) -> str:
+    def calendar_data(self, row: StoredObject | ObjectWithBody) -> str:
         """C:calendar-data of a match: stored text, expansion from the stored occurrence
-        list, or the engine's rendering."""
+        list, or the engine's rendering. (It takes a model row too, as every renderer of
+        an object response does.)"""
         return calendar_data_text(row, self.request, self.timezone)
 
     def _page_results(self, page: list[tuple[int, bytes | None]]) -> Iterator[CalendarQueryResult]:
