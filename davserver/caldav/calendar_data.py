@@ -10,24 +10,12 @@ from lxml import etree
 from davserver.caldav.query_xml import parse_property_request
 from davserver.dav.object_responses import Renderers
 from davserver.dav.xml import CALDAV, qname
-from resources.formats.calendar_query import CalendarDataRequest, render_calendar_data
-from resources.formats.calendar_query.expand_listed import expand_listed
-from resources.formats.stored_reading import stored_text
-from resources.objects.calendar_search import collection_timezone, parse_stored
-from resources.store.models import Collection, StoredObject
+from resources.formats.calendar_query import CalendarDataRequest
+from resources.objects.calendar_data_text import calendar_data_text
+from resources.objects.calendar_search import collection_timezone
+from resources.store.models import Collection
 
 CALENDAR_DATA = qname(CALDAV, "calendar-data")
-
-
-def calendar_data_text(row: StoredObject, request: CalendarDataRequest | None, zone: tzinfo) -> str:
-    raw = bytes(row.body)
-    if request is None or request.selects_everything:
-        return stored_text(raw)
-    if request.expands_only and request.expand is not None and row.occurrences is not None:
-        text = expand_listed(raw, row.occurrences, request.expand)
-        if text is not None:
-            return text
-    return render_calendar_data(parse_stored(row), raw, request, timezone=zone)
 
 
 def calendar_renderers(request: CalendarDataRequest | None, zone: tzinfo) -> Renderers:

@@ -20,9 +20,7 @@ Errors (all from resources.formats.calendar_query.errors) and the answers they c
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
@@ -47,27 +45,15 @@ from resources.formats.calendar_query.filters import (
     TimeRange,
     check_filter,
 )
+from resources.formats.calendar_query.query import CalendarQuery, PropertyMode
 from resources.formats.calendar_query.retrieval import (
     CalendarDataRequest,
     ComponentSelection,
     PropertySelection,
 )
 
-PropertyMode = Literal["prop", "allprop", "propname"]
 _UTC_FORM = re.compile(r"^\d{8}T\d{6}Z$")
 CALENDAR_DATA = qname(CALDAV, "calendar-data")
-
-
-@dataclass(frozen=True)
-class CalendarQuery:
-    """A parsed C:calendar-query (§7.8). `timezone` is the query's own time zone
-    (C:timezone or C:timezone-id); None means the collection's applies."""
-
-    filter: CompFilter
-    mode: PropertyMode = "allprop"
-    properties: tuple[str, ...] = ()
-    calendar_data: CalendarDataRequest | None = None
-    timezone: tzinfo | None = None
 
 
 def parse_calendar_query(root: etree._Element) -> CalendarQuery:

@@ -13,8 +13,7 @@ from davserver.dav.multistatus_stream import send_multistatus_stream
 from davserver.dav.nodes.collection import CollectionNode
 from davserver.dav.nodes.object import ObjectNode
 from davserver.dav.object_responses import add_object_response
-from resources.formats.addressbook_query import card_matches, parse_card
-from resources.store.hot_queries import object_pages_with_body
+from resources.objects.addressbook_query_plan import LimitExceeded, addressbook_query_results
 
 
 @translate_domain_errors
@@ -24,26 +23,18 @@ def addressbook_query(server, node: CollectionNode, root, environ, start_respons
     pages = (
         iter(())
         if environ.get("HTTP_DEPTH", "1").strip() == "0"
-        else object_pages_with_body(node.row.id)
+        else addressbook_query_results(query, node.row)
     )
 
     def fill(result) -> Iterator[None]:
-        matched = 0
         for page in pages:
-            for row in page:
-                try:
-                    card = parse_card(row.body)
-                except Exception:  # a stored card that no longer parses never matches
-                    continue
-                if not card_matches(card, query.filter):
-                    continue
-                if query.limit is not None and matched >= query.limit:
+            for found in page:
+                if isinstance(found, LimitExceeded):
                     add_status_response(result, node.get_href(), 507)
                     return
-                matched += 1
                 add_object_response(
                     result,
-                    ObjectNode.for_row(row, node.row, environ, None),  # type: ignore[arg-type]  # a listed row
+                    ObjectNode.for_row(found, node.row, environ, None),  # type: ignore[arg-type]
                     query.mode,
                     query.properties,
                     renderers,

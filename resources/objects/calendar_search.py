@@ -150,7 +150,7 @@ class ParsedCalendars:
         self._entries: OrderedDict[str, Calendar] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, row: StoredObject) -> Calendar:
+    def get(self, row: StoredObject | ObjectWithBody) -> Calendar:
         with self._lock:
             found = self._entries.get(row.etag)
             if found is not None:
@@ -181,7 +181,7 @@ def without_impossible_rules(calendar: Calendar) -> Calendar:
 _parsed = ParsedCalendars()
 
 
-def parse_stored(row: StoredObject) -> Calendar:
+def parse_stored(row: StoredObject | ObjectWithBody) -> Calendar:
     """The parsed calendar of a stored object; callers must not modify it.
 
     UnreadableStoredObject (a ValueError), logged, if the stored body cannot be read."""
