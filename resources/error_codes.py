@@ -412,6 +412,10 @@ MESSAGES: dict[str, str] = {
     "import_no_calendar": N_("The file holds no BEGIN:VCALENDAR."),
     "import_outside_vcard": N_("Line %(line)s is outside a vCard."),
     "import_uid_twice": N_("The file holds this UID twice."),
+    "vcard_import_personal_only": N_("vCards can be imported into a personal address book only."),
+    "vcard_without_company": N_(
+        "The vCard names no company (ORG); every contact of the directory belongs to one."
+    ),
 }
 
 

@@ -94,9 +94,7 @@ def _contact_of(body: bytes, uid: str, line: int, max_size: int) -> ImportedCont
     organisation = _values(card, "org")
     company = (organisation[0] if organisation else "").strip()
     if not company:
-        raise NoCompany(
-            "The vCard names no company (ORG); every contact of the directory belongs to one."
-        )
+        raise NoCompany(code="vcard_without_company")
     first, last, prefix = _name(card)
     academic = prefix.lower().startswith(_ACADEMIC)
     values: dict[str, Any] = dict(

@@ -44,7 +44,7 @@ def importing_vcards(book: Collection, source: BinaryIO | bytes, *, max_size: in
     skipped. Batches are transactions, as for calendars: whole vCards only, and a
     second run imports what a stopped one left out. Yields (done, total) per vCard."""
     if book.kind != ADDRESSBOOK:
-        raise ReadOnlyCollection("vCards can be imported into a personal address book only.")
+        raise ReadOnlyCollection(code="vcard_import_personal_only")
     if isinstance(source, bytes | bytearray):
         source = io.BytesIO(source)
     blocks, problems = index_vcards(source)
