@@ -19,9 +19,11 @@ from typing import Protocol
 
 from resources.connectors.connector_types import (
     ConnectorType,
+    NextState,
     RecordProblem,
     SourceRecord,
     SourceUnreadable,
+    StatefulConnectorType,
 )
 from resources.connectors.field_mapping import mandatory_source_fields, mapped_values
 from resources.connectors.run_queue import (
@@ -103,16 +105,18 @@ class Heartbeat:
 
 def _stage(
     run_id: int,
-    records: Callable[[], Iterator[SourceRecord | RecordProblem]],
+    records: Callable[[], Iterator[SourceRecord | RecordProblem | NextState]],
     connection: Connection,
     target: RunTarget,
     heartbeat: Heartbeat,
     problems: Problems,
-) -> None:
+) -> Mapping[str, object] | None:
+    """Stage every record; the state the fetch says the next run starts from, if any."""
     mapping: dict[str, str] = json.loads(connection.mapping)
     defaults: dict[str, str] = json.loads(connection.defaults)
     first_line: dict[str, int] = {}
     batch: list[dict[str, object]] = []
+    next_state: Mapping[str, object] | None = None
 
     def flush() -> None:
         if heartbeat.lost:
@@ -123,6 +127,9 @@ def _stage(
             batch.clear()
 
     for item in records():
+        if isinstance(item, NextState):
+            next_state = item.state
+            continue
         if isinstance(item, RecordProblem):
             problems.add(item.position, item.message)
             continue
@@ -146,6 +153,7 @@ def _stage(
         if len(batch) >= STAGE_BATCH:
             flush()
     flush()
+    return next_state
 
 
 def execute_run(
@@ -164,18 +172,27 @@ def execute_run(
         target.mandatory, json.loads(connection.mapping), json.loads(connection.defaults)
     )
     state: dict[str, object] = json.loads(connection.state or "{}")
-    since = state.get("since") if isinstance(state.get("since"), str) else None
+    given_since = state.get("since")
+    since = given_since if isinstance(given_since, str) else None
     try:
         with Heartbeat(run.id, owner, lease_seconds) as heartbeat:
 
-            def records() -> Iterator[SourceRecord | RecordProblem]:
+            def records() -> Iterator[SourceRecord | RecordProblem | NextState]:
+                if isinstance(connector_type, StatefulConnectorType):
+                    return connector_type.fetch_from_state(
+                        settings, state, client, mandatory=mandatory
+                    )
                 return connector_type.fetch(settings, since, client, mandatory=mandatory)
 
-            _stage(run.id, records, connection, target, heartbeat, problems)
+            next_state = _stage(run.id, records, connection, target, heartbeat, problems)
             if heartbeat.lost:
                 raise LeaseLost(f"Run {run.id} was taken over before it applied.")
             with write_transaction():
                 counts = target.apply(connection, run.id)
+                if next_state is not None:  # kept only with the records it describes
+                    Connection.update(state=json.dumps(next_state)).where(
+                        Connection.id == connection.id
+                    ).execute()
                 finish_run(
                     run.id,
                     owner,
