@@ -136,6 +136,7 @@ class DavProxy:
 
     upstream: str
     hide_sync_collection: bool = False
+    port: int = 0  # 0: any free port; a port again: the same URL after a restart
     requests: list[tuple[str, str, bytes]] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
 
@@ -170,7 +171,8 @@ class DavProxy:
                     and b"sync-collection" in body
                 ):
                     return self._answer(403, {"Content-Type": "application/xml"}, _REFUSED)
-                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                dropped = ("host", "accept-encoding")  # plain bodies, to count and edit
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in dropped}
                 upstream = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
                 try:
                     upstream.request(self.command, self.path, body or None, headers)
@@ -197,8 +199,9 @@ class DavProxy:
 
             do_GET = do_PUT = do_DELETE = do_OPTIONS = do_PROPFIND = do_REPORT = _forward
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
         Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
@@ -206,3 +209,4 @@ class DavProxy:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            self._server = None
