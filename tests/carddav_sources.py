@@ -51,6 +51,7 @@ class DavServer:
     username: str
     password: str
     process: subprocess.Popen | None = None
+    database_url: str = ""  # of a davserver: where new logins are added
 
     def request(self, method: str, path: str, body: str = "", **headers: str):
         return requests.request(

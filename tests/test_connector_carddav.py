@@ -42,17 +42,26 @@ def other_davserver(tmp_path_factory):
     database = FreshDatabase(str(work))
     add_login_by_command(database.url, "sam", "sam-password-1")
     process = start_server_process(database.url, work, env={"DAVSERVER_SECRET_KEYS": ""})
-    yield DavServer(process.base_url, "sam", "sam-password-1")
+    yield DavServer(process.base_url, "sam", "sam-password-1", database_url=database.url)
     process.stop()
     database.drop()
 
 
 def new_book(server: DavServer, name: str = "") -> str:
-    if server.username == "sam":
-        return "/dav/addressbooks/sam/contacts/"
     path = f"/{server.username}/{uuid.uuid4().hex[:10]}/"
     server.make_book(path, name or path.strip("/"))
     return path
+
+
+def fresh_book(server: DavServer) -> tuple[DavServer, str]:
+    """An empty address book of its own: a new book on Radicale; on davserver, whose
+    homes have a fixed `contacts` book, the book of a new login."""
+    if not server.database_url:
+        return server, new_book(server)
+    username = f"u{uuid.uuid4().hex[:8]}"
+    add_login_by_command(server.database_url, username, f"pw-{username}")
+    login = DavServer(server.base_url, username, f"pw-{username}")
+    return login, f"/dav/addressbooks/{username}/contacts/"
 
 
 def settings_for(server: DavServer, url: str, **more: str) -> dict[str, str]:
@@ -168,8 +177,7 @@ def test_a_second_davserver_is_found_from_root_principal_home_and_book(other_dav
 
 @pytest.mark.parametrize("which", ["radicale", "other_davserver"])
 def test_a_refused_login_fails_the_test_and_the_run(request, server, which):
-    source = request.getfixturevalue(which)
-    path = new_book(source)
+    source, path = fresh_book(request.getfixturevalue(which))
     wrong = {**settings_for(source, source.base_url + path), "password": "wrong"}
     outcome = CARDDAV_SOURCE.test(wrong, HttpxSourceClient())
     assert checks(outcome) == [("url", True), ("reachable", True), ("answer", False)]
@@ -180,8 +188,7 @@ def test_a_refused_login_fails_the_test_and_the_run(request, server, which):
 
 @pytest.mark.parametrize("which", ["radicale", "other_davserver"])
 def test_sync_collection_runs_fetch_only_what_changed(request, server, which):
-    source: DavServer = request.getfixturevalue(which)
-    path = new_book(source)
+    source, path = fresh_book(request.getfixturevalue(which))
     tag = uuid.uuid4().hex[:6]
     for n in (1, 2, 3):
         source.put_card(f"{path}{tag}-{n}.vcf", vcard(f"{tag}-{n}", f"Name{n}", f"+49 30 {n}"))
@@ -283,3 +290,27 @@ def test_the_command_line_runs_a_carddav_connection(radicale, server, fresh_data
     assert state_of(connection)["mode"] == "sync"
     again = davserver("connection", "run", connection.name, "--database", fresh_database.url)
     assert again.stdout.splitlines()[0].endswith("unchanged 1, skipped 0")
+
+
+@pytest.mark.parametrize("which", ["radicale", "other_davserver"])
+def test_a_sync_token_the_server_no_longer_knows_costs_a_listing_not_the_cards(
+    request, server, which
+):
+    source, path = fresh_book(request.getfixturevalue(which))
+    tag = uuid.uuid4().hex[:6]
+    source.put_card(f"{path}{tag}.vcf", vcard(tag, "Token", "+49 30 5"))
+    proxy = DavProxy(source.base_url).start()
+    try:
+        connection = make_connection(settings_for(source, proxy.base_url + path))
+        first = run_now(connection)
+        assert first.state == "ok", first.message
+        state = state_of(connection)
+        state["token"] = state["token"][:-6] + "000000"  # a token the server never gave
+        Connection.update(state=json.dumps(state)).where(Connection.id == connection.id).execute()
+        proxy.requests.clear()
+        again = run_now(connection)
+        assert (again.state, counts(again)) == ("ok", (0, 0, 0, 1, 0)), again.message
+        assert len(proxy.reports(b"sync-collection")) == 2  # refused, then from the start
+        assert proxy.multiget_hrefs() == 0  # every ETag is as the state has it
+    finally:
+        proxy.stop()
