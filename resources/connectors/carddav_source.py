@@ -115,11 +115,11 @@ class DavSession:
                     kind,
                     tuple(props),
                     depth,
-                    token,
-                    tuple(hrefs),
-                    base.username,
-                    base.password,
-                    base.verify_tls,
+                    sync_token=token,
+                    hrefs=tuple(hrefs),
+                    username=base.username,
+                    password=base.password,
+                    verify_tls=base.verify_tls,
                 )
             )
         except DavUnreadable as error:
@@ -486,6 +486,7 @@ class CardDavType:
                 "token": token,
                 "ctag": facts.ctag,
                 "cards": cards,
+                # what the run cost, for whoever looks at a slow source
                 "fetched": len(wanted),
                 "requests": session.requests,
             }

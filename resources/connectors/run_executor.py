@@ -6,6 +6,13 @@ target apply the staged records, in one transaction that also records the outcom
 source that fails halfway (unreachable, 401, a missing mandatory column, cut short), a
 lease lost to a process that thought this one dead, or a crash leaves the target exactly
 as it was, and the next run starts clean.
+
+A type that keeps state between runs (a CardDAV sync token and the cards it has seen,
+connector_types.StatefulConnectorType) is given the connection's state and yields the next
+one after its records; that state is written in the transaction that applies them, so a
+failed run leaves the state of the last good run and the next run starts from there. Such
+a type still yields every record (the unchanged ones from its state), so the target's
+rule stays simple: the connection's entries become exactly the staged records.
 """
 
 from __future__ import annotations
