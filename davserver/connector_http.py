@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from davserver.connector_dav import send_dav
+from resources.connectors.source_dav import DavAnswer, DavRequest
 from resources.connectors.source_http import (
     CONNECT_TIMEOUT_SECONDS,
     MAX_REDIRECTS,
@@ -62,7 +64,11 @@ def _sentence(error: httpx.HTTPError) -> str:
 
 
 class HttpxSourceClient:
-    """Opens source requests with httpx; one client a fetch, closed with it."""
+    """Opens source requests with httpx; one client a fetch, closed with it. Speaks
+    WebDAV too (davserver/connector_dav.py), for CardDAV sources."""
+
+    def dav(self, request: DavRequest) -> DavAnswer:
+        return send_dav(self, request)
 
     @contextmanager
     def open(self, request: SourceRequest) -> Iterator[HttpxAnswer]:
@@ -73,7 +79,7 @@ class HttpxSourceClient:
                 auth=auth,
                 timeout=timeout,
                 verify=request.verify_tls,
-                follow_redirects=True,
+                follow_redirects=request.follow_redirects,
                 max_redirects=MAX_REDIRECTS,
                 trust_env=False,
             ) as client:

@@ -6,10 +6,12 @@ from __future__ import annotations
 from functools import cache
 from typing import cast
 
+from resources.connectors.carddav_source import CARDDAV_SOURCE
 from resources.connectors.connector_types import Registry
 from resources.connectors.csv_url import CSV_FILE, CSV_URL
 from resources.connectors.phonebook_target import PHONEBOOK_TARGET
 from resources.connectors.run_executor import RunTarget
+from resources.connectors.vcard_url import VCARD_URL
 from resources.organisation.group_uses import CONNECTOR_SCOPE, register_use
 from resources.store.connectors import Connection, ConnectionScope
 
@@ -19,6 +21,8 @@ def connector_types() -> Registry:
     registry = Registry()
     registry.register(CSV_URL)
     registry.register(CSV_FILE)
+    registry.register(VCARD_URL)
+    registry.register(CARDDAV_SOURCE)
     return registry
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from resources.connectors.source_http import SourceClient
 
@@ -106,6 +106,32 @@ class ConnectorType(Protocol):
         """The source's records; `mandatory` names the source fields the connection's
         mapping needs, so a source without them fails before anything is applied."""
         ...
+
+
+@dataclass(frozen=True)
+class NextState:
+    """What a fetch that keeps state between runs yields after its last record: the state
+    the next run starts from. The run stores it with the records it applies, in the same
+    transaction, so a failed run leaves the state of the last good run."""
+
+    state: Mapping[str, object]
+
+
+@runtime_checkable
+class StatefulConnectorType(ConnectorType, Protocol):
+    """A type whose source can say what changed since the last run (CardDAV's sync token,
+    or its ctag and ETags). It still yields every record of the source, the unchanged ones
+    from its state without asking the source, so the target sees the whole set as after a
+    full fetch: entries missing from it are removed, and the mapping applies to all."""
+
+    def fetch_from_state(
+        self,
+        settings: Settings,
+        state: Mapping[str, object],
+        client: SourceClient,
+        *,
+        mandatory: Sequence[str] = (),
+    ) -> Iterator[SourceRecord | RecordProblem | NextState]: ...
 
 
 @dataclass

@@ -6,6 +6,13 @@ target apply the staged records, in one transaction that also records the outcom
 source that fails halfway (unreachable, 401, a missing mandatory column, cut short), a
 lease lost to a process that thought this one dead, or a crash leaves the target exactly
 as it was, and the next run starts clean.
+
+A type that keeps state between runs (a CardDAV sync token and the cards it has seen,
+connector_types.StatefulConnectorType) is given the connection's state and yields the next
+one after its records; that state is written in the transaction that applies them, so a
+failed run leaves the state of the last good run and the next run starts from there. Such
+a type still yields every record (the unchanged ones from its state), so the target's
+rule stays simple: the connection's entries become exactly the staged records.
 """
 
 from __future__ import annotations
@@ -19,9 +26,11 @@ from typing import Protocol
 
 from resources.connectors.connector_types import (
     ConnectorType,
+    NextState,
     RecordProblem,
     SourceRecord,
     SourceUnreadable,
+    StatefulConnectorType,
 )
 from resources.connectors.field_mapping import mandatory_source_fields, mapped_values
 from resources.connectors.run_queue import (
@@ -108,16 +117,18 @@ class Heartbeat:
 
 def _stage(
     run_id: int,
-    records: Callable[[], Iterator[SourceRecord | RecordProblem]],
+    records: Callable[[], Iterator[SourceRecord | RecordProblem | NextState]],
     connection: Connection,
     target: RunTarget,
     heartbeat: Heartbeat,
     problems: Problems,
-) -> None:
+) -> Mapping[str, object] | None:
+    """Stage every record; the state the fetch says the next run starts from, if any."""
     mapping: dict[str, str] = json.loads(connection.mapping)
     defaults: dict[str, str] = json.loads(connection.defaults)
     first_line: dict[str, int] = {}
     batch: list[tuple[int, str, int, str]] = []
+    next_state: Mapping[str, object] | None = None
 
     def flush() -> None:
         if heartbeat.lost:
@@ -128,6 +139,9 @@ def _stage(
             batch.clear()
 
     for item in records():
+        if isinstance(item, NextState):
+            next_state = item.state
+            continue
         if isinstance(item, RecordProblem):
             problems.add(item.position, item.message)
             continue
@@ -149,6 +163,7 @@ def _stage(
         if len(batch) >= STAGE_BATCH:
             flush()
     flush()
+    return next_state
 
 
 def execute_run(
@@ -172,10 +187,14 @@ def execute_run(
     try:
         with Heartbeat(run.id, owner, lease_seconds) as heartbeat:
 
-            def records() -> Iterator[SourceRecord | RecordProblem]:
+            def records() -> Iterator[SourceRecord | RecordProblem | NextState]:
+                if isinstance(connector_type, StatefulConnectorType):
+                    return connector_type.fetch_from_state(
+                        settings, state, client, mandatory=mandatory
+                    )
                 return connector_type.fetch(settings, since, client, mandatory=mandatory)
 
-            _stage(run.id, records, connection, target, heartbeat, problems)
+            next_state = _stage(run.id, records, connection, target, heartbeat, problems)
             if heartbeat.lost:
                 raise LeaseLost(f"Run {run.id} was taken over before it applied.")
             with write_transaction():
@@ -185,6 +204,10 @@ def execute_run(
                 if not renew_lease(run.id, owner, lease_seconds):
                     raise LeaseLost(f"Run {run.id} was taken over before it applied.")
                 counts = target.apply(connection, run.id)
+                if next_state is not None:  # kept only with the records it describes
+                    Connection.update(state=json.dumps(next_state)).where(
+                        Connection.id == connection.id
+                    ).execute()
                 finish_run(
                     run.id,
                     owner,

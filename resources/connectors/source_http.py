@@ -34,6 +34,9 @@ class SourceRequest:
     body: bytes | None = None
     verify_tls: bool = True
     max_bytes: int = MAX_SOURCE_BYTES
+    # False for WebDAV methods: HTTP clients turn a redirected PROPFIND into a GET, so the
+    # caller follows Location itself (at most MAX_REDIRECTS times).
+    follow_redirects: bool = True
 
 
 class SourceAnswer(Protocol):
