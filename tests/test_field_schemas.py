@@ -104,3 +104,12 @@ def test_the_known_disagreements_are_settled():
     api = {f.name: f for f in schema_fields(BRANCH, creating=True)}
     assert form["timezone"].required and BRANCH.field("timezone").required
     assert form["address"].maxlength == api["address"].max_length == 2000
+
+
+def test_the_search_indexes_cover_what_the_big_lists_search():
+    from resources.company_directory.schemas import COMPANY, CONTACT, PHONEBOOK_ENTRY
+    from resources.store.list_indexes import SEARCHED_COLUMNS
+
+    for schema in (PHONEBOOK_ENTRY, COMPANY, CONTACT):
+        searched = tuple(column.name for column in schema.searchable())
+        assert SEARCHED_COLUMNS[schema.model] == searched, schema.model.__name__

@@ -15,7 +15,7 @@ from resources.store import models
 from resources.store.connectors import create_connector_tables
 from resources.store.database import database_proxy, is_sqlite
 from resources.store.directory import ContactPerson
-from resources.store.list_indexes import create_list_indexes
+from resources.store.list_indexes import create_list_indexes, create_search_indexes
 from resources.store.login_state import LOGIN_STATE_MODELS
 
 _REGISTERED_STEPS: dict[str, Callable[[], object]] = {}
@@ -90,6 +90,7 @@ UPGRADES: list[Callable[[peewee.Database], None]] = [
     _link_manual_copies,  # 8: earlier copies of synced phonebook entries are linked to them
     create_connector_tables,  # 9: connections to data sources and their runs
     create_list_indexes,  # 10: (column, id) indexes for sorted, paged lists
+    create_search_indexes,  # 11: trigram indexes for list search on PostgreSQL
 ]
 
 SCHEMA_VERSION = len(UPGRADES)
