@@ -73,7 +73,7 @@ class Settings:
     secret_key_file: str = setting(
         "",
         "file of those keys, created with one new key if missing; empty: "
-        "davserver-secrets.key beside the SQLite database, or in the working directory",
+        "davserver-secrets.key beside the SQLite database, or in ~/.local/share/davserver",
         flag=False,
     )
     connector_poll_seconds: int = setting(
