@@ -113,3 +113,9 @@ def test_the_search_indexes_cover_what_the_big_lists_search():
     for schema in (PHONEBOOK_ENTRY, COMPANY, CONTACT):
         searched = tuple(column.name for column in schema.searchable())
         assert SEARCHED_COLUMNS[schema.model] == searched, schema.model.__name__
+
+
+def test_searched_fields_are_text_so_one_joined_text_can_be_searched():
+    for schema, _form, _api in ENTITIES:
+        for column in schema.searchable():
+            assert isinstance(column, peewee.CharField | peewee.TextField), (schema.entity, column)

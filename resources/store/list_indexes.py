@@ -79,8 +79,8 @@ def create_search_indexes(db: peewee.Database) -> None:
         return
     for model, columns in SEARCHED_COLUMNS.items():
         table = model._meta.table_name
-        for column in columns:
-            db.execute_sql(
-                f'CREATE INDEX IF NOT EXISTS "search_{table}_{column}" '
-                f'ON "{table}" USING gin (LOWER("{column}") gin_trgm_ops)'
-            )
+        joined = " || ' ' || ".join(f"COALESCE(\"{column}\", '')" for column in columns)
+        db.execute_sql(
+            f'CREATE INDEX IF NOT EXISTS "search_{table}" '
+            f'ON "{table}" USING gin (LOWER({joined}) gin_trgm_ops)'
+        )

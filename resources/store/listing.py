@@ -46,7 +46,7 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def contains(column: peewee.Field, word: str) -> peewee.ColumnBase:
+def contains(column: peewee.ColumnBase, word: str) -> peewee.ColumnBase:
     """`column` contains `word`, without regard to case, with % and _ taken literally.
     SQLite's LIKE ignores the case of ASCII letters itself; on PostgreSQL LOWER() and
     LIKE cost half of what ILIKE does."""
@@ -57,14 +57,24 @@ def contains(column: peewee.Field, word: str) -> peewee.ColumnBase:
     return peewee.NodeList((peewee.fn.LOWER(column), peewee.SQL("LIKE"), pattern, escape))
 
 
+def searched_text(columns: Sequence[peewee.Field]) -> peewee.ColumnBase:
+    """The searched columns as one text, joined by spaces (which no word of a search
+    holds, so a word never matches across two columns). One text per row means one LIKE
+    per word instead of one per column, and one trigram index on PostgreSQL
+    (resources/store/list_indexes.py builds it from the same expression)."""
+    text: peewee.ColumnBase = peewee.fn.COALESCE(columns[0], "")
+    for column in columns[1:]:
+        text = text.concat(" ").concat(peewee.fn.COALESCE(column, ""))
+    return text
+
+
 def search_condition(columns: Sequence[peewee.Field], q: str) -> peewee.ColumnBase | None:
     """Every word of `q` occurs in one of `columns`."""
     condition: peewee.ColumnBase | None = None
+    text = searched_text(columns)
     for word in q.split():
-        either = contains(columns[0], word)
-        for column in columns[1:]:
-            either = either | contains(column, word)
-        condition = either if condition is None else condition & either
+        found = contains(text, word)
+        condition = found if condition is None else condition & found
     return condition
 
 
