@@ -124,3 +124,23 @@ def test_a_crafted_cursor_is_refused_not_an_error(admin, path, sort, value):
     cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
     answer = admin.get(path, params={"sort": sort, "after": cursor})
     assert error_of(answer, 422)["error"] == "invalid_value"
+
+
+def test_search_follows_edits_and_deletions_and_finds_words_in_any_field(admin):
+    tag = unique("Such")
+    made = admin.created(
+        "/phonebook",
+        {"last_name": f"{tag}alt", "company": "Hafenmeisterei", "phone_work": "+49 421 777"},
+    )
+
+    def found(q: str) -> list[int]:
+        return [e["id"] for e in admin.get("/phonebook", params={"q": q}).json()["items"]]
+
+    assert found(f"{tag}alt") == [made["id"]]
+    assert found(f"{tag} hafenmeister 777") == [made["id"]]  # words from three fields
+    assert found(f"{tag} 42") == [made["id"]]  # a word too short for the trigram index
+    admin.patch(f"/phonebook/{made['id']}", {"last_name": f"{tag}neu"})
+    assert found(f"{tag}alt") == []
+    assert found(f"{tag}neu") == [made["id"]]
+    admin.delete(f"/phonebook/{made['id']}")
+    assert found(f"{tag}neu") == []

@@ -65,12 +65,26 @@ SEARCHED_COLUMNS: dict[type[peewee.Model], tuple[str, ...]] = {
 }
 
 
+def search_table(model: type[peewee.Model]) -> str:
+    """The FTS5 table that indexes a model's searched text on SQLite."""
+    return f"search_{model._meta.table_name}"
+
+
+def _joined(columns: tuple[str, ...], row: str = "") -> str:
+    """The SQL of the searched text (resources/store/listing.py searched_text)."""
+    return " || ' ' || ".join(f"COALESCE({row}\"{column}\", '')" for column in columns)
+
+
 def create_search_indexes(db: peewee.Database) -> None:
-    """Trigram indexes for the lists' search (LOWER(column) LIKE '%word%') on PostgreSQL.
-    They need the pg_trgm extension; where the database role may not create it, search
-    still works by reading the table, and the log says why it is slower."""
+    """Indexes for the lists' search of the large tables: a trigram index of the joined
+    searched text. On PostgreSQL a GIN index with pg_trgm (where the database role may
+    not create the extension, search still works by reading the table, and the log says
+    why it is slower); on SQLite an FTS5 table with the trigram tokenizer, kept in step
+    with its table by triggers."""
     if isinstance(db, peewee.SqliteDatabase):
-        return  # SQLite reads 100,000 rows for a search in well under the list's budget
+        for model, columns in SEARCHED_COLUMNS.items():
+            _create_sqlite_search_index(db, model, columns)
+        return
     try:
         with db.atomic():  # a savepoint: a refusal must not end the upgrade's transaction
             db.execute_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
@@ -79,8 +93,30 @@ def create_search_indexes(db: peewee.Database) -> None:
         return
     for model, columns in SEARCHED_COLUMNS.items():
         table = model._meta.table_name
-        joined = " || ' ' || ".join(f"COALESCE(\"{column}\", '')" for column in columns)
         db.execute_sql(
             f'CREATE INDEX IF NOT EXISTS "search_{table}" '
-            f'ON "{table}" USING gin (LOWER({joined}) gin_trgm_ops)'
+            f'ON "{table}" USING gin (LOWER({_joined(columns)}) gin_trgm_ops)'
+        )
+
+
+def _create_sqlite_search_index(
+    db: peewee.Database, model: type[peewee.Model], columns: tuple[str, ...]
+) -> None:
+    table, index = model._meta.table_name, search_table(model)
+    db.execute_sql(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS \"{index}\" USING fts5(text, tokenize='trigram')"
+    )
+    db.execute_sql(f'DELETE FROM "{index}"')
+    db.execute_sql(
+        f'INSERT INTO "{index}" (rowid, text) SELECT id, {_joined(columns)} FROM "{table}"'
+    )
+    new, old = _joined(columns, "new."), f'DELETE FROM "{index}" WHERE rowid = old.id;'
+    for event, body in (
+        ("INSERT", f'INSERT INTO "{index}" (rowid, text) VALUES (new.id, {new});'),
+        ("UPDATE", f'{old} INSERT INTO "{index}" (rowid, text) VALUES (new.id, {new});'),
+        ("DELETE", old),
+    ):
+        db.execute_sql(
+            f'CREATE TRIGGER IF NOT EXISTS "{index}_{event.lower()}" AFTER {event} ON "{table}" '
+            f"BEGIN {body} END"
         )

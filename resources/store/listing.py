@@ -16,6 +16,7 @@ import peewee
 from resources.errors import InvalidProperty
 from resources.store.database import is_sqlite
 from resources.store.field_schema import id_column
+from resources.store.list_indexes import SEARCHED_COLUMNS, search_table
 
 LIMIT_DEFAULT = 50
 LIMIT_MAX = 1000
@@ -68,12 +69,28 @@ def searched_text(columns: Sequence[peewee.Field]) -> peewee.ColumnBase:
     return text
 
 
+def _in_search_index(model: type[peewee.Model], word: str) -> peewee.ColumnBase:
+    """Rows whose joined text contains `word`, looked up in the table's FTS5 trigram
+    index on SQLite (resources/store/list_indexes.py keeps it in step by triggers)."""
+    lookup = peewee.SQL(
+        f'SELECT rowid FROM "{search_table(model)}" WHERE text LIKE ?', [f"%{word}%"]
+    )
+    return id_column(model).in_(peewee.NodeList([lookup], parens=True))
+
+
 def search_condition(columns: Sequence[peewee.Field], q: str) -> peewee.ColumnBase | None:
     """Every word of `q` occurs in one of `columns`."""
     condition: peewee.ColumnBase | None = None
     text = searched_text(columns)
+    model = columns[0].model
+    indexed = is_sqlite() and tuple(c.name for c in columns) == SEARCHED_COLUMNS.get(model)
     for word in q.split():
-        found = contains(text, word)
+        # The trigram index serves words of three characters or more, without LIKE's own
+        # wildcards (which it would not take literally); other words read the rows.
+        if indexed and len(word) >= 3 and not set(word) & set("%_" + _LIKE_ESCAPE):
+            found = _in_search_index(model, word)
+        else:
+            found = contains(text, word)
         condition = found if condition is None else condition & found
     return condition
 
