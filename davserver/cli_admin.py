@@ -38,7 +38,15 @@ def register(commands) -> None:
     add.add_argument(
         "--services", default="caldav,carddav", help="caldav, carddav or both (default both)"
     )
-    add.add_argument("--unconfirmed", action="store_true", help="create it unconfirmed")
+    confirming = add.add_mutually_exclusive_group()
+    confirming.add_argument(
+        "--confirmed",
+        action="store_true",
+        help="confirm it at once (the administrator's release; default: unconfirmed, as in the UI)",
+    )
+    confirming.add_argument(
+        "--unconfirmed", action="store_true", help="create it unconfirmed (the default)"
+    )
     add.set_defaults(handler=cmd_credential_add)
     passwd = actions.add_parser("passwd", help="set a login's password (from stdin, or generated)")
     passwd.add_argument("username")
@@ -97,13 +105,14 @@ def cmd_credential_add(args: argparse.Namespace) -> int:
             account=personal_account(args.user or args.username).id,
             branch=branch.id,
             service_classes_=tuple(s.strip() for s in args.services.split(",")),
-            confirmed=not args.unconfirmed,
+            confirmed=args.confirmed,
             actor=ACTOR,
         )
     except DomainError as exc:
         raise CliError(exc.message) from None
     print(
-        f"Created {args.username!r}."
+        f"Created {args.username!r}"
+        + (" (confirmed)." if args.confirmed else " (not confirmed: add --confirmed, or tick it in the admin UI).")
         + (f" Password (shown only once): {password}" if generated else "")
     )
     return 0

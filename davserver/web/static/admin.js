@@ -56,10 +56,25 @@
       show(refusal, !url);
       if (url) {
         qr.src = select.getAttribute("data-qr-base") + "?resource=" + encodeURIComponent(option.value);
+      } else {
+        qr.removeAttribute("src");
       }
       show(qr, Boolean(url));
+      var profile = document.getElementById("profile-download");
+      if (profile && url) {
+        profile.href = select.getAttribute("data-profile-base") + "?resource=" + encodeURIComponent(option.value);
+        profile.textContent = profile.getAttribute("data-label-template")
+          ? profile.getAttribute("data-label-template").replace("%(name)s", option.textContent.trim())
+          : profile.textContent;
+      }
+      show(document.getElementById("profile-line"), Boolean(url));
       if (testResource) { testResource.value = option.value; }
     });
+  }
+
+  function showCurrentMenuItem() {
+    var current = document.querySelector("nav.menu a[aria-current]");
+    if (current && current.scrollIntoView) { current.scrollIntoView({ block: "nearest", inline: "nearest" }); }
   }
 
   function setUpConfirmations() {
@@ -74,5 +89,6 @@
     setUpCopyButtons();
     setUpUrlPanel();
     setUpConfirmations();
+    showCurrentMenuItem();
   });
 }());
