@@ -24,7 +24,7 @@ RESOURCE_FIELDS = ("kind", "name", "employee", "branch", "colour", "sync_allowed
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$")
 SLUG_IS_STABLE = (
-    "A resource's slug cannot be changed after saving: phones use it in their calendar URL. "
+    "A resource's short name cannot be changed after saving: phones use it in their calendar URL. "
     "Create a new resource instead."
 )
 
@@ -34,7 +34,7 @@ def check_resource(kind: str, slug: str, employee: int | None, colour: str) -> N
         raise InvalidProperty("A resource is either a 'person' or a 'room'.")
     if not _SLUG.match(slug or ""):
         raise InvalidProperty(
-            "A slug uses lower-case letters, digits and inner hyphens only (e.g. raum-1)."
+            "A short name uses lower-case letters, digits and inner hyphens only (e.g. raum-1)."
         )
     if kind == "person" and employee is None:
         raise InvalidProperty("A person resource needs an employee.")
@@ -70,8 +70,8 @@ def _refuse_personal_namesake(slug: str) -> None:
     )
     if holder is not None:
         raise AlreadyExists(
-            f"The slug {slug!r} is the name of a personal calendar of the login {holder.username!r}; "
-            "choose another slug."
+            f"The short name {slug!r} is the name of a personal calendar of the login {holder.username!r}; "
+            "choose another short name."
         )
 
 
@@ -98,7 +98,7 @@ def create_resource(
     with write_transaction():
         lock_name(slug)
         if find_resource(slug):
-            raise AlreadyExists(f"The slug {slug!r} is taken.")
+            raise AlreadyExists(f"The short name {slug!r} is taken.")
         _refuse_personal_namesake(slug)
         try:
             resource = Resource.create(
@@ -113,7 +113,7 @@ def create_resource(
                 created=time.time(),
             )
         except peewee.IntegrityError:
-            raise AlreadyExists(f"The slug {slug!r} is taken.") from None
+            raise AlreadyExists(f"The short name {slug!r} is taken.") from None
         now = time.time()
         Collection.create(
             resource=resource.id,

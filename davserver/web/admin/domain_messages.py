@@ -23,7 +23,11 @@ FIXED = (
     N_("A resource is either a 'person' or a 'room'."),
     N_("A resource needs a name of 1 to 200 characters."),
     N_("A room resource cannot have an employee."),
-    N_("A slug uses lower-case letters, digits and inner hyphens only (e.g. raum-1)."),
+    N_(
+        "A resource's short name cannot be changed after saving: phones use it in their calendar URL. "
+        "Create a new resource instead."
+    ),
+    N_("A short name uses lower-case letters, digits and inner hyphens only (e.g. raum-1)."),
     N_("A user name may not contain spaces, slashes, '%', '?', '#', quotes or control characters."),
     N_(
         "A user name cannot be changed after saving. Delete this login and create a new one instead."
@@ -66,11 +70,11 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), template)
     for pattern, template in (
         (r"The login '(?P<name>.+)' is taken\.", N_("The login %(name)s is taken.")),
-        (r"The slug '(?P<name>.+)' is taken\.", N_("The slug %(name)s is taken.")),
+        (r"The short name '(?P<name>.+)' is taken\.", N_("The short name %(name)s is taken.")),
         (
-            r"The slug '(?P<name>.+)' is the name of a personal calendar of the login '(?P<login>.+)'; choose another slug\.",
+            r"The short name '(?P<name>.+)' is the name of a personal calendar of the login '(?P<login>.+)'; choose another short name\.",
             N_(
-                "The slug %(name)s is the name of a personal calendar of the login %(login)s; choose another slug."
+                "The short name %(name)s is the name of a personal calendar of the login %(login)s; choose another short name."
             ),
         ),
         (
@@ -165,6 +169,18 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"Reading the calendar failed with status (?P<status>\d+)\.",
             N_("Reading the calendar failed with status %(status)s."),
+        ),
+        (
+            r"The phone will find the address book (?P<name>.+) at this URL\.",
+            N_("The phone will find the address book %(name)s at this URL."),
+        ),
+        (
+            r"Reading the address book (?P<name>.+) failed with status (?P<status>\d+)\.",
+            N_("Reading the address book %(name)s failed with status %(status)s."),
+        ),
+        (
+            r"Reading the company address book failed with status (?P<status>\d+)\.",
+            N_("Reading the company address book failed with status %(status)s."),
         ),
     )
 )

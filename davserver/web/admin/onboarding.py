@@ -59,6 +59,8 @@ CARDDAV_SENTENCES = (
     N_("The personal address book is made on the phone's first sync."),
     N_("The phone will find the company address book at this URL."),
     N_("There is no such address book for this login."),
+    N_("There is no such CardDAV integration."),
+    N_("The service to test is either 'caldav' or 'carddav'."),
     N_("There is no such calendar for this login."),
 )
 
