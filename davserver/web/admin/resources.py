@@ -50,6 +50,7 @@ FIELDS = (
 )
 HINTS = (
     ("slug", "slug"),
+    ("short name", "slug"),
     ("employee", "employee"),
     ("colour", "colour"),
     ("branch", "branch"),
