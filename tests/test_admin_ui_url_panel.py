@@ -334,7 +334,7 @@ def test_menu_is_one_line_at_phone_width(server, admin_page, look):
     links = page.locator("nav.menu a")
     tops = set(links.evaluate_all("items => items.map(i => Math.round(i.offsetTop))"))
     if look[2] is PHONE:
-        assert len(tops) == 1, tops
+        assert max(tops) - min(tops) <= 4, tops  # one line (the current item has a border)
         height = page.evaluate("document.querySelector('nav.menu').getBoundingClientRect().height")
         assert height < 60
         current = page.locator("nav.menu a[aria-current]")
