@@ -53,9 +53,17 @@ def register(commands) -> None:
     passwd.set_defaults(handler=cmd_credential_passwd)
     listing = actions.add_parser("list", help="list logins")
     listing.set_defaults(handler=cmd_credential_list)
-    test = actions.add_parser("test", help="run the connection test for a login and a resource")
+    test = actions.add_parser(
+        "test", help="run the connection test for a login and a resource, or its address books"
+    )
     test.add_argument("username")
-    test.add_argument("--resource", required=True, metavar="SLUG")
+    test.add_argument("--resource", metavar="SLUG", help="the resource (for --service caldav)")
+    test.add_argument(
+        "--service",
+        choices=("caldav", "carddav"),
+        default="caldav",
+        help="appointments on --resource (default) or contacts in the address books",
+    )
     test.set_defaults(handler=cmd_credential_test)
     unlock = actions.add_parser("unlock", help="lift the lock failed sign-ins put on a login")
     unlock.add_argument("username")
@@ -112,7 +120,11 @@ def cmd_credential_add(args: argparse.Namespace) -> int:
         raise CliError(exc.message) from None
     print(
         f"Created {args.username!r}"
-        + (" (confirmed)." if args.confirmed else " (not confirmed: add --confirmed, or tick it in the admin UI).")
+        + (
+            " (confirmed)."
+            if args.confirmed
+            else " (not confirmed: add --confirmed, or tick it in the admin UI)."
+        )
         + (f" Password (shown only once): {password}" if generated else "")
     )
     return 0
@@ -148,16 +160,21 @@ def cmd_credential_list(args: argparse.Namespace) -> int:
 
 
 def cmd_credential_test(args: argparse.Namespace) -> int:
-    from davserver.connection_round_trip import make_round_trip
+    from davserver.connection_round_trip import make_address_book_round_trip, make_round_trip
     from davserver.dav import reports  # noqa: F401  (registers the REPORTs)
     from davserver.dav.dav_app import build_dav_app
     from resources.organisation.connection_test import run_connection_test
 
+    if args.service == "caldav" and not args.resource:
+        raise CliError("--resource SLUG is needed to test appointment sync (caldav)")
     settings = _open(args)
+    dav = build_dav_app(settings)
     result = run_connection_test(
         args.username,
-        args.resource,
-        round_trip=make_round_trip(build_dav_app(settings)),
+        args.resource or "",
+        service=args.service,
+        round_trip=make_round_trip(dav),
+        address_book_round_trip=make_address_book_round_trip(dav),
         failures_per_user=settings.login_failures_per_user,
     )
     for check in result.checks:
