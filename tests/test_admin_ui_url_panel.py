@@ -413,3 +413,66 @@ def test_self_service_page_shares_the_panel(server, browser, org, look):
         _no_sideways_scroll(page, look)
     finally:
         page.context.close()
+
+
+def _dismissed_then_accepted(page, click, *, changed) -> str:
+    """Click once and say no (nothing changes), then again and say yes; the question."""
+    asked: list[str] = []
+
+    def refuse(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", refuse)
+    click()
+    page.wait_for_timeout(200)
+    assert asked and not changed()
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        click()
+    assert changed()
+    return asked[0]
+
+
+def test_export_switch_and_unticking_in_forms_ask_first(server, admin_page, org, look):
+    from resources.company_directory import directory
+    from resources.store.directory import ContactPerson
+
+    page = admin_page
+    company = directory.create_company(name=unique("Kunde GmbH"), category="customer")
+    anna = directory.create_contact(
+        company.id, first_name="Anna", last_name=unique("Kunde"), export_carddav=True
+    )
+    page.goto(f"{server.base_url}/admin/directory/contacts")
+    question = _dismissed_then_accepted(
+        page,
+        lambda: page.locator(f"form[action$='/contacts/{anna.id}/export'] button").click(),
+        changed=lambda: not ContactPerson.get_by_id(anna.id).export_carddav,
+    )
+    assert anna.last_name in question
+    directory.update_contact(anna.id, {"export_carddav": True})
+    page.goto(f"{server.base_url}/admin/directory/contacts/{anna.id}")
+
+    def untick_and_save():
+        page.uncheck("#f-export_carddav")
+        page.click("#save")
+
+    _dismissed_then_accepted(
+        page, untick_and_save, changed=lambda: not ContactPerson.get_by_id(anna.id).export_carddav
+    )
+    slug = org.slugs["room_on"]
+    page.goto(f"{server.base_url}/admin/resources/{slug}")
+
+    def untick_sync():
+        page.uncheck("#f-sync_allowed")
+        page.click("#save")
+
+    try:
+        question = _dismissed_then_accepted(
+            page, untick_sync, changed=lambda: not find_resource(slug).sync_allowed
+        )
+        assert find_resource(slug).name in question
+    finally:
+        from resources.organisation.resource_calendars import set_sync_allowed
+
+        set_sync_allowed(slug, True)

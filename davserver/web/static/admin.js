@@ -83,6 +83,19 @@
         if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
       });
     });
+    // A saved tick whose removal takes data off every phone asks before the form is saved.
+    document.querySelectorAll("form.record").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        var boxes = form.querySelectorAll("input[type=checkbox][data-confirm-off]");
+        for (var i = 0; i < boxes.length; i += 1) {
+          var box = boxes[i];
+          if (box.defaultChecked && !box.checked && !window.confirm(box.getAttribute("data-confirm-off"))) {
+            event.preventDefault();
+            return;
+          }
+        }
+      });
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
