@@ -22,7 +22,7 @@ from resources.auth.login_throttle import DAV, user_lock
 from resources.errors import InvalidProperty
 from resources.organisation.resource_calendars import find_resource
 from resources.organisation.url_generator import AddressBookUrl, addressbook_urls
-from resources.store.organisation import ServiceCredential
+from resources.store.organisation import ServiceCredential, UserAccount
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,7 @@ def _lock_check(username: str, failures_per_user: int) -> Check:
     )
 
 
-def _window_sentence(credential) -> str:
+def _window_sentence(credential: ServiceCredential) -> str:
     if credential.valid_from and credential.valid_until:
         return f"Today is inside the validity window {credential.valid_from:%d.%m.%Y} to {credential.valid_until:%d.%m.%Y}."
     if credential.valid_from:
@@ -176,7 +176,12 @@ def _window_sentence(credential) -> str:
     return "The login has no validity limits."
 
 
-def _resource_checks(credential, account, slug: str, add) -> None:
+def _resource_checks(
+    credential: ServiceCredential,
+    account: UserAccount | None,
+    slug: str,
+    add: Callable[[Check], None],
+) -> None:
     resource = find_resource(slug)
     if resource is None:
         add(
