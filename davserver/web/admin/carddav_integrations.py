@@ -31,7 +31,6 @@ FIELDS = (
         help=N_("The integration gets its own login with a generated password."),
     ),
 )
-HINTS = (("user account", "account"),)
 
 
 def _integration(username: str) -> ServiceCredential:
@@ -76,9 +75,7 @@ def new_integration() -> Response:
     def created(made: carddav_integration.Integration) -> Response:
         return integration_page(_integration(made.username), generated_password=made.password)
 
-    return save_form(
-        FIELDS, blank(FIELDS), create, HINTS, saved=False, done=created, page=_new_page
-    )
+    return save_form(FIELDS, blank(FIELDS), create, saved=False, done=created, page=_new_page)
 
 
 def integration_page(credential: ServiceCredential, **extra) -> Response:
