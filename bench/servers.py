@@ -193,7 +193,7 @@ def start_davserver(servers: ServerSet, database_url: str) -> ServerProcess:
 
 def add_davserver_login(database_url: str, username: str, password: str) -> None:
     done = subprocess.run(
-        davserver_command(database_url, "credential", "add", username),
+        davserver_command(database_url, "credential", "add", username, "--confirmed"),
         input=password + "\n",
         text=True,
         capture_output=True,

@@ -38,16 +38,32 @@ def register(commands) -> None:
     add.add_argument(
         "--services", default="caldav,carddav", help="caldav, carddav or both (default both)"
     )
-    add.add_argument("--unconfirmed", action="store_true", help="create it unconfirmed")
+    confirming = add.add_mutually_exclusive_group()
+    confirming.add_argument(
+        "--confirmed",
+        action="store_true",
+        help="confirm it at once (the administrator's release; default: unconfirmed, as in the UI)",
+    )
+    confirming.add_argument(
+        "--unconfirmed", action="store_true", help="create it unconfirmed (the default)"
+    )
     add.set_defaults(handler=cmd_credential_add)
     passwd = actions.add_parser("passwd", help="set a login's password (from stdin, or generated)")
     passwd.add_argument("username")
     passwd.set_defaults(handler=cmd_credential_passwd)
     listing = actions.add_parser("list", help="list logins")
     listing.set_defaults(handler=cmd_credential_list)
-    test = actions.add_parser("test", help="run the connection test for a login and a resource")
+    test = actions.add_parser(
+        "test", help="run the connection test for a login and a resource, or its address books"
+    )
     test.add_argument("username")
-    test.add_argument("--resource", required=True, metavar="SLUG")
+    test.add_argument("--resource", metavar="SLUG", help="the resource (for --service caldav)")
+    test.add_argument(
+        "--service",
+        choices=("caldav", "carddav"),
+        default="caldav",
+        help="appointments on --resource (default) or contacts in the address books",
+    )
     test.set_defaults(handler=cmd_credential_test)
     unlock = actions.add_parser("unlock", help="lift the lock failed sign-ins put on a login")
     unlock.add_argument("username")
@@ -97,13 +113,18 @@ def cmd_credential_add(args: argparse.Namespace) -> int:
             account=personal_account(args.user or args.username).id,
             branch=branch.id,
             service_classes_=tuple(s.strip() for s in args.services.split(",")),
-            confirmed=not args.unconfirmed,
+            confirmed=args.confirmed,
             actor=ACTOR,
         )
     except DomainError as exc:
         raise CliError(exc.message) from None
     print(
-        f"Created {args.username!r}."
+        f"Created {args.username!r}"
+        + (
+            " (confirmed)."
+            if args.confirmed
+            else " (not confirmed: add --confirmed, or tick it in the admin UI)."
+        )
         + (f" Password (shown only once): {password}" if generated else "")
     )
     return 0
@@ -140,14 +161,19 @@ def cmd_credential_list(args: argparse.Namespace) -> int:
 
 def cmd_credential_test(args: argparse.Namespace) -> int:
     from davserver.app import build_caldav_carddav_app
-    from davserver.connection_round_trip import make_round_trip
+    from davserver.connection_round_trip import make_address_book_round_trip, make_round_trip
     from resources.organisation.connection_test import run_connection_test
 
+    if args.service == "caldav" and not args.resource:
+        raise CliError("--resource SLUG is needed to test appointment sync (caldav)")
     settings = _open(args)
+    dav = build_caldav_carddav_app(settings)
     result = run_connection_test(
         args.username,
-        args.resource,
-        round_trip=make_round_trip(build_caldav_carddav_app(settings)),
+        args.resource or "",
+        service=args.service,
+        round_trip=make_round_trip(dav),
+        address_book_round_trip=make_address_book_round_trip(dav),
         failures_per_user=settings.login_failures_per_user,
     )
     for check in result.checks:

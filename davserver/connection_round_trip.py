@@ -1,18 +1,23 @@
-"""The connection test's real round trip: OPTIONS and PROPFIND on the resource URL,
-run through the DAV application in-process as that login. A given password is checked
+"""The connection test's real round trips, run through the DAV application in-process as
+that login: OPTIONS and PROPFIND on the resource URL (CalDAV), OPTIONS on the address
+book home and PROPFIND on each address book (CardDAV). They only read: nothing is
+written, and a personal address book that does not exist yet is not made by the test. A given password is checked
 against the stored one, not sent through Basic auth: the administrator's test never
 counts as a failed sign-in of the phone, nor as the login's use."""
 
 from __future__ import annotations
 
 import io
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
+
+from lxml import etree
 
 from davserver.dav.auth import TRUSTED_LOGIN_KEY
+from davserver.dav.xml import CARDDAV
 from resources.auth.credentials import password_matches
 from resources.error_codes import sentence
 from resources.organisation.connection_test import Check
-from resources.organisation.url_generator import calendar_path
+from resources.organisation.url_generator import AddressBookUrl, calendar_path
 
 _PROPFIND = (
     b'<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:">'
@@ -21,6 +26,13 @@ _PROPFIND = (
 
 
 def _call(app, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> int:
+    return _request(app, method, path, headers, body)[0]
+
+
+def _request(
+    app, method: str, path: str, headers: dict[str, str], body: bytes = b""
+) -> tuple[int, dict[str, str], bytes]:
+    """(status, response headers by lower-case name, body) of one in-process request."""
     environ = {
         "REQUEST_METHOD": method,
         "SCRIPT_NAME": "/dav",
@@ -41,13 +53,20 @@ def _call(app, method: str, path: str, headers: dict[str, str], body: bytes = b"
     }
     environ.update(headers)
     status: list[str] = []
+    answer_headers: dict[str, str] = {}
 
-    def start_response(line, _headers, exc_info=None):
+    def start_response(line, headers, exc_info=None):
         status.append(line)
+        answer_headers.update((name.lower(), value) for name, value in headers)
 
-    for _chunk in app(environ, start_response):
-        pass
-    return int(status[0].split(" ", 1)[0]) if status else 500
+    chunks = app(environ, start_response)
+    try:
+        content = b"".join(chunks)
+    finally:
+        if hasattr(chunks, "close"):
+            chunks.close()
+    code = int(status[0].split(" ", 1)[0]) if status else 500
+    return code, answer_headers, content
 
 
 def make_round_trip(dav_app):
@@ -84,14 +103,90 @@ def make_round_trip(dav_app):
             )
         )
         if password is not None:
-            matches = password_matches(username, password)
-            checks.append(
-                Check(
-                    "password",
-                    matches,
-                    sentence("check_password_correct" if matches else "check_password_wrong"),
-                )
-            )
+            checks.append(_password_check(username, password))
         return checks
 
     return round_trip
+
+
+def _password_check(username: str, password: str) -> Check:
+    return password_verdict(password_matches(username, password))
+
+
+def password_verdict(matches: bool) -> Check:
+    """The password check for a verdict already reached."""
+    return Check(
+        "password",
+        matches,
+        sentence("check_password_correct" if matches else "check_password_wrong"),
+    )
+
+
+_BOOK_PROPFIND = (
+    b'<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:">'
+    b"<D:prop><D:resourcetype/><D:sync-token/></D:prop></D:propfind>"
+)
+
+
+def _is_address_book(body: bytes) -> bool:
+    try:
+        answer = etree.fromstring(body)
+    except etree.XMLSyntaxError:
+        return False
+    return answer.find(f".//{{{CARDDAV}}}addressbook") is not None
+
+
+def make_address_book_round_trip(dav_app):
+    """The CardDAV round trip for run_connection_test(service="carddav")."""
+
+    def round_trip(username: str, books, password: str | None) -> list[Check]:
+        as_login = {TRUSTED_LOGIN_KEY: username}
+        home = unquote(f"/dav/addressbooks/{quote(username, safe='@')}/")
+        status, headers, _body = _request(dav_app, "OPTIONS", home, as_login)
+        offers_books = "addressbook" in headers.get("dav", "")
+        checks = [
+            Check(
+                "options",
+                status == 200 and offers_books,
+                sentence("check_book_options")
+                if status == 200 and offers_books
+                else sentence("check_options_failed", status=status)
+                if status != 200
+                else sentence("check_no_address_books"),
+            )
+        ]
+        checks.extend(_book_check(dav_app, as_login, book) for book in books)
+        if password is not None:
+            checks.append(_password_check(username, password))
+        return checks
+
+    return round_trip
+
+
+def _book_check(dav_app, as_login: dict[str, str], book: AddressBookUrl) -> Check:
+    code = "company_book" if book.company else "addressbook"
+    if not book.exists:
+        return Check(code, True, sentence("check_personal_book_later"))
+    status, _headers, body = _request(
+        dav_app,
+        "PROPFIND",
+        unquote(book.path),
+        {**as_login, "HTTP_DEPTH": "0", "CONTENT_TYPE": "application/xml"},
+        _BOOK_PROPFIND,
+    )
+    found = status == 207 and _is_address_book(body)
+    if book.company:
+        return Check(
+            code,
+            found,
+            sentence("check_company_book")
+            if found
+            else sentence("check_company_book_failed", status=status),
+        )
+    return Check(
+        code,
+        found,
+        sentence("check_book", name=book.book)
+        if found
+        else sentence("check_book_failed", name=book.book, status=status),
+    )

@@ -69,7 +69,7 @@ MESSAGES: dict[str, str] = {
     # Resources and their calendars.
     "resource_kind_invalid": N_("A resource is either a 'person' or a 'room'."),
     "slug_invalid": N_(
-        "A slug uses lower-case letters, digits and inner hyphens only (e.g. raum-1)."
+        "A short name uses lower-case letters, digits and inner hyphens only (e.g. raum-1)."
     ),
     "person_needs_employee": N_("A person resource needs an employee."),
     "room_has_no_employee": N_("A room resource cannot have an employee."),
@@ -77,14 +77,14 @@ MESSAGES: dict[str, str] = {
     "colour_invalid": N_("A colour looks like #RRGGBB."),
     "resource_name_length": N_("A resource needs a name of 1 to 200 characters."),
     "slug_is_personal_calendar": N_(
-        "The slug '%(slug)s' is the name of a personal calendar of the login '%(login)s'; "
-        "choose another slug."
+        "The short name '%(slug)s' is the name of a personal calendar of the login "
+        "'%(login)s'; choose another short name."
     ),
-    "slug_taken": N_("The slug '%(slug)s' is taken."),
+    "slug_taken": N_("The short name '%(slug)s' is taken."),
     "no_resource_named": N_("There is no resource '%(slug)s'."),
     "slug_is_stable": N_(
-        "A resource's slug cannot be changed after saving: phones use it in their calendar "
-        "URL. Create a new resource instead."
+        "A resource's short name cannot be changed after saving: phones use it in their "
+        "calendar URL. Create a new resource instead."
     ),
     # Appointments booked through the API.
     "not_a_date": N_("'%(name)s' must be an ISO 8601 date or date-time such as 2024-05-06."),
@@ -175,6 +175,22 @@ MESSAGES: dict[str, str] = {
     "check_propfind_failed": N_("Reading the calendar failed with status %(status)s."),
     "check_password_correct": N_("The password is correct."),
     "check_password_wrong": N_("The password does not match. Check it or set a new one."),
+    # The connection test for contacts (CardDAV).
+    "service_to_test_invalid": N_("The service to test is either 'caldav' or 'carddav'."),
+    "check_carddav": N_("The login is set up for contacts (CardDAV)."),
+    "check_no_carddav": N_("The login is not set up for contacts. Add the service class CardDAV."),
+    "check_book_options": N_("The server answers on the address book URL."),
+    "check_no_address_books": N_("The server does not offer address books (CardDAV) at this URL."),
+    "check_personal_book_later": N_("The personal address book is made on the phone's first sync."),
+    "check_company_book": N_("The phone will find the company address book at this URL."),
+    "check_company_book_failed": N_(
+        "Reading the company address book failed with status %(status)s."
+    ),
+    "check_book": N_("The phone will find the address book %(name)s at this URL."),
+    "check_book_failed": N_("Reading the address book %(name)s failed with status %(status)s."),
+    "no_such_address_book": N_("There is no such address book for this login."),
+    "no_such_carddav_integration": N_("There is no such CardDAV integration."),
+    "no_such_calendar_for_login": N_("There is no such calendar for this login."),
     # The company directory and the phonebook.
     "unknown_fields": N_("Unknown field(s): %(fields)s."),
     "category_invalid": N_("The category must be customer, supplier, partner or other."),

@@ -146,6 +146,7 @@ def add_login_by_command(database_url: str, username: str, password: str) -> Non
             "credential",
             "add",
             username,
+            "--confirmed",
             "--database",
             database_url,
         ],

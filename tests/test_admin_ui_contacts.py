@@ -87,24 +87,24 @@ def test_manual_phonebook_entry_needs_a_phone_number(admin_ui):
     assert "manual entry is saved" in saved.text
 
 
-def test_contact_forms_left_as_offered_do_not_keep_the_book_from_exporting(admin):
+def test_contact_forms_left_as_offered_do_not_keep_the_book_from_exporting(admin_ui):
     """A form saved with the export switch as the page offered it is no choice: switching
     the book on still exports the contact. Unticking it by hand is one, and is kept."""
     try:
         directory.disable_company_book()
         customer = directory.create_company(name=unique("Kunde GmbH"), category="customer")
-        page = admin.get(f"/directory/contacts/new?company={customer.id}").text
+        page = admin_ui.get(f"/directory/contacts/new?company={customer.id}").text
         assert re.search(
             r'<input type="checkbox" id="f-export_carddav" name="export_carddav" value="1"[ >]',
             page,
         )  # offered off
         offered = unique("Angeboten")
-        admin.post(
+        admin_ui.post(
             "/directory/contacts/new",
             {"company": str(customer.id), "first_name": "Ole", "last_name": offered, "active": "1"},
         )
         untouched = ContactPerson.get(ContactPerson.last_name == offered)
-        admin.post(
+        admin_ui.post(
             f"/directory/contacts/{untouched.id}",
             {
                 "company": str(customer.id),
@@ -116,7 +116,7 @@ def test_contact_forms_left_as_offered_do_not_keep_the_book_from_exporting(admin
         )
         unticked = directory.create_contact(customer.id, first_name="Uta", last_name=unique("Aus"))
         directory.update_contact(unticked.id, {"export_carddav": True})
-        admin.post(
+        admin_ui.post(
             f"/directory/contacts/{unticked.id}",
             {
                 "company": str(customer.id),
@@ -127,13 +127,13 @@ def test_contact_forms_left_as_offered_do_not_keep_the_book_from_exporting(admin
         )
         assert not ContactPerson.get_by_id(unticked.id).export_carddav
 
-        switched = admin.post("/directory/company-book")
+        switched = admin_ui.post("/directory/company-book")
         assert "switched on" in switched.text and 'id="disable-book"' in switched.text
         assert ContactPerson.get_by_id(untouched.id).export_carddav
         assert not ContactPerson.get_by_id(unticked.id).export_carddav
-        off = admin.post("/directory/company-book/off")
+        off = admin_ui.post("/directory/company-book/off")
         assert "switched off" in off.text and 'id="enable-book"' in off.text
-        assert "directory.disable_company_book" in admin.get("/audit").text
+        assert "directory.disable_company_book" in admin_ui.get("/audit").text
     finally:
         directory.enable_company_book()
         set_installation_language("en")

@@ -151,6 +151,7 @@ def test_company_book_off_and_on_and_its_language(server, admin_page, book_resto
     assert len(book.cards_with(login, quiet.last_name)) == 1
     page.goto(f"{base}/directory/contacts/{quiet.id}")
     fill_form(page, {"export_carddav": False})
+    page.once("dialog", lambda dialog: dialog.accept())  # "Stop exporting ...?" (issue 12 item 6)
     save(page)
     assert book.cards_with(login, quiet.last_name) == []
 

@@ -213,7 +213,13 @@ def test_upgrade_renames_personal_calendars_that_share_a_resource_slug(tmp_path)
     try:
         assert (
             davserver(
-                "credential", "add", "clasher", "--database", database.url, stdin="pw-clash\n"
+                "credential",
+                "add",
+                "clasher",
+                "--confirmed",
+                "--database",
+                database.url,
+                stdin="pw-clash\n",
             ).returncode
             == 0
         )

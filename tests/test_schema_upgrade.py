@@ -43,7 +43,13 @@ def test_version_2_database_gets_occurrence_lists(tmp_path):
         ics.write_text(SERIES, newline="")
         assert (
             davserver(
-                "credential", "add", "upgrader", "--database", database.url, stdin="pw-upgrade\n"
+                "credential",
+                "add",
+                "upgrader",
+                "--confirmed",
+                "--database",
+                database.url,
+                stdin="pw-upgrade\n",
             ).returncode
             == 0
         )

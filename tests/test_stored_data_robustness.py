@@ -252,7 +252,13 @@ def test_upgrade_repairs_bare_cr_rows_and_quarantines_unreadable_ones(tmp_path):
         ics.write_text(SERIES, newline="")
         assert (
             davserver(
-                "credential", "add", "repairer", "--database", database.url, stdin="pw-repair\n"
+                "credential",
+                "add",
+                "repairer",
+                "--confirmed",
+                "--database",
+                database.url,
+                stdin="pw-repair\n",
             ).returncode
             == 0
         )

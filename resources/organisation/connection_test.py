@@ -1,14 +1,17 @@
 """The connection test (seed 003): every check in order, each with a tick or a cross and
-a sentence a shop manager understands, then a real round trip through the server."""
+a sentence a shop manager understands, then a real round trip through the server: for
+appointments (CalDAV) on one resource's calendar, for contacts (CardDAV) on the login's
+address books."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from resources.auth.access import (
     CALDAV,
+    CARDDAV,
     branch_today,
     resource_decision,
     service_classes,
@@ -17,7 +20,9 @@ from resources.auth.access import (
 from resources.auth.credentials import find_credential
 from resources.auth.login_throttle import DAV, user_lock
 from resources.error_codes import Sentence, sentence
+from resources.errors import InvalidProperty
 from resources.organisation.resource_calendars import find_resource
+from resources.organisation.url_generator import AddressBookUrl, addressbook_urls
 from resources.store.organisation import ServiceCredential, UserAccount
 
 
@@ -44,17 +49,26 @@ class ConnectionTestResult:
 
 # (username, slug, password or None) -> the round trip's checks
 RoundTrip = Callable[[str, str, str | None], list[Check]]
+# (username, the address books to read, password or None) -> the round trip's checks
+AddressBookRoundTrip = Callable[[str, Sequence[AddressBookUrl], str | None], list[Check]]
+SERVICES = (CALDAV, CARDDAV)
 
 
 def run_connection_test(
     username: str,
     slug: str,
     *,
+    service: str = CALDAV,
     password: str | None = None,
     round_trip: RoundTrip | None = None,
+    address_book_round_trip: AddressBookRoundTrip | None = None,
     today: date | None = None,
     failures_per_user: int = 10,
 ) -> ConnectionTestResult:
+    """Test the login for appointments (`service` caldav, on resource `slug`) or for
+    contacts (carddav, on its address books; `slug` is not used)."""
+    if service not in SERVICES:
+        raise InvalidProperty(code="service_to_test_invalid", field="service")
     result = ConnectionTestResult()
     add = result.checks.append
     credential = find_credential(username)
@@ -94,6 +108,13 @@ def run_connection_test(
             sentence("check_account_active" if active else "account_inactive"),
         )
     )
+    if service == CARDDAV:
+        add(_contacts_class_check(credential))
+        add(_lock_check(credential.username, failures_per_user))
+        if all(c.ok for c in result.checks) and address_book_round_trip is not None:
+            books = addressbook_urls("", credential)
+            result.checks.extend(address_book_round_trip(credential.username, books, password))
+        return result
     has_caldav = CALDAV in service_classes(credential)
     add(
         Check(
@@ -107,6 +128,15 @@ def run_connection_test(
     if all(c.ok for c in result.checks) and round_trip is not None:
         result.checks.extend(round_trip(credential.username, slug, password))
     return result
+
+
+def _contacts_class_check(credential: ServiceCredential) -> Check:
+    has_carddav = CARDDAV in service_classes(credential)
+    return Check(
+        "service_class",
+        has_carddav,
+        sentence("check_carddav" if has_carddav else "check_no_carddav"),
+    )
 
 
 def _lock_check(username: str, failures_per_user: int) -> Check:

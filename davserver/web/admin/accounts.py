@@ -67,6 +67,7 @@ def account_list() -> Response:
 
 
 def _account_page(account_id: int | None):
+    has_password = account_id is not None and get_account(account_id).password_hash is not None
     return record_page(
         ACCOUNT_FIELDS,
         account_id,
@@ -78,7 +79,13 @@ def _account_page(account_id: int | None):
         index="accounts.index",
         delete="accounts.delete",
         id_name="account_id",
+        # "Leave empty to keep the current password" only where there is one.
+        helps={} if has_password else {"password": _password_help_without_one()},
     )
+
+
+def _password_help_without_one() -> str:
+    return _("Optional: with a password this account can sign in here.")
 
 
 def _account_saved(account) -> Response:

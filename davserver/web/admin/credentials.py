@@ -1,14 +1,17 @@
 """Service credentials (the logins phones use): the list with badges, the form whose
 user name is fixed once saved, a new password generated and shown once or typed by
-the administrator, the resource-specific URL panel and the connection test."""
+the administrator, the URL panel (calendar and address book URLs) and the connection
+test, whose result page is reached by POST-redirect-GET."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import peewee
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, request, session, url_for
 
+from davserver.connection_round_trip import password_verdict
 from davserver.web.admin import onboarding
 from davserver.web.admin.choices import (
     CREDENTIAL_KIND_LABELS,
@@ -24,8 +27,9 @@ from davserver.web.admin.i18n import N_, _, format_moment
 from davserver.web.admin.pages import back_to, notice, render
 from davserver.web.admin.security import actor
 from resources.auth import credentials, login_throttle, passwords
-from resources.auth.access import branch_today, service_classes, validity_decision
+from resources.auth.access import CALDAV, branch_today, service_classes, validity_decision
 from resources.auth.schemas import CREDENTIAL
+from resources.organisation.connection_test import ConnectionTestResult
 from resources.organisation.url_generator import resource_url
 from resources.store.organisation import ServiceCredential, UserAccount
 
@@ -140,6 +144,8 @@ def credential_page(
         delete_action=url_for("credentials.delete", username=credential.username),
         cancel=url_for("credentials.index"),
         check_label=onboarding.check_label,
+        test_services=onboarding.testable_services(credential),
+        test_service=panels.pop("service", None) or request.args.get("service") or "",
         form_action=url_for("credentials.edit", username=credential.username),
         lock=login_throttle.user_lock(
             login_throttle.DAV, credential.username, settings().login_failures_per_user
@@ -197,12 +203,68 @@ def new_password(username: str) -> Response:
     return back_to("credentials.edit", username=credential.username)
 
 
+# The verdict on the password typed for the last test, kept in the session (a yes or
+# no, never the password) so the result page can be reloaded and reached with Back.
+TESTED_PASSWORD = "tested_password"
+VERDICT_SECONDS = 600
+
+
+def _test_service(credential: ServiceCredential, asked: str | None) -> str:
+    """The service to test: the one asked for if the login has it, else its first."""
+    services = onboarding.testable_services(credential) or [CALDAV]
+    return asked if asked in services else services[0]
+
+
 @blueprint.post("/<username>/test", endpoint="test")
 def test(username: str) -> Response:
+    """Check the typed password (if any), then show the test at its own address."""
     credential = credentials.get_credential(username)
     slug = request.form.get("resource", "")
-    result = onboarding.connection_test(credential.username, slug, request.form.get("password"))
-    return credential_page(credential, test_result=result, resource=slug)
+    service = _test_service(credential, request.form.get("service"))
+    password = request.form.get("password") or None
+    session.pop(TESTED_PASSWORD, None)
+    if password is not None:
+        session[TESTED_PASSWORD] = {
+            "username": credential.username,
+            "auth_version": credential.auth_version,
+            "ok": credentials.password_matches(credential.username, password),
+            "at": time.time(),
+        }
+    query = {"service": service} | ({"resource": slug} if service == CALDAV else {})
+    return back_to_result(credential.username, **query)
+
+
+def back_to_result(username: str, **query: str) -> Response:
+    response = back_to("credentials.test_result", username=username, **query)
+    response.headers["Location"] += "#test-result"
+    return response
+
+
+@blueprint.get("/<username>/test", endpoint="test_result")
+def test_result(username: str) -> Response:
+    """The test's result page: the checks run now (they only read), with the verdict on
+    the password typed a moment ago when there is one for this login."""
+    credential = credentials.get_credential(username)
+    service = _test_service(credential, request.args.get("service"))
+    slug = request.args.get("resource", "") if service == CALDAV else ""
+    result = onboarding.connection_test(credential.username, slug, None, service)
+    verdict = _password_verdict(credential)
+    if verdict is not None and result.ok:
+        result = ConnectionTestResult([*result.checks, password_verdict(verdict)])
+    return credential_page(credential, test_result=result, resource=slug, service=service)
+
+
+def _password_verdict(credential: ServiceCredential) -> bool | None:
+    kept = session.get(TESTED_PASSWORD)
+    if (
+        not isinstance(kept, dict)
+        or kept.get("username") != credential.username
+        or kept.get("auth_version") != credential.auth_version
+        or not isinstance(kept.get("at"), int | float)
+        or time.time() - kept["at"] > VERDICT_SECONDS
+    ):
+        return None
+    return bool(kept.get("ok"))
 
 
 @blueprint.post("/<username>/unlock", endpoint="unlock")
@@ -218,7 +280,11 @@ def unlock(username: str) -> Response:
 
 @blueprint.get("/<username>/qr.svg", endpoint="qr")
 def qr(username: str) -> Response:
+    """?resource=slug: the calendar URL (refused with the reason); ?book=name: an address book."""
     credential = credentials.get_credential(username)
+    book = request.args.get("book")
+    if book is not None:
+        return onboarding.qr_response(onboarding.qr_text(credential, public_base(), None, book))
     return onboarding.qr_response(
         resource_url(public_base(), credential.username, request.args.get("resource", ""))
     )
@@ -226,7 +292,10 @@ def qr(username: str) -> Response:
 
 @blueprint.get("/<username>/profile.mobileconfig", endpoint="profile")
 def profile(username: str) -> Response:
-    return onboarding.profile_response(credentials.get_credential(username), public_base())
+    """?resource=slug: the CalDAV account starts at that resource's calendar."""
+    return onboarding.profile_response(
+        credentials.get_credential(username), public_base(), request.args.get("resource")
+    )
 
 
 @blueprint.post("/<username>/delete", endpoint="delete")

@@ -32,7 +32,7 @@ COUNTED = (
     (N_("Employees"), Employee, "employees.index"),
     (N_("Accounts"), UserAccount, "accounts.index"),
     (N_("Resources"), Resource, "resources.index"),
-    (N_("Logins"), ServiceCredential, "credentials.index"),
+    (N_("Service logins"), ServiceCredential, "credentials.index"),
     (N_("Contact persons"), ContactPerson, "directory.contacts"),
     (N_("Phonebook entries"), PhonebookEntry, "phonebook.index"),
 )

@@ -219,6 +219,13 @@ def _contact_page(contact_id: int | None):
         index="directory.contacts",
         delete="directory.delete_contact",
         id_name="contact_id",
+        confirms={"export_carddav": _export_off_question()} if contact_id is not None else {},
+    )
+
+
+def _export_off_question() -> str:
+    return _(
+        "Stop exporting this contact person? It disappears from the company address book on every phone."
     )
 
 

@@ -93,6 +93,9 @@ def set_login_password(username: str) -> Response:
 @blueprint.get("/logins/<username>/qr.svg", endpoint="qr")
 def qr(username: str) -> Response:
     credential = own_login(username)
+    if request.args.get("book") is not None:
+        text = onboarding.qr_text(credential, public_base(), None, request.args["book"])
+        return onboarding.qr_response(text)
     panel = onboarding.url_panel(
         credential, public_base(), request.args.get("resource"), usable_only=True
     )
@@ -103,7 +106,9 @@ def qr(username: str) -> Response:
 
 @blueprint.get("/logins/<username>/profile.mobileconfig", endpoint="profile")
 def profile(username: str) -> Response:
-    return onboarding.profile_response(own_login(username), public_base())
+    return onboarding.profile_response(
+        own_login(username), public_base(), request.args.get("resource")
+    )
 
 
 @blueprint.post("/password", endpoint="password")

@@ -1,7 +1,8 @@
 """Getting a login onto a phone (seed 003), for the administrator and in self-service:
 the resource-specific URL for each resource the login may see (with the reason where
-it may not), its QR code, an Apple configuration profile (.mobileconfig), a typed
-password's checks, and the connection test."""
+it may not), the address book URLs of a CardDAV login, their QR codes, an Apple
+configuration profile (.mobileconfig) for the chosen resource, a typed password's
+checks, and the connection test (CalDAV or CardDAV)."""
 
 from __future__ import annotations
 
@@ -15,16 +16,17 @@ from urllib.parse import quote, urlsplit
 import segno
 from flask import Response
 
-from davserver.connection_round_trip import make_round_trip
+from davserver.connection_round_trip import make_address_book_round_trip, make_round_trip
 from davserver.content_disposition import attachment
 from davserver.web.admin.context import dav_app, settings
 from davserver.web.admin.domain_messages import translated
 from davserver.web.admin.i18n import N_, _
 from resources.auth import passwords
 from resources.auth.access import CALDAV, CARDDAV, resource_decision, service_classes
+from resources.errors import NotFound
 from resources.organisation.connection_test import ConnectionTestResult, run_connection_test
 from resources.organisation.resource_calendars import list_resources
-from resources.organisation.url_generator import calendar_path
+from resources.organisation.url_generator import AddressBookUrl, addressbook_urls, calendar_path
 from resources.store.organisation import ServiceCredential
 
 PASSWORD_MIN = passwords.PASSWORD_MIN
@@ -44,6 +46,8 @@ CHECK_LABELS = {
     "propfind": N_("Calendar found"),
     "password": N_("Password"),
     "not_locked_out": N_("Not locked out"),
+    "addressbook": N_("Address book found"),
+    "company_book": N_("Company address book found"),
 }
 
 
@@ -60,8 +64,12 @@ class ResourceChoice:
 
 @dataclass(frozen=True)
 class UrlPanel:
+    """The calendar URL per resource (CalDAV logins) and the address book URLs (CardDAV)."""
+
     choices: list[ResourceChoice]
     selected: ResourceChoice | None
+    has_calendar: bool = True
+    books: tuple[AddressBookUrl, ...] = ()
 
     @property
     def usable(self) -> list[ResourceChoice]:
@@ -98,13 +106,42 @@ def resource_choices(credential: ServiceCredential, base: str) -> list[ResourceC
 def url_panel(
     credential: ServiceCredential, base: str, wanted: str | None, *, usable_only: bool
 ) -> UrlPanel:
+    books = tuple(addressbook_urls(base, credential))
+    if CALDAV not in service_classes(credential):
+        return UrlPanel([], None, has_calendar=False, books=books)
     choices = resource_choices(credential, base)
     if usable_only:
         choices = [c for c in choices if c.url]
     selected = next((c for c in choices if c.slug == wanted), None)
     if selected is None:
         selected = next((c for c in choices if c.url), choices[0] if choices else None)
-    return UrlPanel(choices, selected)
+    return UrlPanel(choices, selected, books=books)
+
+
+def qr_text(
+    credential: ServiceCredential, base: str, resource: str | None, book: str | None
+) -> str:
+    """The URL a QR code shows: the calendar of `resource`, or address book `book`."""
+    if book is not None:
+        for found in addressbook_urls(base, credential):
+            if found.book == book:
+                return found.url
+        raise NotFound(code="no_such_address_book", field="book")
+    choice = chosen_calendar(credential, base, resource)
+    if choice is None:
+        raise NotFound(code="no_such_calendar_for_login", field="resource")
+    return choice.url or ""
+
+
+def chosen_calendar(
+    credential: ServiceCredential, base: str, resource: str | None
+) -> ResourceChoice | None:
+    """The resource `resource` if this login may sync it, else None."""
+    if not resource or CALDAV not in service_classes(credential):
+        return None
+    return next(
+        (c for c in resource_choices(credential, base) if c.slug == resource and c.url), None
+    )
 
 
 def qr_response(text: str) -> Response:
@@ -146,28 +183,55 @@ def _account_payload(
 
 def _identifier(host: str, username: str) -> str:
     reversed_host = ".".join(reversed(host.split("."))) if host else "davserver"
-    safe_user = "".join(c if c.isalnum() or c in "-." else "-" for c in username)
-    return f"{reversed_host}.davserver.{safe_user}"
+    return f"{reversed_host}.davserver.{_safe(username)}"
 
 
-def mobileconfig(credential: ServiceCredential, base: str) -> bytes:
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-." else "-" for c in text)
+
+
+def _resource_payload(
+    credential: ServiceCredential, base: str, calendar: ResourceChoice
+) -> dict[str, str]:
+    """The CalDAV account's start URL, name and identity for one resource."""
+    parts = urlsplit(base)
+    path = parts.path.rstrip("/") + calendar_path(credential.username, calendar.slug)
+    description = _("Calendar %(name)s", name=calendar.name)
+    host = parts.hostname or "davserver"
+    return {
+        "CalDAVPrincipalURL": path,
+        "CalDAVAccountDescription": description,
+        "PayloadDisplayName": description,
+        "PayloadIdentifier": f"{_identifier(host, credential.username)}.caldav.{_safe(calendar.slug)}",
+        "PayloadUUID": str(
+            uuid.uuid5(uuid.NAMESPACE_URL, f"{base}/CalDAV/{credential.username}/{calendar.slug}")
+        ).upper(),
+    }
+
+
+def mobileconfig(
+    credential: ServiceCredential, base: str, calendar: ResourceChoice | None = None
+) -> bytes:
     """An Apple configuration profile with the CalDAV account, and the CardDAV account
-    when the login has contacts; the device asks for the password on install."""
+    when the login has contacts; the device asks for the password on install. With a
+    chosen resource the CalDAV account starts at that resource's URL (and is a profile
+    of its own, so one per resource can be installed)."""
     principal = f"/dav/principals/{quote(credential.username, safe='@')}/"
     classes = service_classes(credential)
     name = credential.display_name or credential.username
     content = []
     if CALDAV in classes:
-        content.append(
-            _account_payload(
-                "CalDAV",
-                "com.apple.caldav.account",
-                credential,
-                base,
-                principal,
-                _("Calendar %(name)s", name=name),
-            )
+        payload = _account_payload(
+            "CalDAV",
+            "com.apple.caldav.account",
+            credential,
+            base,
+            principal,
+            _("Calendar %(name)s", name=name),
         )
+        if calendar is not None:
+            payload.update(_resource_payload(credential, base, calendar))
+        content.append(payload)
     if CARDDAV in classes:
         content.append(
             _account_payload(
@@ -180,12 +244,14 @@ def mobileconfig(credential: ServiceCredential, base: str) -> bytes:
             )
         )
     host = urlsplit(base).hostname or "davserver"
+    suffix = f"/{calendar.slug}" if calendar is not None else ""
     profile = {
         "PayloadType": "Configuration",
         "PayloadVersion": 1,
-        "PayloadIdentifier": _identifier(host, credential.username),
+        "PayloadIdentifier": _identifier(host, credential.username)
+        + (f".{_safe(calendar.slug)}" if calendar is not None else ""),
         "PayloadUUID": str(
-            uuid.uuid5(uuid.NAMESPACE_URL, f"{base}/profile/{credential.username}")
+            uuid.uuid5(uuid.NAMESPACE_URL, f"{base}/profile/{credential.username}{suffix}")
         ).upper(),
         "PayloadDisplayName": _("Calendar and contacts for %(name)s", name=name),
         "PayloadDescription": _(
@@ -209,9 +275,16 @@ def _without_control_characters(value):
     return value
 
 
-def profile_response(credential: ServiceCredential, base: str) -> Response:
-    response = Response(mobileconfig(credential, base), mimetype=PROFILE_TYPE)
-    response.headers["Content-Disposition"] = attachment(credential.username, ".mobileconfig")
+def profile_response(
+    credential: ServiceCredential, base: str, resource: str | None = None
+) -> Response:
+    """The profile, for resource `resource` when given (404 when this login may not sync it)."""
+    calendar = chosen_calendar(credential, base, resource)
+    if resource and calendar is None:
+        raise NotFound(code="no_such_calendar_for_login", field="resource")
+    response = Response(mobileconfig(credential, base, calendar), mimetype=PROFILE_TYPE)
+    name = f"{credential.username}-{calendar.slug}" if calendar else credential.username
+    response.headers["Content-Disposition"] = attachment(name, ".mobileconfig")
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -227,14 +300,25 @@ def password_errors(password: str, repeated: str) -> dict[str, str]:
     return {}
 
 
-def connection_test(username: str, slug: str, password: str | None) -> ConnectionTestResult:
+def connection_test(
+    username: str, slug: str, password: str | None, service: str = CALDAV
+) -> ConnectionTestResult:
+    dav = dav_app()
     return run_connection_test(
         username,
         slug,
+        service=service,
         password=password or None,
-        round_trip=make_round_trip(dav_app()),
+        round_trip=make_round_trip(dav),
+        address_book_round_trip=make_address_book_round_trip(dav),
         failures_per_user=settings().login_failures_per_user,
     )
+
+
+def testable_services(credential: ServiceCredential) -> list[str]:
+    """The services the test can check for this login, appointments first."""
+    classes = service_classes(credential)
+    return [s for s in (CALDAV, CARDDAV) if s in classes] or [CALDAV]
 
 
 def check_label(code: str) -> str:

@@ -62,16 +62,20 @@ def _branch_page(branch_id: int | None):
     return record_page(
         BRANCH_FIELDS,
         branch_id,
-        lambda: (
-            _("New branch")
-            if branch_id is None
-            else _("Branch %(name)s", name=get_branch(branch_id).name)
-        ),
+        lambda: _("New branch") if branch_id is None else _branch_title(get_branch(branch_id).name),
         index="branches.index",
         delete="branches.delete",
         id_name="branch_id",
         datalists={"timezone": _zones()},
     )
+
+
+def _branch_title(name: str) -> str:
+    """ "Branch Nord", but "Filiale Nord" alone, not "Filiale Filiale Nord"."""
+    word = _("Branch").casefold()
+    if name.casefold() == word or name.casefold().startswith(word + " "):
+        return name
+    return _("Branch %(name)s", name=name)
 
 
 def _branch_saved(branch) -> Response:

@@ -35,7 +35,7 @@ ADMIN_MENU = (
     ("accounts.index", N_("Accounts")),
     ("groups.index", N_("Groups")),
     ("resources.index", N_("Resources")),
-    ("credentials.index", N_("Logins")),
+    ("credentials.index", N_("Service logins")),
     ("directory.companies", N_("Contacts")),
     ("phonebook.index", N_("Phonebook")),
     ("imports.index", N_("Import")),

@@ -74,9 +74,18 @@ def _page(slug: str | None):
             saved=slug is not None,
             cancel=url_for("resources.index"),
             delete_action=url_for("resources.delete", slug=slug) if slug else None,
+            confirms={"sync_allowed": _sync_off_question(slug)} if slug else {},
         )
 
     return page
+
+
+def _sync_off_question(slug: str) -> str:
+    name = resource_calendars.get_resource(slug).name
+    return _(
+        "Switch off sync for %(name)s? Its calendar disappears from every phone at the next sync.",
+        name=name,
+    )
 
 
 def _saved(resource) -> Response:

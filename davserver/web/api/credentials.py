@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
-from davserver.connection_round_trip import make_round_trip
+from davserver.connection_round_trip import make_address_book_round_trip, make_round_trip
 from davserver.web.api.auth import actor
 from davserver.web.api.entity_routes import EntityApi, register
 from davserver.web.api.json_io import (
@@ -18,12 +18,13 @@ from davserver.web.api.json_io import (
     iso_moment,
     query_text,
     read_fields,
+    unprocessable,
 )
 from davserver.web.api.settings import dav_app, public_base, settings
 from resources.auth import credentials, passwords
-from resources.auth.access import service_classes
+from resources.auth.access import CALDAV, service_classes
 from resources.auth.schemas import CREDENTIAL
-from resources.organisation.connection_test import run_connection_test
+from resources.organisation.connection_test import SERVICES, run_connection_test
 from resources.organisation.resource_calendars import get_resource
 from resources.organisation.url_generator import resource_url
 from resources.store.organisation import ServiceCredential
@@ -31,7 +32,7 @@ from resources.store.organisation import ServiceCredential
 blueprint = Blueprint("credentials", __name__, url_prefix="/v1/credentials")
 
 PASSWORD_FIELDS = (Field("password", TEXT),)
-TEST_FIELDS = (Field("resource", TEXT, required=True), Field("password", TEXT))
+TEST_FIELDS = (Field("service", TEXT), Field("resource", TEXT), Field("password", TEXT))
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -101,12 +102,22 @@ def calendar_url(username: str) -> ResponseReturnValue:
 
 @blueprint.post("/<username>/test")
 def connection_test(username: str) -> ResponseReturnValue:
+    """{"resource": slug} tests appointment sync on that resource (service "caldav", the
+    default); {"service": "carddav"} tests contacts on the login's address books."""
     values = read_fields(TEST_FIELDS, creating=True)
+    service = values.get("service", CALDAV)
+    if service not in SERVICES:
+        raise unprocessable("invalid_value", "'service' must be one of caldav, carddav.")
+    if service == CALDAV and "resource" not in values:
+        raise unprocessable("missing_field", "Required field(s) missing: resource.")
+    dav = dav_app()
     result = run_connection_test(
         username,
-        values["resource"],
+        values.get("resource", ""),
+        service=service,
         password=values.get("password"),
-        round_trip=make_round_trip(dav_app()),
+        round_trip=make_round_trip(dav),
+        address_book_round_trip=make_address_book_round_trip(dav),
         failures_per_user=settings().login_failures_per_user,
     )
     return (

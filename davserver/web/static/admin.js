@@ -56,10 +56,25 @@
       show(refusal, !url);
       if (url) {
         qr.src = select.getAttribute("data-qr-base") + "?resource=" + encodeURIComponent(option.value);
+      } else {
+        qr.removeAttribute("src");
       }
       show(qr, Boolean(url));
+      var profile = document.getElementById("profile-download");
+      if (profile && url) {
+        profile.href = select.getAttribute("data-profile-base") + "?resource=" + encodeURIComponent(option.value);
+        profile.textContent = profile.getAttribute("data-label-template")
+          ? profile.getAttribute("data-label-template").replace("%(name)s", option.textContent.trim())
+          : profile.textContent;
+      }
+      show(document.getElementById("profile-line"), Boolean(url));
       if (testResource) { testResource.value = option.value; }
     });
+  }
+
+  function showCurrentMenuItem() {
+    var current = document.querySelector("nav.menu a[aria-current]");
+    if (current && current.scrollIntoView) { current.scrollIntoView({ block: "nearest", inline: "nearest" }); }
   }
 
   function setUpConfirmations() {
@@ -68,11 +83,25 @@
         if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
       });
     });
+    // A saved tick whose removal takes data off every phone asks before the form is saved.
+    document.querySelectorAll("form.record").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        var boxes = form.querySelectorAll("input[type=checkbox][data-confirm-off]");
+        for (var i = 0; i < boxes.length; i += 1) {
+          var box = boxes[i];
+          if (box.defaultChecked && !box.checked && !window.confirm(box.getAttribute("data-confirm-off"))) {
+            event.preventDefault();
+            return;
+          }
+        }
+      });
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     setUpCopyButtons();
     setUpUrlPanel();
     setUpConfirmations();
+    showCurrentMenuItem();
   });
 }());
