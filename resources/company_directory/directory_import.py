@@ -73,7 +73,10 @@ def importing_into_directory(
         try:
             contact = _contact_of(card.part.body(), card.uid, block.first_line, max_size)
         except DomainError as exc:
-            report.skip(block.first_line, block.uid, card.part.in_file_lines(exc.message))
+            reason = card.part.in_file_lines(exc.message)
+            # the coded sentence only where no line number of it was rewritten
+            coded = exc.sentence if reason == exc.message else None
+            report.skip(block.first_line, block.uid, reason, coded)
         else:
             report.uids_given += card.uid_made
             batch.append(contact)

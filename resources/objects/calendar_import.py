@@ -178,7 +178,10 @@ def _prepare(
         )
         check_recurrence_size(calendar, max_instances)
     except DomainError as exc:
-        report.skip(first.first_line, first.uid, part.in_file_lines(exc.message))
+        reason = part.in_file_lines(exc.message)
+        # the coded sentence only where no line number of it was rewritten
+        coded = exc.sentence if reason == exc.message else None
+        report.skip(first.first_line, first.uid, reason, coded)
         return None
     if first.uid is None:
         report.uids_given += 1

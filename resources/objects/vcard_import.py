@@ -58,7 +58,10 @@ def importing_vcards(book: Collection, source: BinaryIO | bytes, *, max_size: in
         try:
             facts = parse_vcard(body, max_size=max_size)
         except DomainError as exc:
-            report.skip(block.first_line, block.uid, card.part.in_file_lines(exc.message))
+            reason = card.part.in_file_lines(exc.message)
+            # the coded sentence only where no line number of it was rewritten
+            coded = exc.sentence if reason == exc.message else None
+            report.skip(block.first_line, block.uid, reason, coded)
         else:
             uid = facts.uid or card.uid
             report.uids_given += card.uid_made
