@@ -48,13 +48,12 @@ from resources.connectors.source_dav import (
     DavUnreadable,
     clark,
 )
-from resources.connectors.source_http import SourceClient, SourceUnreachable
+from resources.connectors.source_http import SourceClient, SourceUnreachable, status_sentence
 from resources.connectors.vcard_url import (
     CREDENTIAL_SETTINGS,
     basic_request,
     http_url_check,
     missing_fields,
-    status_sentence,
 )
 from resources.formats.vcard_records import (
     SOURCE_FIELDS,

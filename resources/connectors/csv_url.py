@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from resources.company_directory.phonebook import ENTRY_FIELDS
 from resources.connectors.connector_types import (
     BOOL,
     CHOICE,
@@ -26,31 +27,19 @@ from resources.connectors.connector_types import (
     SourceUnreadable,
     TestOutcome,
 )
-from resources.connectors.source_http import SourceClient, SourceRequest, SourceUnreachable
+from resources.connectors.source_http import (
+    SourceClient,
+    SourceRequest,
+    SourceUnreachable,
+    status_sentence,
+)
 from resources.formats.csv_records import CsvReader, CsvRecord, CsvUnreadable
 
 # The documented field codes of a phonebook CSV; `id` is the row's key between runs.
-FIELD_CODES = (
-    "id",
-    "first_name",
-    "last_name",
-    "company",
-    "phone_work",
-    "phone_mobile",
-    "phone_home",
-    "email",
-)
 KEY_CODE = "id"
+FIELD_CODES = (KEY_CODE, *ENTRY_FIELDS)
 DELIMITER_CHOICES = {"auto": None, "comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
 ENCODING_CHOICES = {"auto": None, "utf-8": "utf-8", "windows-1252": "windows-1252"}
-
-
-def _status_sentence(status: int) -> str:
-    if status in (401, 403):
-        return f"The server refused the user name or password (HTTP {status})."
-    if status == 404:
-        return "The server has no file at this URL (HTTP 404)."
-    return f"The server answered HTTP {status} instead of the file."
 
 
 def row_key(record: CsvRecord) -> str:
@@ -116,7 +105,7 @@ class CsvUrlType:
             with client.open(self._request(settings)) as answer:
                 checks.append(Check("reachable", True, "The server answers."))
                 if answer.status != 200:
-                    checks.append(Check("answer", False, _status_sentence(answer.status)))
+                    checks.append(Check("answer", False, status_sentence(answer.status)))
                     return TestOutcome(tuple(checks))
                 checks.append(Check("answer", True, "The server sends the file."))
                 reader = self._reader(settings, answer.body_chunks(), ())
@@ -144,7 +133,7 @@ class CsvUrlType:
         try:
             with client.open(self._request(settings)) as answer:
                 if answer.status != 200:
-                    raise SourceUnreadable(_status_sentence(answer.status))
+                    raise SourceUnreadable(status_sentence(answer.status))
                 reader = self._reader(settings, answer.body_chunks(), mandatory)
                 for row in reader.rows():
                     if isinstance(row, CsvRecord):

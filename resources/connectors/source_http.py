@@ -55,3 +55,12 @@ class SourceClient(Protocol):
     def open(self, request: SourceRequest) -> AbstractContextManager[SourceAnswer]:
         """Send the request; raises SourceUnreachable when no answer comes."""
         ...
+
+
+def status_sentence(status: int, what: str = "the file") -> str:
+    """Why an answer with this status is not what was asked for, for the administrator."""
+    if status in (401, 403):
+        return f"The server refused the user name or password (HTTP {status})."
+    if status == 404:
+        return f"The server has no {what.removeprefix('the ')} at this URL (HTTP 404)."
+    return f"The server answered HTTP {status} instead of {what}."

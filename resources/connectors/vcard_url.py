@@ -24,7 +24,12 @@ from resources.connectors.connector_types import (
     SourceUnreadable,
     TestOutcome,
 )
-from resources.connectors.source_http import SourceClient, SourceRequest, SourceUnreachable
+from resources.connectors.source_http import (
+    SourceClient,
+    SourceRequest,
+    SourceUnreachable,
+    status_sentence,
+)
 from resources.formats.vcard_records import (
     SOURCE_FIELDS,
     Card,
@@ -34,14 +39,6 @@ from resources.formats.vcard_records import (
     card_values,
     read_cards,
 )
-
-
-def status_sentence(status: int, what: str = "the file") -> str:
-    if status in (401, 403):
-        return f"The server refused the user name or password (HTTP {status})."
-    if status == 404:
-        return f"The server has no {what.removeprefix('the ')} at this URL (HTTP 404)."
-    return f"The server answered HTTP {status} instead of {what}."
 
 
 def missing_fields(mandatory: Sequence[str]) -> None:
