@@ -8,7 +8,7 @@ import pytest
 
 from tests.server_harness import FreshDatabase
 from tests.test_cli import davserver
-from tests.test_connector_processes import sql
+from tests.test_connector_processes import placeholder, sql
 
 ENV = {"DAVSERVER_SECRET_KEYS": ""}
 
@@ -44,7 +44,9 @@ def test_a_spreadsheet_export_imports_once_and_again_changes_nothing(database, t
     assert again.stdout.strip() == "ok: added 0, updated 0, removed 0, unchanged 2, skipped 0"
     audit = sql(
         database.url,
-        "SELECT actor, action, target FROM \"audit_entry\" WHERE action LIKE 'connection.%'",
+        'SELECT actor, action, target FROM "audit_entry" WHERE action LIKE '
+        + placeholder(database.url),
+        ("connection.%",),
     )
     assert audit == [("command line", "connection.create", "CSV file")]
 
