@@ -11,6 +11,8 @@ from resources.connectors.connector_types import Registry
 from resources.connectors.csv_url import CSV_FILE, CSV_URL
 from resources.connectors.phonebook_target import PHONEBOOK_TARGET
 from resources.connectors.run_executor import RunTarget
+from resources.connectors.salesforce import SALESFORCE
+from resources.connectors.sugarcrm import SUGARCRM
 from resources.connectors.vcard_url import VCARD_URL
 from resources.organisation.group_uses import CONNECTOR_SCOPE, register_use
 from resources.store.connectors import Connection, ConnectionScope
@@ -23,6 +25,8 @@ def connector_types() -> Registry:
     registry.register(CSV_FILE)
     registry.register(VCARD_URL)
     registry.register(CARDDAV_SOURCE)
+    registry.register(SALESFORCE)
+    registry.register(SUGARCRM)
     return registry
 
 
