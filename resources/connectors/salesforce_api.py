@@ -29,9 +29,7 @@ MAX_PAGES = 10_000  # 2,000 records a page at most: 20 million contacts
 NO_READ_ACCESS = ("INSUFFICIENT_ACCESS", "INSUFFICIENT_ACCESS_OR_READONLY", "INVALID_TYPE")
 API_SENTENCES = {
     "INVALID_SESSION_ID": "Salesforce ended the session and a new login was refused too",
-    "REQUEST_LIMIT_EXCEEDED": (
-        "The Salesforce organisation has used up its API requests for now; the next run tries again"
-    ),
+    "REQUEST_LIMIT_EXCEEDED": "The Salesforce organisation has used up its API requests for now",
     "API_DISABLED_FOR_ORG": "The REST API is not enabled for this Salesforce organisation",
     "API_CURRENTLY_DISABLED": "The REST API is switched off for this Salesforce user",
     "INVALID_FIELD": "Salesforce does not know a field the query asks for",
@@ -83,7 +81,8 @@ def api_refusal(answer: JsonAnswer, what: str) -> SalesforceRefused:
             code=code,
         )
     if code in API_SENTENCES:
-        return SalesforceRefused(f"{API_SENTENCES[code]}{detail}.", code=code)
+        later = "; the next run tries again" if code == "REQUEST_LIMIT_EXCEEDED" else ""
+        return SalesforceRefused(f"{API_SENTENCES[code]}{detail}{later}.", code=code)
     return SalesforceRefused(
         f"Salesforce answered HTTP {answer.status} instead of {what}{detail}.", code=code
     )

@@ -30,7 +30,7 @@ TOKEN_CLIENT_ERRORS = {
 API_SENTENCES = {
     "not_authorized": "The SugarCRM user may not read contacts",
     "request_too_large": "SugarCRM finds the request too large",
-    "maintenance": "SugarCRM is in maintenance mode; the next run tries again",
+    "maintenance": "SugarCRM is in maintenance mode",
     "invalid_parameter": "SugarCRM refused a parameter of the request",
     "not_found": "SugarCRM has no such resource (is this the instance's address?)",
     "need_login": "SugarCRM ended the session and a new login was refused too",
@@ -73,7 +73,8 @@ def api_refusal(answer: JsonAnswer, what: str) -> SugarRefused:
     code, message = _error(answer)
     detail = f" ({code}: {message})" if code else ""
     if code in API_SENTENCES:
-        return SugarRefused(f"{API_SENTENCES[code]}{detail}.", code=code)
+        later = "; the next run tries again" if code == "maintenance" else ""
+        return SugarRefused(f"{API_SENTENCES[code]}{detail}{later}.", code=code)
     if answer.status == 403:
         return SugarRefused(f"The SugarCRM user may not read contacts{detail}.", code=code)
     return SugarRefused(
