@@ -9,6 +9,7 @@ import json
 import ssl
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -62,6 +63,7 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
 class FakeHttp:
     def __init__(self, answer: Callable[[Asked], Reply], tls_directory: Path | None = None):
         self.asked: list[Asked] = []
+        self.answer_seconds = 0.0  # the service's own time: answering, for the benchmark
         self._answer = answer
         served = self
 
@@ -82,6 +84,7 @@ class FakeHttp:
                     self.rfile.read(length) if length else b"",
                 )
                 served.asked.append(asked)
+                started = time.perf_counter()
                 try:
                     reply = served._answer(asked)
                 except Exception as error:  # a bug in the fake shows as a 599, not a hang
@@ -98,6 +101,7 @@ class FakeHttp:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+                served.answer_seconds += time.perf_counter() - started
 
             do_GET = do_POST = _handle
 

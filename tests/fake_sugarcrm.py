@@ -69,12 +69,14 @@ class FakeSugarCrm:
     def put(self, contact_id: str, **fields: object) -> str:
         record = {**self.contacts.get(contact_id, {}), **fields, "id": contact_id}
         record["deleted"] = False
-        record["date_modified"] = stamp(self.now())
+        record["_when"] = self.now()
+        record["date_modified"] = stamp(record["_when"])
         self.contacts[contact_id] = record
         return contact_id
 
     def delete(self, contact_id: str) -> None:
-        self.contacts[contact_id].update(deleted=True, date_modified=stamp(self.now()))
+        moment = self.now()
+        self.contacts[contact_id].update(deleted=True, date_modified=stamp(moment), _when=moment)
 
     def settings(self, **more: object) -> dict:
         return {"url": self.base_url, "username": self.username, "password": self.password, **more}
@@ -171,6 +173,7 @@ class FakeSugarCrm:
 
     def _shown(self, record: dict, wanted: list[str]) -> dict:
         shown = {name: record.get(name, "") for name in wanted} if wanted else dict(record)
+        shown.pop("_when", None)
         shown.update(
             id=record["id"], date_modified=record["date_modified"], deleted=record["deleted"]
         )

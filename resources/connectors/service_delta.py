@@ -47,11 +47,8 @@ class KeptContacts:
             or not since
         ):
             return cls(source)
-        records = {
-            str(key): {str(name): str(value) for name, value in values.items()}
-            for key, values in kept.items()
-            if isinstance(values, dict)
-        }
+        # kept as written by next_state; not copied field by field (10,000 records)
+        records = {key: values for key, values in kept.items() if isinstance(values, dict)}
         return cls(source, since, records, complete=False)
 
     def start_over(self) -> None:
@@ -65,7 +62,9 @@ class KeptContacts:
         return removed
 
     def put(self, key: str, values: dict[str, str], changed: str) -> None:
-        self.records[key] = values
+        # Empty fields are left out (a missing field reads as empty): the state of a
+        # large source stays a fraction of its size, and so does writing it each run.
+        self.records[key] = {name: value for name, value in values.items() if value}
         if changed > self.since:  # ISO 8601 in one zone and format: text order is time order
             self.since = changed
 
