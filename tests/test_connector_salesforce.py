@@ -304,3 +304,14 @@ def test_the_command_line_runs_a_salesforce_connection(server, sf, fresh_databas
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.splitlines()[0] == "ok: added 2, updated 0, removed 0, unchanged 0, skipped 0"
     assert sf.password not in ran.stdout + ran.stderr
+
+
+def test_a_value_longer_than_the_phonebook_holds_skips_that_contact(server, sf):
+    ids = seed(sf, uuid.uuid4().hex[:6], 3)
+    sf.put(ids[0], LastName="Ü" * 5000, Title="x" * 20000)
+    connection = connect("salesforce", sf.settings())
+    run = run_now(connection)
+    assert (run.state, counts(run)) == ("ok", (2, 0, 0, 0, 1)), run.message
+    [problem] = json.loads(run.errors)
+    assert "last_name" in problem["message"]
+    assert ids[0] not in entries(connection)

@@ -274,3 +274,12 @@ def test_the_command_line_runs_a_sugarcrm_connection(server, sugar, fresh_databa
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.splitlines()[0] == "ok: added 3, updated 0, removed 0, unchanged 0, skipped 0"
     assert sugar.password not in ran.stdout + ran.stderr
+
+
+def test_a_value_longer_than_the_phonebook_holds_skips_that_contact(server, sugar):
+    ids = seed(sugar, uuid.uuid4().hex[:6], 3)
+    sugar.put(ids[1], last_name="ß" * 4000)
+    connection = connect("sugarcrm", sugar.settings())
+    run = run_now(connection)
+    assert (run.state, counts(run)) == ("ok", (2, 0, 0, 0, 1)), run.message
+    assert "last_name" in json.loads(run.errors)[0]["message"]
