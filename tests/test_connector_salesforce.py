@@ -103,6 +103,17 @@ def test_a_passing_test_offers_the_custom_fields(sf):
     assert "2 custom" in outcome.checks[-1].message
 
 
+def test_the_client_credentials_flow_needs_no_user(server, sf):
+    seed(sf, "cc", 2)
+    settings = {**sf.settings(flow="client_credentials"), "username": "", "password": ""}
+    outcome = SALESFORCE.test(settings, HttpxSourceClient())
+    assert outcome.passed, outcome.checks
+    form = [a.form() for a in sf.login.asked][-1]
+    assert form["grant_type"] == "client_credentials" and "username" not in form
+    run = run_now(connect("salesforce", settings))
+    assert (run.state, counts(run)) == ("ok", (2, 0, 0, 0, 0)), run.message
+
+
 @pytest.mark.parametrize(
     "change, failed_check, words",
     [
