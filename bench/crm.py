@@ -14,6 +14,8 @@ service spent answering (the fakes measure it, the latency included).
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
 import sys
 import tempfile
 import time
@@ -33,24 +35,27 @@ from tests.fake_salesforce import FakeSalesforce  # noqa: E402
 from tests.fake_sugarcrm import FakeSugarCrm  # noqa: E402
 
 FULL_LIMIT_S, INCREMENTAL_LIMIT_S = 15.0, 1.0
+CPU_SECONDS: list[float] = []
 
 
 def run_timed(connection_id: int, service_seconds) -> tuple[float, float, object]:
-    """(wall seconds, seconds the service spent answering, the run)."""
+    """(wall seconds, seconds the service spent answering, the run); the run's CPU
+    seconds in this process go to CPU_SECONDS (on a loaded machine the steadier figure)."""
     run_queue.queue_run(connection_id)
     owner = run_queue.process_owner()
     claimed = run_queue.claim_next_run(owner)
     assert claimed is not None
     before = service_seconds()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     run = run_claimed(claimed, owner, HttpxSourceClient())
     wall = time.perf_counter() - started
+    CPU_SECONDS.append(time.process_time() - cpu)
     if run.state != "ok":
         raise SystemExit(f"run failed: {run.message}")
     return wall, service_seconds() - before, run
 
 
-def salesforce(contacts: int, pages: int, changes: int, latency: float):
+def salesforce(contacts: int, pages: int):
     fake = FakeSalesforce(page_size=contacts // pages)
     old = time.time() - 2 * 86400
     for n in range(contacts):
@@ -70,7 +75,7 @@ def salesforce(contacts: int, pages: int, changes: int, latency: float):
     return fake, fake.settings(), change, lambda: fake.instance.answer_seconds
 
 
-def sugarcrm(contacts: int, pages: int, changes: int, latency: float):
+def sugarcrm(contacts: int, pages: int):
     fake = FakeSugarCrm(max_page=contacts // pages)
     for n in range(contacts):
         fake.put(
@@ -88,34 +93,82 @@ def sugarcrm(contacts: int, pages: int, changes: int, latency: float):
     return fake, fake.settings(), change, lambda: fake.http.answer_seconds
 
 
-def measure(name: str, made, changes: int, latency: float) -> bool:
-    fake, settings, change, service_seconds = made
+FAKES = {"salesforce": salesforce, "sugarcrm": sugarcrm}
+
+
+def serve_fake(name: str, contacts: int, pages: int, latency: float, pipe) -> None:
+    """The fake service in a process of its own, so that its work and ours do not share
+    one interpreter lock; it takes orders through the pipe."""
+    fake, settings, change, service_seconds = FAKES[name](contacts, pages)
     fake.faults.seconds_per_answer = latency
+    pipe.send(settings)
+    while True:
+        order, value = pipe.recv()
+        if order == "change":
+            for n in range(value):
+                change(n)
+        if order == "stop":
+            fake.stop()
+            pipe.send(None)
+            return
+        pipe.send(service_seconds())
+
+
+class RemoteFake:
+    def __init__(self, name: str, contacts: int, pages: int, latency: float) -> None:
+        context = multiprocessing.get_context("fork")
+        self.pipe, theirs = context.Pipe()
+        self.process = context.Process(
+            target=serve_fake, args=(name, contacts, pages, latency, theirs), daemon=True
+        )
+        self.process.start()
+        self.settings = self.pipe.recv()
+
+    def ask(self, order: str, value: int = 0):
+        self.pipe.send((order, value))
+        return self.pipe.recv()
+
+    def service_seconds(self) -> float:
+        return self.ask("seconds")
+
+    def stop(self) -> None:
+        self.ask("stop")
+        self.process.join(timeout=10)
+
+
+def measure(name: str, contacts: int, pages: int, changes: int, latency: float) -> bool:
+    fake = RemoteFake(name, contacts, pages, latency)
     try:
         connection, _outcome = create_connection(
-            f"bench {name} {uuid.uuid4().hex[:6]}", name, "phonebook", settings, HttpxSourceClient()
+            f"bench {name} {uuid.uuid4().hex[:6]}",
+            name,
+            "phonebook",
+            fake.settings,
+            HttpxSourceClient(),
         )
-        full, full_service, first = run_timed(connection.id, service_seconds)
-        for n in range(changes):
-            change(n)
-        incremental, inc_service, second = run_timed(connection.id, service_seconds)
-        quiet, quiet_service, third = run_timed(connection.id, service_seconds)
+        full, full_service, first = run_timed(connection.id, fake.service_seconds)
+        fake.ask("change", changes)
+        incremental, inc_service, second = run_timed(connection.id, fake.service_seconds)
+        quiet, quiet_service, third = run_timed(connection.id, fake.service_seconds)
     finally:
         fake.stop()
     full_ok = full <= FULL_LIMIT_S
     inc_ok = incremental - inc_service <= INCREMENTAL_LIMIT_S
     print(f"\n{name}")
     print(
-        f"  full run         {full:6.2f} s  (service {full_service:5.2f} s)  added {first.added}"
+        f"  full run         {full:6.2f} s  (service {full_service:5.2f} s, "
+        f"our CPU {CPU_SECONDS[-3]:5.2f} s)  added {first.added}"
         f"   limit {FULL_LIMIT_S:.0f} s: {'PASS' if full_ok else 'FAIL'}"
     )
     print(
-        f"  {changes} changes       {incremental:6.2f} s  (service {inc_service:5.2f} s)  "
+        f"  {changes} changes       {incremental:6.2f} s  (service {inc_service:5.2f} s, "
+        f"our CPU {CPU_SECONDS[-2]:5.2f} s)  "
         f"updated {second.updated}, unchanged {second.unchanged}"
         f"   limit {INCREMENTAL_LIMIT_S:.0f} s + service: {'PASS' if inc_ok else 'FAIL'}"
     )
     print(
-        f"  no change        {quiet:6.2f} s  (service {quiet_service:5.2f} s)  "
+        f"  no change        {quiet:6.2f} s  (service {quiet_service:5.2f} s, "
+        f"our CPU {CPU_SECONDS[-1]:5.2f} s)  "
         f"unchanged {third.unchanged}"
     )
     return full_ok and inc_ok
@@ -135,14 +188,14 @@ def main() -> int:
     open_store(Settings(database=database))
     print(
         f"{args.contacts} contacts over {args.pages} pages, {args.changes} changes, "
-        f"service latency {args.latency_ms:.0f} ms, {database.split(':')[0]}"
+        f"service latency {args.latency_ms:.0f} ms, {database.split(':')[0]}, "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     latency = args.latency_ms / 1000
     passed = True
-    for name, build in (("salesforce", salesforce), ("sugarcrm", sugarcrm)):
+    for name in FAKES:
         if args.only in (None, name):
-            made = build(args.contacts, args.pages, args.changes, latency)
-            passed = measure(name, made, args.changes, latency) and passed
+            passed = measure(name, args.contacts, args.pages, args.changes, latency) and passed
     print("\nPASS" if passed else "\nFAIL")
     return 0 if passed else 1
 
