@@ -31,6 +31,7 @@ from tests.crm_connections import (
 )
 from tests.fake_salesforce import FakeSalesforce
 from tests.logins import make_login
+from tests.source_server import SourceServer
 from tests.test_cli import davserver
 
 
@@ -326,3 +327,13 @@ def test_a_value_longer_than_the_phonebook_holds_skips_that_contact(server, sf):
     [problem] = json.loads(run.errors)
     assert "last_name" in problem["message"]
     assert ids[0] not in entries(connection)
+
+
+def test_a_login_url_that_is_no_salesforce_is_named(sf):
+    other = SourceServer().start()  # a plain web server: 404 in text for every path
+    try:
+        outcome = SALESFORCE.test(sf.settings(login_url=other.base_url), HttpxSourceClient())
+    finally:
+        other.stop()
+    assert checks(outcome) == [("url", True), ("reachable", True), ("answer", False)]
+    assert "not as Salesforce's token endpoint does" in outcome.checks[-1].message

@@ -30,6 +30,7 @@ from tests.crm_connections import (
 )
 from tests.fake_sugarcrm import FakeSugarCrm
 from tests.logins import make_login
+from tests.source_server import SourceServer
 from tests.test_cli import davserver
 
 
@@ -283,3 +284,13 @@ def test_a_value_longer_than_the_phonebook_holds_skips_that_contact(server, suga
     run = run_now(connection)
     assert (run.state, counts(run)) == ("ok", (2, 0, 0, 0, 1)), run.message
     assert "last_name" in json.loads(run.errors)[0]["message"]
+
+
+def test_an_address_that_is_no_sugarcrm_is_named(sugar):
+    other = SourceServer().start()
+    try:
+        outcome = SUGARCRM.test(sugar.settings(url=other.base_url), HttpxSourceClient())
+    finally:
+        other.stop()
+    assert checks(outcome) == [("url", True), ("reachable", True), ("answer", False)]
+    assert "not as SugarCRM's REST API does" in outcome.checks[-1].message

@@ -230,7 +230,7 @@ class SalesforceType:
         except SourceUnreachable as error:
             return TestOutcome((*checks, Check("reachable", False, error.message)))
         except SalesforceRefused as error:
-            checks.append(Check("reachable", True, "Salesforce answers."))
+            checks.append(Check("reachable", True, "The server answers."))
             if error.step == "login":
                 checks.append(Check("client", True, "Salesforce knows the connected app."))
             return TestOutcome((*checks, Check(error.step, False, error.message)))

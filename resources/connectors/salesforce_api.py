@@ -89,7 +89,13 @@ def api_refusal(answer: JsonAnswer, what: str) -> SalesforceRefused:
 
 
 def token_refusal(answer: JsonAnswer) -> SalesforceRefused:
-    data = answer.data if isinstance(answer.data, dict) else {}
+    if not isinstance(answer.data, dict):
+        return SalesforceRefused(
+            f"The login URL answers HTTP {answer.status}, but not as Salesforce's token "
+            "endpoint does (no JSON at /services/oauth2/token); check the login URL.",
+            "answer",
+        )
+    data = answer.data
     error = str(data.get("error", ""))
     description = str(data.get("error_description", ""))
     detail = f" ({error}: {description})" if error else f" (HTTP {answer.status})"

@@ -193,7 +193,7 @@ class SugarCrmType:
         except SourceUnreachable as error:
             return TestOutcome((*checks, Check("reachable", False, error.message)))
         except SugarRefused as error:
-            checks.append(Check("reachable", True, "SugarCRM answers."))
+            checks.append(Check("reachable", True, "The server answers."))
             if error.step == "login":
                 checks.append(Check("client", True, "SugarCRM knows the OAuth client."))
             return TestOutcome((*checks, Check(error.step, False, error.message)))

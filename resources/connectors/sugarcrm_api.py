@@ -53,6 +53,12 @@ def _error(answer: JsonAnswer) -> tuple[str, str]:
 
 
 def token_refusal(answer: JsonAnswer) -> SugarRefused:
+    if not isinstance(answer.data, dict):
+        return SugarRefused(
+            f"The address answers HTTP {answer.status}, but not as SugarCRM's REST API does "
+            "(no JSON at /rest/v11/oauth2/token); check the address.",
+            "answer",
+        )
     code, message = _error(answer)
     detail = f" ({code}: {message})" if code else f" (HTTP {answer.status})"
     if code in TOKEN_CLIENT_ERRORS:
