@@ -23,6 +23,7 @@ from resources.connectors.source_http import SourceClient, SourceRequest
 MAX_ANSWER_BYTES = 64 * 1024 * 1024  # one page of a list; a service's pages are far smaller
 MAX_WAITS = 3  # times a run waits for a service that asked it to slow down
 MAX_WAIT_SECONDS = 60.0  # a longer wait fails the run; the next run tries again
+MAX_RUN_WAIT_SECONDS = 300.0  # all the waits of one run together
 BUSY_STATUSES = (429, 503)
 
 
@@ -119,7 +120,8 @@ class JsonCaller:
                 if answer.status == 503:
                     return answer  # down, not busy: the caller names the status
                 wait = float(2**attempt)
-            if attempt == MAX_WAITS or wait > MAX_WAIT_SECONDS:
+            too_long = self.waited_seconds + wait > MAX_RUN_WAIT_SECONDS
+            if attempt == MAX_WAITS or wait > MAX_WAIT_SECONDS or too_long:
                 raise ServiceBusy(
                     f"{self.service} asks to wait {wait:.0f} s before the next request "
                     f"(HTTP {answer.status}); the run stopped and changed nothing, "
