@@ -226,7 +226,7 @@ class SalesforceType:
             return TestOutcome(tuple(checks))
         session = SalesforceSession(settings, client)
         try:
-            session.login()
+            token = session.login()
         except SourceUnreachable as error:
             return TestOutcome((*checks, Check("reachable", False, error.message)))
         except SalesforceRefused as error:
@@ -236,10 +236,7 @@ class SalesforceType:
             return TestOutcome((*checks, Check(error.step, False, error.message)))
         checks.append(Check("reachable", True, "Salesforce answers."))
         checks.append(Check("client", True, "Salesforce knows the connected app."))
-        assert session.token is not None
-        checks.append(
-            Check("login", True, f"Logged in; the organisation is {session.token.instance_url}.")
-        )
+        checks.append(Check("login", True, f"Logged in; the organisation is {token.instance_url}."))
         try:
             fields = offered_fields(session.describe_contact())
             first = next(session.query_pages("SELECT Id FROM Contact LIMIT 1"))
