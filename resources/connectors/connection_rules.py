@@ -22,6 +22,7 @@ from resources.store.organisation import AccountGroup, UserAccount
 PRIORITY_MIN, PRIORITY_MAX = -1000, 1000
 DESCRIPTION_MAX = 2000
 VALUE_MAX = 2000  # a default's text, a mapping's source field name
+ID_MIN, ID_MAX = 1, 2**63 - 1  # ids the databases can hold
 
 
 @dataclass(frozen=True)
@@ -49,19 +50,19 @@ class Parts:
 
 
 def connector_type(key: str) -> ConnectorType:
-    found = connector_types().get(key)
+    found = connector_types().get(key) if isinstance(key, str) else None
     if found is None:
         raise InvalidProperty(
             code="connector_type_unknown",
             field="type",
-            type=str(key),
+            type=str(key)[:100],
             types=", ".join(connector_types().keys()),
         )
     return found
 
 
 def run_target(key: str) -> RunTarget:
-    found = run_targets().get(key)
+    found = run_targets().get(key) if isinstance(key, str) else None
     if found is None:
         raise InvalidProperty(
             code="connection_target_invalid",
@@ -161,7 +162,9 @@ def checked_defaults(defaults: object, target: RunTarget) -> dict[str, str]:
 def _ids(value: object) -> list[int] | None:
     if not isinstance(value, list | tuple):
         return None
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+    if not all(
+        isinstance(v, int) and not isinstance(v, bool) and ID_MIN <= v <= ID_MAX for v in value
+    ):
         return None
     return sorted(set(value))
 
