@@ -434,12 +434,16 @@ def test_imports_are_idempotent_and_manual_copies_survive(server, admin):
         {"company": f"Shop {tag}", "phone_mobile": "+49 2", "external_id": "c-2"},
         {"first_name": "Ute", "last_name": tag, "phone_home": "+49 3"},  # keyed by its content
     ]
-    assert import_counts(admin.post("/phonebook/import", {"source": source, "entries": entries})) == {
+    assert import_counts(
+        admin.post("/phonebook/import", {"source": source, "entries": entries})
+    ) == {
         "created": 3,
         "updated": 0,
         "deleted": 0,
     }
-    assert import_counts(admin.post("/phonebook/import", {"source": source, "entries": entries})) == {
+    assert import_counts(
+        admin.post("/phonebook/import", {"source": source, "entries": entries})
+    ) == {
         "created": 0,
         "updated": 0,
         "deleted": 0,
@@ -467,12 +471,16 @@ def test_imports_are_idempotent_and_manual_copies_survive(server, admin):
     ) and manual["id"] != sam["id"]
 
     changed = [dict(entries[1], phone_mobile="+49 22"), entries[2]]
-    assert import_counts(admin.post("/phonebook/import", {"source": source, "entries": changed})) == {
+    assert import_counts(
+        admin.post("/phonebook/import", {"source": source, "entries": changed})
+    ) == {
         "created": 0,
         "updated": 1,
         "deleted": 1,
     }
-    assert import_counts(admin.post("/phonebook/import", {"source": source, "entries": changed})) == {
+    assert import_counts(
+        admin.post("/phonebook/import", {"source": source, "entries": changed})
+    ) == {
         "created": 0,
         "updated": 0,
         "deleted": 0,

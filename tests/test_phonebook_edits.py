@@ -138,7 +138,9 @@ def test_copy_to_manual_leaves_one_card_and_a_second_copy_makes_none(server, adm
 
     # The source changes Sam: the S entry follows, the phones still show only the copy.
     changed = [dict(entries[0], phone_work="+49 1-new"), entries[1]]
-    assert import_counts(admin.post("/phonebook/import", {"source": source, "entries": changed})) == {
+    assert import_counts(
+        admin.post("/phonebook/import", {"source": source, "entries": changed})
+    ) == {
         "created": 0,
         "updated": 1,
         "deleted": 0,
