@@ -5,6 +5,8 @@ checked part by part, with readable refusals that name the field."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from resources.auth import audit
@@ -281,10 +283,7 @@ def test_bad_bodies_are_refused_without_a_500(admin, files):
     assert error_of(admin.post("/connections", same), 409)["code"] == "connection_name_taken"
     # A PATCH of what GET answered (with its read-only parts) changes nothing and is fine.
     shown = admin.get(f"/connections/{made['id']}").json()
-    settings = {k: v for k, v in shown["settings"].items() if k != "password"}
-    assert (
-        admin.patch(f"/connections/{made['id']}", {**shown, "settings": settings}).json() == shown
-    )
+    assert admin.patch(f"/connections/{made['id']}", shown).json() == shown  # secrets as read
     assert error_of(admin.get("/connections/987654321"), 404)["code"] == "no_such_connection"
     assert error_of(admin.get("/runs/987654321"), 404)["code"] == "no_such_run"
 
@@ -294,3 +293,26 @@ def test_only_administrators_use_the_connections(server, files):
     for path in ("/connector-types", "/connections"):
         assert error_of(user.get(path), 403)["error"] == "forbidden"
     assert error_of(user.post("/connections", {"name": "x"}), 403)["error"] == "forbidden"
+
+
+def test_scope_and_interval_changes_are_audited_and_move_the_next_run(admin, files):
+    made = new_connection(admin, files)
+    assert Connection.get_by_id(made["id"]).next_due is None  # on demand only
+    timed = admin.patch(f"/connections/{made['id']}", {"interval_minutes": 15})
+    assert timed.status_code == 200 and timed.json()["interval_minutes"] == 15, timed.text
+    due = Connection.get_by_id(made["id"]).next_due
+    assert due is not None and abs(due - time.time()) < 60  # never run: due now
+    admin.patch(f"/connections/{made['id']}", {"enabled": False})
+    assert Connection.get_by_id(made["id"]).next_due is None
+    admin.patch(f"/connections/{made['id']}", {"enabled": True, "interval_minutes": 0})
+    assert Connection.get_by_id(made["id"]).next_due is None
+
+    user = admin.created("/users", {"login": unique("reader")})["id"]
+    scoped = admin.patch(
+        f"/connections/{made['id']}", {"scope": {"everyone": False, "users": [user]}}
+    )
+    assert scoped.json()["scope"] == {"everyone": False, "users": [user], "groups": []}
+    logged = [e for e in audit.recent(200) if e.target == made["name"]]
+    assert logged[0].action == "connection.update"
+    assert logged[0].details == f"scope=users:{user} groups:-"
+    assert any(e.details == "interval_minutes" for e in logged)

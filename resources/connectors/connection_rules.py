@@ -233,9 +233,15 @@ def checked_settings(kind: ConnectorType, values: object) -> dict[str, str | boo
             type=kind.key,
         )
     return {
-        name: None if value is None else _checked_setting(specs[name], value, kind.key)
+        name: None if _kept(specs[name], value) else _checked_setting(specs[name], value, kind.key)
         for name, value in values.items()
     }
+
+
+def _kept(spec: SettingSpec, value: object) -> bool:
+    """None keeps a secret (and resets another setting); a secret sent back as it was
+    read ({"set": ...}) is kept too, so a client may send what it was given."""
+    return value is None or (spec.secret and isinstance(value, Mapping) and set(value) == {"set"})
 
 
 def refuse_missing_settings(kind: ConnectorType, values: Mapping[str, object]) -> None:
