@@ -1,0 +1,169 @@
+"""Connections to data sources in the admin UI (issue 13 §7): the list with each
+connection's last run and its play button, a connection's own screen with its run
+history, and one run with the rows it skipped. The forms live in connection_forms.py,
+the CSV upload in connection_upload.py."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, abort, request
+from peewee import fn
+
+from davserver.web.admin.connector_words import (
+    STATE_TONES,
+    TRIGGER_LABELS,
+    check_label,
+    choice_label,
+    interval_label,
+    state_label,
+    words,
+)
+from davserver.web.admin.i18n import N_, _
+from davserver.web.admin.pages import back_to, notice, render
+from resources.connectors.catalogue import connector_types
+from resources.connectors.run_queue import QUEUED, RUNNING, queue_run
+from resources.errors import NotFound
+from resources.store.connectors import Connection, ConnectorRun
+
+blueprint = Blueprint("connections", __name__, url_prefix="/connections")
+
+UPLOADED_TYPES = frozenset({"csv-file"})  # fed by a file in hand, not fetched: no play button
+HISTORY_LENGTH = 50
+REFRESH_SECONDS = 2  # how often a page with a queued or running run reloads itself
+
+
+@dataclass(frozen=True)
+class Listed:
+    connection: Connection
+    last_run: ConnectorRun | None
+
+
+def get_connection(connection_id: int) -> Connection:
+    found = Connection.get_or_none(Connection.id == connection_id)
+    if found is None:
+        raise NotFound(code="no_such_connection")
+    return found
+
+
+def type_label(type_key: str) -> str:
+    found = connector_types().get(type_key)
+    return words(found.label) if found is not None else type_key
+
+
+def last_runs(connection_ids: list[int]) -> dict[int, ConnectorRun]:
+    """The newest run of each connection, in two queries whatever their number."""
+    if not connection_ids:
+        return {}
+    newest = (
+        ConnectorRun.select(fn.MAX(ConnectorRun.id))
+        .where(ConnectorRun.connection.in_(connection_ids))
+        .group_by(ConnectorRun.connection)
+    )
+    runs = ConnectorRun.select().where(ConnectorRun.id.in_(newest))
+    return {run.connection_id: run for run in runs}
+
+
+def run_errors(run: ConnectorRun) -> list[dict[str, object]]:
+    try:
+        found = json.loads(run.errors or "[]")
+    except ValueError:
+        return []
+    return found if isinstance(found, list) else []
+
+
+def is_active(run: ConnectorRun | None) -> bool:
+    return run is not None and run.state in (QUEUED, RUNNING)
+
+
+def shared_context() -> dict:
+    """What every connection template uses to draw runs and types."""
+    return dict(
+        state_label=state_label,
+        state_tone=lambda state: STATE_TONES.get(state, "warn"),
+        trigger_label=lambda trigger: _(TRIGGER_LABELS[trigger])
+        if trigger in TRIGGER_LABELS
+        else trigger,
+        type_label=type_label,
+        interval_label=interval_label,
+        check_label=check_label,
+        choice_label=choice_label,
+        words=words,
+        uploaded_types=UPLOADED_TYPES,
+        run_errors=run_errors,
+    )
+
+
+@blueprint.get("", endpoint="index")
+def connection_list() -> Response:
+    connections = list(Connection.select().order_by(Connection.name))
+    runs = last_runs([connection.id for connection in connections])
+    listed = [Listed(connection, runs.get(connection.id)) for connection in connections]
+    return render(
+        "admin/connections.html",
+        title=_("Connections"),
+        listed=listed,
+        refresh=REFRESH_SECONDS if any(is_active(item.last_run) for item in listed) else None,
+        **shared_context(),
+    )
+
+
+@blueprint.get("/<int:connection_id>", endpoint="show")
+def show_connection(connection_id: int) -> Response:
+    connection = get_connection(connection_id)
+    history = list(
+        ConnectorRun.select()
+        .where(ConnectorRun.connection == connection.id)
+        .order_by(ConnectorRun.id.desc())
+        .limit(HISTORY_LENGTH)
+    )
+    return render(
+        "admin/connection.html",
+        title=connection.name,
+        connection=connection,
+        history=history,
+        settings=json.loads(connection.settings or "{}"),
+        secrets=sorted(json.loads(connection.secrets or "{}")),
+        mapping=json.loads(connection.mapping or "{}"),
+        defaults=json.loads(connection.defaults or "{}"),
+        refresh=REFRESH_SECONDS if history and is_active(history[0]) else None,
+        **shared_context(),
+    )
+
+
+@blueprint.post("/<int:connection_id>/run", endpoint="run")
+def run_now(connection_id: int) -> Response:
+    """The play button: queue a run, which a server process's run loop takes up."""
+    connection = get_connection(connection_id)
+    if connection.type in UPLOADED_TYPES:
+        notice(N_("This connection runs when a file is uploaded."))
+        return back_to("connections.show", connection_id=connection.id)
+    _run, queued = queue_run(connection.id)
+    if queued:
+        notice(N_("A run of %(name)s is queued; this page shows how it went."), name=connection.name)
+    else:
+        notice(N_("%(name)s is queued or running already."), name=connection.name)
+    if request.form.get("back") == "list":
+        return back_to("connections.index")
+    return back_to("connections.show", connection_id=connection.id)
+
+
+@blueprint.get("/<int:connection_id>/runs/<int:run_id>", endpoint="run_detail")
+def run_detail(connection_id: int, run_id: int) -> Response:
+    """One run: its counts, why it failed, and every row it skipped with the line."""
+    connection = get_connection(connection_id)
+    run = ConnectorRun.get_or_none(
+        (ConnectorRun.id == run_id) & (ConnectorRun.connection == connection.id)
+    )
+    if run is None:
+        abort(404)
+    return render(
+        "admin/connection_run.html",
+        title=_("Run of %(name)s", name=connection.name),
+        connection=connection,
+        run=run,
+        errors=run_errors(run),
+        refresh=REFRESH_SECONDS if is_active(run) else None,
+        **shared_context(),
+    )
