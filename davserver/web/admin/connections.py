@@ -9,7 +9,6 @@ import json
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, request
-from peewee import fn
 
 from davserver.web.admin.connector_words import (
     STATE_TONES,
@@ -17,14 +16,17 @@ from davserver.web.admin.connector_words import (
     check_label,
     choice_label,
     interval_label,
+    sentence,
     state_label,
     words,
 )
 from davserver.web.admin.i18n import N_, _
 from davserver.web.admin.pages import back_to, notice, render
+from resources.company_directory.schemas import PHONEBOOK_ENTRY
 from resources.connectors.catalogue import connector_types
+from resources.connectors.connection_reading import last_runs
+from resources.connectors.connections import get_connection
 from resources.connectors.run_queue import QUEUED, RUNNING, queue_run
-from resources.errors import NotFound
 from resources.store.connectors import Connection, ConnectorRun
 
 blueprint = Blueprint("connections", __name__, url_prefix="/connections")
@@ -40,29 +42,22 @@ class Listed:
     last_run: ConnectorRun | None
 
 
-def get_connection(connection_id: int) -> Connection:
-    found = Connection.get_or_none(Connection.id == connection_id)
-    if found is None:
-        raise NotFound(code="no_such_connection")
-    return found
-
-
 def type_label(type_key: str) -> str:
     found = connector_types().get(type_key)
     return words(found.label) if found is not None else type_key
 
 
-def last_runs(connection_ids: list[int]) -> dict[int, ConnectorRun]:
-    """The newest run of each connection, in two queries whatever their number."""
-    if not connection_ids:
-        return {}
-    newest = (
-        ConnectorRun.select(fn.MAX(ConnectorRun.id))
-        .where(ConnectorRun.connection.in_(connection_ids))
-        .group_by(ConnectorRun.connection)
-    )
-    runs = ConnectorRun.select().where(ConnectorRun.id.in_(newest))
-    return {run.connection_id: run for run in runs}
+def field_label(name: str) -> str:
+    """A phonebook field's label in the page's language."""
+    found = next((spec for spec in PHONEBOOK_ENTRY if spec.name == name), None)
+    return _(found.label) if found is not None else name
+
+
+def setting_labeller(type_key: str):
+    """The label of a setting of the type, by the setting's name."""
+    found = connector_types().get(type_key)
+    labels = {spec.name: spec.label for spec in found.settings} if found is not None else {}
+    return lambda name: words(labels.get(name) or name)
 
 
 def run_errors(run: ConnectorRun) -> list[dict[str, object]]:
@@ -82,14 +77,16 @@ def shared_context() -> dict:
     return dict(
         state_label=state_label,
         state_tone=lambda state: STATE_TONES.get(state, "warn"),
-        trigger_label=lambda trigger: _(TRIGGER_LABELS[trigger])
-        if trigger in TRIGGER_LABELS
-        else trigger,
+        trigger_label=lambda trigger: (
+            _(TRIGGER_LABELS[trigger]) if trigger in TRIGGER_LABELS else trigger
+        ),
         type_label=type_label,
         interval_label=interval_label,
         check_label=check_label,
         choice_label=choice_label,
         words=words,
+        sentence=sentence,
+        field_label=field_label,
         uploaded_types=UPLOADED_TYPES,
         run_errors=run_errors,
     )
@@ -127,6 +124,7 @@ def show_connection(connection_id: int) -> Response:
         secrets=sorted(json.loads(connection.secrets or "{}")),
         mapping=json.loads(connection.mapping or "{}"),
         defaults=json.loads(connection.defaults or "{}"),
+        setting_label=setting_labeller(connection.type),
         refresh=REFRESH_SECONDS if history and is_active(history[0]) else None,
         **shared_context(),
     )
@@ -141,7 +139,9 @@ def run_now(connection_id: int) -> Response:
         return back_to("connections.show", connection_id=connection.id)
     _run, queued = queue_run(connection.id)
     if queued:
-        notice(N_("A run of %(name)s is queued; this page shows how it went."), name=connection.name)
+        notice(
+            N_("A run of %(name)s is queued; this page shows how it went."), name=connection.name
+        )
     else:
         notice(N_("%(name)s is queued or running already."), name=connection.name)
     if request.form.get("back") == "list":
