@@ -28,7 +28,7 @@ WORDS = {
     "en": {
         "title": "Connections",
         "ok": "ok",
-        "failed": "failed",
+        "failed": "run failed",
         "refused": "refused the user name or password",
         "counts": "2 added, 0 updated, 0 removed, 0 unchanged, 0 skipped",
         "set": "set",

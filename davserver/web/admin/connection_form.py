@@ -193,7 +193,9 @@ def posted_settings(kind: ConnectorType) -> dict[str, str | bool | None]:
             cleared = CLEAR_PREFIX + spec.name in request.form
             settings[spec.name] = typed if typed else ("" if cleared else None)
         else:
-            settings[spec.name] = request.form.get(name, "").strip()
+            typed = request.form.get(name, "").strip()
+            # a choice left out of the form goes back to its default
+            settings[spec.name] = None if spec.kind == CHOICE and not typed else typed
     return settings
 
 

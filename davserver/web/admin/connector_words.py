@@ -61,7 +61,7 @@ STATE_LABELS = {
     "queued": N_("queued"),
     "running": N_("running"),
     "ok": N_("ok"),
-    "failed": N_("failed"),
+    "failed": N_("run failed"),
 }
 STATE_TONES = {"queued": "warn", "running": "warn", "ok": "ok", "failed": "bad"}
 TRIGGER_LABELS = {"manual": N_("by hand"), "interval": N_("interval")}
@@ -98,7 +98,55 @@ def interval_label(minutes: int) -> str:
 # The sentences connector types and runs write (checks, run failures, skipped rows), as
 # templates: a sentence the catalogue lacks word for word is matched against these, and
 # its values are put into the translated template.
-SENTENCE_TEMPLATES: tuple[str, ...] = ()
+SENTENCE_TEMPLATES = (
+    # the checks of a test
+    N_("The URL is an http(s) address."),
+    N_("The URL must start with http:// or https://."),
+    N_("The server answers."),
+    N_("The server sends the file."),
+    N_("The server speaks CardDAV."),
+    N_("The file is CSV with %(columns)s columns and %(rows)s rows."),
+    N_("The file holds %(cards)s cards, %(problems)s of them unreadable."),
+    N_("The file holds %(cards)s cards."),
+    N_("The address book is %(name)s (of %(count)s: %(names)s)."),
+    N_("The address book is %(name)s."),
+    N_("The address book offers sync-collection: each run fetches only the changed cards."),
+    N_("The address book has no sync-collection: each run compares its ctag and ETags."),
+    # answers that are not the file, sources that cannot be reached
+    N_("The server refused the user name or password (HTTP %(status)s)."),
+    N_("The server has no file at this URL (HTTP 404)."),
+    N_("The server answered HTTP %(status)s instead of the file."),
+    N_("The server answered HTTP %(status)s instead of an answer."),
+    N_("The URL is not an http:// or https:// address."),
+    N_("The source's TLS certificate is not valid for its address."),
+    N_("The source's server cannot be reached (name or connection refused)."),
+    N_("The source's server did not accept the connection in time."),
+    N_("The source's server ended the answer before it was complete."),
+    N_("The source's server stopped sending (timeout)."),
+    N_("The source redirected more than %(count)s times."),
+    N_("The source sent more than %(size)s MB."),
+    N_("The server answered, but not as a CardDAV server does."),
+    N_("The server has no address book at or below this URL."),
+    N_("The server has %(count)s address books: %(names)s; name one in the setting 'addressbook'."),
+    N_("No address book is called '%(name)s'; the server has %(names)s."),
+    # files that cannot be read
+    N_("The file is empty: its first row must name the field codes."),
+    N_("The header row lacks the mandatory field codes: %(codes)s."),
+    N_("The header row names the field code '%(code)s' twice."),
+    N_("Line %(line)s is not valid %(encoding)s; save the file as UTF-8 or set its encoding."),
+    N_("Line %(line)s cannot be read as CSV: %(reason)s."),
+    N_("The file has a line of more than %(size)s MiB; it is not a CSV file of records."),
+    # runs and their rows
+    N_("The run stopped on an internal error; nothing was applied."),
+    N_(
+        "The server process running it stopped before it ended (its lease expired); "
+        "nothing of it was applied."
+    ),
+    N_("The record has no phone number."),
+    N_("The record has neither a name nor a company."),
+    N_("The record has the same key '%(key)s' as line %(line)s; the first one counts."),
+    N_("This server has no connector type '%(type)s' or target '%(target)s'."),
+)
 
 
 @cache
@@ -110,6 +158,15 @@ def _pattern(template: str) -> re.Pattern[str]:
     return re.compile(regex + r"\Z", re.S)
 
 
+def template_for(english: str) -> tuple[str, dict[str, str]] | None:
+    """The template a connector's sentence was written from, with its values."""
+    for template in SENTENCE_TEMPLATES:
+        found = _pattern(template).match(english)
+        if found is not None:
+            return template, found.groupdict()
+    return None
+
+
 def sentence(english: str) -> str:
     """A connector's English sentence in the page's language, where it is translated."""
     if not english:
@@ -117,9 +174,9 @@ def sentence(english: str) -> str:
     exact = _(english)
     if exact != english:
         return exact
-    for template in SENTENCE_TEMPLATES:
-        found = _pattern(template).match(english)
-        if found is not None:
-            translated = _(template)
-            return translated % found.groupdict() if translated != template else english
-    return english
+    known = template_for(english)
+    if known is None:
+        return english
+    template, values = known
+    translated = _(template)
+    return translated % values if translated != template else english
