@@ -173,7 +173,7 @@ def update_connection(
 def _change_detail(
     connection: Connection, changed: list[str], settings: list[str], scope: rules.Scope | None
 ) -> str:
-    parts = [f"{name}" for name in changed if name != "name"]
+    parts = [name for name in changed if name != "name"]
     if "name" in changed:
         parts.insert(0, f"renamed from {connection.name}")
     if settings:

@@ -22,6 +22,7 @@ from resources.store.organisation import AccountGroup, UserAccount
 PRIORITY_MIN, PRIORITY_MAX = -1000, 1000
 DESCRIPTION_MAX = 2000
 VALUE_MAX = 2000  # a default's text, a mapping's source field name
+ID_MIN, ID_MAX = 1, 2**63 - 1  # ids the databases can hold
 
 
 @dataclass(frozen=True)
@@ -49,19 +50,19 @@ class Parts:
 
 
 def connector_type(key: str) -> ConnectorType:
-    found = connector_types().get(key)
+    found = connector_types().get(key) if isinstance(key, str) else None
     if found is None:
         raise InvalidProperty(
             code="connector_type_unknown",
             field="type",
-            type=str(key),
+            type=str(key)[:100],
             types=", ".join(connector_types().keys()),
         )
     return found
 
 
 def run_target(key: str) -> RunTarget:
-    found = run_targets().get(key)
+    found = run_targets().get(key) if isinstance(key, str) else None
     if found is None:
         raise InvalidProperty(
             code="connection_target_invalid",
@@ -161,7 +162,9 @@ def checked_defaults(defaults: object, target: RunTarget) -> dict[str, str]:
 def _ids(value: object) -> list[int] | None:
     if not isinstance(value, list | tuple):
         return None
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+    if not all(
+        isinstance(v, int) and not isinstance(v, bool) and ID_MIN <= v <= ID_MAX for v in value
+    ):
         return None
     return sorted(set(value))
 
@@ -230,9 +233,15 @@ def checked_settings(kind: ConnectorType, values: object) -> dict[str, str | boo
             type=kind.key,
         )
     return {
-        name: None if value is None else _checked_setting(specs[name], value, kind.key)
+        name: None if _kept(specs[name], value) else _checked_setting(specs[name], value, kind.key)
         for name, value in values.items()
     }
+
+
+def _kept(spec: SettingSpec, value: object) -> bool:
+    """None keeps a secret (and resets another setting); a secret sent back as it was
+    read ({"set": ...}) is kept too, so a client may send what it was given."""
+    return value is None or (spec.secret and isinstance(value, Mapping) and set(value) == {"set"})
 
 
 def refuse_missing_settings(kind: ConnectorType, values: Mapping[str, object]) -> None:

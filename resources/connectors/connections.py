@@ -19,9 +19,10 @@ from resources.connectors.connection_settings import (
     split_settings,
 )
 from resources.connectors.connector_types import ConnectorType, TestOutcome
+from resources.connectors.run_queue import queue_run
 from resources.connectors.source_http import SourceClient
 from resources.errors import AlreadyExists, InvalidProperty, NotFound
-from resources.store.connectors import Connection, ConnectionScope
+from resources.store.connectors import Connection, ConnectionScope, ConnectorRun
 from resources.store.database import write_transaction
 
 # Kept importable from here: the CLI and older callers find the type by its key here.
@@ -35,6 +36,15 @@ class TestFailed(InvalidProperty):
         failed = next(check for check in outcome.checks if not check.ok)
         super().__init__(code="connection_test_failed", field="settings", reason=failed.message)
         self.outcome = outcome
+
+
+class RunActive(AlreadyExists):
+    """A run of the connection is queued or running already (`run`, when known): one at
+    a time."""
+
+    def __init__(self, run: ConnectorRun | None = None) -> None:
+        super().__init__(code="connection_run_active")
+        self.run = run
 
 
 def find_connection(name: str) -> Connection:
@@ -193,3 +203,14 @@ def connection_summary(connection: Connection) -> dict[str, object]:
         "target": connection.target,
         "settings": json.loads(connection.settings),
     }
+
+
+def queue_connection_run(connection: Connection, *, actor: str = "system") -> ConnectorRun:
+    """A run of the connection queued for the server's run loop (the play button);
+    RunActive, naming the run, while one is queued or running."""
+    run, queued = queue_run(connection.id)
+    if not queued:
+        raise RunActive(run)
+    with write_transaction():
+        audit.record(actor, "connection.run", connection.name, f"run={run.id}")
+    return run
