@@ -20,7 +20,13 @@ from davserver.web.admin.connection_form import (
     source_field_offers,
     target_fields,
 )
-from davserver.web.admin.connections import UPLOADED_TYPES, blueprint, shared_context
+from davserver.web.admin.connections import (
+    NOT_FETCHED,
+    SENT_TYPES,
+    UPLOADED_TYPES,
+    blueprint,
+    shared_context,
+)
 from davserver.web.admin.i18n import N_, _
 from davserver.web.admin.pages import back_to, notice, render
 from davserver.web.admin.security import actor
@@ -66,7 +72,7 @@ def form_page(
         targets=target_fields(),
         source_fields=source_field_offers(kind, form),
         scope_offers=scope_offers(),
-        fetched=kind.key not in UPLOADED_TYPES,
+        fetched=kind.key not in NOT_FETCHED,
         **shared_context(),
     )
 
@@ -77,10 +83,14 @@ def choose_type() -> Response:
     key = request.args.get("type", "")
     if key in UPLOADED_TYPES:
         return back_to("connections.upload_new")
-    kind = connector_types().get(key)
-    if kind is None:
+    kind = connector_types().get(key) if key not in SENT_TYPES else None
+    if kind is None:  # the API's JSON import makes its own connections
         registry = connector_types()
-        kinds = [found for k in registry.keys() if (found := registry.get(k)) is not None]
+        kinds = [
+            found
+            for k in registry.keys()
+            if k not in SENT_TYPES and (found := registry.get(k)) is not None
+        ]
         return render(
             "admin/connection_types.html",
             title=_("New connection"),
@@ -95,6 +105,8 @@ def create() -> Response:
     kind = connector_type(request.args.get("type", ""))
     if kind.key in UPLOADED_TYPES:
         return back_to("connections.upload_new")
+    if kind.key in SENT_TYPES:
+        return back_to("connections.new")
     posted = read_posted(kind)
     form, parts = posted.form, posted.parts
     title = _("New connection")
@@ -153,9 +165,9 @@ def edit(connection_id: int) -> Response:
         return form_page(title, kind, saved_form(connection, kind), connection=connection)
     posted = read_posted(kind, saved_form(connection, kind).secrets_set)
     form, changes = posted.form, dict(posted.parts)
-    if kind.key in UPLOADED_TYPES:
-        changes.pop("settings")  # an uploaded file's settings are chosen with the upload
-    if request.form.get("action") == TEST and kind.key not in UPLOADED_TYPES:
+    if kind.key in NOT_FETCHED:
+        changes.pop("settings")  # chosen with the upload, or none (the API's import)
+    if request.form.get("action") == TEST and kind.key not in NOT_FETCHED:
         return _test(
             title,
             kind,

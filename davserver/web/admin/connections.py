@@ -31,7 +31,11 @@ from resources.store.connectors import Connection, ConnectorRun
 
 blueprint = Blueprint("connections", __name__, url_prefix="/connections")
 
-UPLOADED_TYPES = frozenset({"csv-file"})  # fed by a file in hand, not fetched: no play button
+# Types whose source is not fetched, so they have no play button: a file uploaded here,
+# or entries sent with each import through the API.
+UPLOADED_TYPES = frozenset({"csv-file"})
+SENT_TYPES = frozenset({"phonebook-json"})
+NOT_FETCHED = UPLOADED_TYPES | SENT_TYPES
 HISTORY_LENGTH = 50
 REFRESH_SECONDS = 2  # how often a page with a queued or running run reloads itself
 
@@ -88,6 +92,7 @@ def shared_context() -> dict:
         sentence=sentence,
         field_label=field_label,
         uploaded_types=UPLOADED_TYPES,
+        sent_types=SENT_TYPES,
         run_errors=run_errors,
     )
 
@@ -134,8 +139,12 @@ def show_connection(connection_id: int) -> Response:
 def run_now(connection_id: int) -> Response:
     """The play button: queue a run, which a server process's run loop takes up."""
     connection = get_connection(connection_id)
-    if connection.type in UPLOADED_TYPES:
-        notice(N_("This connection runs when a file is uploaded."))
+    if connection.type in NOT_FETCHED:
+        notice(
+            N_("This connection runs when a file is uploaded.")
+            if connection.type in UPLOADED_TYPES
+            else N_("This connection runs with each import through the API.")
+        )
         return back_to("connections.show", connection_id=connection.id)
     _run, queued = queue_run(connection.id)
     if queued:

@@ -20,6 +20,7 @@ TYPE_LABELS = (
     N_("CSV file upload"),
     N_("vCard file at a URL"),
     N_("CardDAV address book"),
+    N_("Phonebook entries sent as JSON (POST /api/v1/phonebook/import)"),
 )
 SETTING_WORDS = (
     N_("URL"),
@@ -56,6 +57,7 @@ CHECK_LABELS = {
     "addressbook": N_("Address book"),
     "cards": N_("Contacts"),
     "sync": N_("Changes since the last run"),
+    "entries": N_("Entries"),
 }
 STATE_LABELS = {
     "queued": N_("queued"),
@@ -136,6 +138,11 @@ SENTENCE_TEMPLATES = (
     N_("Line %(line)s is not valid %(encoding)s; save the file as UTF-8 or set its encoding."),
     N_("Line %(line)s cannot be read as CSV: %(reason)s."),
     N_("The file has a line of more than %(size)s MiB; it is not a CSV file of records."),
+    N_("The entries come with each import through the API."),
+    N_(
+        "The entries of this connection come with each import through the API "
+        "(POST /api/v1/phonebook/import); there is nothing to fetch."
+    ),
     # runs and their rows
     N_("The run stopped on an internal error; nothing was applied."),
     N_(
