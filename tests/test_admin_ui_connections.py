@@ -209,6 +209,7 @@ def test_a_failing_source_shows_the_failed_run_with_its_message(
         assert WORDS[language]["failed"] == page.locator(f"{row} .run-state").inner_text()
         assert "500" in page.locator(f"{row} .run-message").inner_text()
         fits(page, size)
+        screenshot(page, f"connections-list-{language}-{size}")
         click_and_wait(page, f"{row} a.run-link")
         assert "500" in page.inner_text("#run-message")
         assert PhonebookEntry.select().where(PhonebookEntry.origin == connection.name).count() == 0

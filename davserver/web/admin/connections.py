@@ -26,6 +26,7 @@ from resources.company_directory.schemas import PHONEBOOK_ENTRY
 from resources.connectors.catalogue import connector_types
 from resources.connectors.connection_reading import last_runs
 from resources.connectors.connections import get_connection
+from resources.connectors.connector_types import BOOL
 from resources.connectors.run_queue import QUEUED, RUNNING, queue_run
 from resources.store.connectors import Connection, ConnectorRun
 
@@ -57,11 +58,21 @@ def field_label(name: str) -> str:
     return _(found.label) if found is not None else name
 
 
-def setting_labeller(type_key: str):
-    """The label of a setting of the type, by the setting's name."""
-    found = connector_types().get(type_key)
-    labels = {spec.name: spec.label for spec in found.settings} if found is not None else {}
-    return lambda name: words(labels.get(name) or name)
+def settings_shown(connection: Connection) -> list[tuple[str, str]]:
+    """(label, value) of each setting in the type's order; a secret only as set or not."""
+    kind = connector_types().get(connection.type)
+    stored = json.loads(connection.settings or "{}")
+    sealed = json.loads(connection.secrets or "{}")
+    shown = []
+    for spec in kind.settings if kind is not None else ():
+        if spec.secret:
+            value = _("set") if spec.name in sealed else _("not set")
+        elif spec.kind == BOOL:
+            value = _("yes") if stored.get(spec.name, spec.default) else _("no")
+        else:
+            value = choice_label(str(stored.get(spec.name, spec.default)))
+        shown.append((words(spec.label), value))
+    return shown
 
 
 def run_errors(run: ConnectorRun) -> list[dict[str, object]]:
@@ -125,11 +136,9 @@ def show_connection(connection_id: int) -> Response:
         title=connection.name,
         connection=connection,
         history=history,
-        settings=json.loads(connection.settings or "{}"),
-        secrets=sorted(json.loads(connection.secrets or "{}")),
+        settings=settings_shown(connection),
         mapping=json.loads(connection.mapping or "{}"),
         defaults=json.loads(connection.defaults or "{}"),
-        setting_label=setting_labeller(connection.type),
         refresh=REFRESH_SECONDS if history and is_active(history[0]) else None,
         **shared_context(),
     )
