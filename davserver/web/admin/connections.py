@@ -20,15 +20,17 @@ from davserver.web.admin.connector_words import (
     state_label,
     words,
 )
+from davserver.web.admin.crud import PAGE_SIZE, Column, ListView
 from davserver.web.admin.i18n import N_, _
 from davserver.web.admin.pages import back_to, notice, render
 from resources.company_directory.schemas import PHONEBOOK_ENTRY
 from resources.connectors.catalogue import connector_types
-from resources.connectors.connection_reading import last_runs
+from resources.connectors.connection_reading import CONNECTION_SORTS, last_runs
 from resources.connectors.connections import get_connection
 from resources.connectors.connector_types import BOOL
 from resources.connectors.run_queue import QUEUED, RUNNING, queue_run
 from resources.store.connectors import Connection, ConnectorRun
+from resources.store.listing import ListRequest, page_of
 
 blueprint = Blueprint("connections", __name__, url_prefix="/connections")
 
@@ -108,16 +110,52 @@ def shared_context() -> dict:
     )
 
 
+COLUMNS = (Column(N_("Name"), "name"), Column(N_("Type")), Column(N_("Last run")), Column(""))
+
+
+def _list_view() -> ListView:
+    """The page of connections this request asks for, searched and sorted in SQL."""
+    asked = ListRequest(
+        q=request.args.get("q", "").strip(),
+        sort=request.args.get("sort", ""),
+        limit=PAGE_SIZE,
+        after=request.args.get("after", ""),
+    )
+    page = page_of(
+        Connection.select(),
+        asked,
+        sort_columns=CONNECTION_SORTS,
+        default_sort="-id",
+        search_columns=(Connection.name, Connection.description),
+    )
+    return ListView(
+        page,
+        COLUMNS,
+        "connections.index",
+        asked.q,
+        asked.after,
+        N_("No connections yet."),
+        {},
+        asked.sort,
+    )
+
+
 @blueprint.get("", endpoint="index")
 def connection_list() -> Response:
-    connections = list(Connection.select().order_by(Connection.name))
+    view = _list_view()
+    connections = list(view.page.items)
     runs = last_runs([connection.id for connection in connections])
-    listed = [Listed(connection, runs.get(connection.id)) for connection in connections]
+    listed = {
+        connection.id: Listed(connection, runs.get(connection.id)) for connection in connections
+    }
     return render(
         "admin/connections.html",
         title=_("Connections"),
+        view=view,
         listed=listed,
-        refresh=REFRESH_SECONDS if any(is_active(item.last_run) for item in listed) else None,
+        refresh=REFRESH_SECONDS
+        if any(is_active(item.last_run) for item in listed.values())
+        else None,
         **shared_context(),
     )
 
