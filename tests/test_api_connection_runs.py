@@ -215,3 +215,10 @@ def test_an_import_into_a_connection_of_another_type_is_refused(admin, files):
         admin.post("/phonebook/import", {"source": made["name"], "entries": []}), 409
     )
     assert refusal["code"] == "connection_other_type" and "csv-url" in refusal["message"]
+
+
+def test_an_upload_connection_saved_over_the_api_has_nothing_to_fetch(admin, run_loop):
+    made = admin.created("/connections", {"name": unique("Upload"), "type": "csv-file"})
+    assert [c["check"] for c in made["test"]["checks"]] == ["upload"]
+    failed = play(admin, made["id"])
+    assert failed["state"] == "failed" and "nothing to fetch" in failed["message"]

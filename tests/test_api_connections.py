@@ -171,6 +171,7 @@ def test_a_settings_change_is_tested_again_and_secrets_stay_unless_cleared(admin
     )
     assert wrong.status_code == 422 and wrong.json()["code"] == "connection_test_failed"
     assert wrong.json()["checks"][-1]["ok"] is False
+    assert "nope" not in wrong.text and PASSWORD not in wrong.text
     assert admin.get(f"/connections/{made['id']}").json()["settings"]["url"] == moved
 
     cleared = admin.patch(f"/connections/{made['id']}", {"settings": {"password": ""}})

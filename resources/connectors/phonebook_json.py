@@ -19,7 +19,7 @@ from resources.connectors.connector_types import (
     TestOutcome,
 )
 from resources.connectors.source_http import SourceClient, SourceRequest
-from resources.connectors.uploaded_source import UploadedSource
+from resources.connectors.uploaded_source import in_hand
 
 KEY = "phonebook-json"
 SOURCE_FIELDS = ("external_id", *ENTRY_FIELDS)
@@ -46,7 +46,7 @@ class PhonebookJsonType:
         *,
         mandatory: Sequence[str] = (),
     ) -> Iterator[SourceRecord | RecordProblem]:
-        if not isinstance(client, UploadedSource):
+        if not in_hand(client):
             raise SourceUnreadable(
                 "The entries of this connection come with each import through the API "
                 "(POST /api/v1/phonebook/import); there is nothing to fetch."
