@@ -9,6 +9,7 @@ desktop and phone width. A run loop like every server process's takes the queued
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
@@ -331,3 +332,58 @@ def test_edit_keeps_the_stored_password_and_delete_takes_the_entries(
         assert page.locator(f"#connection-{connection.id}").count() == 0
     finally:
         page.context.close()
+
+
+def finished_run(connection_id: int, timeout: float = 20.0) -> ConnectorRun:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = (
+            ConnectorRun.select()
+            .where(ConnectorRun.connection == connection_id)
+            .order_by(ConnectorRun.id.desc())
+            .first()
+        )
+        if run is not None and run.state in ("ok", "failed"):
+            return run
+        time.sleep(0.1)
+    raise AssertionError("the run did not end in time")
+
+
+def test_an_upload_connection_takes_its_settings_for_the_next_file(admin_ui):
+    tag = mark()
+    admin_ui.get("/connections/upload")
+    made = admin_ui.post(
+        "/connections/upload",
+        {"name": f"Semicolons {tag}", "settings.delimiter": "auto", "settings.encoding": "auto"},
+        files={"file": ("book.csv", phonebook_csv(tag), "text/csv")},
+    )
+    assert made.status_code == 200 and "Semicolons" in made.text
+    connection = Connection.get(Connection.name == f"Semicolons {tag}")
+    assert finished_run(connection.id).state == "ok"
+    form = admin_ui.get(f"/connections/{connection.id}/edit")
+    assert 'id="run-test"' not in form.text and 'name="settings.delimiter"' in form.text
+    saved = admin_ui.post(
+        f"/connections/{connection.id}/edit",
+        {
+            "name": connection.name,
+            "interval_minutes": "0",
+            "priority": "0",
+            "enabled": "1",
+            "scope": "everyone",
+            "settings.delimiter": "semicolon",
+            "settings.encoding": "utf-8",
+        },
+    )
+    assert saved.status_code == 200, saved.text
+    assert json.loads(Connection.get_by_id(connection.id).settings)["delimiter"] == "semicolon"
+    semicolons = phonebook_csv(tag).decode().replace(",", ";").replace("u2;", "u3;").encode()
+    admin_ui.get(f"/connections/{connection.id}/upload")
+    admin_ui.post(
+        f"/connections/{connection.id}/upload",
+        {},
+        files={"file": ("book.csv", semicolons, "text/csv")},
+    )
+    run = finished_run(connection.id)
+    assert (run.state, run.added, run.removed, run.unchanged) == ("ok", 1, 1, 1)
+    played = admin_ui.post(f"/connections/{connection.id}/run")
+    assert "runs when a file is uploaded" in played.text

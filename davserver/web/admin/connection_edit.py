@@ -73,6 +73,7 @@ def form_page(
         source_fields=source_field_offers(kind, form),
         scope_offers=scope_offers(),
         fetched=kind.key not in NOT_FETCHED,
+        has_settings=bool(kind.settings),
         **shared_context(),
     )
 
@@ -165,8 +166,6 @@ def edit(connection_id: int) -> Response:
         return form_page(title, kind, saved_form(connection, kind), connection=connection)
     posted = read_posted(kind, saved_form(connection, kind).secrets_set)
     form, changes = posted.form, dict(posted.parts)
-    if kind.key in NOT_FETCHED:
-        changes.pop("settings")  # chosen with the upload, or none (the API's import)
     if request.form.get("action") == TEST and kind.key not in NOT_FETCHED:
         return _test(
             title,

@@ -58,6 +58,7 @@ CHECK_LABELS = {
     "cards": N_("Contacts"),
     "sync": N_("Changes since the last run"),
     "entries": N_("Entries"),
+    "upload": N_("Upload"),
 }
 STATE_LABELS = {
     "queued": N_("queued"),
@@ -139,6 +140,11 @@ SENTENCE_TEMPLATES = (
     N_("Line %(line)s cannot be read as CSV: %(reason)s."),
     N_("The file has a line of more than %(size)s MiB; it is not a CSV file of records."),
     N_("The entries come with each import through the API."),
+    N_("The file comes with each upload and is tested then."),
+    N_(
+        "The file of this connection comes with each upload (the admin UI, or davserver "
+        "phonebook import FILE.csv); there is nothing to fetch."
+    ),
     N_(
         "The entries of this connection come with each import through the API "
         "(POST /api/v1/phonebook/import); there is nothing to fetch."
