@@ -33,6 +33,7 @@ WORDS = {
         "refused": "refused the user name or password",
         "counts": "2 added, 0 updated, 0 removed, 0 unchanged, 0 skipped",
         "set": "set",
+        "again": "type it again to save it",
         "no phone": "no phone number",
     },
     "de": {
@@ -42,6 +43,7 @@ WORDS = {
         "refused": "Benutzernamen oder das Passwort abgelehnt",
         "counts": "2 hinzugefügt, 0 geändert, 0 entfernt, 0 unverändert, 0 übersprungen",
         "set": "gesetzt",
+        "again": "zum Speichern erneut eingeben",
         "no phone": "keine Telefonnummer",
     },
 }
@@ -157,6 +159,9 @@ def test_make_test_map_save_and_run_a_csv_url_connection(
         click_and_wait(page, "#run-test")
         assert page.locator("#test-result.passed").count() == 1
         assert page.locator("li.check.bad").count() == 0
+        typed = page.locator('[name="settings.password"]')
+        assert typed.input_value() == "" and PASSWORD not in page.content()
+        assert typed.get_attribute("placeholder") == words["again"]
         offered = page.locator("#f-mapping-last_name option[data-found]").all_inner_texts()
         assert offered == ["id", "first_name", "nachname", "company", "telefon", "email"]
         page.select_option("#f-mapping-last_name", "nachname")

@@ -112,6 +112,7 @@ class ConnectionForm:
     groups: list[str] = field(default_factory=list)
     found_fields: list[str] = field(default_factory=list)
     secrets_set: list[str] = field(default_factory=list)
+    secrets_typed: list[str] = field(default_factory=list)  # never sent back: typed again
 
     def attach(self, error: DomainError, inputs: set[str]) -> None:
         """A refusal next to its input, else above its section, else above the form."""
@@ -243,6 +244,7 @@ def read_posted(kind: ConnectorType, secrets_set: Sequence[str] = ()) -> Posted:
         groups=request.form.getlist("scope_groups"),
         found_fields=[f for f in request.form.get("found_fields", "").split(",") if f],
         secrets_set=list(secrets_set),
+        secrets_typed=[name for name, value in settings.items() if value and _secret(kind, name)],
     )
     parts["mapping"] = {name: value for name, value in form.mapping.items() if value}
     parts["defaults"] = {name: value for name, value in form.defaults.items() if value}
@@ -252,6 +254,10 @@ def read_posted(kind: ConnectorType, secrets_set: Sequence[str] = ()) -> Posted:
         "groups": _ids(form.groups, "scope", errors),
     }
     return Posted(form, parts)
+
+
+def _secret(kind: ConnectorType, name: str) -> bool:
+    return any(spec.secret for spec in kind.settings if spec.name == name)
 
 
 def _prefixed(prefix: str) -> dict[str, str]:
