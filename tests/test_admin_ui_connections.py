@@ -312,8 +312,10 @@ def test_edit_keeps_the_stored_password_and_delete_takes_the_entries(
         page.fill('[name="name"]', f"Edited {tag}")
         page.fill('[name="priority"]', "7")
         page.check("#f-scope-chosen")
+        chosen = page.locator("#f-scope-users label").first.inner_text().strip()
         page.locator("#f-scope-users input").first.check()
         click_and_wait(page, "#save")
+        assert page.inner_text("#scope-facts") in chosen
         changed = Connection.get_by_id(connection.id)
         assert (changed.name, changed.priority, changed.scope_everyone) == (
             f"Edited {tag}",

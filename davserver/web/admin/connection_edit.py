@@ -101,6 +101,23 @@ def choose_type() -> Response:
     return form_page(_("New connection"), kind, blank_form(kind))
 
 
+PARTS = ("description", "interval_minutes", "scope", "mapping", "defaults", "priority", "enabled")
+
+
+def _create(kind: ConnectorType, parts: dict) -> Connection:
+    """The new connection, saved once its test passed (TestFailed otherwise)."""
+    connection, _outcome = create_connection(
+        parts["name"],
+        kind.key,
+        "phonebook",
+        parts["settings"],
+        HttpxSourceClient(),
+        actor=actor(),
+        **{name: parts[name] for name in PARTS},
+    )
+    return connection
+
+
 @blueprint.post("/new", endpoint="create")
 def create() -> Response:
     kind = connector_type(request.args.get("type", ""))
@@ -121,21 +138,7 @@ def create() -> Response:
     if form.state.errors:
         return form_page(title, kind, form)
     try:
-        connection, _outcome = create_connection(
-            parts["name"],
-            kind.key,
-            "phonebook",
-            parts["settings"],
-            HttpxSourceClient(),
-            description=parts["description"],
-            interval_minutes=parts["interval_minutes"],
-            scope=parts["scope"],
-            mapping=parts["mapping"],
-            defaults=parts["defaults"],
-            priority=parts["priority"],
-            enabled=parts["enabled"],
-            actor=actor(),
-        )
+        connection = _create(kind, parts)
     except TestFailed as failed:
         form.state.errors[""] = _("The connection was not saved: a check of its test failed.")
         return form_page(title, kind, form, outcome=failed.outcome)

@@ -26,11 +26,12 @@ from davserver.web.admin.pages import back_to, notice, render
 from resources.company_directory.schemas import PHONEBOOK_ENTRY
 from resources.connectors.catalogue import connector_types
 from resources.connectors.connection_reading import CONNECTION_SORTS, last_runs
-from resources.connectors.connections import get_connection
+from resources.connectors.connections import get_connection, scope_of
 from resources.connectors.connector_types import BOOL
 from resources.connectors.run_queue import QUEUED, RUNNING, queue_run
 from resources.store.connectors import Connection, ConnectorRun
 from resources.store.listing import ListRequest, page_of
+from resources.store.organisation import AccountGroup, UserAccount
 
 blueprint = Blueprint("connections", __name__, url_prefix="/connections")
 
@@ -75,6 +76,17 @@ def settings_shown(connection: Connection) -> list[tuple[str, str]]:
             value = choice_label(str(stored.get(spec.name, spec.default)))
         shown.append((words(spec.label), value))
     return shown
+
+
+def scope_shown(connection: Connection) -> str:
+    """Who sees the connection's entries, in words: everyone, or the accounts and groups."""
+    scope = scope_of(connection)
+    if scope.everyone:
+        return _("Everyone")
+    accounts = UserAccount.select(UserAccount.login).where(UserAccount.id.in_(scope.users))
+    groups = AccountGroup.select(AccountGroup.name).where(AccountGroup.id.in_(scope.groups))
+    names = sorted(a.login for a in accounts) + sorted(g.name for g in groups)
+    return ", ".join(names) if names else _("nobody")
 
 
 def run_errors(run: ConnectorRun) -> list[dict[str, object]]:
@@ -175,6 +187,7 @@ def show_connection(connection_id: int) -> Response:
         connection=connection,
         history=history,
         settings=settings_shown(connection),
+        scope=scope_shown(connection),
         mapping=json.loads(connection.mapping or "{}"),
         defaults=json.loads(connection.defaults or "{}"),
         refresh=REFRESH_SECONDS if history and is_active(history[0]) else None,
