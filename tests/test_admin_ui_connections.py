@@ -394,3 +394,22 @@ def test_an_upload_connection_takes_its_settings_for_the_next_file(admin_ui):
     assert (run.state, run.added, run.removed, run.unchanged) == ("ok", 1, 1, 1)
     played = admin_ui.post(f"/connections/{connection.id}/run")
     assert "runs when a file is uploaded" in played.text
+
+
+def test_the_play_button_needs_the_form_token_and_answers_a_second_press(admin_ui, files):
+    tag = mark()
+    path = f"/token-{tag}.csv"
+    connection = saved_connection(
+        f"Token {tag}", files.put(path, phonebook_csv(tag), username=USER, password=PASSWORD)
+    )
+    # slow, so that a run loop (if one is going) is still at it when play is pressed again
+    files.put(path, phonebook_csv(tag), username=USER, password=PASSWORD, seconds_between_chunks=3)
+    admin_ui.get("/connections")
+    refused = admin_ui.post(f"/connections/{connection.id}/run", with_token=False)
+    assert refused.status_code == 400
+    assert ConnectorRun.select().where(ConnectorRun.connection == connection.id).count() == 0
+    first = admin_ui.post(f"/connections/{connection.id}/run", {"back": "list"})
+    assert first.url.endswith("/admin/connections") and "is queued" in first.text
+    second = admin_ui.post(f"/connections/{connection.id}/run")
+    assert "queued or running already" in second.text
+    assert ConnectorRun.select().where(ConnectorRun.connection == connection.id).count() == 1
