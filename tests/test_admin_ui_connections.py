@@ -413,3 +413,18 @@ def test_the_play_button_needs_the_form_token_and_answers_a_second_press(admin_u
     second = admin_ui.post(f"/connections/{connection.id}/run")
     assert "queued or running already" in second.text
     assert ConnectorRun.select().where(ConnectorRun.connection == connection.id).count() == 1
+
+
+def test_an_upload_without_a_file_or_with_a_taken_name_makes_nothing(admin_ui):
+    tag = mark()
+    admin_ui.get("/connections/upload")
+    no_file = admin_ui.post("/connections/upload", {"name": f"Nothing {tag}"})
+    assert no_file.status_code == 400 and 'id="f-file-error"' in no_file.text
+    upload = {"file": ("book.csv", phonebook_csv(tag), "text/csv")}
+    first = admin_ui.post("/connections/upload", {"name": f"Once {tag}"}, files=upload)
+    assert first.status_code == 200
+    taken = admin_ui.post("/connections/upload", {"name": f"Once {tag}"}, files=upload)
+    assert taken.status_code == 422 and 'id="f-name-error"' in taken.text
+    assert Connection.select().where(Connection.name.startswith(f"Nothing {tag}")).count() == 0
+    assert Connection.select().where(Connection.name == f"Once {tag}").count() == 1
+    finished_run(Connection.get(Connection.name == f"Once {tag}").id)

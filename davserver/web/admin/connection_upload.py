@@ -109,38 +109,44 @@ def _start_run(connection: Connection, path: str) -> bool:
     return True
 
 
+def _blank() -> FormState:
+    return FormState(
+        {spec.name: _(spec.default) if spec.name == "name" else spec.default for spec in _fields()}
+    )
+
+
+def _create(state: FormState, path: str) -> Connection:
+    """The csv-file connection, saved once the file passed its test (TestFailed
+    otherwise); a choice left out of the form takes its default."""
+    chosen = {
+        name[len(SETTING_PREFIX) :]: value or None
+        for name, value in state.values.items()
+        if name.startswith(SETTING_PREFIX)
+    }
+    connection, _outcome = create_connection(
+        state.values["name"],
+        UPLOAD_TYPE,
+        "phonebook",
+        chosen,
+        UploadedSource(file_chunks(path)),
+        actor=actor(),
+    )
+    return connection
+
+
 @blueprint.route("/upload", methods=["GET", "POST"], endpoint="upload_new")
 def upload_new() -> Response:
     """A new csv-file connection from an uploaded file, and its first run."""
-    fields = _fields()
     if request.method != "POST":
-        return _page(
-            FormState(
-                {
-                    spec.name: _(spec.default) if spec.name == "name" else spec.default
-                    for spec in fields
-                }
-            )
-        )
+        return _page(_blank())
+    fields = _fields()
     state = FormState({spec.name: request.form.get(spec.name, "").strip() for spec in fields})
     path = _saved_copy()
     if path is None:
         state.errors["file"] = _("Choose a file to import.")
         return _page(state, status=400)
-    chosen = {
-        spec.name[len(SETTING_PREFIX) :]: state.values[spec.name]
-        for spec in fields
-        if spec.name.startswith(SETTING_PREFIX)
-    }
     try:
-        connection, _outcome = create_connection(
-            state.values["name"],
-            UPLOAD_TYPE,
-            "phonebook",
-            chosen,
-            UploadedSource(file_chunks(path)),
-            actor=actor(),
-        )
+        connection = _create(state, path)
     except TestFailed as failed:
         _remove(path)
         state.errors[""] = _("The file was not taken: a check failed.")
@@ -148,10 +154,7 @@ def upload_new() -> Response:
     except DomainError as error:
         _remove(path)
         known = {spec.name for spec in fields}
-        slot = error.field if error.field in known else ""
-        if error.field and error.field.startswith("settings."):
-            slot = error.field
-        state.errors[slot or ""] = refusal(error)
+        state.errors[error.field if error.field in known else ""] = refusal(error)
         return _page(state, status=422)
     _start_run(connection, path)
     notice(
