@@ -244,6 +244,8 @@ def test_rows_a_run_skipped_are_shown_with_their_lines(
         page.goto(f"{server.base_url}/admin/connections/{connection.id}")
         click_and_wait(page, "#run-now")
         wait_for_state(page, "ok")
+        preview = page.locator("#runs ul.row-errors-preview li").all_inner_texts()
+        assert len(preview) == 1 and "4" in preview[0] and WORDS[language]["no phone"] in preview[0]
         click_and_wait(page, "#runs a.row-errors-link")
         lines = page.locator("#row-errors tr.row-error td:first-child").all_inner_texts()
         assert lines == ["4"]
