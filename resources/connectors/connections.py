@@ -39,6 +39,13 @@ def connector_type(key: str) -> ConnectorType:
     return found
 
 
+def default_mapping(kind: ConnectorType, target: str) -> dict[str, str]:
+    """The mapping a new connection starts with: the type's own for the target, where it
+    names its fields otherwise than the target does (a type may declare none)."""
+    declared = getattr(kind, "default_mappings", {})
+    return dict(declared.get(target, {}))
+
+
 def find_connection(name: str) -> Connection:
     found = Connection.get_or_none(Connection.name == name)
     if found is None:
@@ -85,6 +92,7 @@ def create_connection(
             description=description,
             settings=plain,
             secrets=sealed,
+            mapping=json.dumps(default_mapping(kind, target), sort_keys=True),
             interval_minutes=interval_minutes,
             next_due=now if interval_minutes else None,
             created=now,
