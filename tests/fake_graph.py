@@ -10,6 +10,7 @@ names the documentation page each shape follows)."""
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import ssl
 import subprocess
@@ -24,6 +25,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 DATA = Path(__file__).parent / "data" / "graph"
 ORG = "org"  # the book key of the organisation's contacts
 DEFAULT_FOLDER = ""
+FULL_ROUND = -1  # the "since" of a round without a delta token
 
 
 def self_signed_certificate(directory: Path) -> tuple[str, str]:
@@ -38,8 +40,13 @@ def self_signed_certificate(directory: Path) -> tuple[str, str]:
     return cert, key
 
 
+@functools.cache
+def _shape_text(name: str) -> str:
+    return (DATA / f"{name}.json").read_text(encoding="utf-8")
+
+
 def shape(name: str) -> dict:
-    return json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
+    return json.loads(_shape_text(name))
 
 
 def contact(given: str, surname: str, phone: str, **more: object) -> dict:
@@ -297,7 +304,7 @@ class FakeGraph:
                         return 410, shape("graph_error_sync_state"), {}
                     since, start = int(token), 0
                 else:
-                    since, start = 0, 0
+                    since, start = FULL_ROUND, 0
                 items = self._changes(book, since)
             sequence = self.sequence
         page_number = start // max(size, 1) + 1
@@ -318,9 +325,9 @@ class FakeGraph:
         return 200, body, {}
 
     def _changes(self, book: Book, since: int) -> list[dict]:
-        """What a delta round starting at `since` lists: every contact (0), else the
-        contacts changed since, and the removed ones."""
-        if since == 0:
+        """What a delta round starting at `since` lists: every contact (FULL_ROUND), else
+        the contacts changed since, and the removed ones."""
+        if since == FULL_ROUND:
             return [book.contacts[key] for key in sorted(book.contacts)]
         changed: dict[str, tuple[str, ...] | None] = {}
         for sequence, contact_id, properties in book.log:
