@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import pstats
 import json
+import pstats
 import sys
 import tempfile
 import time
