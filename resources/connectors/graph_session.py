@@ -26,6 +26,7 @@ GRAPH_DEFAULT = "https://graph.microsoft.com"
 RENEW_SECONDS_BEFORE_EXPIRY = 120  # a token this close to its end is renewed first
 MAX_THROTTLED_RETRIES = 8
 MAX_RETRY_AFTER_SECONDS = 300.0  # a longer wait fails the run; the next one tries again
+MAX_WAIT_SECONDS_PER_FETCH = 900.0  # all the waits of one test or run together
 DEFAULT_RETRY_SECONDS = 2.0  # when a 429 or 503 names no Retry-After
 MAX_PAGE_BYTES = 64 * 1024 * 1024
 MAX_PAGES = 100_000
@@ -143,7 +144,10 @@ class GraphSession:
             if response.status not in THROTTLED:
                 return response
             wait = retry_after(response.headers.get("retry-after", ""))
-            if wait > MAX_RETRY_AFTER_SECONDS:
+            if (
+                wait > MAX_RETRY_AFTER_SECONDS
+                or self.waited_seconds + wait > MAX_WAIT_SECONDS_PER_FETCH
+            ):
                 break
             self.waited_seconds += wait
             self.sleep(wait)
