@@ -300,7 +300,9 @@ class FakeGraph:
                     since_text, start_text = skip.split(".")
                     since, start = int(since_text), int(start_text)
                 elif token:
-                    if not token.isdigit() or int(token) < self.forgotten_before:
+                    if not token.isdigit():
+                        return 400, shape("graph_error_sync_state_invalid"), {}
+                    if int(token) < self.forgotten_before:
                         return 410, shape("graph_error_sync_state"), {}
                     since, start = int(token), 0
                 else:

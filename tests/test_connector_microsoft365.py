@@ -237,6 +237,28 @@ def test_a_forgotten_delta_token_starts_a_full_round(server, graph):
     assert "deltatoken" in gets[0] and "token" not in gets[1]
 
 
+def test_an_invalid_delta_token_starts_a_full_round(server, graph):
+    graph.put(graph.book(), contact("Anna", "Weber", "+49 30 1", id="a1"))
+    connection = connect(graph)
+    run_now(connection)
+    state = state_of(connection)
+    state["delta_link"] = state["delta_link"].split("$deltatoken=")[0] + "$deltatoken=x%21"
+    Connection.update(state=json.dumps(state)).where(Connection.id == connection.id).execute()
+    run = run_now(connection)
+    assert (run.state, counts(run)) == ("ok", (0, 0, 0, 1, 0))
+    assert "$deltatoken=x" not in state_of(connection)["delta_link"]
+
+
+def test_a_mapping_that_needs_a_field_graph_lacks_fails_the_run(server, graph):
+    graph.put(graph.book(), contact("Anna", "Weber", "+49 30 1"))
+    connection = connect(graph)
+    mapping = {**json.loads(connection.mapping), "last_name": "extension_x_surname"}
+    Connection.update(mapping=json.dumps(mapping)).where(Connection.id == connection.id).execute()
+    run = run_now(connection)
+    assert run.state == "failed" and "no field extension_x_surname" in run.message
+    assert entries(connection) == {}
+
+
 def test_a_500_in_the_middle_of_paging_fails_the_run_and_changes_nothing(server, graph):
     folder = graph.book()
     for n in range(30):
