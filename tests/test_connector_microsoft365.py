@@ -28,6 +28,7 @@ from resources.store.directory import PhonebookEntry
 from tests import company_book_reading as book
 from tests.fake_graph import ORG, FakeGraph, contact, org_contact, self_signed_certificate
 from tests.server_harness import free_port
+from tests.test_cli import davserver
 from tests.test_admin_ui_translations import TRANSLATIONS
 
 MAILBOX = "anna@contoso.example"
@@ -333,3 +334,15 @@ def test_ten_thousand_contacts_over_many_pages(server, graph):
     assert (run.state, run.added) == ("ok", 10_000)
     assert len([path for path in graph_gets(graph) if "/delta" in path]) == 100
     assert len(state_of(connection)["contacts"]) == 10_000
+
+
+def test_the_command_line_runs_a_microsoft365_connection(server, graph, fresh_database):
+    graph.put(graph.book(), contact("Kai", "Kommando", "+49 30 9", id="k1"))
+    connection = connect(graph)
+    ran = davserver("connection", "run", connection.name, "--database", fresh_database.url)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.splitlines()[0] == "ok: added 1, updated 0, removed 0, unchanged 0, skipped 0"
+    assert graph.client_secret not in ran.stdout + ran.stderr
+    again = davserver("connection", "run", connection.name, "--database", fresh_database.url)
+    assert again.stdout.splitlines()[0].endswith("unchanged 1, skipped 0")
+    assert "$deltatoken=" in state_of(connection)["delta_link"]

@@ -158,6 +158,8 @@ def settings_problem(settings: Settings) -> str | None:
         return f"'{kind}' is not a kind of contacts; choose mailbox or organisation."
     if kind == MAILBOX and not _setting(settings, "mailbox"):
         return "Name the mailbox whose contacts are read."
+    if kind == MAILBOX and _setting(settings, "mailbox") in (".", ".."):
+        return "The mailbox must be a sign-in address or a user ID."
     for name in ("login_url", "graph_url"):
         url = _setting(settings, name)
         if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname):
