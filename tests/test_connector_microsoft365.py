@@ -28,8 +28,8 @@ from resources.store.directory import PhonebookEntry
 from tests import company_book_reading as book
 from tests.fake_graph import ORG, FakeGraph, contact, org_contact, self_signed_certificate
 from tests.server_harness import free_port
-from tests.test_cli import davserver
 from tests.test_admin_ui_translations import TRANSLATIONS
+from tests.test_cli import davserver
 
 MAILBOX = "anna@contoso.example"
 
