@@ -10,7 +10,9 @@ a real davserver."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
+from email.utils import formatdate
 
 import pytest
 from babel.messages.pofile import read_po
@@ -346,3 +348,11 @@ def test_the_command_line_runs_a_microsoft365_connection(server, graph, fresh_da
     again = davserver("connection", "run", connection.name, "--database", fresh_database.url)
     assert again.stdout.splitlines()[0].endswith("unchanged 1, skipped 0")
     assert "$deltatoken=" in state_of(connection)["delta_link"]
+
+
+def test_a_retry_after_given_as_a_date_is_waited_out_too(graph):
+    graph.put(graph.book(), contact("Anna", "Weber", "+49 30 1"))
+    session = GraphSession(settings_for(graph), HttpxSourceClient())
+    graph.fault("/contacts", 503, retry_after=formatdate(time.time() + 2, usegmt=True))
+    assert session.get_json(f"{graph.base_url}/v1.0/users/{MAILBOX}/contacts")["value"]
+    assert 0.5 <= session.waited_seconds <= 2.5
