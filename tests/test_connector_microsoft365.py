@@ -23,10 +23,11 @@ from resources.connectors.catalogue import connector_types
 from resources.connectors.connections import create_connection
 from resources.connectors.graph_session import GraphSession
 from resources.connectors.microsoft365 import MICROSOFT_365
-from resources.connectors.run_worker import run_claimed
+from resources.connectors.run_worker import RunWorker, run_claimed
 from resources.objects.address_books import company_book
 from resources.store.connectors import Connection, StagedRecord
 from resources.store.directory import PhonebookEntry
+from tests import api_helpers
 from tests import company_book_reading as book
 from tests.fake_graph import ORG, FakeGraph, contact, org_contact, self_signed_certificate
 from tests.server_harness import free_port
@@ -34,6 +35,7 @@ from tests.test_admin_ui_translations import TRANSLATIONS
 from tests.test_cli import davserver
 
 MAILBOX = "anna@contoso.example"
+admin = api_helpers.admin  # the fixture, under its own name
 
 
 @pytest.fixture
@@ -356,3 +358,35 @@ def test_a_retry_after_given_as_a_date_is_waited_out_too(graph):
     graph.fault("/contacts", 503, retry_after=formatdate(time.time() + 2, usegmt=True))
     assert session.get_json(f"{graph.base_url}/v1.0/users/{MAILBOX}/contacts")["value"]
     assert 0.5 <= session.waited_seconds <= 2.5
+
+
+@pytest.fixture
+def run_loop(server):
+    """The run loop of a serving process, polling often (only for the test that asks)."""
+    worker = RunWorker(HttpxSourceClient, poll_seconds=0.2).start()
+    yield worker
+    worker.stop()
+
+
+def test_over_the_api_the_type_is_offered_saved_without_its_secret_and_run(admin, graph, run_loop):
+    graph.put(graph.book(), contact("Ada", "Apitest", "+49 30 77", id="api1"))
+    types = {item["key"]: item for item in admin.get("/connector-types").json()["items"]}
+    offered = types["microsoft365"]
+    assert offered["default_mappings"]["phonebook"]["first_name"] == "givenName"
+    assert {spec["name"]: spec["secret"] for spec in offered["settings"]}["client_secret"]
+    body = {"name": f"M365 {uuid.uuid4().hex[:8]}", "type": "microsoft365"}
+    made = admin.created("/connections", {**body, "settings": settings_for(graph)})
+    assert graph.client_secret not in json.dumps(made)
+    assert made["mapping"]["last_name"] == "surname"
+    queued = admin.post(f"/connections/{made['id']}/run")
+    assert queued.status_code == 202, queued.text
+    deadline = time.monotonic() + 30
+    while (run := admin.get(f"/runs/{queued.json()['id']}").json())["state"] not in (
+        "ok",
+        "failed",
+    ):
+        assert time.monotonic() < deadline, run
+        time.sleep(0.1)
+    assert (run["state"], run["added"]) == ("ok", 1)
+    listed = admin.get("/phonebook", params={"source": "S", "limit": 1000}).json()["items"]
+    assert [e["phone_work"] for e in listed if e["last_name"] == "Apitest"] == ["+49 30 77"]
