@@ -9,6 +9,7 @@ from typing import cast
 from resources.connectors.carddav_source import CARDDAV_SOURCE
 from resources.connectors.connector_types import Registry
 from resources.connectors.csv_url import CSV_FILE, CSV_URL
+from resources.connectors.microsoft365 import MICROSOFT_365
 from resources.connectors.phonebook_json import PHONEBOOK_JSON
 from resources.connectors.phonebook_target import PHONEBOOK_TARGET
 from resources.connectors.run_executor import RunTarget
@@ -24,6 +25,7 @@ def connector_types() -> Registry:
     registry.register(CSV_FILE)
     registry.register(VCARD_URL)
     registry.register(CARDDAV_SOURCE)
+    registry.register(MICROSOFT_365)
     registry.register(PHONEBOOK_JSON)
     return registry
 

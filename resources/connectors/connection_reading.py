@@ -163,6 +163,11 @@ def connector_type_view(kind: ConnectorType) -> dict[str, Any]:
         "label": kind.label,
         "settings": [setting_view(spec) for spec in kind.settings],
         "source_fields": list(kind.source_fields),
+        # target key -> target field -> source field: a new connection's mapping
+        "default_mappings": {
+            target: dict(mapping)
+            for target, mapping in getattr(kind, "default_mappings", {}).items()
+        },
     }
 
 

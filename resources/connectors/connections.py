@@ -47,6 +47,13 @@ class RunActive(AlreadyExists):
         self.run = run
 
 
+def default_mapping(kind: ConnectorType, target: str) -> dict[str, str]:
+    """The mapping a new connection starts with: the type's own for the target, where it
+    names its fields otherwise than the target does (a type may declare none)."""
+    declared = getattr(kind, "default_mappings", {})
+    return dict(declared.get(target, {}))
+
+
 def find_connection(name: str) -> Connection:
     found = Connection.get_or_none(Connection.name == name)
     if found is None:
@@ -156,7 +163,7 @@ def create_connection(
     values = merged_settings({}, given, kind.settings)
     rules.refuse_missing_settings(kind, values)
     parts = Parts(
-        mapping=rules.checked_mapping(mapping or {}, run_target),
+        mapping=rules.checked_mapping(mapping or default_mapping(kind, target), run_target),
         defaults=rules.checked_defaults(defaults or {}, run_target),
         scope=rules.checked_scope(scope if scope is not None else {}),
         priority=rules.checked_priority(priority),
