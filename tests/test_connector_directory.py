@@ -275,3 +275,40 @@ def test_a_vcard_source_feeds_the_directory_with_org_as_company(login, files, ta
     assert any(book.field(card, "TITLE") == ["Key account"] for card in cards)
     again = run_now(connection)
     assert counts(again) == (0, 0, 0, 2, 1)
+
+
+def test_synced_records_are_marked_and_read_only_but_for_the_export_switch(
+    admin, login, connection, files, tag
+):
+    files.put("/crm.csv", two_firms(tag))
+    run_now(connection)
+    anna = ContactPerson.get(ContactPerson.last_name == f"Weber{tag}")
+    acme = Company.get(Company.name == f"Acme {tag} GmbH")
+    hand = directory.create_contact(acme.id, first_name="Hugo", last_name=f"Hand{tag}")
+    shown = admin.get(f"/contacts/{anna.id}").json()
+    assert (shown["source"], shown["origin"]) == ("S", connection.name)
+    listed = admin.get(f"/contacts?company={acme.id}").json()["items"]
+    assert {(item["last_name"], item["source"]) for item in listed} == {
+        (f"Weber{tag}", "S"),
+        (f"Roth{tag}", "S"),
+        (f"Hand{tag}", "M"),
+    }
+    assert admin.get(f"/companies/{acme.id}").json()["source"] == "S"
+    for refused in (
+        admin.patch(f"/contacts/{anna.id}", {"last_name": "Edited"}),
+        admin.delete(f"/contacts/{anna.id}"),
+        admin.patch(f"/companies/{acme.id}", {"city": "Potsdam"}),
+        admin.delete(f"/companies/{acme.id}"),
+    ):
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["error"] == "synced_entry"
+        assert connection.name in refused.json()["message"]
+    assert admin.patch(f"/contacts/{hand.id}", {"position": "Boss"}).status_code == 200
+    switched = admin.patch(f"/contacts/{anna.id}", {"export_carddav": False})
+    assert switched.status_code == 200 and switched.json()["export_carddav"] is False
+    files.put("/crm.csv", two_firms(tag, anna_position="Changed at the source"))
+    changed = run_now(connection)
+    assert counts(changed) == (0, 1, 0, 2, 0)
+    anna = ContactPerson.get_by_id(anna.id)
+    assert (anna.position, anna.export_carddav) == ("Changed at the source", False)
+    assert not book.cards_with(login, f"Weber{tag}")
