@@ -312,3 +312,51 @@ def test_synced_records_are_marked_and_read_only_but_for_the_export_switch(
     anna = ContactPerson.get_by_id(anna.id)
     assert (anna.position, anna.export_carddav) == ("Changed at the source", False)
     assert not book.cards_with(login, f"Weber{tag}")
+
+
+def contact_form(contact: ContactPerson, **changes: object) -> dict[str, object]:
+    form: dict[str, object] = {
+        "company": contact.company_id,
+        **{
+            name: getattr(contact, name)
+            for name in (
+                "salutation",
+                "title",
+                "first_name",
+                "last_name",
+                "position",
+                "department",
+                "emails",
+                "phone_work",
+                "phone_mobile",
+                "phone_fax",
+            )
+        },
+        "active": "on",
+        "export_carddav": "on",
+    }
+    form.update(changes)
+    return {name: value for name, value in form.items() if value is not None}
+
+
+def test_the_admin_screens_mark_synced_records_and_keep_them_read_only(
+    admin_ui, connection, files, tag
+):
+    files.put("/crm.csv", two_firms(tag))
+    run_now(connection)
+    anna = ContactPerson.get(ContactPerson.last_name == f"Weber{tag}")
+    listed = admin_ui.get(f"/directory/contacts?q=Weber{tag}")
+    assert f'<span class="marker S" title="synced: {connection.name}">S</span>' in listed.text
+    companies_page = admin_ui.get(f"/directory/companies?q=Acme+{tag}")
+    assert f"synced: {connection.name}" in companies_page.text
+    page = admin_ui.get(f"/directory/contacts/{anna.id}")
+    assert 'id="synced-note"' in page.text and connection.name in page.text
+    edited = admin_ui.post(f"/directory/contacts/{anna.id}", contact_form(anna, last_name="X"))
+    assert edited.status_code == 422 and connection.name in edited.text
+    assert ContactPerson.get_by_id(anna.id).last_name == f"Weber{tag}"
+    switched = admin_ui.post(
+        f"/directory/contacts/{anna.id}", contact_form(anna, export_carddav=None)
+    )
+    assert switched.status_code == 200 and "is saved" in switched.text  # back on the list
+    anna = ContactPerson.get_by_id(anna.id)
+    assert (anna.export_carddav, anna.export_chosen, anna.last_name) == (False, True, f"Weber{tag}")
