@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -360,3 +361,24 @@ def test_the_admin_screens_mark_synced_records_and_keep_them_read_only(
     assert switched.status_code == 200 and "is saved" in switched.text  # back on the list
     anna = ContactPerson.get_by_id(anna.id)
     assert (anna.export_carddav, anna.export_chosen, anna.last_name) == (False, True, f"Weber{tag}")
+
+
+def test_the_example_directory_csv_feeds_the_directory(files, tag):
+    example = (Path(__file__).parents[1] / "examples" / "directory.csv").read_text("utf-8")
+    for firm in ("Acme GmbH", "Beta KG"):
+        example = example.replace(firm, firm.replace(" ", f" {tag} "))
+    connection = new_connection(files, defaults={})
+    files.put("/crm.csv", example.encode("utf-8"))
+    run = run_now(connection)
+    assert (run.state, counts(run)) == ("ok", (3, 0, 0, 0, 0)), run.errors
+    assert companies(tag) == {
+        f"Acme {tag} GmbH": ("customer", "Berlin"),
+        f"Beta {tag} KG": ("supplier", "Hamburg"),
+    }
+    found = {
+        p.last_name: p
+        for p in ContactPerson.select().join(Company).where(Company.name.contains(tag))
+    }
+    anna, ben = found["Weber"], found["Koch"]
+    assert (anna.salutation, anna.title, anna.position) == ("Frau", "Dr.", "Purchasing")
+    assert ben.emails.splitlines() == ["ben.koch@beta.example", "office@beta.example"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from resources.company_directory.phonebook import ENTRY_FIELDS
+from resources.connectors import directory_records
 from resources.connectors.connector_types import (
     BOOL,
     CHOICE,
@@ -38,6 +39,8 @@ from resources.formats.csv_records import CsvReader, CsvRecord, CsvUnreadable
 # The documented field codes of a phonebook CSV; `id` is the row's key between runs.
 KEY_CODE = "id"
 FIELD_CODES = (KEY_CODE, *ENTRY_FIELDS)
+# The documented field codes of a directory CSV (README, "Directory CSV").
+DIRECTORY_FIELD_CODES = (KEY_CODE, *directory_records.FIELDS)
 DELIMITER_CHOICES = {"auto": None, "comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
 ENCODING_CHOICES = {"auto": None, "utf-8": "utf-8", "windows-1252": "windows-1252"}
 
@@ -74,7 +77,7 @@ class CsvUrlType:
             default=True,
         ),
     )
-    source_fields: tuple[str, ...] = FIELD_CODES
+    source_fields: tuple[str, ...] = tuple(dict.fromkeys(FIELD_CODES + DIRECTORY_FIELD_CODES))
 
     def _request(self, settings: Settings) -> SourceRequest:
         return SourceRequest(
