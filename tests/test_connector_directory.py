@@ -183,17 +183,25 @@ def test_a_company_category_comes_from_the_mapping_in_either_language(files, tag
     body = (
         "id;last_name;company;kind\n"
         f"1;Kunz{tag};K {tag};Kunde\n2;Lang{tag};L {tag};Lieferant\n"
-        f"3;Part{tag};P {tag};\n4;Falsch{tag};F {tag};Freund\n"
+        f"3;Part{tag};P {tag};\n4;Falsch{tag};F {tag};Freund\n5;Pat{tag};Q {tag};Partner\n"
     )
     files.put("/crm.csv", body.encode())
     run = run_now(connection)
-    assert (run.state, counts(run)) == ("ok", (3, 0, 0, 0, 1))
+    assert (run.state, counts(run)) == ("ok", (4, 0, 0, 0, 1))
     assert companies(tag) == {
+        f"Q {tag}": ("partner", ""),
         f"K {tag}": ("customer", ""),
         f"L {tag}": ("supplier", ""),
         f"P {tag}": ("customer", ""),  # neither source nor defaults: the directory's default
     }
     assert "none of customer, supplier, partner, other" in json.loads(run.errors)[0]["message"]
+    exported = ContactPerson.select().where(ContactPerson.last_name.endswith(tag))
+    assert {p.last_name: p.export_carddav for p in exported if p.company.name.endswith(tag)} == {
+        f"Kunz{tag}": True,
+        f"Lang{tag}": True,
+        f"Part{tag}": True,
+        f"Pat{tag}": False,  # only customers and suppliers are exported by default
+    }
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import cast
 
+from peewee import fn
+
 from resources.company_directory.directory import (
     EXPORTED_BY_DEFAULT,
     book_enabled,
@@ -115,7 +117,8 @@ class DirectoryRun:
             SyncedCompany.connection == self.connection_id
         )
         self.own = {row.company_id for row in own}
-        for company in Company.select().where(Company.id.in_(list(self.own))):
+        made = Company.select().join(SyncedCompany, on=(SyncedCompany.company == Company.id))
+        for company in made.where(SyncedCompany.connection == self.connection_id):
             self.loaded[company.id] = company
 
     def company(self, company_id: int) -> Company:
@@ -125,20 +128,14 @@ class DirectoryRun:
         return found
 
     def resolve(self, values: Mapping[str, str]) -> int:
-        """The company the record names: found, or made; the connection's own one takes
-        the first record's fields of this run."""
+        """The company the record names (make_companies made the missing ones); the
+        connection's own one takes the first record's fields of this run."""
         wanted = records.company_values(values)
         name = wanted["name"].lower()
         if name in self.seen:
             return self.seen[name]
-        company_id = self.by_name.get(name)
-        if company_id is None:
-            made = Company.create(created=self.now, modified=self.now, active=True, **wanted)
-            SyncedCompany.create(connection=self.connection_id, company=made.id)
-            company_id = self.by_name[name] = made.id
-            self.own.add(company_id)
-            self.loaded[company_id] = made
-        elif company_id in self.own:
+        company_id = self.by_name[name]  # made by make_companies when it was missing
+        if company_id in self.own:
             current = self.company(company_id)
             if any(getattr(current, column) != value for column, value in wanted.items()):
                 Company.update(modified=self.now, **wanted).where(
@@ -149,7 +146,38 @@ class DirectoryRun:
         self.seen[name] = company_id
         return company_id
 
+    def make_companies(self, staged: list[tuple[str, dict[str, str]]]) -> None:
+        """Make the companies a batch names that do not exist yet, in bulk, each with the
+        fields of the first record naming it."""
+        missing: dict[str, dict[str, object]] = {}
+        for _key, values in staged:
+            wanted = records.company_values(values)
+            name = wanted["name"].lower()
+            if name not in self.by_name and name not in missing:
+                missing[name] = dict(wanted, active=True, created=self.now, modified=self.now)
+        if not missing:
+            return
+        rows = list(missing.values())
+        columns = tuple(rows[0])
+        insert_rows(Company, columns, [tuple(row[c] for c in columns) for row in rows])
+        names = [str(row["name"]) for row in rows]
+        made = cast(
+            "list[tuple[int, str]]",  # .tuples() rows
+            list(Company.select(Company.id, Company.name).where(Company.name.in_(names)).tuples()),
+        )
+        id_of = {name.lower(): company_id for company_id, name in made}
+        for name, row in missing.items():
+            company_id = self.by_name[name] = id_of[name]
+            self.own.add(company_id)
+            self.loaded[company_id] = Company(id=company_id, **row)
+        insert_rows(
+            SyncedCompany,
+            ("connection", "company"),
+            [(self.connection_id, id_of[name]) for name in missing],
+        )
+
     def batch(self, staged: list[tuple[str, dict[str, str]]]) -> None:
+        self.make_companies(staged)
         created: list[tuple[str, str, dict[str, object]]] = []  # key, digest, row
         changed: list[int] = []
         for key, values in staged:
@@ -241,16 +269,22 @@ class DirectoryRun:
     def finish(self) -> None:
         """Republish the persons of companies whose fields changed; remove the persons the
         source dropped, then the connection's companies no person is left in."""
-        if self.changed_companies:
+        changed = sorted(self.changed_companies)
+        for start in range(0, len(changed), BATCH):
             members = ContactPerson.select(ContactPerson.id).where(
-                ContactPerson.company.in_(sorted(self.changed_companies))
+                ContactPerson.company.in_(changed[start : start + BATCH])
             )
             self.publish([row.id for row in members])
         self._remove_dropped([link.contact_id for link in self.links.values()])
-        peopled = ContactPerson.select(ContactPerson.company).where(
-            ContactPerson.company.in_(sorted(self.own))
+        has_person = ContactPerson.select(ContactPerson.id).where(
+            ContactPerson.company == SyncedCompany.company
         )
-        empty = sorted(self.own - {row.company_id for row in peopled})
+        empty = [
+            row.company_id
+            for row in SyncedCompany.select(SyncedCompany.company).where(
+                (SyncedCompany.connection == self.connection_id) & ~fn.EXISTS(has_person)
+            )
+        ]
         for start in range(0, len(empty), BATCH):
             Company.delete().where(Company.id.in_(empty[start : start + BATCH])).execute()
 
