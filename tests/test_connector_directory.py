@@ -15,12 +15,15 @@ import pytest
 from davserver.connector_http import HttpxSourceClient
 from resources.company_directory import directory
 from resources.connectors import run_queue
+from resources.connectors.carddav_source import CARDDAV_SOURCE
+from resources.connectors.connection_settings import split_settings
 from resources.connectors.run_worker import run_claimed
 from resources.store.connectors import Connection, StagedRecord
 from resources.store.database import write_transaction
 from resources.store.directory import Company, ContactPerson
 from resources.store.synced_directory import SyncedCompany, SyncedContact
 from tests import company_book_reading as book
+from tests.carddav_sources import start_radicale
 from tests.source_server import SourceServer
 
 HEADER = "id;first_name;last_name;position;email;phone_work;company;company_city\n"
@@ -390,3 +393,52 @@ def test_the_example_directory_csv_feeds_the_directory(files, tag):
     anna, ben = found["Weber"], found["Koch"]
     assert (anna.salutation, anna.title, anna.position) == ("Frau", "Dr.", "Purchasing")
     assert ben.emails.splitlines() == ["ben.koch@beta.example", "office@beta.example"]
+
+
+@pytest.fixture(scope="module")
+def radicale(tmp_path_factory):
+    source = start_radicale(tmp_path_factory.mktemp("radicale"))
+    yield source
+    source.stop()
+
+
+def org_card(uid: str, last: str, org: str) -> str:
+    return (
+        f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{last}\r\nN:{last};;;;\r\n"
+        f"ORG:{org}\r\nTEL;TYPE=work:+49 30 7\r\nEND:VCARD\r\n"
+    )
+
+
+def test_a_carddav_book_feeds_the_directory_run_by_run(login, radicale, tag):
+    path = f"/{radicale.username}/{tag}/"
+    radicale.make_book(path, tag)
+    for n in (1, 2):
+        radicale.put_card(f"{path}{n}.vcf", org_card(f"{tag}-{n}", f"Dav{n}{tag}", f"Dav {tag} AG"))
+    settings = {"url": radicale.base_url + path, "username": radicale.username}
+    plain, sealed = split_settings(
+        {**settings, "password": radicale.password}, CARDDAV_SOURCE.settings
+    )
+    now = time.time()
+    with write_transaction():
+        connection = Connection.create(
+            name=f"CardDAV {tag}",
+            type="carddav",
+            target="directory",
+            settings=plain,
+            secrets=sealed,
+            defaults=json.dumps({"company_category": "customer"}),
+            created=now,
+            modified=now,
+        )
+    first = run_now(connection)
+    assert (first.state, counts(first)) == ("ok", (2, 0, 0, 0, 0)), first.message
+    assert persons(tag) == {f"Dav1{tag}": f"Dav {tag} AG", f"Dav2{tag}": f"Dav {tag} AG"}
+    before = book.sync(login)
+    radicale.put_card(f"{path}2.vcf", org_card(f"{tag}-2", f"Dav2{tag}", f"Moved {tag} AG"))
+    radicale.delete(f"{path}1.vcf")
+    second = run_now(connection)
+    assert (second.state, counts(second)) == ("ok", (0, 1, 1, 0, 0)), second.message
+    assert persons(tag) == {f"Dav2{tag}": f"Moved {tag} AG"}
+    assert set(companies(tag)) == {f"Moved {tag} AG"}
+    delta = book.sync(login, before.token)
+    assert len(delta.changed) == 1 and len(delta.removed) == 1
