@@ -442,3 +442,18 @@ def test_a_carddav_book_feeds_the_directory_run_by_run(login, radicale, tag):
     assert set(companies(tag)) == {f"Moved {tag} AG"}
     delta = book.sync(login, before.token)
     assert len(delta.changed) == 1 and len(delta.removed) == 1
+
+
+def test_a_company_whose_category_changes_takes_its_persons_export_along(login, files, tag):
+    connection = new_connection(files, mapping={"company_category": "kind"}, defaults={})
+    body = (
+        "id;last_name;company;kind\n1;Erst{tag};Wandel {tag};{kind}\n2;Zweit{tag};Wandel {tag};\n"
+    )
+    files.put("/crm.csv", body.format(tag=tag, kind="partner").encode())
+    run_now(connection)
+    assert not book.cards_with(login, f"Wandel {tag}")
+    files.put("/crm.csv", body.format(tag=tag, kind="supplier").encode())
+    changed = run_now(connection)
+    assert counts(changed) == (0, 1, 0, 1, 0)  # the second row said the same as before
+    assert companies(tag) == {f"Wandel {tag}": ("supplier", "")}
+    assert len(book.cards_with(login, f"Wandel {tag}")) == 2

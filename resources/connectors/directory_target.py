@@ -270,6 +270,9 @@ class DirectoryRun:
         """Republish the persons of companies whose fields changed; remove the persons the
         source dropped, then the connection's companies no person is left in."""
         changed = sorted(self.changed_companies)
+        if self.exporting:
+            for company_id in changed:
+                self._follow_category(company_id)
         for start in range(0, len(changed), BATCH):
             members = ContactPerson.select(ContactPerson.id).where(
                 ContactPerson.company.in_(changed[start : start + BATCH])
@@ -287,6 +290,18 @@ class DirectoryRun:
         ]
         for start in range(0, len(empty), BATCH):
             Company.delete().where(Company.id.in_(empty[start : start + BATCH])).execute()
+
+    def _follow_category(self, company_id: int) -> None:
+        """The export switch of the connection's persons of a changed company that nobody
+        switched by hand follows the company's category (and whether it is active)."""
+        synced = SyncedContact.select(SyncedContact.contact).where(
+            SyncedContact.connection == self.connection_id
+        )
+        ContactPerson.update(export_carddav=exported_by_default(self.company(company_id))).where(
+            (ContactPerson.company == company_id)
+            & ~ContactPerson.export_chosen
+            & ContactPerson.id.in_(synced)
+        ).execute()
 
     def _remove_dropped(self, gone: list[int]) -> None:
         for start in range(0, len(gone), BATCH):
