@@ -71,6 +71,12 @@ class Link:
     digest: str
 
 
+def publish_cards(changes: list[address_books.CardChange]) -> None:
+    """The one place a run writes the company book: the directory's persons are cards
+    every login's company book carries (inside the run's transaction)."""
+    address_books.publish_batch(changes)
+
+
 def exported_by_default(company: Company) -> bool:
     return bool(company.active) and company.category in EXPORTED_BY_DEFAULT
 
@@ -264,7 +270,7 @@ class DirectoryRun:
                         f"{contact.first_name} {contact.last_name}",
                     )
                 )
-        address_books.publish_batch(changes)
+        publish_cards(changes)
 
     def finish(self) -> None:
         """Republish the persons of companies whose fields changed; remove the persons the
@@ -309,7 +315,7 @@ class DirectoryRun:
             leaving = ContactPerson.select(ContactPerson.id, ContactPerson.uid).where(
                 ContactPerson.id.in_(chunk)
             )
-            address_books.publish_batch(
+            publish_cards(
                 [address_books.CardChange(contact_name(p), None, p.uid, "") for p in leaving]
             )
             ContactPerson.delete().where(ContactPerson.id.in_(chunk)).execute()
