@@ -409,6 +409,14 @@ MESSAGES: dict[str, str] = {
     "synced_entry_read_only": N_(
         "A synced (S) entry is changed at its source; copy it to manual to edit it here."
     ),
+    # The directory's records a connection feeds.
+    "synced_contact_read_only": N_(
+        "This contact person comes from the connection %(connection)s and is changed at its "
+        "source; here only its export via CardDAV can be switched."
+    ),
+    "synced_company_read_only": N_(
+        "This company was made by the connection %(connection)s and is changed at its source."
+    ),
     # Connections to data sources.
     "no_such_connection": N_("There is no such connection."),
     "connection_name_length": N_("A connection needs a name of 1 to 200 characters."),

@@ -16,6 +16,8 @@ CR = "urn:ietf:params:xml:ns:carddav"
 XML_TYPE = {"Content_Type": "application/xml; charset=utf-8"}
 COMPANY_FIELDS = {
     "id",
+    "source",  # S (made by a connection) or M
+    "origin",
     "name",
     "category",
     "street",
@@ -28,6 +30,8 @@ COMPANY_FIELDS = {
 }
 CONTACT_FIELDS = {
     "id",
+    "source",  # S (fed by a connection) or M
+    "origin",
     "company",
     "salutation",
     "title",
@@ -120,6 +124,8 @@ def test_company_lifecycle(admin):
     )
     assert set(created) == COMPANY_FIELDS
     assert {k: v for k, v in created.items() if k != "id"} == {
+        "source": "M",
+        "origin": "",
         "name": name,
         "category": "supplier",
         "street": "Hauptstr. 1",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from resources.company_directory.phonebook import ENTRY_FIELDS
+from resources.connectors import directory_records
 from resources.connectors.connector_types import (
     BOOL,
     CHOICE,
@@ -44,6 +45,8 @@ NOTHING_TO_FETCH = (
     "The file of this connection comes with each upload (the admin UI, or davserver "
     "phonebook import FILE.csv); there is nothing to fetch."
 )
+# The documented field codes of a directory CSV (README, "Directory CSV").
+DIRECTORY_FIELD_CODES = (KEY_CODE, *directory_records.FIELDS)
 DELIMITER_CHOICES = {"auto": None, "comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
 ENCODING_CHOICES = {"auto": None, "utf-8": "utf-8", "windows-1252": "windows-1252"}
 
@@ -80,7 +83,7 @@ class CsvUrlType:
             default=True,
         ),
     )
-    source_fields: tuple[str, ...] = FIELD_CODES
+    source_fields: tuple[str, ...] = tuple(dict.fromkeys(FIELD_CODES + DIRECTORY_FIELD_CODES))
 
     def _request(self, settings: Settings) -> SourceRequest:
         return SourceRequest(
