@@ -260,15 +260,19 @@ def _external_id(values: dict[str, str]) -> str:
     return "h:" + hashlib.sha1(key.encode("utf-8")).hexdigest()
 
 
-def import_source(
-    source: str, entries: list[dict[str, object]], *, actor: str = "system"
-) -> ImportResult:
-    """Make `source`'s synced entries exactly `entries` (idempotent); M entries stay."""
+def checked_source(source: str) -> str:
+    """The name of an import's source: the origin its entries carry."""
     source = source.strip()
     if not source:
         raise InvalidProperty(code="import_needs_source", field="source")
     check_text_fields(PhonebookEntry, {"origin": source})
-    wanted: dict[str, dict[str, str]] = {}
+    return source
+
+
+def checked_import_entries(entries: list[dict[str, object]]) -> list[dict[str, str]]:
+    """Every entry of an import cleaned, each with its key in `external_id` (given, or
+    made from its names and numbers); the first entry that cannot be one refuses all."""
+    checked = []
     for position, values in enumerate(entries, start=1):
         try:
             cleaned = _clean(dict(values))
@@ -277,7 +281,19 @@ def import_source(
                 code="import_entry_refused", position=position, reason=exc.sentence or exc.message
             ) from None
         cleaned["external_id"] = _external_id(cleaned)
-        wanted[cleaned["external_id"]] = cleaned
+        checked.append(cleaned)
+    return checked
+
+
+def import_source(
+    source: str, entries: list[dict[str, object]], *, actor: str = "system"
+) -> ImportResult:
+    """Make `source`'s synced entries exactly `entries` (idempotent); M entries stay.
+    Seeding in one transaction without a run; the API's import runs as a connection's
+    run (resources/connectors/json_import.py) with the same keys, so either may follow
+    the other."""
+    source = checked_source(source)
+    wanted = {cleaned["external_id"]: cleaned for cleaned in checked_import_entries(entries)}
     now = time.time()
     created = updated = deleted = 0
     entry: PhonebookEntry | None

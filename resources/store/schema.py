@@ -17,6 +17,7 @@ from resources.store.database import database_proxy, is_sqlite
 from resources.store.directory import ContactPerson
 from resources.store.list_indexes import create_list_indexes, create_search_indexes
 from resources.store.login_state import LOGIN_STATE_MODELS
+from resources.store.synced_directory import create_synced_directory_tables
 
 _REGISTERED_STEPS: dict[str, Callable[[], object]] = {}
 
@@ -79,6 +80,10 @@ def _link_manual_copies(db: peewee.Database) -> None:
     registered_step("phonebook manual copies")()  # needs the phonebook's rules, above the store
 
 
+def _reserved_step_12(db: peewee.Database) -> None:
+    """Step 12 is another branch's (company book audiences); it replaces this one."""
+
+
 UPGRADES: list[Callable[[peewee.Database], None]] = [
     _create_initial_tables,  # 1
     _create_shared_settings,  # 2: secrets every server process shares
@@ -91,6 +96,8 @@ UPGRADES: list[Callable[[peewee.Database], None]] = [
     create_connector_tables,  # 9: connections to data sources and their runs
     create_list_indexes,  # 10: (column, id) indexes for sorted, paged lists
     create_search_indexes,  # 11: trigram indexes for list search on PostgreSQL
+    _reserved_step_12,  # 12: reserved (company book audiences)
+    create_synced_directory_tables,  # 13: the directory's companies and persons a connection made
 ]
 
 SCHEMA_VERSION = len(UPGRADES)
