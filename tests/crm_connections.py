@@ -14,14 +14,17 @@ from resources.connectors.run_worker import run_claimed
 from resources.objects.address_books import company_book
 from resources.store.connectors import Connection
 from resources.store.database import write_transaction
-from resources.store.directory import PhonebookEntry
+from resources.store.directory import Company, ContactPerson, PhonebookEntry
+from resources.store.synced_directory import SyncedContact
 
 
-def connect(type_key: str, settings: dict, *, mapping: dict | None = None) -> Connection:
+def connect(
+    type_key: str, settings: dict, *, mapping: dict | None = None, target: str = "phonebook"
+) -> Connection:
     connection, outcome = create_connection(
         f"{type_key} {uuid.uuid4().hex[:8]}",
         type_key,
-        "phonebook",
+        target,
         settings,
         HttpxSourceClient(),
         actor="test",
@@ -52,6 +55,22 @@ def entries(connection: Connection) -> dict[str, dict[str, str]]:
     return {
         entry.external_id: {name: getattr(entry, name) for name in fields}
         for entry in PhonebookEntry.select().where(PhonebookEntry.origin == connection.name)
+    }
+
+
+def persons(connection: Connection) -> dict[str, tuple[str, str, str, str]]:
+    """The directory's contact persons the connection made: key -> (company, last name,
+    position, e-mail)."""
+    rows = (
+        ContactPerson.select(ContactPerson, Company, SyncedContact.external_id)
+        .join(Company)
+        .switch(ContactPerson)
+        .join(SyncedContact, on=SyncedContact.contact == ContactPerson.id)
+        .where(SyncedContact.connection == connection.id)
+    )
+    return {
+        row.syncedcontact.external_id: (row.company.name, row.last_name, row.position, row.emails)
+        for row in rows
     }
 
 

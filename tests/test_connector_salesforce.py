@@ -24,6 +24,7 @@ from tests.crm_connections import (
     connect,
     counts,
     entries,
+    persons,
     revision,
     run_now,
     state_of,
@@ -337,3 +338,16 @@ def test_a_login_url_that_is_no_salesforce_is_named(sf):
         other.stop()
     assert checks(outcome) == [("url", True), ("reachable", True), ("answer", False)]
     assert "not as Salesforce's token endpoint does" in outcome.checks[-1].message
+
+
+def test_the_default_directory_mapping_makes_companies_and_persons(server, sf):
+    tag = uuid.uuid4().hex[:6]
+    ids = seed(sf, tag, 3, Title="Einkauf", Email="e@x.de")
+    connection = connect("salesforce", sf.settings(), target="directory")
+    assert json.loads(connection.mapping) == SALESFORCE.default_mappings["directory"]
+    run = run_now(connection)
+    assert (run.state, counts(run)) == ("ok", (3, 0, 0, 0, 0)), run.message
+    assert persons(connection)[ids[0]] == (f"Firma {tag}", f"{tag}-0", "Einkauf", "e@x.de")
+    sf.delete(ids[1])
+    again = run_now(connection)
+    assert counts(again)[2] == 1 and ids[1] not in persons(connection)

@@ -23,6 +23,7 @@ from tests.crm_connections import (
     connect,
     counts,
     entries,
+    persons,
     revision,
     run_now,
     state_of,
@@ -294,3 +295,14 @@ def test_an_address_that_is_no_sugarcrm_is_named(sugar):
         other.stop()
     assert checks(outcome) == [("url", True), ("reachable", True), ("answer", False)]
     assert "not as SugarCRM's REST API does" in outcome.checks[-1].message
+
+
+def test_the_default_directory_mapping_makes_companies_and_persons(server, sugar):
+    tag = uuid.uuid4().hex[:6]
+    ids = seed(sugar, tag, 3, title="Leitung")
+    connection = connect("sugarcrm", sugar.settings(), target="directory")
+    run = run_now(connection)
+    assert (run.state, counts(run)) == ("ok", (3, 0, 0, 0, 0)), run.message
+    company, last_name, position, email = persons(connection)[ids[2]]
+    assert (company, last_name, position) == (f"Zucker {tag}", f"{tag}-2", "Leitung")
+    assert email == f"p2@{tag}.example"

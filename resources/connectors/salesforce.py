@@ -88,7 +88,7 @@ DIRECTORY_MAPPING = {
     "last_name": "LastName",
     "position": "Title",
     "department": "Department",
-    "emails": "Email",
+    "email": "Email",
     "phone_work": "Phone",
     "phone_mobile": "MobilePhone",
     "phone_fax": "Fax",

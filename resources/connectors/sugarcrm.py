@@ -78,7 +78,7 @@ DIRECTORY_MAPPING = {
     "last_name": "last_name",
     "position": "title",
     "department": "department",
-    "emails": "email1",
+    "email": "email1",
     "phone_work": "phone_work",
     "phone_mobile": "phone_mobile",
     "phone_fax": "phone_fax",
