@@ -1,9 +1,9 @@
 """The connector types' own words in the page's language: their names, the labels and
 help of their settings, the values of their choices and the names of their checks.
 
-The types declare these in English (resources/connectors/); they are listed here once
-more so that the translation catalogue has them, and a test makes sure every word a
-registered type declares is listed.
+The types declare their names, labels and help in English, marked for extraction
+(resources/connectors/), and a test makes sure every one has a German translation; the
+values of choices and the names of checks are words of their own, listed here.
 """
 
 from __future__ import annotations
@@ -15,62 +15,6 @@ from davserver.web.admin.i18n import N_, _
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
-TYPE_LABELS = (
-    N_("CSV file at a URL"),
-    N_("CSV file upload"),
-    N_("vCard file at a URL"),
-    N_("CardDAV address book"),
-    N_("Phonebook entries sent as JSON (POST /api/v1/phonebook/import)"),
-    N_("Salesforce contacts"),
-    N_("SugarCRM contacts"),
-)
-SETTING_WORDS = (
-    N_("URL"),
-    N_("User name"),
-    N_("Password"),
-    N_("Delimiter"),
-    N_("Encoding"),
-    N_("Check the TLS certificate"),
-    N_("Address book"),
-    N_("http:// or https:// address of the CSV file"),
-    N_("http:// or https:// address of the .vcf file"),
-    N_("for Basic authentication; may be empty"),
-    N_("for Basic authentication"),
-    N_("switch off only for a server with a self-signed certificate you trust"),
-    N_("the server, your principal, the address book home or the address book itself"),
-    N_("which one, by name, when the URL leads to several"),
-    # salesforce
-    N_("Login URL"),
-    N_(
-        "https://login.salesforce.com, https://test.salesforce.com for a sandbox, or your "
-        "My Domain address (needed for the client-credentials flow)"
-    ),
-    N_("OAuth flow"),
-    N_("password: a Salesforce user's login; client_credentials: the connected app's run-as user"),
-    N_("Consumer key"),
-    N_("the connected app's consumer key"),
-    N_("Consumer secret"),
-    N_("the connected app's consumer secret"),
-    N_("for the password flow"),
-    N_("Security token"),
-    N_("appended to the password; empty when the server's address is a trusted IP range"),
-    N_("API version"),
-    N_("for example v60.0"),
-    # sugarcrm
-    N_("Address"),
-    N_("the SugarCRM instance, e.g. https://crm.example.com"),
-    N_("a SugarCRM user who may read contacts"),
-    N_("the SugarCRM user's password"),
-    N_("OAuth client id"),
-    N_("sugar, or the key of an OAuth client set up in SugarCRM"),
-    N_("OAuth client secret"),
-    N_("empty for the client sugar"),
-    N_("API platform"),
-    N_(
-        "allow it under Admin > Configure API Platforms; 'base' would log the user out of "
-        "the browser"
-    ),
-)
 CHOICE_LABELS = {
     "auto": N_("recognise it"),
     "comma": N_("comma (,)"),
@@ -79,6 +23,8 @@ CHOICE_LABELS = {
     "pipe": N_("vertical bar (|)"),
     "utf-8": "UTF-8",
     "windows-1252": "Windows-1252",
+    "mailbox": N_("the contacts of one mailbox"),
+    "organisation": N_("the organisation's contacts"),
     "password": N_("password (a user's login)"),
     "client_credentials": N_("client credentials (the app's run-as user)"),
 }
