@@ -30,9 +30,10 @@ def connect(
         actor="test",
     )
     assert outcome.passed
-    if mapping is not None:
+    if mapping is not None:  # over the type's default one, which the connection starts with
+        merged = {**json.loads(connection.mapping), **mapping}
         with write_transaction():
-            Connection.update(mapping=json.dumps(mapping)).where(
+            Connection.update(mapping=json.dumps(merged)).where(
                 Connection.id == connection.id
             ).execute()
     return Connection.get_by_id(connection.id)

@@ -134,23 +134,6 @@ class StatefulConnectorType(ConnectorType, Protocol):
     ) -> Iterator[SourceRecord | RecordProblem | NextState]: ...
 
 
-@runtime_checkable
-class MappedConnectorType(ConnectorType, Protocol):
-    """A type whose source fields are the service's own names (FirstName, Account.Name):
-    it says, per target, which source field fills which target field when the
-    connection's mapping does not say otherwise."""
-
-    @property
-    def default_mappings(self) -> Mapping[str, Mapping[str, str]]: ...
-
-
-def default_mapping(connector_type: ConnectorType, target: str) -> Mapping[str, str]:
-    """The type's mapping for the target ({} for types whose fields are the target's)."""
-    if isinstance(connector_type, MappedConnectorType):
-        return connector_type.default_mappings.get(target, {})
-    return {}
-
-
 @dataclass
 class Registry:
     types: dict[str, ConnectorType] = field(default_factory=dict)

@@ -38,14 +38,6 @@ def check_mapping(
                 )
 
 
-def effective_mapping(
-    type_mapping: Mapping[str, str], connection_mapping: Mapping[str, str]
-) -> dict[str, str]:
-    """The connection's mapping over the type's default one: a target field the
-    connection maps (to a source field, or to "" for the same-named one) is its own."""
-    return {**type_mapping, **connection_mapping}
-
-
 def source_field_for(target: str, mapping: Mapping[str, str]) -> str:
     return mapping.get(target) or target
 

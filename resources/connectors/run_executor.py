@@ -31,13 +31,8 @@ from resources.connectors.connector_types import (
     SourceRecord,
     SourceUnreadable,
     StatefulConnectorType,
-    default_mapping,
 )
-from resources.connectors.field_mapping import (
-    effective_mapping,
-    mandatory_source_fields,
-    mapped_values,
-)
+from resources.connectors.field_mapping import mandatory_source_fields, mapped_values
 from resources.connectors.run_queue import (
     FAILED,
     LEASE_SECONDS,
@@ -124,12 +119,12 @@ def _stage(
     run_id: int,
     records: Callable[[], Iterator[SourceRecord | RecordProblem | NextState]],
     connection: Connection,
-    mapping: Mapping[str, str],
     target: RunTarget,
     heartbeat: Heartbeat,
     problems: Problems,
 ) -> Mapping[str, object] | None:
     """Stage every record; the state the fetch says the next run starts from, if any."""
+    mapping: dict[str, str] = json.loads(connection.mapping)
     defaults: dict[str, str] = json.loads(connection.defaults)
     first_line: dict[str, int] = {}
     batch: list[tuple[int, str, int, str]] = []
@@ -183,10 +178,9 @@ def execute_run(
     """Fetch, stage and apply one claimed run; its row afterwards says how it went."""
     connection = Connection.get_by_id(run.connection_id)
     problems = Problems()
-    mapping = effective_mapping(
-        default_mapping(connector_type, target.key), json.loads(connection.mapping)
+    mandatory = mandatory_source_fields(
+        target.mandatory, json.loads(connection.mapping), json.loads(connection.defaults)
     )
-    mandatory = mandatory_source_fields(target.mandatory, mapping, json.loads(connection.defaults))
     state: dict[str, object] = json.loads(connection.state or "{}")
     kept = state.get("since")
     since = kept if isinstance(kept, str) else None
@@ -200,7 +194,7 @@ def execute_run(
                     )
                 return connector_type.fetch(settings, since, client, mandatory=mandatory)
 
-            next_state = _stage(run.id, records, connection, mapping, target, heartbeat, problems)
+            next_state = _stage(run.id, records, connection, target, heartbeat, problems)
             if heartbeat.lost:
                 raise LeaseLost(f"Run {run.id} was taken over before it applied.")
             with write_transaction():
