@@ -12,6 +12,7 @@ from collections.abc import Callable
 import peewee
 
 from resources.store import models
+from resources.store.card_fields import create_card_field_table
 from resources.store.connectors import create_connector_tables
 from resources.store.database import database_proxy, is_sqlite
 from resources.store.directory import ContactPerson
@@ -75,6 +76,15 @@ def _add_export_choices(db: peewee.Database) -> None:
         )
 
 
+def _reserved(db: peewee.Database) -> None:
+    """A step number given to another branch; the merge puts that branch's step here."""
+
+
+def _add_card_fields(db: peewee.Database) -> None:
+    create_card_field_table(db)
+    registered_step("card search fields")()  # parsing lives above the store
+
+
 def _link_manual_copies(db: peewee.Database) -> None:
     registered_step("phonebook manual copies")()  # needs the phonebook's rules, above the store
 
@@ -91,6 +101,9 @@ UPGRADES: list[Callable[[peewee.Database], None]] = [
     create_connector_tables,  # 9: connections to data sources and their runs
     create_list_indexes,  # 10: (column, id) indexes for sorted, paged lists
     create_search_indexes,  # 11: trigram indexes for list search on PostgreSQL
+    _reserved,  # 12: reserved (company book audiences, h-scope)
+    _reserved,  # 13: reserved
+    _add_card_fields,  # 14: the searchable fields of stored vCards, for addressbook-query
 ]
 
 SCHEMA_VERSION = len(UPGRADES)
