@@ -132,6 +132,9 @@ FILTERS = [
             ("N", "ダブル"),
             ("FN", "ab"),
             ("FN", ""),
+            ("FN", 'ß" OR *'),
+            ("TEL", "%_\\"),
+            ("ORG", "   "),
         )
         for kind in ("equals", "contains", "starts-with", "ends-with")
     ),
@@ -196,6 +199,7 @@ def filled(server):
         made_card("m3", "Anna Mueller", emails=["anna@example.com", "a@example.org"]),
         made_card("m4", "Straße\\, Groß", tels=["555-0100", "555-0101"], org="ab;cd"),
         made_card("m5", "ab", tels=["+4930123"]),
+        made_card("m6", 'Fuß" OR *x', tels=["+49%_\\1"], org="a   b"),
     ]
     for number, body in enumerate(made):
         r = login.request("PUT", book(login) + f"made{number}.vcf", body, **VCARD_TYPE)

@@ -48,10 +48,15 @@ def create_card_field_table(db: peewee.Database) -> None:
         )
         removed = f'INSERT INTO "{SEARCH_TABLE}" ("{SEARCH_TABLE}", rowid, folded) VALUES (\'delete\', old.id, old.folded);'
         added = f'INSERT INTO "{SEARCH_TABLE}" (rowid, folded) VALUES (new.id, new.folded);'
-        for event, body in (("INSERT", added), ("UPDATE", removed + added), ("DELETE", removed)):
+        # Marker rows hold no text: the text index leaves them out.
+        for event, row, body in (
+            ("INSERT", "new", added),
+            ("UPDATE", "new", removed + added),
+            ("DELETE", "old", removed),
+        ):
             db.execute_sql(
                 f'CREATE TRIGGER IF NOT EXISTS "{SEARCH_TABLE}_{event.lower()}" AFTER {event} '
-                f'ON "{table}" BEGIN {body} END'
+                f"ON \"{table}\" WHEN {row}.prop <> '{MARKER}' BEGIN {body} END"
             )
         return
     try:
