@@ -136,7 +136,8 @@ def publish_batch(changes: list[CardChange]) -> int:
     now = time.time()
     removed: list[str] = []
     changed: list[str] = []
-    bodies: dict[str, bytes] = {}
+    bodies: dict[str, bytes] = {}  # of the cards updated
+    created_bodies: dict[str, bytes] = {}
     created: list[dict[str, object]] = []
     for change in changes:
         existing = stored.get(change.name)
@@ -163,7 +164,7 @@ def publish_batch(changes: list[CardChange]) -> int:
         else:
             StoredObject.update(**values).where(StoredObject.id == existing[0]).execute()
         changed.append(change.name)
-        bodies[change.name] = body
+        (bodies if existing is not None else created_bodies)[change.name] = body
     if created:
         columns = tuple(created[0])
         insert_rows(
@@ -178,5 +179,6 @@ def publish_batch(changes: list[CardChange]) -> int:
         change_log.record_change(book.id, removed, deleted=True)
     if changed:
         card_index.index_named(book.id, bodies)
+        card_index.index_named(book.id, created_bodies, new=True)
         change_log.record_change(book.id, changed, deleted=False)
     return len(changed) + len(removed)

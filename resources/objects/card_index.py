@@ -27,9 +27,9 @@ def index_card(object_id: int, body: bytes) -> None:
     stored_fields.replace_fields([(object_id, card_fields(body))])
 
 
-def index_named(collection_id: int, bodies: Mapping[str, bytes]) -> None:
+def index_named(collection_id: int, bodies: Mapping[str, bytes], *, new: bool = False) -> None:
     """Store the fields of cards just written under these names (bulk writers that do not
-    know the rows' ids); call inside the write's transaction."""
+    know the rows' ids; `new`: all of them just created); inside the write's transaction."""
     names = list(bodies)
     for start in range(0, len(names), 500):
         rows = _tuples(
@@ -39,7 +39,7 @@ def index_named(collection_id: int, bodies: Mapping[str, bytes]) -> None:
             )
         )
         stored_fields.replace_fields(
-            (object_id, card_fields(bodies[name])) for object_id, name in rows
+            ((object_id, card_fields(bodies[name])) for object_id, name in rows), new=new
         )
 
 

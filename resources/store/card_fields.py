@@ -26,6 +26,10 @@ MARKER = "BEGIN"  # the row every card that parsed has: "its fields are here"
 SEARCH_TABLE = "search_card_field"
 TERMS_TABLE = "search_card_field_terms"  # SQLite: how many values hold each trigram
 RAREST = 3  # the trigrams a lookup reads on SQLite: the rarest of the text's
+# The values SQLite's trigram table holds: what phones look callers up by. N and ORG
+# (half again as many values to index on every publish) are searched in the stored
+# values without it.
+SQLITE_TRIGRAM_PROPS = ("FN", "EMAIL", "TEL", "NICKNAME")
 
 
 class CardField(BaseModel):
@@ -54,7 +58,7 @@ def create_card_field_table(db: peewee.Database) -> None:
             f'CREATE VIRTUAL TABLE IF NOT EXISTS "{TERMS_TABLE}" '
             f"USING fts5vocab(\"{SEARCH_TABLE}\", 'row')"
         )
-        # Marker rows hold no text: the text index leaves them out.
+        indexed = ", ".join(f"'{prop}'" for prop in SQLITE_TRIGRAM_PROPS)
         for event, row, body in (
             ("INSERT", "new", added),
             ("UPDATE", "new", removed + added),
@@ -62,7 +66,7 @@ def create_card_field_table(db: peewee.Database) -> None:
         ):
             db.execute_sql(
                 f'CREATE TRIGGER IF NOT EXISTS "{SEARCH_TABLE}_{event.lower()}" AFTER {event} '
-                f"ON \"{table}\" WHEN {row}.prop <> '{MARKER}' BEGIN {body} END"
+                f'ON "{table}" WHEN {row}.prop IN ({indexed}) BEGIN {body} END'
             )
         return
     try:
@@ -76,15 +80,19 @@ def create_card_field_table(db: peewee.Database) -> None:
     )
 
 
-def replace_fields(rows: Iterable[tuple[int, Sequence[tuple[str, str, str]] | None]]) -> None:
-    """Store each card's fields (prop, value, folded) in place of what it had; None for a
-    card that did not parse (it then has no rows, so no query finds it)."""
+def replace_fields(
+    rows: Iterable[tuple[int, Sequence[tuple[str, str, str]] | None]], *, new: bool = False
+) -> None:
+    """Store each card's fields (prop, value, folded) in place of what it had (`new`:
+    cards just created, which have none); None for a card that did not parse (it then
+    has no rows, so no query finds it)."""
     pending = list(rows)
     for start in range(0, len(pending), 500):
         chunk = pending[start : start + 500]
-        CardField.delete().where(
-            CardField.stored_object.in_([object_id for object_id, _ in chunk])
-        ).execute()
+        if not new:
+            CardField.delete().where(
+                CardField.stored_object.in_([object_id for object_id, _ in chunk])
+            ).execute()
         insert_rows(
             CardField,
             ("stored_object", "prop", "value", "folded"),
@@ -112,12 +120,15 @@ def _like_pattern(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def cards_with_text(collection_id: int, prop: str, folded: str) -> set[int]:
+def cards_with_text(collection_id: int, prop: str, folded: str) -> set[int] | None:
     """The cards of a collection with a `prop` value whose folded form contains `folded`
-    (at least three characters: the trigram indexes need them)."""
+    (at least three characters: the trigram indexes need them); None when no index
+    holds that prop's values."""
     table, objects = CardField._meta.table_name, StoredObject._meta.table_name
     db = database_proxy.obj
     if is_sqlite():
+        if prop not in SQLITE_TRIGRAM_PROPS:
+            return None
         sql = (
             f'SELECT f.stored_object_id FROM "{SEARCH_TABLE}" s JOIN "{table}" f ON f.id = s.rowid '
             f'JOIN "{objects}" o ON o.id = f.stored_object_id '
