@@ -20,7 +20,6 @@ def test_version_13_cards_get_their_search_fields(tmp_path):
             f"""
             sqlite = 'sqlite' in {database.url!r}
             if sqlite:  # the FTS5 table (on PostgreSQL an index, dropped with its table)
-                db.execute_sql('DROP TABLE search_card_field_terms')
                 db.execute_sql('DROP TABLE search_card_field')
             db.execute_sql('DROP TABLE card_field')
             db.execute_sql('UPDATE schema_version SET version = 13')

@@ -24,8 +24,6 @@ log = logging.getLogger("davserver.store")
 
 MARKER = "BEGIN"  # the row every card that parsed has: "its fields are here"
 SEARCH_TABLE = "search_card_field"
-TERMS_TABLE = "search_card_field_terms"  # SQLite: how many values hold each trigram
-RAREST = 3  # the trigrams a lookup reads on SQLite: the rarest of the text's
 # The values SQLite's trigram table holds: what phones look callers up by. N and ORG
 # (half again as many values to index on every publish) are searched in the stored
 # values without it.
@@ -54,10 +52,6 @@ def create_card_field_table(db: peewee.Database) -> None:
         )
         removed = f'INSERT INTO "{SEARCH_TABLE}" ("{SEARCH_TABLE}", rowid, folded) VALUES (\'delete\', old.id, old.folded);'
         added = f'INSERT INTO "{SEARCH_TABLE}" (rowid, folded) VALUES (new.id, new.folded);'
-        db.execute_sql(
-            f'CREATE VIRTUAL TABLE IF NOT EXISTS "{TERMS_TABLE}" '
-            f"USING fts5vocab(\"{SEARCH_TABLE}\", 'row')"
-        )
         indexed = ", ".join(f"'{prop}'" for prop in SQLITE_TRIGRAM_PROPS)
         for event, row, body in (
             ("INSERT", "new", added),
@@ -134,10 +128,10 @@ def cards_with_text(collection_id: int, prop: str, folded: str) -> set[int] | No
             f'JOIN "{objects}" o ON o.id = f.stored_object_id '
             f'WHERE s."{SEARCH_TABLE}" MATCH ? AND f.prop = ? AND o.collection_id = ?'
         )
-        terms = _rarest_trigrams(folded)
-        if terms is None:
-            return set()
-        rows = db.execute_sql(sql, (terms, prop, collection_id)).fetchall()
+        # The text as one FTS5 phrase: its trigrams side by side (measured at 100,000
+        # cards: faster than asking fts5vocab for the rarest trigrams first).
+        phrase = '"' + folded.replace('"', '""') + '"'
+        rows = db.execute_sql(sql, (phrase, prop, collection_id)).fetchall()
     else:
         sql = (
             f'SELECT f.stored_object_id FROM "{table}" f JOIN "{objects}" o '
@@ -148,26 +142,6 @@ def cards_with_text(collection_id: int, prop: str, folded: str) -> set[int] | No
             sql, ("%" + _like_pattern(folded) + "%", prop, collection_id)
         ).fetchall()
     return {row[0] for row in rows}
-
-
-def _rarest_trigrams(folded: str) -> str | None:
-    """An FTS5 query for values holding the rarest trigrams of `folded` (a superset of
-    those holding the text: the caller tests each), or None when some trigram of it is
-    in no value at all. FTS5 reads every posting list of a phrase, and in a company
-    book "+49", " 30" or "mül" are in thousands of values; the rarest few are not."""
-    # Side by side trigrams cover the text; looking each up costs a query (IN scans).
-    starts = sorted({*range(0, len(folded) - 2, 3), len(folded) - 3})
-    trigrams = sorted({folded[start : start + 3] for start in starts})
-    counts: dict[str, int] = {}
-    for trigram in trigrams:
-        found = database_proxy.obj.execute_sql(
-            f'SELECT doc FROM "{TERMS_TABLE}" WHERE term = ?', (trigram,)
-        ).fetchone()
-        if found is None:
-            return None
-        counts[trigram] = found[0]
-    rarest = sorted(trigrams, key=lambda trigram: counts[trigram])[:RAREST]
-    return " AND ".join('"' + trigram.replace('"', '""') + '"' for trigram in rarest)
 
 
 def fields_of(
