@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -245,6 +246,7 @@ def main() -> None:
     parser.add_argument("--radicale-up-to", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--sync-all", action="store_true", help="time the sync at every size")
+    parser.add_argument("--keep", action="store_true", help="keep the databases and logs")
     options = parser.parse_args()
     sizes = [int(size) for size in options.sizes.split(",")]
     if options.database and len(sizes) > 1:
@@ -259,6 +261,10 @@ def main() -> None:
             missed += run_size(cards, options, servers, work)
     finally:
         servers.stop_all()
+        if options.keep:
+            print("kept", work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     print("\nload average at the end:", " ".join(f"{n:.1f}" for n in os.getloadavg()))
     print("every target met" if not missed else "MISSED: " + "; ".join(missed))
     sys.exit(0 if not missed else 1)
