@@ -5,8 +5,8 @@ EMAIL, TEL, NICKNAME, ORG and N.
 A text-match under i;unicode-casemap (the default, and what phones and PBXs send to
 look a caller up) of at least three characters narrows the cards by the trigram index;
 every candidate is then tested exactly, by the filter's own rules, against its stored
-values. Negated matches, other collations and shorter texts test every card's stored
-values, still without parsing. Filters the fields cannot answer (param-filter, other
+values. Negated matches, other collations, shorter texts and (on SQLite, whose trigram
+table leaves them out) N and ORG test every card's stored values, still without parsing. Filters the fields cannot answer (param-filter, other
 properties) are left to the parsing plan.
 """
 
