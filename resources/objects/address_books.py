@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import cast
 
-from resources.objects import change_log
+from resources.objects import card_index, change_log
 from resources.objects.calendar_collections import (
     ADDRESSBOOK,
     ADDRESSBOOKS_HOME,
@@ -76,7 +76,7 @@ def publish(name: str, vcard: str | None, uid: str, formatted_name: str) -> None
     )
     if vcard is None:
         if existing is not None:
-            existing.delete_instance()
+            existing.delete_instance()  # its search fields go with it
             change_log.record_change(book.id, [name], deleted=True)
         return
     body = vcard.encode("utf-8")
@@ -95,9 +95,11 @@ def publish(name: str, vcard: str | None, uid: str, formatted_name: str) -> None
         modified=now,
     )
     if existing is None:
-        StoredObject.create(collection=book.id, name=name, created=now, **values)
+        object_id = StoredObject.create(collection=book.id, name=name, created=now, **values).id
     else:
-        StoredObject.update(**values).where(StoredObject.id == existing.id).execute()
+        object_id = existing.id
+        StoredObject.update(**values).where(StoredObject.id == object_id).execute()
+    card_index.index_card(object_id, body)
     change_log.record_change(book.id, [name], deleted=False)
 
 
@@ -134,6 +136,8 @@ def publish_batch(changes: list[CardChange]) -> int:
     now = time.time()
     removed: list[str] = []
     changed: list[str] = []
+    bodies: dict[str, bytes] = {}  # of the cards updated
+    created_bodies: dict[str, bytes] = {}
     created: list[dict[str, object]] = []
     for change in changes:
         existing = stored.get(change.name)
@@ -160,6 +164,7 @@ def publish_batch(changes: list[CardChange]) -> int:
         else:
             StoredObject.update(**values).where(StoredObject.id == existing[0]).execute()
         changed.append(change.name)
+        (bodies if existing is not None else created_bodies)[change.name] = body
     if created:
         columns = tuple(created[0])
         insert_rows(
@@ -173,5 +178,7 @@ def publish_batch(changes: list[CardChange]) -> int:
             ).execute()
         change_log.record_change(book.id, removed, deleted=True)
     if changed:
+        card_index.index_named(book.id, bodies)
+        card_index.index_named(book.id, created_bodies, new=True)
         change_log.record_change(book.id, changed, deleted=False)
     return len(changed) + len(removed)

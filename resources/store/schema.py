@@ -12,6 +12,7 @@ from collections.abc import Callable
 import peewee
 
 from resources.store import models
+from resources.store.card_fields import create_card_field_table
 from resources.store.connectors import create_connector_tables
 from resources.store.database import database_proxy, is_sqlite
 from resources.store.directory import ContactPerson
@@ -76,6 +77,11 @@ def _add_export_choices(db: peewee.Database) -> None:
         )
 
 
+def _add_card_fields(db: peewee.Database) -> None:
+    create_card_field_table(db)
+    registered_step("card search fields")()  # parsing lives above the store
+
+
 def _link_manual_copies(db: peewee.Database) -> None:
     registered_step("phonebook manual copies")()  # needs the phonebook's rules, above the store
 
@@ -98,6 +104,7 @@ UPGRADES: list[Callable[[peewee.Database], None]] = [
     create_search_indexes,  # 11: trigram indexes for list search on PostgreSQL
     _reserved_step_12,  # 12: reserved (company book audiences)
     create_synced_directory_tables,  # 13: the directory's companies and persons a connection made
+    _add_card_fields,  # 14: the searchable fields of stored vCards, for addressbook-query
 ]
 
 SCHEMA_VERSION = len(UPGRADES)
