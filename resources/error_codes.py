@@ -421,6 +421,9 @@ MESSAGES: dict[str, str] = {
         "There is no connector type '%(type)s'; the types are: %(types)s."
     ),
     "connection_test_failed": N_("The connection was not saved: %(reason)s"),
+    "connection_priority_invalid": N_(
+        "The priority must be a whole number from %(low)s to %(high)s."
+    ),
     # Imports of .ics and .vcf files (lines are the file's).
     "import_outside_calendar": N_("Line %(line)s is outside BEGIN:VCALENDAR."),
     "import_end_without_begin": N_("Line %(line)s: END:%(kind)s has no BEGIN."),

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import peewee
 
 from resources.store import models
+from resources.store.company_audiences import add_audiences
 from resources.store.connectors import create_connector_tables
 from resources.store.database import database_proxy, is_sqlite
 from resources.store.directory import ContactPerson
@@ -91,6 +92,7 @@ UPGRADES: list[Callable[[peewee.Database], None]] = [
     create_connector_tables,  # 9: connections to data sources and their runs
     create_list_indexes,  # 10: (column, id) indexes for sorted, paged lists
     create_search_indexes,  # 11: trigram indexes for list search on PostgreSQL
+    add_audiences,  # 12: company book audiences (connection scopes) and phonebook match keys
 ]
 
 SCHEMA_VERSION = len(UPGRADES)
