@@ -105,7 +105,7 @@ def publish_to(book_id: int, name: str, vcard: str | None, uid: str, formatted_n
     if vcard is None:
         if existing is not None:
             existing.delete_instance()
-            change_log.record_change(book_id, [name], deleted=True)
+            change_log.record_change(book_id, [name], deleted=True, previous={name: existing.etag})
         return
     body = vcard.encode("utf-8")
     etag = compute_etag(body)
@@ -126,7 +126,8 @@ def publish_to(book_id: int, name: str, vcard: str | None, uid: str, formatted_n
         StoredObject.create(collection=book_id, name=name, created=now, **values)
     else:
         StoredObject.update(**values).where(StoredObject.id == existing.id).execute()
-    change_log.record_change(book_id, [name], deleted=False)
+    previous = {name: existing.etag if existing is not None else ""}
+    change_log.record_change(book_id, [name], deleted=False, previous=previous)
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,9 @@ def publish_batch(changes: list[CardChange], book_id: int | None = None) -> int:
                 (StoredObject.collection == book.id)
                 & StoredObject.name.in_(removed[start : start + 500])
             ).execute()
-        change_log.record_change(book.id, removed, deleted=True)
+        previous = {name: stored[name][1] for name in removed}
+        change_log.record_change(book.id, removed, deleted=True, previous=previous)
     if changed:
-        change_log.record_change(book.id, changed, deleted=False)
+        previous = {name: stored[name][1] if name in stored else "" for name in changed}
+        change_log.record_change(book.id, changed, deleted=False, previous=previous)
     return len(changed) + len(removed)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import peewee
 
 from resources.store.directory import PhonebookEntry
-from resources.store.models import Collection
+from resources.store.models import Change, Collection
 from resources.store.models_base import BaseModel
 
 BASE_AUDIENCE = ""  # the audience of accounts that see no scoped connection
@@ -33,8 +33,9 @@ def match_index_name(column: str) -> str:
 
 def add_audiences(db: peewee.Database) -> None:
     """Schema step 12: the audience table (the existing company book becomes the base
-    audience) and the phonebook entries' match-key columns, NULL until a merge first
-    needs them, indexed only where set so bulk inserts of a single source pay nothing."""
+    audience), the phonebook entries' match-key columns, NULL until a merge first
+    needs them, indexed only where set so bulk inserts of a single source pay nothing,
+    and the change log's previous ETag."""
     db.create_tables([CompanyAudience], safe=True)
     table = PhonebookEntry._meta.table_name
     present = {column.name for column in db.get_columns(table)}
@@ -45,6 +46,9 @@ def add_audiences(db: peewee.Database) -> None:
             f'CREATE INDEX IF NOT EXISTS "{match_index_name(column)}" ON "{table}" ("{column}") '
             f'WHERE "{column}" IS NOT NULL AND "{column}" <> \'\''
         )
+    changes = Change._meta.table_name
+    if "previous_etag" not in {column.name for column in db.get_columns(changes)}:
+        db.execute_sql(f'ALTER TABLE "{changes}" ADD COLUMN "previous_etag" VARCHAR(80)')
     known = CompanyAudience.select().where(CompanyAudience.key == BASE_AUDIENCE).exists()
     book = (
         Collection.select()
