@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from resources.auth import audience_hooks
 from resources.company_directory import audiences, phonebook_merge
 from resources.company_directory.vcard_builder import phonebook_vcard
-from resources.objects import address_books
+from resources.objects import address_books, change_log
 from resources.objects.address_books import CardChange
 from resources.organisation.installation import installation_language
 from resources.store.company_audiences import BASE_AUDIENCE, CompanyAudience
@@ -43,12 +43,16 @@ def active_audiences() -> list[CompanyAudience]:
 def book_for_account(account_id: int | None) -> Collection:
     """The company book a login of this account reads."""
     key = audiences.account_key(account_id)
-    found = CompanyAudience.get_or_none((CompanyAudience.key == key) & CompanyAudience.active)
-    if found is None:  # a change that missed settling: settle now
+    book: Collection | None = (
+        Collection.select()
+        .join(CompanyAudience, on=(CompanyAudience.collection == Collection.id))
+        .where((CompanyAudience.key == key) & CompanyAudience.active)
+        .first()
+    )
+    if book is None:  # a change that missed settling (another process's): settle now
         with write_transaction():
             settle()
-            found = CompanyAudience.get(CompanyAudience.key == key)
-    book: Collection = Collection.get_by_id(found.collection_id)
+        book = Collection.get_by_id(CompanyAudience.get(CompanyAudience.key == key).collection_id)
     return book
 
 
@@ -162,6 +166,9 @@ def _shared_cards(names: Iterable[str]) -> dict[str, CardChange]:
 def refresh(audience: CompanyAudience, sources: audiences.Sources | None = None) -> int:
     """Refill one audience's book as it should be now and publish only what differs;
     how many cards changed."""
+    # Taken first: a run of another source that is writing waits here, and its entries
+    # are read as committed (PostgreSQL reads each statement afresh).
+    change_log.lock_collection(audience.collection_id)
     sources = sources or audiences.sources()
     manual = _manual_names()
     wanted = synced_cards(audience.key, sources)

@@ -80,6 +80,11 @@ def _link_manual_copies(db: peewee.Database) -> None:
     registered_step("phonebook manual copies")()  # needs the phonebook's rules, above the store
 
 
+def _add_audiences(db: peewee.Database) -> None:
+    add_audiences(db)
+    registered_step("company book audiences")()  # the cards need the directory's rules
+
+
 UPGRADES: list[Callable[[peewee.Database], None]] = [
     _create_initial_tables,  # 1
     _create_shared_settings,  # 2: secrets every server process shares
@@ -92,7 +97,7 @@ UPGRADES: list[Callable[[peewee.Database], None]] = [
     create_connector_tables,  # 9: connections to data sources and their runs
     create_list_indexes,  # 10: (column, id) indexes for sorted, paged lists
     create_search_indexes,  # 11: trigram indexes for list search on PostgreSQL
-    add_audiences,  # 12: company book audiences (connection scopes) and phonebook match keys
+    _add_audiences,  # 12: company book audiences (connection scopes) and phonebook match keys
 ]
 
 SCHEMA_VERSION = len(UPGRADES)
