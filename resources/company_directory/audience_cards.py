@@ -35,6 +35,8 @@ def display_name(values: dict[str, str]) -> str:
 
 
 def active_audiences() -> list[CompanyAudience]:
+    """The audiences some login reads; the base one is made if the store lacks it."""
+    address_books.company_book()
     return list(
         CompanyAudience.select().where(CompanyAudience.active).order_by(CompanyAudience.key)
     )

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import cast
 
 from resources.formats.phone_numbers import e164
 from resources.store.company_audiences import MATCH_COLUMNS
+from resources.store.database import update_rows
 from resources.store.directory import PhonebookEntry
 
 ENTRY_FIELDS = (
@@ -37,11 +39,15 @@ PHONE_COLUMNS = {
 }
 
 
+# Sources repeat numbers (a company's switchboard on every row): parse each once.
+_e164 = lru_cache(maxsize=65536)(e164)
+
+
 def match_keys(values: dict[str, str]) -> dict[str, str]:
     """The match-key columns for an entry's fields ("" where a field gives none)."""
     keys = {"match_email": values.get("email", "").strip().casefold()}
     for column, phone in PHONE_COLUMNS.items():
-        keys[column] = e164(values.get(phone, "")) or ""
+        keys[column] = _e164(values.get(phone, "")) or ""
     return keys
 
 
@@ -64,9 +70,11 @@ def fill_missing_keys(origins: Iterable[str]) -> int:
             .tuples()
         ),
     )
+    updates = []
     for entry_id, *values in rows:
         keys = match_keys(dict(zip(ENTRY_FIELDS, cast("list[str]", values), strict=True)))
-        PhonebookEntry.update(**keys).where(PhonebookEntry.id == entry_id).execute()
+        updates.append((*(keys[column] for column in MATCH_COLUMNS), entry_id))
+    update_rows(PhonebookEntry, MATCH_COLUMNS, updates)
     return len(rows)
 
 
