@@ -151,3 +151,45 @@ def test_match_keys_are_stored_in_e164_once_two_sources_merge(login, files):
     stored = PhonebookEntry.get(PhonebookEntry.origin == crm.name)
     assert stored.match_work == f"+4930{number}"
     assert stored.match_email == ""
+
+
+def test_runs_that_split_join_and_drop_a_merged_entry_change_exactly_its_cards(login, files):
+    tag, number = unique("p"), digits()
+    crm, erp = csv_connection(files, priority=10), csv_connection(files, priority=0)
+    crm_row, erp_row = person(tag, number)
+    crm.run(crm_row)
+    erp.run(erp_row)
+    (merged,) = [h for h, card in cards(login).items() if number in card]
+    start = sync(login)
+
+    other = dict(erp_row, phone_work="040 " + digits(), email=f"other.{tag}@example.com")
+    erp.run(other)  # no key in common any more: two people
+    split = sync(login, start.token)
+    (own,) = split.changed - {merged}
+    assert (split.changed, split.removed) == ({merged, own}, set())
+    assert field(cards(login)[merged], "ORG") == ["CRM GmbH"]
+    assert field(cards(login)[merged], "EMAIL") == []
+
+    erp.run(erp_row)  # the same number again: one person
+    joined = sync(login, split.token)
+    assert (joined.changed, joined.removed) == ({merged}, {own})
+    assert field(cards(login)[merged], "EMAIL") == [erp_row["email"]]
+
+    erp.run()  # the ERP drops the person: the CRM's card alone
+    dropped = sync(login, joined.token)
+    assert (dropped.changed, dropped.removed) == ({merged}, set())
+    assert field(cards(login)[merged], "EMAIL") == []
+    assert len(cards_with(login, number)) == 1
+
+
+def test_a_higher_priority_source_arriving_later_keeps_the_older_cards_name(login, files):
+    tag, number = unique("p"), digits()
+    crm, erp = csv_connection(files, priority=10), csv_connection(files, priority=0)
+    crm_row, erp_row = person(tag, number)
+    erp.run(erp_row)
+    (href,) = [h for h, card in cards(login).items() if number in card]
+    token = sync(login).token
+    crm.run(crm_row)
+    delta = sync(login, token)
+    assert (delta.changed, delta.removed) == ({href}, set())
+    assert field(cards(login)[href], "ORG") == ["CRM GmbH"]

@@ -121,12 +121,18 @@ def synced_cards(key: str, sources: audiences.Sources) -> dict[str, CardChange]:
     merging = len(origins) > 1
     if merging:
         phonebook_merge.fill_missing_keys(origins)
+    return _cards(phonebook_merge.read_entries(origins), sources, merging=merging)
+
+
+def _cards(
+    entries: list[phonebook_merge.Entry], sources: audiences.Sources, *, merging: bool
+) -> dict[str, CardChange]:
     hidden = _hidden_entries()
-    entries = [e for e in phonebook_merge.read_entries(origins) if e.id not in hidden]
+    shown = [e for e in entries if e.id not in hidden]
     if merging:
-        people = phonebook_merge.people(entries, sources.rank)
+        people = phonebook_merge.people(shown, sources.rank)
     else:
-        people = [phonebook_merge.Person([entry]) for entry in entries]
+        people = [phonebook_merge.Person([entry]) for entry in shown]
     language = installation_language()
     cards: dict[str, CardChange] = {}
     for person in people:
@@ -140,6 +146,23 @@ def synced_cards(key: str, sources: audiences.Sources) -> dict[str, CardChange]:
             name, phonebook_vcard(entry, language), oldest.uid, display_name(values)
         )
     return cards
+
+
+def refresh_people(
+    audience: CompanyAudience, sources: audiences.Sources, touched: phonebook_merge.Touched
+) -> int:
+    """After a run: the cards of the people the run's entries belong to now or belonged
+    to before, found through the match keys' indexes (not by reading every entry), in
+    a book that merges sources; how many cards changed. The match keys of every entry
+    the book sees must be filled."""
+    change_log.lock_collection(audience.collection_id)
+    origins = sources.sees(audience.key, synced_origins())
+    entries = phonebook_merge.closure(origins, touched.uids, touched.keys)
+    wanted = _cards(entries, sources, merging=True)
+    candidates = touched.names | {card_name(e.uid) for e in entries}
+    gone = sorted(candidates - set(wanted))
+    changes = list(wanted.values()) + [CardChange(name, None, "", "") for name in gone]
+    return address_books.publish_batch(changes, audience.collection_id)
 
 
 def _stored_names(book_id: int) -> set[str]:

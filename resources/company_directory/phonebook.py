@@ -17,6 +17,7 @@ from typing import cast
 from resources.auth import audit
 from resources.company_directory import audience_cards
 from resources.company_directory.directory import check_text_fields
+from resources.company_directory.phonebook_merge import ENTRY_FIELDS as ENTRY_FIELDS  # re-exported
 from resources.company_directory.vcard_builder import phonebook_vcard
 from resources.errors import DomainError, InvalidProperty, NotFound
 from resources.objects import address_books
@@ -24,15 +25,6 @@ from resources.organisation.installation import installation_language
 from resources.store.database import write_transaction
 from resources.store.directory import PhonebookEntry
 
-ENTRY_FIELDS = (
-    "first_name",
-    "last_name",
-    "company",
-    "phone_work",
-    "phone_mobile",
-    "phone_home",
-    "email",
-)
 SOURCES = ("S", "M")
 
 

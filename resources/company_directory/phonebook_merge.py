@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import cast
 
+import peewee
+
 from resources.formats.phone_numbers import e164
 from resources.store.company_audiences import MATCH_COLUMNS
 from resources.store.database import update_rows
 from resources.store.directory import PhonebookEntry
 
-ENTRY_FIELDS = (
+ENTRY_FIELDS = (  # an entry's fields (the phonebook's, which takes them from here)
     "first_name",
     "last_name",
     "company",
@@ -78,6 +80,16 @@ def fill_missing_keys(origins: Iterable[str]) -> int:
     return len(rows)
 
 
+def store_keys(entries: Sequence[PhonebookEntry]) -> None:
+    """Write the match keys of entries a run just wrote (by uid: bulk-inserted entries
+    have no id in memory)."""
+    rows = []
+    for entry in entries:
+        keys = match_keys({name: getattr(entry, name) or "" for name in ENTRY_FIELDS})
+        rows.append((*(keys[column] for column in MATCH_COLUMNS), entry.uid))
+    update_rows(PhonebookEntry, MATCH_COLUMNS, rows, key="uid")
+
+
 @dataclass(frozen=True)
 class Entry:
     """A synced entry as the merge reads it: fields, keys, source and rank."""
@@ -88,6 +100,17 @@ class Entry:
     modified: float
     values: dict[str, str]
     keys: tuple[str, ...]  # the non-empty match keys, e-mail first
+
+
+@dataclass
+class Touched:
+    """What a run changed, for finding the people to merge again: the uids of the
+    entries it wrote, the keys its changed and removed entries had before, and their
+    card names."""
+
+    uids: set[str] = field(default_factory=set)
+    keys: set[str] = field(default_factory=set)
+    names: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -106,36 +129,88 @@ class Person:
         }
 
 
-def read_entries(origins: Sequence[str]) -> list[Entry]:
-    """The S entries of `origins` with their keys (which must be filled)."""
-    columns = [
-        PhonebookEntry.id,
-        PhonebookEntry.uid,
-        PhonebookEntry.origin,
-        PhonebookEntry.modified,
-        *(getattr(PhonebookEntry, name) for name in ENTRY_FIELDS),
-        *(getattr(PhonebookEntry, name) for name in MATCH_COLUMNS),
-    ]
-    query = PhonebookEntry.select(*columns).where(
-        (PhonebookEntry.source == "S") & PhonebookEntry.origin.in_(list(origins))
-    )
+_ENTRY_COLUMNS = [
+    PhonebookEntry.id,
+    PhonebookEntry.uid,
+    PhonebookEntry.origin,
+    PhonebookEntry.modified,
+    *(getattr(PhonebookEntry, name) for name in ENTRY_FIELDS),
+    *(getattr(PhonebookEntry, name) for name in MATCH_COLUMNS),
+]
+EMAIL_KEY = "e:"
+TEL_KEY = "t:"
+
+
+def normal_keys(stored: Sequence[str | None]) -> tuple[str, ...]:
+    """The match keys of an entry from its match columns (in MATCH_COLUMNS order): the
+    e-mail matches e-mails, any number matches any number."""
+    email, *numbers = stored
+    keys = [EMAIL_KEY + email] if email else []
+    return tuple(keys + [TEL_KEY + number for number in numbers if number])
+
+
+def stored_keys(entry: PhonebookEntry) -> tuple[str, ...]:
+    return normal_keys([getattr(entry, column) for column in MATCH_COLUMNS])
+
+
+def read_entries(origins: Sequence[str], where: peewee.Expression | None = None) -> list[Entry]:
+    """The S entries of `origins` (narrowed by `where`) with their keys."""
+    condition = (PhonebookEntry.source == "S") & PhonebookEntry.origin.in_(list(origins))
+    if where is not None:
+        condition = condition & where
     found = []
     width = len(ENTRY_FIELDS)
+    query = PhonebookEntry.select(*_ENTRY_COLUMNS).where(condition)
     for row in cast("list[tuple[object, ...]]", list(query.tuples())):  # .tuples() rows
         entry_id, uid, origin, modified, *rest = row
         values = dict(zip(ENTRY_FIELDS, cast("list[str]", rest[:width]), strict=True))
-        keys = cast("list[str | None]", rest[width:])
-        prefixed = [
-            f"{column}:{key}" for column, key in zip(MATCH_COLUMNS, keys, strict=True) if key
-        ]
-        # the e-mail matches e-mails; any number matches any number
-        normal = tuple(
-            k if k.startswith("match_email:") else "tel:" + k.split(":", 1)[1] for k in prefixed
-        )
+        keys = normal_keys(cast("list[str | None]", rest[width:]))
         found.append(
-            Entry(cast(int, entry_id), str(uid), str(origin), cast(float, modified), values, normal)
+            Entry(cast(int, entry_id), str(uid), str(origin), cast(float, modified), values, keys)
         )
     return found
+
+
+def _sharing(keys: set[str]) -> list[peewee.Expression]:
+    """Conditions for the entries holding any of `keys`, 500 keys each (the indexes of
+    the match columns answer them)."""
+    emails = sorted(k[len(EMAIL_KEY) :] for k in keys if k.startswith(EMAIL_KEY))
+    numbers = sorted(k[len(TEL_KEY) :] for k in keys if k.startswith(TEL_KEY))
+    found = [
+        PhonebookEntry.match_email.in_(emails[i : i + 500]) for i in range(0, len(emails), 500)
+    ]
+    for i in range(0, len(numbers), 500):
+        chunk = numbers[i : i + 500]
+        found.append(
+            PhonebookEntry.match_work.in_(chunk)
+            | PhonebookEntry.match_mobile.in_(chunk)
+            | PhonebookEntry.match_home.in_(chunk)
+        )
+    return found
+
+
+def closure(origins: Sequence[str], uids: set[str], keys: set[str]) -> list[Entry]:
+    """The entries with these `uids` or `keys`, and every entry linked to them through a
+    shared key, however far: whole groups, so merging them alone gives the people a
+    merge of everything would (no person spans two groups)."""
+    found: dict[int, Entry] = {}
+    known = set(keys)
+    frontier = [PhonebookEntry.uid.in_(chunk) for chunk in _chunks(sorted(uids))]
+    frontier += _sharing(known)
+    while frontier:
+        fresh: set[str] = set()
+        for condition in frontier:
+            for entry in read_entries(origins, condition):
+                if entry.id not in found:
+                    found[entry.id] = entry
+                    fresh.update(k for k in entry.keys if k not in known)
+        known |= fresh
+        frontier = _sharing(fresh)
+    return list(found.values())
+
+
+def _chunks(items: list[str]) -> list[list[str]]:
+    return [items[i : i + 500] for i in range(0, len(items), 500)]
 
 
 def people(entries: list[Entry], rank: dict[str, tuple[int, int]]) -> list[Person]:

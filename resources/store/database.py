@@ -294,10 +294,13 @@ def insert_rows(
 
 
 def update_rows(
-    model: type[peewee.Model], columns: Sequence[str], rows: Sequence[Sequence[object]]
+    model: type[peewee.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    key: str = "id",
 ) -> None:
-    """Set `columns` of many rows by id with one prepared statement (executemany),
-    inside the caller's transaction; each row is its values, then its id. Text and
+    """Set `columns` of many rows by `key` with one prepared statement (executemany),
+    inside the caller's transaction; each row is its values, then its key. Text and
     numbers only: the driver gets them as they are."""
     if not rows:
         return
@@ -306,5 +309,6 @@ def update_rows(
     assignments = ", ".join(
         f'"{model._meta.fields[name].column_name}" = {mark}' for name in columns
     )
-    statement = f'UPDATE "{model._meta.table_name}" SET {assignments} WHERE "id" = {mark}'
+    where = model._meta.fields[key].column_name
+    statement = f'UPDATE "{model._meta.table_name}" SET {assignments} WHERE "{where}" = {mark}'
     db.cursor().executemany(statement, [list(row) for row in rows])
