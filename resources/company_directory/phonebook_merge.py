@@ -172,21 +172,22 @@ def read_entries(origins: Sequence[str], where: peewee.Expression | None = None)
 
 
 def _sharing(keys: set[str]) -> list[peewee.Expression]:
-    """Conditions for the entries holding any of `keys`, 500 keys each (the indexes of
-    the match columns answer them)."""
+    """Conditions for the entries holding any of `keys`, 500 keys each. Each names its
+    column's `<> ''` as the partial index does, so SQLite and PostgreSQL use the index."""
     emails = sorted(k[len(EMAIL_KEY) :] for k in keys if k.startswith(EMAIL_KEY))
     numbers = sorted(k[len(TEL_KEY) :] for k in keys if k.startswith(TEL_KEY))
-    found = [
-        PhonebookEntry.match_email.in_(emails[i : i + 500]) for i in range(0, len(emails), 500)
-    ]
-    for i in range(0, len(numbers), 500):
-        chunk = numbers[i : i + 500]
+    found = [_held(PhonebookEntry.match_email, chunk) for chunk in _chunks(emails)]
+    for chunk in _chunks(numbers):
         found.append(
-            PhonebookEntry.match_work.in_(chunk)
-            | PhonebookEntry.match_mobile.in_(chunk)
-            | PhonebookEntry.match_home.in_(chunk)
+            _held(PhonebookEntry.match_work, chunk)
+            | _held(PhonebookEntry.match_mobile, chunk)
+            | _held(PhonebookEntry.match_home, chunk)
         )
     return found
+
+
+def _held(column: peewee.Field, values: list[str]) -> peewee.Expression:
+    return column.is_null(False) & (column != "") & column.in_(values)
 
 
 def closure(origins: Sequence[str], uids: set[str], keys: set[str]) -> list[Entry]:

@@ -20,7 +20,7 @@ from resources.objects.calendar_collections import (
 )
 from resources.objects.stored_objects import VCARD, VCARD_CONTENT_TYPE, compute_etag
 from resources.store.company_audiences import BASE_AUDIENCE, CompanyAudience
-from resources.store.database import insert_rows, write_transaction
+from resources.store.database import insert_rows, update_rows, write_transaction
 from resources.store.models import Collection, StoredObject
 
 COMPANY = "company"
@@ -130,6 +130,18 @@ def publish_to(book_id: int, name: str, vcard: str | None, uid: str, formatted_n
     change_log.record_change(book_id, [name], deleted=False, previous=previous)
 
 
+UPDATED_COLUMNS = (
+    "content_type",
+    "body",
+    "etag",
+    "size",
+    "uid",
+    "component",
+    "summary",
+    "modified",
+)
+
+
 @dataclass(frozen=True)
 class CardChange:
     """One card of the company book as a batch writer wants it (vcard None: removed)."""
@@ -165,6 +177,7 @@ def publish_batch(changes: list[CardChange], book_id: int | None = None) -> int:
     removed: list[str] = []
     changed: list[str] = []
     created: list[dict[str, object]] = []
+    updated: list[tuple[object, ...]] = []
     for change in changes:
         existing = stored.get(change.name)
         if change.vcard is None:
@@ -188,8 +201,10 @@ def publish_batch(changes: list[CardChange], book_id: int | None = None) -> int:
         if existing is None:
             created.append(dict(collection=book.id, name=change.name, created=now, **values))
         else:
-            StoredObject.update(**values).where(StoredObject.id == existing[0]).execute()
+            updated.append((*(values[column] for column in UPDATED_COLUMNS), existing[0]))
         changed.append(change.name)
+    if updated:  # one prepared statement: a merge or a language change rewrites many
+        update_rows(StoredObject, UPDATED_COLUMNS, updated)
     if created:
         columns = tuple(created[0])
         insert_rows(
