@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from resources.connectors.connection_scope import scope_of, set_scope
+from resources.auth.credentials import update_credential
+from resources.connectors.connection_scope import scope_of, set_priority, set_scope
+from resources.errors import InvalidProperty, NotFound
 from resources.organisation.accounts import create_account
 from resources.organisation.groups import create_group, update_group
+from resources.store.organisation import AuditEntry
 from tests.company_book_reading import CR, XML_TYPE, book_path, cards, cards_with, hrefs, sync
 from tests.davxml import responses
 from tests.logins import make_login, unique
@@ -160,3 +163,33 @@ def test_a_connection_scoped_to_one_account_reaches_every_login_of_that_account(
     assert names(people["insider"], tag) == set()
     second = make_login(server, "second", account=people["outside"].id)
     assert len(names(second, tag)) == 2
+
+
+def test_moving_a_login_to_an_account_in_scope_shows_the_cards_in_its_next_delta(people, files):
+    tag = unique("t")
+    source = csv_connection(files)
+    set_scope(source.name, everyone=False, groups=[people["group"].id])
+    source.run(*rows(tag))
+    insider, outsider = people["insider"], people["outsider"]
+    hidden = as_seen_by(outsider, names(insider, tag), insider)
+    token = sync(outsider).token
+    update_credential(outsider.username, {"account": people["inside"].id})
+    moved = sync(outsider, token)
+    assert (moved.changed, moved.removed) == (hidden, set())
+
+
+def test_a_scope_naming_what_does_not_exist_is_refused_and_changes_are_audited(people, files):
+    source = csv_connection(files)
+    with pytest.raises(NotFound):
+        set_scope(source.name, everyone=False, groups=[10**9])
+    assert scope_of(source.connection) == {"everyone": True, "accounts": [], "groups": []}
+    set_scope(source.name, everyone=False, accounts=[people["inside"].id], actor="chef")
+    with pytest.raises(InvalidProperty) as refused:
+        set_priority(source.name, 10**6)
+    assert refused.value.code == "connection_priority_invalid"
+    set_priority(source.name, 7, actor="chef")
+    logged = {
+        (entry.action, entry.actor)
+        for entry in AuditEntry.select().where(AuditEntry.target == source.name)
+    }
+    assert {("connection.scope", "chef"), ("connection.priority", "chef")} <= logged
