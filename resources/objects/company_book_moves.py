@@ -16,14 +16,16 @@ from typing import cast
 import peewee
 
 from resources.objects import change_log
+from resources.objects.address_books import COMPANY
 from resources.objects.change_log import MemberChange
 from resources.store.company_audiences import CompanyAudience
 from resources.store.models import Change, Collection, StoredObject
 
 
 def former_book(epoch: str, current: Collection) -> Collection | None:
-    """The audience book (other than `current`) whose tokens carry `epoch`, if any."""
-    if not epoch or epoch == current.sync_epoch:
+    """The audience book (other than `current`, itself a company book) whose tokens
+    carry `epoch`, if any."""
+    if not epoch or epoch == current.sync_epoch or current.kind != COMPANY:
         return None
     found: Collection | None = (
         Collection.select()
