@@ -193,3 +193,31 @@ def test_a_scope_naming_what_does_not_exist_is_refused_and_changes_are_audited(p
         for entry in AuditEntry.select().where(AuditEntry.target == source.name)
     }
     assert {("connection.scope", "chef"), ("connection.priority", "chef")} <= logged
+
+
+def test_the_api_scope_change_and_deletion_reach_the_phones(people, files, admin):
+    """PATCH /api/v1/connections/{id} with a scope moves the cards as set_scope does, and
+    DELETE withdraws a scoped connection's cards from the logins that saw them."""
+    tag = unique("t")
+    source = csv_connection(files)
+    url = f"/connections/{source.connection.id}"
+    scoped = {"everyone": False, "users": [], "groups": [people["group"].id]}
+    answer = admin.patch(url, {"scope": scoped})
+    assert answer.status_code == 200, answer.text
+    source.run(*rows(tag))
+    insider, outsider = people["insider"], people["outsider"]
+    seen = names(insider, tag)
+    assert len(seen) == 2 and names(outsider, tag) == set()
+    tokens = {"in": sync(insider).token, "out": sync(outsider).token}
+
+    assert admin.patch(url, {"scope": {"everyone": True}}).status_code == 200
+    out = sync(outsider, tokens["out"])
+    assert out.changed == as_seen_by(outsider, seen, insider) and not out.removed
+    assert admin.patch(url, {"scope": scoped}).status_code == 200
+    out = sync(outsider, out.token)
+    assert not out.changed and out.removed == as_seen_by(outsider, seen, insider)
+
+    inside = sync(insider, tokens["in"])
+    assert admin.delete(url).status_code in (200, 204)
+    after = sync(insider, inside.token)
+    assert after.removed == seen and names(insider, tag) == set()
