@@ -54,8 +54,10 @@ def test_connector_types_are_listed_with_their_settings_schema(admin):
     assert {"name", "type", "kind", "required", "secret", "help", "default", "choices"} <= set(
         settings["url"]
     )
-    [phonebook] = answer.json()["targets"]
-    assert phonebook["key"] == "phonebook" and "phone_work" in phonebook["fields"]
+    targets = {target["key"]: target for target in answer.json()["targets"]}
+    assert set(targets) == {"phonebook", "directory"}
+    assert "phone_work" in targets["phonebook"]["fields"]
+    assert {"company", "last_name", "company_category"} <= set(targets["directory"]["fields"])
     assert admin.get("/connector-types/csv-url").json() == csv
     assert error_of(admin.get("/connector-types/ftp"), 422)["code"] == "connector_type_unknown"
 

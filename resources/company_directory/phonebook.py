@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import cast
 
 from resources.auth import audit
+from resources.company_directory import audience_cards
 from resources.company_directory.directory import check_text_fields
+from resources.company_directory.phonebook_merge import ENTRY_FIELDS as ENTRY_FIELDS  # re-exported
 from resources.company_directory.vcard_builder import phonebook_vcard
 from resources.errors import DomainError, InvalidProperty, NotFound
 from resources.objects import address_books
@@ -23,15 +25,6 @@ from resources.organisation.installation import installation_language
 from resources.store.database import write_transaction
 from resources.store.directory import PhonebookEntry
 
-ENTRY_FIELDS = (
-    "first_name",
-    "last_name",
-    "company",
-    "phone_work",
-    "phone_mobile",
-    "phone_home",
-    "email",
-)
 SOURCES = ("S", "M")
 
 
@@ -105,15 +98,38 @@ def twins(entries: list[PhonebookEntry]) -> dict[int, int]:
 
 
 def _publish(entry: PhonebookEntry) -> None:
-    """The entry's card as the book should carry it (inside a transaction): a synced
-    entry with a manual copy has none, its copy stands in for it."""
-    hidden = entry.source == "S" and manual_copy(entry) is not None
+    """The entry's card as the books should carry it (inside a transaction): a manual
+    entry in every audience's book, a synced one in the books of the audiences that see
+    its source (see publish_synced)."""
+    if entry.source == "S":
+        publish_synced([entry], [])
+        return
     address_books.publish(
         entry_name(entry),
-        None if hidden else phonebook_vcard(entry, installation_language()),
+        phonebook_vcard(entry, installation_language()),
         entry.uid,
         _display(entry),
     )
+
+
+def publish_synced(entries: list[PhonebookEntry], removed: list[PhonebookEntry]) -> None:
+    """The cards of synced entries that changed (or, `removed`, went) in every audience
+    that sees their source (inside the change's transaction, after the rows were
+    written): a book that holds only this source's entries gets each entry's card (none
+    while a manual copy stands in for it); one that merges sources is refilled."""
+    audience_cards.clear_keys(audience_cards.ids_with_keys(entries))
+    origins = sorted({e.origin for e in entries} | {e.origin for e in removed})
+    refilled: set[int] = set()
+    for origin in origins:
+        single, merged = audience_cards.merged_audiences(origin)
+        now = [e for e in entries if e.origin == origin]
+        gone = [e for e in removed if e.origin == origin]
+        for audience in single:
+            publish_synced_batch(origin, now, gone, audience.collection_id)
+        for audience in merged:
+            if audience.id not in refilled:
+                refilled.add(audience.id)
+                audience_cards.refresh(audience)
 
 
 def republish(entry: PhonebookEntry) -> None:
@@ -123,8 +139,9 @@ def republish(entry: PhonebookEntry) -> None:
 
 def republish_all() -> None:
     """Every entry's card again (inside a transaction), e.g. in a new language."""
-    for entry in PhonebookEntry.select():
+    for entry in PhonebookEntry.select().where(PhonebookEntry.source == "M"):
         _publish(entry)
+    audience_cards.refresh_all()
 
 
 def _clean(values: dict[str, object]) -> dict[str, str]:
@@ -235,8 +252,11 @@ def delete_entry(entry_id: int, *, actor: str = "system") -> None:
     entry = get_entry(entry_id)
     with write_transaction():
         twin = synced_twin(entry)
-        address_books.publish(entry_name(entry), None, entry.uid, "")
+        if entry.source == "M":
+            address_books.publish(entry_name(entry), None, entry.uid, "")
         entry.delete_instance()
+        if entry.source == "S":
+            publish_synced([], [entry])
         if twin is not None:
             _publish(twin)  # the synced card comes back
         audit.record(actor, "phonebook.delete", _display(entry))
@@ -297,6 +317,8 @@ def import_source(
     now = time.time()
     created = updated = deleted = 0
     entry: PhonebookEntry | None
+    written: list[PhonebookEntry] = []
+    gone: list[PhonebookEntry] = []
     with write_transaction():
         current = {
             e.external_id: e
@@ -306,8 +328,8 @@ def import_source(
         }
         for external_id, entry in current.items():
             if external_id not in wanted:
-                address_books.publish(entry_name(entry), None, entry.uid, "")
                 entry.delete_instance()
+                gone.append(entry)
                 deleted += 1
         for external_id, fields in wanted.items():
             found = current.get(external_id)
@@ -329,7 +351,8 @@ def import_source(
                 updated += 1
             else:
                 continue
-            _publish(entry)
+            written.append(entry)
+        publish_synced(written, gone)
         audit.record(
             actor,
             "phonebook.import",
@@ -340,10 +363,14 @@ def import_source(
 
 
 def publish_synced_batch(
-    origin: str, entries: list[PhonebookEntry], removed: list[PhonebookEntry]
+    origin: str,
+    entries: list[PhonebookEntry],
+    removed: list[PhonebookEntry],
+    book_id: int | None = None,
 ) -> None:
     """The cards of one source's entries after a connector run changed them, in bulk
-    (inside the run's transaction): entries with a manual copy stay hidden behind it."""
+    (inside the run's transaction), into one audience's book (the base one by default)
+    that holds no other source's entries: entries with a manual copy stay hidden."""
     keys = [entry.external_id for entry in entries]
     copied: set[str] = set()
     for start in range(0, len(keys), 500):
@@ -368,5 +395,6 @@ def publish_synced_batch(
             )
             for entry in entries
         ]
-        + [address_books.CardChange(entry_name(entry), None, entry.uid, "") for entry in removed]
+        + [address_books.CardChange(entry_name(entry), None, entry.uid, "") for entry in removed],
+        book_id,
     )

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from resources.auth import audit
-from resources.company_directory import phonebook
+from resources.company_directory import audience_cards
 from resources.connectors import connection_rules as rules
+from resources.connectors.audience_publishing import AudienceWriter
 from resources.connectors.connection_settings import (
     connection_settings,
     merged_settings,
@@ -161,6 +162,8 @@ def update_connection(
             ).execute()
         if scope is not None:
             write_scope(connection.id, scope)
+        if "priority" in changed:  # the merged people of the books that see it
+            audience_cards.refresh_seeing([row.get("name", connection.name)], only_merged=True)
         audit.record(
             actor,
             "connection.update",
@@ -191,17 +194,20 @@ def delete_connection(connection: Connection, *, actor: str = "system") -> int:
     synced = (PhonebookEntry.source == "S") & (PhonebookEntry.origin == origin)
     removed = 0
     with write_transaction():
+        writer = AudienceWriter(origin)  # every company book that shows its entries
         while True:
             gone = list(PhonebookEntry.select().where(synced).limit(BATCH))
             if not gone:
                 break
-            phonebook.publish_synced_batch(origin, [], gone)
+            writer.batch([], [], gone)
             PhonebookEntry.delete().where(
                 PhonebookEntry.id.in_([entry.id for entry in gone])
             ).execute()
             removed += len(gone)
+        writer.finish()
         ConnectorRun.delete().where(ConnectorRun.connection == connection.id).execute()
         Connection.delete().where(Connection.id == connection.id).execute()
+        audience_cards.settle(refresh_all=not connection.scope_everyone)
         audit.record(
             actor,
             "connection.delete",

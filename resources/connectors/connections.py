@@ -11,6 +11,7 @@ import time
 from collections.abc import Mapping
 
 from resources.auth import audit
+from resources.company_directory import audience_cards
 from resources.connectors import connection_rules as rules
 from resources.connectors.connection_rules import Parts, Scope
 from resources.connectors.connection_settings import (
@@ -119,13 +120,18 @@ def scope_of(connection: Connection) -> Scope:
 
 
 def write_scope(connection_id: int, scope: Scope) -> None:
-    """Replace the connection's scope rows (inside the caller's transaction)."""
+    """Replace the connection's scope rows and move the logins it concerns to the company
+    book of their new audience (inside the caller's transaction)."""
+    was_everyone = bool(Connection.get_by_id(connection_id).scope_everyone)
     Connection.update(scope_everyone=scope.everyone).where(Connection.id == connection_id).execute()
     ConnectionScope.delete().where(ConnectionScope.connection == connection_id).execute()
     for account in scope.users:
         ConnectionScope.create(connection=connection_id, account=account)
     for group in scope.groups:
         ConnectionScope.create(connection=connection_id, group=group)
+    # What every audience sees changes only when "everyone" flips; otherwise only who
+    # belongs to which audience does.
+    audience_cards.settle(refresh_all=was_everyone != scope.everyone)
 
 
 def scope_detail(scope: Scope) -> str:

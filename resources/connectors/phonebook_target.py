@@ -18,6 +18,7 @@ from typing import cast
 
 from resources.company_directory import phonebook
 from resources.company_directory.directory import check_text_fields
+from resources.connectors.audience_publishing import AudienceWriter
 from resources.connectors.run_queue import RunCounts
 from resources.errors import InvalidProperty
 from resources.store.connectors import Connection, StagedRecord
@@ -93,6 +94,7 @@ class PhonebookTarget:
         current = self._current(origin)
         added = updated = unchanged = 0
         now = time.time()
+        books = AudienceWriter(origin)
         for batch in _staged_batches(run_id):
             created: list[PhonebookEntry] = []
             changed: list[PhonebookEntry] = []
@@ -126,13 +128,14 @@ class PhonebookTarget:
                 )
             added += len(created)
             updated += len(changed)
-            phonebook.publish_synced_batch(origin, created + changed, [])
+            books.batch(created, changed, [])
         removed_ids = [entry_id for entry_id, _digest_value in current.values()]
         for start in range(0, len(removed_ids), BATCH):
             chunk = removed_ids[start : start + BATCH]
             gone = list(PhonebookEntry.select().where(PhonebookEntry.id.in_(chunk)))
-            phonebook.publish_synced_batch(origin, [], gone)
+            books.batch([], [], gone)
             PhonebookEntry.delete().where(PhonebookEntry.id.in_(chunk)).execute()
+        books.finish()
         return RunCounts(
             added=added, updated=updated, removed=len(removed_ids), unchanged=unchanged
         )

@@ -291,3 +291,24 @@ def insert_rows(
         converted = [list(row) for row in rows]
     cursor = db.cursor()
     cursor.executemany(statement, converted)
+
+
+def update_rows(
+    model: type[peewee.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    key: str = "id",
+) -> None:
+    """Set `columns` of many rows by `key` with one prepared statement (executemany),
+    inside the caller's transaction; each row is its values, then its key. Text and
+    numbers only: the driver gets them as they are."""
+    if not rows:
+        return
+    db = database_proxy.obj
+    mark = "?" if isinstance(db, peewee.SqliteDatabase) else "%s"
+    assignments = ", ".join(
+        f'"{model._meta.fields[name].column_name}" = {mark}' for name in columns
+    )
+    where = model._meta.fields[key].column_name
+    statement = f'UPDATE "{model._meta.table_name}" SET {assignments} WHERE "{where}" = {mark}'
+    db.cursor().executemany(statement, [list(row) for row in rows])

@@ -12,6 +12,8 @@ from collections.abc import Callable
 import peewee
 
 from resources.store import models
+from resources.store.card_fields import create_card_field_table
+from resources.store.company_audiences import add_audiences
 from resources.store.connectors import create_connector_tables
 from resources.store.database import database_proxy, is_sqlite
 from resources.store.directory import ContactPerson
@@ -76,12 +78,18 @@ def _add_export_choices(db: peewee.Database) -> None:
         )
 
 
+def _add_card_fields(db: peewee.Database) -> None:
+    create_card_field_table(db)
+    registered_step("card search fields")()  # parsing lives above the store
+
+
 def _link_manual_copies(db: peewee.Database) -> None:
     registered_step("phonebook manual copies")()  # needs the phonebook's rules, above the store
 
 
-def _reserved_step_12(db: peewee.Database) -> None:
-    """Step 12 is another branch's (company book audiences); it replaces this one."""
+def _add_audiences(db: peewee.Database) -> None:
+    add_audiences(db)
+    registered_step("company book audiences")()  # the cards need the directory's rules
 
 
 UPGRADES: list[Callable[[peewee.Database], None]] = [
@@ -96,8 +104,9 @@ UPGRADES: list[Callable[[peewee.Database], None]] = [
     create_connector_tables,  # 9: connections to data sources and their runs
     create_list_indexes,  # 10: (column, id) indexes for sorted, paged lists
     create_search_indexes,  # 11: trigram indexes for list search on PostgreSQL
-    _reserved_step_12,  # 12: reserved (company book audiences)
+    _add_audiences,  # 12: company book audiences (connection scopes) and phonebook match keys
     create_synced_directory_tables,  # 13: the directory's companies and persons a connection made
+    _add_card_fields,  # 14: the searchable fields of stored vCards, for addressbook-query
 ]
 
 SCHEMA_VERSION = len(UPGRADES)
