@@ -15,6 +15,7 @@ from resources.store import models
 from resources.store.connectors import create_connector_tables
 from resources.store.database import database_proxy, is_sqlite
 from resources.store.directory import ContactPerson
+from resources.store.external_calendars import create_external_calendar_tables
 from resources.store.list_indexes import create_list_indexes, create_search_indexes
 from resources.store.login_state import LOGIN_STATE_MODELS
 
@@ -79,6 +80,10 @@ def _link_manual_copies(db: peewee.Database) -> None:
     registered_step("phonebook manual copies")()  # needs the phonebook's rules, above the store
 
 
+def _reserved_step(db: peewee.Database) -> None:
+    """A number another branch's step takes at the merge."""
+
+
 UPGRADES: list[Callable[[peewee.Database], None]] = [
     _create_initial_tables,  # 1
     _create_shared_settings,  # 2: secrets every server process shares
@@ -91,6 +96,14 @@ UPGRADES: list[Callable[[peewee.Database], None]] = [
     create_connector_tables,  # 9: connections to data sources and their runs
     create_list_indexes,  # 10: (column, id) indexes for sorted, paged lists
     create_search_indexes,  # 11: trigram indexes for list search on PostgreSQL
+    # 12-16 are reserved for branches merged at the same time; until they land they do
+    # nothing, so that step 17 keeps its number (the merge puts the real steps here).
+    _reserved_step,  # 12
+    _reserved_step,  # 13
+    _reserved_step,  # 14
+    _reserved_step,  # 15
+    _reserved_step,  # 16
+    create_external_calendar_tables,  # 17: external CalDAV accounts, sync pairs, push outbox
 ]
 
 SCHEMA_VERSION = len(UPGRADES)

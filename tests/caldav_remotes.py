@@ -1,0 +1,97 @@
+"""External CalDAV servers for the external calendar tests, on 127.0.0.1: Radicale
+(tests/carddav_sources.py starts it; it serves CalDAV too) and a second davserver in a
+process of its own; helpers to make calendars and events there and here, and a fault
+proxy in front of a remote that can be stopped and started on the same port."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from tests.carddav_sources import DavProxy, DavServer, start_radicale
+from tests.server_harness import FreshDatabase, add_login_by_command, start_server_process
+
+MKCALENDAR = (
+    '<?xml version="1.0"?><C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
+    "<D:set><D:prop><D:displayname>{name}</D:displayname></D:prop></D:set></C:mkcalendar>"
+)
+ETAG_LISTING = (
+    '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:getetag/></D:prop></D:propfind>'
+)
+
+
+def event(uid: str, summary: str, day: int = 10, stamp: str = "20260101T000000Z") -> str:
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//external//EN\r\n"
+        f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:{stamp}\r\nLAST-MODIFIED:{stamp}\r\n"
+        f"DTSTART:202601{day:02d}T090000Z\r\nDTEND:202601{day:02d}T100000Z\r\n"
+        f"SUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+
+def make_calendar(server, path: str, name: str = "") -> str:
+    made = server.request("MKCALENDAR", path, MKCALENDAR.format(name=name or path.strip("/")))
+    assert made.status_code == 201, (made.status_code, made.text)
+    return path
+
+
+def put_event(server, path: str, body: str, **headers: str):
+    put = server.request("PUT", path, body, **{"Content-Type": "text/calendar", **headers})
+    assert put.status_code in (201, 204), (put.status_code, put.text)
+    return put
+
+
+def summaries(server, calendar: str) -> dict[str, str]:
+    """UID -> SUMMARY of every event in the calendar, read with GETs after a listing."""
+    listed = server.request("PROPFIND", calendar, ETAG_LISTING, Depth="1")
+    assert listed.status_code == 207, listed.text
+    found = {}
+    hrefs = re.findall(r"<(?:\w+:)?href>([^<]+)</(?:\w+:)?href>", listed.text)
+    for href in hrefs:
+        if href.rstrip("/").endswith(calendar.rstrip("/")):
+            continue
+        path = re.sub(r"^https?://[^/]+", "", href)
+        body = server.request("GET", path).text
+        uid = re.search(r"^UID:(.*?)\r?$", body, re.M)
+        summary = re.search(r"^SUMMARY:(.*?)\r?$", body, re.M)
+        if uid and summary:
+            found[uid.group(1)] = summary.group(1)
+    return found
+
+
+@pytest.fixture(scope="module", name="radicale")
+def radicale_fixture(tmp_path_factory):
+    server = start_radicale(tmp_path_factory.mktemp("radicale-caldav"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module", name="other_davserver")
+def other_davserver_fixture(tmp_path_factory):
+    work = tmp_path_factory.mktemp("other-davserver-caldav")
+    database = FreshDatabase(str(work))
+    add_login_by_command(database.url, "sam", "sam-password-1")
+    process = start_server_process(database.url, work, env={"DAVSERVER_SECRET_KEYS": ""})
+    yield DavServer(process.base_url, "sam", "sam-password-1", database_url=database.url)
+    process.stop()
+    database.drop()
+
+
+def remote_home(server: DavServer) -> str:
+    return "/dav/calendars/sam/" if server.database_url else f"/{server.username}/"
+
+
+def principal_of(server: DavServer) -> str:
+    return "/dav/principals/sam/" if server.database_url else f"/{server.username}/"
+
+
+def new_remote_calendar(server: DavServer, name: str = "") -> str:
+    return make_calendar(server, f"{remote_home(server)}{uuid.uuid4().hex[:10]}/", name)
+
+
+def proxied(server: DavServer) -> tuple[DavProxy, DavServer]:
+    """A proxy in front of the server and the same login through it."""
+    proxy = DavProxy(server.base_url).start()
+    return proxy, DavServer(proxy.base_url, server.username, server.password)
