@@ -189,3 +189,40 @@ def test_a_resource_calendar_is_paired_by_its_slug(admin, login, radicale, forge
     pair = admin.created("/external-syncs", body)
     run = admin.post(f"/external-syncs/{pair['id']}/run").json()["run"]
     assert run["ok"] and run["pulled"]["added"] == 1
+
+
+SERIES = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//external//EN\r\n"
+    "BEGIN:VEVENT\r\nUID:series-{n}\r\nDTSTAMP:20260101T000000Z\r\n"
+    "DTSTART:20260105T090000Z\r\nDTEND:20260105T100000Z\r\nRRULE:FREQ=DAILY;COUNT=5\r\n"
+    "EXDATE:20260107T090000Z\r\nSUMMARY:Daily {summary}\r\nEND:VEVENT\r\n"
+    "BEGIN:VEVENT\r\nUID:series-{n}\r\nDTSTAMP:20260101T000000Z\r\n"
+    "RECURRENCE-ID:20260106T090000Z\r\nDTSTART:20260106T140000Z\r\nDTEND:20260106T150000Z\r\n"
+    "SUMMARY:Moved instance\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+
+
+def series_lines(body: str) -> list[str]:
+    """The lines that make the series: rule, cancelled and overridden instances."""
+    wanted = ("RRULE", "EXDATE", "RECURRENCE-ID", "DTSTART", "SUMMARY", "UID")
+    lines = body.replace("\r\n ", "").splitlines()
+    return sorted(line for line in lines if line.split(";")[0].split(":")[0] in wanted)
+
+
+@pytest.mark.parametrize("which", REMOTES)
+def test_a_series_with_a_moved_and_a_cancelled_instance_survives_both_ways(
+    request, admin, login, which
+):
+    remote = request.getfixturevalue(which)
+    remote_calendar = new_remote_calendar(remote)
+    there = SERIES.format(n=1, summary="there")
+    put_event(remote, f"{remote_calendar}s1.ics", there)
+    local = local_calendar(login)
+    here = SERIES.format(n=2, summary="here")
+    put_event(login, f"{local}s2.ics", here)
+    pair = make_pair(admin, login, remote, remote_calendar=remote_calendar, local=local)
+    assert pair.run()["run"]["ok"]
+    pulled = login.request("GET", f"{local}s1.ics")
+    assert series_lines(pulled.text) == series_lines(there)
+    pushed = remote.request("GET", f"{remote_calendar}s2.ics")
+    assert pushed.status_code == 200 and series_lines(pushed.text) == series_lines(here)
