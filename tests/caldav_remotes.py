@@ -6,12 +6,22 @@ proxy in front of a remote that can be stopped and started on the same port."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import time
 import uuid
+from pathlib import Path
 
 import pytest
+import requests
 
 from tests.carddav_sources import DavProxy, DavServer, start_radicale
-from tests.server_harness import FreshDatabase, add_login_by_command, start_server_process
+from tests.server_harness import (
+    FreshDatabase,
+    add_login_by_command,
+    free_port,
+    start_server_process,
+)
 
 MKCALENDAR = (
     '<?xml version="1.0"?><C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
@@ -32,7 +42,8 @@ def event(uid: str, summary: str, day: int = 10, stamp: str = "20260101T000000Z"
 
 
 def make_calendar(server, path: str, name: str = "") -> str:
-    made = server.request("MKCALENDAR", path, MKCALENDAR.format(name=name or path.strip("/")))
+    body = MKCALENDAR.format(name=name or path.strip("/"))
+    made = server.request("MKCALENDAR", path, body, **{"Content-Type": "application/xml"})
     assert made.status_code == 201, (made.status_code, made.text)
     return path
 
@@ -45,7 +56,9 @@ def put_event(server, path: str, body: str, **headers: str):
 
 def summaries(server, calendar: str) -> dict[str, str]:
     """UID -> SUMMARY of every event in the calendar, read with GETs after a listing."""
-    listed = server.request("PROPFIND", calendar, ETAG_LISTING, Depth="1")
+    listed = server.request(
+        "PROPFIND", calendar, ETAG_LISTING, Depth="1", **{"Content-Type": "application/xml"}
+    )
     assert listed.status_code == 207, listed.text
     found = {}
     hrefs = re.findall(r"<(?:\w+:)?href>([^<]+)</(?:\w+:)?href>", listed.text)
@@ -79,11 +92,67 @@ def other_davserver_fixture(tmp_path_factory):
     database.drop()
 
 
+class Xandikos(DavServer):
+    """Xandikos serves one principal, /user/, and takes any login (it leaves
+    authentication to a proxy in front)."""
+
+
+XANDIKOS_VENV = Path(__file__).resolve().parents[1] / "bench" / ".venv-xandikos"
+
+
+def xandikos_command() -> Path:
+    """bench/.venv-xandikos/bin/xandikos, made from PyPI when it is missing."""
+    command = XANDIKOS_VENV / "bin" / "xandikos"
+    if not command.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(XANDIKOS_VENV)], check=True, timeout=600)
+        pip = [str(XANDIKOS_VENV / "bin" / "pip"), "install", "-q", "xandikos"]
+        subprocess.run(pip, check=True, timeout=1200)
+    return command
+
+
+@pytest.fixture(scope="module", name="xandikos")
+def xandikos_fixture(tmp_path_factory):
+    work = tmp_path_factory.mktemp("xandikos")
+    port = free_port()
+    command = [
+        str(xandikos_command()),
+        "serve",
+        "-d",
+        str(work / "data"),
+        "--state-dir",
+        str(work / "state"),
+        "--defaults",
+        "-l",
+        "127.0.0.1",
+        "-p",
+        str(port),
+    ]
+    log = open(work / "xandikos.log", "wb")  # noqa: SIM115 - the process keeps it
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    server = Xandikos(f"http://127.0.0.1:{port}", "user", "any-password", process)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            requests.get(server.base_url + "/", timeout=2)
+            break
+        except requests.ConnectionError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                server.stop()
+                raise
+            time.sleep(0.1)
+    yield server
+    server.stop()
+
+
 def remote_home(server: DavServer) -> str:
+    if isinstance(server, Xandikos):
+        return "/user/calendars/"
     return "/dav/calendars/sam/" if server.database_url else f"/{server.username}/"
 
 
 def principal_of(server: DavServer) -> str:
+    if isinstance(server, Xandikos):
+        return "/user/"
     return "/dav/principals/sam/" if server.database_url else f"/{server.username}/"
 
 

@@ -19,10 +19,11 @@ from tests.caldav_remotes import (
     principal_of,
     radicale_fixture,  # noqa: F401 - a fixture
     remote_home,
+    xandikos_fixture,  # noqa: F401 - a fixture
 )
 from tests.server_harness import add_login_by_command, free_port
 
-REMOTES = ["radicale", "other_davserver"]
+REMOTES = ["radicale", "other_davserver", "xandikos"]
 
 
 def account_body(remote, url: str, password: str | None = None) -> dict[str, str]:
@@ -74,7 +75,7 @@ def test_an_account_is_shown_without_its_password_which_is_sealed(admin, radical
     assert admin.get("/external-accounts/999999").status_code == 404
 
 
-@pytest.mark.parametrize("which", REMOTES)
+@pytest.mark.parametrize("which", ["radicale", "other_davserver"])  # Xandikos takes any
 def test_a_refused_login_names_the_login_check_and_saves_nothing(request, admin, which):
     remote = request.getfixturevalue(which)
     before = ExternalAccount.select().count()

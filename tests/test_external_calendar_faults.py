@@ -21,11 +21,12 @@ from tests.caldav_remotes import (
     put_event,
     radicale_fixture,  # noqa: F401 - a fixture
     summaries,
+    xandikos_fixture,  # noqa: F401 - a fixture
 )
 from tests.carddav_sources import DavProxy, DavServer
 from tests.test_external_calendar_sync import make_pair
 
-REMOTES = ["radicale", "other_davserver"]
+REMOTES = ["radicale", "other_davserver", "xandikos"]
 
 
 def behind_proxy(remote: DavServer, **options) -> tuple[DavProxy, DavServer]:

@@ -20,10 +20,11 @@ from tests.caldav_remotes import (
     put_event,
     radicale_fixture,  # noqa: F401 - a fixture
     summaries,
+    xandikos_fixture,  # noqa: F401 - a fixture
 )
 from tests.carddav_sources import DavServer
 
-REMOTES = ["radicale", "other_davserver"]
+REMOTES = ["radicale", "other_davserver", "xandikos"]
 
 
 @dataclass
