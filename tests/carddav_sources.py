@@ -139,6 +139,9 @@ class DavProxy:
     hide_sync_collection: bool = False
     port: int = 0  # 0: any free port; a port again: the same URL after a restart
     requests: list[tuple[str, str, bytes]] = field(default_factory=list)
+    # Methods whose next request is forwarded but whose answer is lost (the connection
+    # closes unanswered), as when the network fails after the server did the work.
+    lose_answers: list[str] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
 
     @property
@@ -179,6 +182,10 @@ class DavProxy:
                     upstream.request(self.command, self.path, body or None, headers)
                     answer = upstream.getresponse()
                     data = answer.read()
+                    if self.command in proxy.lose_answers:
+                        proxy.lose_answers.remove(self.command)
+                        self.close_connection = True
+                        return
                     kept = {
                         k: v
                         for k, v in answer.getheaders()

@@ -135,3 +135,42 @@ def test_a_pull_that_finds_nothing_costs_at_most_two_requests(admin, login, radi
     if hide:
         assert not SyncPair.get_by_id(pair.id).sync_token and SyncPair.get_by_id(pair.id).ctag
     proxy.stop()
+
+
+@pytest.mark.parametrize("which", REMOTES)
+def test_a_push_whose_answer_was_lost_is_not_doubled(request, admin, login, which):
+    """The remote stored the PUT but the answer never came: the next run's pull meets
+    the object there with the UID of ours and joins the two, so one copy stays."""
+    remote = request.getfixturevalue(which)
+    proxy, through = behind_proxy(remote)
+    calendar = new_remote_calendar(remote)
+    pair = make_pair(admin, login, through, remote_calendar=calendar)
+    assert pair.run()["run"]["ok"]
+    proxy.lose_answers.append("PUT")
+    put_event(login, f"{pair.local}lost.ics", event("lost-1", "Answer lost"))
+    assert not pair.run()["run"]["ok"]
+    again = pair.run()["run"]
+    assert again["ok"] and again["pulled"]["added"] == 0, again
+    assert pair.there() == pair.here() == {"lost-1": "Answer lost"}
+    assert pair.run()["run"]["pushed"]["sent"] == 0
+    assert len([m for m, _, _ in proxy.requests if m == "PUT"]) == 1
+    proxy.stop()
+
+
+def test_a_retried_push_meeting_its_own_earlier_put_keeps_one_copy(admin, login, radicale):
+    """Push only (no pull between): If-None-Match meets the copy the lost PUT made; the
+    412 is resolved by the policy (Radicale rewrites the body it stores, so ours is sent
+    once more over its ETag); one copy stays there."""
+    proxy, through = behind_proxy(radicale)
+    calendar = new_remote_calendar(radicale)
+    pair = make_pair(admin, login, through, remote_calendar=calendar, conflict="local_wins")
+    assert pair.run()["run"]["ok"]
+    proxy.lose_answers.append("PUT")
+    put_event(login, f"{pair.local}twice.ics", event("twice-1", "Once only"))
+    assert not pair.run()["run"]["ok"]
+    outcome = run_pair(pair.id, HttpxCalDavClient(), process_owner(), pull=False, every_push=True)
+    assert not outcome.error and outcome.push.conflicts == 1
+    assert pair.there() == pair.here() == {"twice-1": "Once only"}
+    puts = [path for method, path, _ in proxy.requests if method == "PUT"]
+    assert len(set(puts)) == 1 and len(puts) == 3  # lost, refused with 412, sent with If-Match
+    proxy.stop()
