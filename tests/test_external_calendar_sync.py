@@ -123,6 +123,7 @@ def test_existing_appointments_stay_here_when_push_existing_is_off(admin, login,
 def test_a_pair_s_options_are_checked_changed_and_audited(admin, login, radicale):
     pair = make_pair(admin, login, radicale)
     shown = admin.get(f"/external-syncs/{pair.id}").json()
+    assert shown["local_calendar"] == pair.local and shown["state"]["pending_pushes"] == 0
     assert (shown["conflict"], shown["interval_minutes"], shown["push_existing"]) == (
         "remote_wins",
         5,
@@ -135,6 +136,8 @@ def test_a_pair_s_options_are_checked_changed_and_audited(admin, login, radicale
     )
     assert changed.status_code == 200, changed.text
     assert changed.json()["conflict"] == "newest_wins"
+    moved = admin.patch(f"/external-syncs/{pair.id}", {"local_calendar": "/dav/calendars/x/y/"})
+    assert moved.status_code == 422
     again = admin.post(
         "/external-syncs",
         {
@@ -188,6 +191,7 @@ def test_a_resource_calendar_is_paired_by_its_slug(admin, login, radicale, forge
         "resource": slug,
     }
     pair = admin.created("/external-syncs", body)
+    assert pair["resource"] == slug and "local_calendar" not in pair
     run = admin.post(f"/external-syncs/{pair['id']}/run").json()["run"]
     assert run["ok"] and run["pulled"]["added"] == 1
 

@@ -171,13 +171,23 @@ def delete_pair(pair: SyncPair, *, actor: str) -> None:
         audit.record(actor, "external_sync.delete", f"external-sync:{pair.id}", pair.remote_url)
 
 
+def local_calendar_view(collection_id: int) -> dict[str, Any]:
+    """The local calendar as the API names it: a resource's slug, or its /dav/ path."""
+    collection = Collection.get_by_id(collection_id)
+    resource, owner = collection.resource, collection.owner
+    if resource is not None:
+        return {"resource": resource.slug}
+    username = owner.username if owner is not None else ""
+    return {"local_calendar": f"/dav/calendars/{username}/{collection.path}/"}
+
+
 def pair_view(pair: SyncPair) -> dict[str, Any]:
     pending = OutboxEntry.select().where(OutboxEntry.collection_id == pair.collection_id).count()
     return {
         "id": pair.id,
         "account": pair.account_id,
         "remote_calendar": pair.remote_url,
-        "local_calendar": pair.collection_id,
+        **local_calendar_view(pair.collection_id),
         "conflict": pair.conflict,
         "interval_minutes": pair.interval_minutes,
         "push_existing": pair.push_existing,

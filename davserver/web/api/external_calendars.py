@@ -30,7 +30,9 @@ blueprint = Blueprint("external_calendars", __name__, url_prefix="/v1")
 ACCOUNT_FIELDS = frozenset({"url", "username", "password"})
 OPTIONS = frozenset({"conflict", "interval_minutes", "push_existing"})
 SYNC_FIELDS = frozenset({"account", "remote_calendar", "local_calendar", "resource"}) | OPTIONS
-READ_ONLY = frozenset({"id", "account", "remote_calendar", "local_calendar", "state"})
+READ_ONLY = frozenset(
+    {"id", "account", "remote_calendar", "local_calendar", "resource", "state", "run"}
+)
 
 
 def _body(allowed: frozenset[str], required: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -96,7 +98,9 @@ def change_external_sync(pair_id: int) -> ResponseReturnValue:
     pair = get_pair(pair_id)
     current = pair_view(pair)
     body = _body(OPTIONS | READ_ONLY)
-    fixed = sorted(k for k in READ_ONLY & set(body) if body[k] != current[k])
+    fixed = sorted(
+        k for k in READ_ONLY & set(body) if k not in ("state", "run") and body[k] != current.get(k)
+    )
     if fixed:
         raise unprocessable("read_only", f"Cannot be changed: {', '.join(fixed)}.")
     changes = {k: v for k, v in body.items() if k in OPTIONS}
