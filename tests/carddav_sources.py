@@ -142,6 +142,9 @@ class DavProxy:
     # Methods whose next request is forwarded but whose answer is lost (the connection
     # closes unanswered), as when the network fails after the server did the work.
     lose_answers: list[str] = field(default_factory=list)
+    # > 0: every sync-collection asks for at most this many results (DAV:limit), so that
+    # the server truncates its answer (507 and a token to go on, RFC 6578 §3.6).
+    sync_limit: int = 0
     _server: ThreadingHTTPServer | None = None
 
     @property
@@ -175,7 +178,10 @@ class DavProxy:
                     and b"sync-collection" in body
                 ):
                     return self._answer(403, {"Content-Type": "application/xml"}, _REFUSED)
-                dropped = ("host", "accept-encoding")  # plain bodies, to count and edit
+                dropped = ("host", "accept-encoding", "content-length")  # bodies are edited
+                if proxy.sync_limit and self.command == "REPORT" and b"sync-collection" in body:
+                    limit = f"<D:limit><D:nresults>{proxy.sync_limit}</D:nresults></D:limit>"
+                    body = body.replace(b"</D:sync-level>", b"</D:sync-level>" + limit.encode())
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in dropped}
                 upstream = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
                 try:

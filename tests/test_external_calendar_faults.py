@@ -174,3 +174,23 @@ def test_a_retried_push_meeting_its_own_earlier_put_keeps_one_copy(admin, login,
     puts = [path for method, path, _ in proxy.requests if method == "PUT"]
     assert len(set(puts)) == 1 and len(puts) == 3  # lost, refused with 412, sent with If-Match
     proxy.stop()
+
+
+def test_a_truncated_sync_collection_is_asked_again_and_deletes_nothing(
+    admin, login, other_davserver
+):
+    """The remote answers at most two members at a time (507 and a token to go on)."""
+    proxy, through = behind_proxy(other_davserver, sync_limit=2)
+    calendar = new_remote_calendar(other_davserver)
+    wanted = {f"page-{n}": "Paged" for n in range(5)}
+    for uid in wanted:
+        put_event(other_davserver, f"{calendar}{uid}.ics", event(uid, "Paged"))
+    pair = make_pair(admin, login, through, remote_calendar=calendar)
+    first = pair.run()["run"]
+    assert first["ok"] and first["pulled"]["added"] == 5, first
+    assert len(proxy.reports(b"sync-collection")) >= 3
+    put_event(other_davserver, f"{calendar}page-0.ics", event("page-0", "Changed"))
+    again = pair.run()["run"]["pulled"]
+    assert (again["updated"], again["removed"]) == (1, 0)
+    assert pair.here() == {**wanted, "page-0": "Changed"}
+    proxy.stop()

@@ -42,6 +42,7 @@ from resources.store.external_calendars import ExternalAccount, SyncedObject, Sy
 from resources.store.models import Collection, StoredObject
 
 MULTIGET_BATCH = 100
+MAX_SYNC_PAGES = 100
 COLLECTION = clark("DAV:", "collection")
 REPORT_REFUSED = (400, 403, 404, 405, 409, 415, 422, 501)
 
@@ -99,26 +100,55 @@ def _compare(listed: dict[str, str], known: dict[str, str], delta: Delta) -> Del
     return delta
 
 
+def _sync_pages(remote: _Remote, token: str) -> tuple[Multistatus, list[Multistatus]]:
+    """The sync-collection answers from `token` on: a server that truncates its answer
+    says so with 507 on the calendar itself (RFC 6578 §3.6), and is asked again from the
+    token it gave, so that a partial listing never reads as deletions."""
+    answer = remote.ask(SYNC_COLLECTION, (GETETAG,), token=token)
+    pages = [answer]
+    while answer.status == 207 and _truncated(remote, answer) and len(pages) < MAX_SYNC_PAGES:
+        answer = remote.ask(SYNC_COLLECTION, (GETETAG,), token=answer.sync_token)
+        pages.append(answer)
+    if answer.status == 207 and _truncated(remote, answer):
+        raise PullFailed("The server kept truncating its sync-collection answer.")
+    return answer, pages
+
+
+def _truncated(remote: _Remote, answer: Multistatus) -> bool:
+    return any(
+        item.status == 507 and item.href.rstrip("/") == remote.path.rstrip("/")
+        for item in answer.responses
+    )
+
+
 def find_delta(remote: _Remote, known: dict[str, str]) -> Delta:
     """What changed there since the pair's last pull."""
     token = remote.pair.sync_token
-    answer = remote.ask(SYNC_COLLECTION, (GETETAG,), token=token)
-    if answer.status != 207 and token:  # an invalid or expired token: compare everything
-        answer = remote.ask(SYNC_COLLECTION, (GETETAG,), token="")
+    last, pages = _sync_pages(remote, token)
+    if last.status != 207 and token:  # an invalid or expired token: compare everything
         token = ""
-    if answer.status == 207:
-        delta = Delta(sync_token=answer.sync_token)
+        last, pages = _sync_pages(remote, token)
+    if last.status == 207:
+        delta = Delta(sync_token=last.sync_token)
+        members = [m for page in pages if page.status == 207 for m in remote.members(page)]
         if not token:
-            listed = {h: e for h, e, s in remote.members(answer) if s != 404}
+            listed = {h: e for h, e, s in members if s != 404}
             return _compare(listed, known, delta)
-        for href, etag, status in remote.members(answer):
+        for href, etag, status in members:
             if status == 404:
                 delta.deleted.add(href)
+                delta.changed.pop(href, None)
             elif known.get(href) != etag or not etag:
                 delta.changed[href] = etag
+                delta.deleted.discard(href)
         return delta
-    if answer.status not in REPORT_REFUSED:
-        raise PullFailed(f"The server answered HTTP {answer.status} to sync-collection.")
+    if last.status not in REPORT_REFUSED:
+        raise PullFailed(f"The server answered HTTP {last.status} to sync-collection.")
+    return _ctag_delta(remote, known)
+
+
+def _ctag_delta(remote: _Remote, known: dict[str, str]) -> Delta:
+    """Without sync-collection: nothing when the ctag is the last one, else an ETag listing."""
     head = remote.ask(PROPFIND, (CTAG, SYNC_TOKEN), depth="0")
     if head.status != 207 or not head.responses:
         raise PullFailed(f"The server answered HTTP {head.status} instead of the calendar.")
