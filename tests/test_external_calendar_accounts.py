@@ -12,6 +12,7 @@ import uuid
 
 import pytest
 
+from resources.auth.audit import recent
 from resources.store.external_calendars import ExternalAccount
 from tests.caldav_remotes import (
     new_remote_calendar,
@@ -72,6 +73,9 @@ def test_an_account_is_shown_without_its_password_which_is_sealed(admin, radical
     assert shown["password"] == {"set": True} and radicale.password not in str(shown)
     stored = ExternalAccount.get_by_id(shown["id"])
     assert radicale.password not in stored.password and stored.password
+    audited = [e for e in recent(50) if e.target == f"external-account:{shown['id']}"]
+    assert [e.action for e in audited] == ["external_account.create"]
+    assert radicale.password not in audited[0].details
     assert admin.get("/external-accounts/999999").status_code == 404
 
 

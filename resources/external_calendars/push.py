@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import quote, urljoin, urlsplit
 
+from resources.errors import DomainError
 from resources.external_calendars.accounts import account_login
 from resources.external_calendars.remote import (
     GETETAG,
@@ -205,6 +206,9 @@ def push_pair(pair: SyncPair, client: CalDavClient, *, now: float | None = None)
     for name, ids in pending.items():
         try:
             pusher.push_object(name)
+        except DomainError as error:  # the remote's version cannot be stored here
+            pusher.result.refused += 1
+            pusher.note(f"{name}: {error.message}")
         except PushDeferred as error:
             waiting = [i for more in pending.values() for i in more]
             _defer(waiting, error.message, now)
