@@ -231,3 +231,18 @@ def test_a_series_with_a_moved_and_a_cancelled_instance_survives_both_ways(
     assert series_lines(pulled.text) == series_lines(there)
     pushed = remote.request("GET", f"{remote_calendar}s2.ics")
     assert pushed.status_code == 200 and series_lines(pushed.text) == series_lines(here)
+
+
+def test_a_phone_s_appointment_keeps_its_branch_when_changed_there(admin, login, radicale):
+    from resources.store.models import StoredObject
+
+    pair = make_pair(admin, login, radicale)
+    put_event(login, f"{pair.local}branch.ics", event("branch-1", "Booked by phone"))
+    branch = StoredObject.get(StoredObject.uid == "branch-1").branch_id
+    assert branch is not None
+    assert pair.run()["run"]["ok"]
+    href = f"{pair.remote_calendar}branch.ics"
+    put_event(radicale, href, event("branch-1", "Moved there", stamp="20260301T000000Z"))
+    assert pair.run()["run"]["pulled"]["updated"] == 1
+    kept = StoredObject.get(StoredObject.uid == "branch-1")
+    assert kept.branch_id == branch and pair.here() == {"branch-1": "Moved there"}
