@@ -10,12 +10,13 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.carddav_sources import DavProxy, DavServer, start_radicale
+from tests.carddav_sources import DavServer, start_radicale
 from tests.server_harness import (
     FreshDatabase,
     add_login_by_command,
@@ -160,7 +161,47 @@ def new_remote_calendar(server: DavServer, name: str = "") -> str:
     return make_calendar(server, f"{remote_home(server)}{uuid.uuid4().hex[:10]}/", name)
 
 
-def proxied(server: DavServer) -> tuple[DavProxy, DavServer]:
-    """A proxy in front of the server and the same login through it."""
-    proxy = DavProxy(server.base_url).start()
-    return proxy, DavServer(proxy.base_url, server.username, server.password)
+@dataclass
+class Pair:
+    """A local calendar of `login`, a remote calendar, and the sync pair of the two."""
+
+    admin: object
+    login: object
+    local: str  # /dav/... path here
+    remote: DavServer
+    remote_calendar: str  # path there
+    id: int
+
+    def run(self) -> dict:
+        answer = self.admin.post(f"/external-syncs/{self.id}/run")
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def here(self) -> dict[str, str]:
+        return summaries(self.login, self.local)
+
+    def there(self) -> dict[str, str]:
+        return summaries(self.remote, self.remote_calendar)
+
+
+def local_calendar(login) -> str:
+    path = f"{login.home_path}{uuid.uuid4().hex[:8]}/"
+    assert login.request("MKCALENDAR", path).status_code == 201
+    return path
+
+
+def make_pair(admin, login, remote, *, remote_calendar: str = "", local: str = "", **options):
+    remote_calendar = remote_calendar or new_remote_calendar(remote)
+    local = local or local_calendar(login)
+    account = admin.created(
+        "/external-accounts",
+        {
+            "url": remote.base_url + remote_calendar,
+            "username": remote.username,
+            "password": remote.password,
+        },
+    )
+    url = account["calendars"][0]["url"]
+    body = {"account": account["id"], "remote_calendar": url, "local_calendar": local, **options}
+    pair = admin.created("/external-syncs", body)
+    return Pair(admin, login, local, remote, remote_calendar, pair["id"])

@@ -16,6 +16,7 @@ from resources.store.database import write_transaction
 from resources.store.external_calendars import OutboxEntry, SyncPair
 from tests.caldav_remotes import (
     event,
+    make_pair,
     new_remote_calendar,
     other_davserver_fixture,  # noqa: F401 - a fixture
     put_event,
@@ -24,7 +25,6 @@ from tests.caldav_remotes import (
     xandikos_fixture,  # noqa: F401 - a fixture
 )
 from tests.carddav_sources import DavProxy, DavServer
-from tests.test_external_calendar_sync import make_pair
 
 REMOTES = ["radicale", "other_davserver", "xandikos"]
 

@@ -13,10 +13,10 @@ from resources.store.database import write_transaction
 from resources.store.external_calendars import SyncPair
 from tests.caldav_remotes import (
     event,
+    make_pair,
     put_event,
     radicale_fixture,  # noqa: F401 - a fixture
 )
-from tests.test_external_calendar_sync import make_pair
 
 
 def test_a_held_lease_refuses_other_owners_until_it_is_released_or_expires(admin, login, radicale):

@@ -13,11 +13,12 @@ from resources.store.external_calendars import OutboxEntry, SyncPair
 from tests.api_helpers import api_as
 from tests.caldav_remotes import (
     event,
+    local_calendar,
+    make_pair,
     put_event,
     radicale_fixture,  # noqa: F401 - a fixture
     summaries,
 )
-from tests.test_external_calendar_sync import local_calendar, make_pair
 
 
 def outbox(pair_id: int) -> list[str]:

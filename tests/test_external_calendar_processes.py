@@ -9,6 +9,7 @@ import time
 
 from tests.caldav_remotes import (
     event,
+    make_pair,
     new_remote_calendar,
     put_event,
     radicale_fixture,  # noqa: F401 - a fixture
@@ -16,7 +17,6 @@ from tests.caldav_remotes import (
 )
 from tests.carddav_sources import DavProxy, DavServer
 from tests.server_harness import start_server_process
-from tests.test_external_calendar_sync import make_pair
 
 
 def test_two_processes_push_every_change_once(admin, login, radicale, server, tmp_path):

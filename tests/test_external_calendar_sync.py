@@ -7,70 +7,21 @@ little; the pair's options are checked and audited."""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-
 import pytest
 
 from resources.auth.audit import recent
 from tests.caldav_remotes import (
     event,
+    local_calendar,
+    make_pair,
     new_remote_calendar,
     other_davserver_fixture,  # noqa: F401 - a fixture
     put_event,
     radicale_fixture,  # noqa: F401 - a fixture
-    summaries,
     xandikos_fixture,  # noqa: F401 - a fixture
 )
-from tests.carddav_sources import DavServer
 
 REMOTES = ["radicale", "other_davserver", "xandikos"]
-
-
-@dataclass
-class Pair:
-    """A local calendar of `login`, a remote calendar, and the sync pair of the two."""
-
-    admin: object
-    login: object
-    local: str  # /dav/... path here
-    remote: DavServer
-    remote_calendar: str  # path there
-    id: int
-
-    def run(self) -> dict:
-        answer = self.admin.post(f"/external-syncs/{self.id}/run")
-        assert answer.status_code == 200, answer.text
-        return answer.json()
-
-    def here(self) -> dict[str, str]:
-        return summaries(self.login, self.local)
-
-    def there(self) -> dict[str, str]:
-        return summaries(self.remote, self.remote_calendar)
-
-
-def local_calendar(login) -> str:
-    path = f"{login.home_path}{uuid.uuid4().hex[:8]}/"
-    assert login.request("MKCALENDAR", path).status_code == 201
-    return path
-
-
-def make_pair(admin, login, remote, *, remote_calendar: str = "", local: str = "", **options):
-    remote_calendar = remote_calendar or new_remote_calendar(remote)
-    local = local or local_calendar(login)
-    account = admin.created(
-        "/external-accounts",
-        {
-            "url": remote.base_url + remote_calendar,
-            "username": remote.username,
-            "password": remote.password,
-        },
-    )
-    url = account["calendars"][0]["url"]
-    body = {"account": account["id"], "remote_calendar": url, "local_calendar": local, **options}
-    pair = admin.created("/external-syncs", body)
-    return Pair(admin, login, local, remote, remote_calendar, pair["id"])
 
 
 @pytest.mark.parametrize("which", REMOTES)
