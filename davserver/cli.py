@@ -126,6 +126,7 @@ def _log_format(settings: Settings) -> str:
 def _serve_one_process(app, settings: Settings, base: str) -> int:
     """Serve until Ctrl-C (SIGINT); SIGTERM keeps its default, ending the process at once."""
     from davserver.connector_runs import start_connector_runs
+    from davserver.external_sync_loop import start_external_sync
     from davserver.maintenance import start_maintenance
     from davserver.server import make_server, serve_until_signalled
 
@@ -136,6 +137,7 @@ def _serve_one_process(app, settings: Settings, base: str) -> int:
     server = make_server(app, settings)
     start_maintenance(settings)
     start_connector_runs(settings)
+    start_external_sync()
     try:
         server.prepare()
     except OSError as exc:

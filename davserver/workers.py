@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from davserver.app import connect_store
 from davserver.config import Settings
 from davserver.connector_runs import start_connector_runs
+from davserver.external_sync_loop import start_external_sync
 from davserver.maintenance import start_maintenance
 from davserver.server import make_server, serve_until_signalled
 
@@ -191,6 +192,7 @@ def run_worker(
         if index == MAINTENANCE_WORKER:
             start_maintenance(settings)
         start_connector_runs(settings)  # every worker: the run queue lets one take each run
+        start_external_sync()  # every worker: the pair leases let one take each pair
         server = make_server(app, settings, listener)
         server.prepare()  # starts the thread pool, in this process only
         return 1 if serve_until_signalled(server, STOP_SIGNALS) else 0

@@ -477,6 +477,33 @@ MESSAGES: dict[str, str] = {
     "vcard_without_company": N_(
         "The vCard names no company (ORG); every contact of the directory belongs to one."
     ),
+    # External CalDAV calendars (issue 15).
+    "no_such_external_account": N_("There is no such external account."),
+    "no_such_external_sync": N_("There is no such external calendar sync."),
+    "external_text_invalid": N_("'%(name)s' must be text of at most %(max)s characters."),
+    "external_url_invalid": N_(
+        "The CalDAV URL must start with http:// or https:// and name a host."
+    ),
+    "external_unreachable": N_("The CalDAV server did not answer: %(reason)s"),
+    "external_login_refused": N_(
+        "The CalDAV server refused the user name or password (HTTP %(status)s)."
+    ),
+    "external_no_calendars": N_("No calendar was found at or below this URL (tried %(tried)s)."),
+    "external_remote_calendar_unknown": N_(
+        "The account lists no calendar %(url)s; pick one of those it found."
+    ),
+    "external_local_calendar_unknown": N_("There is no calendar %(name)s on this server."),
+    "external_local_calendar_choice": N_(
+        "Name the local calendar either by 'local_calendar' (its /dav/ path) or by 'resource' (a slug)."
+    ),
+    "external_local_calendar_paired": N_(
+        "This calendar is synced with an external calendar already."
+    ),
+    "external_conflict_invalid": N_("The conflict policy must be one of: %(choices)s."),
+    "external_interval_invalid": N_("The interval must be a whole number of minutes from 1 to 60."),
+    "external_flag_invalid": N_("'%(name)s' must be true or false."),
+    "external_sync_change_unknown": N_("A sync has no part %(names)s that could be changed."),
+    "external_sync_busy": N_("This sync is running in another process; try again in a moment."),
 }
 
 

@@ -139,6 +139,12 @@ class DavProxy:
     hide_sync_collection: bool = False
     port: int = 0  # 0: any free port; a port again: the same URL after a restart
     requests: list[tuple[str, str, bytes]] = field(default_factory=list)
+    # Methods whose next request is forwarded but whose answer is lost (the connection
+    # closes unanswered), as when the network fails after the server did the work.
+    lose_answers: list[str] = field(default_factory=list)
+    # > 0: every sync-collection asks for at most this many results (DAV:limit), so that
+    # the server truncates its answer (507 and a token to go on, RFC 6578 §3.6).
+    sync_limit: int = 0
     _server: ThreadingHTTPServer | None = None
 
     @property
@@ -172,13 +178,20 @@ class DavProxy:
                     and b"sync-collection" in body
                 ):
                     return self._answer(403, {"Content-Type": "application/xml"}, _REFUSED)
-                dropped = ("host", "accept-encoding")  # plain bodies, to count and edit
+                dropped = ("host", "accept-encoding", "content-length")  # bodies are edited
+                if proxy.sync_limit and self.command == "REPORT" and b"sync-collection" in body:
+                    limit = f"<D:limit><D:nresults>{proxy.sync_limit}</D:nresults></D:limit>"
+                    body = body.replace(b"</D:sync-level>", b"</D:sync-level>" + limit.encode())
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in dropped}
                 upstream = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
                 try:
                     upstream.request(self.command, self.path, body or None, headers)
                     answer = upstream.getresponse()
                     data = answer.read()
+                    if self.command in proxy.lose_answers:
+                        proxy.lose_answers.remove(self.command)
+                        self.close_connection = True
+                        return
                     kept = {
                         k: v
                         for k, v in answer.getheaders()

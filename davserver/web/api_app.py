@@ -20,6 +20,7 @@ from davserver.web.api import (
     credentials,
     employees,
     events,
+    external_calendars,
     groups,
     imports,
     installation,
@@ -48,6 +49,7 @@ BLUEPRINTS += (companies, contacts, company_book, phonebook, carddav_integration
 BLUEPRINTS += (installation,)
 BLUEPRINTS += (imports,)
 BLUEPRINTS += (connections,)
+BLUEPRINTS += (external_calendars,)
 
 
 def build_api_app(settings: Settings, dav_app) -> Flask:

@@ -25,6 +25,7 @@ from resources.objects.stored_objects import (
     compute_etag,
 )
 from resources.store.database import write_transaction
+from resources.store.external_calendars import enqueue_pushes
 from resources.store.models import SPAN_MAX, SPAN_MIN, Change, Collection, StoredObject
 
 BATCH_SIZE = 500
@@ -257,6 +258,8 @@ def store_batch(
         if objects:
             StoredObject.insert_many(objects).execute()
             Change.insert_many(changes).execute()
+            if collection.external_sync:
+                enqueue_pushes(collection_id, [row["name"] for row in objects])
             Collection.update(sync_revision=revision, modified=now).where(
                 Collection.id == collection_id
             ).execute()

@@ -14,6 +14,7 @@ from typing import cast
 import peewee
 
 from resources.store.database import insert_rows, lock_for_update
+from resources.store.external_calendars import enqueue_pushes
 from resources.store.models import Change, Collection, StoredObject
 
 
@@ -31,12 +32,20 @@ def record_change(
 ) -> int:
     """Bump the collection's revision for changed members; return the new revision.
     `previous` gives the members' ETags before the change ("" for new ones)."""
-    revision = lock_collection(collection_id).sync_revision + 1
+    locked = lock_collection(collection_id)
+    revision = locked.sync_revision + 1
     if names and not deleted:
         StoredObject.update(revision=revision).where(
             (StoredObject.collection == collection_id) & StoredObject.name.in_(names)
         ).execute()
-    log_change(collection_id, revision, names, deleted=deleted, previous=previous)
+    log_change(
+        collection_id,
+        revision,
+        names,
+        deleted=deleted,
+        previous=previous,
+        paired=locked.external_sync,
+    )
     return revision
 
 
@@ -47,9 +56,14 @@ def log_change(
     *,
     deleted: bool,
     previous: Mapping[str, str] | None = None,
+    paired: bool = False,
 ) -> None:
     """Move the collection to `revision` (the locked collection's sync_revision + 1) and
-    name its changed members; for writers that already set the members' revision."""
+    name its changed members; for writers that already set the members' revision.
+    `paired` (the locked row's external_sync) queues the members for the external
+    calendar in this transaction (resources/store/external_calendars.py)."""
+    if paired:
+        enqueue_pushes(collection_id, names)
     now = time.time()
     Collection.update(sync_revision=revision, modified=now).where(
         Collection.id == collection_id

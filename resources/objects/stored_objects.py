@@ -156,7 +156,8 @@ def _store(
     etag = compute_etag(body)
     now = time.time()
     with write_transaction():
-        revision = change_log.lock_collection(collection.id).sync_revision + 1
+        locked = change_log.lock_collection(collection.id)
+        revision = locked.sync_revision + 1
         existing = get_object(collection.id, name)
         conditions.check(existing)
         if existing is None and _child_collection_exists(collection, name):
@@ -193,7 +194,9 @@ def _store(
             StoredObject.update(**values).where(StoredObject.id == object_id).execute()
         if facts is not None and facts.component == VCARD:
             card_index.index_card(object_id, body)
-        change_log.log_change(collection.id, revision, [name], deleted=False)
+        change_log.log_change(
+            collection.id, revision, [name], deleted=False, paired=locked.external_sync
+        )
     return WriteResult(created=existing is None, etag=etag)
 
 

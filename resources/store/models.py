@@ -53,6 +53,7 @@ class Collection(BaseModel):
     )  # random per collection: foreign tokens never match
     sync_revision = peewee.BigIntegerField(default=0)
     history_floor = peewee.BigIntegerField(default=0)  # tokens older than this revision were pruned
+    external_sync = peewee.BooleanField(default=False)  # paired: changes go to the outbox
     created = peewee.DoubleField()
     modified = peewee.DoubleField()
 

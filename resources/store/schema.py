@@ -17,6 +17,7 @@ from resources.store.company_audiences import add_audiences
 from resources.store.connectors import create_connector_tables
 from resources.store.database import database_proxy, is_sqlite
 from resources.store.directory import ContactPerson
+from resources.store.external_calendars import create_external_calendar_tables
 from resources.store.list_indexes import create_list_indexes, create_search_indexes
 from resources.store.login_state import LOGIN_STATE_MODELS
 from resources.store.synced_directory import create_synced_directory_tables
@@ -92,6 +93,10 @@ def _add_audiences(db: peewee.Database) -> None:
     registered_step("company book audiences")()  # the cards need the directory's rules
 
 
+def _unused_step(db: peewee.Database) -> None:
+    """A step number no upgrade uses (later steps keep the numbers they were given)."""
+
+
 UPGRADES: list[Callable[[peewee.Database], None]] = [
     _create_initial_tables,  # 1
     _create_shared_settings,  # 2: secrets every server process shares
@@ -107,6 +112,9 @@ UPGRADES: list[Callable[[peewee.Database], None]] = [
     _add_audiences,  # 12: company book audiences (connection scopes) and phonebook match keys
     create_synced_directory_tables,  # 13: the directory's companies and persons a connection made
     _add_card_fields,  # 14: the searchable fields of stored vCards, for addressbook-query
+    _unused_step,  # 15
+    _unused_step,  # 16
+    create_external_calendar_tables,  # 17: external CalDAV accounts, sync pairs, push outbox
 ]
 
 SCHEMA_VERSION = len(UPGRADES)

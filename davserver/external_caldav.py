@@ -1,0 +1,191 @@
+"""The CalDAV client of external calendar sync (resources/external_calendars/remote.py):
+PROPFIND, sync-collection (RFC 6578) and calendar-multiget (RFC 4791 §7.9) written and
+read with lxml, GET/PUT/DELETE with preconditions, all sent through the connectors' httpx
+client (davserver/connector_http.py), so that every external server is reached with the
+same timeouts, size limits and redirect rules as a connector's source."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from urllib.parse import quote, unquote, urljoin, urlsplit
+
+from lxml import etree
+
+from davserver.connector_http import HttpxSourceClient
+from resources.connectors.source_http import MAX_REDIRECTS, SourceRequest, SourceUnreachable
+from resources.external_calendars.remote import (
+    CALDAV,
+    CS,
+    DAV,
+    MULTIGET,
+    PROPFIND,
+    SYNC_COLLECTION,
+    HttpAnswer,
+    Login,
+    Multistatus,
+    RemoteProperty,
+    RemoteResponse,
+    RemoteUnreachable,
+)
+
+MAX_XML_BYTES = 64 * 1024 * 1024
+MAX_OBJECT_BYTES = 16 * 1024 * 1024
+NAMESPACES = {"D": DAV, "C": CALDAV, "CS": CS}
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+_REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def _element(parent: etree._Element, namespace: str, local: str) -> etree._Element:
+    return etree.SubElement(parent, f"{{{namespace}}}{local}")
+
+
+def request_body(kind: str, props: Sequence[str], token: str, hrefs: Sequence[str]) -> bytes:
+    if kind == PROPFIND:
+        root = etree.Element(f"{{{DAV}}}propfind", nsmap=NAMESPACES)
+    elif kind == SYNC_COLLECTION:
+        root = etree.Element(f"{{{DAV}}}sync-collection", nsmap=NAMESPACES)
+        _element(root, DAV, "sync-token").text = token
+        _element(root, DAV, "sync-level").text = "1"
+    elif kind == MULTIGET:
+        root = etree.Element(f"{{{CALDAV}}}calendar-multiget", nsmap=NAMESPACES)
+    else:
+        raise ValueError(f"unknown WebDAV request {kind!r}")
+    prop = _element(root, DAV, "prop")
+    for name in props:
+        etree.SubElement(prop, name)
+    for href in hrefs:
+        _element(root, DAV, "href").text = quote(unquote(href), safe="/@:+,;=!$&'()*~")
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
+def _status(element: etree._Element | None) -> int | None:
+    if element is None or not element.text:
+        return None
+    parts = element.text.split()
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+
+
+def _path(base: str, href: str) -> str:
+    return urlsplit(urljoin(base, href.strip())).path
+
+
+def _property(url: str, element: etree._Element) -> RemoteProperty:
+    inside = [e for e in element.iter() if e is not element]
+    return RemoteProperty(
+        "".join(str(text) for text in element.itertext()),
+        tuple(
+            _path(url, found.text or "")
+            for found in element.iter(f"{{{DAV}}}href")
+            if (found.text or "").strip()
+        ),
+        frozenset(str(e.tag) for e in inside),
+        tuple({str(k): str(v) for k, v in e.attrib.items()} for e in inside),
+    )
+
+
+def read_answer(status: int, url: str, body: bytes) -> Multistatus:
+    """A 207 answer as a Multistatus; another status with the conditions of its DAV:error."""
+    try:
+        root = etree.fromstring(body, _PARSER) if body.lstrip().startswith(b"<") else None
+    except etree.XMLSyntaxError:
+        root = None
+    if status != 207 or root is None:
+        if status == 207:
+            raise RemoteUnreachable("The server's multistatus answer is not XML.")
+        names = (
+            frozenset(str(e.tag) for e in root.iter() if e is not root)
+            if root is not None
+            else frozenset()
+        )
+        return Multistatus(status, url, conditions=names)
+    responses = []
+    for item in root.iter(f"{{{DAV}}}response"):
+        href = item.findtext(f"{{{DAV}}}href")
+        if not href or not href.strip():
+            continue
+        props: dict[str, RemoteProperty] = {}
+        for propstat in item.iter(f"{{{DAV}}}propstat"):
+            if _status(propstat.find(f"{{{DAV}}}status")) != 200:
+                continue
+            for prop in propstat.iter(f"{{{DAV}}}prop"):
+                for element in prop:
+                    props[str(element.tag)] = _property(url, element)
+        responses.append(
+            RemoteResponse(_path(url, href), _status(item.find(f"{{{DAV}}}status")), props)
+        )
+    token = root.findtext(f"{{{DAV}}}sync-token") or ""
+    return Multistatus(207, url, tuple(responses), token.strip())
+
+
+class HttpxCalDavClient:
+    """CalDavClient over HttpxSourceClient; follows redirects itself so that a PROPFIND
+    or REPORT stays one."""
+
+    def __init__(self) -> None:
+        self.http = HttpxSourceClient()
+
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        login: Login,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        max_bytes: int,
+    ) -> tuple[int, str, Mapping[str, str], bytes]:
+        for _ in range(MAX_REDIRECTS + 1):
+            request = SourceRequest(
+                url=url,
+                method=method,
+                username=login.username,
+                password=login.password,
+                headers=dict(headers),
+                body=body,
+                max_bytes=max_bytes,
+                follow_redirects=False,
+            )
+            try:
+                with self.http.open(request) as answer:
+                    location = answer.headers.get("location")
+                    if answer.status in _REDIRECTS and location:
+                        url = urljoin(answer.url, location)
+                        continue
+                    data = b"".join(answer.body_chunks())
+                    return answer.status, answer.url, dict(answer.headers), data
+            except SourceUnreachable as error:
+                raise RemoteUnreachable(error.message) from None
+        raise RemoteUnreachable(f"The server redirected more than {MAX_REDIRECTS} times.")
+
+    def dav(
+        self,
+        kind: str,
+        url: str,
+        props: Sequence[str],
+        login: Login,
+        *,
+        depth: str = "0",
+        token: str = "",
+        hrefs: Sequence[str] = (),
+    ) -> Multistatus:
+        method = "PROPFIND" if kind == PROPFIND else "REPORT"
+        headers = {"Content-Type": "application/xml; charset=utf-8", "Depth": depth}
+        body = request_body(kind, props, token, hrefs)
+        status, final_url, _, data = self._exchange(
+            method, url, login, body, headers, MAX_XML_BYTES
+        )
+        return read_answer(status, final_url, data)
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        login: Login,
+        *,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> HttpAnswer:
+        status, _, answered, data = self._exchange(
+            method, url, login, body, headers or {}, MAX_OBJECT_BYTES
+        )
+        etag = next((v for k, v in answered.items() if k.lower() == "etag"), "")
+        return HttpAnswer(status, etag, data)
