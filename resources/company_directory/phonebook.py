@@ -11,16 +11,16 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
 
 from resources.auth import audit
 from resources.company_directory.directory import check_text_fields
-from resources.company_directory.vcard_builder import phonebook_vcard
+from resources.company_directory.vcard_builder import PhonebookCard, phonebook_vcard
 from resources.errors import DomainError, InvalidProperty, NotFound
 from resources.objects import address_books
 from resources.organisation.installation import installation_language
-from resources.store.database import write_transaction
+from resources.store.database import select_rows, write_transaction
 from resources.store.directory import PhonebookEntry
 
 ENTRY_FIELDS = (
@@ -35,7 +35,7 @@ ENTRY_FIELDS = (
 SOURCES = ("S", "M")
 
 
-def entry_name(entry: PhonebookEntry) -> str:
+def entry_name(entry: PhonebookEntry | PhonebookCard) -> str:
     return f"phonebook-{entry.uid}.vcf"
 
 
@@ -43,7 +43,7 @@ class SyncedEntryReadOnly(DomainError):
     """A synced (S) entry belongs to its source: the next sync would undo an edit."""
 
 
-def _display(entry: PhonebookEntry) -> str:
+def _display(entry: PhonebookEntry | PhonebookCard) -> str:
     return f"{entry.first_name} {entry.last_name}".strip() or entry.company
 
 
@@ -323,24 +323,23 @@ def import_source(
     return ImportResult(created, updated, deleted)
 
 
+def synced_copies(origin: str) -> set[str]:
+    """The external ids of one source's entries that have a manual copy."""
+    rows = select_rows(PhonebookEntry, ("external_id",), (("source", "M"), ("origin", origin)))
+    return {key for (key,) in rows if key}
+
+
 def publish_synced_batch(
-    origin: str, entries: list[PhonebookEntry], removed: list[PhonebookEntry]
+    origin: str,
+    entries: Sequence[PhonebookEntry | PhonebookCard],
+    removed: Sequence[PhonebookEntry | PhonebookCard],
+    copied: set[str] | None = None,
 ) -> None:
     """The cards of one source's entries after a connector run changed them, in bulk
-    (inside the run's transaction): entries with a manual copy stay hidden behind it."""
-    keys = [entry.external_id for entry in entries]
-    copied: set[str] = set()
-    for start in range(0, len(keys), 500):
-        rows = (
-            PhonebookEntry.select(PhonebookEntry.external_id)
-            .where(
-                (PhonebookEntry.source == "M")
-                & (PhonebookEntry.origin == origin)
-                & PhonebookEntry.external_id.in_(keys[start : start + 500])
-            )
-            .tuples()
-        )
-        copied.update(key for (key,) in cast("list[tuple[str]]", list(rows)))  # .tuples() rows
+    (inside the run's transaction): entries with a manual copy (`copied`, read here when
+    not given) stay hidden behind it."""
+    if copied is None:
+        copied = synced_copies(origin)
     language = installation_language()
     address_books.publish_batch(
         [

@@ -5,6 +5,7 @@ installation's language."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from resources.formats.content_lines import FORBIDDEN_CHARACTER
@@ -95,7 +96,25 @@ def contact_vcard(contact: ContactPerson, company: Company, language: str = "en"
     return _card(lines)
 
 
-def phonebook_vcard(entry: PhonebookEntry, language: str = "en") -> str:
+@dataclass(frozen=True, slots=True)
+class PhonebookCard:
+    """What a phonebook entry's card is made of, without the row: a connector run builds
+    tens of thousands of these, and a model instance costs many times more."""
+
+    uid: str
+    external_id: str
+    source: str
+    modified: float
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""
+    phone_work: str = ""
+    phone_mobile: str = ""
+    phone_home: str = ""
+    email: str = ""
+
+
+def phonebook_vcard(entry: PhonebookEntry | PhonebookCard, language: str = "en") -> str:
     name = _formatted(entry.first_name, entry.last_name, entry.company or entry.phone_work or "?")
     lines = [
         f"UID:{entry.uid}",

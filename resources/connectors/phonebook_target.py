@@ -13,15 +13,16 @@ import hashlib
 import json
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from typing import cast
 
 from resources.company_directory import phonebook
 from resources.company_directory.directory import check_text_fields
+from resources.company_directory.vcard_builder import PhonebookCard
 from resources.connectors.run_queue import RunCounts
 from resources.errors import InvalidProperty
 from resources.store.connectors import Connection, StagedRecord
-from resources.store.database import insert_rows
+from resources.store.database import insert_rows, select_rows, update_rows
 from resources.store.directory import PhonebookEntry
 
 FIELDS = phonebook.ENTRY_FIELDS
@@ -31,9 +32,9 @@ BATCH = 500
 ENTRY_COLUMNS = ("source", "origin", "external_id", "uid", "created", "modified", *FIELDS)
 
 
-def _digest(values: Mapping[str, str]) -> str:
+def _digest(values: Mapping[str, str]) -> bytes:
     canonical = "\x1f".join(values.get(name, "") for name in FIELDS)
-    return hashlib.sha1(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha1(canonical.encode("utf-8")).digest()
 
 
 def origin_of(connection: Connection) -> str:
@@ -60,6 +61,10 @@ def _staged_batches(run_id: int) -> Iterator[list[tuple[str, dict[str, str]]]]:
         yield [(key, json.loads(encoded)) for _id, key, encoded in rows]
 
 
+def _synced(origin: str) -> tuple[tuple[str, object], ...]:
+    return (("source", "S"), ("origin", origin))
+
+
 class PhonebookTarget:
     key = "phonebook"
     fields = FIELDS
@@ -76,66 +81,90 @@ class PhonebookTarget:
             return error.message
         return None
 
-    def _current(self, origin: str) -> dict[str, tuple[int, str]]:
-        """key -> (entry id, digest) of the source's entries now."""
-        columns = [PhonebookEntry.id, PhonebookEntry.external_id] + [
-            getattr(PhonebookEntry, name) for name in FIELDS
-        ]
-        current: dict[str, tuple[int, str]] = {}
-        synced = (PhonebookEntry.source == "S") & (PhonebookEntry.origin == origin)
-        for row in PhonebookEntry.select(*columns).where(synced).tuples().iterator():
-            entry_id, external_id, *values = row
-            current[external_id] = (entry_id, _digest(dict(zip(FIELDS, values, strict=True))))
-        return current
+    def digest(self, values: Mapping[str, str]) -> bytes:
+        """What a mapped record is compared by: equal digests, equal entries."""
+        return _digest(values)
+
+    def known_digests(self, connection: Connection) -> dict[str, bytes]:
+        """key -> digest of the connection's entries now, for the run to stage only the
+        records that differ."""
+        rows = select_rows(PhonebookEntry, ("external_id", *FIELDS), _synced(origin_of(connection)))
+        return {key: _digest(dict(zip(FIELDS, values, strict=True))) for key, *values in rows}
 
     def apply(self, connection: Connection, run_id: int) -> RunCounts:
+        return self.apply_changes(connection, run_id, None)
+
+    def apply_changes(
+        self, connection: Connection, run_id: int, seen: Container[str] | None
+    ) -> RunCounts:
+        """Make the connection's entries the staged records; with `seen` (every key the
+        source had), the staged records are only those that differed when fetched, and an
+        entry whose key is seen but not staged stays as it is."""
         origin = origin_of(connection)
-        current = self._current(origin)
-        added = updated = unchanged = 0
-        now = time.time()
+        copied = phonebook.synced_copies(origin)
+        staged_keys: set[str] = set()
+        totals = [0, 0, 0]  # added, updated, unchanged
         for batch in _staged_batches(run_id):
-            created: list[PhonebookEntry] = []
-            changed: list[PhonebookEntry] = []
-            for key, staged in batch:
-                values = {name: staged.get(name, "") for name in FIELDS}
-                known = current.pop(key, None)
-                if known is None:
-                    created.append(
-                        PhonebookEntry(
-                            source="S",
-                            origin=origin,
-                            external_id=key,
-                            uid=str(uuid.uuid4()),
-                            created=now,
-                            modified=now,
-                            **values,
-                        )
-                    )
-                elif known[1] != _digest(values):
-                    PhonebookEntry.update(modified=now, **values).where(
-                        PhonebookEntry.id == known[0]
-                    ).execute()
-                    changed.append(PhonebookEntry.get_by_id(known[0]))
-                else:
-                    unchanged += 1
-            if created:
-                insert_rows(
-                    PhonebookEntry,
-                    ENTRY_COLUMNS,
-                    [tuple(entry.__data__[name] for name in ENTRY_COLUMNS) for entry in created],
-                )
-            added += len(created)
-            updated += len(changed)
-            phonebook.publish_synced_batch(origin, created + changed, [])
-        removed_ids = [entry_id for entry_id, _digest_value in current.values()]
-        for start in range(0, len(removed_ids), BATCH):
-            chunk = removed_ids[start : start + BATCH]
-            gone = list(PhonebookEntry.select().where(PhonebookEntry.id.in_(chunk)))
-            phonebook.publish_synced_batch(origin, [], gone)
-            PhonebookEntry.delete().where(PhonebookEntry.id.in_(chunk)).execute()
-        return RunCounts(
-            added=added, updated=updated, removed=len(removed_ids), unchanged=unchanged
+            if seen is None:
+                staged_keys.update(key for key, _values in batch)
+            for index, count in enumerate(_apply_batch(origin, batch, copied)):
+                totals[index] += count
+        removed = _remove_unseen(origin, staged_keys if seen is None else seen, copied)
+        return RunCounts(added=totals[0], updated=totals[1], removed=removed, unchanged=totals[2])
+
+
+def _apply_batch(
+    origin: str, batch: list[tuple[str, dict[str, str]]], copied: set[str]
+) -> tuple[int, int, int]:
+    """Write one batch of staged records and their cards; (added, updated, unchanged)."""
+    existing = {
+        key: (entry_id, uid, _digest(dict(zip(FIELDS, values, strict=True))))
+        for entry_id, key, uid, *values in select_rows(
+            PhonebookEntry,
+            ("id", "external_id", "uid", *FIELDS),
+            _synced(origin),
+            ("external_id", [key for key, _values in batch]),
         )
+    }
+    now = time.time()
+    created: list[tuple[object, ...]] = []
+    changed: list[tuple[object, ...]] = []
+    cards: list[PhonebookCard] = []
+    for key, staged in batch:
+        values = {name: staged.get(name, "") for name in FIELDS}
+        known = existing.get(key)
+        if known is not None and known[2] == _digest(values):
+            continue
+        uid = str(uuid.uuid4()) if known is None else known[1]
+        if known is None:
+            created.append(("S", origin, key, uid, now, now, *values.values()))
+        else:
+            changed.append((now, *values.values(), known[0]))
+        cards.append(PhonebookCard(uid, key, "S", now, **values))
+    insert_rows(PhonebookEntry, ENTRY_COLUMNS, created)
+    update_rows(PhonebookEntry, ("modified", *FIELDS), changed)
+    phonebook.publish_synced_batch(origin, cards, [], copied)
+    return len(created), len(changed), len(batch) - len(cards)
+
+
+def _remove_unseen(origin: str, seen: Container[str], copied: set[str]) -> int:
+    """Remove the source's entries whose key the source no longer has, and their cards."""
+    gone = [
+        (entry_id, key, uid)
+        for entry_id, key, uid in select_rows(
+            PhonebookEntry, ("id", "external_id", "uid"), _synced(origin)
+        )
+        if key not in seen
+    ]
+    for start in range(0, len(gone), BATCH):
+        chunk = gone[start : start + BATCH]
+        phonebook.publish_synced_batch(
+            origin, [], [PhonebookCard(uid, key, "S", 0.0) for _id, key, uid in chunk], copied
+        )
+        PhonebookEntry.delete().where(
+            PhonebookEntry.id.in_([entry_id for entry_id, *_rest in chunk])
+        ).execute()
+    return len(gone)
 
 
 PHONEBOOK_TARGET = PhonebookTarget()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
-from typing import cast
 
 from resources.objects import change_log
 from resources.objects.calendar_collections import (
@@ -17,7 +16,7 @@ from resources.objects.calendar_collections import (
     top_level,
 )
 from resources.objects.stored_objects import VCARD, VCARD_CONTENT_TYPE, compute_etag
-from resources.store.database import insert_rows, write_transaction
+from resources.store.database import insert_rows, select_rows, update_rows, write_transaction
 from resources.store.models import Collection, StoredObject
 
 COMPANY = "company"
@@ -118,23 +117,17 @@ def publish_batch(changes: list[CardChange]) -> int:
     if not changes:
         return 0
     book = company_book()
-    names = [change.name for change in changes]
-    stored: dict[str, tuple[int, str]] = {}
-    for start in range(0, len(names), 500):
-        rows = (
-            StoredObject.select(StoredObject.id, StoredObject.name, StoredObject.etag)
-            .where(
-                (StoredObject.collection == book.id)
-                & StoredObject.name.in_(names[start : start + 500])
-            )
-            .tuples()
+    stored: dict[str, tuple[int, str]] = {
+        name: (object_id, etag)
+        for object_id, name, etag in select_rows(
+            StoredObject,
+            ("id", "name", "etag"),
+            (("collection", book.id),),
+            ("name", [change.name for change in changes]),
         )
-        listed = cast("list[tuple[int, str, str]]", list(rows))  # .tuples() rows
-        stored.update({name: (object_id, etag) for object_id, name, etag in listed})
-    now = time.time()
+    }
     removed: list[str] = []
-    changed: list[str] = []
-    created: list[dict[str, object]] = []
+    written: list[tuple[CardChange, bytes, str, tuple[int, str] | None]] = []
     for change in changes:
         existing = stored.get(change.name)
         if change.vcard is None:
@@ -143,28 +136,8 @@ def publish_batch(changes: list[CardChange]) -> int:
             continue
         body = change.vcard.encode("utf-8")
         etag = compute_etag(body)
-        if existing is not None and existing[1] == etag:
-            continue
-        values: dict[str, object] = dict(
-            content_type=VCARD_CONTENT_TYPE,
-            body=body,
-            etag=etag,
-            size=len(body),
-            uid=change.uid,
-            component=VCARD,
-            summary=change.formatted_name,
-            modified=now,
-        )
-        if existing is None:
-            created.append(dict(collection=book.id, name=change.name, created=now, **values))
-        else:
-            StoredObject.update(**values).where(StoredObject.id == existing[0]).execute()
-        changed.append(change.name)
-    if created:
-        columns = tuple(created[0])
-        insert_rows(
-            StoredObject, columns, [tuple(row[name] for name in columns) for row in created]
-        )
+        if existing is None or existing[1] != etag:
+            written.append((change, body, etag, existing))
     if removed:
         for start in range(0, len(removed), 500):
             StoredObject.delete().where(
@@ -172,6 +145,31 @@ def publish_batch(changes: list[CardChange]) -> int:
                 & StoredObject.name.in_(removed[start : start + 500])
             ).execute()
         change_log.record_change(book.id, removed, deleted=True)
-    if changed:
-        change_log.record_change(book.id, changed, deleted=False)
-    return len(changed) + len(removed)
+    if written:
+        _write_cards(book.id, written)
+    return len(written) + len(removed)
+
+
+def _write_cards(
+    book_id: int, written: list[tuple[CardChange, bytes, str, tuple[int, str] | None]]
+) -> None:
+    """Insert or update the cards with the book's next revision already set, so that no
+    second statement has to find them again to set it."""
+    revision = change_log.lock_collection(book_id).sync_revision + 1
+    now = time.time()
+    columns = ("etag", "body", "size", "uid", "summary", "modified", "revision")
+    created: list[tuple[object, ...]] = []
+    updated: list[tuple[object, ...]] = []
+    for change, body, etag, existing in written:
+        values = (etag, body, len(body), change.uid, change.formatted_name, now, revision)
+        if existing is None:
+            created.append((book_id, change.name, VCARD_CONTENT_TYPE, VCARD, now, *values))
+        else:
+            updated.append((*values, VCARD_CONTENT_TYPE, VCARD, existing[0]))
+    insert_rows(
+        StoredObject,
+        ("collection", "name", "content_type", "component", "created", *columns),
+        created,
+    )
+    update_rows(StoredObject, (*columns, "content_type", "component"), updated)
+    change_log.log_change(book_id, revision, [change.name for change, *_ in written], deleted=False)

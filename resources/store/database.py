@@ -291,3 +291,78 @@ def insert_rows(
         converted = [list(row) for row in rows]
     cursor = db.cursor()
     cursor.executemany(statement, converted)
+
+
+def _mark() -> str:
+    return "?" if isinstance(database_proxy.obj, peewee.SqliteDatabase) else "%s"
+
+
+def _column(model: type[peewee.Model], name: str) -> str:
+    return f'"{model._meta.fields[name].column_name}"'
+
+
+def _key_column(model: type[peewee.Model]) -> str:
+    return f'"{model._meta.primary_key.column_name}"'  # type: ignore[union-attr]
+
+
+def update_rows(
+    model: type[peewee.Model], columns: Sequence[str], rows: Sequence[Sequence[object]]
+) -> None:
+    """Update many rows by id with one prepared statement (executemany), inside the
+    caller's transaction: each row is the `columns`' new values (text and numbers), then
+    the row's id."""
+    if not rows:
+        return
+    mark = _mark()
+    assignments = ", ".join(f"{_column(model, name)} = {mark}" for name in columns)
+    statement = (
+        f'UPDATE "{model._meta.table_name}" SET {assignments} WHERE {_key_column(model)} = {mark}'
+    )
+    database_proxy.obj.cursor().executemany(statement, [list(row) for row in rows])
+
+
+def select_rows(
+    model: type[peewee.Model],
+    columns: Sequence[str],
+    equal: Sequence[tuple[str, object]],
+    among: tuple[str, Sequence[object]] | None = None,
+) -> Iterator[tuple[Any, ...]]:
+    """The `columns` of the rows whose columns equal the given values (and, with `among`,
+    whose column is one of the values, asked 500 at a time): for bulk readers, where
+    peewee's building of every row and every IN list costs more than the query."""
+    mark = _mark()
+    selected = ", ".join(_column(model, name) for name in columns)
+    conditions = [f"{_column(model, name)} = {mark}" for name, _value in equal]
+    parameters = [value for _name, value in equal]
+    base = f'SELECT {selected} FROM "{model._meta.table_name}"'
+    if among is None:
+        yield from _rows_by_keyset(model, selected, conditions, parameters)
+        return
+    name, values = among
+    for start in range(0, len(values), 500):
+        chunk = values[start : start + 500]
+        where = " AND ".join(
+            [*conditions, f"{_column(model, name)} IN ({', '.join([mark] * len(chunk))})"]
+        )
+        yield from database_proxy.obj.execute_sql(f"{base} WHERE {where}", [*parameters, *chunk])
+
+
+def _rows_by_keyset(
+    model: type[peewee.Model], selected: str, conditions: list[str], parameters: list[object]
+) -> Iterator[tuple[Any, ...]]:
+    """All matching rows, read 2,000 at a time in id order, so that a large table is
+    never held whole (PostgreSQL's driver fetches a whole result at once)."""
+    mark = _mark()
+    key = _key_column(model)
+    statement = (
+        f'SELECT {key}, {selected} FROM "{model._meta.table_name}" '
+        f"WHERE {' AND '.join([*conditions, f'{key} > {mark}'])} ORDER BY {key} LIMIT 2000"
+    )
+    last = 0
+    while True:
+        rows = list(database_proxy.obj.execute_sql(statement, [*parameters, last]))
+        for row in rows:
+            yield tuple(row[1:])
+        if len(rows) < 2000:
+            return
+        last = rows[-1][0]
