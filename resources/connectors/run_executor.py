@@ -44,7 +44,7 @@ from resources.connectors.run_queue import (
 )
 from resources.connectors.source_http import SourceClient
 from resources.store.connectors import Connection, ConnectorRun, StagedRecord
-from resources.store.database import insert_rows, write_transaction
+from resources.store.database import bulk_cache, insert_rows, write_transaction
 
 log = logging.getLogger("davserver.connectors")
 
@@ -239,7 +239,7 @@ def execute_run(
     kept = state.get("since")
     since = kept if isinstance(kept, str) else None
     try:
-        with Heartbeat(run.id, owner, lease_seconds) as heartbeat:
+        with Heartbeat(run.id, owner, lease_seconds) as heartbeat, bulk_cache():
 
             def records() -> Iterator[SourceRecord | RecordProblem | NextState]:
                 if isinstance(connector_type, StatefulConnectorType):
