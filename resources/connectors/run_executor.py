@@ -32,7 +32,7 @@ from resources.connectors.connector_types import (
     SourceUnreadable,
     StatefulConnectorType,
 )
-from resources.connectors.field_mapping import mandatory_source_fields, mapped_values
+from resources.connectors.field_mapping import mandatory_source_fields, mapper
 from resources.connectors.run_queue import (
     FAILED,
     LEASE_SECONDS,
@@ -156,8 +156,9 @@ def _stage(
 ) -> Fetched:
     """Stage every record (with a comparing target, every record that differs from its
     entry); what the fetch learnt besides."""
-    mapping: dict[str, str] = json.loads(connection.mapping)
-    defaults: dict[str, str] = json.loads(connection.defaults)
+    mapped_values = mapper(
+        json.loads(connection.mapping), json.loads(connection.defaults), target.fields
+    )
     fetched = Fetched()
     first_line = fetched.first_line
     # Read before the fetch and emptied as keys come in, so the two never both hold every key.
@@ -180,7 +181,7 @@ def _stage(
         if isinstance(item, RecordProblem):
             problems.add(item.position, item.message)
             continue
-        values = mapped_values(item.values, mapping, defaults, target.fields)
+        values = mapped_values(item.values)
         key = item.key[:300]
         if key in first_line:
             problems.add(

@@ -357,6 +357,11 @@ def select_rows(
     conditions = [f"{_column(model, name)} = {mark}" for name, _value in equal]
     parameters = [value for _name, value in equal]
     base = f'SELECT {selected} FROM "{model._meta.table_name}"'
+    if among is None and isinstance(database_proxy.obj, peewee.SqliteDatabase):
+        # SQLite's cursor hands the rows over as they are read: nothing is held.
+        where = " AND ".join(conditions) or "1 = 1"
+        yield from database_proxy.obj.execute_sql(f"{base} WHERE {where}", parameters)
+        return
     if among is None:
         yield from _rows_by_keyset(model, selected, conditions, parameters)
         return
