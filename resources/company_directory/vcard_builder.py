@@ -4,6 +4,7 @@ installation's language."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,6 +39,7 @@ def escape(text: str) -> str:
     return FORBIDDEN_CHARACTER.sub("", text).replace(",", "\\,").replace(";", "\\;")
 
 
+@functools.lru_cache(maxsize=64)  # a connector run writes thousands of cards a second
 def _rev(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y%m%dT%H%M%SZ")
 

@@ -10,18 +10,19 @@ changes nothing moves no sync token. It works in batches with bulk writes: a run
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import time
 import uuid
 from collections.abc import Container, Iterator, Mapping, Sequence
-from typing import cast
 
 from resources.company_directory import phonebook
 from resources.company_directory.directory import check_text_fields
 from resources.company_directory.vcard_builder import PhonebookCard
 from resources.connectors.run_queue import RunCounts
 from resources.errors import InvalidProperty
+from resources.formats.content_lines import FORBIDDEN_CHARACTER
 from resources.store.connectors import Connection, StagedRecord
 from resources.store.database import insert_rows, select_rows, update_rows
 from resources.store.directory import PhonebookEntry
@@ -30,6 +31,7 @@ FIELDS = phonebook.ENTRY_FIELDS
 PHONE_FIELDS = ("phone_work", "phone_mobile", "phone_home")
 NAME_FIELDS = ("first_name", "last_name", "company")
 BATCH = 500
+LIMITS = {name: PhonebookEntry._meta.fields[name].max_length for name in FIELDS}
 ENTRY_COLUMNS = ("source", "origin", "external_id", "uid", "created", "modified", *FIELDS)
 
 
@@ -64,23 +66,10 @@ def origin_of(connection: Connection) -> str:
 
 
 def _staged_batches(run_id: int) -> Iterator[list[tuple[str, dict[str, str]]]]:
-    """The run's staged records in batches, by keyset (never all of them at once)."""
-    last_id = 0
-    while True:
-        rows = cast(
-            "list[tuple[int, str, str]]",  # .tuples() rows
-            list(
-                StagedRecord.select(StagedRecord.id, StagedRecord.key, StagedRecord.values)
-                .where((StagedRecord.run == run_id) & (StagedRecord.id > last_id))
-                .order_by(StagedRecord.id)
-                .limit(BATCH)
-                .tuples()
-            ),
-        )
-        if not rows:
-            return
-        last_id = rows[-1][0]
-        yield [(key, json.loads(encoded)) for _id, key, encoded in rows]
+    """The run's staged records in batches, read as they are needed (never all at once)."""
+    rows = select_rows(StagedRecord, ("key", "values"), (("run", run_id),))
+    while batch := list(itertools.islice(rows, BATCH)):
+        yield [(key, json.loads(encoded)) for key, encoded in batch]
 
 
 def _synced(origin: str) -> tuple[tuple[str, object], ...]:
@@ -97,6 +86,10 @@ class PhonebookTarget:
             return "The record has no phone number."
         if not any(values.get(name) for name in NAME_FIELDS):
             return "The record has neither a name nor a company."
+        if not FORBIDDEN_CHARACTER.search(" ".join(values.values())) and all(
+            len(values.get(name, "")) <= limit for name, limit in LIMITS.items()
+        ):
+            return None  # nearly every record: the field by field check finds nothing
         try:
             check_text_fields(PhonebookEntry, dict(values))
         except InvalidProperty as error:

@@ -120,9 +120,9 @@ def write_transaction() -> Iterator[None]:
 
 
 # A bulk writer's page cache on SQLite (in KiB): a run that writes 100,000 rows into
-# tables whose indexes take them in random order spills a 1 MB cache to the file over
-# and over (about half its time); 24 MB holds those indexes' pages for such a run.
-BULK_CACHE_KIB = 24_000
+# tables with a dozen indexes (names, uids, the search index) spills a 1 MB cache to the
+# file over and over (about half its time went there); 8 MB holds the pages it revisits.
+BULK_CACHE_KIB = 8_000
 
 
 @contextlib.contextmanager
