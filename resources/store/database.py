@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import uuid
 import zlib
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
@@ -311,8 +312,20 @@ def insert_rows(
         ]
     else:
         converted = [list(row) for row in rows]
+    _execute_many(statement, converted)
+
+
+def _execute_many(statement: str, rows: Sequence[Sequence[object]]) -> None:
+    """One statement for many rows. psycopg2's own executemany sends one row per round
+    trip to the server; execute_batch sends hundreds in one."""
+    db = database_proxy.obj
     cursor = db.cursor()
-    cursor.executemany(statement, converted)
+    if isinstance(db, peewee.SqliteDatabase):
+        cursor.executemany(statement, rows)
+        return
+    from psycopg2.extras import execute_batch  # type: ignore[import-untyped]
+
+    execute_batch(cursor, statement, rows, page_size=250)
 
 
 def _mark() -> str:
@@ -340,7 +353,7 @@ def update_rows(
     statement = (
         f'UPDATE "{model._meta.table_name}" SET {assignments} WHERE {_key_column(model)} = {mark}'
     )
-    database_proxy.obj.cursor().executemany(statement, [list(row) for row in rows])
+    _execute_many(statement, rows)
 
 
 def select_rows(
@@ -357,13 +370,13 @@ def select_rows(
     conditions = [f"{_column(model, name)} = {mark}" for name, _value in equal]
     parameters = [value for _name, value in equal]
     base = f'SELECT {selected} FROM "{model._meta.table_name}"'
-    if among is None and isinstance(database_proxy.obj, peewee.SqliteDatabase):
-        # SQLite's cursor hands the rows over as they are read: nothing is held.
-        where = " AND ".join(conditions) or "1 = 1"
-        yield from database_proxy.obj.execute_sql(f"{base} WHERE {where}", parameters)
-        return
     if among is None:
-        yield from _rows_by_keyset(model, selected, conditions, parameters)
+        statement = f"{base} WHERE {' AND '.join(conditions) or '1 = 1'}"
+        if isinstance(database_proxy.obj, peewee.SqliteDatabase):
+            # SQLite's cursor hands the rows over as they are read: nothing is held.
+            yield from database_proxy.obj.execute_sql(statement, parameters)
+        else:
+            yield from _rows_by_server_cursor(statement, parameters)
         return
     name, values = among
     for start in range(0, len(values), 500):
@@ -374,22 +387,15 @@ def select_rows(
         yield from database_proxy.obj.execute_sql(f"{base} WHERE {where}", [*parameters, *chunk])
 
 
-def _rows_by_keyset(
-    model: type[peewee.Model], selected: str, conditions: list[str], parameters: list[object]
-) -> Iterator[tuple[Any, ...]]:
-    """All matching rows, read 2,000 at a time in id order, so that a large table is
-    never held whole (PostgreSQL's driver fetches a whole result at once)."""
-    mark = _mark()
-    key = _key_column(model)
-    statement = (
-        f'SELECT {key}, {selected} FROM "{model._meta.table_name}" '
-        f"WHERE {' AND '.join([*conditions, f'{key} > {mark}'])} ORDER BY {key} LIMIT 2000"
-    )
-    last = 0
-    while True:
-        rows = list(database_proxy.obj.execute_sql(statement, [*parameters, last]))
-        for row in rows:
-            yield tuple(row[1:])
-        if len(rows) < 2000:
-            return
-        last = rows[-1][0]
+def _rows_by_server_cursor(statement: str, parameters: list[object]) -> Iterator[tuple[Any, ...]]:
+    """The rows of a query on PostgreSQL through a cursor on the server, 2,000 at a time:
+    the driver would otherwise fetch the whole result into this process at once. WITH
+    HOLD, since outside a transaction every statement commits."""
+    connection = database_proxy.obj.connection()
+    cursor = connection.cursor(name=f"rows_{uuid.uuid4().hex}", withhold=True)
+    cursor.itersize = 2000
+    try:
+        cursor.execute(statement, parameters)
+        yield from cursor
+    finally:
+        cursor.close()
