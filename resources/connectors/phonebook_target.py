@@ -1,10 +1,12 @@
 """The phonebook as a connection's target (seed 002): a run's records become the
 connection's S entries; manual (M) entries and other connections' entries stay.
 
-Applying compares each staged record with the entry of the same key by a digest of its
-fields, so an unchanged entry is neither written nor published again, and a run that
-changes nothing moves no sync token. It works in batches with bulk writes: a run of
-100,000 rows is a few hundred statements, not a few hundred thousand.
+Records are compared with the entry of the same key by a digest of their fields. The run
+reads the entries' digests before it fetches (`known_digests`) and stages only the
+records that differ, so a run that changes nothing writes nothing, publishes nothing and
+moves no sync token; applying then touches only the changed, added and removed entries.
+It works in batches with bulk reads and writes: a run of 100,000 rows is a few hundred
+statements, not a few hundred thousand.
 """
 
 from __future__ import annotations

@@ -12,7 +12,12 @@ connector_types.StatefulConnectorType) is given the connection's state and yield
 one after its records; that state is written in the transaction that applies them, so a
 failed run leaves the state of the last good run and the next run starts from there. Such
 a type still yields every record (the unchanged ones from its state), so the target's
-rule stays simple: the connection's entries become exactly the staged records.
+rule stays simple: the connection's entries become exactly the records fetched.
+
+A target that can tell what its entries are now (ComparingTarget, the phonebook) is
+asked for their digests first, and a record equal to its entry is counted, not staged:
+the apply transaction then carries only what changed, and knows every key the source
+had, so that it removes exactly the entries whose key is gone.
 """
 
 from __future__ import annotations
