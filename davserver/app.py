@@ -30,6 +30,7 @@ from davserver.secret_keys import open_secret_box
 from davserver.web.admin_app import build_admin_app
 from davserver.web.api_app import build_api_app
 from resources.company_directory import upgrades  # noqa: F401  (registers directory upgrade steps)
+from resources.company_directory.audience_cards import register_hooks as register_audience_hooks
 from resources.connectors.catalogue import register_group_uses
 from resources.formats import calendar_upgrades  # noqa: F401  (registers the upgrade steps that parse)
 from resources.objects import collection_upgrades  # noqa: F401  (registers upgrade steps over collections)
@@ -52,6 +53,7 @@ def open_store(settings: Settings) -> None:
     upgrade()
     open_secret_box(settings)
     register_group_uses()
+    register_audience_hooks()
     company_book()
 
 

@@ -409,6 +409,14 @@ MESSAGES: dict[str, str] = {
     "synced_entry_read_only": N_(
         "A synced (S) entry is changed at its source; copy it to manual to edit it here."
     ),
+    # The directory's records a connection feeds.
+    "synced_contact_read_only": N_(
+        "This contact person comes from the connection %(connection)s and is changed at its "
+        "source; here only its export via CardDAV can be switched."
+    ),
+    "synced_company_read_only": N_(
+        "This company was made by the connection %(connection)s and is changed at its source."
+    ),
     # Connections to data sources.
     "no_such_connection": N_("There is no such connection."),
     "connection_name_length": N_("A connection needs a name of 1 to 200 characters."),
@@ -421,6 +429,43 @@ MESSAGES: dict[str, str] = {
         "There is no connector type '%(type)s'; the types are: %(types)s."
     ),
     "connection_test_failed": N_("The connection was not saved: %(reason)s"),
+    "no_such_run": N_("There is no such connector run."),
+    "connection_description_invalid": N_("A description is text of at most %(max)s characters."),
+    "connection_priority_invalid": N_(
+        "The priority must be a whole number from %(min)s to %(max)s."
+    ),
+    "connection_enabled_invalid": N_("'enabled' must be true or false."),
+    "connection_object_invalid": N_("'%(name)s' must be an object whose values are texts."),
+    "connection_field_unknown": N_(
+        "%(names)s: not a field of the %(target)s; its fields are: %(fields)s."
+    ),
+    "connection_source_field_unknown": N_(
+        "The source has no field %(names)s; its fields are: %(fields)s."
+    ),
+    "connection_scope_invalid": N_(
+        "The scope is an object with 'everyone' (true or false), 'users' (account ids) and 'groups' (group ids)."
+    ),
+    "connection_scope_unknown_users": N_("There is no user account with id %(ids)s."),
+    "connection_scope_unknown_groups": N_("There is no group with id %(ids)s."),
+    "connection_setting_not_bool": N_("The setting '%(name)s' must be true or false."),
+    "connection_setting_not_text": N_("The setting '%(name)s' must be text."),
+    "connection_setting_too_long": N_(
+        "The setting '%(name)s' may have at most %(max)s characters."
+    ),
+    "connection_setting_choice": N_("The setting '%(name)s' must be one of: %(choices)s."),
+    "connection_setting_unknown": N_("The connector type %(type)s has no setting %(names)s."),
+    "connection_setting_required": N_("The setting '%(name)s' is required."),
+    "connection_type_fixed": N_(
+        "The type of a connection cannot be changed; make a new connection instead."
+    ),
+    "connection_target_fixed": N_(
+        "The target of a connection cannot be changed; make a new connection instead."
+    ),
+    "connection_change_unknown": N_("A connection has no part %(names)s that could be changed."),
+    "connection_run_active": N_("The connection has a run queued or running already."),
+    "connection_other_type": N_(
+        "The connection '%(name)s' is a %(type)s connection; this import needs one of type %(wanted)s."
+    ),
     # Imports of .ics and .vcf files (lines are the file's).
     "import_outside_calendar": N_("Line %(line)s is outside BEGIN:VCALENDAR."),
     "import_end_without_begin": N_("Line %(line)s: END:%(kind)s has no BEGIN."),

@@ -151,3 +151,10 @@ def error_of(response: requests.Response, status: int) -> dict[str, str]:
     assert {"error", "message"} <= set(body) <= {"error", "message", "code", "field"}, body
     assert body["message"].endswith("."), body
     return body
+
+
+def import_counts(response: requests.Response) -> dict[str, int]:
+    """The counts of a phonebook import's answer (which also carries its run)."""
+    assert response.status_code == 200, (response.status_code, response.text)
+    body = response.json()
+    return {name: body[name] for name in ("created", "updated", "deleted")}

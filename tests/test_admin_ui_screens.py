@@ -4,12 +4,16 @@ to the field they concern."""
 
 from __future__ import annotations
 
+import json
 import re
+import time
 
 import pytest
 
 from resources.auth.credentials import find_credential
 from resources.organisation.resource_calendars import find_resource
+from resources.store.connectors import Connection, ConnectorRun
+from resources.store.database import write_transaction
 from tests.browser.admin_pages import new_account, unique
 from tests.browser.http_session import AdminSession
 from tests.organisation import phone_login
@@ -37,10 +41,44 @@ SCREENS = (
     "/phonebook",
     "/phonebook?source=S",
     "/phonebook/new",
+    "/connections",
+    "/connections?q=Screens&sort=-name",
+    "/connections/new",
+    "/connections/new?type=csv-url",
+    "/connections/new?type=vcard-url",
+    "/connections/new?type=carddav",
+    "/connections/new?type=no-such-type",
+    "/connections/upload",
     "/audit",
     "/audit?page=2",
     "/me",
 )
+
+
+def saved_connection_with_a_run() -> tuple[int, int]:
+    """A connection row and a finished run of it with a skipped row (for its screens)."""
+    now = time.time()
+    with write_transaction():
+        connection = Connection.create(
+            name=unique("Screens CSV"),
+            type="csv-url",
+            target="phonebook",
+            settings=json.dumps({"url": "http://127.0.0.1:9/book.csv", "username": "u"}),
+            secrets=json.dumps({}),
+            created=now,
+            modified=now,
+        )
+        run = ConnectorRun.create(
+            connection=connection.id,
+            state="ok",
+            queued=now,
+            started=now,
+            finished=now,
+            added=1,
+            skipped=1,
+            errors=json.dumps([{"line": 3, "message": "The record has no phone number."}]),
+        )
+    return connection.id, run.id
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
@@ -49,7 +87,12 @@ def test_every_screen_renders(server, org, language):
     session.sign_in(*new_account("admin"))
     username, _http = phone_login(server.base_url, org)
     slug = org.slugs["own_person"]
+    connection_id, run_id = saved_connection_with_a_run()
     for path in SCREENS + (
+        f"/connections/{connection_id}",
+        f"/connections/{connection_id}/edit",
+        f"/connections/{connection_id}/runs/{run_id}",
+        f"/connections/{connection_id}/upload",
         f"/credentials/{username}",
         f"/resources/{slug}",
         f"/resources/{slug}/week",
@@ -174,6 +217,36 @@ BAD_REQUESTS = (
     ("POST", "/phonebook/new", {"first_name": "Only a name"}),
     ("POST", "/phonebook/999999/copy", {}),
     ("POST", "/employees/999999/delete", {}),
+    ("GET", "/connections?after=not-a-cursor", None),
+    ("GET", "/connections?sort=nonsense", None),
+    ("GET", "/connections/999999", None),
+    ("GET", "/connections/abc", None),
+    ("GET", "/connections/999999/edit", None),
+    ("GET", "/connections/999999/runs/1", None),
+    ("POST", "/connections/999999/run", {}),
+    ("POST", "/connections/999999/edit", {"name": "x"}),
+    ("POST", "/connections/999999/delete", {}),
+    ("POST", "/connections/999999/upload", {}),
+    ("POST", "/connections/new?type=no-such-type", {"name": "x"}),
+    ("POST", "/connections/new", {"name": "x"}),
+    (
+        "POST",
+        "/connections/new?type=csv-url",
+        {"name": "x", "priority": "many", "scope": "chosen", "scope_users": "abc"},
+    ),
+    (
+        "POST",
+        "/connections/new?type=csv-url",
+        {"name": "x", "settings.url": "ftp://x", "interval_minutes": "7"},
+    ),
+    (
+        "POST",
+        "/connections/new?type=csv-url",
+        {"name": "x", "settings.url": "http://127.0.0.1:9/", "settings.delimiter": "space"},
+    ),
+    ("POST", "/connections/new?type=csv-url", {"name": "x", "mapping.last_name": "a" * 3000}),
+    ("POST", "/connections/new?type=csv-url", {"action": "test", "settings.url": "nonsense"}),
+    ("POST", "/connections/upload", {"name": "x"}),
     ("POST", "/nowhere", {}),
     ("DELETE", "/branches", None),
 )

@@ -100,11 +100,12 @@ def test_plain_users_see_only_my_account(server):
     session = AdminSession(server.base_url)
     landed = session.sign_in(*new_account("user"))
     assert landed.url.endswith("/admin/me")
-    for path in ("/dashboard", "/credentials", "/resources", "/audit"):
+    for path in ("/dashboard", "/credentials", "/resources", "/audit", "/connections"):
         refused = session.get(path)
         assert refused.status_code == 403
         assert "For administrators only" in refused.text
     assert session.post("/branches/new", {"name": unique("Filiale")}).status_code == 403
+    assert session.post("/connections/upload", {"name": unique("CSV")}).status_code == 403
 
 
 def test_sign_out_ends_the_session(admin_ui):

@@ -79,3 +79,44 @@ def test_version_7_copies_are_linked_and_the_phones_keep_one_card(tmp_path):
         )  # the synced card left; the second copy and the other entry keep theirs
     finally:
         database.drop()
+
+
+def test_version_11_book_becomes_the_base_audience_with_its_cards_and_tokens(tmp_path):
+    database = FreshDatabase(str(tmp_path))
+    try:
+        run_sql(
+            database.url,
+            """
+            import davserver.app  # registers the upgrade steps
+            from resources.store.database import bind
+            from resources.store.schema import upgrade
+            from resources.company_directory import phonebook
+            bind(db)
+            upgrade()
+            phonebook.import_source("crm", [{"last_name": "Alt", "phone_work": "030 1234567"}])
+            db.execute_sql('DROP TABLE company_audience')
+            for column in ("match_email", "match_work", "match_mobile", "match_home"):
+                db.execute_sql(f'DROP INDEX "phonebookentry_{column}_match"')
+                db.execute_sql(f'ALTER TABLE phonebook_entry DROP COLUMN "{column}"')
+            db.execute_sql('ALTER TABLE "change" DROP COLUMN previous_etag')
+            db.execute_sql('UPDATE schema_version SET version = 11')
+        """,
+        )
+        assert davserver("credential", "list", "--database", database.url).returncode == 0
+        listed = run_sql(
+            database.url,
+            """
+            books = db.execute_sql("SELECT c.id, c.sync_revision, a.key, a.active FROM collection c "
+                "JOIN company_audience a ON a.collection_id = c.id").fetchall()
+            every = db.execute_sql("SELECT count(*) FROM collection WHERE kind = 'company'").fetchall()
+            cards = db.execute_sql("SELECT count(*) FROM stored_object o JOIN collection c ON "
+                "c.id = o.collection_id WHERE c.kind = 'company'").fetchall()
+            keys = db.execute_sql("SELECT match_email FROM phonebook_entry").fetchall()
+            print([(revision, key, bool(active)) for _id, revision, key, active in books], every,
+                cards, keys)
+        """,
+        )
+        # the one book, its revision unmoved (the refill found nothing to change)
+        assert listed == "[(1, '', True)] [(1,)] [(1,)] [(None,)]"
+    finally:
+        database.drop()

@@ -9,7 +9,7 @@ import pytest
 from resources.auth import audit
 from tests import api_helpers
 from tests import company_book_reading as book
-from tests.api_helpers import api_as, error_of, unique
+from tests.api_helpers import api_as, error_of, import_counts, unique
 from tests.conftest import make_login
 
 admin = api_helpers.admin  # the fixture, under its own name
@@ -138,7 +138,9 @@ def test_copy_to_manual_leaves_one_card_and_a_second_copy_makes_none(server, adm
 
     # The source changes Sam: the S entry follows, the phones still show only the copy.
     changed = [dict(entries[0], phone_work="+49 1-new"), entries[1]]
-    assert admin.post("/phonebook/import", {"source": source, "entries": changed}).json() == {
+    assert import_counts(
+        admin.post("/phonebook/import", {"source": source, "entries": changed})
+    ) == {
         "created": 0,
         "updated": 1,
         "deleted": 0,

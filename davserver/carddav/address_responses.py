@@ -13,6 +13,9 @@ from resources.store.models import Collection
 
 
 def address_renderers(request: AddressDataRequest | None) -> Renderers:
+    if request is None or (request.version is None and request.properties is None):
+        # the stored card as it is (a FRITZ!Box full sync): read, never converted
+        return {ADDRESS_DATA: lambda row: stored_text(row.body)}
     return {
         ADDRESS_DATA: lambda row: render_address_data(
             stored_text(row.body).encode("utf-8"), request

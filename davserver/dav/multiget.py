@@ -15,10 +15,14 @@ from davserver.dav.xml import DAV, qname
 from resources.objects.calendar_search import by_names
 
 MAX_HREFS = 5000
+_NEEDS_PARSING = frozenset("%?#: \t\r\n")  # escapes, a scheme or query, white space
 
 
 def member_name(href: str, collection_href: str) -> str | None:
     """The member name if `href` points straight into the collection, else None."""
+    if href.startswith(collection_href) and not _NEEDS_PARSING.intersection(href):
+        name = href[len(collection_href) :]  # a plain path, as clients send them: no parsing
+        return name if name and "/" not in name else None
     path = unquote(urlsplit(href.strip()).path)
     base = unquote(collection_href)
     if not path.startswith(base):

@@ -28,8 +28,9 @@ from davserver.dav.nodes.principal import (
 )
 from davserver.dav.object_conversions import Conversions
 from davserver.dav.report_registry import ReportRegistry
+from resources.company_directory.audience_cards import book_for_account
 from resources.objects import address_books, calendar_collections, stored_objects
-from resources.objects.address_books import COMPANY_PATH, PERSONAL_PATH, company_book
+from resources.objects.address_books import COMPANY_PATH, PERSONAL_PATH
 from resources.objects.calendar_collections import (
     ADDRESSBOOKS_HOME,
     CALENDARS_HOME,
@@ -114,8 +115,9 @@ class DavProvider(DAVProvider):
         if not login.has_carddav:
             return None
         if segments[0] == COMPANY_PATH:
+            # the book of the login's audience: scoped entries reach only their logins
             found = calendar_collections.Resolved(
-                company_book(), segments[1] if len(segments) == 2 else None
+                book_for_account(login.account_id), segments[1] if len(segments) == 2 else None
             )
             if len(segments) > 2:
                 return None

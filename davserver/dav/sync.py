@@ -18,7 +18,7 @@ from davserver.dav.nodes.object import ObjectNode
 from davserver.dav.object_responses import Renderers, add_object_response
 from davserver.dav.report_registry import Report
 from davserver.dav.xml import DAV, qname, sub
-from resources.objects import change_log
+from resources.objects import change_log, company_book_moves
 from resources.objects.calendar_search import PAGE_SIZE, by_names, member_pages_by_revision
 from resources.store.models import Collection
 
@@ -62,6 +62,9 @@ def parse_sync_request(root: etree._Element) -> SyncRequest:
     return SyncRequest((token_element.text or "").strip(), limit)
 
 
+INVALID_TOKEN = "The sync token is unknown, foreign or too old; sync again from scratch."
+
+
 def _start_revision(collection: Collection, token: str) -> int | None:
     """None for an initial sync; the token's revision, or 403 valid-sync-token."""
     if not token:
@@ -72,12 +75,26 @@ def _start_revision(collection: Collection, token: str) -> int | None:
         or revision > collection.sync_revision
         or revision < collection.history_floor
     ):
-        raise DavError(
-            403,
-            "The sync token is unknown, foreign or too old; sync again from scratch.",
-            qname(DAV, "valid-sync-token"),
-        )
+        raise DavError(403, INVALID_TOKEN, qname(DAV, "valid-sync-token"))
     return revision
+
+
+def _moved_changes(
+    collection: Collection, token: str, limit: int | None
+) -> list[change_log.MemberChange] | None:
+    """The delta for a token of another audience's company book (the login moved
+    between audiences), or None when the token is not one."""
+    former = company_book_moves.former_book(sync_tokens.token_epoch(token) or "", collection)
+    revision = sync_tokens.token_revision(token)
+    if former is None or revision is None or revision > former.sync_revision:
+        return None
+    try:
+        changes = company_book_moves.changes_across(former, revision, collection)
+    except change_log.HistoryPruned:
+        return None
+    if limit is not None and len(changes) > limit:
+        return None  # a continuation token would name the old book: start afresh instead
+    return changes
 
 
 def sync_collection_report(
@@ -103,8 +120,9 @@ def _sync_collection(
     request = parse_sync_request(root)
     collection = node.row
     mode, names, renderers = member_request(root, collection)
-    start = _start_revision(collection, request.token)
-    changes = None if start is None else _changes(collection, start)
+    moved = _moved_changes(collection, request.token, request.limit) if request.token else None
+    start = None if moved is not None else _start_revision(collection, request.token)
+    changes = moved if moved is not None else None if start is None else _changes(collection, start)
 
     def respond(result, row) -> None:
         add_object_response(

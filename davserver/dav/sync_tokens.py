@@ -22,3 +22,14 @@ def parse_token(token: str, epoch: str) -> int | None:
     if not match or match.group(1) != epoch:
         return None
     return int(match.group(2))
+
+
+def token_epoch(token: str) -> str | None:
+    """The epoch of the collection `token` belongs to, for any well-formed token."""
+    match = _TOKEN.match(token.strip())
+    return match.group(1) if match else None
+
+
+def token_revision(token: str) -> int | None:
+    match = _TOKEN.match(token.strip())
+    return int(match.group(2)) if match else None

@@ -14,6 +14,9 @@ from davserver.web.admin import (
     audit,
     auth,
     carddav_integrations,
+    connection_edit,  # noqa: F401 (adds the forms to the connections blueprint)
+    connection_upload,
+    connections,
     credentials,
     dashboard,
     directory,
@@ -42,6 +45,7 @@ BLUEPRINTS = (
     carddav_integrations.blueprint,
     directory.blueprint,
     phonebook.blueprint,
+    connections.blueprint,
     audit.blueprint,
     me.blueprint,
     imports.blueprint,
@@ -63,6 +67,7 @@ def build_admin_app(settings: Settings, dav_app) -> Flask:
     app.extensions[DAV_APP_KEY] = dav_app
     security.configure_sessions(app)
     app.before_request(imports.allow_large_upload)  # before the CSRF check reads the form
+    app.before_request(connection_upload.allow_large_upload)
     app.before_request(i18n.choose_language)
     app.before_request(security.load_account)
     app.before_request(security.check_csrf)

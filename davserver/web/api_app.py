@@ -15,6 +15,7 @@ from davserver.web.api import (
     carddav_integrations,
     companies,
     company_book,
+    connections,
     contacts,
     credentials,
     employees,
@@ -46,6 +47,7 @@ BLUEPRINTS: tuple[ModuleType, ...] = (
 BLUEPRINTS += (companies, contacts, company_book, phonebook, carddav_integrations)
 BLUEPRINTS += (installation,)
 BLUEPRINTS += (imports,)
+BLUEPRINTS += (connections,)
 
 
 def build_api_app(settings: Settings, dav_app) -> Flask:

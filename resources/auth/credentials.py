@@ -14,7 +14,7 @@ from typing import Any
 
 import peewee
 
-from resources.auth import audit, login_throttle, passwords
+from resources.auth import audience_hooks, audit, login_throttle, passwords
 from resources.auth.access import (
     CALDAV,
     CARDDAV,
@@ -135,6 +135,7 @@ def create_credential(
             raise AlreadyExists(
                 code="username_taken", field="username", username=username
             ) from None
+        audience_hooks.logins_may_have_moved()
         audit.record(
             actor,
             "credential.create",
@@ -164,6 +165,8 @@ def update_credential(
         ServiceCredential.update(auth_version=ServiceCredential.auth_version + 1, **values).where(
             ServiceCredential.id == credential.id
         ).execute()
+        if "account" in values:
+            audience_hooks.logins_may_have_moved()
         audit.record(actor, "credential.update", credential.username, _describe(values))
     return ServiceCredential.get_by_id(credential.id)
 
@@ -172,6 +175,7 @@ def delete_credential(username: str, *, actor: str = "system") -> None:
     credential = _existing(username)
     with write_transaction():
         credential.delete_instance()
+        audience_hooks.logins_may_have_moved()
         audit.record(actor, "credential.delete", credential.username)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import peewee
 
 from resources.auth import audit
+from resources.company_directory.synced_contacts import refuse_company_change, refuse_contact_change
 from resources.company_directory.vcard_builder import contact_vcard
 from resources.errors import InvalidProperty, NotFound
 from resources.formats.content_lines import FORBIDDEN_CHARACTER
@@ -193,6 +194,7 @@ def update_company(company_id: int, changes: dict[str, Any], *, actor: str = "sy
     company = _company(company_id)
     if not changes:
         return company
+    refuse_company_change(company.id)
     with write_transaction():
         Company.update(modified=time.time(), **changes).where(Company.id == company.id).execute()
         for contact in ContactPerson.select(ContactPerson.id).where(
@@ -205,6 +207,7 @@ def update_company(company_id: int, changes: dict[str, Any], *, actor: str = "sy
 
 def delete_company(company_id: int, *, actor: str = "system") -> None:
     company = _company(company_id)
+    refuse_company_change(company.id)
     with write_transaction():
         for contact in list(ContactPerson.select().where(ContactPerson.company == company.id)):
             address_books.publish(contact_name(contact), None, contact.uid, "")
@@ -239,6 +242,7 @@ def update_contact(
 ) -> ContactPerson:
     _check(changes, CONTACT_FIELDS, ContactPerson)
     contact = _contact(contact_id)
+    refuse_contact_change(contact.id, changes)
     if "company" in changes:
         _company(changes["company"])
     stored = dict(changes, export_chosen=True) if "export_carddav" in changes else changes
@@ -260,6 +264,7 @@ def update_contact(
 
 def delete_contact(contact_id: int, *, actor: str = "system") -> None:
     contact = _contact(contact_id)
+    refuse_contact_change(contact.id, None)
     with write_transaction():
         address_books.publish(contact_name(contact), None, contact.uid, "")
         contact.delete_instance()

@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from resources.auth import audit
+from resources.company_directory import audience_cards
 from resources.company_directory.directory import check_text_fields
+from resources.company_directory.phonebook_merge import ENTRY_FIELDS as ENTRY_FIELDS  # re-exported
 from resources.company_directory.vcard_builder import PhonebookCard, phonebook_vcard
 from resources.errors import DomainError, InvalidProperty, NotFound
 from resources.objects import address_books
@@ -23,15 +25,6 @@ from resources.organisation.installation import installation_language
 from resources.store.database import select_rows, write_transaction
 from resources.store.directory import PhonebookEntry
 
-ENTRY_FIELDS = (
-    "first_name",
-    "last_name",
-    "company",
-    "phone_work",
-    "phone_mobile",
-    "phone_home",
-    "email",
-)
 SOURCES = ("S", "M")
 
 
@@ -105,15 +98,38 @@ def twins(entries: list[PhonebookEntry]) -> dict[int, int]:
 
 
 def _publish(entry: PhonebookEntry) -> None:
-    """The entry's card as the book should carry it (inside a transaction): a synced
-    entry with a manual copy has none, its copy stands in for it."""
-    hidden = entry.source == "S" and manual_copy(entry) is not None
+    """The entry's card as the books should carry it (inside a transaction): a manual
+    entry in every audience's book, a synced one in the books of the audiences that see
+    its source (see publish_synced)."""
+    if entry.source == "S":
+        publish_synced([entry], [])
+        return
     address_books.publish(
         entry_name(entry),
-        None if hidden else phonebook_vcard(entry, installation_language()),
+        phonebook_vcard(entry, installation_language()),
         entry.uid,
         _display(entry),
     )
+
+
+def publish_synced(entries: list[PhonebookEntry], removed: list[PhonebookEntry]) -> None:
+    """The cards of synced entries that changed (or, `removed`, went) in every audience
+    that sees their source (inside the change's transaction, after the rows were
+    written): a book that holds only this source's entries gets each entry's card (none
+    while a manual copy stands in for it); one that merges sources is refilled."""
+    audience_cards.clear_keys(audience_cards.ids_with_keys(entries))
+    origins = sorted({e.origin for e in entries} | {e.origin for e in removed})
+    refilled: set[int] = set()
+    for origin in origins:
+        single, merged = audience_cards.merged_audiences(origin)
+        now = [e for e in entries if e.origin == origin]
+        gone = [e for e in removed if e.origin == origin]
+        for audience in single:
+            publish_synced_batch(origin, now, gone, audience.collection_id)
+        for audience in merged:
+            if audience.id not in refilled:
+                refilled.add(audience.id)
+                audience_cards.refresh(audience)
 
 
 def republish(entry: PhonebookEntry) -> None:
@@ -123,8 +139,9 @@ def republish(entry: PhonebookEntry) -> None:
 
 def republish_all() -> None:
     """Every entry's card again (inside a transaction), e.g. in a new language."""
-    for entry in PhonebookEntry.select():
+    for entry in PhonebookEntry.select().where(PhonebookEntry.source == "M"):
         _publish(entry)
+    audience_cards.refresh_all()
 
 
 def _clean(values: dict[str, object]) -> dict[str, str]:
@@ -235,8 +252,11 @@ def delete_entry(entry_id: int, *, actor: str = "system") -> None:
     entry = get_entry(entry_id)
     with write_transaction():
         twin = synced_twin(entry)
-        address_books.publish(entry_name(entry), None, entry.uid, "")
+        if entry.source == "M":
+            address_books.publish(entry_name(entry), None, entry.uid, "")
         entry.delete_instance()
+        if entry.source == "S":
+            publish_synced([], [entry])
         if twin is not None:
             _publish(twin)  # the synced card comes back
         audit.record(actor, "phonebook.delete", _display(entry))
@@ -260,15 +280,19 @@ def _external_id(values: dict[str, str]) -> str:
     return "h:" + hashlib.sha1(key.encode("utf-8")).hexdigest()
 
 
-def import_source(
-    source: str, entries: list[dict[str, object]], *, actor: str = "system"
-) -> ImportResult:
-    """Make `source`'s synced entries exactly `entries` (idempotent); M entries stay."""
+def checked_source(source: str) -> str:
+    """The name of an import's source: the origin its entries carry."""
     source = source.strip()
     if not source:
         raise InvalidProperty(code="import_needs_source", field="source")
     check_text_fields(PhonebookEntry, {"origin": source})
-    wanted: dict[str, dict[str, str]] = {}
+    return source
+
+
+def checked_import_entries(entries: list[dict[str, object]]) -> list[dict[str, str]]:
+    """Every entry of an import cleaned, each with its key in `external_id` (given, or
+    made from its names and numbers); the first entry that cannot be one refuses all."""
+    checked = []
     for position, values in enumerate(entries, start=1):
         try:
             cleaned = _clean(dict(values))
@@ -277,10 +301,24 @@ def import_source(
                 code="import_entry_refused", position=position, reason=exc.sentence or exc.message
             ) from None
         cleaned["external_id"] = _external_id(cleaned)
-        wanted[cleaned["external_id"]] = cleaned
+        checked.append(cleaned)
+    return checked
+
+
+def import_source(
+    source: str, entries: list[dict[str, object]], *, actor: str = "system"
+) -> ImportResult:
+    """Make `source`'s synced entries exactly `entries` (idempotent); M entries stay.
+    Seeding in one transaction without a run; the API's import runs as a connection's
+    run (resources/connectors/json_import.py) with the same keys, so either may follow
+    the other."""
+    source = checked_source(source)
+    wanted = {cleaned["external_id"]: cleaned for cleaned in checked_import_entries(entries)}
     now = time.time()
     created = updated = deleted = 0
     entry: PhonebookEntry | None
+    written: list[PhonebookEntry] = []
+    gone: list[PhonebookEntry] = []
     with write_transaction():
         current = {
             e.external_id: e
@@ -290,8 +328,8 @@ def import_source(
         }
         for external_id, entry in current.items():
             if external_id not in wanted:
-                address_books.publish(entry_name(entry), None, entry.uid, "")
                 entry.delete_instance()
+                gone.append(entry)
                 deleted += 1
         for external_id, fields in wanted.items():
             found = current.get(external_id)
@@ -313,7 +351,8 @@ def import_source(
                 updated += 1
             else:
                 continue
-            _publish(entry)
+            written.append(entry)
+        publish_synced(written, gone)
         audit.record(
             actor,
             "phonebook.import",
@@ -333,13 +372,12 @@ def publish_synced_batch(
     origin: str,
     entries: Sequence[PhonebookEntry | PhonebookCard],
     removed: Sequence[PhonebookEntry | PhonebookCard],
-    copied: set[str] | None = None,
+    book_id: int | None = None,
 ) -> None:
     """The cards of one source's entries after a connector run changed them, in bulk
-    (inside the run's transaction): entries with a manual copy (`copied`, read here when
-    not given) stay hidden behind it."""
-    if copied is None:
-        copied = synced_copies(origin)
+    (inside the run's transaction), into one audience's book (the base one by default)
+    that holds no other source's entries: entries with a manual copy stay hidden."""
+    copied = synced_copies(origin)
     language = installation_language()
     address_books.publish_batch(
         [
@@ -351,5 +389,6 @@ def publish_synced_batch(
             )
             for entry in entries
         ]
-        + [address_books.CardChange(entry_name(entry), None, entry.uid, "") for entry in removed]
+        + [address_books.CardChange(entry_name(entry), None, entry.uid, "") for entry in removed],
+        book_id,
     )

@@ -39,6 +39,27 @@ def escape(text: str) -> str:
     return FORBIDDEN_CHARACTER.sub("", text).replace(",", "\\,").replace(";", "\\;")
 
 
+# A FRITZ!Box phonebook entry holds nine numbers and drops the rest, so no card carries
+# more. Which nine: work, then mobile, then home numbers (the ones a caller is found by),
+# then the others (fax, the company's main number), each kind in the order given; a
+# number given twice counts once.
+MAX_NUMBERS = 9
+_NUMBER_RANK = ("WORK,VOICE", "CELL,VOICE", "HOME,VOICE")
+
+
+def phone_lines(numbers: list[tuple[str, str]]) -> list[str]:
+    """The TEL lines for (number, TYPE value) pairs, at most MAX_NUMBERS by the rule above."""
+    seen: set[str] = set()
+    given = []
+    for position, (number, kinds) in enumerate(numbers):
+        if number and number not in seen:
+            seen.add(number)
+            rank = _NUMBER_RANK.index(kinds) if kinds in _NUMBER_RANK else len(_NUMBER_RANK)
+            given.append((rank, position, number, kinds))
+    chosen = sorted(given)[:MAX_NUMBERS]
+    return [f"TEL;TYPE={kinds}:{escape(number)}" for _, _, number, kinds in chosen]
+
+
 @functools.lru_cache(maxsize=64)  # a connector run writes thousands of cards a second
 def _rev(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -75,16 +96,15 @@ def contact_vcard(contact: ContactPerson, company: Company, language: str = "en"
         lines.append(f"TITLE:{escape(contact.position)}")
     for email in filter(None, (e.strip() for e in contact.emails.splitlines())):
         lines.append(f"EMAIL;TYPE=INTERNET,WORK:{escape(email)}")
-    for number, kinds in (
-        (contact.phone_work, "WORK,VOICE"),
-        (contact.phone_mobile, "CELL,VOICE"),
-        (contact.phone_fax, "WORK,FAX"),
-    ):
-        if number:
-            lines.append(f"TEL;TYPE={kinds}:{escape(number)}")
-    if company.phone and company.phone not in (contact.phone_work, contact.phone_mobile):
-        # The company's main number: iOS labels MAIN "main", others keep it a work number.
-        lines.append(f"TEL;TYPE=WORK,VOICE,MAIN:{escape(company.phone)}")
+    # The company's main number: iOS labels MAIN "main", others keep it a work number.
+    lines += phone_lines(
+        [
+            (contact.phone_work, "WORK,VOICE"),
+            (contact.phone_mobile, "CELL,VOICE"),
+            (contact.phone_fax, "WORK,FAX"),
+            (company.phone, "WORK,VOICE,MAIN"),
+        ]
+    )
     if company.street or company.city:
         lines.append(
             f"ADR;TYPE=WORK:;;{escape(company.street)};{escape(company.city)};;"
@@ -125,13 +145,13 @@ def phonebook_vcard(entry: PhonebookEntry | PhonebookCard, language: str = "en")
     ]
     if entry.company:
         lines.append(f"ORG:{escape(entry.company)}")
-    for number, kinds in (
-        (entry.phone_work, "WORK,VOICE"),
-        (entry.phone_mobile, "CELL,VOICE"),
-        (entry.phone_home, "HOME,VOICE"),
-    ):
-        if number:
-            lines.append(f"TEL;TYPE={kinds}:{escape(number)}")
+    lines += phone_lines(
+        [
+            (entry.phone_work, "WORK,VOICE"),
+            (entry.phone_mobile, "CELL,VOICE"),
+            (entry.phone_home, "HOME,VOICE"),
+        ]
+    )
     if entry.email:
         lines.append(f"EMAIL;TYPE=INTERNET:{escape(entry.email)}")
     labels = SOURCE_LABELS.get(language, SOURCE_LABELS["en"])

@@ -9,6 +9,9 @@ from typing import cast
 from resources.connectors.carddav_source import CARDDAV_SOURCE
 from resources.connectors.connector_types import Registry
 from resources.connectors.csv_url import CSV_FILE, CSV_URL
+from resources.connectors.directory_target import DIRECTORY_TARGET
+from resources.connectors.microsoft365 import MICROSOFT_365
+from resources.connectors.phonebook_json import PHONEBOOK_JSON
 from resources.connectors.phonebook_target import PHONEBOOK_TARGET
 from resources.connectors.run_executor import RunTarget
 from resources.connectors.vcard_url import VCARD_URL
@@ -23,11 +26,13 @@ def connector_types() -> Registry:
     registry.register(CSV_FILE)
     registry.register(VCARD_URL)
     registry.register(CARDDAV_SOURCE)
+    registry.register(MICROSOFT_365)
+    registry.register(PHONEBOOK_JSON)
     return registry
 
 
 def run_targets() -> dict[str, RunTarget]:
-    return {PHONEBOOK_TARGET.key: PHONEBOOK_TARGET}
+    return {PHONEBOOK_TARGET.key: PHONEBOOK_TARGET, DIRECTORY_TARGET.key: DIRECTORY_TARGET}
 
 
 def connections_scoped_to(group_ids: list[int]) -> dict[int, list[str]]:

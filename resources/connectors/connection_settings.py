@@ -45,3 +45,35 @@ def split_settings(
 def secrets_set(connection: Connection) -> dict[str, bool]:
     """Which secret settings hold a value: all an API answer may say of them."""
     return {name: True for name in json.loads(connection.secrets)}
+
+
+def merged_settings(
+    current: Mapping[str, str | bool],
+    given: Mapping[str, str | bool | None],
+    specs: tuple[SettingSpec, ...],
+) -> SettingValues:
+    """The settings after a change: a secret left out or given as None keeps its value and
+    "" clears it; another setting given as None goes back to its default."""
+    by_name = {spec.name: spec for spec in specs}
+    merged: SettingValues = {k: v for k, v in current.items() if k in by_name}
+    for name, value in given.items():
+        spec = by_name[name]
+        if value is None:
+            if not spec.secret:
+                merged.pop(name, None)
+        elif spec.secret and value == "":
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    return merged
+
+
+def settings_view(connection: Connection, specs: tuple[SettingSpec, ...]) -> dict[str, object]:
+    """The settings as they may be shown: plain values, and for each secret only
+    {"set": true or false}, never its value."""
+    shown: dict[str, object] = dict(json.loads(connection.settings))
+    sealed = json.loads(connection.secrets)
+    for spec in specs:
+        if spec.secret:
+            shown[spec.name] = {"set": spec.name in sealed}
+    return shown

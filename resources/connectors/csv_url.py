@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from resources.company_directory.phonebook import ENTRY_FIELDS
+from resources.connectors import directory_records
 from resources.connectors.connector_types import (
     BOOL,
     CHOICE,
@@ -33,11 +34,19 @@ from resources.connectors.source_http import (
     SourceUnreachable,
     status_sentence,
 )
+from resources.connectors.uploaded_source import in_hand
 from resources.formats.csv_records import CsvReader, CsvRecord, CsvUnreadable
 
 # The documented field codes of a phonebook CSV; `id` is the row's key between runs.
 KEY_CODE = "id"
 FIELD_CODES = (KEY_CODE, *ENTRY_FIELDS)
+UPLOAD_TESTED = "The file comes with each upload and is tested then."
+NOTHING_TO_FETCH = (
+    "The file of this connection comes with each upload (the admin UI, or davserver "
+    "phonebook import FILE.csv); there is nothing to fetch."
+)
+# The documented field codes of a directory CSV (README, "Directory CSV").
+DIRECTORY_FIELD_CODES = (KEY_CODE, *directory_records.FIELDS)
 DELIMITER_CHOICES = {"auto": None, "comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
 ENCODING_CHOICES = {"auto": None, "utf-8": "utf-8", "windows-1252": "windows-1252"}
 
@@ -74,7 +83,7 @@ class CsvUrlType:
             default=True,
         ),
     )
-    source_fields: tuple[str, ...] = FIELD_CODES
+    source_fields: tuple[str, ...] = tuple(dict.fromkeys(FIELD_CODES + DIRECTORY_FIELD_CODES))
 
     def _request(self, settings: Settings) -> SourceRequest:
         return SourceRequest(
@@ -158,10 +167,24 @@ class CsvFileType(CsvUrlType):
     )
 
     def test(self, settings: Settings, client: SourceClient) -> TestOutcome:
+        if not in_hand(client):  # saved before its first upload: the upload is tested
+            return TestOutcome((Check("upload", True, UPLOAD_TESTED),), FIELD_CODES)
         full = CsvUrlType.test(self, {**settings, "url": "http://upload/"}, client)
         return TestOutcome(
             tuple(check for check in full.checks if check.check == "format"), full.source_fields
         )
+
+    def fetch(
+        self,
+        settings: Settings,
+        since: str | None,
+        client: SourceClient,
+        *,
+        mandatory: Sequence[str] = (),
+    ) -> Iterator[SourceRecord | RecordProblem]:
+        if not in_hand(client):  # the play button: there is no URL to fetch from
+            raise SourceUnreadable(NOTHING_TO_FETCH)
+        return CsvUrlType.fetch(self, settings, since, client, mandatory=mandatory)
 
 
 CSV_URL = CsvUrlType()

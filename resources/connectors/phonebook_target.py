@@ -22,6 +22,7 @@ from collections.abc import Container, Iterator, Mapping, Sequence
 from resources.company_directory import phonebook
 from resources.company_directory.directory import check_text_fields
 from resources.company_directory.vcard_builder import PhonebookCard
+from resources.connectors.audience_publishing import AudienceWriter
 from resources.connectors.run_queue import RunCounts
 from resources.errors import InvalidProperty
 from resources.formats.content_lines import FORBIDDEN_CHARACTER
@@ -118,20 +119,21 @@ class PhonebookTarget:
         source had), the staged records are only those that differed when fetched, and an
         entry whose key is seen but not staged stays as it is."""
         origin = origin_of(connection)
-        copied = phonebook.synced_copies(origin)
+        books = AudienceWriter(origin)
         staged_keys: set[str] = set()
         totals = [0, 0, 0]  # added, updated, unchanged
         for batch in _staged_batches(run_id):
             if seen is None:
                 staged_keys.update(key for key, _values in batch)
-            for index, count in enumerate(_apply_batch(origin, batch, copied)):
+            for index, count in enumerate(_apply_batch(origin, batch, books)):
                 totals[index] += count
-        removed = _remove_unseen(origin, staged_keys if seen is None else seen, copied)
+        removed = _remove_unseen(origin, staged_keys if seen is None else seen, books)
+        books.finish()
         return RunCounts(added=totals[0], updated=totals[1], removed=removed, unchanged=totals[2])
 
 
 def _apply_batch(
-    origin: str, batch: list[tuple[str, dict[str, str]]], copied: set[str]
+    origin: str, batch: list[tuple[str, dict[str, str]]], books: AudienceWriter
 ) -> tuple[int, int, int]:
     """Write one batch of staged records and their cards; (added, updated, unchanged)."""
     existing = {
@@ -146,7 +148,8 @@ def _apply_batch(
     now = time.time()
     created: list[tuple[object, ...]] = []
     changed: list[tuple[object, ...]] = []
-    cards: list[PhonebookCard] = []
+    cards: list[PhonebookCard] = []  # of the entries created
+    changed_ids: list[int] = []
     for key, staged in batch:
         values = {name: staged.get(name, "") for name in FIELDS}
         known = existing.get(key)
@@ -155,32 +158,29 @@ def _apply_batch(
         uid = ordered_uid() if known is None else known[1]
         if known is None:
             created.append(("S", origin, key, uid, now, now, *values.values()))
+            cards.append(PhonebookCard(uid, key, "S", now, **values))
         else:
             changed.append((now, *values.values(), known[0]))
-        cards.append(PhonebookCard(uid, key, "S", now, **values))
+            changed_ids.append(known[0])
     insert_rows(PhonebookEntry, ENTRY_COLUMNS, created)
     update_rows(PhonebookEntry, ("modified", *FIELDS), changed)
-    phonebook.publish_synced_batch(origin, cards, [], copied)
-    return len(created), len(changed), len(batch) - len(cards)
+    # The audiences' books read a changed entry's stored match keys: the rows themselves.
+    updated = list(PhonebookEntry.select().where(PhonebookEntry.id.in_(changed_ids)))
+    books.batch(cards, updated, [])
+    return len(created), len(changed), len(batch) - len(created) - len(changed)
 
 
-def _remove_unseen(origin: str, seen: Container[str], copied: set[str]) -> int:
+def _remove_unseen(origin: str, seen: Container[str], books: AudienceWriter) -> int:
     """Remove the source's entries whose key the source no longer has, and their cards."""
     gone = [
-        (entry_id, key, uid)
-        for entry_id, key, uid in select_rows(
-            PhonebookEntry, ("id", "external_id", "uid"), _synced(origin)
-        )
+        entry_id
+        for entry_id, key in select_rows(PhonebookEntry, ("id", "external_id"), _synced(origin))
         if key not in seen
     ]
     for start in range(0, len(gone), BATCH):
         chunk = gone[start : start + BATCH]
-        phonebook.publish_synced_batch(
-            origin, [], [PhonebookCard(uid, key, "S", 0.0) for _id, key, uid in chunk], copied
-        )
-        PhonebookEntry.delete().where(
-            PhonebookEntry.id.in_([entry_id for entry_id, *_rest in chunk])
-        ).execute()
+        books.batch([], [], list(PhonebookEntry.select().where(PhonebookEntry.id.in_(chunk))))
+        PhonebookEntry.delete().where(PhonebookEntry.id.in_(chunk)).execute()
     return len(gone)
 
 

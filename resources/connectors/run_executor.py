@@ -293,7 +293,8 @@ def execute_run(
     finally:
         with write_transaction():
             StagedRecord.delete().where(StagedRecord.run == run.id).execute()
-    return ConnectorRun.get_by_id(run.id)
+    # The run's row is gone when its connection was deleted while it ran.
+    return ConnectorRun.get_or_none(ConnectorRun.id == run.id) or run
 
 
 def _fail(run_id: int, owner: str, message: str, problems: Problems) -> None:

@@ -57,6 +57,35 @@ class SourceClient(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class SourceResponse:
+    """A whole answer of a web API (small JSON bodies, read at once up to a limit)."""
+
+    status: int
+    headers: Mapping[str, str]  # names in lower case
+    body: bytes
+
+
+class ApiSourceClient(SourceClient, Protocol):
+    """A client that also calls web APIs (OAuth token endpoints, JSON services): any
+    method, extra headers, a form or a JSON body, the whole answer returned."""
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        form: Mapping[str, str] | None = None,
+        json: object = None,
+        verify_tls: bool = True,
+        max_bytes: int = MAX_SOURCE_BYTES,
+    ) -> SourceResponse:
+        """Send one request (redirects followed); raises SourceUnreachable when no answer
+        comes, and when the body is cut short or larger than `max_bytes`."""
+        ...
+
+
 def status_sentence(status: int, what: str = "the file") -> str:
     """Why an answer with this status is not what was asked for, for the administrator."""
     if status in (401, 403):

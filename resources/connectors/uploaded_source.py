@@ -40,3 +40,9 @@ def file_chunks(path: str, chunk_bytes: int = 64 * 1024) -> Callable[[], Iterato
                 yield chunk
 
     return read
+
+
+def in_hand(client: object) -> bool:
+    """Whether the client answers with a file in hand (an upload), not from the network:
+    types whose data only ever comes so have nothing to fetch otherwise."""
+    return isinstance(client, UploadedSource)

@@ -11,6 +11,7 @@ import vobject
 from resources.errors import DomainError
 from resources.formats.calendar_query.filters import ASCII_CASEMAP, OCTET, UNICODE_CASEMAP
 from resources.formats.calendar_query.text_match import fold_for_collation
+from resources.formats.card_fields import value_text
 
 MATCH_TYPES = ("equals", "contains", "starts-with", "ends-with")
 COLLATIONS = (ASCII_CASEMAP, OCTET, UNICODE_CASEMAP)
@@ -76,13 +77,6 @@ def _text_ok(match: CardTextMatch, value: str) -> bool:
     return found != match.negate
 
 
-def _value_text(line: vobject.base.ContentLine) -> str:
-    value = line.value
-    if isinstance(value, (list, tuple)):
-        return ",".join(str(v) for v in value)
-    return str(value)
-
-
 def _param_ok(param: CardParamFilter, line: vobject.base.ContentLine) -> bool:
     values = line.params.get(param.name.upper())
     if param.is_not_defined:
@@ -95,7 +89,7 @@ def _param_ok(param: CardParamFilter, line: vobject.base.ContentLine) -> bool:
 
 
 def _line_ok(prop: CardPropFilter, line: vobject.base.ContentLine) -> bool:
-    tests = [_text_ok(m, _value_text(line)) for m in prop.text_matches]
+    tests = [_text_ok(m, value_text(line)) for m in prop.text_matches]
     tests += [_param_ok(p, line) for p in prop.param_filters]
     if not tests:
         return True
@@ -107,6 +101,26 @@ def _prop_ok(prop: CardPropFilter, card: vobject.base.Component) -> bool:
     if prop.is_not_defined:
         return not lines
     return any(_line_ok(prop, line) for line in lines)  # type: ignore[arg-type]
+
+
+def _stored_prop_ok(prop: CardPropFilter, fields: dict[str, list[str]]) -> bool:
+    values = fields.get(prop.name.upper(), [])
+    if prop.is_not_defined:
+        return not values
+    for value in values:
+        tests = [_text_ok(m, value) for m in prop.text_matches]
+        if not tests or (all(tests) if prop.test == "allof" else any(tests)):
+            return True
+    return False
+
+
+def fields_match(fields: dict[str, list[str]], card_filter: CardFilter) -> bool:
+    """`card_matches` for a card read from its stored fields (prop -> values, see
+    resources.formats.card_fields): for filters without param-filter only."""
+    if not card_filter.prop_filters:
+        return True
+    results = (_stored_prop_ok(prop, fields) for prop in card_filter.prop_filters)
+    return all(results) if card_filter.test == "allof" else any(results)
 
 
 def card_matches(card: vobject.base.Component, card_filter: CardFilter) -> bool:

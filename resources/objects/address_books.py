@@ -1,5 +1,7 @@
 """Address books: each CardDAV login's personal book `contacts` (made on first use)
-and the one company address book every CardDAV login sees (read-only)."""
+and the read-only company book, one collection per audience (the scoped connections a
+login sees, resources/store/company_audiences.py); cards every audience carries (the
+directory's contacts, manual phonebook entries) are published to each active one."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from resources.objects import change_log
+from resources.objects import card_index, change_log
 from resources.objects.calendar_collections import (
     ADDRESSBOOK,
     ADDRESSBOOKS_HOME,
@@ -16,6 +18,7 @@ from resources.objects.calendar_collections import (
     top_level,
 )
 from resources.objects.stored_objects import VCARD, VCARD_CONTENT_TYPE, compute_etag
+from resources.store.company_audiences import BASE_AUDIENCE, CompanyAudience
 from resources.store.database import insert_rows, select_rows, update_rows, write_transaction
 from resources.store.models import Collection, StoredObject
 
@@ -45,12 +48,19 @@ def personal_books(credential_id: int) -> list[Collection]:
 
 
 def company_book() -> Collection:
-    """The shared company address book (created when the store is opened)."""
-    book = Collection.get_or_none((Collection.kind == COMPANY) & Collection.owner.is_null())
-    if book is None:
+    """The base audience's company book: what every login without a scoped connection
+    sees (created when the store is opened)."""
+    return audience_book(BASE_AUDIENCE)
+
+
+def audience_book(key: str) -> Collection:
+    """The company book of the audience `key`, made (empty, active) when missing; the
+    caller fills a new one."""
+    found = CompanyAudience.get_or_none(CompanyAudience.key == key)
+    if found is None:
         with write_transaction():
-            book = Collection.get_or_none((Collection.kind == COMPANY) & Collection.owner.is_null())
-            if book is None:
+            found = CompanyAudience.get_or_none(CompanyAudience.key == key)
+            if found is None:
                 now = time.time()
                 book = Collection.create(
                     owner=None,
@@ -63,20 +73,38 @@ def company_book() -> Collection:
                     created=now,
                     modified=now,
                 )
-    return book
+                found = CompanyAudience.create(key=key, collection=book.id, active=True)
+    collection: Collection = Collection.get_by_id(found.collection_id)
+    return collection
+
+
+def active_books() -> list[int]:
+    """The collection ids of every audience some login reads, the base one first."""
+    rows = (
+        CompanyAudience.select(CompanyAudience.collection)
+        .where(CompanyAudience.active)
+        .order_by(CompanyAudience.key)
+    )
+    ids = [row.collection_id for row in rows]
+    return ids or [company_book().id]
 
 
 def publish(name: str, vcard: str | None, uid: str, formatted_name: str) -> None:
-    """Put (or with vcard None, remove) one vCard of the company book; only real changes
-    move its sync token. Call inside the directory change's transaction."""
-    book = company_book()
+    """Put (or with vcard None, remove) one vCard that every audience carries; only real
+    changes move a book's sync token. Call inside the change's transaction."""
+    for book_id in active_books():
+        publish_to(book_id, name, vcard, uid, formatted_name)
+
+
+def publish_to(book_id: int, name: str, vcard: str | None, uid: str, formatted_name: str) -> None:
+    """`publish` into one audience's book."""
     existing = StoredObject.get_or_none(
-        (StoredObject.collection == book.id) & (StoredObject.name == name)
+        (StoredObject.collection == book_id) & (StoredObject.name == name)
     )
     if vcard is None:
         if existing is not None:
-            existing.delete_instance()
-            change_log.record_change(book.id, [name], deleted=True)
+            existing.delete_instance()  # its search fields go with it
+            change_log.record_change(book_id, [name], deleted=True, previous={name: existing.etag})
         return
     body = vcard.encode("utf-8")
     etag = compute_etag(body)
@@ -94,10 +122,25 @@ def publish(name: str, vcard: str | None, uid: str, formatted_name: str) -> None
         modified=now,
     )
     if existing is None:
-        StoredObject.create(collection=book.id, name=name, created=now, **values)
+        object_id = StoredObject.create(collection=book_id, name=name, created=now, **values).id
     else:
-        StoredObject.update(**values).where(StoredObject.id == existing.id).execute()
-    change_log.record_change(book.id, [name], deleted=False)
+        object_id = existing.id
+        StoredObject.update(**values).where(StoredObject.id == object_id).execute()
+    card_index.index_card(object_id, body)
+    previous = {name: existing.etag if existing is not None else ""}
+    change_log.record_change(book_id, [name], deleted=False, previous=previous)
+
+
+UPDATED_COLUMNS = (
+    "content_type",
+    "body",
+    "etag",
+    "size",
+    "uid",
+    "component",
+    "summary",
+    "modified",
+)
 
 
 @dataclass(frozen=True)
@@ -110,13 +153,14 @@ class CardChange:
     formatted_name: str
 
 
-def publish_batch(changes: list[CardChange]) -> int:
-    """`publish` for many cards at once (a connector run): one read of what is stored,
-    bulk writes, and at most two revisions (changed, removed) for the whole batch.
-    Call inside the run's transaction; the number of cards that really changed."""
+def publish_batch(changes: list[CardChange], book_id: int | None = None) -> int:
+    """`publish_to` for many cards at once (a connector run), into one audience's book
+    (the base one by default): one read of what is stored, bulk writes, and at most two
+    revisions (changed, removed) for the whole batch. Call inside the run's
+    transaction; the number of cards that really changed."""
     if not changes:
         return 0
-    book = company_book()
+    book = Collection.get_by_id(book_id) if book_id is not None else company_book()
     stored: dict[str, tuple[int, str]] = {
         name: (object_id, etag)
         for object_id, name, etag in select_rows(
@@ -144,7 +188,8 @@ def publish_batch(changes: list[CardChange]) -> int:
                 (StoredObject.collection == book.id)
                 & StoredObject.name.in_(removed[start : start + 500])
             ).execute()
-        change_log.record_change(book.id, removed, deleted=True)
+        previous = {name: stored[name][1] for name in removed}
+        change_log.record_change(book.id, removed, deleted=True, previous=previous)
     if written:
         _write_cards(book.id, written)
     return len(written) + len(removed)
@@ -154,22 +199,39 @@ def _write_cards(
     book_id: int, written: list[tuple[CardChange, bytes, str, tuple[int, str] | None]]
 ) -> None:
     """Insert or update the cards with the book's next revision already set, so that no
-    second statement has to find them again to set it."""
+    second statement has to find them again to set it; then their search fields."""
     revision = change_log.lock_collection(book_id).sync_revision + 1
     now = time.time()
-    columns = ("etag", "body", "size", "uid", "summary", "modified", "revision")
     created: list[tuple[object, ...]] = []
     updated: list[tuple[object, ...]] = []
+    bodies: dict[str, bytes] = {}  # of the cards updated
+    created_bodies: dict[str, bytes] = {}
     for change, body, etag, existing in written:
-        values = (etag, body, len(body), change.uid, change.formatted_name, now, revision)
+        values = {
+            "content_type": VCARD_CONTENT_TYPE,
+            "body": body,
+            "etag": etag,
+            "size": len(body),
+            "uid": change.uid,
+            "component": VCARD,
+            "summary": change.formatted_name,
+            "modified": now,
+        }
+        row = (*(values[column] for column in UPDATED_COLUMNS), revision)
         if existing is None:
-            created.append((book_id, change.name, VCARD_CONTENT_TYPE, VCARD, now, *values))
+            created.append((book_id, change.name, now, *row))
+            created_bodies[change.name] = body
         else:
-            updated.append((*values, VCARD_CONTENT_TYPE, VCARD, existing[0]))
+            updated.append((*row, existing[0]))
+            bodies[change.name] = body
+    update_rows(StoredObject, (*UPDATED_COLUMNS, "revision"), updated)
     insert_rows(
-        StoredObject,
-        ("collection", "name", "content_type", "component", "created", *columns),
-        created,
+        StoredObject, ("collection", "name", "created", *UPDATED_COLUMNS, "revision"), created
     )
-    update_rows(StoredObject, (*columns, "content_type", "component"), updated)
-    change_log.log_change(book_id, revision, [change.name for change, *_ in written], deleted=False)
+    card_index.index_named(book_id, bodies)
+    card_index.index_named(book_id, created_bodies, new=True)
+    names = [change.name for change, *_rest in written]
+    previous = {
+        change.name: existing[1] if existing else "" for change, _b, _e, existing in written
+    }
+    change_log.log_change(book_id, revision, names, deleted=False, previous=previous)

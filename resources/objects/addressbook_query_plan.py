@@ -1,6 +1,7 @@
-"""The plan of an addressbook-query (RFC 6352 §8.6) against one address book: every
-stored vCard read page by page in name order, parsed and tested against the filter
-(resources.formats.addressbook_query, §10.5), up to the client's limit (§8.6.1).
+"""The plan of an addressbook-query (RFC 6352 §8.6) against one address book: from the
+cards' stored fields where they answer the filter (resources.objects.card_search), else
+every stored vCard read page by page in name order, parsed and tested against the
+filter (resources.formats.addressbook_query, §10.5); up to the client's limit (§8.6.1).
 
 It lives in resources/objects because it reads collections and stored objects and
 runs the formats' vCard filter over them; the REPORT handler in davserver only parses
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from typing import NamedTuple, Protocol
 
 from resources.formats.addressbook_query import CardFilter, card_matches, parse_card
+from resources.objects import card_search
 from resources.store.hot_queries import ObjectWithBody, object_pages_with_body
 from resources.store.models import Collection
 
@@ -44,11 +46,40 @@ def addressbook_query_results(
     """The results of `query` in `collection`, in name order, page by page: the answer can
     be sent after each page. After LimitExceeded nothing more comes, and no more cards
     are read."""
+    if card_search.answers(query.filter):
+        found = card_search.matching_cards(collection.id, query.filter, query.limit)
+        yield from _limited(found, query.limit)
+        return
+    yield from parsed_query_results(query, collection)
+
+
+def parsed_query_results(
+    query: AddressBookQuery, collection: Collection
+) -> Iterator[Iterator[AddressBookQueryResult]]:
+    """The results of `query` found by parsing every card (what the stored fields must
+    equal, and the answer to filters they cannot give)."""
     counter = _Matches(query.filter, query.limit)
     for page in object_pages_with_body(collection.id):
         yield counter.in_page(page)
         if counter.limit_exceeded:
             return
+
+
+def _limited(
+    pages: Iterator[list[ObjectWithBody]], limit: int | None
+) -> Iterator[Iterator[AddressBookQueryResult]]:
+    """The pages of matches, with LimitExceeded in place of the one past the limit."""
+    counted = 0
+    for page in pages:
+        results: list[AddressBookQueryResult] = []
+        for row in page:
+            if limit is not None and counted >= limit:
+                results.append(LimitExceeded())
+                yield iter(results)
+                return
+            counted += 1
+            results.append(row)
+        yield iter(results)
 
 
 class _Matches:

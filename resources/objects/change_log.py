@@ -7,7 +7,7 @@ the collection's revision goes up by one and one Change row names the member.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import cast
 
@@ -22,29 +22,49 @@ def lock_collection(collection_id: int) -> Collection:
     return lock_for_update(Collection.select().where(Collection.id == collection_id)).get()
 
 
-def record_change(collection_id: int, names: list[str], *, deleted: bool) -> int:
-    """Bump the collection's revision for changed members; return the new revision."""
+def record_change(
+    collection_id: int,
+    names: list[str],
+    *,
+    deleted: bool,
+    previous: Mapping[str, str] | None = None,
+) -> int:
+    """Bump the collection's revision for changed members; return the new revision.
+    `previous` gives the members' ETags before the change ("" for new ones)."""
     revision = lock_collection(collection_id).sync_revision + 1
     if names and not deleted:
         StoredObject.update(revision=revision).where(
             (StoredObject.collection == collection_id) & StoredObject.name.in_(names)
         ).execute()
-    log_change(collection_id, revision, names, deleted=deleted)
+    log_change(collection_id, revision, names, deleted=deleted, previous=previous)
     return revision
 
 
-def log_change(collection_id: int, revision: int, names: list[str], *, deleted: bool) -> None:
+def log_change(
+    collection_id: int,
+    revision: int,
+    names: list[str],
+    *,
+    deleted: bool,
+    previous: Mapping[str, str] | None = None,
+) -> None:
     """Move the collection to `revision` (the locked collection's sync_revision + 1) and
     name its changed members; for writers that already set the members' revision."""
     now = time.time()
     Collection.update(sync_revision=revision, modified=now).where(
         Collection.id == collection_id
     ).execute()
-    if names:
+    if names and previous is None:
         insert_rows(
             Change,
             ("collection", "revision", "name", "deleted", "changed"),
             [(collection_id, revision, name, deleted, now) for name in names],
+        )
+    elif names and previous is not None:
+        insert_rows(
+            Change,
+            ("collection", "revision", "name", "deleted", "changed", "previous_etag"),
+            [(collection_id, revision, n, deleted, now, previous.get(n)) for n in names],
         )
 
 

@@ -28,7 +28,7 @@ from resources.formats.content_lines import with_crlf_line_endings
 from resources.formats.expansion_budget import max_instances as current_max_instances
 from resources.formats.recurrence_limits import check_instance_count
 from resources.formats.vcard_data import parse_vcard
-from resources.objects import change_log
+from resources.objects import card_index, change_log
 from resources.objects.calendar_collections import ADDRESSBOOK, CALENDAR, PLAIN, check_segment
 from resources.store.database import write_transaction
 from resources.store.hot_queries import stored_object
@@ -185,11 +185,14 @@ def _store(
                 occurrences=facts.occurrences,
             )
         if existing is None:
-            StoredObject.create(
+            object_id = StoredObject.create(
                 collection=collection.id, name=name, created=now, branch=branch_id, **values
-            )
+            ).id
         else:
-            StoredObject.update(**values).where(StoredObject.id == existing.id).execute()
+            object_id = existing.id
+            StoredObject.update(**values).where(StoredObject.id == object_id).execute()
+        if facts is not None and facts.component == VCARD:
+            card_index.index_card(object_id, body)
         change_log.log_change(collection.id, revision, [name], deleted=False)
     return WriteResult(created=existing is None, etag=etag)
 
@@ -290,6 +293,7 @@ def relocate_object(
                 copy.branch = branch_id  # type: ignore[assignment]  # peewee takes the key
             copy.save(force_insert=True)
             _copy_dead_properties(source.id, copy.id)
+            card_index.copy_card_fields(source.id, copy.id)
         else:
             StoredObject.update(
                 collection=target.id, name=target_name, modified=now, **arrives

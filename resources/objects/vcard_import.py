@@ -12,6 +12,7 @@ from resources.formats.calendar_data import CalendarObjectFacts
 from resources.formats.content_lines import with_crlf_line_endings
 from resources.formats.import_file import index_vcards, vcard_part
 from resources.formats.vcard_data import parse_vcard
+from resources.objects import card_index
 from resources.objects.calendar_collections import ADDRESSBOOK
 from resources.objects.calendar_import import (
     ImportReport,
@@ -84,3 +85,4 @@ def _store(book: Collection, batch: list[Prepared], report: ImportReport) -> Non
         content_type=VCARD_CONTENT_TYPE,
         held="The address book already holds a vCard with this UID.",
     )
+    card_index.index_stored(book.id, [prepared.name for prepared in batch])

@@ -8,7 +8,7 @@ from typing import Any
 
 import peewee
 
-from resources.auth import audit
+from resources.auth import audience_hooks, audit
 from resources.errors import AlreadyExists, InvalidProperty, NotFound
 from resources.organisation.field_changes import describe, refuse_unknown
 from resources.store.database import write_transaction
@@ -62,6 +62,8 @@ def create_group(name: str, members: Iterable[int] = (), *, actor: str = "system
         except peewee.IntegrityError:
             raise AlreadyExists(code="group_name_taken", field="name", name=name) from None
         _replace_members(group.id, member_ids)
+        if member_ids:
+            audience_hooks.logins_may_have_moved()
         audit.record(actor, "group.create", name, f"members={member_ids}")
     return group
 
@@ -106,6 +108,7 @@ def update_group(
             AccountGroup.update(name=name).where(AccountGroup.id == group.id).execute()
         if members is not None:
             _replace_members(group.id, members)
+            audience_hooks.logins_may_have_moved()
         audit.record(actor, "group.update", group.name, describe(changes))
     return get_group(group.id)
 
@@ -115,4 +118,5 @@ def delete_group(group_id: int, *, actor: str = "system") -> None:
     with write_transaction():
         _replace_members(group.id, [])
         group.delete_instance()
+        audience_hooks.logins_may_have_moved()
         audit.record(actor, "group.delete", group.name)

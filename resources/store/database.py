@@ -341,17 +341,20 @@ def _key_column(model: type[peewee.Model]) -> str:
 
 
 def update_rows(
-    model: type[peewee.Model], columns: Sequence[str], rows: Sequence[Sequence[object]]
+    model: type[peewee.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    key: str = "id",
 ) -> None:
-    """Update many rows by id with one prepared statement (executemany), inside the
-    caller's transaction: each row is the `columns`' new values (text and numbers), then
-    the row's id."""
+    """Set `columns` of many rows by `key` with one prepared statement, inside the
+    caller's transaction; each row is its values, then its key. Text, numbers and bytes
+    only: the driver gets them as they are."""
     if not rows:
         return
     mark = _mark()
     assignments = ", ".join(f"{_column(model, name)} = {mark}" for name in columns)
     statement = (
-        f'UPDATE "{model._meta.table_name}" SET {assignments} WHERE {_key_column(model)} = {mark}'
+        f'UPDATE "{model._meta.table_name}" SET {assignments} WHERE {_column(model, key)} = {mark}'
     )
     _execute_many(statement, rows)
 

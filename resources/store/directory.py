@@ -73,6 +73,13 @@ class PhonebookEntry(BaseModel):
     email = peewee.CharField(max_length=320, default="")
     modified = peewee.DoubleField()
     created = peewee.DoubleField()
+    # Match keys for priority merging (resources/company_directory/phonebook_merge.py):
+    # the e-mail case-folded and each number in E.164, "" where there is none; NULL until
+    # a merge first needs them (a single source never pays for parsing its numbers).
+    match_email = peewee.CharField(max_length=320, null=True)
+    match_work = peewee.CharField(max_length=320, null=True)
+    match_mobile = peewee.CharField(max_length=320, null=True)
+    match_home = peewee.CharField(max_length=320, null=True)
 
     class Meta:
         indexes = ((("source", "origin", "external_id"), False),)

@@ -104,6 +104,9 @@ class Change(BaseModel):
     name = peewee.CharField(max_length=1000)
     deleted = peewee.BooleanField(default=False)
     changed = peewee.DoubleField()
+    # The member's ETag before this change ("" when it did not exist), where the writer
+    # knows it (company books): what a phone held, for deltas across audiences.
+    previous_etag = peewee.CharField(max_length=80, null=True)
 
     class Meta:
         indexes = ((("collection", "revision"), False),)

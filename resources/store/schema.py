@@ -12,11 +12,14 @@ from collections.abc import Callable
 import peewee
 
 from resources.store import models
+from resources.store.card_fields import create_card_field_table
+from resources.store.company_audiences import add_audiences
 from resources.store.connectors import create_connector_tables
 from resources.store.database import database_proxy, is_sqlite
 from resources.store.directory import ContactPerson
 from resources.store.list_indexes import create_list_indexes, create_search_indexes
 from resources.store.login_state import LOGIN_STATE_MODELS
+from resources.store.synced_directory import create_synced_directory_tables
 
 _REGISTERED_STEPS: dict[str, Callable[[], object]] = {}
 
@@ -75,8 +78,18 @@ def _add_export_choices(db: peewee.Database) -> None:
         )
 
 
+def _add_card_fields(db: peewee.Database) -> None:
+    create_card_field_table(db)
+    registered_step("card search fields")()  # parsing lives above the store
+
+
 def _link_manual_copies(db: peewee.Database) -> None:
     registered_step("phonebook manual copies")()  # needs the phonebook's rules, above the store
+
+
+def _add_audiences(db: peewee.Database) -> None:
+    add_audiences(db)
+    registered_step("company book audiences")()  # the cards need the directory's rules
 
 
 UPGRADES: list[Callable[[peewee.Database], None]] = [
@@ -91,6 +104,9 @@ UPGRADES: list[Callable[[peewee.Database], None]] = [
     create_connector_tables,  # 9: connections to data sources and their runs
     create_list_indexes,  # 10: (column, id) indexes for sorted, paged lists
     create_search_indexes,  # 11: trigram indexes for list search on PostgreSQL
+    _add_audiences,  # 12: company book audiences (connection scopes) and phonebook match keys
+    create_synced_directory_tables,  # 13: the directory's companies and persons a connection made
+    _add_card_fields,  # 14: the searchable fields of stored vCards, for addressbook-query
 ]
 
 SCHEMA_VERSION = len(UPGRADES)

@@ -9,6 +9,7 @@ from davserver.dav.live_properties import live, writable
 from davserver.dav.nodes.base import ALL_PRIVILEGES, READ_PRIVILEGES, HomeNode, StructuralCollection
 from davserver.dav.nodes.collection_kinds import collection_node
 from davserver.dav.xml import CALENDARSERVER, qname
+from resources.company_directory.audience_cards import book_for_account
 from resources.objects import address_books, dead_properties
 
 ME_CARD = qname(CALENDARSERVER, "me-card")
@@ -36,7 +37,7 @@ class AddressBookHomeNode(HomeNode):
             if not self.login.has_personal_addressbooks
             else address_books.personal_books(self.login.credential_id)
         )
-        return personal + [address_books.company_book()]
+        return personal + [book_for_account(self.login.account_id)]
 
     def get_member_list(self):
         rows = self.books()

@@ -20,13 +20,15 @@ from davserver.web.admin.crud import (
     record_page,
     save_form,
 )
+from davserver.web.admin.domain_messages import translated
 from davserver.web.admin.forms import blank, filled, form_fields
 from davserver.web.admin.i18n import LANGUAGE_NAMES, N_, _
 from davserver.web.admin.pages import back_to, notice, render
 from davserver.web.admin.security import actor
-from resources.company_directory import directory
+from resources.company_directory import directory, synced_contacts
 from resources.company_directory.book_language import set_installation_language
 from resources.company_directory.schemas import COMPANY, CONTACT
+from resources.error_codes import sentence
 from resources.organisation.installation import LANGUAGES, installation_language
 from resources.store.directory import Company, ContactPerson
 
@@ -61,6 +63,7 @@ def companies() -> Response:
         category=category,
         categories=category_choices(),
         category_label=lambda v: label(CATEGORY_LABELS, v),
+        origins=synced_contacts.company_origins([c.id for c in view.page.items]),
         book_enabled=directory.book_enabled(),
         installation_language=installation_language(),
         installation_languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
@@ -104,6 +107,9 @@ def change_installation_language() -> Response:
 
 
 def _company_page(company_id: int | None):
+    origin = synced_contacts.company_origins([company_id] if company_id else []).get(
+        company_id or 0
+    )
     return record_page(
         COMPANY_FIELDS,
         company_id,
@@ -111,7 +117,30 @@ def _company_page(company_id: int | None):
         index="directory.companies",
         delete="directory.delete_company",
         id_name="company_id",
+        synced_note=_synced_note("synced_company_read_only", origin),
     )
+
+
+def _synced_note(code: str, origin: str | None) -> str:
+    """What a synced record's page says above its form (the refusal it would meet)."""
+    return translated(sentence(code, connection=origin)) if origin else ""
+
+
+def _changed_only(record, values: dict) -> dict:
+    """The values a form really changes: a synced record refuses any other field, so an
+    untouched field must not count as a change."""
+
+    def stored(name: str) -> object:
+        if name == "company":
+            return record.company_id
+        return getattr(record, name)
+
+    def given(name: str, value: object) -> object:
+        if name == "emails" and isinstance(value, str):
+            return "\n".join(line.strip() for line in value.splitlines() if line.strip())
+        return value
+
+    return {k: v for k, v in values.items() if given(k, v) != stored(k)}
 
 
 def _company_saved(company) -> Response:
@@ -141,7 +170,9 @@ def edit_company(company_id: int) -> Response:
     return save_form(
         COMPANY_FIELDS,
         filled(COMPANY_FIELDS, company.__data__),
-        lambda values: directory.update_company(company.id, values, actor=actor()),
+        lambda values: directory.update_company(
+            company.id, _changed_only(company, values), actor=actor()
+        ),
         saved=True,
         done=_company_saved,
         page=_company_page(company.id),
@@ -185,6 +216,7 @@ def contacts() -> Response:
         category=category,
         categories=category_choices(),
         category_label=lambda v: label(CATEGORY_LABELS, v),
+        origins=synced_contacts.contact_origins([c.id for c in view.page.items]),
     )
 
 
@@ -220,6 +252,12 @@ def _contact_page(contact_id: int | None):
         delete="directory.delete_contact",
         id_name="contact_id",
         confirms={"export_carddav": _export_off_question()} if contact_id is not None else {},
+        synced_note=_synced_note(
+            "synced_contact_read_only",
+            synced_contacts.contact_origins([contact_id] if contact_id else []).get(
+                contact_id or 0
+            ),
+        ),
     )
 
 
@@ -273,6 +311,8 @@ def edit_contact(contact_id: int) -> Response:
     def save(values):
         if values.get("export_carddav") == contact.export_carddav:
             del values["export_carddav"]  # untouched: switching the book on may still set it
+        if synced_contacts.contact_origins([contact.id]):
+            values = _changed_only(contact, values)  # only the export switch is its own
         return directory.update_contact(contact.id, values, actor=actor())
 
     return save_form(

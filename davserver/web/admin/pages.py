@@ -38,6 +38,7 @@ ADMIN_MENU = (
     ("credentials.index", N_("Service logins")),
     ("directory.companies", N_("Contacts")),
     ("phonebook.index", N_("Phonebook")),
+    ("connections.index", N_("Connections")),
     ("imports.index", N_("Import")),
     ("audit.index", N_("Audit log")),
 )

@@ -3,6 +3,7 @@ and active; a change reaches every exported contact's vCard in the company book.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import peewee
@@ -10,16 +11,23 @@ from flask import Blueprint
 
 from davserver.web.api.entity_routes import EntityApi, register
 from davserver.web.api.json_io import query_bool, query_choice
-from resources.company_directory import directory
+from resources.company_directory import directory, synced_contacts
 from resources.company_directory.schemas import COMPANY
 from resources.store.directory import Company
 
 blueprint = Blueprint("companies", __name__, url_prefix="/v1/companies")
 
 
-def company_json(company: Company) -> dict[str, Any]:
+def company_json(company: Company, origins: dict[int, str] | None = None) -> dict[str, Any]:
+    """`source` S with the connection's name as `origin` for a synced one (read-only but
+    for what synced_contacts allows), M for a hand-made one."""
+    if origins is None:
+        origins = synced_contacts.company_origins([company.id])
+    origin = origins.get(company.id, "")
     return {
         "id": company.id,
+        "source": "S" if origin else "M",
+        "origin": origin,
         "name": company.name,
         "category": company.category,
         "street": company.street,
@@ -30,6 +38,11 @@ def company_json(company: Company) -> dict[str, Any]:
         "website": company.website,
         "active": company.active,
     }
+
+
+def _page_json(companys: Sequence[Company]) -> list[dict[str, Any]]:
+    origins = synced_contacts.company_origins([company.id for company in companys])
+    return [company_json(company, origins) for company in companys]
 
 
 def _filters() -> list[peewee.Node]:
@@ -56,5 +69,6 @@ API = EntityApi(
     # Deletes its contact persons too, and takes them out of the company book.
     delete=lambda company, actor: directory.delete_company(company.id, actor=actor),
     filters=_filters,
+    page_to_json=_page_json,
 )
 register(blueprint, API)

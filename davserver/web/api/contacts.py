@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import peewee
@@ -10,17 +11,24 @@ from flask import Blueprint
 
 from davserver.web.api.entity_routes import EntityApi, register
 from davserver.web.api.json_io import ID_MAX, ID_MIN, query_bool, query_int, unprocessable
-from resources.company_directory import directory
+from resources.company_directory import directory, synced_contacts
 from resources.company_directory.schemas import CONTACT
 from resources.store.directory import ContactPerson
 
 blueprint = Blueprint("contacts", __name__, url_prefix="/v1/contacts")
 
 
-def contact_json(contact: ContactPerson) -> dict[str, Any]:
+def contact_json(contact: ContactPerson, origins: dict[int, str] | None = None) -> dict[str, Any]:
+    """`source` S with the connection's name as `origin` for a synced one (read-only but
+    for what synced_contacts allows), M for a hand-made one."""
+    if origins is None:
+        origins = synced_contacts.contact_origins([contact.id])
+    origin = origins.get(contact.id, "")
     emails = contact.emails.splitlines()
     return {
         "id": contact.id,
+        "source": "S" if origin else "M",
+        "origin": origin,
         "company": contact.company_id,
         "salutation": contact.salutation,
         "title": contact.title,
@@ -45,6 +53,11 @@ def _domain_names(values: dict[str, Any]) -> dict[str, Any]:
             raise unprocessable("invalid_value", "Send either 'email' or 'emails', not both.")
         values["emails"] = [values.pop("email")]
     return values
+
+
+def _page_json(contacts: Sequence[ContactPerson]) -> list[dict[str, Any]]:
+    origins = synced_contacts.contact_origins([contact.id for contact in contacts])
+    return [contact_json(contact, origins) for contact in contacts]
 
 
 def _filters() -> list[peewee.Node]:
@@ -76,6 +89,7 @@ API = EntityApi(
     ),
     delete=lambda contact, actor: directory.delete_contact(contact.id, actor=actor),
     filters=_filters,
+    page_to_json=_page_json,
     to_domain=_domain_names,
 )
 register(blueprint, API)

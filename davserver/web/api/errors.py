@@ -10,6 +10,7 @@ import logging
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
+from resources.company_directory.synced_contacts import SyncedRecordReadOnly
 from resources.errors import (
     AlreadyExists,
     DomainError,
@@ -33,6 +34,7 @@ DOMAIN_ERRORS: tuple[tuple[type[DomainError], int, str], ...] = (
     (InUse, 409, "in_use"),
     (UidConflict, 409, "uid_conflict"),
     (PreconditionFailed, 409, "conflict"),
+    (SyncedRecordReadOnly, 409, "synced_entry"),
     (ResourceTooLarge, 413, "too_large"),
     (TooManyInstances, 403, "max_instances"),
     (RequestTimeExhausted, 503, "time_budget"),

@@ -4,7 +4,6 @@ its S entries."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import peewee
@@ -26,6 +25,8 @@ from davserver.web.api.json_io import (
 )
 from resources.company_directory import phonebook
 from resources.company_directory.schemas import PHONEBOOK_ENTRY
+from resources.connectors.connection_reading import run_view
+from resources.connectors.json_import import import_entries
 from resources.store.directory import PhonebookEntry
 
 blueprint = Blueprint("phonebook", __name__, url_prefix="/v1/phonebook")
@@ -112,10 +113,19 @@ def _imported_entries(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 @blueprint.post("/import")
 def import_source() -> ResponseReturnValue:
-    """{"source": name, "entries": [...]} makes that source's S entries exactly these;
-    the answer counts what changed ({"created", "updated", "deleted"}), so a repeat is 0/0/0."""
+    """{"source": name, "entries": [...]} makes that source's S entries exactly these, in
+    a run of the connection of that name (made at the first import); the answer counts
+    what changed ({"created", "updated", "deleted"}, so a repeat is 0/0/0) and has the
+    run ("run": as GET /runs/{id} answers it)."""
     body = read_object()
     entries = _imported_entries(body)
     source = read_fields(IMPORT_FIELDS, creating=True, body=body)["source"]
-    result = phonebook.import_source(source, entries, actor=actor())
-    return dataclasses.asdict(result)
+    run = import_entries(source, entries, actor=actor())
+    if run.state != "ok":
+        raise ApiError(503, "import_failed", run.message or "The import failed; nothing changed.")
+    return {
+        "created": run.added,
+        "updated": run.updated,
+        "deleted": run.removed,
+        "run": run_view(run),
+    }
