@@ -166,3 +166,39 @@ def test_the_command_line_runs_a_connection_and_reports(database, files, tmp_pat
     broken = davserver("connection", "run", "book", "--database", database.url, env=FAST)
     assert broken.returncode == 1
     assert broken.stdout.startswith("failed:") and "HTTP 404" in broken.stdout
+
+
+def test_a_run_killed_after_staging_applies_nothing_and_its_staged_rows_go(
+    database, files, tmp_path
+):
+    files.put("/book.csv", b"id,last_name,phone_work\n1,Weber,+49 30 1\n2,Koch,+49 30 2\n")
+    assert davserver("secrets", "rotate", "--database", database.url, env=FAST).returncode == 0
+    add_connection(database.url, "book", files.url("/book.csv"), interval=5, due=None)
+    ran = davserver("connection", "run", "book", "--database", database.url, env=FAST)
+    assert ran.returncode == 0, ran.stderr
+    before = sql(database.url, 'SELECT external_id, last_name FROM "phonebook_entry" ORDER BY 1')
+    cards = 'SELECT name, etag FROM "stored_object" ORDER BY name'
+    cards_before = sql(database.url, cards)
+    # Every row differs, so every row is staged; the 64 KiB the reader looks at first
+    # arrive within a few seconds, the rest of the file only after about ten more.
+    files.put("/book.csv", slow_csv(6000), seconds_between_chunks=0.6)
+    mark = placeholder(database.url)
+    sql(database.url, f'UPDATE "connection" SET next_due = {mark}', (time.time() - 1,))
+    first = start_server_process(database.url, tmp_path, env=FAST)
+    second = None
+    try:
+        staged = 'SELECT count(*) FROM "staged_record"'
+        wait_for(lambda: sql(database.url, staged)[0][0] >= 500, 60)
+        running = [r for r in runs(database.url) if r[1] == "running"]
+        os.kill(int(running[0][2].split(":")[1]), signal.SIGKILL)
+        second = start_server_process(database.url, tmp_path, env=FAST)
+        failed = wait_for(lambda: [r for r in runs(database.url) if r[1] == "failed"], 30)
+        assert "stopped before it ended" in failed[0][3]
+        assert sql(database.url, staged) == [(0,)]
+        after = sql(database.url, 'SELECT external_id, last_name FROM "phonebook_entry" ORDER BY 1')
+        assert after == before
+        assert sql(database.url, cards) == cards_before
+    finally:
+        first.stop()
+        if second is not None:
+            second.stop()

@@ -11,24 +11,24 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
 
 from resources.auth import audit
 from resources.company_directory import audience_cards
 from resources.company_directory.directory import check_text_fields
 from resources.company_directory.phonebook_merge import ENTRY_FIELDS as ENTRY_FIELDS  # re-exported
-from resources.company_directory.vcard_builder import phonebook_vcard
+from resources.company_directory.vcard_builder import PhonebookCard, phonebook_vcard
 from resources.errors import DomainError, InvalidProperty, NotFound
 from resources.objects import address_books
 from resources.organisation.installation import installation_language
-from resources.store.database import write_transaction
+from resources.store.database import select_rows, write_transaction
 from resources.store.directory import PhonebookEntry
 
 SOURCES = ("S", "M")
 
 
-def entry_name(entry: PhonebookEntry) -> str:
+def entry_name(entry: PhonebookEntry | PhonebookCard) -> str:
     return f"phonebook-{entry.uid}.vcf"
 
 
@@ -36,7 +36,7 @@ class SyncedEntryReadOnly(DomainError):
     """A synced (S) entry belongs to its source: the next sync would undo an edit."""
 
 
-def _display(entry: PhonebookEntry) -> str:
+def _display(entry: PhonebookEntry | PhonebookCard) -> str:
     return f"{entry.first_name} {entry.last_name}".strip() or entry.company
 
 
@@ -362,28 +362,22 @@ def import_source(
     return ImportResult(created, updated, deleted)
 
 
+def synced_copies(origin: str) -> set[str]:
+    """The external ids of one source's entries that have a manual copy."""
+    rows = select_rows(PhonebookEntry, ("external_id",), (("source", "M"), ("origin", origin)))
+    return {key for (key,) in rows if key}
+
+
 def publish_synced_batch(
     origin: str,
-    entries: list[PhonebookEntry],
-    removed: list[PhonebookEntry],
+    entries: Sequence[PhonebookEntry | PhonebookCard],
+    removed: Sequence[PhonebookEntry | PhonebookCard],
     book_id: int | None = None,
 ) -> None:
     """The cards of one source's entries after a connector run changed them, in bulk
     (inside the run's transaction), into one audience's book (the base one by default)
     that holds no other source's entries: entries with a manual copy stay hidden."""
-    keys = [entry.external_id for entry in entries]
-    copied: set[str] = set()
-    for start in range(0, len(keys), 500):
-        rows = (
-            PhonebookEntry.select(PhonebookEntry.external_id)
-            .where(
-                (PhonebookEntry.source == "M")
-                & (PhonebookEntry.origin == origin)
-                & PhonebookEntry.external_id.in_(keys[start : start + 500])
-            )
-            .tuples()
-        )
-        copied.update(key for (key,) in cast("list[tuple[str]]", list(rows)))  # .tuples() rows
+    copied = synced_copies(origin)
     language = installation_language()
     address_books.publish_batch(
         [

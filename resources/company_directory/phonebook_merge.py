@@ -20,6 +20,7 @@ from typing import cast
 
 import peewee
 
+from resources.company_directory.vcard_builder import PhonebookCard
 from resources.formats.phone_numbers import e164
 from resources.store.company_audiences import MATCH_COLUMNS
 from resources.store.database import update_rows
@@ -80,7 +81,7 @@ def fill_missing_keys(origins: Iterable[str]) -> int:
     return len(rows)
 
 
-def store_keys(entries: Sequence[PhonebookEntry]) -> None:
+def store_keys(entries: Sequence[PhonebookEntry | PhonebookCard]) -> None:
     """Write the match keys of entries a run just wrote (by uid: bulk-inserted entries
     have no id in memory)."""
     rows = []

@@ -4,7 +4,9 @@ installation's language."""
 
 from __future__ import annotations
 
+import functools
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from resources.formats.content_lines import FORBIDDEN_CHARACTER
@@ -58,6 +60,7 @@ def phone_lines(numbers: list[tuple[str, str]]) -> list[str]:
     return [f"TEL;TYPE={kinds}:{escape(number)}" for _, _, number, kinds in chosen]
 
 
+@functools.lru_cache(maxsize=64)  # a connector run writes thousands of cards a second
 def _rev(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y%m%dT%H%M%SZ")
 
@@ -115,7 +118,25 @@ def contact_vcard(contact: ContactPerson, company: Company, language: str = "en"
     return _card(lines)
 
 
-def phonebook_vcard(entry: PhonebookEntry, language: str = "en") -> str:
+@dataclass(frozen=True, slots=True)
+class PhonebookCard:
+    """What a phonebook entry's card is made of, without the row: a connector run builds
+    tens of thousands of these, and a model instance costs many times more."""
+
+    uid: str
+    external_id: str
+    source: str
+    modified: float
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""
+    phone_work: str = ""
+    phone_mobile: str = ""
+    phone_home: str = ""
+    email: str = ""
+
+
+def phonebook_vcard(entry: PhonebookEntry | PhonebookCard, language: str = "en") -> str:
     name = _formatted(entry.first_name, entry.last_name, entry.company or entry.phone_work or "?")
     lines = [
         f"UID:{entry.uid}",

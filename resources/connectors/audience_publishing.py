@@ -10,7 +10,10 @@ through the match keys' indexes from the run's entries and the keys they had bef
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from resources.company_directory import audience_cards, audiences, phonebook, phonebook_merge
+from resources.company_directory.vcard_builder import PhonebookCard
 from resources.store.directory import PhonebookEntry
 
 
@@ -30,7 +33,7 @@ class AudienceWriter:
 
     def batch(
         self,
-        created: list[PhonebookEntry],
+        created: Sequence[PhonebookEntry | PhonebookCard],
         changed: list[PhonebookEntry],
         removed: list[PhonebookEntry],
     ) -> None:
@@ -39,13 +42,13 @@ class AudienceWriter:
             for entry in changed + removed:  # the keys as they were before this run
                 self.touched.keys.update(phonebook_merge.stored_keys(entry))
                 self.touched.names.add(audience_cards.card_name(entry.uid))
-            phonebook_merge.store_keys(created + changed)
-            self.touched.uids.update(entry.uid for entry in created + changed)
+            phonebook_merge.store_keys([*created, *changed])
+            self.touched.uids.update(entry.uid for entry in [*created, *changed])
         else:
             audience_cards.clear_keys(audience_cards.ids_with_keys(changed))
         for audience in self.single:
             phonebook.publish_synced_batch(
-                self.origin, created + changed, removed, audience.collection_id
+                self.origin, [*created, *changed], removed, audience.collection_id
             )
 
     def finish(self) -> None:

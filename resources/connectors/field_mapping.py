@@ -7,7 +7,7 @@ so a CSV whose header uses the documented codes needs no mapping at all.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 
 class MappingProblem(Exception):
@@ -53,6 +53,25 @@ def mapped_values(
     for target in target_fields:
         value = str(values.get(source_field_for(target, mapping), "") or "").strip()
         mapped[target] = value or defaults.get(target, "")
+    return mapped
+
+
+def mapper(
+    mapping: Mapping[str, str], defaults: Mapping[str, str], target_fields: Collection[str]
+) -> Callable[[Mapping[str, str]], dict[str, str]]:
+    """`mapped_values` with the mapping worked out once, for a run's many records."""
+    plan = [
+        (target, source_field_for(target, mapping), defaults.get(target, ""))
+        for target in target_fields
+    ]
+
+    def mapped(values: Mapping[str, str]) -> dict[str, str]:
+        found = values.get
+        return {
+            target: str(found(source, "") or "").strip() or default
+            for target, source, default in plan
+        }
+
     return mapped
 
 

@@ -12,7 +12,12 @@ connector_types.StatefulConnectorType) is given the connection's state and yield
 one after its records; that state is written in the transaction that applies them, so a
 failed run leaves the state of the last good run and the next run starts from there. Such
 a type still yields every record (the unchanged ones from its state), so the target's
-rule stays simple: the connection's entries become exactly the staged records.
+rule stays simple: the connection's entries become exactly the records fetched.
+
+A target that can tell what its entries are now (ComparingTarget, the phonebook) is
+asked for their digests first, and a record equal to its entry is counted, not staged:
+the apply transaction then carries only what changed, and knows every key the source
+had, so that it removes exactly the entries whose key is gone.
 """
 
 from __future__ import annotations
@@ -20,9 +25,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from resources.connectors.connector_types import (
     ConnectorType,
@@ -32,7 +37,7 @@ from resources.connectors.connector_types import (
     SourceUnreadable,
     StatefulConnectorType,
 )
-from resources.connectors.field_mapping import mandatory_source_fields, mapped_values
+from resources.connectors.field_mapping import mandatory_source_fields, mapper
 from resources.connectors.run_queue import (
     FAILED,
     LEASE_SECONDS,
@@ -44,7 +49,7 @@ from resources.connectors.run_queue import (
 )
 from resources.connectors.source_http import SourceClient
 from resources.store.connectors import Connection, ConnectorRun, StagedRecord
-from resources.store.database import insert_rows, write_transaction
+from resources.store.database import bulk_cache, insert_rows, write_transaction
 
 log = logging.getLogger("davserver.connectors")
 
@@ -72,6 +77,37 @@ class RunTarget(Protocol):
         """Make the connection's entries exactly the run's staged records, inside the
         caller's transaction; entries of other connections and manual ones stay."""
         ...
+
+
+@runtime_checkable
+class ComparingTarget(RunTarget, Protocol):
+    """A target that can say what its entries are now, so that a run stages only the
+    records that differ: a run of 100,000 unchanged rows then writes nothing at all."""
+
+    def digest(self, values: Mapping[str, str]) -> bytes:
+        """What a mapped record is compared by: equal digests, equal entries."""
+        ...
+
+    def known_digests(self, connection: Connection) -> dict[str, bytes]:
+        """key -> digest of the connection's entries now."""
+        ...
+
+    def apply_changes(
+        self, connection: Connection, run_id: int, seen: Container[str] | None
+    ) -> RunCounts:
+        """`apply`, where the staged records are those that differed and `seen` holds
+        every key the source had: a seen key that is not staged keeps its entry."""
+        ...
+
+
+@dataclass
+class Fetched:
+    """What staging learnt besides the staged rows: the state the next run starts from,
+    every key the source had (with its first line) and how many matched their entry."""
+
+    next_state: Mapping[str, object] | None = None
+    first_line: dict[str, int] = field(default_factory=dict)
+    unchanged: int = 0
 
 
 @dataclass
@@ -122,13 +158,18 @@ def _stage(
     target: RunTarget,
     heartbeat: Heartbeat,
     problems: Problems,
-) -> Mapping[str, object] | None:
-    """Stage every record; the state the fetch says the next run starts from, if any."""
-    mapping: dict[str, str] = json.loads(connection.mapping)
-    defaults: dict[str, str] = json.loads(connection.defaults)
-    first_line: dict[str, int] = {}
+) -> Fetched:
+    """Stage every record (with a comparing target, every record that differs from its
+    entry); what the fetch learnt besides."""
+    mapped_values = mapper(
+        json.loads(connection.mapping), json.loads(connection.defaults), target.fields
+    )
+    fetched = Fetched()
+    first_line = fetched.first_line
+    # Read before the fetch and emptied as keys come in, so the two never both hold every key.
+    comparing = target if isinstance(target, ComparingTarget) else None
+    known = comparing.known_digests(connection) if comparing is not None else {}
     batch: list[tuple[int, str, int, str]] = []
-    next_state: Mapping[str, object] | None = None
 
     def flush() -> None:
         if heartbeat.lost:
@@ -140,16 +181,12 @@ def _stage(
 
     for item in records():
         if isinstance(item, NextState):
-            next_state = item.state
+            fetched.next_state = item.state
             continue
         if isinstance(item, RecordProblem):
             problems.add(item.position, item.message)
             continue
-        values = mapped_values(item.values, mapping, defaults, target.fields)
-        refused = target.record_problem(values)
-        if refused is not None:
-            problems.add(item.position, refused)
-            continue
+        values = mapped_values(item.values)
         key = item.key[:300]
         if key in first_line:
             problems.add(
@@ -158,12 +195,35 @@ def _stage(
                 "the first one counts.",
             )
             continue
+        # A record equal to its entry was valid when the entry was written: no check again.
+        was = known.pop(key, None)
+        if was is not None and comparing is not None and was == comparing.digest(values):
+            first_line[key] = item.position
+            fetched.unchanged += 1
+            continue
+        refused = target.record_problem(values)
+        if refused is not None:
+            problems.add(item.position, refused)
+            continue
         first_line[key] = item.position
         batch.append((run_id, key, item.position, json.dumps(values)))
         if len(batch) >= STAGE_BATCH:
             flush()
     flush()
-    return next_state
+    return fetched
+
+
+def _apply(connection: Connection, run_id: int, target: RunTarget, fetched: Fetched) -> RunCounts:
+    if not isinstance(target, ComparingTarget):
+        return target.apply(connection, run_id)
+    counts = target.apply_changes(connection, run_id, fetched.first_line)
+    return RunCounts(
+        counts.added,
+        counts.updated,
+        counts.removed,
+        counts.unchanged + fetched.unchanged,
+        counts.skipped,
+    )
 
 
 def execute_run(
@@ -185,7 +245,7 @@ def execute_run(
     kept = state.get("since")
     since = kept if isinstance(kept, str) else None
     try:
-        with Heartbeat(run.id, owner, lease_seconds) as heartbeat:
+        with Heartbeat(run.id, owner, lease_seconds) as heartbeat, bulk_cache():
 
             def records() -> Iterator[SourceRecord | RecordProblem | NextState]:
                 if isinstance(connector_type, StatefulConnectorType):
@@ -194,7 +254,7 @@ def execute_run(
                     )
                 return connector_type.fetch(settings, since, client, mandatory=mandatory)
 
-            next_state = _stage(run.id, records, connection, target, heartbeat, problems)
+            fetched = _stage(run.id, records, connection, target, heartbeat, problems)
             if heartbeat.lost:
                 raise LeaseLost(f"Run {run.id} was taken over before it applied.")
             with write_transaction():
@@ -203,9 +263,9 @@ def execute_run(
                 # renew while the apply holds the write lock.
                 if not renew_lease(run.id, owner, lease_seconds):
                     raise LeaseLost(f"Run {run.id} was taken over before it applied.")
-                counts = target.apply(connection, run.id)
-                if next_state is not None:  # kept only with the records it describes
-                    Connection.update(state=json.dumps(next_state)).where(
+                counts = _apply(connection, run.id, target, fetched)
+                if fetched.next_state is not None:  # kept only with the records it describes
+                    Connection.update(state=json.dumps(fetched.next_state)).where(
                         Connection.id == connection.id
                     ).execute()
                 finish_run(

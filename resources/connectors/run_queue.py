@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import peewee
 
-from resources.store.connectors import Connection, ConnectorRun
+from resources.store.connectors import Connection, ConnectorRun, StagedRecord
 from resources.store.database import write_transaction
 
 QUEUED, RUNNING, OK, FAILED = "queued", "running", "ok", "failed"
@@ -203,10 +203,11 @@ def finish_run(
 
 
 def reap_expired_runs(now: float | None = None) -> int:
-    """Mark failed every running run whose lease ran out; the number marked."""
+    """Mark failed every running run whose lease ran out, and drop what such runs had
+    staged (their process died before it could); the number marked."""
     now = time.time() if now is None else now
     with write_transaction():
-        return int(
+        marked = int(
             ConnectorRun.update(
                 state=FAILED,
                 finished=now,
@@ -219,3 +220,7 @@ def reap_expired_runs(now: float | None = None) -> int:
             .where((ConnectorRun.state == RUNNING) & (ConnectorRun.lease_until < now))
             .execute()
         )
+        if marked:
+            running = ConnectorRun.select(ConnectorRun.id).where(ConnectorRun.state == RUNNING)
+            StagedRecord.delete().where(StagedRecord.run.not_in(running)).execute()
+        return marked

@@ -8,11 +8,15 @@ installation's region.
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 
 DEFAULT_REGION = "DE"
 
 
+# Parsing costs about 50 µs a number; a run that merges 100,000 entries meets many again.
+@functools.lru_cache(maxsize=65536)
 def e164(raw: str, region: str = DEFAULT_REGION) -> str | None:
     """The number in E.164, or None when it is not a possible phone number."""
     text = raw.strip()

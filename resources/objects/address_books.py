@@ -8,7 +8,6 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
-from typing import cast
 
 from resources.objects import card_index, change_log
 from resources.objects.calendar_collections import (
@@ -20,7 +19,7 @@ from resources.objects.calendar_collections import (
 )
 from resources.objects.stored_objects import VCARD, VCARD_CONTENT_TYPE, compute_etag
 from resources.store.company_audiences import BASE_AUDIENCE, CompanyAudience
-from resources.store.database import insert_rows, update_rows, write_transaction
+from resources.store.database import insert_rows, select_rows, update_rows, write_transaction
 from resources.store.models import Collection, StoredObject
 
 COMPANY = "company"
@@ -162,26 +161,17 @@ def publish_batch(changes: list[CardChange], book_id: int | None = None) -> int:
     if not changes:
         return 0
     book = Collection.get_by_id(book_id) if book_id is not None else company_book()
-    names = [change.name for change in changes]
-    stored: dict[str, tuple[int, str]] = {}
-    for start in range(0, len(names), 500):
-        rows = (
-            StoredObject.select(StoredObject.id, StoredObject.name, StoredObject.etag)
-            .where(
-                (StoredObject.collection == book.id)
-                & StoredObject.name.in_(names[start : start + 500])
-            )
-            .tuples()
+    stored: dict[str, tuple[int, str]] = {
+        name: (object_id, etag)
+        for object_id, name, etag in select_rows(
+            StoredObject,
+            ("id", "name", "etag"),
+            (("collection", book.id),),
+            ("name", [change.name for change in changes]),
         )
-        listed = cast("list[tuple[int, str, str]]", list(rows))  # .tuples() rows
-        stored.update({name: (object_id, etag) for object_id, name, etag in listed})
-    now = time.time()
+    }
     removed: list[str] = []
-    changed: list[str] = []
-    bodies: dict[str, bytes] = {}  # of the cards updated
-    created_bodies: dict[str, bytes] = {}
-    created: list[dict[str, object]] = []
-    updated: list[tuple[object, ...]] = []
+    written: list[tuple[CardChange, bytes, str, tuple[int, str] | None]] = []
     for change in changes:
         existing = stored.get(change.name)
         if change.vcard is None:
@@ -190,31 +180,8 @@ def publish_batch(changes: list[CardChange], book_id: int | None = None) -> int:
             continue
         body = change.vcard.encode("utf-8")
         etag = compute_etag(body)
-        if existing is not None and existing[1] == etag:
-            continue
-        values: dict[str, object] = dict(
-            content_type=VCARD_CONTENT_TYPE,
-            body=body,
-            etag=etag,
-            size=len(body),
-            uid=change.uid,
-            component=VCARD,
-            summary=change.formatted_name,
-            modified=now,
-        )
-        if existing is None:
-            created.append(dict(collection=book.id, name=change.name, created=now, **values))
-        else:
-            updated.append((*(values[column] for column in UPDATED_COLUMNS), existing[0]))
-        changed.append(change.name)
-        (bodies if existing is not None else created_bodies)[change.name] = body
-    if updated:  # one prepared statement: a merge or a language change rewrites many
-        update_rows(StoredObject, UPDATED_COLUMNS, updated)
-    if created:
-        columns = tuple(created[0])
-        insert_rows(
-            StoredObject, columns, [tuple(row[name] for name in columns) for row in created]
-        )
+        if existing is None or existing[1] != etag:
+            written.append((change, body, etag, existing))
     if removed:
         for start in range(0, len(removed), 500):
             StoredObject.delete().where(
@@ -223,9 +190,48 @@ def publish_batch(changes: list[CardChange], book_id: int | None = None) -> int:
             ).execute()
         previous = {name: stored[name][1] for name in removed}
         change_log.record_change(book.id, removed, deleted=True, previous=previous)
-    if changed:
-        card_index.index_named(book.id, bodies)
-        card_index.index_named(book.id, created_bodies, new=True)
-        previous = {name: stored[name][1] if name in stored else "" for name in changed}
-        change_log.record_change(book.id, changed, deleted=False, previous=previous)
-    return len(changed) + len(removed)
+    if written:
+        _write_cards(book.id, written)
+    return len(written) + len(removed)
+
+
+def _write_cards(
+    book_id: int, written: list[tuple[CardChange, bytes, str, tuple[int, str] | None]]
+) -> None:
+    """Insert or update the cards with the book's next revision already set, so that no
+    second statement has to find them again to set it; then their search fields."""
+    revision = change_log.lock_collection(book_id).sync_revision + 1
+    now = time.time()
+    created: list[tuple[object, ...]] = []
+    updated: list[tuple[object, ...]] = []
+    bodies: dict[str, bytes] = {}  # of the cards updated
+    created_bodies: dict[str, bytes] = {}
+    for change, body, etag, existing in written:
+        values = {
+            "content_type": VCARD_CONTENT_TYPE,
+            "body": body,
+            "etag": etag,
+            "size": len(body),
+            "uid": change.uid,
+            "component": VCARD,
+            "summary": change.formatted_name,
+            "modified": now,
+        }
+        row = (*(values[column] for column in UPDATED_COLUMNS), revision)
+        if existing is None:
+            created.append((book_id, change.name, now, *row))
+            created_bodies[change.name] = body
+        else:
+            updated.append((*row, existing[0]))
+            bodies[change.name] = body
+    update_rows(StoredObject, (*UPDATED_COLUMNS, "revision"), updated)
+    insert_rows(
+        StoredObject, ("collection", "name", "created", *UPDATED_COLUMNS, "revision"), created
+    )
+    card_index.index_named(book_id, bodies)
+    card_index.index_named(book_id, created_bodies, new=True)
+    names = [change.name for change, *_rest in written]
+    previous = {
+        change.name: existing[1] if existing else "" for change, _b, _e, existing in written
+    }
+    change_log.log_change(book_id, revision, names, deleted=False, previous=previous)
