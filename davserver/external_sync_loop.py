@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 import threading
 
+import peewee
+
 from davserver.external_caldav import HttpxCalDavClient
 from resources.external_calendars.sync_runs import process_owner, run_due
 
@@ -32,6 +34,9 @@ class ExternalSyncLoop:
         while not self._stop.wait(self.poll_seconds):
             try:
                 run_due(HttpxCalDavClient(), self.owner)
+            except (peewee.OperationalError, peewee.InterfaceError) as outage:
+                # the database is away (a restart, a failover): one line, not a traceback
+                log.warning("external calendar sync waits for the database: %s", outage)
             except Exception:  # a broken round must not end the loop; the next one retries
                 log.exception("external calendar sync round failed")
 

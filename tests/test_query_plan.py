@@ -16,6 +16,7 @@ from resources.auth.credentials import find_credential
 from resources.objects.addressbook_query_plan import LimitExceeded, addressbook_query_results
 from resources.objects.calendar_collections import by_path
 from resources.objects.calendar_query_plan import CalendarQueryPlan, InstanceLimitReached
+from resources.objects.card_index import index_stored
 from resources.objects.stored_objects import WriteConditions, put_calendar_object
 from resources.store.hot_queries import ObjectWithBody
 from resources.store.models import Collection, StoredObject
@@ -206,6 +207,9 @@ def test_the_addressbook_plan_matches_skips_unreadable_cards_and_stops_at_the_li
     StoredObject.update(body=b"\x00\xff not a vcard").where(
         (StoredObject.collection == collection.id) & (StoredObject.name == "bad.vcf")
     ).execute()
+    # A card whose stored body cannot be read has no search fields (as after the backfill
+    # of schema step 14 read it), so no text-match finds it.
+    index_stored(collection.id, ["bad.vcf"])
     found = card_results(addressbook_query_body("plan"), collection)
     assert [row.name for row in found] == ["anna.vcf", "berta.vcf", "carla.vcf", "dora.vcf"]
     *matches, beyond = card_results(addressbook_query_body("plan", limit=2), collection)

@@ -8,6 +8,8 @@ import logging
 import threading
 from collections.abc import Callable
 
+import peewee
+
 from resources.connectors.catalogue import connector_types, run_targets
 from resources.connectors.connection_settings import connection_settings
 from resources.connectors.run_executor import execute_run
@@ -91,6 +93,9 @@ class RunWorker:
         while not self._stop.is_set():
             try:
                 work_once(self.owner, self._client_factory(), self._lease)
-            except Exception:  # a database outage must not end the loop
+            except (peewee.OperationalError, peewee.InterfaceError) as outage:
+                # the database is away (a restart, a failover): one line, not a traceback
+                log.warning("connector runs wait for the database: %s", outage)
+            except Exception:  # nothing must end the loop
                 log.exception("connector runs failed; will retry")
             self._stop.wait(self._poll)
