@@ -154,3 +154,65 @@ def test_every_code_raised_in_resources_is_in_the_catalogue():
                     used.add(keyword.value.value)
     assert len(used) > 150
     assert sorted(used - set(MESSAGES)) == []
+
+
+# What connector types say, and the keyword or position their sentence is given at.
+CONNECTOR_SENTENCES = {"Check": ("sentence", 2), "SourceUnreadable": ("sentence", 0)}
+CONNECTOR_SENTENCES |= {"RecordProblem": ("sentence", 1), "SourceAnsweredBadly": ("sentence", 0)}
+CONNECTOR_SENTENCES |= {"SourceUnreachable": ("sentence", 0), "DavUnreadable": ("sentence", 0)}
+CONNECTOR_SENTENCES |= {"CsvUnreadable": ("sentence", 0), "RowProblem": ("sentence", 1)}
+CONNECTOR_SENTENCES |= {"VCardUnreadable": ("sentence", 0), "CardProblem": ("sentence", 1)}
+CONNECTOR_MODULES = (
+    *sorted((ROOT / "resources" / "connectors").rglob("*.py")),
+    ROOT / "resources" / "formats" / "csv_records.py",
+    ROOT / "resources" / "formats" / "vcard_records.py",
+    *sorted(ROOT.glob("davserver/connector*.py")),
+)
+
+
+def _told_as_text(node: ast.expr) -> bool:
+    """Whether a sentence is given as text: a literal, an f-string, text joined or
+    formatted, str() of anything, or another error's English `.message`. (A name bound
+    to a text is mypy's to refuse: the parameters are typed Sentence.)"""
+    if isinstance(node, (ast.Constant, ast.JoinedStr)):
+        return True
+    if isinstance(node, ast.BinOp):
+        return _told_as_text(node.left) or _told_as_text(node.right)
+    if isinstance(node, ast.IfExp):
+        return _told_as_text(node.body) or _told_as_text(node.orelse)
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        return name in ("str", "format", "join")
+    return isinstance(node, ast.Attribute) and node.attr == "message"
+
+
+def test_no_connector_says_a_bare_sentence():
+    """Checks, failures and skipped rows of connectors are catalogue sentences (the admin
+    UI translates them by their code): none is made from text, so a new connector type
+    cannot slip back to English strings."""
+    assert len(CONNECTOR_MODULES) > 15
+    bare, made = [], 0
+    for path in CONNECTOR_MODULES:
+        for name, call in _calls(path):
+            if name not in CONNECTOR_SENTENCES:
+                continue
+            keyword, position = CONNECTOR_SENTENCES[name]
+            given = [k.value for k in call.keywords if k.arg == keyword]
+            if len(call.args) > position:
+                given.append(call.args[position])
+            made += 1
+            if any(_told_as_text(node) for node in given):
+                bare.append(f"{path.relative_to(ROOT)}:{call.lineno} {name}")
+    assert made > 40
+    assert bare == []
+
+
+def test_the_rule_against_bare_connector_sentences_finds_them():
+    found = [
+        _told_as_text(ast.parse(source, mode="eval").body)
+        for source in ('"The server answers."', 'f"{n} cards"', "error.message", "str(x)")
+    ]
+    assert found == [True, True, True, True]
+    assert not _told_as_text(ast.parse('sentence("source_answers")', mode="eval").body)
+    assert not _told_as_text(ast.parse("error.sentence", mode="eval").body)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import peewee
 
 from resources.store import models
-from resources.store.connectors import create_connector_tables
+from resources.store.connectors import ConnectorRun, create_connector_tables
 from resources.store.database import database_proxy, is_sqlite
 from resources.store.directory import ContactPerson
 from resources.store.list_indexes import create_list_indexes, create_search_indexes
@@ -79,6 +79,18 @@ def _link_manual_copies(db: peewee.Database) -> None:
     registered_step("phonebook manual copies")()  # needs the phonebook's rules, above the store
 
 
+def _reserved_step(db: peewee.Database) -> None:
+    """A number another branch's step takes at the merge."""
+
+
+def _add_run_failures(db: peewee.Database) -> None:
+    """Runs keep why they failed as a catalogue code with its values beside the English,
+    so the admin UI translates it; runs failed before keep their English only."""
+    table = ConnectorRun._meta.table_name
+    if "failure" not in {column.name for column in db.get_columns(table)}:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "failure" TEXT')
+
+
 UPGRADES: list[Callable[[peewee.Database], None]] = [
     _create_initial_tables,  # 1
     _create_shared_settings,  # 2: secrets every server process shares
@@ -91,6 +103,15 @@ UPGRADES: list[Callable[[peewee.Database], None]] = [
     create_connector_tables,  # 9: connections to data sources and their runs
     create_list_indexes,  # 10: (column, id) indexes for sorted, paged lists
     create_search_indexes,  # 11: trigram indexes for list search on PostgreSQL
+    # 12-17 are reserved for branches merged at the same time; until they land they do
+    # nothing, so that step 18 keeps its number (the merge puts the real steps here).
+    _reserved_step,  # 12
+    _reserved_step,  # 13
+    _reserved_step,  # 14
+    _reserved_step,  # 15
+    _reserved_step,  # 16
+    _reserved_step,  # 17
+    _add_run_failures,  # 18: a failed run's reason as a code with values (ConnectorRun.failure)
 ]
 
 SCHEMA_VERSION = len(UPGRADES)
