@@ -6,15 +6,20 @@ of the code in the page's language next to the field it names."""
 from __future__ import annotations
 
 import ast
+import json
 import re
+import time
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
 
 from davserver.web.admin.i18n import catalog
-from resources.error_codes import MESSAGES, Sentence
+from resources.connectors.run_executor import Problems
+from resources.error_codes import MESSAGES, Sentence, sentence
 from resources.errors import DomainError, InvalidProperty, NotFound
+from resources.store.connectors import Connection, ConnectorRun
+from resources.store.database import write_transaction
 from tests.api_helpers import api_as, error_of, unique
 from tests.browser.admin_pages import new_account
 from tests.browser.http_session import AdminSession
@@ -216,3 +221,52 @@ def test_the_rule_against_bare_connector_sentences_finds_them():
     assert found == [True, True, True, True]
     assert not _told_as_text(ast.parse('sentence("source_answers")', mode="eval").body)
     assert not _told_as_text(ast.parse("error.sentence", mode="eval").body)
+
+
+def _run_of(failure: Sentence | None, rows: list[dict[str, object]]) -> tuple[int, int]:
+    now = time.time()
+    with write_transaction():
+        connection = Connection.create(
+            name=unique("Coded run"),
+            type="csv-url",
+            target="phonebook",
+            settings=json.dumps({"url": "http://127.0.0.1:9/book.csv"}),
+            secrets="{}",
+            created=now,
+            modified=now,
+        )
+        run = ConnectorRun.create(
+            connection=connection.id,
+            state="failed" if failure or not rows else "ok",
+            queued=now,
+            finished=now,
+            skipped=len(rows),
+            errors=json.dumps(rows),
+            message=failure.english if failure else "An English sentence of an older run.",
+            failure=json.dumps(failure.as_json()) if failure else None,
+        )
+    return connection.id, run.id
+
+
+def test_the_admin_ui_tells_a_run_s_failure_and_skipped_rows_by_their_code(server):
+    problems = Problems()
+    problems.add(3, sentence("record_no_phone"))
+    problems.add(4, sentence("record_key_repeated", key="k-1", line=3))
+    failure = sentence("source_login_refused", status=401)
+    coded = _run_of(failure, problems.reported)
+    assert problems.reported[0] == {
+        "line": 3,
+        "message": "The record has no phone number.",
+        "code": "record_no_phone",
+        "values": {},
+    }
+    older = _run_of(None, [{"line": 7, "message": "A row sentence of an older run."}])
+    session = AdminSession(server.base_url, **{"Accept-Language": "de"})
+    session.sign_in(*new_account("admin"))
+    page = session.get(f"/connections/{coded[0]}/runs/{coded[1]}").text
+    assert "Der Server hat den Benutzernamen oder das Passwort abgelehnt (HTTP 401)." in page
+    assert "Der Datensatz hat keine Telefonnummer." in page and "k-1" in page
+    assert "no phone number" not in page and "refused" not in page
+    shown = session.get(f"/connections/{older[0]}/runs/{older[1]}").text
+    assert "An English sentence of an older run." in shown  # written before the upgrade
+    assert "A row sentence of an older run." in shown
