@@ -41,9 +41,7 @@ CONNECTOR_MESSAGES: dict[str, str] = {
     # Sources that cannot be reached, and answers that are not what was asked for.
     "source_url_not_http": N_("The URL must start with http:// or https://."),
     "source_url_not_http_address": N_("The URL is not an http:// or https:// address."),
-    "source_login_refused": N_(
-        "The server refused the user name or password (HTTP %(status)s)."
-    ),
+    "source_login_refused": N_("The server refused the user name or password (HTTP %(status)s)."),
     "source_no_file": N_("The server has no file at this URL (HTTP 404)."),
     "source_status_not_file": N_("The server answered HTTP %(status)s instead of the file."),
     "source_status_not_answer": N_("The server answered HTTP %(status)s instead of an answer."),
@@ -57,9 +55,7 @@ CONNECTOR_MESSAGES: dict[str, str] = {
         "The server answered HTTP %(status)s instead of a multiget answer."
     ),
     "source_tls_invalid": N_("The source's TLS certificate is not valid for its address."),
-    "source_unreachable": N_(
-        "The source's server cannot be reached (name or connection refused)."
-    ),
+    "source_unreachable": N_("The source's server cannot be reached (name or connection refused)."),
     "source_connect_timeout": N_("The source's server did not accept the connection in time."),
     "source_cut_short": N_("The source's server ended the answer before it was complete."),
     "source_read_timeout": N_("The source's server stopped sending (timeout)."),
@@ -71,12 +67,9 @@ CONNECTOR_MESSAGES: dict[str, str] = {
     "carddav_multistatus_not_xml": N_("The server's multistatus answer is not XML."),
     "carddav_no_resource": N_("The server's answer names no resource at this URL."),
     "carddav_no_book": N_("The server has no address book at or below this URL."),
-    "carddav_book_not_found": N_(
-        "No address book is called '%(name)s'; the server has %(names)s."
-    ),
+    "carddav_book_not_found": N_("No address book is called '%(name)s'; the server has %(names)s."),
     "carddav_books_several": N_(
-        "The server has %(count)s address books: %(names)s; name one in the setting "
-        "'addressbook'."
+        "The server has %(count)s address books: %(names)s; name one in the setting 'addressbook'."
     ),
     "carddav_book_gone": N_("%(path)s is no longer an address book."),
     "carddav_sync_never_ended": N_("The server's sync-collection answer never ended."),
@@ -126,9 +119,7 @@ CONNECTOR_MESSAGES: dict[str, str] = {
         "The server process running it stopped before it ended (its lease expired); "
         "nothing of it was applied."
     ),
-    "run_type_unknown": N_(
-        "This server has no connector type '%(type)s' or target '%(target)s'."
-    ),
+    "run_type_unknown": N_("This server has no connector type '%(type)s' or target '%(target)s'."),
     # Rows a run skipped.
     "record_no_phone": N_("The record has no phone number."),
     "record_no_name": N_("The record has neither a name nor a company."),

@@ -204,9 +204,7 @@ def choose_book(books: Sequence[Book], wanted: str) -> Book:
                 return book
         raise SourceAnsweredBadly(sentence("carddav_book_not_found", name=wanted, names=names))
     if len(books) > 1:
-        raise SourceAnsweredBadly(
-            sentence("carddav_books_several", count=len(books), names=names)
-        )
+        raise SourceAnsweredBadly(sentence("carddav_books_several", count=len(books), names=names))
     return books[0]
 
 
@@ -320,7 +318,10 @@ def card_entry(href: str, etag: str, body: bytes) -> dict[str, object]:
 
 
 def _card_problem(href: str, etag: str, reason: Sentence) -> dict[str, object]:
-    return {"etag": etag, "problem": sentence("carddav_card_unreadable", href=href, reason=reason).as_json()}
+    return {
+        "etag": etag,
+        "problem": sentence("carddav_card_unreadable", href=href, reason=reason).as_json(),
+    }
 
 
 def _source_of(settings: Settings) -> str:

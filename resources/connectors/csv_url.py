@@ -158,7 +158,9 @@ class CsvFileType(CsvUrlType):
 
     def test(self, settings: Settings, client: SourceClient) -> TestOutcome:
         if not in_hand(client):  # saved before its first upload: the upload is tested
-            return TestOutcome((Check("upload", True, sentence("csv_upload_tested_then")),), FIELD_CODES)
+            return TestOutcome(
+                (Check("upload", True, sentence("csv_upload_tested_then")),), FIELD_CODES
+            )
         full = CsvUrlType.test(self, {**settings, "url": "http://upload/"}, client)
         return TestOutcome(
             tuple(check for check in full.checks if check.check == "format"), full.source_fields
