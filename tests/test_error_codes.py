@@ -6,6 +6,7 @@ of the code in the page's language next to the field it names."""
 from __future__ import annotations
 
 import ast
+import inspect
 import json
 import re
 import time
@@ -161,12 +162,6 @@ def test_every_code_raised_in_resources_is_in_the_catalogue():
     assert sorted(used - set(MESSAGES)) == []
 
 
-# What connector types say, and the keyword or position their sentence is given at.
-CONNECTOR_SENTENCES = {"Check": ("sentence", 2), "SourceUnreadable": ("sentence", 0)}
-CONNECTOR_SENTENCES |= {"RecordProblem": ("sentence", 1), "SourceAnsweredBadly": ("sentence", 0)}
-CONNECTOR_SENTENCES |= {"SourceUnreachable": ("sentence", 0), "DavUnreadable": ("sentence", 0)}
-CONNECTOR_SENTENCES |= {"CsvUnreadable": ("sentence", 0), "RowProblem": ("sentence", 1)}
-CONNECTOR_SENTENCES |= {"VCardUnreadable": ("sentence", 0), "CardProblem": ("sentence", 1)}
 CONNECTOR_MODULES = (
     *sorted((ROOT / "resources" / "connectors").rglob("*.py")),
     ROOT / "resources" / "formats" / "csv_records.py",
@@ -192,17 +187,44 @@ def _told_as_text(node: ast.expr) -> bool:
     return isinstance(node, ast.Attribute) and node.attr == "message"
 
 
+def _connector_sentences() -> dict[str, int]:
+    """What connectors say (a check, a skipped row, and every error a source or its file
+    can raise, subclasses of new types included) -> the position of its `sentence`."""
+    from resources.connectors.catalogue import connector_types
+    from resources.connectors.connector_types import Check, RecordProblem, SourceUnreadable
+    from resources.connectors.source_dav import DavUnreadable
+    from resources.connectors.source_http import SourceUnreachable
+    from resources.formats.csv_records import CsvUnreadable, RowProblem
+    from resources.formats.vcard_records import CardProblem, VCardUnreadable
+
+    connector_types()  # imports every type, and so its own errors
+    kinds: list[type] = [Check, RecordProblem, RowProblem, CardProblem, DavUnreadable]
+    todo: list[type] = [SourceUnreadable, SourceUnreachable, CsvUnreadable, VCardUnreadable]
+    while todo:
+        kind = todo.pop()
+        kinds.append(kind)
+        todo.extend(kind.__subclasses__())
+    positions = {}
+    for kind in kinds:
+        names = list(inspect.signature(kind).parameters)
+        assert "sentence" in names, f"{kind.__name__} takes no Sentence named 'sentence'"
+        positions[kind.__name__] = names.index("sentence")
+    return positions
+
+
 def test_no_connector_says_a_bare_sentence():
     """Checks, failures and skipped rows of connectors are catalogue sentences (the admin
     UI translates them by their code): none is made from text, so a new connector type
     cannot slip back to English strings."""
     assert len(CONNECTOR_MODULES) > 15
+    said = _connector_sentences()
+    assert {"Check", "SourceUnreadable", "RecordProblem", "SourceAnsweredBadly"} <= set(said)
     bare, made = [], 0
     for path in CONNECTOR_MODULES:
         for name, call in _calls(path):
-            if name not in CONNECTOR_SENTENCES:
+            if name not in said:
                 continue
-            keyword, position = CONNECTOR_SENTENCES[name]
+            keyword, position = "sentence", said[name]
             given = [k.value for k in call.keywords if k.arg == keyword]
             if len(call.args) > position:
                 given.append(call.args[position])
