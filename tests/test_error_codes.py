@@ -292,3 +292,18 @@ def test_the_admin_ui_tells_a_run_s_failure_and_skipped_rows_by_their_code(serve
     shown = session.get(f"/connections/{older[0]}/runs/{older[1]}").text
     assert "An English sentence of an older run." in shown  # written before the upgrade
     assert "A row sentence of an older run." in shown
+
+
+def test_connector_codes_take_no_code_of_the_rest_of_the_catalogue():
+    from resources.connector_codes import CONNECTOR_MESSAGES
+
+    tree = ast.parse((ROOT / "resources" / "error_codes.py").read_text(encoding="utf-8"))
+    written = {
+        key.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Dict)
+        for key in node.keys
+        if isinstance(key, ast.Constant)
+    }
+    assert len(written) > 100 and sorted(written & set(CONNECTOR_MESSAGES)) == []
+    assert all(MESSAGES[code] == template for code, template in CONNECTOR_MESSAGES.items())
