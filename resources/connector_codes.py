@@ -1,0 +1,129 @@
+"""The catalogue's sentences of connectors: the checks of a connection's test, why a
+source cannot be read, why a run failed and why a row was skipped.
+
+They are part of resources/error_codes.py's MESSAGES (merged there) and kept here only
+so that the catalogue stays readable. Codes are named `<area>_<finding>`: the area is
+`source` (reaching a source over HTTP and its answers), `csv`, `vcard`, `carddav` or
+`json` (one kind of source), `run` (the run as a whole) or `record` (one skipped row);
+a new connector type takes its key as area (e.g. `m365_`). This module imports nothing
+of the catalogue, so either may be imported first.
+"""
+
+from __future__ import annotations
+
+
+def N_(message: str) -> str:
+    """Mark a template for extraction into the admin UI's translations."""
+    return message
+
+
+CONNECTOR_MESSAGES: dict[str, str] = {
+    # The checks of a test that pass.
+    "source_url_ok": N_("The URL is an http(s) address."),
+    "source_answers": N_("The server answers."),
+    "source_sends_file": N_("The server sends the file."),
+    "csv_file_ok": N_("The file is CSV with %(columns)s columns and %(rows)s rows."),
+    "csv_upload_tested_then": N_("The file comes with each upload and is tested then."),
+    "vcard_file_ok": N_("The file holds %(cards)s cards."),
+    "vcard_file_ok_some_unreadable": N_(
+        "The file holds %(cards)s cards, %(problems)s of them unreadable."
+    ),
+    "carddav_speaks": N_("The server speaks CardDAV."),
+    "carddav_book_is": N_("The address book is %(name)s."),
+    "carddav_book_is_one_of": N_("The address book is %(name)s (of %(count)s: %(names)s)."),
+    "carddav_sync_collection": N_(
+        "The address book offers sync-collection: each run fetches only the changed cards."
+    ),
+    "carddav_no_sync_collection": N_(
+        "The address book has no sync-collection: each run compares its ctag and ETags."
+    ),
+    "json_entries_with_import": N_("The entries come with each import through the API."),
+    # Sources that cannot be reached, and answers that are not what was asked for.
+    "source_url_not_http": N_("The URL must start with http:// or https://."),
+    "source_url_not_http_address": N_("The URL is not an http:// or https:// address."),
+    "source_login_refused": N_("The server refused the user name or password (HTTP %(status)s)."),
+    "source_no_file": N_("The server has no file at this URL (HTTP 404)."),
+    "source_status_not_file": N_("The server answered HTTP %(status)s instead of the file."),
+    "source_status_not_answer": N_("The server answered HTTP %(status)s instead of an answer."),
+    "source_status_not_webdav": N_(
+        "The server answered HTTP %(status)s instead of a WebDAV answer."
+    ),
+    "source_status_not_sync": N_(
+        "The server answered HTTP %(status)s instead of a sync-collection answer."
+    ),
+    "source_status_not_multiget": N_(
+        "The server answered HTTP %(status)s instead of a multiget answer."
+    ),
+    "source_tls_invalid": N_("The source's TLS certificate is not valid for its address."),
+    "source_unreachable": N_("The source's server cannot be reached (name or connection refused)."),
+    "source_connect_timeout": N_("The source's server did not accept the connection in time."),
+    "source_cut_short": N_("The source's server ended the answer before it was complete."),
+    "source_read_timeout": N_("The source's server stopped sending (timeout)."),
+    "source_too_many_redirects": N_("The source redirected more than %(count)s times."),
+    "source_too_large": N_("The source sent more than %(size)s MB."),
+    "source_unreadable_error": N_("The source cannot be read (%(error)s)."),
+    "source_no_webdav_client": N_("This server's HTTP client cannot speak WebDAV."),
+    # CardDAV servers that answer, but not as wanted.
+    "carddav_multistatus_not_xml": N_("The server's multistatus answer is not XML."),
+    "carddav_no_resource": N_("The server's answer names no resource at this URL."),
+    "carddav_no_book": N_("The server has no address book at or below this URL."),
+    "carddav_book_not_found": N_("No address book is called '%(name)s'; the server has %(names)s."),
+    "carddav_books_several": N_(
+        "The server has %(count)s address books: %(names)s; name one in the setting 'addressbook'."
+    ),
+    "carddav_book_gone": N_("%(path)s is no longer an address book."),
+    "carddav_sync_never_ended": N_("The server's sync-collection answer never ended."),
+    "carddav_card_unreadable": N_("%(href)s: %(reason)s"),
+    "carddav_not_one_vcard": N_("%(href)s: the resource is not one vCard."),
+    "carddav_card_not_read": N_("%(href)s: unreadable"),
+    # CSV files that cannot be read, or rows of them.
+    "csv_encoding_choice": N_("The encoding must be one of: %(encodings)s."),
+    "csv_delimiter_choice": N_("The delimiter must be a comma, semicolon, tab or pipe."),
+    "csv_file_empty": N_("The file is empty: its first row must name the field codes."),
+    "csv_code_twice": N_("The header row names the field code '%(code)s' twice."),
+    "csv_codes_missing": N_("The header row lacks the mandatory field codes: %(codes)s."),
+    "csv_line_encoding": N_(
+        "Line %(line)s is not valid %(encoding)s; save the file as UTF-8 or set its encoding."
+    ),
+    "csv_line_unreadable": N_("Line %(line)s cannot be read as CSV: %(reason)s."),
+    "csv_line_too_long": N_(
+        "The file has a line of more than %(size)s MiB; it is not a CSV file of records."
+    ),
+    "csv_row_too_many_fields": N_(
+        "Line %(line)s has %(count)s fields; the header row names %(codes)s."
+    ),
+    "csv_upload_nothing_to_fetch": N_(
+        "The file of this connection comes with each upload (the admin UI, or davserver "
+        "phonebook import FILE.csv); there is nothing to fetch."
+    ),
+    # vCard files that cannot be read, or cards of them.
+    "vcard_file_line_too_long": N_("A line is longer than %(size)s MB."),
+    "vcard_file_numbered_line_too_long": N_("Line %(line)s is longer than %(size)s MB."),
+    "vcard_file_line_not_vcard": N_("Line %(line)s is not a vCard line (no BEGIN:VCARD)."),
+    "vcard_file_line_before_begin": N_("Line %(line)s comes before any BEGIN:VCARD."),
+    "vcard_file_no_card": N_("The file holds no vCard (no BEGIN:VCARD line)."),
+    "vcard_file_card_not_closed": N_("The card has no END:VCARD."),
+    "vcard_file_card_too_large": N_("The card is larger than %(size)s MB."),
+    "vcard_file_version_unread": N_(
+        "The card has VERSION %(version)s; only 2.1, 3.0 and 4.0 are read."
+    ),
+    "vcard_source_no_field": N_("A vCard has no field %(names)s."),
+    # Entries sent as JSON.
+    "json_nothing_to_fetch": N_(
+        "The entries of this connection come with each import through the API "
+        "(POST /api/v1/phonebook/import); there is nothing to fetch."
+    ),
+    # Runs as a whole.
+    "run_internal_error": N_("The run stopped on an internal error; nothing was applied."),
+    "run_lease_expired": N_(
+        "The server process running it stopped before it ended (its lease expired); "
+        "nothing of it was applied."
+    ),
+    "run_type_unknown": N_("This server has no connector type '%(type)s' or target '%(target)s'."),
+    # Rows a run skipped.
+    "record_no_phone": N_("The record has no phone number."),
+    "record_no_name": N_("The record has neither a name nor a company."),
+    "record_key_repeated": N_(
+        "The record has the same key '%(key)s' as line %(line)s; the first one counts."
+    ),
+}
