@@ -5,8 +5,9 @@ They are part of resources/error_codes.py's MESSAGES (merged there) and kept her
 so that the catalogue stays readable. Codes are named `<area>_<finding>`: the area is
 `source` (reaching a source over HTTP and its answers), `csv`, `vcard`, `carddav` or
 `json` (one kind of source), `run` (the run as a whole) or `record` (one skipped row);
-a new connector type takes its key as area (e.g. `m365_`). This module imports nothing
-of the catalogue, so either may be imported first.
+a connector type takes its key as area (`m365_`, `salesforce_`, `sugarcrm_`), what both
+CRM types say is `crm_`, and the rows only the directory target skips are `directory_`.
+This module imports nothing of the catalogue, so either may be imported first.
 """
 
 from __future__ import annotations
@@ -113,6 +114,66 @@ CONNECTOR_MESSAGES: dict[str, str] = {
         "The entries of this connection come with each import through the API "
         "(POST /api/v1/phonebook/import); there is nothing to fetch."
     ),
+    # Microsoft 365 (Graph): settings, the sign-in service and Graph's answers.
+    "m365_tenant_missing": N_("The tenant ID is missing."),
+    "m365_client_id_missing": N_("The client ID is missing."),
+    "m365_secret_missing": N_("The client secret is missing."),
+    "m365_kind_unknown": N_(
+        "'%(kind)s' is not a kind of contacts; choose mailbox or organisation."
+    ),
+    "m365_mailbox_missing": N_("Name the mailbox whose contacts are read."),
+    "m365_mailbox_invalid": N_("The mailbox must be a sign-in address or a user ID."),
+    "m365_setting_not_http": N_("The setting %(name)s must start with http:// or https://."),
+    "m365_no_folder": N_("The mailbox has no contacts folder '%(folder)s'; it has %(names)s."),
+    "m365_no_folder_but_default": N_(
+        "The mailbox has no contacts folder '%(folder)s'; it has none besides Contacts."
+    ),
+    "m365_org_contacts": N_("the organisation's contacts"),
+    "m365_folder_of": N_("the folder '%(folder)s' of %(mailbox)s"),
+    "m365_contacts_folder_of": N_("the Contacts folder of %(mailbox)s"),
+    "m365_no_api_client": N_("This server's HTTP client cannot call web APIs."),
+    "m365_delta_without_link": N_("The service's delta round ended without a deltaLink."),
+    "m365_signin_unreachable": N_("The sign-in service cannot be reached: %(reason)s"),
+    "m365_graph_unreachable": N_("The Microsoft Graph cannot be reached: %(reason)s"),
+    "m365_no_contacts": N_(
+        "There are no contacts in %(where)s: check the mailbox, the folder and the kind of "
+        "contacts."
+    ),
+    "m365_contacts_listed": N_("Graph lists %(count)s contacts."),
+    "m365_contacts_listed_first_page": N_("Graph lists %(count)s contacts (the first page)."),
+    "m365_delta_refused": N_("Graph refused to start a delta round."),
+    "m365_settings_named": N_("The app registration and the contacts are named."),
+    "m365_signin_answers": N_("The sign-in service answers."),
+    "m365_client_valid": N_("The tenant, client ID and secret are valid."),
+    "m365_token_issued": N_("The sign-in service issued a token for Microsoft Graph."),
+    "m365_graph_answers": N_("Microsoft Graph answers."),
+    "m365_may_read": N_("The app may read %(where)s."),
+    "m365_no_field": N_("Graph's contacts have no field %(names)s."),
+    "m365_service_said": N_(" (the service said: %(text)s)"),
+    "m365_tenant_unknown": N_("The tenant '%(tenant)s' is not known to the service%(said)s."),
+    "m365_client_unknown": N_(
+        "The client id is not an application registered in this tenant%(said)s."
+    ),
+    "m365_secret_wrong": N_("The client secret is wrong or has expired; make a new one%(said)s."),
+    "m365_token_refused": N_("The service refused to issue a token (%(what)s)%(said)s."),
+    "m365_busy": N_(
+        "The service is busy (HTTP %(status)s) and asked to wait longer than the run may; "
+        "the next run tries again."
+    ),
+    "m365_no_access_token": N_("The token endpoint answered without an access token."),
+    "m365_next_page_elsewhere": N_("The service sent a next page at another address."),
+    "m365_answer_not_object": N_("The service's answer is not a JSON object."),
+    "m365_answer_no_list": N_("The service's answer has no list of contacts."),
+    "m365_same_page_twice": N_("The service sent the same page twice."),
+    "m365_list_never_ended": N_("The service's list of contacts never ended."),
+    "m365_token_not_accepted": N_("Graph did not accept the app's token%(said)s."),
+    "m365_no_permission": N_(
+        "The app may not read these contacts: grant it the application permission "
+        "Contacts.Read (mailbox contacts) or OrgContact.Read.All (organisation contacts), "
+        "with admin consent%(said)s."
+    ),
+    "m365_no_mailbox": N_("Graph has no such mailbox or contacts folder (HTTP 404)%(said)s."),
+    "m365_status": N_("Graph answered HTTP %(status)s%(error)s%(said)s."),
     # Runs as a whole.
     "run_internal_error": N_("The run stopped on an internal error; nothing was applied."),
     "run_lease_expired": N_(
