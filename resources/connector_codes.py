@@ -174,6 +174,80 @@ CONNECTOR_MESSAGES: dict[str, str] = {
     ),
     "m365_no_mailbox": N_("Graph has no such mailbox or contacts folder (HTTP 404)%(said)s."),
     "m365_status": N_("Graph answered HTTP %(status)s%(error)s%(said)s."),
+    # Web services that answer JSON (Salesforce, SugarCRM).
+    "json_service_busy": N_(
+        "%(service)s asks to wait %(seconds)s s before the next request (HTTP %(status)s); "
+        "the run stopped and changed nothing, the next run tries again."
+    ),
+    # What both CRM types find (one template, one code).
+    "crm_user_may_read": N_("The user may read contacts."),
+    "crm_contacts_readable": N_("Contacts can be read with %(fields)s fields (%(custom)s custom)."),
+    # Salesforce.
+    "salesforce_url_not_http": N_("The login URL must start with https:// (or http://)."),
+    "salesforce_url_ok": N_("The login URL is an http(s) address."),
+    "salesforce_answers": N_("Salesforce answers."),
+    "salesforce_knows_app": N_("Salesforce knows the connected app."),
+    "salesforce_logged_in": N_("Logged in; the organisation is %(url)s."),
+    "salesforce_no_contacts": N_("The user sees no contacts in Salesforce."),
+    "salesforce_no_field": N_(
+        "Salesforce's Contact has no field %(names)s that this user may read."
+    ),
+    "salesforce_session_refused": N_(
+        "Salesforce ended the session and a new login was refused too%(detail)s."
+    ),
+    "salesforce_request_limit": N_(
+        "The Salesforce organisation has used up its API requests for now%(detail)s; "
+        "the next run tries again."
+    ),
+    "salesforce_api_off_for_org": N_(
+        "The REST API is not enabled for this Salesforce organisation%(detail)s."
+    ),
+    "salesforce_api_off_for_user": N_(
+        "The REST API is switched off for this Salesforce user%(detail)s."
+    ),
+    "salesforce_field_unknown": N_(
+        "Salesforce does not know a field the query asks for%(detail)s."
+    ),
+    "salesforce_query_refused": N_("Salesforce refused the query%(detail)s."),
+    "salesforce_deleted_too_old": N_(
+        "Salesforce keeps no deleted records that far back%(detail)s."
+    ),
+    "salesforce_not_found": N_(
+        "Salesforce has no such resource (check the API version)%(detail)s."
+    ),
+    "salesforce_client_unknown": N_(
+        "Salesforce does not know this consumer key (client id)%(detail)s."
+    ),
+    "salesforce_secret_refused": N_(
+        "Salesforce refused the consumer secret (client secret)%(detail)s."
+    ),
+    "salesforce_flow_not_allowed": N_(
+        "The connected app does not allow this OAuth flow%(detail)s."
+    ),
+    "salesforce_org_inactive": N_("The Salesforce organisation is locked or inactive%(detail)s."),
+    "salesforce_no_read_access": N_(
+        "The Salesforce user may not read contacts%(detail)s; give the user's profile or a "
+        "permission set read access to Contact and Account."
+    ),
+    "salesforce_status": N_("Salesforce answered HTTP %(status)s instead of %(what)s%(detail)s."),
+    "salesforce_not_token_endpoint": N_(
+        "The login URL answers HTTP %(status)s, but not as Salesforce's token endpoint does "
+        "(no JSON at /services/oauth2/token); check the login URL."
+    ),
+    "salesforce_login_refused": N_(
+        "Salesforce refused the login%(detail)s; check the user name, the password and the "
+        "security token, or for the client-credentials flow the app's run-as user."
+    ),
+    "salesforce_token_status": N_(
+        "Salesforce's token endpoint answered HTTP %(status)s%(detail)s."
+    ),
+    "salesforce_answer_not_json": N_("Salesforce's answer to %(what)s is not JSON."),
+    "salesforce_query_no_records": N_("Salesforce's query answer has no records list."),
+    "salesforce_query_never_ended": N_("Salesforce's query answer never ended."),
+    "salesforce_the_query": N_("the query"),
+    "salesforce_the_next_page": N_("the next page of the query"),
+    "salesforce_the_fields": N_("the Contact fields"),
+    "salesforce_the_deleted": N_("the deleted contacts"),
     # Runs as a whole.
     "run_internal_error": N_("The run stopped on an internal error; nothing was applied."),
     "run_lease_expired": N_(
