@@ -248,6 +248,47 @@ CONNECTOR_MESSAGES: dict[str, str] = {
     "salesforce_the_next_page": N_("the next page of the query"),
     "salesforce_the_fields": N_("the Contact fields"),
     "salesforce_the_deleted": N_("the deleted contacts"),
+    # SugarCRM.
+    "sugarcrm_url_not_http": N_("The address must start with https://."),
+    "sugarcrm_url_ok": N_("The address is an http(s) address."),
+    "sugarcrm_answers": N_("SugarCRM answers."),
+    "sugarcrm_knows_client": N_("SugarCRM knows the OAuth client."),
+    "sugarcrm_logged_in": N_("Logged in."),
+    "sugarcrm_no_contacts": N_("The user sees no contacts in SugarCRM."),
+    "sugarcrm_no_field": N_("SugarCRM's Contacts have no field %(names)s."),
+    "sugarcrm_client_unknown": N_(
+        "SugarCRM does not know this OAuth client (id or secret)%(detail)s."
+    ),
+    "sugarcrm_grant_not_allowed": N_(
+        "SugarCRM does not allow this OAuth client the password grant%(detail)s."
+    ),
+    "sugarcrm_no_read_access": N_("The SugarCRM user may not read contacts%(detail)s."),
+    "sugarcrm_request_too_large": N_("SugarCRM finds the request too large%(detail)s."),
+    "sugarcrm_maintenance": N_(
+        "SugarCRM is in maintenance mode%(detail)s; the next run tries again."
+    ),
+    "sugarcrm_parameter_refused": N_("SugarCRM refused a parameter of the request%(detail)s."),
+    "sugarcrm_not_found": N_(
+        "SugarCRM has no such resource (is this the instance's address?)%(detail)s."
+    ),
+    "sugarcrm_session_refused": N_(
+        "SugarCRM ended the session and a new login was refused too%(detail)s."
+    ),
+    "sugarcrm_not_rest_api": N_(
+        "The address answers HTTP %(status)s, but not as SugarCRM's REST API does "
+        "(no JSON at /rest/v11/oauth2/token); check the address."
+    ),
+    "sugarcrm_login_refused": N_(
+        "SugarCRM refused the login%(detail)s; check the user name and the password, and "
+        "that the API platform is allowed (Admin > Configure API Platforms)."
+    ),
+    "sugarcrm_token_status": N_("SugarCRM's token endpoint answered HTTP %(status)s%(detail)s."),
+    "sugarcrm_status": N_("SugarCRM answered HTTP %(status)s instead of %(what)s%(detail)s."),
+    "sugarcrm_answer_not_json": N_("SugarCRM's answer to %(what)s is not JSON."),
+    "sugarcrm_no_records": N_("SugarCRM's contacts answer has no records list."),
+    "sugarcrm_never_ended": N_("SugarCRM's contacts answer never ended."),
+    "sugarcrm_the_contacts": N_("the contacts"),
+    "sugarcrm_the_metadata": N_("the metadata"),
     # Runs as a whole.
     "run_internal_error": N_("The run stopped on an internal error; nothing was applied."),
     "run_lease_expired": N_(
