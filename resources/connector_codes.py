@@ -289,6 +289,14 @@ CONNECTOR_MESSAGES: dict[str, str] = {
     "sugarcrm_never_ended": N_("SugarCRM's contacts answer never ended."),
     "sugarcrm_the_contacts": N_("the contacts"),
     "sugarcrm_the_metadata": N_("the metadata"),
+    # Rows the directory target skips.
+    "directory_no_company": N_(
+        "The record names no company; the directory keeps contact persons of companies."
+    ),
+    "directory_no_name": N_("The record has neither a first nor a last name."),
+    "directory_category_unknown": N_(
+        "The company category '%(category)s' is none of %(categories)s."
+    ),
     # Runs as a whole.
     "run_internal_error": N_("The run stopped on an internal error; nothing was applied."),
     "run_lease_expired": N_(
