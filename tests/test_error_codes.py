@@ -235,6 +235,34 @@ def test_no_connector_says_a_bare_sentence():
     assert bare == []
 
 
+def test_a_web_service_s_refusal_keeps_its_english_and_reads_german_by_code():
+    from resources.connectors.directory_records import record_problem
+    from resources.connectors.graph_session import graph_refusal
+    from resources.connectors.json_api import JsonAnswer
+    from resources.connectors.salesforce_api import api_refusal
+
+    german = catalog("de").gettext
+    graph = graph_refusal(404, "", "Mailbox gone").sentence
+    assert graph.english == (
+        "Graph has no such mailbox or contacts folder (HTTP 404) (the service said: Mailbox gone)."
+    )
+    assert graph.render(german) == (
+        "Graph kennt kein solches Postfach und keinen solchen Kontaktordner (HTTP 404) "
+        "(der Dienst meldete: Mailbox gone)."
+    )
+    answer = JsonAnswer(500, {}, [{"errorCode": "UNKNOWN_EXCEPTION", "message": "boom"}])
+    salesforce = api_refusal(answer, sentence("salesforce_the_query")).sentence
+    assert salesforce.as_json()["code"] == "salesforce_status"
+    assert salesforce.english == (
+        "Salesforce answered HTTP 500 instead of the query (UNKNOWN_EXCEPTION: boom)."
+    )
+    assert salesforce.render(german) == (
+        "Salesforce antwortete auf die Abfrage mit HTTP 500 (UNKNOWN_EXCEPTION: boom)."
+    )
+    skipped = record_problem({"company": "Muster GmbH", "company_category": "customer"})
+    assert skipped is not None and skipped.code == "directory_no_name"
+
+
 def test_the_rule_against_bare_connector_sentences_finds_them():
     found = [
         _told_as_text(ast.parse(source, mode="eval").body)
