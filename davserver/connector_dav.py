@@ -27,6 +27,7 @@ from resources.connectors.source_http import (
     SourceRequest,
     SourceUnreachable,
 )
+from resources.error_codes import sentence
 
 MAX_XML_BYTES = 64 * 1024 * 1024
 NAMESPACES = {"D": DAV, "C": CARDDAV, "CS": CS}
@@ -80,7 +81,7 @@ def read_answer(status: int, url: str, body: bytes) -> DavAnswer:
     try:
         root = etree.fromstring(body, _PARSER)
     except etree.XMLSyntaxError:
-        raise DavUnreadable("The server's multistatus answer is not XML.") from None
+        raise DavUnreadable(sentence("carddav_multistatus_not_xml")) from None
     responses = []
     for item in root.iter(f"{{{DAV}}}response"):
         href = item.findtext(f"{{{DAV}}}href")
@@ -133,4 +134,4 @@ def send_dav(client: SourceClient, request: DavRequest) -> DavAnswer:
                 continue
             data = b"".join(answer.body_chunks())
             return read_answer(answer.status, answer.url, data)
-    raise SourceUnreachable(f"The source redirected more than {MAX_REDIRECTS} times.")
+    raise SourceUnreachable(sentence("source_too_many_redirects", count=MAX_REDIRECTS))

@@ -25,6 +25,7 @@ from resources.connectors.source_http import (
     SourceResponse,
     SourceUnreachable,
 )
+from resources.error_codes import Sentence, sentence
 
 CHUNK_BYTES = 64 * 1024
 
@@ -51,29 +52,29 @@ class HttpxAnswer:
                 received += len(chunk)
                 if received > self._max_bytes:
                     raise SourceUnreachable(
-                        f"The source sent more than {self._max_bytes // (1024 * 1024)} MB."
+                        sentence("source_too_large", size=self._max_bytes // (1024 * 1024))
                     )
                 yield chunk
         except httpx.HTTPError as error:
             raise SourceUnreachable(_sentence(error)) from None
 
 
-def _sentence(error: httpx.HTTPError) -> str:
+def _sentence(error: httpx.HTTPError) -> Sentence:
     if isinstance(error, httpx.TooManyRedirects):
-        return f"The source redirected more than {MAX_REDIRECTS} times."
+        return sentence("source_too_many_redirects", count=MAX_REDIRECTS)
     if isinstance(error, httpx.ConnectTimeout):
-        return "The source's server did not accept the connection in time."
+        return sentence("source_connect_timeout")
     if isinstance(error, httpx.TimeoutException):
-        return "The source's server stopped sending (timeout)."
+        return sentence("source_read_timeout")
     if isinstance(error, httpx.ConnectError):
         if "CERTIFICATE" in str(error).upper():
-            return "The source's TLS certificate is not valid for its address."
-        return "The source's server cannot be reached (name or connection refused)."
+            return sentence("source_tls_invalid")
+        return sentence("source_unreachable")
     if isinstance(error, httpx.RemoteProtocolError):
-        return "The source's server ended the answer before it was complete."
+        return sentence("source_cut_short")
     if isinstance(error, httpx.InvalidURL | httpx.UnsupportedProtocol):
-        return "The URL is not an http:// or https:// address."
-    return f"The source cannot be read ({type(error).__name__})."
+        return sentence("source_url_not_http_address")
+    return sentence("source_unreadable_error", error=type(error).__name__)
 
 
 class HttpxSourceClient:

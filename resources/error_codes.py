@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Union
 
+from resources.connector_codes import CONNECTOR_MESSAGES
+
 
 def N_(message: str) -> str:
     """Mark a template for extraction into the admin UI's translations."""
@@ -504,6 +506,8 @@ MESSAGES: dict[str, str] = {
     "external_flag_invalid": N_("'%(name)s' must be true or false."),
     "external_sync_change_unknown": N_("A sync has no part %(names)s that could be changed."),
     "external_sync_busy": N_("This sync is running in another process; try again in a moment."),
+    # Connectors: their checks, failures and skipped rows (kept in a module of their own).
+    **CONNECTOR_MESSAGES,
 }
 
 
@@ -533,6 +537,33 @@ class Sentence:
     @property
     def english(self) -> str:
         return self.render(_as_written)
+
+    def as_json(self) -> dict[str, object]:
+        """{"code", "values"} for storing, nested sentences in the same shape."""
+        values = {
+            name: value.as_json() if isinstance(value, Sentence) else value
+            for name, value in self.params.items()
+        }
+        return {"code": self.code, "values": values}
+
+
+def sentence_from_json(stored: object) -> Sentence | None:
+    """The sentence `Sentence.as_json` stored; None for anything else (a row written
+    before sentences were stored, or a code this server does not know)."""
+    if not isinstance(stored, dict) or not isinstance(stored.get("code"), str):
+        return None
+    values: dict[str, Value] = {}
+    for name, value in (stored.get("values") or {}).items():
+        if isinstance(value, dict):
+            nested = sentence_from_json(value)
+            if nested is None:
+                return None
+            values[str(name)] = nested
+        else:
+            values[str(name)] = value if isinstance(value, int) else str(value)
+    if stored["code"] not in MESSAGES:
+        return None
+    return Sentence(stored["code"], values)
 
 
 def _as_written(template: str) -> str:

@@ -60,26 +60,28 @@ def test_every_word_a_connector_type_declares_is_translated():
             assert all(choice in CHOICE_LABELS for choice in spec.choices), (key, spec.name)
 
 
-def test_the_sentences_of_connectors_are_matched_by_their_templates():
-    """The German of a connector's sentence comes from the template it was written from."""
-    from davserver.web.admin.connector_words import template_for
+def test_the_sentences_of_connectors_are_translated_by_their_code():
+    """A connector's sentence is a catalogue code with values; its German comes from the
+    code's template (every code has one: tests/test_error_codes.py), never from its
+    English words."""
+    from davserver.web.admin.connector_words import row_error
+    from davserver.web.admin.i18n import catalog
     from resources.connectors.source_http import status_sentence
+    from resources.error_codes import sentence
 
-    written = {
-        status_sentence(401): (
-            "The server refused the user name or password (HTTP %(status)s).",
-            {"status": "401"},
-        ),
-        status_sentence(404): ("The server has no file at this URL (HTTP 404).", {}),
-        status_sentence(500): (
-            "The server answered HTTP %(status)s instead of the file.",
-            {"status": "500"},
-        ),
-        "The file is CSV with 6 columns and 2 rows.": (
-            "The file is CSV with %(columns)s columns and %(rows)s rows.",
-            {"columns": "6", "rows": "2"},
-        ),
-    }
-    for english, expected in written.items():
-        assert template_for(english) == expected, english
-    assert template_for("A sentence no connector writes.") is None
+    german = catalog("de").gettext
+    refused = status_sentence(401)
+    assert refused.code == "source_login_refused"
+    assert refused.english == "The server refused the user name or password (HTTP 401)."
+    assert "401" in refused.render(german) and refused.render(german) != refused.english
+    assert status_sentence(404).code == "source_no_file"
+    assert status_sentence(500).english == "The server answered HTTP 500 instead of the file."
+    found = sentence("csv_file_ok", columns=6, rows=2)
+    assert found.english == "The file is CSV with 6 columns and 2 rows."
+    assert found.render(german) == german(
+        "The file is CSV with %(columns)s columns and %(rows)s rows."
+    ) % {"columns": 6, "rows": 2}
+    # a row error of a run before the upgrade has only its English, shown as written
+    assert row_error({"line": 3, "message": "Something a run wrote once."}) == (
+        "Something a run wrote once."
+    )

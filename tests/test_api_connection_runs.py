@@ -92,11 +92,19 @@ def test_a_run_is_queued_followed_and_counted(admin, files, run_loop):
     first = play(admin, made["id"])
     assert set(first) == {
         "id", "connection", "state", "trigger", "queued", "started", "finished",
-        "added", "updated", "removed", "unchanged", "skipped", "errors", "message",
+        "added", "updated", "removed", "unchanged", "skipped", "errors", "message", "code",
     }  # fmt: skip
     assert (first["connection"], first["state"], first["message"]) == (made["id"], "ok", "")
     assert counts(first) == (2, 0, 0, 0, 1)
-    assert first["errors"] == [{"line": 4, "message": "The record has no phone number."}]
+    assert first["errors"] == [
+        {
+            "line": 4,
+            "message": "The record has no phone number.",
+            "code": "record_no_phone",
+            "values": {},
+        }
+    ]
+    assert first["code"] is None
     assert first["finished"].endswith("+00:00") and first["started"] <= first["finished"]
     assert set(synced(admin, made["name"])) == {f"{tag}-Weber", f"{tag}-Koch"}
 
@@ -148,6 +156,7 @@ def test_a_failed_run_says_why_and_changes_nothing(server, admin, files, run_loo
     failed = play(admin, made["id"])
     assert failed["state"] == "failed" and counts(failed) == (0, 0, 0, 0, 0)
     assert failed["message"] == "The server refused the user name or password (HTTP 401)."
+    assert failed["code"] == "source_login_refused"
     assert synced(admin, made["name"]) == before and book.ctag(login) == ctag
     assert PASSWORD not in admin.get(f"/connections/{made['id']}/runs").text
 

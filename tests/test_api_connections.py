@@ -68,7 +68,8 @@ def test_settings_are_tested_before_the_first_save(admin, files):
     outcome = good.json()
     assert outcome["passed"] is True
     assert [c["check"] for c in outcome["checks"]] == ["url", "reachable", "answer", "format"]
-    assert all(set(c) == {"check", "ok", "message"} and c["ok"] for c in outcome["checks"])
+    assert all(set(c) == {"check", "ok", "message", "code"} and c["ok"] for c in outcome["checks"])
+    assert outcome["checks"][0]["code"] == "source_url_ok"
     assert outcome["source_fields"] == ["id", "last_name", "first_name", "phone_work"]
 
     bad = admin.post(
@@ -79,6 +80,7 @@ def test_settings_are_tested_before_the_first_save(admin, files):
         "check": "answer",
         "ok": False,
         "message": "The server refused the user name or password (HTTP 401).",
+        "code": "source_login_refused",
     }
     assert PASSWORD not in bad.text and PASSWORD not in good.text
     refused = error_of(admin.post("/connector-types/csv-url/test", {"settings": {"fax": "1"}}), 422)

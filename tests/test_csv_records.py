@@ -7,6 +7,7 @@ import tracemalloc
 
 import pytest
 
+from resources.error_codes import Sentence
 from resources.formats.csv_records import CsvReader, CsvRecord, CsvUnreadable, RowProblem
 
 
@@ -102,10 +103,11 @@ def test_a_row_with_too_many_fields_is_a_problem_and_reading_goes_on():
     _, rows = read_all(data)
     assert rows == [
         CsvRecord(2, {"last_name": "A", "phone_work": "1"}),
-        RowProblem(3, "Line 3 has 3 fields; the header row names 2."),
+        RowProblem(3, Sentence("csv_row_too_many_fields", {"line": 3, "count": 3, "codes": 2})),
         CsvRecord(5, {"last_name": "C", "phone_work": "3"}),
         CsvRecord(6, {"last_name": "D"}),
     ]
+    assert rows[1].message == "Line 3 has 3 fields; the header row names 2."
 
 
 def test_trailing_empty_fields_beyond_the_header_are_no_problem():

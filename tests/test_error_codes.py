@@ -6,15 +6,21 @@ of the code in the page's language next to the field it names."""
 from __future__ import annotations
 
 import ast
+import inspect
+import json
 import re
+import time
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
 
 from davserver.web.admin.i18n import catalog
-from resources.error_codes import MESSAGES, Sentence
+from resources.connectors.run_executor import Problems
+from resources.error_codes import MESSAGES, Sentence, sentence
 from resources.errors import DomainError, InvalidProperty, NotFound
+from resources.store.connectors import Connection, ConnectorRun
+from resources.store.database import write_transaction
 from tests.api_helpers import api_as, error_of, unique
 from tests.browser.admin_pages import new_account
 from tests.browser.http_session import AdminSession
@@ -154,3 +160,178 @@ def test_every_code_raised_in_resources_is_in_the_catalogue():
                     used.add(keyword.value.value)
     assert len(used) > 150
     assert sorted(used - set(MESSAGES)) == []
+
+
+CONNECTOR_MODULES = (
+    *sorted((ROOT / "resources" / "connectors").rglob("*.py")),
+    ROOT / "resources" / "formats" / "csv_records.py",
+    ROOT / "resources" / "formats" / "vcard_records.py",
+    *sorted(ROOT.glob("davserver/connector*.py")),
+)
+
+
+def _told_as_text(node: ast.expr) -> bool:
+    """Whether a sentence is given as text: a literal, an f-string, text joined or
+    formatted, str() of anything, or another error's English `.message`. (A name bound
+    to a text is mypy's to refuse: the parameters are typed Sentence.)"""
+    if isinstance(node, (ast.Constant, ast.JoinedStr)):
+        return True
+    if isinstance(node, ast.BinOp):
+        return _told_as_text(node.left) or _told_as_text(node.right)
+    if isinstance(node, ast.IfExp):
+        return _told_as_text(node.body) or _told_as_text(node.orelse)
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        return name in ("str", "format", "join")
+    return isinstance(node, ast.Attribute) and node.attr == "message"
+
+
+def _connector_sentences() -> dict[str, int]:
+    """What connectors say (a check, a skipped row, and every error a source or its file
+    can raise, subclasses of new types included) -> the position of its `sentence`."""
+    from resources.connectors.catalogue import connector_types
+    from resources.connectors.connector_types import Check, RecordProblem, SourceUnreadable
+    from resources.connectors.source_dav import DavUnreadable
+    from resources.connectors.source_http import SourceUnreachable
+    from resources.formats.csv_records import CsvUnreadable, RowProblem
+    from resources.formats.vcard_records import CardProblem, VCardUnreadable
+
+    connector_types()  # imports every type, and so its own errors
+    kinds: list[type] = [Check, RecordProblem, RowProblem, CardProblem, DavUnreadable]
+    todo: list[type] = [SourceUnreadable, SourceUnreachable, CsvUnreadable, VCardUnreadable]
+    while todo:
+        kind = todo.pop()
+        kinds.append(kind)
+        todo.extend(kind.__subclasses__())
+    positions = {}
+    for kind in kinds:
+        names = list(inspect.signature(kind).parameters)
+        assert "sentence" in names, f"{kind.__name__} takes no Sentence named 'sentence'"
+        positions[kind.__name__] = names.index("sentence")
+    return positions
+
+
+def test_no_connector_says_a_bare_sentence():
+    """Checks, failures and skipped rows of connectors are catalogue sentences (the admin
+    UI translates them by their code): none is made from text, so a new connector type
+    cannot slip back to English strings."""
+    assert len(CONNECTOR_MODULES) > 15
+    said = _connector_sentences()
+    assert {"Check", "SourceUnreadable", "RecordProblem", "SourceAnsweredBadly"} <= set(said)
+    bare, made = [], 0
+    for path in CONNECTOR_MODULES:
+        for name, call in _calls(path):
+            if name not in said:
+                continue
+            keyword, position = "sentence", said[name]
+            given = [k.value for k in call.keywords if k.arg == keyword]
+            if len(call.args) > position:
+                given.append(call.args[position])
+            made += 1
+            if any(_told_as_text(node) for node in given):
+                bare.append(f"{path.relative_to(ROOT)}:{call.lineno} {name}")
+    assert made > 40
+    assert bare == []
+
+
+def test_a_web_service_s_refusal_keeps_its_english_and_reads_german_by_code():
+    from resources.connectors.directory_records import record_problem
+    from resources.connectors.graph_session import graph_refusal
+    from resources.connectors.json_api import JsonAnswer
+    from resources.connectors.salesforce_api import api_refusal
+
+    german = catalog("de").gettext
+    graph = graph_refusal(404, "", "Mailbox gone").sentence
+    assert graph.english == (
+        "Graph has no such mailbox or contacts folder (HTTP 404) (the service said: Mailbox gone)."
+    )
+    assert graph.render(german) == (
+        "Graph kennt kein solches Postfach und keinen solchen Kontaktordner (HTTP 404) "
+        "(der Dienst meldete: Mailbox gone)."
+    )
+    answer = JsonAnswer(500, {}, [{"errorCode": "UNKNOWN_EXCEPTION", "message": "boom"}])
+    salesforce = api_refusal(answer, sentence("salesforce_the_query")).sentence
+    assert salesforce.as_json()["code"] == "salesforce_status"
+    assert salesforce.english == (
+        "Salesforce answered HTTP 500 instead of the query (UNKNOWN_EXCEPTION: boom)."
+    )
+    assert salesforce.render(german) == (
+        "Salesforce antwortete auf die Abfrage mit HTTP 500 (UNKNOWN_EXCEPTION: boom)."
+    )
+    skipped = record_problem({"company": "Muster GmbH", "company_category": "customer"})
+    assert skipped is not None and skipped.code == "directory_no_name"
+
+
+def test_the_rule_against_bare_connector_sentences_finds_them():
+    found = [
+        _told_as_text(ast.parse(source, mode="eval").body)
+        for source in ('"The server answers."', 'f"{n} cards"', "error.message", "str(x)")
+    ]
+    assert found == [True, True, True, True]
+    assert not _told_as_text(ast.parse('sentence("source_answers")', mode="eval").body)
+    assert not _told_as_text(ast.parse("error.sentence", mode="eval").body)
+
+
+def _run_of(failure: Sentence | None, rows: list[dict[str, object]]) -> tuple[int, int]:
+    now = time.time()
+    with write_transaction():
+        connection = Connection.create(
+            name=unique("Coded run"),
+            type="csv-url",
+            target="phonebook",
+            settings=json.dumps({"url": "http://127.0.0.1:9/book.csv"}),
+            secrets="{}",
+            created=now,
+            modified=now,
+        )
+        run = ConnectorRun.create(
+            connection=connection.id,
+            state="failed" if failure or not rows else "ok",
+            queued=now,
+            finished=now,
+            skipped=len(rows),
+            errors=json.dumps(rows),
+            message=failure.english if failure else "An English sentence of an older run.",
+            failure=json.dumps(failure.as_json()) if failure else None,
+        )
+    return connection.id, run.id
+
+
+def test_the_admin_ui_tells_a_run_s_failure_and_skipped_rows_by_their_code(server):
+    problems = Problems()
+    problems.add(3, sentence("record_no_phone"))
+    problems.add(4, sentence("record_key_repeated", key="k-1", line=3))
+    failure = sentence("source_login_refused", status=401)
+    coded = _run_of(failure, problems.reported)
+    assert problems.reported[0] == {
+        "line": 3,
+        "message": "The record has no phone number.",
+        "code": "record_no_phone",
+        "values": {},
+    }
+    older = _run_of(None, [{"line": 7, "message": "A row sentence of an older run."}])
+    session = AdminSession(server.base_url, **{"Accept-Language": "de"})
+    session.sign_in(*new_account("admin"))
+    page = session.get(f"/connections/{coded[0]}/runs/{coded[1]}").text
+    assert "Der Server hat den Benutzernamen oder das Passwort abgelehnt (HTTP 401)." in page
+    assert "Der Datensatz hat keine Telefonnummer." in page and "k-1" in page
+    assert "no phone number" not in page and "refused" not in page
+    shown = session.get(f"/connections/{older[0]}/runs/{older[1]}").text
+    assert "An English sentence of an older run." in shown  # written before the upgrade
+    assert "A row sentence of an older run." in shown
+
+
+def test_connector_codes_take_no_code_of_the_rest_of_the_catalogue():
+    from resources.connector_codes import CONNECTOR_MESSAGES
+
+    tree = ast.parse((ROOT / "resources" / "error_codes.py").read_text(encoding="utf-8"))
+    written = {
+        key.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Dict)
+        for key in node.keys
+        if isinstance(key, ast.Constant)
+    }
+    assert len(written) > 100 and sorted(written & set(CONNECTOR_MESSAGES)) == []
+    assert all(MESSAGES[code] == template for code, template in CONNECTOR_MESSAGES.items())

@@ -87,3 +87,46 @@ def test_version_2_database_gets_occurrence_lists(tmp_path):
         )
     finally:
         database.drop()
+
+
+def test_step_18_gives_runs_a_coded_failure_and_keeps_older_runs_english(tmp_path):
+    database = FreshDatabase(str(tmp_path))
+    try:
+        assert davserver("credential", "list", "--database", database.url).returncode == 0
+        # A run failed before step 18: English only, and no failure column yet.
+        run_sql(
+            database.url,
+            """
+            import json, time
+            from resources.store.connectors import Connection, ConnectorRun
+            from resources.store.database import bind
+            bind(db)
+            now = time.time()
+            made = Connection.create(name="Old CSV", type="csv-url", target="phonebook",
+                                     settings="{}", secrets="{}", created=now, modified=now)
+            ConnectorRun.create(connection=made.id, state="failed", queued=now, finished=now,
+                                message="The source's server stopped sending (timeout).",
+                                errors=json.dumps([{"line": 2, "message": "An old row."}]))
+            db.execute_sql('ALTER TABLE connector_run DROP COLUMN failure')
+            db.execute_sql('UPDATE schema_version SET version = 11')
+        """,
+        )
+        assert davserver("credential", "list", "--database", database.url).returncode == 0
+        shown = run_sql(
+            database.url,
+            """
+            from resources.connectors.connection_reading import run_view
+            from resources.store.connectors import ConnectorRun
+            from resources.store.database import bind
+            bind(db)
+            view = run_view(ConnectorRun.get())
+            version = db.execute_sql('SELECT version FROM schema_version').fetchall()
+            print(view["message"], view["code"], view["errors"], version)
+        """,
+        )
+        assert shown == (
+            "The source's server stopped sending (timeout). None "
+            f"[{{'line': 2, 'message': 'An old row.'}}] [({SCHEMA_VERSION},)]"
+        )
+    finally:
+        database.drop()

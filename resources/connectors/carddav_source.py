@@ -55,6 +55,7 @@ from resources.connectors.vcard_url import (
     http_url_check,
     missing_fields,
 )
+from resources.error_codes import Sentence, sentence, sentence_from_json
 from resources.formats.vcard_records import (
     SOURCE_FIELDS,
     Card,
@@ -64,7 +65,7 @@ from resources.formats.vcard_records import (
     read_cards,
 )
 
-STATE_VERSION = 1  # a state written by another layout (or parser) is dropped: a full run
+STATE_VERSION = 2  # a state written by another layout (or parser) is dropped: a full run
 MULTIGET_BATCH = 100
 MAX_SYNC_PAGES = 100
 RESOURCETYPE, DISPLAYNAME = clark(DAV, "resourcetype"), clark(DAV, "displayname")
@@ -90,7 +91,7 @@ class DavSession:
 
     def __init__(self, settings: Settings, client: SourceClient) -> None:
         if not isinstance(client, DavSourceClient):
-            raise SourceUnreadable("This server's HTTP client cannot speak WebDAV.")
+            raise SourceUnreadable(sentence("source_no_webdav_client"))
         self.settings = settings
         self.client: DavSourceClient = client
         self.requests = 0
@@ -122,15 +123,15 @@ class DavSession:
                 )
             )
         except DavUnreadable as error:
-            raise SourceAnsweredBadly(error.message) from None
+            raise SourceAnsweredBadly(error.sentence) from None
         if answer.status == 401 or (answer.status == 403 and kind == PROPFIND):
-            raise SourceUnreadable(status_sentence(answer.status, "an answer"))
+            raise SourceUnreadable(status_sentence(answer.status, "answer"))
         return answer
 
     def propfind(self, url: str, names: Sequence[str], depth: str) -> tuple[DavResponse, ...]:
         answer = self.ask(PROPFIND, url, names, depth)
         if answer.status != 207:
-            raise SourceAnsweredBadly(status_sentence(answer.status, "a WebDAV answer"))
+            raise SourceAnsweredBadly(status_sentence(answer.status, "webdav"))
         return answer.responses
 
     def get(self, url: str) -> tuple[int, bytes]:
@@ -173,7 +174,7 @@ def discover_books(session: DavSession) -> list[Book]:
             url = well_known.url
     found = session.propfind(url, (RESOURCETYPE, DISPLAYNAME, PRINCIPAL, HOME_SET), "0")
     if not found:
-        raise SourceAnsweredBadly("The server's answer names no resource at this URL.")
+        raise SourceAnsweredBadly(sentence("carddav_no_resource"))
     here = found[0]
     if is_addressbook(here):
         return [Book(session.url_of(here.href), here.href, here.text(DISPLAYNAME))]
@@ -193,24 +194,17 @@ def discover_books(session: DavSession) -> list[Book]:
 
 def choose_book(books: Sequence[Book], wanted: str) -> Book:
     if not books:
-        raise SourceAnsweredBadly("The server has no address book at or below this URL.")
+        raise SourceAnsweredBadly(sentence("carddav_no_book"))
     wanted = wanted.strip()
+    names = ", ".join(book.label() for book in books)
     if wanted:
         for book in books:
             segment = unquote(book.path.rstrip("/").rsplit("/", 1)[-1])
             if wanted in (book.name, segment, book.path, book.url):
                 return book
-        raise SourceAnsweredBadly(
-            f"No address book is called '{wanted}'; the server has "
-            + ", ".join(book.label() for book in books)
-            + "."
-        )
+        raise SourceAnsweredBadly(sentence("carddav_book_not_found", name=wanted, names=names))
     if len(books) > 1:
-        raise SourceAnsweredBadly(
-            f"The server has {len(books)} address books: "
-            + ", ".join(book.label() for book in books)
-            + "; name one in the setting 'addressbook'."
-        )
+        raise SourceAnsweredBadly(sentence("carddav_books_several", count=len(books), names=names))
     return books[0]
 
 
@@ -223,7 +217,7 @@ class BookFacts:
 def book_facts(session: DavSession, book: Book) -> BookFacts:
     found = session.propfind(book.url, (REPORTS, CTAG, RESOURCETYPE), "0")
     if not found or not is_addressbook(found[0]):
-        raise SourceAnsweredBadly(f"{book.path} is no longer an address book.")
+        raise SourceAnsweredBadly(sentence("carddav_book_gone", path=book.path))
     sync = (
         found[0].has(REPORTS, clark(DAV, "sync-collection")) if REPORTS in found[0].props else None
     )
@@ -256,7 +250,7 @@ def sync_collection(session: DavSession, book: Book, token: str) -> tuple[Change
         if answer.status in REPORT_REFUSED:
             raise SyncUnsupported()
         if answer.status != 207:
-            raise SourceAnsweredBadly(status_sentence(answer.status, "a sync-collection answer"))
+            raise SourceAnsweredBadly(status_sentence(answer.status, "sync"))
         truncated = False
         for item in answer.responses:
             if item.href.rstrip("/") == book.path.rstrip("/"):
@@ -271,7 +265,7 @@ def sync_collection(session: DavSession, book: Book, token: str) -> tuple[Change
         token = answer.sync_token
         if not truncated:
             return changes, token
-    raise SourceAnsweredBadly("The server's sync-collection answer never ended.")
+    raise SourceAnsweredBadly(sentence("carddav_sync_never_ended"))
 
 
 def etag_listing(session: DavSession, book: Book) -> Changes:
@@ -299,7 +293,7 @@ def multiget(session: DavSession, book: Book, hrefs: Sequence[str]) -> dict[str,
                     cards[href] = ("", body)
             continue
         if answer.status != 207:
-            raise SourceAnsweredBadly(status_sentence(answer.status, "a multiget answer"))
+            raise SourceAnsweredBadly(status_sentence(answer.status, "multiget"))
         wanted = set(batch)
         for item in answer.responses:
             if item.href in wanted and ADDRESS_DATA in item.props:
@@ -313,14 +307,21 @@ def card_entry(href: str, etag: str, body: bytes) -> dict[str, object]:
     try:
         cards = list(read_cards([body]))
     except VCardUnreadable as error:
-        return {"etag": etag, "problem": f"{href}: {error.message}"}
+        return _card_problem(href, etag, error.sentence)
     if len(cards) != 1 or not isinstance(cards[0], Card):
-        return {"etag": etag, "problem": f"{href}: the resource is not one vCard."}
+        return {"etag": etag, "problem": sentence("carddav_not_one_vcard", href=href).as_json()}
     problem = card_problem(cards[0])
     if problem is not None:
-        return {"etag": etag, "problem": f"{href}: {problem}"}
+        return _card_problem(href, etag, problem)
     values = card_values(cards[0])
     return {"etag": etag, "key": values["uid"] or href, "values": values}
+
+
+def _card_problem(href: str, etag: str, reason: Sentence) -> dict[str, object]:
+    return {
+        "etag": etag,
+        "problem": sentence("carddav_card_unreadable", href=href, reason=reason).as_json(),
+    }
 
 
 def _source_of(settings: Settings) -> str:
@@ -356,35 +357,32 @@ class CardDavType:
         session = DavSession(settings, client)
         try:
             with client.open(replace(basic_request(settings), method="OPTIONS")) as probe:
-                checks.append(Check("reachable", True, "The server answers."))
+                checks.append(Check("reachable", True, sentence("source_answers")))
                 if probe.status in (401, 403):
-                    raise SourceUnreadable(status_sentence(probe.status, "an answer"))
+                    raise SourceUnreadable(status_sentence(probe.status, "answer"))
             books = discover_books(session)
-            checks.append(Check("answer", True, "The server speaks CardDAV."))
+            checks.append(Check("answer", True, sentence("carddav_speaks")))
             book = choose_book(books, str(settings.get("addressbook", "") or ""))
+            names = ", ".join(item.label() for item in books)
             found = (
-                f" (of {len(books)}: {', '.join(item.label() for item in books)})"
+                sentence("carddav_book_is_one_of", name=book.label(), count=len(books), names=names)
                 if len(books) > 1
-                else ""
+                else sentence("carddav_book_is", name=book.label())
             )
-            checks.append(Check("addressbook", True, f"The address book is {book.label()}{found}."))
+            checks.append(Check("addressbook", True, found))
             facts = book_facts(session, book)
         except SourceUnreachable as error:
-            checks.append(Check("reachable", False, error.message))
+            checks.append(Check("reachable", False, error.sentence))
             return TestOutcome(tuple(checks))
         except SourceAnsweredBadly as error:
             step = "addressbook" if checks[-1].check == "answer" else "answer"
-            checks.append(Check(step, False, error.message))
+            checks.append(Check(step, False, error.sentence))
             return TestOutcome(tuple(checks))
         except SourceUnreadable as error:
-            checks.append(Check("answer", False, error.message))
+            checks.append(Check("answer", False, error.sentence))
             return TestOutcome(tuple(checks))
-        how = (
-            "offers sync-collection: each run fetches only the changed cards."
-            if facts.sync is not False
-            else "has no sync-collection: each run compares its ctag and ETags."
-        )
-        checks.append(Check("sync", True, f"The address book {how}"))
+        how = "carddav_sync_collection" if facts.sync is not False else "carddav_no_sync_collection"
+        checks.append(Check("sync", True, sentence(how)))
         return TestOutcome(tuple(checks), SOURCE_FIELDS)
 
     def fetch(
@@ -413,7 +411,7 @@ class CardDavType:
         try:
             yield from self._fetch(settings, state, session)
         except SourceUnreachable as error:
-            raise SourceUnreadable(error.message) from None
+            raise SourceUnreadable(error.sentence) from None
 
     def _fetch(
         self, settings: Settings, state: Mapping[str, object], session: DavSession
@@ -475,7 +473,9 @@ class CardDavType:
             if isinstance(values, dict):
                 yield SourceRecord(str(entry["key"]), position, values)
             else:
-                yield RecordProblem(position, str(entry.get("problem", f"{href}: unreadable")))
+                problem = sentence_from_json(entry.get("problem"))
+                unread = sentence("carddav_card_not_read", href=href)
+                yield RecordProblem(position, problem or unread)
         yield NextState(
             {
                 "version": STATE_VERSION,

@@ -16,6 +16,7 @@ from resources.connectors.catalogue import connector_types, run_targets
 from resources.connectors.connection_settings import settings_view
 from resources.connectors.connections import scope_of
 from resources.connectors.connector_types import ConnectorType, SettingSpec, TestOutcome
+from resources.error_codes import sentence_from_json
 from resources.errors import NotFound
 from resources.store.connectors import Connection, ConnectorRun
 from resources.store.listing import ListRequest, Page, page_of
@@ -32,7 +33,10 @@ def moment(epoch: float | None) -> str | None:
 
 def run_view(run: ConnectorRun) -> dict[str, Any]:
     """{"id", "connection", "state", "trigger", "queued", "started", "finished", the
-    counts, "errors": [{"line", "message"}], "message": why a failed run failed}."""
+    counts, "errors": [{"line", "message", "code", "values"}], "message": why a failed run
+    failed, "code": that sentence's catalogue code}; runs of before schema step 18 have
+    no code (None) and rows without "code" and "values"."""
+    failure = sentence_from_json(json.loads(run.failure)) if run.failure else None
     return {
         "id": run.id,
         "connection": run.connection_id,
@@ -48,6 +52,7 @@ def run_view(run: ConnectorRun) -> dict[str, Any]:
         "skipped": run.skipped,
         "errors": json.loads(run.errors or "[]"),
         "message": run.message,
+        "code": failure.code if failure else None,
     }
 
 
@@ -130,11 +135,17 @@ def runs_page(connection: Connection, asked: ListRequest) -> Page:
 
 
 def outcome_view(outcome: TestOutcome) -> dict[str, Any]:
-    """A test's outcome: {"passed", "checks": [{check, ok, message}], "source_fields"}."""
+    """A test's outcome: {"passed", "checks": [{check, ok, message, code}],
+    "source_fields"}; `code` is the message's catalogue code."""
     return {
         "passed": outcome.passed,
         "checks": [
-            {"check": check.check, "ok": check.ok, "message": check.message}
+            {
+                "check": check.check,
+                "ok": check.ok,
+                "message": check.message,
+                "code": check.sentence.code,
+            }
             for check in outcome.checks
         ],
         "source_fields": list(outcome.source_fields),

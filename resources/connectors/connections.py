@@ -35,7 +35,7 @@ class TestFailed(InvalidProperty):
 
     def __init__(self, outcome: TestOutcome) -> None:
         failed = next(check for check in outcome.checks if not check.ok)
-        super().__init__(code="connection_test_failed", field="settings", reason=failed.message)
+        super().__init__(code="connection_test_failed", field="settings", reason=failed.sentence)
         self.outcome = outcome
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from resources.connectors.source_http import SourceClient
+from resources.error_codes import Sentence
 
 TEXT, URL, SECRET, BOOL, CHOICE = "text", "url", "secret", "bool", "choice"
 
@@ -35,11 +36,16 @@ class SettingSpec:
 
 @dataclass(frozen=True)
 class Check:
-    """One step of a test, in the connection test's shape: `{check, ok, message}`."""
+    """One step of a test, in the connection test's shape: `{check, ok, message}`; the
+    sentence is a catalogue code with its values, so the admin UI translates it."""
 
     check: str
     ok: bool
-    message: str
+    sentence: Sentence
+
+    @property
+    def message(self) -> str:
+        return self.sentence.english
 
 
 @dataclass(frozen=True)
@@ -66,15 +72,25 @@ class SourceUnreadable(Exception):
     """The source answered, but not with what the type reads (a missing mandatory column,
     a login refused, a broken file): the run fails and applies nothing."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, sentence: Sentence) -> None:
+        super().__init__(sentence.english)
+        self.sentence = sentence
+
+    @property
+    def message(self) -> str:
+        return self.sentence.english
 
 
 @dataclass(frozen=True)
 class RecordProblem:
+    """A record the run skips, and why."""
+
     position: int
-    message: str
+    sentence: Sentence
+
+    @property
+    def message(self) -> str:
+        return self.sentence.english
 
 
 Settings = Mapping[str, str | bool]

@@ -35,16 +35,12 @@ from resources.connectors.source_http import (
     status_sentence,
 )
 from resources.connectors.uploaded_source import in_hand
+from resources.error_codes import sentence
 from resources.formats.csv_records import CsvReader, CsvRecord, CsvUnreadable
 
 # The documented field codes of a phonebook CSV; `id` is the row's key between runs.
 KEY_CODE = "id"
 FIELD_CODES = (KEY_CODE, *ENTRY_FIELDS)
-UPLOAD_TESTED = "The file comes with each upload and is tested then."
-NOTHING_TO_FETCH = (
-    "The file of this connection comes with each upload (the admin UI, or davserver "
-    "phonebook import FILE.csv); there is nothing to fetch."
-)
 # The documented field codes of a directory CSV (README, "Directory CSV").
 DIRECTORY_FIELD_CODES = (KEY_CODE, *directory_records.FIELDS)
 DELIMITER_CHOICES = {"auto": None, "comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
@@ -107,28 +103,27 @@ class CsvUrlType:
         checks: list[Check] = []
         url = str(settings.get("url", ""))
         if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-            checks.append(Check("url", False, "The URL must start with http:// or https://."))
+            checks.append(Check("url", False, sentence("source_url_not_http")))
             return TestOutcome(tuple(checks))
-        checks.append(Check("url", True, "The URL is an http(s) address."))
+        checks.append(Check("url", True, sentence("source_url_ok")))
         try:
             with client.open(self._request(settings)) as answer:
-                checks.append(Check("reachable", True, "The server answers."))
+                checks.append(Check("reachable", True, sentence("source_answers")))
                 if answer.status != 200:
                     checks.append(Check("answer", False, status_sentence(answer.status)))
                     return TestOutcome(tuple(checks))
-                checks.append(Check("answer", True, "The server sends the file."))
+                checks.append(Check("answer", True, sentence("source_sends_file")))
                 reader = self._reader(settings, answer.body_chunks(), ())
                 fields = tuple(code for code in reader.layout.codes if code)
                 rows = sum(1 for row in reader.rows() if isinstance(row, CsvRecord))
         except SourceUnreachable as error:
-            checks.append(Check("reachable", False, error.message))
+            checks.append(Check("reachable", False, error.sentence))
             return TestOutcome(tuple(checks))
         except CsvUnreadable as error:
-            checks.append(Check("format", False, error.message))
+            checks.append(Check("format", False, error.sentence))
             return TestOutcome(tuple(checks))
-        checks.append(
-            Check("format", True, f"The file is CSV with {len(fields)} columns and {rows} rows.")
-        )
+        found = sentence("csv_file_ok", columns=len(fields), rows=rows)
+        checks.append(Check("format", True, found))
         return TestOutcome(tuple(checks), fields)
 
     def fetch(
@@ -148,11 +143,9 @@ class CsvUrlType:
                     if isinstance(row, CsvRecord):
                         yield SourceRecord(row_key(row), row.line, row.values)
                     else:
-                        yield RecordProblem(row.line, row.message)
-        except SourceUnreachable as error:
-            raise SourceUnreadable(error.message) from None
-        except CsvUnreadable as error:
-            raise SourceUnreadable(error.message) from None
+                        yield RecordProblem(row.line, row.sentence)
+        except (SourceUnreachable, CsvUnreadable) as error:
+            raise SourceUnreadable(error.sentence) from None
 
 
 @dataclass(frozen=True)
@@ -168,7 +161,9 @@ class CsvFileType(CsvUrlType):
 
     def test(self, settings: Settings, client: SourceClient) -> TestOutcome:
         if not in_hand(client):  # saved before its first upload: the upload is tested
-            return TestOutcome((Check("upload", True, UPLOAD_TESTED),), FIELD_CODES)
+            return TestOutcome(
+                (Check("upload", True, sentence("csv_upload_tested_then")),), FIELD_CODES
+            )
         full = CsvUrlType.test(self, {**settings, "url": "http://upload/"}, client)
         return TestOutcome(
             tuple(check for check in full.checks if check.check == "format"), full.source_fields
@@ -183,7 +178,7 @@ class CsvFileType(CsvUrlType):
         mandatory: Sequence[str] = (),
     ) -> Iterator[SourceRecord | RecordProblem]:
         if not in_hand(client):  # the play button: there is no URL to fetch from
-            raise SourceUnreadable(NOTHING_TO_FETCH)
+            raise SourceUnreadable(sentence("csv_upload_nothing_to_fetch"))
         return CsvUrlType.fetch(self, settings, since, client, mandatory=mandatory)
 
 

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 
 from resources.company_directory.directory import CATEGORIES, check_text_fields
 from resources.company_directory.schemas import COMPANY, CONTACT
+from resources.error_codes import Sentence, sentence
 from resources.errors import InvalidProperty
 from resources.store.directory import Company, ContactPerson
 
@@ -95,25 +96,28 @@ def company_values(values: Mapping[str, str]) -> dict[str, str]:
     return company
 
 
-def record_problem(values: Mapping[str, str]) -> str | None:
+def record_problem(values: Mapping[str, str]) -> Sentence | None:
     """Why a mapped record cannot be a contact person of the directory, or None."""
     if not values.get("company"):
-        return "The record names no company; the directory keeps contact persons of companies."
+        return sentence("directory_no_company")
     if not values.get("first_name") and not values.get("last_name"):
-        return "The record has neither a first nor a last name."
+        return sentence("directory_no_name")
     if category_of(values.get("company_category", "")) is None:
-        return (
-            f"The company category '{values.get('company_category', '')[:40]}' is none of "
-            f"{', '.join(CATEGORIES)}."
+        return sentence(
+            "directory_category_unknown",
+            category=values.get("company_category", "")[:40],
+            categories=", ".join(CATEGORIES),
         )
     for address in emails_of(values.get("email", "")):
         if "@" not in address:
-            return f"'{address[:100]}' is not an e-mail address."
+            return sentence("not_an_email", address=address[:100])
     try:
         check_text_fields(ContactPerson, person_values(values))
         check_text_fields(Company, company_values(values))
     except InvalidProperty as error:
-        return error.message
+        if error.sentence is None:  # the checks above always name a code
+            raise
+        return error.sentence
     return None
 
 

@@ -34,6 +34,7 @@ from resources.company_directory.directory import (
 from resources.company_directory.vcard_builder import contact_vcard
 from resources.connectors import directory_records as records
 from resources.connectors.run_queue import RunCounts
+from resources.error_codes import Sentence
 from resources.objects import address_books
 from resources.organisation.installation import installation_language
 from resources.store.connectors import Connection, StagedRecord
@@ -327,7 +328,7 @@ class DirectoryTarget:
     fields = records.FIELDS
     mandatory = records.MANDATORY
 
-    def record_problem(self, values: Mapping[str, str]) -> str | None:
+    def record_problem(self, values: Mapping[str, str]) -> Sentence | None:
         return records.record_problem(values)
 
     def apply(self, connection: Connection, run_id: int) -> RunCounts:

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 
 from resources.connectors.connector_types import Settings, SourceUnreadable
 from resources.connectors.source_http import ApiSourceClient, SourceResponse
+from resources.error_codes import Sentence, Value, sentence
 
 LOGIN_DEFAULT = "https://login.microsoftonline.com"
 GRAPH_DEFAULT = "https://graph.microsoft.com"
@@ -51,8 +52,8 @@ class GraphRefused(SourceUnreadable):
     """The identity platform or Graph answered, but refused or answered badly; `step` is
     the connection test's check it fails."""
 
-    def __init__(self, step: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, step: str, sentence: Sentence) -> None:
+        super().__init__(sentence)
         self.step = step
 
 
@@ -87,21 +88,21 @@ def _first_line(text: str) -> str:
 def token_refusal(response: SourceResponse, settings: Settings) -> GraphRefused:
     """Why the token endpoint gave no token, in the words of the setting at fault."""
     code, description = _error_of(response)
-    said = f" (the service said: {_first_line(description)})" if description else ""
+    said = _said(description)
     tenant = str(settings.get("tenant_id", "")).strip()
     if any(aadsts in description for aadsts in TENANT_UNKNOWN) or response.status == 404:
-        return GraphRefused("client", f"The tenant '{tenant}' is not known to the service{said}.")
+        return GraphRefused("client", sentence("m365_tenant_unknown", tenant=tenant, said=said))
     if any(aadsts in description for aadsts in CLIENT_UNKNOWN):
-        return GraphRefused(
-            "client",
-            "The client id is not an application registered in this tenant" + said + ".",
-        )
+        return GraphRefused("client", sentence("m365_client_unknown", said=said))
     if any(aadsts in description for aadsts in SECRET_WRONG) or code == "invalid_client":
-        return GraphRefused(
-            "client", "The client secret is wrong or has expired; make a new one" + said + "."
-        )
+        return GraphRefused("client", sentence("m365_secret_wrong", said=said))
     what = f"'{code}'" if code else f"HTTP {response.status}"
-    return GraphRefused("token", f"The service refused to issue a token ({what}){said}.")
+    return GraphRefused("token", sentence("m365_token_refused", what=what, said=said))
+
+
+def _said(text: str) -> Value:
+    """What the service said, as the tail of a sentence ("" when it said nothing)."""
+    return sentence("m365_service_said", text=_first_line(text)) if text else ""
 
 
 @dataclass
@@ -151,11 +152,7 @@ class GraphSession:
                 break
             self.waited_seconds += wait
             self.sleep(wait)
-        raise GraphRefused(
-            "answer",
-            f"The service is busy (HTTP {response.status}) and asked to wait longer than "
-            "the run may; the next run tries again.",
-        )
+        raise GraphRefused("answer", sentence("m365_busy", status=response.status))
 
     def renew_token(self) -> None:
         form = {
@@ -172,9 +169,7 @@ class GraphSession:
             token = str(body["access_token"])
             lifetime = float(body.get("expires_in", 3599))
         except (ValueError, KeyError, TypeError):
-            raise GraphRefused(
-                "token", "The token endpoint answered without an access token."
-            ) from None
+            raise GraphRefused("token", sentence("m365_no_access_token")) from None
         self._token = token
         self._expires_at = self.clock() + lifetime
 
@@ -186,7 +181,7 @@ class GraphSession:
     def get(self, url: str, *, max_page_size: int = PAGE_SIZE) -> SourceResponse:
         """GET with the token; a 401 renews the token once and asks again."""
         if urlsplit(url).netloc != urlsplit(self.graph).netloc:
-            raise GraphRefused("answer", "The service sent a next page at another address.")
+            raise GraphRefused("answer", sentence("m365_next_page_elsewhere"))
         headers = {"Accept": "application/json", "Prefer": f"odata.maxpagesize={max_page_size}"}
         for renewed in (False, True):
             response = self._send(
@@ -208,7 +203,7 @@ class GraphSession:
             except ValueError:
                 body = None
             if not isinstance(body, dict):
-                raise GraphRefused("answer", "The service's answer is not a JSON object.")
+                raise GraphRefused("answer", sentence("m365_answer_not_object"))
             return body
         code, message = _error_of(response)
         if delta and (
@@ -228,37 +223,30 @@ class GraphSession:
             body = self.get_json(url, delta=delta)
             items = body.get("value")
             if not isinstance(items, list):
-                raise GraphRefused("answer", "The service's answer has no list of contacts.")
+                raise GraphRefused("answer", sentence("m365_answer_no_list"))
             next_link = body.get("@odata.nextLink")
             if isinstance(next_link, str) and next_link:
                 yield items, ""
                 if next_link in seen:
-                    raise GraphRefused("answer", "The service sent the same page twice.")
+                    raise GraphRefused("answer", sentence("m365_same_page_twice"))
                 seen.add(next_link)
                 url = next_link
                 continue
             yield items, str(body.get("@odata.deltaLink", "") or "")
             return
-        raise GraphRefused("answer", "The service's list of contacts never ended.")
+        raise GraphRefused("answer", sentence("m365_list_never_ended"))
 
 
 def graph_refusal(status: int, code: str, message: str) -> GraphRefused:
-    said = f" (the service said: {_first_line(message)})" if message else ""
+    said = _said(message)
     if status == 401:
-        return GraphRefused("permission", f"Graph did not accept the app's token{said}.")
+        return GraphRefused("permission", sentence("m365_token_not_accepted", said=said))
     if status == 403:
-        return GraphRefused(
-            "permission",
-            "The app may not read these contacts: grant it the application permission "
-            "Contacts.Read (mailbox contacts) or OrgContact.Read.All (organisation "
-            f"contacts), with admin consent{said}.",
-        )
+        return GraphRefused("permission", sentence("m365_no_permission", said=said))
     if status == 404:
-        return GraphRefused(
-            "permission", f"Graph has no such mailbox or contacts folder (HTTP 404){said}."
-        )
+        return GraphRefused("permission", sentence("m365_no_mailbox", said=said))
     what = f" '{code}'" if code else ""
-    return GraphRefused("answer", f"Graph answered HTTP {status}{what}{said}.")
+    return GraphRefused("answer", sentence("m365_status", status=status, error=what, said=said))
 
 
 def retry_after(header: str) -> float:

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 from resources.connectors.connector_types import SourceUnreadable
 from resources.connectors.source_http import SourceClient, SourceRequest
+from resources.error_codes import sentence
 
 MAX_ANSWER_BYTES = 64 * 1024 * 1024  # one page of a list; a service's pages are far smaller
 MAX_WAITS = 3  # times a run waits for a service that asked it to slow down
@@ -123,9 +124,12 @@ class JsonCaller:
             too_long = self.waited_seconds + wait > MAX_RUN_WAIT_SECONDS
             if attempt == MAX_WAITS or wait > MAX_WAIT_SECONDS or too_long:
                 raise ServiceBusy(
-                    f"{self.service} asks to wait {wait:.0f} s before the next request "
-                    f"(HTTP {answer.status}); the run stopped and changed nothing, "
-                    "the next run tries again."
+                    sentence(
+                        "json_service_busy",
+                        service=self.service,
+                        seconds=f"{wait:.0f}",
+                        status=answer.status,
+                    )
                 )
             self.waited_seconds += wait
             self.sleep(wait)

@@ -53,7 +53,7 @@ from resources.connectors.graph_session import (
     GraphSession,
 )
 from resources.connectors.source_http import ApiSourceClient, SourceClient, SourceUnreachable
-from resources.error_codes import N_
+from resources.error_codes import N_, Sentence, sentence
 
 STATE_VERSION = 1  # a state of another layout is dropped: the next run is a full round
 MAILBOX, ORGANISATION = "mailbox", "organisation"
@@ -144,26 +144,26 @@ def _setting(settings: Settings, name: str) -> str:
     return str(settings.get(name, "") or "").strip()
 
 
-def settings_problem(settings: Settings) -> str | None:
+def settings_problem(settings: Settings) -> Sentence | None:
     """What is missing or malformed in the settings, before anything is sent."""
-    for name, label in (
-        ("tenant_id", "tenant ID"),
-        ("client_id", "client ID"),
-        ("client_secret", "client secret"),
+    for name, missing in (
+        ("tenant_id", "m365_tenant_missing"),
+        ("client_id", "m365_client_id_missing"),
+        ("client_secret", "m365_secret_missing"),
     ):
         if not _setting(settings, name):
-            return f"The {label} is missing."
+            return sentence(missing)
     kind = _setting(settings, "contacts") or MAILBOX
     if kind not in (MAILBOX, ORGANISATION):
-        return f"'{kind}' is not a kind of contacts; choose mailbox or organisation."
+        return sentence("m365_kind_unknown", kind=kind)
     if kind == MAILBOX and not _setting(settings, "mailbox"):
-        return "Name the mailbox whose contacts are read."
+        return sentence("m365_mailbox_missing")
     if kind == MAILBOX and _setting(settings, "mailbox") in (".", ".."):
-        return "The mailbox must be a sign-in address or a user ID."
+        return sentence("m365_mailbox_invalid")
     for name in ("login_url", "graph_url"):
         url = _setting(settings, name)
         if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname):
-            return f"The setting {name} must start with http:// or https://."
+            return sentence("m365_setting_not_http", name=name)
     return None
 
 
@@ -179,8 +179,11 @@ def _folder_id(session: GraphSession, settings: Settings) -> str:
                 if wanted in (name, item.get("id")):
                     return str(item["id"])
                 names.append(f"'{name}'")
-    found = f"; it has {', '.join(names)}" if names else "; it has none besides Contacts"
-    raise GraphRefused("contacts", f"The mailbox has no contacts folder '{wanted}'{found}.")
+    if not names:
+        raise GraphRefused("contacts", sentence("m365_no_folder_but_default", folder=wanted))
+    raise GraphRefused(
+        "contacts", sentence("m365_no_folder", folder=wanted, names=", ".join(names))
+    )
 
 
 def contacts_url(session: GraphSession, settings: Settings, *, delta: bool) -> str:
@@ -199,17 +202,18 @@ def _source_of(settings: Settings) -> str:
     return "\n".join(_setting(settings, name) for name in SETTINGS_KEYS)
 
 
-def _describe(settings: Settings) -> str:
+def _describe(settings: Settings) -> Sentence:
     if (_setting(settings, "contacts") or MAILBOX) == ORGANISATION:
-        return "the organisation's contacts"
-    folder = _setting(settings, "folder")
-    where = f"folder '{folder}'" if folder else "Contacts folder"
-    return f"the {where} of {_setting(settings, 'mailbox')}"
+        return sentence("m365_org_contacts")
+    folder, mailbox = _setting(settings, "folder"), _setting(settings, "mailbox")
+    if folder:
+        return sentence("m365_folder_of", folder=folder, mailbox=mailbox)
+    return sentence("m365_contacts_folder_of", mailbox=mailbox)
 
 
 def _api_client(client: SourceClient) -> ApiSourceClient:
     if not hasattr(client, "request"):
-        raise SourceUnreadable("This server's HTTP client cannot call web APIs.")
+        raise SourceUnreadable(sentence("m365_no_api_client"))
     return client  # type: ignore[return-value]  # checked: it has request()
 
 
@@ -238,7 +242,7 @@ def _read_round(
                 contacts[item["id"]] = merged_values(contacts.get(item["id"], {}), item)
         delta_link = link or delta_link
     if not delta_link:
-        raise GraphRefused("answer", "The service's delta round ended without a deltaLink.")
+        raise GraphRefused("answer", sentence("m365_delta_without_link"))
     return DeltaRound(contacts, delta_link, changed)
 
 
@@ -264,22 +268,21 @@ class Microsoft365Type:
             url = contacts_url(session, settings, delta=False) + f"?$top={TEST_PAGE_SIZE}"
             first_page, _link = next(session.pages(url))
         except SourceUnreachable as error:
-            where = "sign-in service" if phase == "reachable" else "Microsoft Graph"
-            return _failed_at(phase, f"The {where} cannot be reached: {error.message}", settings)
+            where = "m365_signin_unreachable" if phase == "reachable" else "m365_graph_unreachable"
+            return _failed_at(phase, sentence(where, reason=error.sentence), settings)
         except GraphRefused as error:
             step = error.step if error.step != "answer" else phase
-            return _failed_at("token" if step == "reachable" else step, error.message, settings)
+            return _failed_at("token" if step == "reachable" else step, error.sentence, settings)
         contacts = [item for item in first_page if isinstance(item, dict)]
         if not contacts:
             return _failed_at(
-                "contacts",
-                f"There are no contacts in {_describe(settings)}: check the mailbox, "
-                "the folder and the kind of contacts.",
-                settings,
+                "contacts", sentence("m365_no_contacts", where=_describe(settings)), settings
             )
-        more = " (the first page)" if len(contacts) >= TEST_PAGE_SIZE else ""
-        passed = _failed_at("", "", settings).checks
-        found = Check("contacts", True, f"Graph lists {len(contacts)} contacts{more}.")
+        listed = "m365_contacts_listed"
+        if len(contacts) >= TEST_PAGE_SIZE:
+            listed = "m365_contacts_listed_first_page"
+        passed = _failed_at("", None, settings).checks
+        found = Check("contacts", True, sentence(listed, count=len(contacts)))
         extra = [name for item in contacts for name in changed_fields(item)[0]]
         fields = tuple(dict.fromkeys((*SOURCE_FIELDS, *extra)))
         return TestOutcome((*passed, found), fields)
@@ -312,7 +315,7 @@ class Microsoft365Type:
         try:
             found = self._round(session, settings, state)
         except SourceUnreachable as error:
-            raise SourceUnreadable(error.message) from None
+            raise SourceUnreadable(error.sentence) from None
         _check_mandatory(mandatory, found.contacts)
         for position, key in enumerate(sorted(found.contacts), start=1):
             yield SourceRecord(key, position, record_values(found.contacts[key], key))
@@ -348,32 +351,32 @@ class Microsoft365Type:
         try:
             return _read_round(session, contacts_url(session, settings, delta=True), {}, True)
         except DeltaExpired:
-            raise GraphRefused("answer", "Graph refused to start a delta round.") from None
+            raise GraphRefused("answer", sentence("m365_delta_refused")) from None
 
 
-def _passed_checks(settings: Settings) -> dict[str, str]:
+def _passed_checks(settings: Settings) -> dict[str, Sentence]:
     return {
-        "settings": "The app registration and the contacts are named.",
-        "reachable": "The sign-in service answers.",
-        "client": "The tenant, client ID and secret are valid.",
-        "token": "The sign-in service issued a token for Microsoft Graph.",
-        "graph": "Microsoft Graph answers.",
-        "permission": f"The app may read {_describe(settings)}.",
+        "settings": sentence("m365_settings_named"),
+        "reachable": sentence("m365_signin_answers"),
+        "client": sentence("m365_client_valid"),
+        "token": sentence("m365_token_issued"),
+        "graph": sentence("m365_graph_answers"),
+        "permission": sentence("m365_may_read", where=_describe(settings)),
     }
 
 
-def _failed_at(step: str, message: str, settings: Settings) -> TestOutcome:
+def _failed_at(step: str, failure: Sentence | None, settings: Settings) -> TestOutcome:
     """The checks in their order up to `step`, which failed ("": all passed but the
     last one, `contacts`, which the caller adds)."""
     checks = []
     for name, passed in _passed_checks(settings).items():
-        if name == step:
-            checks.append(Check(name, False, message))
+        if name == step and failure is not None:
+            checks.append(Check(name, False, failure))
             break
         checks.append(Check(name, True, passed))
     else:
-        if step:
-            checks.append(Check(step, False, message))
+        if step and failure is not None:
+            checks.append(Check(step, False, failure))
     return TestOutcome(tuple(checks))
 
 
@@ -382,7 +385,7 @@ def _check_mandatory(mandatory: Sequence[str], contacts: Mapping[str, Values]) -
     unknown = [name for name in mandatory if name not in SOURCE_FIELDS]
     missing = [name for name in unknown if not any(name in values for values in contacts.values())]
     if missing:
-        raise SourceUnreadable(f"Graph's contacts have no field {', '.join(missing)}.")
+        raise SourceUnreadable(sentence("m365_no_field", names=", ".join(missing)))
 
 
 MICROSOFT_365 = Microsoft365Type()

@@ -20,6 +20,7 @@ from resources.connectors.connector_types import (
 )
 from resources.connectors.source_http import SourceClient, SourceRequest
 from resources.connectors.uploaded_source import in_hand
+from resources.error_codes import sentence
 
 KEY = "phonebook-json"
 SOURCE_FIELDS = ("external_id", *ENTRY_FIELDS)
@@ -34,7 +35,7 @@ class PhonebookJsonType:
 
     def test(self, settings: Settings, client: SourceClient) -> TestOutcome:
         return TestOutcome(
-            (Check("entries", True, "The entries come with each import through the API."),),
+            (Check("entries", True, sentence("json_entries_with_import")),),
             SOURCE_FIELDS,
         )
 
@@ -47,10 +48,7 @@ class PhonebookJsonType:
         mandatory: Sequence[str] = (),
     ) -> Iterator[SourceRecord | RecordProblem]:
         if not in_hand(client):
-            raise SourceUnreadable(
-                "The entries of this connection come with each import through the API "
-                "(POST /api/v1/phonebook/import); there is nothing to fetch."
-            )
+            raise SourceUnreadable(sentence("json_nothing_to_fetch"))
         with client.open(SourceRequest(url="upload")) as answer:
             entries = json.loads(b"".join(answer.body_chunks()).decode("utf-8"))
         for position, values in enumerate(entries, start=1):

@@ -24,6 +24,7 @@ from resources.company_directory.directory import check_text_fields
 from resources.company_directory.vcard_builder import PhonebookCard
 from resources.connectors.audience_publishing import AudienceWriter
 from resources.connectors.run_queue import RunCounts
+from resources.error_codes import Sentence, sentence
 from resources.errors import InvalidProperty
 from resources.formats.content_lines import FORBIDDEN_CHARACTER
 from resources.store.connectors import Connection, StagedRecord
@@ -84,11 +85,11 @@ class PhonebookTarget:
     fields = FIELDS
     mandatory = ("last_name", "phone_work")
 
-    def record_problem(self, values: Mapping[str, str]) -> str | None:
+    def record_problem(self, values: Mapping[str, str]) -> Sentence | None:
         if not any(values.get(name) for name in PHONE_FIELDS):
-            return "The record has no phone number."
+            return sentence("record_no_phone")
         if not any(values.get(name) for name in NAME_FIELDS):
-            return "The record has neither a name nor a company."
+            return sentence("record_no_name")
         if not FORBIDDEN_CHARACTER.search(" ".join(values.values())) and all(
             len(values.get(name, "")) <= limit for name, limit in LIMITS.items()
         ):
@@ -96,7 +97,9 @@ class PhonebookTarget:
         try:
             check_text_fields(PhonebookEntry, dict(values))
         except InvalidProperty as error:
-            return error.message
+            if error.sentence is None:  # every refusal of the domain has a code
+                raise
+            return error.sentence
         return None
 
     def digest(self, values: Mapping[str, str]) -> bytes:

@@ -48,6 +48,7 @@ from resources.connectors.run_queue import (
     renew_lease,
 )
 from resources.connectors.source_http import SourceClient
+from resources.error_codes import Sentence, sentence
 from resources.store.connectors import Connection, ConnectorRun, StagedRecord
 from resources.store.database import bulk_cache, insert_rows, write_transaction
 
@@ -69,7 +70,7 @@ class RunTarget(Protocol):
     @property
     def mandatory(self) -> tuple[str, ...]: ...
 
-    def record_problem(self, values: Mapping[str, str]) -> str | None:
+    def record_problem(self, values: Mapping[str, str]) -> Sentence | None:
         """Why a mapped record cannot be applied (it is skipped), or None."""
         ...
 
@@ -117,10 +118,11 @@ class Problems:
     reported: list[dict[str, object]] = field(default_factory=list)
     count: int = 0
 
-    def add(self, position: int, message: str) -> None:
+    def add(self, position: int, why: Sentence) -> None:
         self.count += 1
         if len(self.reported) < MAX_REPORTED_PROBLEMS:
-            self.reported.append({"line": position, "message": message})
+            # the English for the API and the CLI, the code and values for the admin UI
+            self.reported.append({"line": position, "message": why.english, **why.as_json()})
 
 
 class Heartbeat:
@@ -184,15 +186,13 @@ def _stage(
             fetched.next_state = item.state
             continue
         if isinstance(item, RecordProblem):
-            problems.add(item.position, item.message)
+            problems.add(item.position, item.sentence)
             continue
         values = mapped_values(item.values)
         key = item.key[:300]
         if key in first_line:
             problems.add(
-                item.position,
-                f"The record has the same key '{key}' as line {first_line[key]}; "
-                "the first one counts.",
+                item.position, sentence("record_key_repeated", key=key, line=first_line[key])
             )
             continue
         # A record equal to its entry was valid when the entry was written: no check again.
@@ -286,10 +286,10 @@ def execute_run(
             "run %s of connection %r lost its lease; nothing applied", run.id, connection.name
         )
     except SourceUnreadable as error:
-        _fail(run.id, owner, error.message, problems)
+        _fail(run.id, owner, error.sentence, problems)
     except Exception:
         log.exception("run %s of connection %r failed", run.id, connection.name)
-        _fail(run.id, owner, "The run stopped on an internal error; nothing was applied.", problems)
+        _fail(run.id, owner, sentence("run_internal_error"), problems)
     finally:
         with write_transaction():
             StagedRecord.delete().where(StagedRecord.run == run.id).execute()
@@ -297,11 +297,11 @@ def execute_run(
     return ConnectorRun.get_or_none(ConnectorRun.id == run.id) or run
 
 
-def _fail(run_id: int, owner: str, message: str, problems: Problems) -> None:
+def _fail(run_id: int, owner: str, why: Sentence, problems: Problems) -> None:
     try:
         with write_transaction():
             finish_run(
-                run_id, owner, FAILED, RunCounts(skipped=problems.count), problems.reported, message
+                run_id, owner, FAILED, RunCounts(skipped=problems.count), problems.reported, why
             )
     except LeaseLost:
         pass  # the process that took the lease over has failed the run already

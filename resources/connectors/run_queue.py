@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import peewee
 
+from resources.error_codes import Sentence, sentence
 from resources.store.connectors import Connection, ConnectorRun, StagedRecord
 from resources.store.database import write_transaction
 
@@ -33,6 +34,7 @@ QUEUED, RUNNING, OK, FAILED = "queued", "running", "ok", "failed"
 STATES = (QUEUED, RUNNING, OK, FAILED)
 MANUAL, INTERVAL = "manual", "interval"
 LEASE_SECONDS = 60.0
+EXPIRED = sentence("run_lease_expired")
 INTERVALS_MINUTES = (0, 5, 15, 60, 1440)  # off, 5, 15, 60 minutes, daily
 
 
@@ -178,7 +180,7 @@ def finish_run(
     state: str,
     counts: RunCounts = RunCounts(),
     errors: Sequence[dict[str, object]] = (),
-    message: str = "",
+    failure: Sentence | None = None,
 ) -> None:
     """Record the outcome. Call it inside the transaction that applies the run's changes:
     it raises LeaseLost when the run is no longer held, which rolls the changes back."""
@@ -193,7 +195,8 @@ def finish_run(
             unchanged=counts.unchanged,
             skipped=counts.skipped,
             errors=json.dumps(list(errors)),
-            message=message,
+            message=failure.english if failure else "",
+            failure=json.dumps(failure.as_json()) if failure else None,
         )
         .where(_held(run_id, owner))
         .execute()
@@ -211,10 +214,8 @@ def reap_expired_runs(now: float | None = None) -> int:
             ConnectorRun.update(
                 state=FAILED,
                 finished=now,
-                message=(
-                    "The server process running it stopped before it ended (its lease "
-                    "expired); nothing of it was applied."
-                ),
+                message=EXPIRED.english,
+                failure=json.dumps(EXPIRED.as_json()),
                 lease_until=None,
             )
             .where((ConnectorRun.state == RUNNING) & (ConnectorRun.lease_until < now))

@@ -24,6 +24,7 @@ from resources.connectors.run_queue import (
     reap_expired_runs,
 )
 from resources.connectors.source_http import SourceClient
+from resources.error_codes import sentence
 from resources.store.connectors import Connection, ConnectorRun
 from resources.store.database import write_transaction
 
@@ -54,8 +55,9 @@ def run_claimed(
                     run.id,
                     owner,
                     FAILED,
-                    message=f"This server has no connector type '{connection.type}' "
-                    f"or target '{connection.target}'.",
+                    failure=sentence(
+                        "run_type_unknown", type=connection.type, target=connection.target
+                    ),
                 )
         except LeaseLost:
             pass

@@ -48,6 +48,7 @@ from resources.connectors.salesforce_api import (
 )
 from resources.connectors.service_delta import KeptContacts, source_fingerprint
 from resources.connectors.source_http import SourceClient, SourceUnreachable
+from resources.error_codes import sentence
 
 ACCOUNT_NAME = "Account.Name"
 STANDARD_FIELDS = (
@@ -163,8 +164,8 @@ def _source(settings: Settings, fields: Sequence[str]) -> str:
 def url_check(settings: Settings) -> Check:
     url = str(settings.get("login_url") or DEFAULT_LOGIN_URL)
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-        return Check("url", False, "The login URL must start with https:// (or http://).")
-    return Check("url", True, "The login URL is an http(s) address.")
+        return Check("url", False, sentence("salesforce_url_not_http"))
+    return Check("url", True, sentence("salesforce_url_ok"))
 
 
 SETTINGS = (
@@ -228,30 +229,32 @@ class SalesforceType:
         try:
             token = session.login()
         except SourceUnreachable as error:
-            return TestOutcome((*checks, Check("reachable", False, error.message)))
+            return TestOutcome((*checks, Check("reachable", False, error.sentence)))
         except SalesforceRefused as error:
-            checks.append(Check("reachable", True, "The server answers."))
+            checks.append(Check("reachable", True, sentence("source_answers")))
             if error.step == "login":
-                checks.append(Check("client", True, "Salesforce knows the connected app."))
-            return TestOutcome((*checks, Check(error.step, False, error.message)))
-        checks.append(Check("reachable", True, "Salesforce answers."))
-        checks.append(Check("client", True, "Salesforce knows the connected app."))
-        checks.append(Check("login", True, f"Logged in; the organisation is {token.instance_url}."))
+                checks.append(Check("client", True, sentence("salesforce_knows_app")))
+            return TestOutcome((*checks, Check(error.step, False, error.sentence)))
+        checks.append(Check("reachable", True, sentence("salesforce_answers")))
+        checks.append(Check("client", True, sentence("salesforce_knows_app")))
+        checks.append(
+            Check("login", True, sentence("salesforce_logged_in", url=token.instance_url))
+        )
         try:
             fields = offered_fields(session.describe_contact())
             first = next(session.query_pages("SELECT Id FROM Contact LIMIT 1"))
         except (SalesforceRefused, SourceUnreachable) as error:
-            return TestOutcome((*checks, Check("contacts", False, error.message)))
-        checks.append(Check("contacts", True, "The user may read contacts."))
+            return TestOutcome((*checks, Check("contacts", False, error.sentence)))
+        checks.append(Check("contacts", True, sentence("crm_user_may_read")))
         if not first:
-            checks.append(Check("records", False, "The user sees no contacts in Salesforce."))
+            checks.append(Check("records", False, sentence("salesforce_no_contacts")))
             return TestOutcome(tuple(checks), fields)
         custom = sum(name.endswith("__c") for name in fields)
         checks.append(
             Check(
                 "records",
                 True,
-                f"Contacts can be read with {len(fields)} fields ({custom} custom).",
+                sentence("crm_contacts_readable", fields=len(fields), custom=custom),
             )
         )
         return TestOutcome(tuple(checks), fields)
@@ -281,7 +284,7 @@ class SalesforceType:
         try:
             yield from self._fetch(settings, state, session, mandatory)
         except SourceUnreachable as error:
-            raise SourceUnreadable(error.message) from None
+            raise SourceUnreadable(error.sentence) from None
 
     def _fetch(
         self,
@@ -293,9 +296,7 @@ class SalesforceType:
         fields = offered_fields(session.describe_contact())
         unknown = [name for name in mandatory if name not in fields]
         if unknown:
-            raise SourceUnreadable(
-                f"Salesforce's Contact has no field {', '.join(unknown)} that this user may read."
-            )
+            raise SourceUnreadable(sentence("salesforce_no_field", names=", ".join(unknown)))
         kept = KeptContacts.from_state(state, _source(settings, fields))
         assert session.token is not None  # describe logged in
         now = session.token.issued_at or stamp_text(datetime.now(UTC))

@@ -19,6 +19,7 @@ from urllib.parse import quote, urljoin
 from resources.connectors.connector_types import Settings, SourceUnreadable
 from resources.connectors.json_api import JsonAnswer, JsonCaller
 from resources.connectors.source_http import SourceClient
+from resources.error_codes import Sentence, sentence
 
 PASSWORD_FLOW, CLIENT_CREDENTIALS_FLOW = "password", "client_credentials"
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
@@ -27,21 +28,22 @@ MAX_PAGES = 10_000  # 2,000 records a page at most: 20 million contacts
 
 # errorCode -> what it means for the administrator; the service's own message follows.
 NO_READ_ACCESS = ("INSUFFICIENT_ACCESS", "INSUFFICIENT_ACCESS_OR_READONLY", "INVALID_TYPE")
+# Salesforce's errorCode -> the catalogue's sentence of it (resources/connector_codes.py)
 API_SENTENCES = {
-    "INVALID_SESSION_ID": "Salesforce ended the session and a new login was refused too",
-    "REQUEST_LIMIT_EXCEEDED": "The Salesforce organisation has used up its API requests for now",
-    "API_DISABLED_FOR_ORG": "The REST API is not enabled for this Salesforce organisation",
-    "API_CURRENTLY_DISABLED": "The REST API is switched off for this Salesforce user",
-    "INVALID_FIELD": "Salesforce does not know a field the query asks for",
-    "MALFORMED_QUERY": "Salesforce refused the query",
-    "INVALID_REPLICATION_DATE": "Salesforce keeps no deleted records that far back",
-    "NOT_FOUND": "Salesforce has no such resource (check the API version)",
+    "INVALID_SESSION_ID": "salesforce_session_refused",
+    "REQUEST_LIMIT_EXCEEDED": "salesforce_request_limit",
+    "API_DISABLED_FOR_ORG": "salesforce_api_off_for_org",
+    "API_CURRENTLY_DISABLED": "salesforce_api_off_for_user",
+    "INVALID_FIELD": "salesforce_field_unknown",
+    "MALFORMED_QUERY": "salesforce_query_refused",
+    "INVALID_REPLICATION_DATE": "salesforce_deleted_too_old",
+    "NOT_FOUND": "salesforce_not_found",
 }
 TOKEN_CLIENT_ERRORS = {
-    "invalid_client_id": "Salesforce does not know this consumer key (client id)",
-    "invalid_client": "Salesforce refused the consumer secret (client secret)",
-    "unsupported_grant_type": "The connected app does not allow this OAuth flow",
-    "inactive_org": "The Salesforce organisation is locked or inactive",
+    "invalid_client_id": "salesforce_client_unknown",
+    "invalid_client": "salesforce_secret_refused",
+    "unsupported_grant_type": "salesforce_flow_not_allowed",
+    "inactive_org": "salesforce_org_inactive",
 }
 
 
@@ -49,8 +51,8 @@ class SalesforceRefused(SourceUnreadable):
     """Salesforce answered with an error; `step` names the test's check it fails
     (`client`, `login` or `contacts`)."""
 
-    def __init__(self, message: str, step: str = "contacts", code: str = "") -> None:
-        super().__init__(message)
+    def __init__(self, sentence: Sentence, step: str = "contacts", code: str = "") -> None:
+        super().__init__(sentence)
         self.step = step
         self.code = code
 
@@ -71,45 +73,37 @@ def _first_error(data: object) -> tuple[str, str]:
     return "", ""
 
 
-def api_refusal(answer: JsonAnswer, what: str) -> SalesforceRefused:
+def api_refusal(answer: JsonAnswer, what: Sentence) -> SalesforceRefused:
     code, message = _first_error(answer.data)
     detail = f" ({code}: {message})" if code else ""
     if code in NO_READ_ACCESS or (answer.status == 403 and code not in API_SENTENCES):
-        return SalesforceRefused(
-            f"The Salesforce user may not read contacts{detail}; give the user's profile "
-            "or a permission set read access to Contact and Account.",
-            code=code,
-        )
+        return SalesforceRefused(sentence("salesforce_no_read_access", detail=detail), code=code)
     if code in API_SENTENCES:
-        later = "; the next run tries again" if code == "REQUEST_LIMIT_EXCEEDED" else ""
-        return SalesforceRefused(f"{API_SENTENCES[code]}{detail}{later}.", code=code)
+        return SalesforceRefused(sentence(API_SENTENCES[code], detail=detail), code=code)
     return SalesforceRefused(
-        f"Salesforce answered HTTP {answer.status} instead of {what}{detail}.", code=code
+        sentence("salesforce_status", status=answer.status, what=what, detail=detail), code=code
     )
 
 
 def token_refusal(answer: JsonAnswer) -> SalesforceRefused:
     if not isinstance(answer.data, dict):
         return SalesforceRefused(
-            f"The login URL answers HTTP {answer.status}, but not as Salesforce's token "
-            "endpoint does (no JSON at /services/oauth2/token); check the login URL.",
-            "answer",
+            sentence("salesforce_not_token_endpoint", status=answer.status), "answer"
         )
     data = answer.data
     error = str(data.get("error", ""))
     description = str(data.get("error_description", ""))
     detail = f" ({error}: {description})" if error else f" (HTTP {answer.status})"
     if error in TOKEN_CLIENT_ERRORS:
-        return SalesforceRefused(f"{TOKEN_CLIENT_ERRORS[error]}{detail}.", "client", error)
+        return SalesforceRefused(
+            sentence(TOKEN_CLIENT_ERRORS[error], detail=detail), "client", error
+        )
     if error == "invalid_grant" or answer.status in (400, 401):
         return SalesforceRefused(
-            f"Salesforce refused the login{detail}; check the user name, the password and "
-            "the security token, or for the client-credentials flow the app's run-as user.",
-            "login",
-            error,
+            sentence("salesforce_login_refused", detail=detail), "login", error
         )
     return SalesforceRefused(
-        f"Salesforce's token endpoint answered HTTP {answer.status}{detail}.", "login", error
+        sentence("salesforce_token_status", status=answer.status, detail=detail), "login", error
     )
 
 
@@ -157,7 +151,7 @@ class SalesforceSession:
         self.token = Token(str(data["access_token"]), instance, _issued_at(data.get("issued_at")))
         return self.token
 
-    def get(self, path_or_url: str, what: str) -> Mapping[str, object]:
+    def get(self, path_or_url: str, what: Sentence) -> Mapping[str, object]:
         """The JSON object at an API path (or a path the API named, as nextRecordsUrl)."""
         token = self.token or self.login()
         for attempt in (1, 2):
@@ -172,7 +166,7 @@ class SalesforceSession:
             if answer.status == 200 and isinstance(answer.data, dict):
                 return answer.data
             if answer.status == 200:
-                raise SalesforceRefused(f"Salesforce's answer to {what} is not JSON.")
+                raise SalesforceRefused(sentence("salesforce_answer_not_json", what=what))
             raise api_refusal(answer, what)
         raise AssertionError("unreachable")
 
@@ -181,20 +175,24 @@ class SalesforceSession:
 
     def query_pages(self, soql: str) -> Iterator[list[Mapping[str, object]]]:
         """The records of a query, a page at a time, following nextRecordsUrl."""
-        page = self.get(self.data_path("query/?q=" + quote(soql, safe="")), "the query")
+        page = self.get(
+            self.data_path("query/?q=" + quote(soql, safe="")), sentence("salesforce_the_query")
+        )
         for _ in range(MAX_PAGES):
             records = page.get("records")
             if not isinstance(records, list):
-                raise SalesforceRefused("Salesforce's query answer has no records list.")
+                raise SalesforceRefused(sentence("salesforce_query_no_records"))
             yield [record for record in records if isinstance(record, dict)]
             following = page.get("nextRecordsUrl")
             if page.get("done", True) is True or not isinstance(following, str) or not following:
                 return
-            page = self.get(following, "the next page of the query")
-        raise SalesforceRefused("Salesforce's query answer never ended.")
+            page = self.get(following, sentence("salesforce_the_next_page"))
+        raise SalesforceRefused(sentence("salesforce_query_never_ended"))
 
     def describe_contact(self) -> list[Mapping[str, object]]:
-        described = self.get(self.data_path("sobjects/Contact/describe"), "the Contact fields")
+        described = self.get(
+            self.data_path("sobjects/Contact/describe"), sentence("salesforce_the_fields")
+        )
         fields = described.get("fields")
         return (
             [item for item in fields if isinstance(item, dict)] if isinstance(fields, list) else []
@@ -205,7 +203,7 @@ class SalesforceSession:
         path = self.data_path(
             f"sobjects/Contact/deleted/?start={quote(start, safe='')}&end={quote(end, safe='')}"
         )
-        answer = self.get(path, "the deleted contacts")
+        answer = self.get(path, sentence("salesforce_the_deleted"))
         listed = answer.get("deletedRecords")
         ids = [
             str(item["id"])

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from resources.connectors.source_http import SourceClient
+from resources.error_codes import Sentence
 
 DAV, CARDDAV, CS = "DAV:", "urn:ietf:params:xml:ns:carddav", "http://calendarserver.org/ns/"
 PROPFIND, SYNC_COLLECTION, MULTIGET = "propfind", "sync-collection", "addressbook-multiget"
@@ -74,9 +75,13 @@ class DavAnswer:
 class DavUnreadable(Exception):
     """A 207 answer that is not a multistatus document."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, sentence: Sentence) -> None:
+        super().__init__(sentence.english)
+        self.sentence = sentence
+
+    @property
+    def message(self) -> str:
+        return self.sentence.english
 
 
 @runtime_checkable

@@ -9,6 +9,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from resources.error_codes import Sentence, sentence
+
 MAX_REDIRECTS = 5
 CONNECT_TIMEOUT_SECONDS = 10.0
 READ_TIMEOUT_SECONDS = 30.0  # between two bytes of the answer, not for all of it
@@ -17,11 +19,15 @@ MAX_SOURCE_BYTES = 200 * 1024 * 1024
 
 class SourceUnreachable(Exception):
     """The source did not answer: name, TLS, connection, timeout, too many redirects,
-    too large, or cut short. `message` is a sentence for the administrator."""
+    too large, or cut short. `sentence` says which, for the administrator."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, sentence: Sentence) -> None:
+        super().__init__(sentence.english)
+        self.sentence = sentence
+
+    @property
+    def message(self) -> str:
+        return self.sentence.english
 
 
 @dataclass(frozen=True)
@@ -86,10 +92,21 @@ class ApiSourceClient(SourceClient, Protocol):
         ...
 
 
-def status_sentence(status: int, what: str = "the file") -> str:
-    """Why an answer with this status is not what was asked for, for the administrator."""
+# What was asked for -> the code of "HTTP <status> instead of it".
+NOT_WHAT_WAS_ASKED = {
+    "file": "source_status_not_file",
+    "answer": "source_status_not_answer",
+    "webdav": "source_status_not_webdav",
+    "sync": "source_status_not_sync",
+    "multiget": "source_status_not_multiget",
+}
+
+
+def status_sentence(status: int, what: str = "file") -> Sentence:
+    """Why an answer with this status is not what was asked for (a key of
+    NOT_WHAT_WAS_ASKED), for the administrator."""
     if status in (401, 403):
-        return f"The server refused the user name or password (HTTP {status})."
-    if status == 404:
-        return f"The server has no {what.removeprefix('the ')} at this URL (HTTP 404)."
-    return f"The server answered HTTP {status} instead of {what}."
+        return sentence("source_login_refused", status=status)
+    if status == 404 and what == "file":
+        return sentence("source_no_file")
+    return sentence(NOT_WHAT_WAS_ASKED[what], status=status)

@@ -38,6 +38,7 @@ from resources.connectors.sugarcrm_api import (
     SugarRefused,
     SugarSession,
 )
+from resources.error_codes import sentence
 
 STANDARD_FIELDS = (
     "id",
@@ -185,38 +186,38 @@ class SugarCrmType:
     def test(self, settings: Settings, client: SourceClient) -> TestOutcome:
         url = str(settings.get("url", ""))
         if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-            return TestOutcome((Check("url", False, "The address must start with https://."),))
-        checks = [Check("url", True, "The address is an http(s) address.")]
+            return TestOutcome((Check("url", False, sentence("sugarcrm_url_not_http")),))
+        checks = [Check("url", True, sentence("sugarcrm_url_ok"))]
         session = SugarSession(settings, client)
         try:
             session.login()
         except SourceUnreachable as error:
-            return TestOutcome((*checks, Check("reachable", False, error.message)))
+            return TestOutcome((*checks, Check("reachable", False, error.sentence)))
         except SugarRefused as error:
-            checks.append(Check("reachable", True, "The server answers."))
+            checks.append(Check("reachable", True, sentence("source_answers")))
             if error.step == "login":
-                checks.append(Check("client", True, "SugarCRM knows the OAuth client."))
-            return TestOutcome((*checks, Check(error.step, False, error.message)))
+                checks.append(Check("client", True, sentence("sugarcrm_knows_client")))
+            return TestOutcome((*checks, Check(error.step, False, error.sentence)))
         checks += [
-            Check("reachable", True, "SugarCRM answers."),
-            Check("client", True, "SugarCRM knows the OAuth client."),
-            Check("login", True, "Logged in."),
+            Check("reachable", True, sentence("sugarcrm_answers")),
+            Check("client", True, sentence("sugarcrm_knows_client")),
+            Check("login", True, sentence("sugarcrm_logged_in")),
         ]
         try:
             fields = offered_fields(session.contact_fields())
             first = next(session.contact_pages(("id",), "", page_size=1))
         except (SugarRefused, SourceUnreachable) as error:
-            return TestOutcome((*checks, Check("contacts", False, error.message)))
-        checks.append(Check("contacts", True, "The user may read contacts."))
+            return TestOutcome((*checks, Check("contacts", False, error.sentence)))
+        checks.append(Check("contacts", True, sentence("crm_user_may_read")))
         if not first:
-            checks.append(Check("records", False, "The user sees no contacts in SugarCRM."))
+            checks.append(Check("records", False, sentence("sugarcrm_no_contacts")))
             return TestOutcome(tuple(checks), fields)
         custom = sum(name.endswith("_c") for name in fields)
         checks.append(
             Check(
                 "records",
                 True,
-                f"Contacts can be read with {len(fields)} fields ({custom} custom).",
+                sentence("crm_contacts_readable", fields=len(fields), custom=custom),
             )
         )
         return TestOutcome(tuple(checks), fields)
@@ -246,7 +247,7 @@ class SugarCrmType:
         try:
             yield from self._fetch(settings, state, session, mandatory)
         except SourceUnreachable as error:
-            raise SourceUnreadable(error.message) from None
+            raise SourceUnreadable(error.sentence) from None
 
     def _fetch(
         self,
@@ -258,7 +259,7 @@ class SugarCrmType:
         fields = offered_fields(session.contact_fields())
         unknown = [name for name in mandatory if name not in fields]
         if unknown:
-            raise SourceUnreadable(f"SugarCRM's Contacts have no field {', '.join(unknown)}.")
+            raise SourceUnreadable(sentence("sugarcrm_no_field", names=", ".join(unknown)))
         kept = KeptContacts.from_state(state, _source(settings, fields))
         asked = tuple(dict.fromkeys((*fields, *ASKED_TOO)))
         fetched = removed = 0

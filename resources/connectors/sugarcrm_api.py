@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from resources.connectors.connector_types import Settings, SourceUnreadable
 from resources.connectors.json_api import JsonAnswer, JsonCaller
 from resources.connectors.source_http import SourceClient
+from resources.error_codes import Sentence, sentence
 
 API = "/rest/v11"
 DEFAULT_CLIENT_ID = "sugar"
@@ -23,26 +24,27 @@ DEFAULT_PLATFORM = "davserver"
 PAGE_SIZE = 1000  # Sugar's usual ceiling for max_num (list_max_entries_per_subpanel aside)
 MAX_PAGES = 100_000
 
+# Sugar's error -> the catalogue's sentence of it (resources/connector_codes.py)
 TOKEN_CLIENT_ERRORS = {
-    "invalid_client": "SugarCRM does not know this OAuth client (id or secret)",
-    "unauthorized_client": "SugarCRM does not allow this OAuth client the password grant",
+    "invalid_client": "sugarcrm_client_unknown",
+    "unauthorized_client": "sugarcrm_grant_not_allowed",
 }
 API_SENTENCES = {
-    "not_authorized": "The SugarCRM user may not read contacts",
-    "request_too_large": "SugarCRM finds the request too large",
-    "maintenance": "SugarCRM is in maintenance mode",
-    "invalid_parameter": "SugarCRM refused a parameter of the request",
-    "not_found": "SugarCRM has no such resource (is this the instance's address?)",
-    "need_login": "SugarCRM ended the session and a new login was refused too",
-    "invalid_grant": "SugarCRM ended the session and a new login was refused too",
+    "not_authorized": "sugarcrm_no_read_access",
+    "request_too_large": "sugarcrm_request_too_large",
+    "maintenance": "sugarcrm_maintenance",
+    "invalid_parameter": "sugarcrm_parameter_refused",
+    "not_found": "sugarcrm_not_found",
+    "need_login": "sugarcrm_session_refused",
+    "invalid_grant": "sugarcrm_session_refused",
 }
 
 
 class SugarRefused(SourceUnreadable):
     """SugarCRM answered with an error; `step` names the test's check it fails."""
 
-    def __init__(self, message: str, step: str = "contacts", code: str = "") -> None:
-        super().__init__(message)
+    def __init__(self, sentence: Sentence, step: str = "contacts", code: str = "") -> None:
+        super().__init__(sentence)
         self.step = step
         self.code = code
 
@@ -54,37 +56,27 @@ def _error(answer: JsonAnswer) -> tuple[str, str]:
 
 def token_refusal(answer: JsonAnswer) -> SugarRefused:
     if not isinstance(answer.data, dict):
-        return SugarRefused(
-            f"The address answers HTTP {answer.status}, but not as SugarCRM's REST API does "
-            "(no JSON at /rest/v11/oauth2/token); check the address.",
-            "answer",
-        )
+        return SugarRefused(sentence("sugarcrm_not_rest_api", status=answer.status), "answer")
     code, message = _error(answer)
     detail = f" ({code}: {message})" if code else f" (HTTP {answer.status})"
     if code in TOKEN_CLIENT_ERRORS:
-        return SugarRefused(f"{TOKEN_CLIENT_ERRORS[code]}{detail}.", "client", code)
+        return SugarRefused(sentence(TOKEN_CLIENT_ERRORS[code], detail=detail), "client", code)
     if code in ("invalid_grant", "need_login") or answer.status in (400, 401):
-        return SugarRefused(
-            f"SugarCRM refused the login{detail}; check the user name and the password, "
-            "and that the API platform is allowed (Admin > Configure API Platforms).",
-            "login",
-            code,
-        )
+        return SugarRefused(sentence("sugarcrm_login_refused", detail=detail), "login", code)
     return SugarRefused(
-        f"SugarCRM's token endpoint answered HTTP {answer.status}{detail}.", "login", code
+        sentence("sugarcrm_token_status", status=answer.status, detail=detail), "login", code
     )
 
 
-def api_refusal(answer: JsonAnswer, what: str) -> SugarRefused:
+def api_refusal(answer: JsonAnswer, what: Sentence) -> SugarRefused:
     code, message = _error(answer)
     detail = f" ({code}: {message})" if code else ""
     if code in API_SENTENCES:
-        later = "; the next run tries again" if code == "maintenance" else ""
-        return SugarRefused(f"{API_SENTENCES[code]}{detail}{later}.", code=code)
+        return SugarRefused(sentence(API_SENTENCES[code], detail=detail), code=code)
     if answer.status == 403:
-        return SugarRefused(f"The SugarCRM user may not read contacts{detail}.", code=code)
+        return SugarRefused(sentence("sugarcrm_no_read_access", detail=detail), code=code)
     return SugarRefused(
-        f"SugarCRM answered HTTP {answer.status} instead of {what}{detail}.", code=code
+        sentence("sugarcrm_status", status=answer.status, what=what, detail=detail), code=code
     )
 
 
@@ -149,7 +141,9 @@ class SugarSession:
                 pass
         return self.login()
 
-    def get(self, path: str, query: Sequence[tuple[str, str]], what: str) -> Mapping[str, object]:
+    def get(
+        self, path: str, query: Sequence[tuple[str, str]], what: Sentence
+    ) -> Mapping[str, object]:
         tokens = self.tokens or self.login()
         url = self.base + API + path + ("?" + urlencode(list(query)) if query else "")
         for attempt in (1, 2):
@@ -160,7 +154,7 @@ class SugarSession:
             if answer.status == 200 and isinstance(answer.data, dict):
                 return answer.data
             if answer.status == 200:
-                raise SugarRefused(f"SugarCRM's answer to {what} is not JSON.")
+                raise SugarRefused(sentence("sugarcrm_answer_not_json", what=what))
             raise api_refusal(answer, what)
         raise AssertionError("unreachable")
 
@@ -182,23 +176,25 @@ class SugarSession:
             query.append(("deleted", "true"))
         offset = 0
         for _ in range(MAX_PAGES):
-            page = self.get("/Contacts", [*query, ("offset", str(offset))], "the contacts")
+            page = self.get(
+                "/Contacts", [*query, ("offset", str(offset))], sentence("sugarcrm_the_contacts")
+            )
             records = page.get("records")
             if not isinstance(records, list):
-                raise SugarRefused("SugarCRM's contacts answer has no records list.")
+                raise SugarRefused(sentence("sugarcrm_no_records"))
             yield [record for record in records if isinstance(record, dict)]
             following = page.get("next_offset")
             if not isinstance(following, int) or following < 0 or following <= offset:
                 return
             offset = following
-        raise SugarRefused("SugarCRM's contacts answer never ended.")
+        raise SugarRefused(sentence("sugarcrm_never_ended"))
 
     def contact_fields(self) -> Mapping[str, Mapping[str, object]]:
         """The Contacts module's fields by name, from the metadata."""
         data = self.get(
             "/metadata",
             [("type_filter", "modules"), ("module_filter", "Contacts")],
-            "the metadata",
+            sentence("sugarcrm_the_metadata"),
         )
         modules = data.get("modules")
         contacts = modules.get("Contacts") if isinstance(modules, dict) else None

@@ -30,6 +30,7 @@ from resources.connectors.source_http import (
     SourceUnreachable,
     status_sentence,
 )
+from resources.error_codes import sentence
 from resources.formats.vcard_records import (
     SOURCE_FIELDS,
     Card,
@@ -45,14 +46,14 @@ def missing_fields(mandatory: Sequence[str]) -> None:
     """A mapping that names a source field no vCard has fails the run before anything."""
     unknown = [name for name in mandatory if name not in SOURCE_FIELDS]
     if unknown:
-        raise SourceUnreadable(f"A vCard has no field {', '.join(unknown)}.")
+        raise SourceUnreadable(sentence("vcard_source_no_field", names=", ".join(unknown)))
 
 
 def card_records(chunks: Iterable[bytes]) -> Iterator[SourceRecord | RecordProblem]:
     """The records of a vCard file, each card keyed by its UID; raises VCardUnreadable."""
     for card in read_cards(chunks):
         if not isinstance(card, Card):
-            yield RecordProblem(card.line, card.message)
+            yield RecordProblem(card.line, card.sentence)
             continue
         problem = card_problem(card)
         if problem is not None:
@@ -74,8 +75,8 @@ def basic_request(settings: Settings, url: str | None = None) -> SourceRequest:
 def http_url_check(settings: Settings) -> Check:
     url = str(settings.get("url", ""))
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-        return Check("url", False, "The URL must start with http:// or https://.")
-    return Check("url", True, "The URL is an http(s) address.")
+        return Check("url", False, sentence("source_url_not_http"))
+    return Check("url", True, sentence("source_url_ok"))
 
 
 CREDENTIAL_SETTINGS = (
@@ -107,11 +108,11 @@ class VCardUrlType:
             return TestOutcome(tuple(checks))
         try:
             with client.open(basic_request(settings)) as answer:
-                checks.append(Check("reachable", True, "The server answers."))
+                checks.append(Check("reachable", True, sentence("source_answers")))
                 if answer.status != 200:
                     checks.append(Check("answer", False, status_sentence(answer.status)))
                     return TestOutcome(tuple(checks))
-                checks.append(Check("answer", True, "The server sends the file."))
+                checks.append(Check("answer", True, sentence("source_sends_file")))
                 cards = problems = 0
                 for item in card_records(answer.body_chunks()):
                     if isinstance(item, SourceRecord):
@@ -119,13 +120,17 @@ class VCardUrlType:
                     else:
                         problems += 1
         except SourceUnreachable as error:
-            checks.append(Check("reachable", False, error.message))
+            checks.append(Check("reachable", False, error.sentence))
             return TestOutcome(tuple(checks))
         except VCardUnreadable as error:
-            checks.append(Check("format", False, error.message))
+            checks.append(Check("format", False, error.sentence))
             return TestOutcome(tuple(checks))
-        unread = f", {problems} of them unreadable" if problems else ""
-        checks.append(Check("format", True, f"The file holds {cards + problems} cards{unread}."))
+        found = (
+            sentence("vcard_file_ok_some_unreadable", cards=cards + problems, problems=problems)
+            if problems
+            else sentence("vcard_file_ok", cards=cards)
+        )
+        checks.append(Check("format", True, found))
         return TestOutcome(tuple(checks), SOURCE_FIELDS)
 
     def fetch(
@@ -142,10 +147,8 @@ class VCardUrlType:
                 if answer.status != 200:
                     raise SourceUnreadable(status_sentence(answer.status))
                 yield from card_records(answer.body_chunks())
-        except SourceUnreachable as error:
-            raise SourceUnreadable(error.message) from None
-        except VCardUnreadable as error:
-            raise SourceUnreadable(error.message) from None
+        except (SourceUnreachable, VCardUnreadable) as error:
+            raise SourceUnreadable(error.sentence) from None
 
 
 VCARD_URL = VCardUrlType()

@@ -21,6 +21,8 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from resources.error_codes import Sentence, sentence
+
 DELIMITERS = (",", ";", "\t", "|")
 ENCODINGS = ("utf-8", "windows-1252")
 # The bytes encoding detection looks at: enough for the header and many rows.
@@ -32,12 +34,16 @@ MAX_LINE_BYTES = 4 * 1024 * 1024
 
 
 class CsvUnreadable(Exception):
-    """The file as a whole cannot be read; `message` says why in a sentence."""
+    """The file as a whole cannot be read; `sentence` says why."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, sentence: Sentence, line: int | None = None) -> None:
+        super().__init__(sentence.english)
+        self.sentence = sentence
         self.line = line
+
+    @property
+    def message(self) -> str:
+        return self.sentence.english
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,11 @@ class RowProblem:
     """A row that is not a record, and why."""
 
     line: int
-    message: str
+    sentence: Sentence
+
+    @property
+    def message(self) -> str:
+        return self.sentence.english
 
 
 @dataclass(frozen=True)
@@ -76,8 +86,7 @@ def _byte_lines(head: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
             partial_size += len(chunk)
             if partial_size > MAX_LINE_BYTES:
                 raise CsvUnreadable(
-                    f"The file has a line of more than {MAX_LINE_BYTES // (1024 * 1024)} MiB; "
-                    "it is not a CSV file of records."
+                    sentence("csv_line_too_long", size=MAX_LINE_BYTES // (1024 * 1024))
                 )
             continue
         first, *complete, last = chunk.split(b"\n")
@@ -147,9 +156,9 @@ class CsvReader:
         delimiter: str | None = None,
     ) -> None:
         if encoding is not None and encoding.lower() not in (*ENCODINGS, "utf-8-sig"):
-            raise CsvUnreadable(f"The encoding must be one of: {', '.join(ENCODINGS)}.")
+            raise CsvUnreadable(sentence("csv_encoding_choice", encodings=", ".join(ENCODINGS)))
         if delimiter is not None and delimiter not in DELIMITERS:
-            raise CsvUnreadable("The delimiter must be a comma, semicolon, tab or pipe.")
+            raise CsvUnreadable(sentence("csv_delimiter_choice"))
         rest = iter(chunks)
         head = _take_head(rest)
         if encoding is None:
@@ -166,7 +175,7 @@ class CsvReader:
         csv.field_size_limit(MAX_FIELD_CHARACTERS)
         header = self._next_row()
         if header is None or not any(cell.strip() for cell in header):
-            raise CsvUnreadable("The file is empty: its first row must name the field codes.")
+            raise CsvUnreadable(sentence("csv_file_empty"))
         codes = tuple(_normalised_code(cell) for cell in header)
         self._check_header(codes, mandatory)
         self.layout = CsvLayout(encoding=encoding, delimiter=delimiter, codes=codes)
@@ -176,13 +185,11 @@ class CsvReader:
         seen: set[str] = set()
         for code in codes:
             if code and code in seen:
-                raise CsvUnreadable(f"The header row names the field code '{code}' twice.", 1)
+                raise CsvUnreadable(Sentence("csv_code_twice", {"code": code}), 1)
             seen.add(code)
         missing = [code for code in mandatory if code not in seen]
         if missing:
-            raise CsvUnreadable(
-                "The header row lacks the mandatory field codes: " + ", ".join(missing) + ".", 1
-            )
+            raise CsvUnreadable(sentence("csv_codes_missing", codes=", ".join(missing)), 1)
 
     def _text_lines(self, lines: Iterator[bytes]) -> Iterator[str]:
         for number, line in enumerate(lines, start=1):
@@ -190,10 +197,9 @@ class CsvReader:
             try:
                 yield line.decode(self._encoding if number == 1 else self._body_encoding)
             except UnicodeDecodeError:
+                encoding = self._encoding.removesuffix("-sig")
                 raise CsvUnreadable(
-                    f"Line {number} is not valid {self._encoding.removesuffix('-sig')}; "
-                    "save the file as UTF-8 or set its encoding.",
-                    number,
+                    sentence("csv_line_encoding", line=number, encoding=encoding), number
                 ) from None
 
     @property
@@ -206,9 +212,9 @@ class CsvReader:
         except StopIteration:
             return None
         except csv.Error as error:
+            line = self._reader.line_num
             raise CsvUnreadable(
-                f"Line {self._reader.line_num} cannot be read as CSV: {error}.",
-                self._reader.line_num,
+                sentence("csv_line_unreadable", line=line, reason=str(error)), line
             ) from None
 
     def rows(self) -> Iterator[CsvRecord | RowProblem]:
@@ -225,7 +231,9 @@ class CsvReader:
             if len(row) > len(codes) and any(cell.strip() for cell in row[len(codes) :]):
                 yield RowProblem(
                     start,
-                    f"Line {start} has {len(row)} fields; the header row names {len(codes)}.",
+                    sentence(
+                        "csv_row_too_many_fields", line=start, count=len(row), codes=len(codes)
+                    ),
                 )
                 continue
             values = {code: cell.strip() for code, cell in zip(codes, row, strict=False) if code}

@@ -18,6 +18,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+from resources.error_codes import Sentence, sentence
+
 # The source fields a vCard offers: the phonebook's codes first, then what else a card has.
 FIELD_CODES = (
     "first_name",
@@ -31,6 +33,7 @@ FIELD_CODES = (
 EXTRA_CODES = ("full_name", "department", "title", "phone_other", "phone_fax", "uid")
 SOURCE_FIELDS = FIELD_CODES + EXTRA_CODES
 MAX_CARD_BYTES = 8 * 1024 * 1024  # a card with a large inline photo, and a margin
+MAX_MB = MAX_CARD_BYTES // 2**20
 _KEPT = {"N", "FN", "ORG", "TITLE", "TEL", "EMAIL", "UID", "VERSION"}
 _LINE_END = re.compile(rb"\r\n|\n|\r")
 _UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
@@ -41,9 +44,13 @@ _NON_VOICE = {"FAX", "PAGER", "MODEM", "BBS", "TEXTPHONE"}
 class VCardUnreadable(Exception):
     """The data as a whole is no vCard file (not one BEGIN:VCARD, a card too large)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, sentence: Sentence) -> None:
+        super().__init__(sentence.english)
+        self.sentence = sentence
+
+    @property
+    def message(self) -> str:
+        return self.sentence.english
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,11 @@ class Card:
 @dataclass(frozen=True)
 class CardProblem:
     line: int
-    message: str
+    sentence: Sentence
+
+    @property
+    def message(self) -> str:
+        return self.sentence.english
 
 
 def _logical_lines(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
@@ -97,7 +108,7 @@ def _logical_lines(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
             pending = parts.pop() + held
             yield from parts
             if len(pending) > MAX_CARD_BYTES:
-                raise VCardUnreadable(f"A line is longer than {MAX_CARD_BYTES // 2**20} MB.")
+                raise VCardUnreadable(sentence("vcard_file_line_too_long", size=MAX_MB))
         if pending.rstrip(b"\r"):
             yield from _LINE_END.split(pending.rstrip(b"\r"))
 
@@ -120,7 +131,9 @@ def _logical_lines(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
             continue
         current, start = bytearray(raw), number
         if len(current) > MAX_CARD_BYTES:
-            raise VCardUnreadable(f"Line {number} is longer than {MAX_CARD_BYTES // 2**20} MB.")
+            raise VCardUnreadable(
+                sentence("vcard_file_numbered_line_too_long", line=number, size=MAX_MB)
+            )
     if current is not None:
         yield start, bytes(current)
 
@@ -211,13 +224,13 @@ def read_cards(chunks: Iterable[bytes]) -> Iterator[Card | CardProblem]:
         prop = parse_property(line)
         if prop is None:
             if card is None and not found:
-                raise VCardUnreadable(f"Line {number} is not a vCard line (no BEGIN:VCARD).")
+                raise VCardUnreadable(sentence("vcard_file_line_not_vcard", line=number))
             continue
         if prop.name == "BEGIN":
             upper = line.split(b":", 1)[1].strip().upper()
             if upper == b"VCARD":
                 if card is not None:
-                    yield CardProblem(card.line, "The card has no END:VCARD.")
+                    yield CardProblem(card.line, sentence("vcard_file_card_not_closed"))
                 card, size, found = Card(number), 0, True
             continue
         if prop.name == "END":
@@ -227,18 +240,18 @@ def read_cards(chunks: Iterable[bytes]) -> Iterator[Card | CardProblem]:
             continue
         if card is None:
             if not found:
-                raise VCardUnreadable(f"Line {number} comes before any BEGIN:VCARD.")
+                raise VCardUnreadable(sentence("vcard_file_line_before_begin", line=number))
             continue
         size += len(line)
         if size > MAX_CARD_BYTES:
-            yield CardProblem(card.line, f"The card is larger than {MAX_CARD_BYTES // 2**20} MB.")
+            yield CardProblem(card.line, sentence("vcard_file_card_too_large", size=MAX_MB))
             card = None
             continue
         card.properties.append(prop)
     if card is not None:
-        yield CardProblem(card.line, "The card has no END:VCARD.")
+        yield CardProblem(card.line, sentence("vcard_file_card_not_closed"))
     if not found:
-        raise VCardUnreadable("The file holds no vCard (no BEGIN:VCARD line).")
+        raise VCardUnreadable(sentence("vcard_file_no_card"))
 
 
 def unescape(text: str) -> str:
@@ -323,9 +336,9 @@ def card_key(values: Mapping[str, str]) -> str:
     return "h:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:40]
 
 
-def card_problem(card: Card) -> str | None:
+def card_problem(card: Card) -> Sentence | None:
     """Why a card cannot be read as a vCard of a known version, or None."""
     version = card.first("VERSION").strip()
     if version and version not in ("2.1", "3.0", "4.0"):
-        return f"The card has VERSION {version[:20]}; only 2.1, 3.0 and 4.0 are read."
+        return sentence("vcard_file_version_unread", version=version[:20])
     return None

@@ -61,8 +61,11 @@ class ConnectorRun(BaseModel):
     removed = peewee.IntegerField(default=0)
     unchanged = peewee.IntegerField(default=0)
     skipped = peewee.IntegerField(default=0)
-    errors = peewee.TextField(default="[]")  # JSON list of {"line", "message"}
-    message = peewee.TextField(default="")  # why a failed run failed
+    # JSON list of {"line", "message", "code", "values"} (rows of runs before schema step
+    # 18 have only "line" and "message")
+    errors = peewee.TextField(default="[]")
+    message = peewee.TextField(default="")  # why a failed run failed, in English
+    failure = peewee.TextField(null=True)  # the same as JSON {"code", "values"} (step 18)
 
     class Meta:
         indexes = ((("state", "lease_until"), False), (("connection", "queued"), False))

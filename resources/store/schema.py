@@ -14,7 +14,7 @@ import peewee
 from resources.store import models
 from resources.store.card_fields import create_card_field_table
 from resources.store.company_audiences import add_audiences
-from resources.store.connectors import create_connector_tables
+from resources.store.connectors import ConnectorRun, create_connector_tables
 from resources.store.database import database_proxy, is_sqlite
 from resources.store.directory import ContactPerson
 from resources.store.external_calendars import create_external_calendar_tables
@@ -97,6 +97,14 @@ def _unused_step(db: peewee.Database) -> None:
     """A step number no upgrade uses (later steps keep the numbers they were given)."""
 
 
+def _add_run_failures(db: peewee.Database) -> None:
+    """Runs keep why they failed as a catalogue code with its values beside the English,
+    so the admin UI translates it; runs failed before keep their English only."""
+    table = ConnectorRun._meta.table_name
+    if "failure" not in {column.name for column in db.get_columns(table)}:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "failure" TEXT')
+
+
 UPGRADES: list[Callable[[peewee.Database], None]] = [
     _create_initial_tables,  # 1
     _create_shared_settings,  # 2: secrets every server process shares
@@ -115,6 +123,7 @@ UPGRADES: list[Callable[[peewee.Database], None]] = [
     _unused_step,  # 15
     _unused_step,  # 16
     create_external_calendar_tables,  # 17: external CalDAV accounts, sync pairs, push outbox
+    _add_run_failures,  # 18: a failed run's reason as a code with values (ConnectorRun.failure)
 ]
 
 SCHEMA_VERSION = len(UPGRADES)

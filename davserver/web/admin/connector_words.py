@@ -1,5 +1,7 @@
 """The connector types' own words in the page's language: their names, the labels and
-help of their settings, the values of their choices and the names of their checks.
+help of their settings, the values of their choices and the names of their checks; and
+the sentences of their checks, failures and skipped rows, which are catalogue codes with
+values (resources/connector_codes.py), translated by their code.
 
 The types declare their names, labels and help in English, marked for extraction
 (resources/connectors/), and a test makes sure every one has a German translation; the
@@ -8,12 +10,13 @@ values of choices and the names of checks are words of their own, listed here.
 
 from __future__ import annotations
 
-import re
-from functools import cache
+import json
+from collections.abc import Mapping
 
+from davserver.web.admin.domain_messages import translated
 from davserver.web.admin.i18n import N_, _
-
-PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+from resources.error_codes import sentence_from_json
+from resources.store.connectors import ConnectorRun
 
 CHOICE_LABELS = {
     "auto": N_("recognise it"),
@@ -82,113 +85,18 @@ def interval_label(minutes: int) -> str:
     return _(INTERVAL_LABELS[minutes]) if minutes in INTERVAL_LABELS else str(minutes)
 
 
-# The sentences connector types and runs write (checks, run failures, skipped rows), as
-# templates: a sentence the catalogue lacks word for word is matched against these, and
-# its values are put into the translated template.
-SENTENCE_TEMPLATES = (
-    # the checks of a test
-    N_("The URL is an http(s) address."),
-    N_("The URL must start with http:// or https://."),
-    N_("The server answers."),
-    N_("The server sends the file."),
-    N_("The server speaks CardDAV."),
-    N_("The file is CSV with %(columns)s columns and %(rows)s rows."),
-    N_("The file holds %(cards)s cards, %(problems)s of them unreadable."),
-    N_("The file holds %(cards)s cards."),
-    N_("The address book is %(name)s (of %(count)s: %(names)s)."),
-    N_("The address book is %(name)s."),
-    N_("The address book offers sync-collection: each run fetches only the changed cards."),
-    N_("The address book has no sync-collection: each run compares its ctag and ETags."),
-    # the checks of the CRM types (salesforce, sugarcrm)
-    N_("Salesforce answers."),
-    N_("Salesforce knows the connected app."),
-    N_("SugarCRM answers."),
-    N_("SugarCRM knows the OAuth client."),
-    N_("Logged in."),
-    N_("Logged in; the organisation is %(url)s."),
-    N_("The user may read contacts."),
-    N_("The user sees no contacts in Salesforce."),
-    N_("The user sees no contacts in SugarCRM."),
-    N_("Contacts can be read with %(fields)s fields (%(custom)s custom)."),
-    N_("The login URL is an http(s) address."),
-    N_("The login URL must start with https:// (or http://)."),
-    N_("The address is an http(s) address."),
-    N_("The address must start with https://."),
-    # answers that are not the file, sources that cannot be reached
-    N_("The server refused the user name or password (HTTP %(status)s)."),
-    N_("The server has no file at this URL (HTTP 404)."),
-    N_("The server answered HTTP %(status)s instead of the file."),
-    N_("The server answered HTTP %(status)s instead of an answer."),
-    N_("The URL is not an http:// or https:// address."),
-    N_("The source's TLS certificate is not valid for its address."),
-    N_("The source's server cannot be reached (name or connection refused)."),
-    N_("The source's server did not accept the connection in time."),
-    N_("The source's server ended the answer before it was complete."),
-    N_("The source's server stopped sending (timeout)."),
-    N_("The source redirected more than %(count)s times."),
-    N_("The source sent more than %(size)s MB."),
-    N_("The server answered, but not as a CardDAV server does."),
-    N_("The server has no address book at or below this URL."),
-    N_("The server has %(count)s address books: %(names)s; name one in the setting 'addressbook'."),
-    N_("No address book is called '%(name)s'; the server has %(names)s."),
-    # files that cannot be read
-    N_("The file is empty: its first row must name the field codes."),
-    N_("The header row lacks the mandatory field codes: %(codes)s."),
-    N_("The header row names the field code '%(code)s' twice."),
-    N_("Line %(line)s is not valid %(encoding)s; save the file as UTF-8 or set its encoding."),
-    N_("Line %(line)s cannot be read as CSV: %(reason)s."),
-    N_("The file has a line of more than %(size)s MiB; it is not a CSV file of records."),
-    N_("The entries come with each import through the API."),
-    N_("The file comes with each upload and is tested then."),
-    N_(
-        "The file of this connection comes with each upload (the admin UI, or davserver "
-        "phonebook import FILE.csv); there is nothing to fetch."
-    ),
-    N_(
-        "The entries of this connection come with each import through the API "
-        "(POST /api/v1/phonebook/import); there is nothing to fetch."
-    ),
-    # runs and their rows
-    N_("The run stopped on an internal error; nothing was applied."),
-    N_(
-        "The server process running it stopped before it ended (its lease expired); "
-        "nothing of it was applied."
-    ),
-    N_("The record has no phone number."),
-    N_("The record has neither a name nor a company."),
-    N_("The record has the same key '%(key)s' as line %(line)s; the first one counts."),
-    N_("This server has no connector type '%(type)s' or target '%(target)s'."),
-)
+def row_error(problem: Mapping[str, object]) -> str:
+    """Why a run skipped a row, in the page's language: from the code and values stored
+    beside the English; a row of a run before schema step 18 has only its English."""
+    found = sentence_from_json(problem)
+    return translated(found) if found is not None else str(problem.get("message", ""))
 
 
-@cache
-def _pattern(template: str) -> re.Pattern[str]:
-    parts = PLACEHOLDER.split(template)
-    regex = "".join(
-        f"(?P<{part}>.+?)" if index % 2 else re.escape(part) for index, part in enumerate(parts)
-    )
-    return re.compile(regex + r"\Z", re.S)
-
-
-def template_for(english: str) -> tuple[str, dict[str, str]] | None:
-    """The template a connector's sentence was written from, with its values."""
-    for template in SENTENCE_TEMPLATES:
-        found = _pattern(template).match(english)
-        if found is not None:
-            return template, found.groupdict()
-    return None
-
-
-def sentence(english: str) -> str:
-    """A connector's English sentence in the page's language, where it is translated."""
-    if not english:
-        return ""
-    exact = _(english)
-    if exact != english:
-        return exact
-    known = template_for(english)
-    if known is None:
-        return english
-    template, values = known
-    translated = _(template)
-    return translated % values if translated != template else english
+def run_failure(run: ConnectorRun) -> str:
+    """Why a run failed, in the page's language (a run failed before schema step 18 has
+    only its English)."""
+    try:
+        found = sentence_from_json(json.loads(run.failure)) if run.failure else None
+    except ValueError:
+        found = None
+    return translated(found) if found is not None else run.message
