@@ -20,7 +20,7 @@ from davserver.web.admin.forms import Field, FormState
 from davserver.web.admin.i18n import N_, _
 from resources.company_directory.schemas import PHONEBOOK_ENTRY
 from resources.connectors.connection_rules import PRIORITY_MAX, PRIORITY_MIN
-from resources.connectors.connections import scope_of
+from resources.connectors.connections import default_mapping, scope_of
 from resources.connectors.connector_types import BOOL, CHOICE, SECRET, URL, ConnectorType
 from resources.connectors.run_queue import INTERVALS_MINUTES
 from resources.errors import DomainError
@@ -124,9 +124,11 @@ class ConnectionForm:
 
 
 def blank_form(kind: ConnectorType) -> ConnectionForm:
+    """A new connection's form: the defaults, and the type's own mapping preselected (a
+    mapping saved from the form replaces the type's default one as a whole)."""
     values: dict[str, Any] = {spec.name: spec.default for spec in BASIC_FIELDS}
     values |= {spec.name: spec.default for spec in setting_fields(kind)}
-    return ConnectionForm(FormState(values))
+    return ConnectionForm(FormState(values), mapping=default_mapping(kind, "phonebook"))
 
 
 def saved_form(connection: Connection, kind: ConnectorType) -> ConnectionForm:

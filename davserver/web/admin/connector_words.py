@@ -36,7 +36,7 @@ CHECK_LABELS = {
     "reachable": N_("Reachable"),
     "answer": N_("Answer"),
     "format": N_("File format"),
-    "login": N_("Login"),
+    "login": N_("Signing in"),
     "discovery": N_("Address book found"),
     "addressbook": N_("Address book"),
     "cards": N_("Contacts"),
@@ -46,7 +46,14 @@ CHECK_LABELS = {
     "client": N_("OAuth client"),
     "contacts": N_("Permission to read contacts"),
     "records": N_("Contacts found"),
+    # the checks of microsoft365 (its "contacts" is named in TYPE_CHECK_LABELS)
+    "settings": N_("Settings"),
+    "token": N_("Access token"),
+    "graph": N_("Microsoft Graph answers"),
+    "permission": N_("Permission to read contacts"),
 }
+# A check a type names as another type names a different one: (type, check) -> label.
+TYPE_CHECK_LABELS = {("microsoft365", "contacts"): N_("Contacts found")}
 STATE_LABELS = {
     "queued": N_("queued"),
     "running": N_("running"),
@@ -73,8 +80,9 @@ def choice_label(value: str) -> str:
     return _(CHOICE_LABELS[value]) if value in CHOICE_LABELS else value
 
 
-def check_label(check: str) -> str:
-    return _(CHECK_LABELS[check]) if check in CHECK_LABELS else check
+def check_label(check: str, type_key: str = "") -> str:
+    label = TYPE_CHECK_LABELS.get((type_key, check)) or CHECK_LABELS.get(check)
+    return _(label) if label else check
 
 
 def state_label(state: str) -> str:
