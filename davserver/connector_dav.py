@@ -4,10 +4,11 @@ source client, and multistatus answers read into the domain's data."""
 
 from __future__ import annotations
 
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import urljoin
 
 from lxml import etree
 
+from davserver.webdav_xml import PARSER, href_path, request_xml, status_code
 from resources.connectors.source_dav import (
     CARDDAV,
     CS,
@@ -31,41 +32,20 @@ from resources.error_codes import sentence
 
 MAX_XML_BYTES = 64 * 1024 * 1024
 NAMESPACES = {"D": DAV, "C": CARDDAV, "CS": CS}
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-
-
-def _element(parent: etree._Element, namespace: str, local: str) -> etree._Element:
-    return etree.SubElement(parent, f"{{{namespace}}}{local}")
+ROOTS = {
+    PROPFIND: (DAV, "propfind"),
+    SYNC_COLLECTION: (DAV, "sync-collection"),
+    MULTIGET: (CARDDAV, "addressbook-multiget"),
+}
 
 
 def request_body(request: DavRequest) -> bytes:
-    if request.kind == PROPFIND:
-        root = etree.Element(f"{{{DAV}}}propfind", nsmap=NAMESPACES)
-    elif request.kind == SYNC_COLLECTION:
-        root = etree.Element(f"{{{DAV}}}sync-collection", nsmap=NAMESPACES)
-        _element(root, DAV, "sync-token").text = request.sync_token
-        _element(root, DAV, "sync-level").text = "1"
-    elif request.kind == MULTIGET:
-        root = etree.Element(f"{{{CARDDAV}}}addressbook-multiget", nsmap=NAMESPACES)
-    else:
+    if request.kind not in ROOTS:
         raise ValueError(f"unknown WebDAV request {request.kind!r}")
-    prop = _element(root, DAV, "prop")
-    for name in request.props:
-        etree.SubElement(prop, name)
-    for href in request.hrefs:
-        _element(root, DAV, "href").text = quote(unquote(href), safe="/@:+,;=!$&'()*~")
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
-
-
-def _status(element: etree._Element | None) -> int | None:
-    if element is None or not element.text:
-        return None
-    parts = element.text.split()
-    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
-
-
-def _path(base: str, href: str) -> str:
-    return urlsplit(urljoin(base, href.strip())).path
+    token = request.sync_token if request.kind == SYNC_COLLECTION else None
+    return request_xml(
+        ROOTS[request.kind], NAMESPACES, request.props, sync_token=token, hrefs=request.hrefs
+    )
 
 
 def read_answer(status: int, url: str, body: bytes) -> DavAnswer:
@@ -73,13 +53,13 @@ def read_answer(status: int, url: str, body: bytes) -> DavAnswer:
         conditions: frozenset[str] = frozenset()
         if body.lstrip().startswith(b"<"):
             try:
-                root = etree.fromstring(body, _PARSER)
+                root = etree.fromstring(body, PARSER)
                 conditions = frozenset(str(e.tag) for e in root.iter() if e is not root)
             except etree.XMLSyntaxError:
                 pass
         return DavAnswer(status, url, conditions=conditions)
     try:
-        root = etree.fromstring(body, _PARSER)
+        root = etree.fromstring(body, PARSER)
     except etree.XMLSyntaxError:
         raise DavUnreadable(sentence("carddav_multistatus_not_xml")) from None
     responses = []
@@ -89,21 +69,21 @@ def read_answer(status: int, url: str, body: bytes) -> DavAnswer:
             continue
         props: dict[str, DavProperty] = {}
         for propstat in item.iter(f"{{{DAV}}}propstat"):
-            if _status(propstat.find(f"{{{DAV}}}status")) != 200:
+            if status_code(propstat.find(f"{{{DAV}}}status")) != 200:
                 continue
             for prop in propstat.iter(f"{{{DAV}}}prop"):
                 for element in prop:
                     props[str(element.tag)] = DavProperty(
                         "".join(str(text) for text in element.itertext()),
                         tuple(
-                            _path(url, found.text or "")
+                            href_path(url, found.text or "")
                             for found in element.iter(f"{{{DAV}}}href")
                             if (found.text or "").strip()
                         ),
                         frozenset(str(e.tag) for e in element.iter() if e is not element),
                     )
         responses.append(
-            DavResponse(_path(url, href), _status(item.find(f"{{{DAV}}}status")), props)
+            DavResponse(href_path(url, href), status_code(item.find(f"{{{DAV}}}status")), props)
         )
     token = root.findtext(f"{{{DAV}}}sync-token") or ""
     return DavAnswer(207, url, tuple(responses), token.strip())

@@ -7,11 +7,12 @@ same timeouts, size limits and redirect rules as a connector's source."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import urljoin
 
 from lxml import etree
 
 from davserver.connector_http import HttpxSourceClient
+from davserver.webdav_xml import PARSER, href_path, request_xml, status_code
 from resources.connectors.source_http import MAX_REDIRECTS, SourceRequest, SourceUnreachable
 from resources.external_calendars.remote import (
     CALDAV,
@@ -31,42 +32,19 @@ from resources.external_calendars.remote import (
 MAX_XML_BYTES = 64 * 1024 * 1024
 MAX_OBJECT_BYTES = 16 * 1024 * 1024
 NAMESPACES = {"D": DAV, "C": CALDAV, "CS": CS}
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 _REDIRECTS = (301, 302, 303, 307, 308)
-
-
-def _element(parent: etree._Element, namespace: str, local: str) -> etree._Element:
-    return etree.SubElement(parent, f"{{{namespace}}}{local}")
+ROOTS = {
+    PROPFIND: (DAV, "propfind"),
+    SYNC_COLLECTION: (DAV, "sync-collection"),
+    MULTIGET: (CALDAV, "calendar-multiget"),
+}
 
 
 def request_body(kind: str, props: Sequence[str], token: str, hrefs: Sequence[str]) -> bytes:
-    if kind == PROPFIND:
-        root = etree.Element(f"{{{DAV}}}propfind", nsmap=NAMESPACES)
-    elif kind == SYNC_COLLECTION:
-        root = etree.Element(f"{{{DAV}}}sync-collection", nsmap=NAMESPACES)
-        _element(root, DAV, "sync-token").text = token
-        _element(root, DAV, "sync-level").text = "1"
-    elif kind == MULTIGET:
-        root = etree.Element(f"{{{CALDAV}}}calendar-multiget", nsmap=NAMESPACES)
-    else:
+    if kind not in ROOTS:
         raise ValueError(f"unknown WebDAV request {kind!r}")
-    prop = _element(root, DAV, "prop")
-    for name in props:
-        etree.SubElement(prop, name)
-    for href in hrefs:
-        _element(root, DAV, "href").text = quote(unquote(href), safe="/@:+,;=!$&'()*~")
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
-
-
-def _status(element: etree._Element | None) -> int | None:
-    if element is None or not element.text:
-        return None
-    parts = element.text.split()
-    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
-
-
-def _path(base: str, href: str) -> str:
-    return urlsplit(urljoin(base, href.strip())).path
+    sync_token = token if kind == SYNC_COLLECTION else None
+    return request_xml(ROOTS[kind], NAMESPACES, props, sync_token=sync_token, hrefs=hrefs)
 
 
 def _property(url: str, element: etree._Element) -> RemoteProperty:
@@ -74,7 +52,7 @@ def _property(url: str, element: etree._Element) -> RemoteProperty:
     return RemoteProperty(
         "".join(str(text) for text in element.itertext()),
         tuple(
-            _path(url, found.text or "")
+            href_path(url, found.text or "")
             for found in element.iter(f"{{{DAV}}}href")
             if (found.text or "").strip()
         ),
@@ -86,7 +64,7 @@ def _property(url: str, element: etree._Element) -> RemoteProperty:
 def read_answer(status: int, url: str, body: bytes) -> Multistatus:
     """A 207 answer as a Multistatus; another status with the conditions of its DAV:error."""
     try:
-        root = etree.fromstring(body, _PARSER) if body.lstrip().startswith(b"<") else None
+        root = etree.fromstring(body, PARSER) if body.lstrip().startswith(b"<") else None
     except etree.XMLSyntaxError:
         root = None
     if status != 207 or root is None:
@@ -105,13 +83,13 @@ def read_answer(status: int, url: str, body: bytes) -> Multistatus:
             continue
         props: dict[str, RemoteProperty] = {}
         for propstat in item.iter(f"{{{DAV}}}propstat"):
-            if _status(propstat.find(f"{{{DAV}}}status")) != 200:
+            if status_code(propstat.find(f"{{{DAV}}}status")) != 200:
                 continue
             for prop in propstat.iter(f"{{{DAV}}}prop"):
                 for element in prop:
                     props[str(element.tag)] = _property(url, element)
         responses.append(
-            RemoteResponse(_path(url, href), _status(item.find(f"{{{DAV}}}status")), props)
+            RemoteResponse(href_path(url, href), status_code(item.find(f"{{{DAV}}}status")), props)
         )
     token = root.findtext(f"{{{DAV}}}sync-token") or ""
     return Multistatus(207, url, tuple(responses), token.strip())

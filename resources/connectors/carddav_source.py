@@ -26,6 +26,7 @@ from resources.connectors.connector_types import (
     TEXT,
     URL,
     Check,
+    FetchesFromState,
     NextState,
     RecordProblem,
     Settings,
@@ -329,7 +330,7 @@ def _source_of(settings: Settings) -> str:
 
 
 @dataclass(frozen=True)
-class CardDavType:
+class CardDavType(FetchesFromState):
     key: str = "carddav"
     label: str = "CardDAV address book"
     settings: tuple[SettingSpec, ...] = (
@@ -384,19 +385,6 @@ class CardDavType:
         how = "carddav_sync_collection" if facts.sync is not False else "carddav_no_sync_collection"
         checks.append(Check("sync", True, sentence(how)))
         return TestOutcome(tuple(checks), SOURCE_FIELDS)
-
-    def fetch(
-        self,
-        settings: Settings,
-        since: str | None,
-        client: SourceClient,
-        *,
-        mandatory: Sequence[str] = (),
-    ) -> Iterator[SourceRecord | RecordProblem]:
-        """Every card, fetched whole (no state kept)."""
-        for item in self.fetch_from_state(settings, {}, client, mandatory=mandatory):
-            if not isinstance(item, NextState):
-                yield item
 
     def fetch_from_state(
         self,

@@ -150,6 +150,33 @@ class StatefulConnectorType(ConnectorType, Protocol):
     ) -> Iterator[SourceRecord | RecordProblem | NextState]: ...
 
 
+class FetchesFromState:
+    """The plain `fetch` of a StatefulConnectorType: a full round from an empty state,
+    without the state the round ends with (the connection test and one-off reads)."""
+
+    def fetch_from_state(
+        self,
+        settings: Settings,
+        state: Mapping[str, object],
+        client: SourceClient,
+        *,
+        mandatory: Sequence[str] = (),
+    ) -> Iterator[SourceRecord | RecordProblem | NextState]:
+        raise NotImplementedError
+
+    def fetch(
+        self,
+        settings: Settings,
+        since: str | None,
+        client: SourceClient,
+        *,
+        mandatory: Sequence[str] = (),
+    ) -> Iterator[SourceRecord | RecordProblem]:
+        for item in self.fetch_from_state(settings, {}, client, mandatory=mandatory):
+            if not isinstance(item, NextState):
+                yield item
+
+
 @dataclass
 class Registry:
     types: dict[str, ConnectorType] = field(default_factory=dict)

@@ -28,6 +28,7 @@ from resources.connectors.connector_types import (
     TEXT,
     URL,
     Check,
+    FetchesFromState,
     NextState,
     RecordProblem,
     Settings,
@@ -247,7 +248,7 @@ def _read_round(
 
 
 @dataclass(frozen=True)
-class Microsoft365Type:
+class Microsoft365Type(FetchesFromState):
     key: str = "microsoft365"
     label: str = N_("Microsoft 365 / Exchange Online contacts")
     settings: tuple[SettingSpec, ...] = SETTINGS
@@ -286,19 +287,6 @@ class Microsoft365Type:
         extra = [name for item in contacts for name in changed_fields(item)[0]]
         fields = tuple(dict.fromkeys((*SOURCE_FIELDS, *extra)))
         return TestOutcome((*passed, found), fields)
-
-    def fetch(
-        self,
-        settings: Settings,
-        since: str | None,
-        client: SourceClient,
-        *,
-        mandatory: Sequence[str] = (),
-    ) -> Iterator[SourceRecord | RecordProblem]:
-        """Every contact, in a full round (no state kept)."""
-        for item in self.fetch_from_state(settings, {}, client, mandatory=mandatory):
-            if not isinstance(item, NextState):
-                yield item
 
     def fetch_from_state(
         self,

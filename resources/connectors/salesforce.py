@@ -29,6 +29,7 @@ from resources.connectors.connector_types import (
     TEXT,
     URL,
     Check,
+    FetchesFromState,
     NextState,
     RecordProblem,
     Settings,
@@ -46,6 +47,7 @@ from resources.connectors.salesforce_api import (
     SalesforceRefused,
     SalesforceSession,
 )
+from resources.connectors.service_checks import contact_checks, refuse_missing_fields
 from resources.connectors.service_delta import KeptContacts, source_fingerprint
 from resources.connectors.source_http import SourceClient, SourceUnreachable
 from resources.error_codes import sentence
@@ -211,7 +213,7 @@ SETTINGS = (
 
 
 @dataclass(frozen=True)
-class SalesforceType:
+class SalesforceType(FetchesFromState):
     key: str = "salesforce"
     label: str = "Salesforce contacts"
     settings: tuple[SettingSpec, ...] = SETTINGS
@@ -240,37 +242,18 @@ class SalesforceType:
         checks.append(
             Check("login", True, sentence("salesforce_logged_in", url=token.instance_url))
         )
-        try:
-            fields = offered_fields(session.describe_contact())
-            first = next(session.query_pages("SELECT Id FROM Contact LIMIT 1"))
-        except (SalesforceRefused, SourceUnreachable) as error:
-            return TestOutcome((*checks, Check("contacts", False, error.sentence)))
-        checks.append(Check("contacts", True, sentence("crm_user_may_read")))
-        if not first:
-            checks.append(Check("records", False, sentence("salesforce_no_contacts")))
-            return TestOutcome(tuple(checks), fields)
-        custom = sum(name.endswith("__c") for name in fields)
-        checks.append(
-            Check(
-                "records",
-                True,
-                sentence("crm_contacts_readable", fields=len(fields), custom=custom),
-            )
-        )
-        return TestOutcome(tuple(checks), fields)
 
-    def fetch(
-        self,
-        settings: Settings,
-        since: str | None,
-        client: SourceClient,
-        *,
-        mandatory: Sequence[str] = (),
-    ) -> Iterator[SourceRecord | RecordProblem]:
-        """Every contact, read whole (no state kept)."""
-        for item in self.fetch_from_state(settings, {}, client, mandatory=mandatory):
-            if not isinstance(item, NextState):
-                yield item
+        def probe() -> tuple[tuple[str, ...], bool]:
+            fields = offered_fields(session.describe_contact())
+            return fields, bool(next(session.query_pages("SELECT Id FROM Contact LIMIT 1")))
+
+        return contact_checks(
+            checks,
+            probe,
+            (SalesforceRefused,),
+            no_contacts="salesforce_no_contacts",
+            custom_suffix="__c",
+        )
 
     def fetch_from_state(
         self,
@@ -294,9 +277,7 @@ class SalesforceType:
         mandatory: Sequence[str],
     ) -> Iterator[SourceRecord | RecordProblem | NextState]:
         fields = offered_fields(session.describe_contact())
-        unknown = [name for name in mandatory if name not in fields]
-        if unknown:
-            raise SourceUnreadable(sentence("salesforce_no_field", names=", ".join(unknown)))
+        refuse_missing_fields(mandatory, fields, "salesforce_no_field")
         kept = KeptContacts.from_state(state, _source(settings, fields))
         assert session.token is not None  # describe logged in
         now = session.token.issued_at or stamp_text(datetime.now(UTC))

@@ -21,6 +21,7 @@ from resources.connectors.connector_types import (
     TEXT,
     URL,
     Check,
+    FetchesFromState,
     NextState,
     RecordProblem,
     Settings,
@@ -30,6 +31,7 @@ from resources.connectors.connector_types import (
     TestOutcome,
 )
 from resources.connectors.json_api import text_of
+from resources.connectors.service_checks import contact_checks, refuse_missing_fields
 from resources.connectors.service_delta import KeptContacts, source_fingerprint
 from resources.connectors.source_http import SourceClient, SourceUnreachable
 from resources.connectors.sugarcrm_api import (
@@ -173,7 +175,7 @@ SETTINGS = (
 
 
 @dataclass(frozen=True)
-class SugarCrmType:
+class SugarCrmType(FetchesFromState):
     key: str = "sugarcrm"
     label: str = "SugarCRM contacts"
     settings: tuple[SettingSpec, ...] = SETTINGS
@@ -203,37 +205,18 @@ class SugarCrmType:
             Check("client", True, sentence("sugarcrm_knows_client")),
             Check("login", True, sentence("sugarcrm_logged_in")),
         ]
-        try:
-            fields = offered_fields(session.contact_fields())
-            first = next(session.contact_pages(("id",), "", page_size=1))
-        except (SugarRefused, SourceUnreachable) as error:
-            return TestOutcome((*checks, Check("contacts", False, error.sentence)))
-        checks.append(Check("contacts", True, sentence("crm_user_may_read")))
-        if not first:
-            checks.append(Check("records", False, sentence("sugarcrm_no_contacts")))
-            return TestOutcome(tuple(checks), fields)
-        custom = sum(name.endswith("_c") for name in fields)
-        checks.append(
-            Check(
-                "records",
-                True,
-                sentence("crm_contacts_readable", fields=len(fields), custom=custom),
-            )
-        )
-        return TestOutcome(tuple(checks), fields)
 
-    def fetch(
-        self,
-        settings: Settings,
-        since: str | None,
-        client: SourceClient,
-        *,
-        mandatory: Sequence[str] = (),
-    ) -> Iterator[SourceRecord | RecordProblem]:
-        """Every contact, read whole (no state kept)."""
-        for item in self.fetch_from_state(settings, {}, client, mandatory=mandatory):
-            if not isinstance(item, NextState):
-                yield item
+        def probe() -> tuple[tuple[str, ...], bool]:
+            fields = offered_fields(session.contact_fields())
+            return fields, bool(next(session.contact_pages(("id",), "", page_size=1)))
+
+        return contact_checks(
+            checks,
+            probe,
+            (SugarRefused,),
+            no_contacts="sugarcrm_no_contacts",
+            custom_suffix="_c",
+        )
 
     def fetch_from_state(
         self,
@@ -257,9 +240,7 @@ class SugarCrmType:
         mandatory: Sequence[str],
     ) -> Iterator[SourceRecord | RecordProblem | NextState]:
         fields = offered_fields(session.contact_fields())
-        unknown = [name for name in mandatory if name not in fields]
-        if unknown:
-            raise SourceUnreadable(sentence("sugarcrm_no_field", names=", ".join(unknown)))
+        refuse_missing_fields(mandatory, fields, "sugarcrm_no_field")
         kept = KeptContacts.from_state(state, _source(settings, fields))
         asked = tuple(dict.fromkeys((*fields, *ASKED_TOO)))
         fetched = removed = 0
