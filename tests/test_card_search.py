@@ -204,7 +204,7 @@ def filled(server):
     for number, body in enumerate(made):
         r = login.request("PUT", book(login) + f"made{number}.vcf", body, **VCARD_TYPE)
         assert r.status_code == 201, r.text
-    assert accepted >= 25
+    assert accepted >= (25 if SHARED else 10)  # without the shared corpus: ours only
     return login
 
 

@@ -145,9 +145,15 @@ def test_a_fritzbox_full_sync_without_preemptive_auth(pbx, filled):
         if href != pbx.book
     }
     assert len(etags) >= 31
-    got = pbx.request("REPORT", pbx.book, multiget(sorted(etags)), "1")
-    assert got.status_code == 207 and pbx.challenges == before + 2
-    cards = responses(got.content)
+    # The shared test server's book holds other modules' cards too (some thousands): ask
+    # in batches below the server's multiget limit, each without preemptive auth.
+    hrefs, cards = sorted(etags), {}
+    batches = [hrefs[start : start + 2000] for start in range(0, len(hrefs), 2000)]
+    for batch in batches:
+        got = pbx.request("REPORT", pbx.book, multiget(batch), "1")
+        assert got.status_code == 207
+        cards.update(responses(got.content))
+    assert pbx.challenges == before + 1 + len(batches)
     assert set(cards) == set(etags)
     for href, props in cards.items():
         assert props[q("D", "getetag")][1].text == etags[href]
