@@ -34,7 +34,12 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.phonebook_csv import write_csv  # noqa: E402
-from bench.servers import DAVSERVER_THREADS, HOST, ServerSet, add_davserver_login  # noqa: E402
+from bench.servers import (  # noqa: E402
+    HOST,
+    ServerSet,
+    add_davserver_login,
+    start_davserver,
+)
 
 TARGET_FIRST_SECONDS = 20.0
 TARGET_MEMORY_MB = 50.0
@@ -215,24 +220,9 @@ def benchmark(args: argparse.Namespace, work: Path, database_url: str) -> bool:
     password = secrets.token_urlsafe(12)
     try:
         # The server upgrades the schema at start; the login is made on the upgraded one.
-        command = [
-            sys.executable,
-            "-m",
-            "davserver",
-            "serve",
-            "--host",
-            HOST,
-            "--port",
-            "{port}",
-            "--database",
-            database_url,
-            "--threads",
-            str(DAVSERVER_THREADS),
-            "--workers",
-            str(args.workers),
-        ]
-        environment = {"DAVSERVER_CONNECTOR_POLL_SECONDS": "1"}
-        server = servers.start("davserver", command, "/dav/", env=environment)
+        server = start_davserver(
+            servers, database_url, env={"DAVSERVER_CONNECTOR_POLL_SECONDS": "1"}
+        )
         add_davserver_login(database_url, LOGIN, password)
         open_store(load_settings({"database": database_url}, environ={}))
         connection, _outcome = create_connection(

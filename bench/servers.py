@@ -171,7 +171,9 @@ def davserver_command(database_url: str, *arguments: str) -> list[str]:
     return [sys.executable, "-m", "davserver", *arguments, "--database", database_url]
 
 
-def start_davserver(servers: ServerSet, database_url: str) -> ServerProcess:
+def start_davserver(
+    servers: ServerSet, database_url: str, env: dict[str, str] | None = None
+) -> ServerProcess:
     command = [
         sys.executable,
         "-m",
@@ -188,7 +190,7 @@ def start_davserver(servers: ServerSet, database_url: str) -> ServerProcess:
         "--workers",
         str(servers.davserver_workers),
     ]
-    return servers.start("davserver", command, "/dav/")
+    return servers.start("davserver", command, "/dav/", env=env)
 
 
 def add_davserver_login(database_url: str, username: str, password: str) -> None:

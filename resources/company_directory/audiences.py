@@ -62,7 +62,10 @@ def sources() -> Sources:
     )
 
 
-def _scope_rows() -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+ScopeRows = tuple[dict[int, set[int]], dict[int, set[int]]]  # by account, by group
+
+
+def _scope_rows() -> ScopeRows:
     """account id -> scoped connection ids naming it, group id -> the same."""
     by_account: dict[int, set[int]] = {}
     by_group: dict[int, set[int]] = {}
@@ -91,8 +94,9 @@ def account_key(account_id: int | None) -> str:
     return keys_of_accounts([account_id])[account_id]
 
 
-def keys_of_accounts(account_ids: list[int]) -> dict[int, str]:
-    by_account, by_group = _scope_rows()
+def keys_of_accounts(account_ids: list[int], scope: ScopeRows | None = None) -> dict[int, str]:
+    """The audience of each account's logins (`scope`: _scope_rows(), when read already)."""
+    by_account, by_group = scope if scope is not None else _scope_rows()
     seen = {account: set(by_account.get(account, set())) for account in account_ids}
     if by_group and account_ids:
         memberships = (
@@ -107,9 +111,13 @@ def keys_of_accounts(account_ids: list[int]) -> dict[int, str]:
 
 
 def keys_in_use() -> set[str]:
-    """Every audience some login reads now, the base one always among them."""
+    """Every audience some login reads now, the base one always among them. With no
+    scoped connection every login reads the base book, and no login is read."""
+    scope = _scope_rows()
+    if not any(scope):
+        return {BASE_AUDIENCE}
     rows = ServiceCredential.select(ServiceCredential.account).where(
         ServiceCredential.account.is_null(False)
     )
     accounts = sorted({row.account_id for row in rows if row.account_id is not None})
-    return {BASE_AUDIENCE, *keys_of_accounts(accounts).values()}
+    return {BASE_AUDIENCE, *keys_of_accounts(accounts, scope).values()}
