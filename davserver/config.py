@@ -84,6 +84,12 @@ class Settings:
         "a connector run's lease: a run whose process is gone is failed this long after",
         flag=False,
     )
+    scheduling_mail_domain: str = setting(
+        "resources.invalid",
+        "mail domain of the resources' scheduling addresses (mailto:<slug>@<domain>); "
+        "the default never reaches a real mailbox",
+        flag=False,
+    )
     login_failures_per_user: int = setting(
         10, "failed sign-ins per user name in 5 minutes before 429", flag=False
     )

@@ -26,6 +26,14 @@ from davserver.dav.nodes.principal import (
     PrincipalsNode,
     RootNode,
 )
+from davserver.dav.nodes.resource_principal import (
+    CALENDAR_IN_HOME,
+    RESOURCE_HOMES,
+    ResourceHomeNode,
+    home_calendar,
+    resource_home_path,
+    resource_principal_node,
+)
 from davserver.dav.object_conversions import Conversions
 from davserver.dav.report_registry import ReportRegistry
 from resources.company_directory.audience_cards import book_for_account
@@ -36,10 +44,13 @@ from resources.objects.calendar_collections import (
     CALENDARS_HOME,
     SEGMENT_MAX,
 )
+from resources.scheduling.calendar_users import visible_resource
+from resources.scheduling.mailboxes import INBOX, INBOX_PATH, OUTBOX, OUTBOX_PATH, mailbox
 from resources.store.hot_queries import visible_resource_calendar
 from resources.store.models import Collection
 
 MAX_DEPTH = 12
+MAILBOX_KINDS = {INBOX_PATH: INBOX, OUTBOX_PATH: OUTBOX}
 
 
 def split_path(path: str) -> list[str] | None:
@@ -80,7 +91,11 @@ class DavProvider(DAVProvider):
                 return PrincipalsNode(f"/{urls.PRINCIPALS}/", environ)
             if len(rest) == 1 and self._is_own(rest[0], login):
                 return PrincipalNode(urls.principal_path(login.username), environ)
-            return None
+            return resource_principal_node(rest, login, environ)
+        if top == RESOURCE_HOMES:
+            if len(rest) < 2 or not self._is_own(rest[0], login) or not login.has_caldav:
+                return None
+            return self._in_resource_home(login, rest[1:], environ)
         if top == urls.ADDRESSBOOKS:
             if not rest:
                 return AddressBookHomesNode(f"/{urls.ADDRESSBOOKS}/", environ)
@@ -109,7 +124,27 @@ class DavProvider(DAVProvider):
         found = self._resolve_resource(login, segments) or calendar_collections.resolve(
             login.credential_id, segments
         )
+        if found.collection is None and segments[0] in MAILBOX_KINDS and len(segments) <= 2:
+            # The first request that needs the login's inbox or outbox creates it.
+            mailbox(login.credential_id, MAILBOX_KINDS[segments[0]])
+            found = calendar_collections.resolve(login.credential_id, segments)
         return self._node_for(found, environ)
+
+    def _in_resource_home(self, login, segments: list[str], environ: dict):
+        """`<slug>/`, `<slug>/calendar/` and its members: a resource's calendar home."""
+        resource = visible_resource(segments[0], login.employee_id)
+        if resource is None or len(segments) > 3:
+            return None
+        home_path = resource_home_path(login.username, resource.slug)
+        if len(segments) == 1:
+            return ResourceHomeNode(home_path, environ, resource)
+        if segments[1] != CALENDAR_IN_HOME:
+            return None
+        calendar = home_calendar(resource, environ)
+        if len(segments) == 2:
+            return calendar
+        row = stored_objects.get_object(calendar.row.id, segments[2])
+        return ObjectNode.for_row(row, calendar.row, environ) if row else None
 
     def _in_addressbook_home(self, login, segments: list[str], environ: dict):
         if not login.has_carddav:

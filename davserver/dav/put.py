@@ -21,7 +21,8 @@ from davserver.dav.nodes.company_book import CompanyBookNode
 from davserver.dav.nodes.object import ObjectNode
 from davserver.dav.nodes.plain_collection import PlainCollectionNode
 from davserver.dav.nodes.resource_calendar import ResourceCalendarNode
-from davserver.dav.xml import CALDAV, CARDDAV, qname
+from davserver.dav.nodes.scheduling_mailbox import InboxNode, OutboxNode
+from davserver.dav.xml import CALDAV, CARDDAV, DAV, qname
 from resources.errors import DomainError
 from resources.objects import stored_objects
 from resources.objects.stored_objects import WriteConditions
@@ -126,6 +127,14 @@ def _refuse_read_only(parent, name: str, environ: dict, settings, conditions: Wr
     raise read_only()
 
 
+def _refuse_mailbox(parent, name: str, environ: dict, settings, conditions: WriteConditions):
+    raise DavError(
+        403,
+        "Scheduling messages are delivered by the server; a PUT cannot store one here.",
+        qname(DAV, "need-privileges"),
+    )
+
+
 # How a PUT stores its body, by the kind of collection it goes into.
 PUT_INTO: dict[type[CollectionNode], Callable] = {
     PlainCollectionNode: _put_file,
@@ -133,4 +142,6 @@ PUT_INTO: dict[type[CollectionNode], Callable] = {
     ResourceCalendarNode: _put_calendar_object,
     AddressBookNode: _put_vcard,
     CompanyBookNode: _refuse_read_only,
+    InboxNode: _refuse_mailbox,
+    OutboxNode: _refuse_mailbox,
 }

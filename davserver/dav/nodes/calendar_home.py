@@ -9,6 +9,7 @@ from davserver.dav.nodes.collection_kinds import collection_node
 from resources.objects import calendar_collections, dead_properties
 from resources.objects.calendar_collections import PLAIN
 from resources.organisation.resource_calendars import visible_calendars
+from resources.scheduling.mailboxes import INBOX, OUTBOX, mailbox
 from resources.store.hot_queries import visible_resource_calendar
 
 
@@ -18,6 +19,8 @@ class CalendarHomeNode(HomeNode):
     def get_member_list(self):
         if not self.login.has_caldav:
             return []
+        for kind in (INBOX, OUTBOX):
+            mailbox(self.login.credential_id, kind)  # a new login's first listing makes them
         rows = visible_calendars(self.login.employee_id) + calendar_collections.top_level(
             self.login.credential_id
         )

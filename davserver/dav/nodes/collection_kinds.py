@@ -8,8 +8,10 @@ from davserver.dav.nodes.collection import CollectionNode
 from davserver.dav.nodes.company_book import CompanyBookNode
 from davserver.dav.nodes.plain_collection import PlainCollectionNode
 from davserver.dav.nodes.resource_calendar import ResourceCalendarNode
+from davserver.dav.nodes.scheduling_mailbox import InboxNode, OutboxNode
 from resources.objects.address_books import COMPANY
 from resources.objects.calendar_collections import ADDRESSBOOK, CALENDAR, PLAIN
+from resources.scheduling.mailboxes import INBOX, OUTBOX
 from resources.store.models import Collection
 
 NODE_CLASS_BY_KIND: dict[str, type[CollectionNode]] = {
@@ -17,6 +19,8 @@ NODE_CLASS_BY_KIND: dict[str, type[CollectionNode]] = {
     CALENDAR: CalendarNode,
     ADDRESSBOOK: AddressBookNode,
     COMPANY: CompanyBookNode,
+    INBOX: InboxNode,
+    OUTBOX: OutboxNode,
 }
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from davserver.dav import urls
 from davserver.dav.live_properties import live
 from davserver.dav.nodes.base import StructuralCollection
+from davserver.dav.nodes.scheduling_mailbox import default_calendar_url
 from davserver.dav.xml import CALDAV, CARDDAV, DAV, element, href_element, qname, sub
+from resources.scheduling.calendar_users import login_addresses
+from resources.scheduling.mailboxes import INBOX_PATH, OUTBOX_PATH
 
 
 class RootNode(StructuralCollection):
@@ -29,7 +32,12 @@ class PrincipalsNode(StructuralCollection):
     display_name = "Principals"
 
     def get_member_list(self):
-        return [PrincipalNode(urls.principal_path(self.login.username), self.environ)]
+        from davserver.dav.nodes.resource_principal import ResourcePrincipalsNode
+
+        return [
+            PrincipalNode(urls.principal_path(self.login.username), self.environ),
+            ResourcePrincipalsNode(f"/{urls.PRINCIPALS}/resources/", self.environ),
+        ]
 
 
 class CalendarHomesNode(StructuralCollection):
@@ -78,10 +86,33 @@ class PrincipalNode(StructuralCollection):
 
     @live(qname(CALDAV, "calendar-user-address-set"))
     def _calendar_user_address_set(self):
-        addresses = [urls.href(urls.principal_path(self.login.username))]
-        if "@" in self.login.username:
-            addresses.insert(0, f"mailto:{self.login.username}")
+        addresses = login_addresses(
+            self.login.username,
+            self.login.employee_id,
+            urls.href(urls.principal_path(self.login.username)),
+        )
         return href_element(qname(CALDAV, "calendar-user-address-set"), *addresses)
+
+    @live(qname(CALDAV, "schedule-inbox-URL"))
+    def _schedule_inbox_url(self):
+        return self._mailbox_url("schedule-inbox-URL", INBOX_PATH)
+
+    @live(qname(CALDAV, "schedule-outbox-URL"))
+    def _schedule_outbox_url(self):
+        return self._mailbox_url("schedule-outbox-URL", OUTBOX_PATH)
+
+    def _mailbox_url(self, name: str, path: str):
+        if not self.login.has_caldav:
+            return None
+        return href_element(
+            qname(CALDAV, name), urls.href(urls.collection_path(self.login.username, path))
+        )
+
+    @live(qname(CALDAV, "schedule-default-calendar-URL"))
+    def _schedule_default_calendar_url(self):
+        if not self.login.has_caldav:
+            return None
+        return default_calendar_url(self.login)
 
     @live(qname(CARDDAV, "addressbook-home-set"))
     def _addressbook_home_set(self):
