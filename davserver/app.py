@@ -10,6 +10,7 @@ import time
 
 import peewee
 
+from davserver.caldav import outbox_post
 from davserver.caldav import reports as caldav_reports
 from davserver.carddav import reports as carddav_reports
 from davserver.carddav import vcard_versions
@@ -152,6 +153,7 @@ def build_caldav_carddav_app(settings: Settings) -> StreamingAwareApp:
         settings,
         reports=(*caldav_reports.REPORTS, *carddav_reports.REPORTS),
         conversions=vcard_versions.CONVERSIONS,
+        posts=outbox_post.POSTS,
     )
 
 

@@ -25,6 +25,7 @@ FORBIDDEN_IN_DOMAIN = (
 # line below, nor a peer on its own line. `errors` is every layer's vocabulary.
 LAYERS = (
     ("connector_codes",),  # the connectors' part of the catalogue (it imports nothing)
+    ("free_busy_codes",),  # free-busy's and room lookup's part of the catalogue (likewise)
     ("error_codes",),  # the catalogue of sentences for people, by code
     ("errors",),
     ("store",),  # tables, the connection, versioned schema upgrades

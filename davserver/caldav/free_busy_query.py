@@ -6,11 +6,8 @@ from davserver.caldav.query_xml import MAX_FREE_BUSY_SPAN, parse_free_busy_query
 from davserver.dav.errors import DavError, translate_domain_errors
 from davserver.dav.responses import send_bytes
 from davserver.dav.xml import DAV, qname
-from resources.formats.calendar_query import (
-    free_busy_periods,
-    render_vfreebusy,
-)
-from resources.objects.calendar_search import collection_timezone, in_range, readable_calendars
+from resources.formats.calendar_query import render_vfreebusy
+from resources.scheduling.busy_time import calendar_busy_time
 
 # Every instance in the range becomes a FREEBUSY period: a daily event over the years
 # 1 to 9999 would be 3.6 million of them. Longer ranges are refused (no client asks
@@ -27,8 +24,6 @@ def free_busy_query(server, node, root, environ, start_response):
             f"A free-busy-query may span at most {MAX_SPAN.days} days.",
             qname(DAV, "number-of-matches-within-limits"),
         )
-    zone = collection_timezone(node.row)
-    calendars = readable_calendars(in_range(node.row.id, ("VEVENT", "VFREEBUSY"), time_range))
-    periods = free_busy_periods(calendars, time_range.start, time_range.end, timezone=zone)  # type: ignore[arg-type]
+    periods = calendar_busy_time(node.row, time_range.start, time_range.end)  # type: ignore[arg-type]
     body = render_vfreebusy(periods, time_range.start, time_range.end).encode("utf-8")  # type: ignore[arg-type]
     return send_bytes(start_response, "200 OK", body, "text/calendar; charset=utf-8")

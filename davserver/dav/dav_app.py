@@ -14,6 +14,7 @@ from davserver.dav.auth import BasicAuthenticator
 from davserver.dav.body import RequestBodyGuard
 from davserver.dav.multistatus_stream import STREAMING
 from davserver.dav.object_conversions import Conversions
+from davserver.dav.post_registry import PostHandler
 from davserver.dav.provider import DavProvider
 from davserver.dav.report_registry import Report, ReportRegistry
 from davserver.dav.request_server import DavResolver
@@ -48,15 +49,19 @@ class StreamingAwareApp:
 
 
 def build_dav_app(
-    settings, reports: Iterable[Report] = (), conversions: Conversions | None = None
+    settings,
+    reports: Iterable[Report] = (),
+    conversions: Conversions | None = None,
+    posts: Iterable[PostHandler] = (),
 ) -> StreamingAwareApp:
     """The /dav application: generic WebDAV with its own REPORTs, then `reports` (each
-    protocol's table) and `conversions` (other forms of objects for GET, by component)."""
+    protocol's table), `conversions` (other forms of objects for GET, by component) and
+    `posts` (the nodes that take POST)."""
     # WsgiDAV's own pages name its version unless its command line resets this;
     # no answer of ours may tell an attacker which version runs.
     wsgidav_util.public_wsgidav_info = "WsgiDAV"
     registry = ReportRegistry([*reports, *webdav_reports.REPORTS])
-    provider = DavProvider(settings, registry, dict(conversions or {}))
+    provider = DavProvider(settings, registry, dict(conversions or {}), tuple(posts))
     return StreamingAwareApp(
         WsgiDAVApp(
             {

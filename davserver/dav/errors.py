@@ -15,6 +15,7 @@ from davserver.dav.xml import CALDAV, CARDDAV, DAV, DAVSERVER, PREFIXES, qname, 
 from resources import errors as domain
 from resources.formats import addressbook_query as card_query
 from resources.formats.calendar_query import errors as query_errors
+from resources.scheduling import free_busy as scheduling
 from resources.store.database import is_storage_full, is_unavailable
 
 F = TypeVar("F", bound=Callable)
@@ -102,6 +103,11 @@ def from_domain(
         (query_errors.UnsupportedFilter, 403, qname(CALDAV, "supported-filter")),
         (query_errors.UnsupportedCollation, 403, qname(CALDAV, "supported-collation")),
         (query_errors.UnsupportedCalendarData, 403, qname(CALDAV, "supported-calendar-data")),
+        (scheduling.InvalidSchedulingData, 400, qname(CALDAV, "valid-calendar-data")),
+        (scheduling.InvalidSchedulingMessage, 400, qname(CALDAV, "valid-scheduling-message")),
+        (scheduling.OrganizerNotAllowed, 403, qname(CALDAV, "organizer-allowed")),
+        (scheduling.TooManyRecipients, 403, qname(CALDAV, "max-attendees-per-instance")),
+        (scheduling.FreeBusyRangeTooLong, 403, qname(DAV, "number-of-matches-within-limits")),
         (domain.InvalidCalendarData, 403, qname(CALDAV, "valid-calendar-data")),
         (domain.InvalidCalendarObject, 403, qname(CALDAV, "valid-calendar-object-resource")),
         (domain.UnsupportedComponent, 403, qname(CALDAV, "supported-calendar-component")),

@@ -35,6 +35,7 @@ from davserver.dav.nodes.resource_principal import (
     resource_principal_node,
 )
 from davserver.dav.object_conversions import Conversions
+from davserver.dav.post_registry import PostHandler
 from davserver.dav.report_registry import ReportRegistry
 from resources.company_directory.audience_cards import book_for_account
 from resources.objects import address_books, calendar_collections, stored_objects
@@ -69,11 +70,18 @@ def split_path(path: str) -> list[str] | None:
 
 
 class DavProvider(DAVProvider):
-    def __init__(self, settings, reports: ReportRegistry, conversions: Conversions) -> None:
+    def __init__(
+        self,
+        settings,
+        reports: ReportRegistry,
+        conversions: Conversions,
+        posts: tuple[PostHandler, ...] = (),
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.reports = reports
         self.conversions = conversions
+        self.posts = posts
 
     def is_readonly(self) -> bool:
         return False

@@ -23,6 +23,8 @@ from davserver.dav.nodes.calendar_home import CalendarHomeNode
 from davserver.dav.nodes.collection import CollectionNode
 from davserver.dav.nodes.object import ObjectNode
 from davserver.dav.nodes.resource_calendar import ResourceCalendarNode
+from davserver.dav.nodes.scheduling_mailbox import OutboxNode
+from davserver.dav.post_registry import find_post_handler
 from davserver.dav.propfind import handle_propfind
 from davserver.dav.proppatch import handle_proppatch
 from davserver.dav.put import handle_put
@@ -40,6 +42,8 @@ def allowed_methods(node) -> list[str]:
         return ["OPTIONS", "PUT", "MKCOL", "MKCALENDAR"]
     if isinstance(node, ObjectNode):
         return _READ + _WRITE_MEMBERS
+    if isinstance(node, OutboxNode):
+        return _READ + ["POST", "PROPPATCH"]
     if isinstance(node, CollectionNode):
         return (
             _READ
@@ -125,6 +129,20 @@ class DavRequestServer(RequestServer):
     def do_MKCOL(self, environ, start_response):
         with write_transaction():
             return handle_creation(self._davProvider, environ, start_response, mkcol=True)
+
+    def do_POST(self, environ, start_response):
+        """POST where a protocol package registered it (a scheduling outbox), else 405."""
+        node = self._davProvider.get_resource_inst(environ["PATH_INFO"], environ)
+        if node is None:
+            raise DavError(404, "Not found.")
+        found = find_post_handler(self._davProvider.posts, node)
+        if found is None:
+            raise DavError(
+                405,
+                "POST is only for free-busy requests to your scheduling outbox.",
+                headers=[("Allow", ", ".join(allowed_methods(node)))],
+            )
+        return found.handler(node, environ, start_response)
 
     def do_ACL(self, environ, start_response):
         raise DavError(

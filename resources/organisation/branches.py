@@ -11,6 +11,7 @@ import peewee
 
 from resources.auth import audit
 from resources.errors import AlreadyExists, InvalidProperty, NotFound
+from resources.organisation import opening_hours
 from resources.organisation.field_changes import (
     InUse,
     counted,
@@ -23,7 +24,7 @@ from resources.store.models import StoredObject
 from resources.store.organisation import Branch, Employee, Resource, ServiceCredential
 
 DEFAULT_TIMEZONE = "Europe/Berlin"
-BRANCH_FIELDS = ("name", "address", "timezone")
+BRANCH_FIELDS = ("name", "address", "timezone", "opening_hours")
 ADDRESS_MAX = 2000  # a postal address is a few lines; room for directions, not for a document
 
 
@@ -56,16 +57,27 @@ def _refuse_taken_name(name: str, except_id: int | None = None) -> None:
 
 
 def create_branch(
-    name: str, address: str = "", timezone: str = DEFAULT_TIMEZONE, *, actor: str = "system"
+    name: str,
+    address: str = "",
+    timezone: str = DEFAULT_TIMEZONE,
+    *,
+    hours: str = "",
+    actor: str = "system",
 ) -> Branch:
+    """A new branch; `hours` are its opening hours (opening_hours.py), "" always open."""
     name = _checked_name(name)
     check_timezone(timezone)
     check_address(address)
+    hours = opening_hours.normalised(hours)
     with write_transaction():
         _refuse_taken_name(name)
         try:
             branch = Branch.create(
-                name=name, address=address, timezone=timezone, created=time.time()
+                name=name,
+                address=address,
+                timezone=timezone,
+                opening_hours=hours,
+                created=time.time(),
             )
         except peewee.IntegrityError:
             raise AlreadyExists(code="branch_name_taken", field="name", name=name) from None
@@ -85,7 +97,8 @@ def get_branch(branch_id: int) -> Branch:
 
 
 def update_branch(branch_id: int, changes: Mapping[str, Any], *, actor: str = "system") -> Branch:
-    """Rename, move or re-zone a branch (the zone decides where validity dates are read)."""
+    """Rename, move or re-zone a branch (the zone decides where validity dates are read),
+    or change its opening hours."""
     branch = get_branch(branch_id)
     refuse_unknown(changes, BRANCH_FIELDS)
     values = dict(changes)
@@ -95,6 +108,8 @@ def update_branch(branch_id: int, changes: Mapping[str, Any], *, actor: str = "s
         check_timezone(values["timezone"])
     if "address" in values:
         check_address(values["address"])
+    if "opening_hours" in values:
+        values["opening_hours"] = opening_hours.normalised(values["opening_hours"])
     with write_transaction():
         if "name" in values:
             _refuse_taken_name(values["name"], except_id=branch.id)

@@ -8,6 +8,7 @@ from resources.auth.passwords import PASSWORD_MAX
 from resources.organisation.accounts import ROLES
 from resources.organisation.branches import ADDRESS_MAX, DEFAULT_TIMEZONE
 from resources.organisation.employees import EMAIL_MAX, NAME_MAX
+from resources.organisation.opening_hours import TEXT_MAX as OPENING_HOURS_MAX
 from resources.organisation.resource_calendars import KINDS
 from resources.store.field_schema import (
     BOOL,
@@ -42,6 +43,17 @@ BRANCH = EntitySchema(
             default=DEFAULT_TIMEZONE,
             help=N_("Validity dates of logins are read in this zone."),
             sortable=True,
+        ),
+        FieldSpec(
+            "opening_hours",
+            TEXT,
+            N_("Opening hours"),
+            max_length=OPENING_HOURS_MAX,
+            default="",
+            help=N_(
+                "For example Mo-Fr 08:00-12:00,13:00-18:00; Sa 09:00-13:00, in the time zone "
+                "above. Outside them the branch's rooms show as unavailable. Empty: always open."
+            ),
         ),
     ),
 )

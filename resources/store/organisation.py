@@ -12,6 +12,8 @@ class Branch(BaseModel):
     name = peewee.CharField(max_length=200, unique=True)
     address = peewee.TextField(default="")
     timezone = peewee.CharField(max_length=64, default="Europe/Berlin")
+    # "Mo-Fr 08:00-18:00; Sa 09:00-13:00" in the branch's zone; "" is always open.
+    opening_hours = peewee.TextField(default="")
     created = peewee.DoubleField()
 
 

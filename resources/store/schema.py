@@ -20,6 +20,7 @@ from resources.store.directory import ContactPerson
 from resources.store.external_calendars import create_external_calendar_tables
 from resources.store.list_indexes import create_list_indexes, create_search_indexes
 from resources.store.login_state import LOGIN_STATE_MODELS
+from resources.store.organisation import Branch
 from resources.store.synced_directory import create_synced_directory_tables
 
 _REGISTERED_STEPS: dict[str, Callable[[], object]] = {}
@@ -97,6 +98,15 @@ def _unused_step(db: peewee.Database) -> None:
     """A step number no upgrade uses (later steps keep the numbers they were given)."""
 
 
+def _add_opening_hours(db: peewee.Database) -> None:
+    """Branches keep their opening hours; a branch without them is always open."""
+    table = Branch._meta.table_name
+    if "opening_hours" not in {column.name for column in db.get_columns(table)}:
+        db.execute_sql(
+            f'ALTER TABLE "{table}" ADD COLUMN "opening_hours" TEXT NOT NULL DEFAULT \'\''
+        )
+
+
 def _add_run_failures(db: peewee.Database) -> None:
     """Runs keep why they failed as a catalogue code with its values beside the English,
     so the admin UI translates it; runs failed before keep their English only."""
@@ -124,6 +134,11 @@ UPGRADES: list[Callable[[peewee.Database], None]] = [
     _unused_step,  # 16
     create_external_calendar_tables,  # 17: external CalDAV accounts, sync pairs, push outbox
     _add_run_failures,  # 18: a failed run's reason as a code with values (ConnectorRun.failure)
+    _unused_step,  # 19: reserved for another branch
+    _unused_step,  # 20: reserved for another branch
+    _unused_step,  # 21: reserved for another branch
+    _unused_step,  # 22: reserved for another branch
+    _add_opening_hours,  # 23: branch opening hours, for free-busy of the branch's rooms
 ]
 
 SCHEMA_VERSION = len(UPGRADES)

@@ -86,7 +86,13 @@ def _branch_saved(branch) -> Response:
 @branches.route("/new", methods=["GET", "POST"])
 def new() -> Response:
     def save(values):
-        return create_branch(values["name"], values["address"], values["timezone"], actor=actor())
+        return create_branch(
+            values["name"],
+            values["address"],
+            values["timezone"],
+            hours=values["opening_hours"],
+            actor=actor(),
+        )
 
     return save_form(
         BRANCH_FIELDS,

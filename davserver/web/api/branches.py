@@ -8,6 +8,7 @@ from flask import Blueprint
 
 from davserver.web.api.entity_routes import EntityApi, register
 from resources.organisation import branches
+from resources.organisation.opening_hours import parse_opening_hours
 from resources.organisation.schemas import BRANCH
 from resources.store.organisation import Branch
 
@@ -20,6 +21,8 @@ def branch_json(branch: Branch) -> dict[str, Any]:
         "name": branch.name,
         "address": branch.address,
         "timezone": branch.timezone,
+        "opening_hours": branch.opening_hours,
+        "opening_hours_by_day": parse_opening_hours(branch.opening_hours).by_day(),
     }
 
 
@@ -28,6 +31,7 @@ def _create(values: dict[str, Any], actor: str) -> Branch:
         values["name"],
         values.get("address", ""),
         values.get("timezone", branches.DEFAULT_TIMEZONE),
+        hours=values.get("opening_hours", ""),
         actor=actor,
     )
 

@@ -1,11 +1,13 @@
-"""Busy time of calendars for the free-busy-query REPORT (RFC 4791 §7.10).
+"""Busy time of calendars for the free-busy-query REPORT (RFC 4791 §7.10) and iTIP
+free-busy replies (RFC 6638 §5).
 
 VEVENT instances overlapping the range count as BUSY, or BUSY-TENTATIVE with
 STATUS:TENTATIVE; TRANSP:TRANSPARENT and STATUS:CANCELLED instances (overrides
 included) do not count, nor do instances of zero length. FREEBUSY periods of stored
-VFREEBUSY components count with their FBTYPE (FREE ones do not). VTODO, VJOURNAL
-and VAVAILABILITY (RFC 7953) are not taken into account. Periods are clipped to
-the range and merged per busy type.
+VFREEBUSY components count with their FBTYPE (FREE ones do not). VTODO and VJOURNAL
+do not count; VAVAILABILITY components (RFC 7953) count when the caller gives them
+(a room's branch opening hours), stored ones do not. Periods are clipped to the range
+and merged per busy type.
 """
 
 from __future__ import annotations
@@ -16,6 +18,11 @@ from datetime import UTC, datetime, timedelta, tzinfo
 import icalendar
 from icalendar.prop import vPeriod
 
+from resources.formats.calendar_query.availability import (
+    BUSY_TYPES,
+    BusyPeriod,
+    unavailable_periods,
+)
 from resources.formats.calendar_query.filters import TimeRange
 from resources.formats.calendar_query.instances import Expansion, Instance, moved_by, to_utc
 from resources.formats.calendar_query.time_ranges import (
@@ -26,18 +33,22 @@ from resources.formats.calendar_query.time_ranges import (
 
 UTC = UTC
 DAY = timedelta(days=1)
-BUSY_TYPES = ("BUSY", "BUSY-UNAVAILABLE", "BUSY-TENTATIVE")
 PRODID = "-//davserver//free-busy//EN"
-
-BusyPeriod = tuple[datetime, datetime, str]
+__all__ = ["BUSY_TYPES", "BusyPeriod", "free_busy_periods", "render_vfreebusy"]
 
 
 def free_busy_periods(
-    calendars: Iterable[icalendar.Calendar], start: datetime, end: datetime, *, timezone: tzinfo
+    calendars: Iterable[icalendar.Calendar],
+    start: datetime,
+    end: datetime,
+    *,
+    timezone: tzinfo,
+    availability: Iterable[icalendar.Component] = (),
 ) -> list[BusyPeriod]:
-    """Busy periods (start, end, FBTYPE) in UTC within [start, end), merged per type."""
+    """Busy periods (start, end, FBTYPE) in UTC within [start, end), merged per type;
+    `availability` are VAVAILABILITY components whose unavailable time counts too."""
     start, end = start.astimezone(UTC), end.astimezone(UTC)
-    periods: list[BusyPeriod] = []
+    periods: list[BusyPeriod] = unavailable_periods(availability, start, end, timezone)
     for calendar in calendars:
         periods.extend(_event_periods(calendar, start, end, timezone))
         periods.extend(_stored_freebusy_periods(calendar, start, end, timezone))
@@ -52,6 +63,14 @@ def render_vfreebusy(
     calendar = icalendar.Calendar()
     calendar.add("VERSION", "2.0")
     calendar.add("PRODID", PRODID)
+    calendar.add_component(vfreebusy(periods, start, end, stamp))
+    return calendar.to_ical().decode("utf-8")  # type: ignore[no-any-return]
+
+
+def vfreebusy(
+    periods: Iterable[BusyPeriod], start: datetime, end: datetime, stamp: datetime | None = None
+) -> icalendar.Component:
+    """One VFREEBUSY for the range with a FREEBUSY line per period, in UTC."""
     freebusy = icalendar.FreeBusy()
     freebusy.add("DTSTAMP", (stamp or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0))
     freebusy.add("DTSTART", start.astimezone(UTC))
@@ -61,8 +80,7 @@ def render_vfreebusy(
         line.params.pop("VALUE", None)  # PERIOD is FREEBUSY's default value type
         line.params["FBTYPE"] = fbtype
         freebusy.add("FREEBUSY", line)
-    calendar.add_component(freebusy)
-    return calendar.to_ical().decode("utf-8")  # type: ignore[no-any-return]
+    return freebusy
 
 
 def _event_periods(
