@@ -1,5 +1,6 @@
-"""The REPORTs of generic WebDAV: expand-property (RFC 3253 §3.8) on every node, and
-sync-collection (RFC 6578) on plain collections. CalDAV's and CardDAV's come from their
+"""The REPORTs of generic WebDAV: expand-property (RFC 3253 §3.8) on every node,
+sync-collection (RFC 6578) on plain collections, and the principal searches of RFC 3744
+§9.4-9.5 on principal collections and principals. CalDAV's and CardDAV's come from their
 packages; the app builder gives all of them to the DAV app."""
 
 from __future__ import annotations
@@ -10,6 +11,12 @@ from davserver.dav.expand_property import expand_property
 from davserver.dav.nodes.base import DavNode
 from davserver.dav.nodes.plain_collection import PlainCollectionNode
 from davserver.dav.object_responses import Renderers, parse_member_properties
+from davserver.dav.principal_search import (
+    is_principal_collection,
+    principal_property_search,
+    principal_search_property_set,
+    takes_principal_search,
+)
 from davserver.dav.report_registry import Report
 from davserver.dav.sync import sync_collection_report
 from davserver.dav.xml import DAV, qname
@@ -28,5 +35,13 @@ REPORTS = (
     Report(qname(DAV, "expand-property"), lambda node: isinstance(node, DavNode), expand_property),
     sync_collection_report(
         lambda node: isinstance(node, PlainCollectionNode), plain_member_request
+    ),
+    Report(
+        qname(DAV, "principal-property-search"), takes_principal_search, principal_property_search
+    ),
+    Report(
+        qname(DAV, "principal-search-property-set"),
+        is_principal_collection,
+        principal_search_property_set,
     ),
 )
