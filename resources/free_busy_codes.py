@@ -32,10 +32,5 @@ FREE_BUSY_MESSAGES: dict[str, str] = {
         "The ORGANIZER of a free-busy request must be one of your own calendar user addresses."
     ),
     "freebusy_too_many_recipients": N_("A free-busy request may name at most %(max)s recipients."),
-    "freebusy_recipient_ok": N_("Free-busy information of the recipient follows."),
-    "freebusy_recipient_unknown": N_("No calendar user on this server has this address."),
-    "freebusy_recipient_not_allowed": N_(
-        "You may not see the free-busy information of this calendar user."
-    ),
     "principal_search_invalid": N_("The principal search cannot be read: %(reason)s"),
 }

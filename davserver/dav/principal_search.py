@@ -45,6 +45,12 @@ ALSO_SEARCHED = {
 }
 LIMITS = (qname(DAV, "limit"), qname(CALENDARSERVER, "limit"))
 MAX_SEARCHES = 20
+_STRUCTURE = {
+    qname(DAV, "prop"),
+    qname(DAV, "property-search"),
+    qname(DAV, "apply-to-principal-collection-set"),
+    *LIMITS,
+}
 
 
 @dataclass(frozen=True)
@@ -65,12 +71,20 @@ def parse_principal_property_search(root: etree._Element) -> PrincipalPropertySe
         conditions.append(search.Condition((search.CUTYPE,), cutype, "equals"))
     if not conditions or len(conditions) > MAX_SEARCHES:
         raise DavError(400, f"A principal search needs 1 to {MAX_SEARCHES} DAV:property-search.")
-    prop = root.find(qname(DAV, "prop"))
-    names = tuple(p.tag for p in prop if isinstance(p.tag, str)) if prop is not None else ()
+    names = _requested_properties(root)
     check_property_count(len(names), "REPORT")
     query = search.PrincipalQuery(tuple(conditions), test == "anyof", _limit(root))
     flag = root.find(qname(DAV, "apply-to-principal-collection-set")) is not None
     return PrincipalPropertySearch(query, tuple(dict.fromkeys(names)), flag)
+
+
+def _requested_properties(root: etree._Element) -> tuple[str, ...]:
+    """The DAV:prop's names; the caldav library (3.x) writes them after an empty DAV:prop
+    instead of inside it, so property names straight below the root count too."""
+    prop = root.find(qname(DAV, "prop"))
+    names = [p.tag for p in prop if isinstance(p.tag, str)] if prop is not None else []
+    names += [c.tag for c in root if isinstance(c.tag, str) and c.tag not in _STRUCTURE]
+    return tuple(dict.fromkeys(names))
 
 
 def _condition(element: etree._Element) -> search.Condition:

@@ -76,12 +76,11 @@ class Asker:
 
 @dataclass(frozen=True)
 class RecipientAnswer:
-    """One ATTENDEE's answer: `status` as REQUEST-STATUS text, `code` the catalogue
-    sentence for people, `reply` the iTIP REPLY (only with 2.0)."""
+    """One ATTENDEE's answer: `status` as REQUEST-STATUS text (RFC 5546 §3.6), `reply`
+    the iTIP REPLY (only with 2.0)."""
 
     address: str
     status: str
-    code: str
     reply: str | None = None
 
 
@@ -131,15 +130,15 @@ def answer_freebusy(
     answers = []
     for address in request.attendees:
         if not address.lower().startswith(CALENDAR_USER_SCHEMES):
-            answers.append(RecipientAnswer(address, INVALID_USER, "freebusy_recipient_unknown"))
+            answers.append(RecipientAnswer(address, INVALID_USER))
             continue
         user = find_calendar_user(_path_of(address), mail_domain, principal_prefix)
         periods = _busy_time_if_allowed(user, asker, request) if user is not None else None
         if periods is None:
-            answers.append(RecipientAnswer(address, NO_AUTHORITY, "freebusy_recipient_not_allowed"))
+            answers.append(RecipientAnswer(address, NO_AUTHORITY))
             continue
         reply = _reply(request, address, periods)
-        answers.append(RecipientAnswer(address, SUCCESS, "freebusy_recipient_ok", reply))
+        answers.append(RecipientAnswer(address, SUCCESS, reply))
     return answers
 
 
