@@ -58,6 +58,8 @@ def test_branch_lifecycle(admin):
         "name": name,
         "address": "Hafen 5",
         "timezone": "Europe/Vienna",
+        "opening_hours": "",  # always open
+        "opening_hours_by_day": {},
     }
     path = f"/branches/{created['id']}"
     assert admin.get(path).json() == created
