@@ -103,10 +103,21 @@ def test_free_room_accepts_and_taken_room_declines_naming_the_time(server, org):
     assert room["PARTSTAT"] == "ACCEPTED" and room["SCHEDULE-STATUS"] == "1.2"
     uid = path.rsplit("/", 1)[1][:-4]
     assert uid in anna.get(room_calendar(anna, slug) + f"{uid}.ics")
-    _, body = book(ben, slug, start="20300110T093000Z", end="20300110T103000Z")
+    path, body = book(ben, slug, start="20300110T093000Z", end="20300110T103000Z")
     assert attendee_params(body, slug)[""]["PARTSTAT"] == "DECLINED"
-    reply = inbox_messages(ben)[-1]
+    reply = inbox_message(ben, uid_of(path))
     assert "METHOD:REPLY" in reply and "10.01.2030 10:00" in reply and "Team meeting" not in reply
+
+
+def inbox_message(person, uid: str) -> str:
+    """The one message about `uid` in the person's inbox (a newer one replaces the older)."""
+    found = [m for m in inbox_messages(person) if f"UID:{uid}" in m]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def uid_of(path: str) -> str:
+    return path.rsplit("/", 1)[1][:-4]
 
 
 def inbox_messages(person) -> list[str]:
@@ -114,3 +125,107 @@ def inbox_messages(person) -> list[str]:
     r = person.request("PROPFIND", inbox, propfind_body("D:getetag"), Depth="1")
     found = sorted(h for h in responses(r.content) if h != inbox)
     return [person.get(h) for h in found]
+
+
+def test_weekly_series_with_one_collision_declines_that_instance_only(server, org):
+    anna, ben = org.people["anna"], org.people["ben"]
+    slug = org.rooms["free"]
+    book(ben, slug, start="20300219T093000Z", end="20300219T100000Z")  # in the third week
+    uid = str(uuid.uuid4())
+    path = f"{anna.calendar}{uid}.ics"
+    body = invitation(
+        anna.email, [room_address(slug)], uid=uid,
+        start="20300205T090000Z", end="20300205T100000Z", extra="RRULE:FREQ=WEEKLY;COUNT=5\r\n",
+    )
+    assert anna.put(path, body).status_code == 201
+    params = attendee_params(anna.get(path), slug)
+    assert params[""]["PARTSTAT"] == "ACCEPTED"
+    assert params["20300219T090000Z"]["PARTSTAT"] == "DECLINED"
+    assert len(params) == 2
+    copy = icalendar.Calendar.from_ical(anna.get(room_calendar(anna, slug) + f"{uid}.ics"))
+    excluded = [d.dt for e in [copy.walk("VEVENT")[0]["EXDATE"]] for d in e.dts]
+    assert [d.astimezone(UTC) for d in excluded] == [datetime(2030, 2, 19, 9, tzinfo=UTC)]
+    reply = inbox_message(anna, uid)
+    assert "RECURRENCE-ID" in reply and "PARTSTAT=DECLINED" in reply and "19.02.2030 10:30" in reply
+
+
+def test_capacity_two_takes_two_bookings_at_once_not_three(server, org):
+    slug = org.rooms["pair"]
+    times = dict(start="20300301T090000Z", end="20300301T100000Z")
+    answers = [
+        attendee_params(book(org.people[who], slug, **times)[1], slug)[""]["PARTSTAT"]
+        for who in ("anna", "ben", "dora")
+    ]
+    assert answers == ["ACCEPTED", "ACCEPTED", "DECLINED"]
+    # Back to back with the two, never three at one moment: fits.
+    _, body = book(org.people["anna"], slug, start="20300301T100000Z", end="20300301T110000Z")
+    assert attendee_params(body, slug)[""]["PARTSTAT"] == "ACCEPTED"
+
+
+def test_booking_window_and_closed_room(server, org):
+    anna = org.people["anna"]
+    slug = org.rooms["window"]
+    soon = (datetime.now(UTC) + timedelta(days=7)).replace(hour=9, minute=0, second=0)
+    inside = dict(start=f"{soon:%Y%m%dT%H%M%SZ}", end=f"{soon + timedelta(hours=1):%Y%m%dT%H%M%SZ}")
+    assert attendee_params(book(anna, slug, **inside)[1], slug)[""]["PARTSTAT"] == "ACCEPTED"
+    path, body = book(anna, slug, start="20300401T090000Z", end="20300401T100000Z")
+    assert attendee_params(body, slug)[""]["PARTSTAT"] == "DECLINED"
+    assert "30 days ahead" in inbox_message(anna, uid_of(path)).replace("\r\n ", "")
+    _, body = book(anna, org.rooms["closed"], start="20300401T090000Z", end="20300401T100000Z")
+    assert attendee_params(body, org.rooms["closed"])[""]["PARTSTAT"] == "DECLINED"
+
+
+def test_a_login_that_cannot_see_a_room_cannot_book_it(server, org):
+    anna = org.people["anna"]
+    slug = org.rooms["hidden"]
+    path, body = book(anna, slug)
+    params = attendee_params(body, slug)[""]
+    assert params["SCHEDULE-STATUS"] == "3.8" and params["PARTSTAT"] == "NEEDS-ACTION"
+    # Someone elsewhere: the client's business.
+    uid = str(uuid.uuid4())
+    anna.put(f"{anna.calendar}{uid}.ics", invitation(anna.email, ["mailto:someone@elsewhere.example"], uid=uid))
+    assert attendee_params(anna.get(f"{anna.calendar}{uid}.ics"), "elsewhere")[""]["SCHEDULE-STATUS"] == "5.3"
+
+
+def test_cancel_by_the_organizer_frees_the_room(server, org):
+    anna, ben = org.people["anna"], org.people["ben"]
+    slug = org.rooms["free"]
+    times = dict(start="20300501T090000Z", end="20300501T100000Z")
+    path, _ = book(anna, slug, **times)
+    uid = path.rsplit("/", 1)[1][:-4]
+    assert anna.request("DELETE", path).status_code == 204
+    assert anna.request("GET", room_calendar(anna, slug) + f"{uid}.ics").status_code == 404
+    assert attendee_params(book(ben, slug, **times)[1], slug)[""]["PARTSTAT"] == "ACCEPTED"
+
+
+def test_person_attendee_replies_and_schedule_tag_guards_its_copy(server, org):
+    anna, ben = org.people["anna"], org.people["ben"]
+    uid = str(uuid.uuid4())
+    path = f"{anna.calendar}{uid}.ics"
+    assert anna.put(path, invitation(anna.email, [f"mailto:{ben.email}"], uid=uid)).status_code == 201
+    assert attendee_params(anna.get(path), ben.email)[""]["SCHEDULE-STATUS"] == "1.2"
+    ben_copy = f"{ben.calendar}{uid}.ics"
+    first = ben.request("GET", ben_copy)
+    assert first.status_code == 200 and "SCHEDULE-STATUS" not in first.text
+    assert any("METHOD:REQUEST" in m and uid in m for m in inbox_messages(ben))
+    tag = first.headers["Schedule-Tag"]
+    # The organizer moves it: Ben's copy changes, and so does its Schedule-Tag.
+    moved = invitation(anna.email, [f"mailto:{ben.email}"], uid=uid, start="20300107T110000Z", end="20300107T120000Z")
+    assert anna.put(path, moved).status_code == 204
+    accepted = first.text.replace(
+        f"PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{ben.email}", f"PARTSTAT=ACCEPTED:mailto:{ben.email}"
+    )
+    assert accepted != first.text
+    stale = ben.put(ben_copy, accepted, **{"If-Schedule-Tag-Match": tag})
+    assert stale.status_code == 412
+    fresh = ben.request("GET", ben_copy)
+    assert fresh.headers["Schedule-Tag"] != tag and "T110000Z" in fresh.text
+    accepted = fresh.text.replace(
+        f"PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{ben.email}", f"PARTSTAT=ACCEPTED:mailto:{ben.email}"
+    )
+    r = ben.put(ben_copy, accepted, **{"If-Schedule-Tag-Match": fresh.headers["Schedule-Tag"]})
+    assert r.status_code == 204, r.text
+    organizer_copy = anna.request("GET", path)
+    params = attendee_params(organizer_copy.text, ben.email)[""]
+    assert params["PARTSTAT"] == "ACCEPTED" and params["SCHEDULE-STATUS"] == "2.0"
+    assert any("METHOD:REPLY" in m and uid in m for m in inbox_messages(anna))
