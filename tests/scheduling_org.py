@@ -17,6 +17,7 @@ from resources.store.organisation import Resource
 from tests.logins import credential_session, new_password, unique
 
 MAIL_DOMAIN = "resources.invalid"  # the server's default scheduling_mail_domain
+ACCOUNT_PASSWORD = "account-secret-1"
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Person:
     username: str
     password: str
     account_id: int
+    account_login: str  # signs in to the admin UI and the API with ACCOUNT_PASSWORD
     slug: str  # the person resource
     http: requests.Session
     base_url: str
@@ -57,7 +59,8 @@ class SchedulingOrg:
 def _person(base_url: str, branch_id: int, first: str) -> Person:
     email = f"{unique(first.lower())}@example.org"
     employee = create_employee(first, unique("Test"), email=email, home_branch=branch_id)
-    account = create_account(unique(first.lower()), employee=employee.id)
+    account_login = unique(first.lower())
+    account = create_account(account_login, employee=employee.id, password=ACCOUNT_PASSWORD)
     slug = unique(first.lower())
     create_resource(
         "person", first, slug, employee=employee.id, branch=branch_id, sync_allowed=True
@@ -66,7 +69,7 @@ def _person(base_url: str, branch_id: int, first: str) -> Person:
     session = credential_session(
         username, password, account=account.id, branch=branch_id, service_classes_=("caldav",)
     )
-    return Person(email, username, password, account.id, slug, session, base_url)
+    return Person(email, username, password, account.id, account_login, slug, session, base_url)
 
 
 def build_scheduling_org(base_url: str, delegate_account: int | None = None) -> SchedulingOrg:

@@ -11,7 +11,14 @@ import icalendar
 import pytest
 
 from tests.davxml import propfind_body, q, responses
-from tests.scheduling_org import build_scheduling_org, forget_rooms, invitation, room_address
+from tests.logins import signed_in_session
+from tests.scheduling_org import (
+    ACCOUNT_PASSWORD,
+    build_scheduling_org,
+    forget_rooms,
+    invitation,
+    room_address,
+)
 
 XML = {"Content-Type": "application/xml", "Depth": "0"}
 
@@ -229,3 +236,41 @@ def test_person_attendee_replies_and_schedule_tag_guards_its_copy(server, org):
     params = attendee_params(organizer_copy.text, ben.email)[""]
     assert params["PARTSTAT"] == "ACCEPTED" and params["SCHEDULE-STATUS"] == "2.0"
     assert any("METHOD:REPLY" in m and uid in m for m in inbox_messages(anna))
+
+
+def test_manual_room_waits_for_its_delegate(server, org):
+    anna, ben, dora = org.people["anna"], org.people["ben"], org.people["dora"]
+    slug = org.rooms["manual"]
+    path, body = book(anna, slug, start="20300601T090000Z", end="20300601T100000Z")
+    assert attendee_params(body, slug)[""]["PARTSTAT"] == "NEEDS-ACTION"
+    delegate = signed_in_session(dora.account_login, ACCOUNT_PASSWORD)
+    stranger = signed_in_session(ben.account_login, ACCOUNT_PASSWORD)
+    api = server.base_url + "/api/v1"
+    waiting = delegate.get(f"{api}/bookings").json()["items"]
+    mine = [w for w in waiting if w["resource"] == slug]
+    assert len(mine) == 1 and mine[0]["summary"] == "Team meeting"
+    assert stranger.get(f"{api}/bookings").json()["items"] == []
+    refused = stranger.post(f"{api}/bookings/{mine[0]['id']}/accept", json={})
+    assert refused.status_code == 404
+    r = delegate.post(f"{api}/bookings/{mine[0]['id']}/accept", json={})
+    assert r.status_code == 200, r.text
+    params = attendee_params(anna.get(path), slug)[""]
+    assert params["PARTSTAT"] == "ACCEPTED"
+    assert "Accepted by" in inbox_message(anna, uid_of(path)).replace("\r\n ", "")
+    assert delegate.get(f"{api}/bookings").json()["items"] == [
+        w for w in delegate.get(f"{api}/bookings").json()["items"] if w["resource"] != slug
+    ]
+
+
+def test_booking_policy_api_validates_and_audits(server, org, admin):
+    slug = org.rooms["free"]
+    assert admin.get(f"/resources/{slug}/booking-policy").json()["mode"] == "accept_if_free"
+    r = admin.put(f"/resources/{slug}/booking-policy", {"capacity": 0})
+    assert r.status_code == 422 and r.json()["field"] == "capacity"
+    r = admin.put(f"/resources/{org.rooms['closed']}/booking-policy", {"window_days": 90})
+    assert r.status_code == 200 and r.json()["mode"] == "always_decline"
+    assert r.json()["window_days"] == 90
+    entries = admin.get("/audit", params={"action": "resource.booking_policy"}).json()["items"]
+    assert any(e["target"] == org.rooms["closed"] and e["actor"] == admin.login for e in entries)
+    person = signed_in_session(org.people["ben"].account_login, ACCOUNT_PASSWORD)
+    assert person.get(f"{server.base_url}/api/v1/resources/{slug}/booking-policy").status_code == 403
