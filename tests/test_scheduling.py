@@ -274,3 +274,28 @@ def test_booking_policy_api_validates_and_audits(server, org, admin):
     assert any(e["target"] == org.rooms["closed"] and e["actor"] == admin.login for e in entries)
     person = signed_in_session(org.people["ben"].account_login, ACCOUNT_PASSWORD)
     assert person.get(f"{server.base_url}/api/v1/resources/{slug}/booking-policy").status_code == 403
+
+
+def test_caldav_library_invites_a_room_and_a_colleague_who_accepts(server, org):
+    anna, ben = org.people["anna"], org.people["ben"]
+    slug = org.rooms["pair"]
+    with caldav.DAVClient(url=server.base_url + "/", username=anna.username, password=anna.password) as dav:
+        principal = dav.principal()
+        assert f"mailto:{anna.email}" in principal.calendar_user_address_set()
+        calendar = next(c for c in principal.calendars() if str(c.url).endswith(f"/{anna.slug}/"))
+        uid = str(uuid.uuid4())
+        ical = (
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//EN\r\nBEGIN:VEVENT\r\n"
+            f"UID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:20300701T090000Z\r\n"
+            "DTEND:20300701T100000Z\r\nSUMMARY:Review\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+        calendar.save_with_invites(ical, attendees=[f"mailto:{ben.email}", room_address(slug)])
+        stored = calendar.event_by_uid(uid)
+        stored.load()
+        assert attendee_params(stored.data, slug)[""]["PARTSTAT"] == "ACCEPTED"
+    with caldav.DAVClient(url=server.base_url + "/", username=ben.username, password=ben.password) as dav:
+        invites = [i for i in dav.principal().schedule_inbox().get_items() if uid in (i.load().data or "")]
+        assert len(invites) == 1 and invites[0].is_invite_request()
+        invites[0].accept_invite()
+    params = attendee_params(anna.get(f"{anna.calendar}{uid}.ics"), ben.email)[""]
+    assert params["PARTSTAT"] == "ACCEPTED"
