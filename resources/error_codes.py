@@ -16,6 +16,7 @@ from typing import Union
 
 from resources.connector_codes import CONNECTOR_MESSAGES
 from resources.free_busy_codes import FREE_BUSY_MESSAGES
+from resources.scheduling_codes import SCHEDULING_MESSAGES
 
 
 def N_(message: str) -> str:
@@ -509,6 +510,7 @@ MESSAGES: dict[str, str] = {
     "external_sync_busy": N_("This sync is running in another process; try again in a moment."),
     # Connectors: their checks, failures and skipped rows (kept in a module of their own).
     **CONNECTOR_MESSAGES,
+    **SCHEDULING_MESSAGES,
     **FREE_BUSY_MESSAGES,  # free-busy, opening hours and principal search
 }
 

@@ -26,6 +26,7 @@ FORBIDDEN_IN_DOMAIN = (
 LAYERS = (
     ("connector_codes",),  # the connectors' part of the catalogue (it imports nothing)
     ("free_busy_codes",),  # free-busy's and room lookup's part of the catalogue (likewise)
+    ("scheduling_codes",),  # scheduling's part of the catalogue (likewise)
     ("error_codes",),  # the catalogue of sentences for people, by code
     ("errors",),
     ("store",),  # tables, the connection, versioned schema upgrades

@@ -22,10 +22,12 @@ from davserver.dav.nodes.object import ObjectNode
 from davserver.dav.nodes.plain_collection import PlainCollectionNode
 from davserver.dav.nodes.resource_calendar import ResourceCalendarNode
 from davserver.dav.nodes.scheduling_mailbox import InboxNode, OutboxNode
+from davserver.dav.scheduling import schedule_tag_match, scheduler_for
 from davserver.dav.xml import CALDAV, CARDDAV, DAV, qname
 from resources.errors import DomainError
 from resources.objects import stored_objects
 from resources.objects.stored_objects import WriteConditions
+from resources.scheduling import implicit
 
 CALENDAR_TYPES = {"text/calendar"}
 VCARD_TYPES = {"text/vcard", "text/x-vcard", "text/directory"}
@@ -67,6 +69,8 @@ def handle_put(provider, environ: dict, start_response) -> list[bytes]:
         headers.insert(0, ("ETag", f'"{result.etag}"'))
     if result.created:
         headers.append(("Location", urls.href(path)))
+    if getattr(result, "schedule_tag", None):  # RFC 6638 §3.2.10
+        headers.append(("Schedule-Tag", f'"{result.schedule_tag}"'))
     start_response(status, headers)
     return [b""]
 
@@ -94,13 +98,13 @@ def _put_calendar_object(parent, name: str, environ: dict, settings, conditions:
             qname(CALDAV, "supported-calendar-data"),
         )
     body = _read_limited(environ, settings.max_resource_size, calendar=True)
-    return stored_objects.put_calendar_object(
+    return implicit.put_object(
         parent.row,
         name,
         body,
         conditions,
-        max_size=settings.max_resource_size,
-        branch_id=environ["davserver.login"].branch_id,
+        scheduler_for(environ, settings),
+        schedule_tag_match(environ),
     )
 
 

@@ -30,9 +30,11 @@ from davserver.dav.proppatch import handle_proppatch
 from davserver.dav.put import handle_put
 from davserver.dav.responses import send_bytes
 from davserver.dav.xml import DAV, qname
+from resources.objects.calendar_collections import CALENDAR
+from resources.scheduling.deliveries import tag_of
 from resources.store.database import write_transaction
 
-DAV_CLASSES = "1, 3, calendar-access, addressbook, extended-mkcol"
+DAV_CLASSES = "1, 3, calendar-access, calendar-auto-schedule, addressbook, extended-mkcol"
 _READ = ["OPTIONS", "GET", "HEAD", "PROPFIND", "REPORT"]
 _WRITE_MEMBERS = ["PUT", "DELETE", "MOVE", "COPY", "PROPPATCH"]
 
@@ -244,15 +246,17 @@ _OTHER_CONDITIONS = (
 def _send_object(node: ObjectNode, start_response, *, head: bool) -> list[bytes]:
     """GET/HEAD of one object from the row already loaded: no second lookup."""
     body = bytes(node.row.body) if getattr(node.row, "body", None) is not None else node.body()
-    start_response(
-        "200 OK",
-        [
-            ("Content-Type", node.row.content_type),
-            ("Content-Length", str(len(body))),
-            ("ETag", f'"{node.row.etag}"'),
-            ("Last-Modified", formatdate(node.row.modified, usegmt=True)),
-        ],
-    )
+    headers = [
+        ("Content-Type", node.row.content_type),
+        ("Content-Length", str(len(body))),
+        ("ETag", f'"{node.row.etag}"'),
+        ("Last-Modified", formatdate(node.row.modified, usegmt=True)),
+    ]
+    if b"ORGANIZER" in body and node.collection.kind == CALENDAR:  # RFC 6638 §3.2.10
+        tag = tag_of(node.row.id)
+        if tag:
+            headers.append(("Schedule-Tag", f'"{tag}"'))
+    start_response("200 OK", headers)
     return [b""] if head else [body]
 
 

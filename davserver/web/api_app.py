@@ -11,6 +11,7 @@ from davserver.config import Settings
 from davserver.web import security_headers
 from davserver.web.api import (
     audit,
+    bookings,
     branches,
     carddav_integrations,
     companies,
@@ -50,6 +51,7 @@ BLUEPRINTS += (installation,)
 BLUEPRINTS += (imports,)
 BLUEPRINTS += (connections,)
 BLUEPRINTS += (external_calendars,)
+BLUEPRINTS += (bookings,)
 
 
 def build_api_app(settings: Settings, dav_app) -> Flask:

@@ -21,6 +21,7 @@ from resources.store.external_calendars import create_external_calendar_tables
 from resources.store.list_indexes import create_list_indexes, create_search_indexes
 from resources.store.login_state import LOGIN_STATE_MODELS
 from resources.store.organisation import Branch
+from resources.store.scheduling import create_scheduling_tables
 from resources.store.synced_directory import create_synced_directory_tables
 
 _REGISTERED_STEPS: dict[str, Callable[[], object]] = {}
@@ -136,7 +137,7 @@ UPGRADES: list[Callable[[peewee.Database], None]] = [
     _add_run_failures,  # 18: a failed run's reason as a code with values (ConnectorRun.failure)
     _unused_step,  # 19: reserved for another branch
     _unused_step,  # 20: reserved for another branch
-    _unused_step,  # 21: reserved for another branch
+    create_scheduling_tables,  # 21: schedule tags, booking policies, bookings awaiting approval
     _unused_step,  # 22: reserved for another branch
     _add_opening_hours,  # 23: branch opening hours, for free-busy of the branch's rooms
 ]

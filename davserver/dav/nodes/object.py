@@ -12,9 +12,13 @@ from davserver.dav.conditions import write_conditions
 from davserver.dav.errors import translate_domain_errors
 from davserver.dav.live_properties import live
 from davserver.dav.nodes.base import ALL_PRIVILEGES, READ_PRIVILEGES, DavNode, read_only
-from davserver.dav.xml import DAV, qname
+from davserver.dav.scheduling import schedule_tag_match, scheduler_for
+from davserver.dav.xml import CALDAV, DAV, qname
 from resources.objects import dead_properties, stored_objects
 from resources.objects.address_books import COMPANY
+from resources.objects.calendar_collections import CALENDAR
+from resources.scheduling import implicit
+from resources.scheduling.deliveries import tag_of
 from resources.store.models import Collection, StoredObject
 
 
@@ -59,6 +63,14 @@ class ObjectNode(DavNode, DAVNonCollection):
     def _getetag(self) -> str:
         return f'"{self.row.etag}"'
 
+    @live(qname(CALDAV, "schedule-tag"))
+    def _schedule_tag(self) -> str | None:
+        """RFC 6638 §3.2.10, on scheduling object resources only."""
+        if self.row.component is None or self.collection.kind != CALENDAR:
+            return None
+        tag = tag_of(self.row.id)
+        return f'"{tag}"' if tag else None
+
     def get_content_length(self) -> int:
         return self.row.size
 
@@ -102,8 +114,17 @@ class ObjectNode(DavNode, DAVNonCollection):
     def delete(self) -> None:
         if self.in_company_book:
             raise read_only()
-        stored_objects.delete_object(
-            self.collection.id, self.row.name, write_conditions(self.environ)
+        if self.collection.kind != CALENDAR:
+            stored_objects.delete_object(
+                self.collection.id, self.row.name, write_conditions(self.environ)
+            )
+            return
+        implicit.delete_object(  # an organizer's deletion cancels, an attendee's declines
+            self.collection.id,
+            self.row.name,
+            write_conditions(self.environ),
+            scheduler_for(self.environ, self.settings),
+            schedule_tag_match(self.environ),
         )
 
     def support_recursive_move(self, dest_path: str) -> bool:

@@ -23,7 +23,7 @@ from resources.store.organisation import UserAccount
 log = logging.getLogger("davserver.api.auth")
 
 REALM = "davserver API"
-SELF_SERVICE_BLUEPRINTS = frozenset({"me", "imports"})  # imports check the target's owner
+SELF_SERVICE_BLUEPRINTS = frozenset({"me", "imports", "bookings"})  # each checks who may
 # Bodies a form of another site cannot send without a CORS preflight (never granted).
 CROSS_SITE_SAFE_TYPES = frozenset({"application/json", "text/calendar", "text/vcard"})
 THROTTLE_KEY = "davserver.api_login_throttle"
