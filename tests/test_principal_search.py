@@ -93,6 +93,29 @@ def test_persons_by_e_mail_find_only_the_login_itself(site):
     assert search(site, by_room_address) == {}
 
 
+def test_calendarserver_principal_search_as_newer_apple_calendars_send_it(site):
+    def body(context: str, *tokens: str) -> str:
+        searched = "".join(f"<CS:search-token>{t}</CS:search-token>" for t in tokens)
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?><CS:calendarserver-principal-search '
+            f'xmlns:CS="http://calendarserver.org/ns/" xmlns:D="DAV:" context="{context}">'
+            f"{searched}<CS:limit><CS:nresults>50</CS:nresults></CS:limit>"
+            '<D:prop><D:displayname/><C:calendar-user-type xmlns:C="urn:ietf:params:xml:ns:caldav"/></D:prop>'
+            "</CS:calendarserver-principal-search>"
+        )
+
+    rooms = search(site, body("location", site.word.lower()))
+    assert names(rooms) == {site.names["room"], site.names["hours_room"]}
+    assert names(search(site, body("location", site.word, "rot"))) == {site.names["hours_room"]}
+    attendees = search(site, body("attendee", site.word))
+    assert names(attendees) == {
+        site.names["room"],
+        site.names["hours_room"],
+        site.names["own_person"],
+    }
+    assert names(search(site, body("attendee", site.colleague_email))) == set()
+
+
 def test_wildcards_are_literal_and_the_answer_is_bounded(site):
     assert search(site, apple_search("%", match="contains")) == {}
     limited = search(
@@ -124,6 +147,7 @@ def test_search_property_set_and_apply_to_principal_collection_set(site):
     )
     assert (
         "principal-property-search" in reports.text
+        and "calendarserver-principal-search" in reports.text
         and "<D:href>/dav/principals/</D:href>" in reports.text
     )
 

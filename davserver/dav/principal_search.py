@@ -49,6 +49,7 @@ _STRUCTURE = {
     qname(DAV, "prop"),
     qname(DAV, "property-search"),
     qname(DAV, "apply-to-principal-collection-set"),
+    qname(CALENDARSERVER, "search-token"),  # calendarserver-principal-search's
     *LIMITS,
 }
 
@@ -71,14 +72,14 @@ def parse_principal_property_search(root: etree._Element) -> PrincipalPropertySe
         conditions.append(search.Condition((search.CUTYPE,), cutype, "equals"))
     if not conditions or len(conditions) > MAX_SEARCHES:
         raise DavError(400, f"A principal search needs 1 to {MAX_SEARCHES} DAV:property-search.")
-    names = _requested_properties(root)
+    names = requested_properties(root)
     check_property_count(len(names), "REPORT")
-    query = search.PrincipalQuery(tuple(conditions), test == "anyof", _limit(root))
+    query = search.PrincipalQuery(tuple(conditions), test == "anyof", limit_of(root))
     flag = root.find(qname(DAV, "apply-to-principal-collection-set")) is not None
     return PrincipalPropertySearch(query, tuple(dict.fromkeys(names)), flag)
 
 
-def _requested_properties(root: etree._Element) -> tuple[str, ...]:
+def requested_properties(root: etree._Element) -> tuple[str, ...]:
     """The DAV:prop's names; the caldav library (3.x) writes them after an empty DAV:prop
     instead of inside it, so property names straight below the root count too."""
     prop = root.find(qname(DAV, "prop"))
@@ -108,7 +109,7 @@ def _condition(element: etree._Element) -> search.Condition:
     return search.Condition(fields, (match.text or "").strip(), match_type)
 
 
-def _limit(root: etree._Element) -> int:
+def limit_of(root: etree._Element) -> int:
     for name in LIMITS:
         limit = root.find(name)
         if limit is None:
@@ -123,8 +124,12 @@ def _limit(root: etree._Element) -> int:
 
 
 def principal_property_search(server, node, root, environ, start_response):
-    _require_depth_zero(environ)
-    request = parse_principal_property_search(root)
+    require_depth_zero(environ)
+    return answer_search(node, parse_principal_property_search(root), environ, start_response)
+
+
+def answer_search(node, request: PrincipalPropertySearch, environ: dict, start_response):
+    """The multistatus of the principals that match, with the asked properties."""
     login = node.login
     resources_only = isinstance(node, ResourcePrincipalsNode) and not request.whole_collection_set
     if not (
@@ -171,7 +176,7 @@ def _add_truncated(root: etree._Element, href: str) -> None:
 
 def principal_search_property_set(server, node, root, environ, start_response):
     """The properties a principal search takes (RFC 3744 §9.5)."""
-    _require_depth_zero(environ)
+    require_depth_zero(environ)
     out = etree.Element(qname(DAV, "principal-search-property-set"), nsmap=dict(PREFIXES))
     for name, (_field, description) in SEARCHABLE.items():
         entry = sub(out, qname(DAV, "principal-search-property"))
@@ -181,7 +186,7 @@ def principal_search_property_set(server, node, root, environ, start_response):
     return send_bytes(start_response, "200 OK", to_bytes(out), "application/xml; charset=utf-8")
 
 
-def _require_depth_zero(environ: dict) -> None:
+def require_depth_zero(environ: dict) -> None:
     if environ.get("HTTP_DEPTH", "0").strip() != "0":
         raise DavError(400, "A principal search is sent with Depth: 0.")
 

@@ -1,12 +1,14 @@
 """The REPORTs of generic WebDAV: expand-property (RFC 3253 §3.8) on every node,
 sync-collection (RFC 6578) on plain collections, and the principal searches of RFC 3744
-§9.4-9.5 on principal collections and principals. CalDAV's and CardDAV's come from their
+§9.4-9.5 (and CalendarServer's, which Apple prefers) on principal collections and
+principals. CalDAV's and CardDAV's come from their
 packages; the app builder gives all of them to the DAV app."""
 
 from __future__ import annotations
 
 from lxml import etree
 
+from davserver.dav.calendarserver_search import calendarserver_principal_search
 from davserver.dav.expand_property import expand_property
 from davserver.dav.nodes.base import DavNode
 from davserver.dav.nodes.plain_collection import PlainCollectionNode
@@ -19,7 +21,7 @@ from davserver.dav.principal_search import (
 )
 from davserver.dav.report_registry import Report
 from davserver.dav.sync import sync_collection_report
-from davserver.dav.xml import DAV, qname
+from davserver.dav.xml import CALENDARSERVER, DAV, qname
 from resources.store.models import Collection
 
 
@@ -38,6 +40,11 @@ REPORTS = (
     ),
     Report(
         qname(DAV, "principal-property-search"), takes_principal_search, principal_property_search
+    ),
+    Report(
+        qname(CALENDARSERVER, "calendarserver-principal-search"),
+        is_principal_collection,
+        calendarserver_principal_search,
     ),
     Report(
         qname(DAV, "principal-search-property-set"),
