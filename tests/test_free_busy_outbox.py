@@ -19,8 +19,9 @@ from tests.scheduling_site import HOURS, build_site
 
 # Friday 5 March 2027 to Sunday 7 March (Berlin is on CET, UTC+1).
 START, END = "20270305T000000Z", "20270307T000000Z"
+BUSY_UID = str(uuid.uuid4())
 ROOM_EVENTS = {
-    "busy.ics": event(start="20270305T100000Z", end="20270305T110000Z"),
+    "busy.ics": event(uid=BUSY_UID, start="20270305T100000Z", end="20270305T110000Z"),
     "tentative.ics": event(
         start="20270305T120000Z", end="20270305T130000Z", extra="STATUS:TENTATIVE\r\n"
     ),
@@ -65,7 +66,9 @@ def site(server):
     return site
 
 
-def request_body(site, *attendees: str, organizer: str | None = None, start=START, end=END) -> str:
+def request_body(
+    site, *attendees: str, organizer: str | None = None, start=START, end=END, extra=()
+) -> str:
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -78,6 +81,7 @@ def request_body(site, *attendees: str, organizer: str | None = None, start=STAR
         f"DTEND:{end}",
         f"ORGANIZER:{organizer or 'mailto:' + site.email}",
         *(f"ATTENDEE:{a}" for a in attendees),
+        *extra,
         "END:VFREEBUSY",
         "END:VCALENDAR",
     ]
@@ -130,6 +134,15 @@ def test_a_room_s_busy_time_without_transparent_or_cancelled_events(site):
         ("05 12:00", "05 13:00", "BUSY-TENTATIVE"),
         ("05 18:00", "05 19:00", "BUSY"),  # the weekly series' instance in range
     ]
+
+
+def test_the_appointment_being_moved_can_be_left_out(site):
+    masked = request_body(
+        site, site.address("room"), extra=[f"X-CALENDARSERVER-MASK-UID:{BUSY_UID}"]
+    )
+    status, reply = answers(post(site, masked))[site.address("room")]
+    assert status == "2.0;Success" and ("05 10:00", "05 11:00", "BUSY") not in periods(reply)
+    assert len(periods(reply)) == 2
 
 
 def test_a_person_by_e_mail_and_the_login_itself(site):

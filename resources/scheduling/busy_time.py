@@ -22,9 +22,15 @@ from resources.store.organisation import Branch, Resource
 BUSY_COMPONENTS = ("VEVENT", "VFREEBUSY")
 
 
-def calendar_busy_time(collection: Collection, start: datetime, end: datetime) -> list[BusyPeriod]:
-    """Busy periods (start, end, FBTYPE) in UTC of the calendar within [start, end)."""
+def calendar_busy_time(
+    collection: Collection, start: datetime, end: datetime, *, leave_out_uid: str | None = None
+) -> list[BusyPeriod]:
+    """Busy periods (start, end, FBTYPE) in UTC of the calendar within [start, end);
+    `leave_out_uid` names an appointment whose own time does not count (the one a client
+    is moving, RFC 6638 §5's CalendarServer X-CALENDARSERVER-MASK-UID)."""
     rows = in_range(collection.id, BUSY_COMPONENTS, TimeRange(start, end))
+    if leave_out_uid:
+        rows = [row for row in rows if row.uid != leave_out_uid]
     return free_busy_periods(
         readable_calendars(rows),
         start,

@@ -63,6 +63,7 @@ class FreeBusyRequest:
     start: datetime
     end: datetime
     uid: str | None
+    mask_uid: str | None = None  # Apple's X-CALENDARSERVER-MASK-UID: the event being moved
 
 
 @dataclass(frozen=True)
@@ -110,12 +111,14 @@ def parse_freebusy_request(body: bytes) -> FreeBusyRequest:
     attendees = component.get("ATTENDEE")
     listed = attendees if isinstance(attendees, list) else [attendees]
     uid = str(component["UID"]) if "UID" in component else None
+    mask = component.get("X-CALENDARSERVER-MASK-UID")
     return FreeBusyRequest(
         str(component["ORGANIZER"]).strip(),
         tuple(dict.fromkeys(str(a).strip() for a in listed)),
         start,
         end,
         uid,
+        str(mask).strip() if mask else None,
     )
 
 
@@ -156,7 +159,11 @@ def _busy_time_if_allowed(
         return None
     periods: list[BusyPeriod] = []
     for collection in collections:
-        periods.extend(calendar_busy_time(collection, request.start, request.end))
+        periods.extend(
+            calendar_busy_time(
+                collection, request.start, request.end, leave_out_uid=request.mask_uid
+            )
+        )
     return sorted(periods, key=lambda p: (p[0], p[2]))
 
 
