@@ -179,6 +179,21 @@ def test_closed_hours_of_a_room_s_branch_are_busy_unavailable(site):
     assert "BUSY-UNAVAILABLE" not in always_open.text
 
 
+def test_opening_hours_keep_the_wall_clock_across_the_change_to_summer_time(site):
+    report = """<?xml version="1.0" encoding="utf-8"?><C:free-busy-query xmlns:C="urn:ietf:params:xml:ns:caldav">
+<C:time-range start="20270326T000000Z" end="20270330T000000Z"/></C:free-busy-query>"""
+    r = site.login.request(
+        "REPORT", site.calendar_path("hours_room"), report, Depth="1", **XML_TYPE
+    )
+    closed = periods(icalendar.Calendar.from_ical(r.content).walk("VFREEBUSY")[0])
+    assert closed == [
+        ("26 00:00", "26 07:00", "BUSY-UNAVAILABLE"),  # Friday, CET: opens 08:00 = 07:00 UTC
+        ("26 17:00", "27 08:00", "BUSY-UNAVAILABLE"),
+        ("27 12:00", "29 06:00", "BUSY-UNAVAILABLE"),  # Monday, CEST: opens 08:00 = 06:00 UTC
+        ("29 16:00", "30 00:00", "BUSY-UNAVAILABLE"),
+    ]
+
+
 def test_who_the_login_may_not_see_is_answered_as_if_no_one_had_the_address(site):
     hidden = [
         site.address("hidden_room"),  # a room with sync off

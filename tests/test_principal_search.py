@@ -74,6 +74,14 @@ def test_calendar_user_type_narrows_even_under_anyof(site):
     }
 
 
+def test_a_search_on_the_resource_principals_finds_resources_only(site):
+    found = search(site, apple_search(site.word, match="contains"), path=PRINCIPALS + "resources/")
+    assert names(found) == {site.names["room"], site.names["hours_room"], site.names["own_person"]}
+    by_login = apple_search(site.login.username, match="equals")
+    assert search(site, by_login, path=PRINCIPALS + "resources/") == {}
+    assert set(search(site, by_login)) == {site.login.principal_path}
+
+
 def test_persons_by_e_mail_find_only_the_login_itself(site):
     body = f"""<?xml version="1.0" encoding="utf-8"?>
 <D:principal-property-search xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
