@@ -65,7 +65,9 @@ def test_principals_inbox_outbox_and_auto_schedule(server, org):
         "PROPFIND",
         f"/dav/principals/{anna.username}/",
         propfind_body(
-            "C:schedule-inbox-URL", "C:schedule-outbox-URL", "C:calendar-user-address-set",
+            "C:schedule-inbox-URL",
+            "C:schedule-outbox-URL",
+            "C:calendar-user-address-set",
             "C:schedule-default-calendar-URL",
         ),
         **XML,
@@ -82,8 +84,14 @@ def test_principals_inbox_outbox_and_auto_schedule(server, org):
         assert responses(r.content)[url][q("D", "resourcetype")][1].find(q("C", kind)) is not None
     room = f"/dav/principals/resources/{org.rooms['free']}/"
     r = anna.request(
-        "PROPFIND", room,
-        propfind_body("C:calendar-user-type", "C:calendar-user-address-set", "C:calendar-home-set", "D:displayname"),
+        "PROPFIND",
+        room,
+        propfind_body(
+            "C:calendar-user-type",
+            "C:calendar-user-address-set",
+            "C:calendar-home-set",
+            "D:displayname",
+        ),
         **XML,
     )
     props = responses(r.content)[room]
@@ -96,7 +104,10 @@ def test_principals_inbox_outbox_and_auto_schedule(server, org):
     calendars = [h for h, p in responses(listing.content).items() if h != home]
     assert len(calendars) == 1
     hidden = anna.request(
-        "PROPFIND", f"/dav/principals/resources/{org.rooms['hidden']}/", propfind_body("D:displayname"), **XML
+        "PROPFIND",
+        f"/dav/principals/resources/{org.rooms['hidden']}/",
+        propfind_body("D:displayname"),
+        **XML,
     )
     assert hidden.status_code == 404
 
@@ -141,8 +152,12 @@ def test_weekly_series_with_one_collision_declines_that_instance_only(server, or
     uid = str(uuid.uuid4())
     path = f"{anna.calendar}{uid}.ics"
     body = invitation(
-        anna.email, [room_address(slug)], uid=uid,
-        start="20300205T090000Z", end="20300205T100000Z", extra="RRULE:FREQ=WEEKLY;COUNT=5\r\n",
+        anna.email,
+        [room_address(slug)],
+        uid=uid,
+        start="20300205T090000Z",
+        end="20300205T100000Z",
+        extra="RRULE:FREQ=WEEKLY;COUNT=5\r\n",
     )
     assert anna.put(path, body).status_code == 201
     params = attendee_params(anna.get(path), slug)
@@ -190,8 +205,14 @@ def test_a_login_that_cannot_see_a_room_cannot_book_it(server, org):
     assert params["SCHEDULE-STATUS"] == "3.8" and params["PARTSTAT"] == "NEEDS-ACTION"
     # Someone elsewhere: the client's business.
     uid = str(uuid.uuid4())
-    anna.put(f"{anna.calendar}{uid}.ics", invitation(anna.email, ["mailto:someone@elsewhere.example"], uid=uid))
-    assert attendee_params(anna.get(f"{anna.calendar}{uid}.ics"), "elsewhere")[""]["SCHEDULE-STATUS"] == "5.3"
+    anna.put(
+        f"{anna.calendar}{uid}.ics",
+        invitation(anna.email, ["mailto:someone@elsewhere.example"], uid=uid),
+    )
+    assert (
+        attendee_params(anna.get(f"{anna.calendar}{uid}.ics"), "elsewhere")[""]["SCHEDULE-STATUS"]
+        == "5.3"
+    )
 
 
 def test_cancel_by_the_organizer_frees_the_room(server, org):
@@ -209,7 +230,9 @@ def test_person_attendee_replies_and_schedule_tag_guards_its_copy(server, org):
     anna, ben = org.people["anna"], org.people["ben"]
     uid = str(uuid.uuid4())
     path = f"{anna.calendar}{uid}.ics"
-    assert anna.put(path, invitation(anna.email, [f"mailto:{ben.email}"], uid=uid)).status_code == 201
+    assert (
+        anna.put(path, invitation(anna.email, [f"mailto:{ben.email}"], uid=uid)).status_code == 201
+    )
     assert attendee_params(anna.get(path), ben.email)[""]["SCHEDULE-STATUS"] == "1.2"
     ben_copy = f"{ben.calendar}{uid}.ics"
     first = ben.request("GET", ben_copy)
@@ -217,10 +240,17 @@ def test_person_attendee_replies_and_schedule_tag_guards_its_copy(server, org):
     assert any("METHOD:REQUEST" in m and uid in m for m in inbox_messages(ben))
     tag = first.headers["Schedule-Tag"]
     # The organizer moves it: Ben's copy changes, and so does its Schedule-Tag.
-    moved = invitation(anna.email, [f"mailto:{ben.email}"], uid=uid, start="20300107T110000Z", end="20300107T120000Z")
+    moved = invitation(
+        anna.email,
+        [f"mailto:{ben.email}"],
+        uid=uid,
+        start="20300107T110000Z",
+        end="20300107T120000Z",
+    )
     assert anna.put(path, moved).status_code == 204
     accepted = first.text.replace(
-        f"PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{ben.email}", f"PARTSTAT=ACCEPTED:mailto:{ben.email}"
+        f"PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{ben.email}",
+        f"PARTSTAT=ACCEPTED:mailto:{ben.email}",
     )
     assert accepted != first.text
     stale = ben.put(ben_copy, accepted, **{"If-Schedule-Tag-Match": tag})
@@ -228,7 +258,8 @@ def test_person_attendee_replies_and_schedule_tag_guards_its_copy(server, org):
     fresh = ben.request("GET", ben_copy)
     assert fresh.headers["Schedule-Tag"] != tag and "T110000Z" in fresh.text
     accepted = fresh.text.replace(
-        f"PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{ben.email}", f"PARTSTAT=ACCEPTED:mailto:{ben.email}"
+        f"PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{ben.email}",
+        f"PARTSTAT=ACCEPTED:mailto:{ben.email}",
     )
     r = ben.put(ben_copy, accepted, **{"If-Schedule-Tag-Match": fresh.headers["Schedule-Tag"]})
     assert r.status_code == 204, r.text
@@ -273,13 +304,17 @@ def test_booking_policy_api_validates_and_audits(server, org, admin):
     entries = admin.get("/audit", params={"action": "resource.booking_policy"}).json()["items"]
     assert any(e["target"] == org.rooms["closed"] and e["actor"] == admin.login for e in entries)
     person = signed_in_session(org.people["ben"].account_login, ACCOUNT_PASSWORD)
-    assert person.get(f"{server.base_url}/api/v1/resources/{slug}/booking-policy").status_code == 403
+    assert (
+        person.get(f"{server.base_url}/api/v1/resources/{slug}/booking-policy").status_code == 403
+    )
 
 
 def test_caldav_library_invites_a_room_and_a_colleague_who_accepts(server, org):
     anna, ben = org.people["anna"], org.people["ben"]
     slug = org.rooms["pair"]
-    with caldav.DAVClient(url=server.base_url + "/", username=anna.username, password=anna.password) as dav:
+    with caldav.DAVClient(
+        url=server.base_url + "/", username=anna.username, password=anna.password
+    ) as dav:
         principal = dav.principal()
         assert f"mailto:{anna.email}" in principal.calendar_user_address_set()
         calendar = next(c for c in principal.calendars() if str(c.url).endswith(f"/{anna.slug}/"))
@@ -293,8 +328,12 @@ def test_caldav_library_invites_a_room_and_a_colleague_who_accepts(server, org):
         stored = calendar.event_by_uid(uid)
         stored.load()
         assert attendee_params(stored.data, slug)[""]["PARTSTAT"] == "ACCEPTED"
-    with caldav.DAVClient(url=server.base_url + "/", username=ben.username, password=ben.password) as dav:
-        invites = [i for i in dav.principal().schedule_inbox().get_items() if uid in (i.load().data or "")]
+    with caldav.DAVClient(
+        url=server.base_url + "/", username=ben.username, password=ben.password
+    ) as dav:
+        invites = [
+            i for i in dav.principal().schedule_inbox().get_items() if uid in (i.load().data or "")
+        ]
         assert len(invites) == 1 and invites[0].is_invite_request()
         invites[0].accept_invite()
     params = attendee_params(anna.get(f"{anna.calendar}{uid}.ics"), ben.email)[""]

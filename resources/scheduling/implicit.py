@@ -139,7 +139,9 @@ def delete_object(
         found = role(previous, scheduler)
         if found is None or previous is None or existing is None:
             return
-        written = Written(collection_id, existing.uid or "", existing.first_start, existing.last_end)
+        written = Written(
+            collection_id, existing.uid or "", existing.first_start, existing.last_end
+        )
         if found[0] == ORGANIZER:
             cancel_all(previous, written, scheduler)
             return
