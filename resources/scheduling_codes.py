@@ -44,13 +44,8 @@ SCHEDULING_MESSAGES: dict[str, str] = {
     "booking_group_unknown": N_("One of the groups does not exist."),
     "booking_delegate_unknown": N_("The delegate must be an existing user account."),
     "booking_not_pending": N_("This booking no longer waits for a decision."),
-    "booking_decision_invalid": N_("A booking is either accepted or declined."),
-    "booking_not_yours": N_(
-        "Only an administrator or the resource's delegate decides its bookings."
-    ),
     # The protocol's refusals.
     "schedule_tag_mismatch": N_(
         "The appointment was changed by its organizer since you read it (Schedule-Tag)."
     ),
-    "schedule_organizer_change": N_("Only the organizer may change who organizes an appointment."),
 }

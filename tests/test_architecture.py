@@ -24,9 +24,8 @@ FORBIDDEN_IN_DOMAIN = (
 # resources/ bottom up: a package imports itself and the lines above this one's, never a
 # line below, nor a peer on its own line. `errors` is every layer's vocabulary.
 LAYERS = (
-    ("connector_codes",),  # the connectors' part of the catalogue (it imports nothing)
+    ("connector_codes", "scheduling_codes"),  # parts of the catalogue (they import nothing)
     ("free_busy_codes",),  # free-busy's and room lookup's part of the catalogue (likewise)
-    ("scheduling_codes",),  # scheduling's part of the catalogue (likewise)
     ("error_codes",),  # the catalogue of sentences for people, by code
     ("errors",),
     ("store",),  # tables, the connection, versioned schema upgrades

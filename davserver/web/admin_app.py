@@ -13,6 +13,7 @@ from davserver.web.admin import (
     accounts,
     audit,
     auth,
+    bookings,
     carddav_integrations,
     connection_edit,  # noqa: F401 (adds the forms to the connections blueprint)
     connection_upload,
@@ -49,6 +50,7 @@ BLUEPRINTS = (
     audit.blueprint,
     me.blueprint,
     imports.blueprint,
+    bookings.blueprint,
 )
 
 

@@ -14,6 +14,8 @@ from urllib.parse import unquote, urlsplit
 
 import icalendar
 
+from resources.formats.calendar_query.instances import date_value, duration_value
+
 SCHEDULED = ("VEVENT", "VTODO")
 # Parameters only the organizer's copy carries (RFC 6638 §7).
 ORGANIZER_ONLY_PARAMETERS = ("SCHEDULE-STATUS", "SCHEDULE-FORCE-SEND")
@@ -40,8 +42,13 @@ def components(calendar: icalendar.Calendar) -> list[icalendar.Component]:
 
 def recurrence_key(component: icalendar.Component) -> str:
     """The RECURRENCE-ID of an override in UTC text, "" for the master."""
-    rid = component.get("RECURRENCE-ID")
-    return "" if rid is None else instant_key(rid.dt)
+    rid = time_of(component, "RECURRENCE-ID")
+    return "" if rid is None else instant_key(rid)
+
+
+def time_of(component: icalendar.Component, name: str) -> Time | None:
+    """The DATE or DATE-TIME value of a property, None if absent or unreadable."""
+    return date_value(component, name)
 
 
 def instant_key(value: Time) -> str:
@@ -117,7 +124,7 @@ def set_attendee(
 
 
 def copy(calendar: icalendar.Calendar) -> icalendar.Calendar:
-    return icalendar.Calendar.from_ical(calendar.to_ical())  # type: ignore[return-value]
+    return icalendar.Calendar.from_ical(calendar.to_ical())
 
 
 def without_organizer_parameters(calendar: icalendar.Calendar) -> icalendar.Calendar:
@@ -180,7 +187,9 @@ def override_for(calendar: icalendar.Calendar, recurrence_id: Time) -> icalendar
         if name in ("RRULE", "RDATE", "EXDATE", "EXRULE", "DTSTART", "DTEND", "DURATION"):
             continue
         made.add(name, deepcopy(value), encode=False)
-    start = base["DTSTART"].dt
+    start = time_of(base, "DTSTART")
+    if start is None:
+        raise ValueError("the master has no start to override")
     length = _length(base)
     made.add("RECURRENCE-ID", _like(start, recurrence_id))
     made.add("DTSTART", _like(start, recurrence_id))
@@ -191,11 +200,10 @@ def override_for(calendar: icalendar.Calendar, recurrence_id: Time) -> icalendar
 
 
 def _length(component: icalendar.Component) -> timedelta | None:
-    if "DTEND" in component:
-        return component["DTEND"].dt - component["DTSTART"].dt  # type: ignore[no-any-return]
-    if "DURATION" in component:
-        return component["DURATION"].dt  # type: ignore[no-any-return]
-    return None
+    start, end = time_of(component, "DTSTART"), time_of(component, "DTEND")
+    if start is not None and end is not None:
+        return end - start
+    return duration_value(component)
 
 
 def _like(start: Time, moment: Time) -> Time:
@@ -215,7 +223,8 @@ def exclude(calendar: icalendar.Calendar, recurrence_ids: Iterable[Time]) -> Non
     keys = set()
     for rid in recurrence_ids:
         keys.add(instant_key(rid))
-        base.add("EXDATE", _like(base["DTSTART"].dt, rid))
+        start = time_of(base, "DTSTART")
+        base.add("EXDATE", rid if start is None else _like(start, rid))
     for component in list(overrides(calendar)):
         if recurrence_key(component) in keys:
             calendar.subcomponents.remove(component)

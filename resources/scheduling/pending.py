@@ -38,7 +38,8 @@ class Waiting:
 def note_pending(
     resource: Resource, calendar_id: int, calendar: icalendar.Calendar, uid: str, organizer: int
 ) -> None:
-    master = itip.master(calendar) or (itip.components(calendar) or [None])[0]
+    parts = itip.components(calendar)
+    master = itip.master(calendar) or (parts[0] if parts else None)
     summary = str(master.get("SUMMARY", "")) if master is not None else ""
     row = find_copy(calendar_id, uid)
     first = row.first_start if row is not None else SPAN_MIN

@@ -61,7 +61,11 @@ def send_reply(
     if organizer is None:
         return False
     statuses = itip.partstats(calendar, address)
-    moments = {itip.recurrence_key(c): c["RECURRENCE-ID"].dt for c in itip.overrides(calendar)}
+    moments = {
+        itip.recurrence_key(c): moment
+        for c in itip.overrides(calendar)
+        if (moment := itip.time_of(c, "RECURRENCE-ID")) is not None
+    }
     for collection, row in organizer_copies(organizer, uid):
         try:
             copy = parse_stored_calendar(bytes(row.body))

@@ -11,6 +11,7 @@ appointment in the way, never what it is.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,6 +31,7 @@ from resources.scheduling.booking_policy import (
     Policy,
     may_book,
 )
+from resources.store.hot_queries import ObjectWithBody
 from resources.store.models import SPAN_MAX, StoredObject
 from resources.store.organisation import Branch, Resource
 
@@ -209,7 +211,7 @@ def busy_periods(
     calendar_id: int, start: int, end: int, uid: str, zone: tzinfo
 ) -> list[tuple[int, int]]:
     """(start, end) of the other appointments busy within [start, end), in start order."""
-    rows = (
+    rows: Iterable[tuple[int, bytes | None]] = (
         StoredObject.select(StoredObject.id, StoredObject.occurrences)
         .where(
             (StoredObject.collection == calendar_id)
@@ -218,7 +220,7 @@ def busy_periods(
             & (StoredObject.uid != uid)
             & (StoredObject.component == "VEVENT")
         )
-        .tuples()
+        .tuples()  # type: ignore[assignment]  # peewee's stubs: rows are still models
     )
     periods: list[tuple[int, int]] = []
     to_read: list[tuple[int, int, int]] = []  # object id and the window to read it in
@@ -239,7 +241,9 @@ def busy_periods(
     return sorted(periods)
 
 
-def _busy_in(row, low: int, high: int, start: int, end: int, zone: tzinfo) -> list[tuple[int, int]]:
+def _busy_in(
+    row: ObjectWithBody | None, low: int, high: int, start: int, end: int, zone: tzinfo
+) -> list[tuple[int, int]]:
     if row is None:
         return []
     try:

@@ -43,7 +43,10 @@ ADMIN_MENU = (
     ("audit.index", N_("Audit log")),
 )
 USER_MENU = (("me.index", N_("My account")),)
-USER_ONLY_MENU = (("imports.index", N_("Import")),)  # a user's own imports
+USER_ONLY_MENU = (  # a user's own imports, the bookings it decides as a delegate
+    ("imports.index", N_("Import")),
+    ("bookings.index", N_("Bookings")),
+)
 HTTP_SENTENCES = {
     400: N_("The request could not be understood."),
     404: N_("There is nothing at this address."),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import peewee
 from flask import Blueprint, Response, request, url_for
 
+from davserver.web.admin.bookings import policy_panel
 from davserver.web.admin.choices import (
     KIND_LABELS,
     branch_choices,
@@ -75,6 +76,8 @@ def _page(slug: str | None):
             cancel=url_for("resources.index"),
             delete_action=url_for("resources.delete", slug=slug) if slug else None,
             confirms={"sync_allowed": _sync_off_question(slug)} if slug else {},
+            template="admin/resource_form.html",
+            **(policy_panel(resource_calendars.get_resource(slug)) if slug else {}),
         )
 
     return page

@@ -28,7 +28,8 @@ SESSION_HOURS = admin_sessions.SESSION_HOURS
 SESSION_ID = "session_id"
 THROTTLE_KEY = "davserver.admin_login_throttle"
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.language", "static"})
-SELF_SERVICE_BLUEPRINTS = frozenset({"auth", "me", "imports"})  # imports check the owner
+# imports check the owner, bookings who may decide
+SELF_SERVICE_BLUEPRINTS = frozenset({"auth", "me", "imports", "bookings"})
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
