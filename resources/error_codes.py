@@ -511,7 +511,7 @@ MESSAGES: dict[str, str] = {
     # Connectors: their checks, failures and skipped rows (kept in a module of their own).
     **CONNECTOR_MESSAGES,
     **SCHEDULING_MESSAGES,
-    **FREE_BUSY_MESSAGES,  # free-busy, opening hours and principal search
+    **FREE_BUSY_MESSAGES,  # free-busy and opening hours
 }
 
 

@@ -1,6 +1,5 @@
-"""The catalogue's sentences of free-busy and room lookup: branch opening hours, iTIP
-free-busy requests to a scheduling outbox (RFC 6638 §5) and principal searches
-(RFC 3744 §9.4).
+"""The catalogue's sentences of free-busy: branch opening hours and iTIP free-busy
+requests to a scheduling outbox (RFC 6638 §5).
 
 They are part of resources/error_codes.py's MESSAGES (merged there) and kept here so
 that branches of work on scheduling do not edit one block. This module imports nothing
@@ -32,5 +31,4 @@ FREE_BUSY_MESSAGES: dict[str, str] = {
         "The ORGANIZER of a free-busy request must be one of your own calendar user addresses."
     ),
     "freebusy_too_many_recipients": N_("A free-busy request may name at most %(max)s recipients."),
-    "principal_search_invalid": N_("The principal search cannot be read: %(reason)s"),
 }

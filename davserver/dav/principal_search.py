@@ -147,15 +147,14 @@ def answer_search(node, request: PrincipalPropertySearch, environ: dict, start_r
         ),
     )
     found = search.search_principals(
-        request.query, login.employee_id, own, node.settings.scheduling_mail_domain
+        request.query,
+        login.employee_id,
+        None if resources_only else own,
+        node.settings.scheduling_mail_domain,
     )
     wanted = PropfindRequest("prop", request.properties)
     root_out = etree.Element(qname(DAV, "multistatus"), nsmap=dict(PREFIXES))
-    hits = (
-        []
-        if resources_only or not found.own
-        else [PrincipalNode(urls.principal_path(login.username), environ)]
-    )
+    hits = [PrincipalNode(urls.principal_path(login.username), environ)] if found.own else []
     hits += [
         ResourcePrincipalNode(resource_principal_path(r.slug), environ, r) for r in found.resources
     ]

@@ -70,11 +70,12 @@ class SearchResult:
 
 
 def search_principals(
-    query: PrincipalQuery, employee_id: int | None, own: OwnPrincipal, mail_domain: str
+    query: PrincipalQuery, employee_id: int | None, own: OwnPrincipal | None, mail_domain: str
 ) -> SearchResult:
-    """The principals the login may see that match, at most `query.limit` of them."""
+    """The principals the login may see that match, at most `query.limit` of them; `own`
+    is the login's own principal, None to search the resources only."""
     kinds, terms = _split(query.conditions)
-    own_matches = _own_matches(kinds, terms, query.any_of, own)
+    own_matches = own is not None and _own_matches(kinds, terms, query.any_of, own)
     limit = max(0, query.limit - (1 if own_matches else 0))
     condition = visibility_condition(employee_id) & _resource_condition(
         kinds, terms, query.any_of, mail_domain
