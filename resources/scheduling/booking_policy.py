@@ -49,22 +49,21 @@ class Policy:
 ROOM_DEFAULT = Policy()
 
 
-def stored_policy(resource_id: int) -> Policy | None:
+def stored_policy(resource_id: int, *, with_groups: bool = True) -> Policy | None:
+    """The resource's stored policy; its groups are read only when they count (or asked)."""
     row = BookingPolicy.get_or_none(BookingPolicy.resource == resource_id)
     if row is None:
         return None
-    groups = tuple(
-        g.group_id
-        for g in BookingGroup.select()
-        .where(BookingGroup.policy == row.id)
-        .order_by(BookingGroup.id)
-    )
+    groups: tuple[int, ...] = ()
+    if row.only_groups or with_groups:
+        query = BookingGroup.select().where(BookingGroup.policy == row.id)
+        groups = tuple(g.group_id for g in query.order_by(BookingGroup.id))
     return Policy(row.mode, row.capacity, row.window_days, row.only_groups, groups, row.delegate_id)
 
 
 def policy_for(resource: Resource) -> Policy | None:
     """The policy the server decides by; None: the person answers invitations."""
-    found = stored_policy(resource.id)
+    found = stored_policy(resource.id, with_groups=False)
     if found is not None:
         return found
     return ROOM_DEFAULT if resource.kind == "room" else None

@@ -12,7 +12,7 @@ owns the URL space).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from resources.auth.access import visibility_condition
@@ -36,6 +36,16 @@ class CalendarUser:
     name: str
     resource_id: int | None = None  # the resource whose calendar receives invitations
     credential_ids: tuple[int, ...] = ()  # logins whose inboxes receive the messages
+    found_row: Resource | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def resource(self) -> Resource | None:
+        """The resource's row: the one the lookup read, else read now."""
+        if self.resource_id is None:
+            return None
+        if self.found_row is not None:
+            return self.found_row
+        return Resource.get_or_none(Resource.id == self.resource_id)
 
     @property
     def is_room(self) -> bool:
@@ -130,7 +140,9 @@ def _resource_user(address: str, resource: Resource) -> CalendarUser | None:
     if not resource.active:
         return None
     credentials = _credentials_of_employee(resource.employee_id) if resource.employee_id else ()
-    return CalendarUser(address, resource_cutype(resource), resource.name, resource.id, credentials)
+    return CalendarUser(
+        address, resource_cutype(resource), resource.name, resource.id, credentials, resource
+    )
 
 
 def _person_by_email(address: str, email: str) -> CalendarUser | None:

@@ -15,10 +15,20 @@ import uuid
 from resources.objects import change_log, stored_objects
 from resources.objects.stored_objects import CALENDAR_CONTENT_TYPE, WriteConditions
 from resources.scheduling.mailboxes import INBOX, mailbox
+from resources.store.database import insert_rows, lock_for_update
 from resources.store.models import Collection, StoredObject
 from resources.store.scheduling import ScheduleTag
 
 _PLAIN_UID = re.compile(r"^[A-Za-z0-9@._-]{1,200}$")
+
+
+def lock_resource_calendar(resource_id: int) -> Collection:
+    """A resource's calendar row, row-locked until the transaction ends: its bookings
+    take turns, so two organizers never both get the last free slot."""
+    found: Collection = lock_for_update(
+        Collection.select().where(Collection.resource == resource_id)
+    ).get()
+    return found
 
 
 def copy_name(uid: str) -> str:
@@ -37,16 +47,27 @@ def find_copy(calendar_id: int, uid: str) -> StoredObject | None:
     return found
 
 
-def store_copy(calendar: Collection, uid: str, body: bytes, *, max_size: int) -> StoredObject:
-    """Write an attendee's copy (a new Schedule-Tag: the organizer changed it)."""
-    existing = find_copy(calendar.id, uid)
-    name = existing.name if existing is not None else copy_name(uid)
-    stored_objects.put_calendar_object(
+_LOOK = object()
+
+
+def store_copy(
+    calendar: Collection,
+    uid: str,
+    body: bytes,
+    *,
+    max_size: int,
+    existing: StoredObject | None | object = _LOOK,
+) -> StoredObject:
+    """Write an attendee's copy (a new Schedule-Tag: the organizer changed it);
+    `existing` is the copy already there, if the caller has looked."""
+    found = find_copy(calendar.id, uid) if existing is _LOOK else existing
+    name = found.name if isinstance(found, StoredObject) else copy_name(uid)
+    result = stored_objects.put_calendar_object(
         calendar, name, body, WriteConditions(), max_size=max_size, max_instances=0
     )
     row = stored_objects.get_object(calendar.id, name)
     assert row is not None  # just written in this transaction
-    new_tag(row.id)
+    new_tag(row.id, created=result.created)
     return row
 
 
@@ -109,9 +130,14 @@ def tag_of(object_id: int) -> str | None:
     return tag
 
 
-def new_tag(object_id: int) -> str:
+def new_tag(object_id: int, *, created: bool = False) -> str:
+    """A new Schedule-Tag for the object (`created`: it has none yet)."""
     tag = secrets.token_hex(10)
-    updated = ScheduleTag.update(tag=tag).where(ScheduleTag.stored_object == object_id).execute()
-    if not updated:
-        ScheduleTag.create(stored_object=object_id, tag=tag)
+    if not created:
+        updated = (
+            ScheduleTag.update(tag=tag).where(ScheduleTag.stored_object == object_id).execute()
+        )
+        if updated:
+            return tag
+    insert_rows(ScheduleTag, ("stored_object", "tag"), [(object_id, tag)])
     return tag

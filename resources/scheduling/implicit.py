@@ -93,10 +93,11 @@ def put_object(
             organize(calendar, previous if role(previous, scheduler) else None, written, scheduler)
             text = calendar.to_ical()
             etag = rewrite(collection.id, name, text) if text != bytes(row.body) else result.etag
-            tag = new_tag(row.id)
+            tag = new_tag(row.id, created=result.created)
             return ScheduledWrite(result.created, etag, result.stored_as_sent and text == body, tag)
         _reply_if_changed(calendar, previous, found[1], written, scheduler)
-        return ScheduledWrite(result.created, result.etag, result.stored_as_sent, new_tag(row.id))
+        tag = new_tag(row.id, created=result.created)
+        return ScheduledWrite(result.created, result.etag, result.stored_as_sent, tag)
 
 
 def _plain(result: WriteResult) -> ScheduledWrite:

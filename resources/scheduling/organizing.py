@@ -15,18 +15,23 @@ from datetime import UTC, datetime
 
 import icalendar
 
-from resources.objects import change_log
 from resources.organisation.resource_calendars import resource_calendar
 from resources.scheduling import itip
 from resources.scheduling.booking_policy import MANUAL, Policy, policy_for
-from resources.scheduling.calendar_users import CalendarUser, visible_resource
-from resources.scheduling.deliveries import deliver_message, find_copy, remove_copy, store_copy
+from resources.scheduling.calendar_users import CalendarUser
+from resources.scheduling.deliveries import (
+    deliver_message,
+    find_copy,
+    lock_resource_calendar,
+    remove_copy,
+    store_copy,
+)
 from resources.scheduling.mailboxes import default_calendar
 from resources.scheduling.pending import forget_pending, note_pending
 from resources.scheduling.replies import reply_message
 from resources.scheduling.room_bookings import DECLINED, NEEDS_ACTION, Answer, Booking, decide
 from resources.scheduling.scheduler import Scheduler
-from resources.store.models import Collection
+from resources.store.models import Collection, StoredObject
 from resources.store.organisation import Resource
 
 DELIVERED, UNKNOWN_USER, NO_AUTHORITY, NOT_HERE = "1.2", "3.7", "3.8", "5.3"
@@ -75,7 +80,7 @@ def invite(
     """Deliver the invitation to one attendee; its SCHEDULE-STATUS."""
     if user is None:
         return UNKNOWN_USER if _names_this_server(address, scheduler) else NOT_HERE
-    resource = Resource.get_by_id(user.resource_id) if user.resource_id is not None else None
+    resource = user.resource
     policy = policy_for(resource) if resource is not None else None
     if resource is not None and policy is not None:
         return _book(calendar, address, resource, policy, written, scheduler)
@@ -113,13 +118,14 @@ def _book(
     scheduler: Scheduler,
 ) -> str:
     """A resource that answers for itself: decide, file its copy, answer the organizer."""
-    if resource.kind == "room" and visible_resource(resource.slug, scheduler.employee_id) is None:
-        return NO_AUTHORITY  # only logins that see a room may book it
-    room_calendar = resource_calendar(resource.id)
+    if resource.kind == "room" and not (resource.active and resource.sync_allowed):
+        return NO_AUTHORITY  # only logins that see a room (access.py's rule) may book it
+    # Bookings of one resource take turns: its calendar row stays locked until commit.
+    room_calendar = lock_resource_calendar(resource.id)
     if room_calendar.id == written.collection_id:
         return DELIVERED  # written straight into the resource's calendar: it is the booking
-    change_log.lock_collection(room_calendar.id)  # bookings of one resource take turns
-    answer = _kept_decision(room_calendar.id, address, calendar, written, policy) or decide(
+    existing = find_copy(room_calendar.id, written.uid)
+    answer = _kept_decision(existing, address, calendar, policy) or decide(
         resource,
         room_calendar.id,
         policy,
@@ -130,15 +136,23 @@ def _book(
     copy = itip.without_organizer_parameters(calendar)
     itip.exclude(copy, [r.recurrence_id for r in answer.refused if r.recurrence_id is not None])
     if answer.partstat == DECLINED:
-        remove_copy(room_calendar.id, written.uid)
-        forget_pending(room_calendar.id, written.uid)
+        if existing is not None:
+            remove_copy(room_calendar.id, written.uid)
+            forget_pending(room_calendar.id, written.uid)
     else:
-        store_copy(room_calendar, written.uid, copy.to_ical(), max_size=scheduler.max_size)
+        store_copy(
+            room_calendar,
+            written.uid,
+            copy.to_ical(),
+            max_size=scheduler.max_size,
+            existing=existing,
+        )
         if answer.partstat == NEEDS_ACTION:
             note_pending(resource, room_calendar.id, calendar, written.uid, scheduler.credential_id)
-        else:
+        elif existing is not None:
             forget_pending(room_calendar.id, written.uid)
-    if answer.partstat != NEEDS_ACTION:
+    if answer.partstat == DECLINED or answer.refused:
+        # Why it declined travels in the REPLY; an acceptance is all in the copy already.
         deliver_message(
             (scheduler.credential_id,), written.uid, reply_message(calendar, address, answer)
         )
@@ -159,17 +173,10 @@ def apply_answer(calendar: icalendar.Calendar, address: str, answer: Answer) -> 
 
 
 def _kept_decision(
-    room_calendar_id: int,
-    address: str,
-    calendar: icalendar.Calendar,
-    written: Written,
-    policy: Policy,
+    existing: StoredObject | None, address: str, calendar: icalendar.Calendar, policy: Policy
 ) -> Answer | None:
     """A manual resource keeps the answer a person gave while the times stay the same."""
-    if policy.mode != MANUAL:
-        return None
-    existing = find_copy(room_calendar_id, written.uid)
-    if existing is None:
+    if policy.mode != MANUAL or existing is None:
         return None
     stored = icalendar.Calendar.from_ical(bytes(existing.body))
     if itip.timing(stored) != itip.timing(calendar):
@@ -184,8 +191,8 @@ def cancel(
     """Tell a removed attendee (or every attendee of a deleted object) it is off."""
     if user is None:
         return
-    if user.resource_id is not None:
-        resource = Resource.get_by_id(user.resource_id)
+    resource = user.resource
+    if resource is not None:
         if policy_for(resource) is not None:
             room_calendar = resource_calendar(resource.id)
             if room_calendar.id != written.collection_id:

@@ -11,7 +11,6 @@ appointment in the way, never what it is.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,8 +31,9 @@ from resources.scheduling.booking_policy import (
     may_book,
 )
 from resources.store.hot_queries import ObjectWithBody
-from resources.store.models import SPAN_MAX, StoredObject
+from resources.store.models import SPAN_MAX
 from resources.store.organisation import Branch, Resource
+from resources.store.scheduling import events_touching
 
 ACCEPTED, DECLINED, NEEDS_ACTION = "ACCEPTED", "DECLINED", "NEEDS-ACTION"
 MAX_DECIDED = 500  # instances one series may book
@@ -122,6 +122,7 @@ def decide(
             reason=Sentence("booking_too_many_instances", {"resource": name, "max": MAX_DECIDED}),
         )
     refused = []
+    lists: dict[int, OccurrenceList | None] = {}  # decoded once for all instances
     for instance in instances:
         if policy.window_days and instance.start >= horizon.timestamp():
             reason = Sentence(
@@ -129,7 +130,7 @@ def decide(
             )
             refused.append(Refusal(instance.recurrence_id, reason))
         elif policy.mode not in (ALWAYS_ACCEPT, MANUAL):
-            taken = first_conflict(calendar_id, instance, booking.uid, policy.capacity, zone)
+            taken = first_conflict(calendar_id, instance, booking.uid, policy.capacity, zone, lists)
             if taken is not None:
                 reason = Sentence("booking_taken", {"resource": name, **_times(taken, zone)})
                 refused.append(Refusal(instance.recurrence_id, reason))
@@ -186,11 +187,16 @@ def _span(instance: Instance, zone: tzinfo) -> tuple[int, int] | None:
 
 
 def first_conflict(
-    calendar_id: int, instance: Requested, uid: str, capacity: int, zone: tzinfo
+    calendar_id: int,
+    instance: Requested,
+    uid: str,
+    capacity: int,
+    zone: tzinfo,
+    lists: dict[int, OccurrenceList | None] | None = None,
 ) -> tuple[int, int] | None:
     """The time of an appointment that leaves no room for `instance`, or None if it fits:
     `capacity` bookings may overlap at any moment, this one included."""
-    busy = busy_periods(calendar_id, instance.start, instance.end, uid, zone)
+    busy = busy_periods(calendar_id, instance.start, instance.end, uid, zone, lists)
     if len(busy) < capacity:
         return None
     if capacity == 1:
@@ -208,28 +214,23 @@ def first_conflict(
 
 
 def busy_periods(
-    calendar_id: int, start: int, end: int, uid: str, zone: tzinfo
+    calendar_id: int,
+    start: int,
+    end: int,
+    uid: str,
+    zone: tzinfo,
+    lists: dict[int, OccurrenceList | None] | None = None,
 ) -> list[tuple[int, int]]:
-    """(start, end) of the other appointments busy within [start, end), in start order."""
-    rows: Iterable[tuple[int, bytes | None]] = (
-        StoredObject.select(StoredObject.id, StoredObject.occurrences)
-        .where(
-            (StoredObject.collection == calendar_id)
-            & (StoredObject.last_end > start)
-            & (StoredObject.first_start < end)
-            & (StoredObject.uid != uid)
-            & (StoredObject.component == "VEVENT")
-        )
-        .tuples()  # type: ignore[assignment]  # peewee's stubs: rows are still models
-    )
+    """(start, end) of the other appointments busy within [start, end), in start order.
+    `lists` keeps the decoded occurrence lists across the instances of one series."""
+    lists = {} if lists is None else lists
     periods: list[tuple[int, int]] = []
     to_read: list[tuple[int, int, int]] = []  # object id and the window to read it in
-    for object_id, occurrences in rows:
-        listed = OccurrenceList.decode(bytes(occurrences)) if occurrences is not None else None
-        if listed is None:
-            to_read.append((object_id, start, end))
-            continue
-        hits = listed.within(start, end)
+    for object_id, occurrences in events_touching(calendar_id, start, end, uid):
+        if object_id not in lists:
+            lists[object_id] = OccurrenceList.decode(occurrences) if occurrences else None
+        listed = lists[object_id]
+        hits = listed.within(start, end) if listed is not None else None
         if hits is None:
             to_read.append((object_id, start, end))
         elif hits:  # listed at these times: whether it is busy then is in the body

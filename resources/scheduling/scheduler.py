@@ -3,7 +3,7 @@ role it plays in a calendar object (RFC 6638 §3.1 organizer or attendee)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import icalendar
@@ -28,6 +28,8 @@ class Scheduler:
     principal_prefix: str
     mail_domain: str
     max_size: int
+    # Who each address names, as found during this request (one lookup per address).
+    _users: dict[str, CalendarUser | None] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def addresses(self) -> frozenset[str]:
@@ -35,7 +37,10 @@ class Scheduler:
         return frozenset(itip.normalised(a) for a in found)
 
     def user(self, address: str) -> CalendarUser | None:
-        return find_calendar_user(address, self.mail_domain, self.principal_prefix)
+        key = itip.normalised(address)
+        if key not in self._users:
+            self._users[key] = find_calendar_user(address, self.mail_domain, self.principal_prefix)
+        return self._users[key]
 
     def is_me(self, address: str) -> bool:
         if itip.normalised(address) in self.addresses:

@@ -11,8 +11,11 @@ resource's delegate (manual approval), and whom to answer.
 
 from __future__ import annotations
 
+from functools import cache
+
 import peewee
 
+from resources.store.database import database_proxy
 from resources.store.models import Collection, StoredObject
 from resources.store.models_base import BaseModel
 from resources.store.organisation import AccountGroup, Resource, ServiceCredential, UserAccount
@@ -71,3 +74,25 @@ SCHEDULING_MODELS = [ScheduleTag, BookingPolicy, BookingGroup, PendingBooking]
 
 def create_scheduling_tables(db: peewee.Database) -> None:
     db.create_tables(SCHEDULING_MODELS, safe=True)
+
+
+_OVERLAPPING = (
+    "SELECT id, occurrences FROM {object} WHERE collection_id = {p} AND last_end > {p}"
+    " AND first_start < {p} AND component = 'VEVENT' AND (uid IS NULL OR uid <> {p})"
+)
+
+
+@cache
+def _overlapping_sql(param: str) -> str:
+    return _OVERLAPPING.format(object=StoredObject._meta.table_name, p=param)
+
+
+def events_touching(
+    calendar_id: int, start: int, end: int, except_uid: str
+) -> list[tuple[int, bytes | None]]:
+    """(id, occurrence list) of the calendar's events whose stored bounds touch
+    [start, end), other than `except_uid`: one statement on the (collection, last_end,
+    first_start) index, written once (a booking asks it once per instance)."""
+    db = database_proxy.obj
+    rows = db.execute_sql(_overlapping_sql(db.param), (calendar_id, start, end, except_uid))
+    return [(row[0], None if row[1] is None else bytes(row[1])) for row in rows.fetchall()]
