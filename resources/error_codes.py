@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Union
 
+from resources.backup_codes import BACKUP_MESSAGES
 from resources.connector_codes import CONNECTOR_MESSAGES
 
 
@@ -508,6 +509,7 @@ MESSAGES: dict[str, str] = {
     "external_sync_busy": N_("This sync is running in another process; try again in a moment."),
     # Connectors: their checks, failures and skipped rows (kept in a module of their own).
     **CONNECTOR_MESSAGES,
+    **BACKUP_MESSAGES,  # backups and restores (kept in a module of their own)
 }
 
 

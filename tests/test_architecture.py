@@ -25,6 +25,7 @@ FORBIDDEN_IN_DOMAIN = (
 # line below, nor a peer on its own line. `errors` is every layer's vocabulary.
 LAYERS = (
     ("connector_codes",),  # the connectors' part of the catalogue (it imports nothing)
+    ("backup_codes",),  # the backups' part of the catalogue (it imports nothing)
     ("error_codes",),  # the catalogue of sentences for people, by code
     ("errors",),
     ("store",),  # tables, the connection, versioned schema upgrades
