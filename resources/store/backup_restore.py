@@ -84,10 +84,18 @@ def restore_archive(archive: BackupArchive) -> RestoreSummary:
             _advance_sequences(db)
             _upgrade(db, target, SCHEMA_VERSION)
             collections = Collection.select().count()
-    except peewee.DatabaseError as failure:
+    except Exception as failure:
+        if not _is_database_error(failure):
+            raise
         reason = (str(failure).strip().splitlines() or [type(failure).__name__])[0]
         raise BackupRefused(code="restore_failed", reason=reason) from None
     return RestoreSummary(len(archive.manifest.tables), rows, collections)
+
+
+def _is_database_error(failure: BaseException) -> bool:
+    """peewee's errors, and the drivers' own from the bulk inserts that bypass peewee."""
+    module = type(failure).__module__.split(".")[0]
+    return isinstance(failure, peewee.DatabaseError) or module in ("sqlite3", "psycopg2")
 
 
 def _upgrade(db: peewee.Database, found: int, target: int) -> None:
