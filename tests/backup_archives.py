@@ -129,3 +129,34 @@ def table_count(database_url: str) -> int:
     with psycopg2.connect(database_url) as opened, opened.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'")
         return cursor.fetchone()[0]
+
+
+def database_tables(database_url: str, manifest: dict) -> dict[str, list[list]]:
+    """The rows of the manifest's tables as the database's own driver reads them (not
+    through davserver), each value encoded as a backup encodes it."""
+    from resources.store.backup_tables import codecs_of, model_named
+
+    if database_url.startswith("sqlite:"):
+        import sqlite3
+
+        connection = sqlite3.connect(database_url.split("sqlite:///", 1)[1])
+    else:
+        import psycopg2
+
+        connection = psycopg2.connect(database_url)
+    try:
+        cursor = connection.cursor()
+        found = {}
+        for part in manifest["tables"]:
+            model = model_named(part["table"])
+            assert model is not None, part["table"]
+            codecs = codecs_of(model, part["columns"])
+            names = ", ".join(f'"{name}"' for name in part["columns"])
+            cursor.execute(f'SELECT {names} FROM "{part["table"]}" ORDER BY "id"')
+            found[part["table"]] = [
+                [codec.encode(value) for codec, value in zip(codecs, row, strict=True)]
+                for row in cursor.fetchall()
+            ]
+        return found
+    finally:
+        connection.close()
