@@ -109,7 +109,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     try:
         archive.verify()
         _connect(settings)
-        write_keys = _keys_for_restore(settings, archive)
+        write_keys, note = _keys_for_restore(settings, archive)
         summary = restore_archive(archive)
     except DomainError as refusal:
         raise CliError(refusal.message) from None
@@ -125,12 +125,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
         key_file = _key_file(settings)
         _write_key_file(key_file, write_keys)
         print(f"The archive's secret keys are now in {key_file}.")
+    if note:
+        print(note)
     return 0
 
 
-def _keys_for_restore(settings: Settings, archive: BackupArchive) -> bytes | None:
-    """Refuse when the keys here do not open the archive's secrets; the archive's keys
-    to write into the key file when there are none here yet."""
+def _keys_for_restore(settings: Settings, archive: BackupArchive) -> tuple[bytes | None, str]:
+    """Refuse when the keys here do not open the archive's secrets; else the archive's
+    keys to write into the key file when there are none here yet, and what to tell."""
     canary = archive_canary(archive)
     archived = archive.secret_keys()
     key_file = _key_file(settings)
@@ -139,20 +141,19 @@ def _keys_for_restore(settings: Settings, archive: BackupArchive) -> bytes | Non
     )
     where = "the secret_keys setting" if settings.secret_keys else str(key_file)
     if canary is None:
-        return None
+        return None, ""
     if here:
         if not keys_open(here, canary):
             raise BackupRefused(code="restore_keys_do_not_open", where=where)
-        return None
+        return None, ""
     if archived is None:
-        print(
+        return None, (
             f"Copy the backed-up server's key file to {where} (or set secret_keys) before "
             "starting the server: the connector secrets are sealed with it."
         )
-        return None
     if not keys_open(parse_keys(archived.decode("ascii", "replace")), canary):
         raise BackupRefused(code="restore_archive_keys_wrong")
-    return archived
+    return archived, ""
 
 
 def _write_key_file(path: Path, keys: bytes) -> None:
