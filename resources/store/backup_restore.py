@@ -17,6 +17,7 @@ bodies, so an object the phone holds in another version still differs.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,7 @@ from resources.store.database import (
 from resources.store.login_state import LOGIN_STATE_MODELS
 from resources.store.models import Collection
 from resources.store.models_base import BaseModel, SchemaVersion, ServerSetting
+from resources.store.organisation import AuditEntry
 from resources.store.schema import SCHEMA_VERSION, UPGRADES, current_version
 
 SCHEMA_LOCK = 470110  # the advisory lock schema.upgrade takes: no server upgrades meanwhile
@@ -61,8 +63,9 @@ class RestoreSummary:
     collections: int  # each with a new sync epoch
 
 
-def restore_archive(archive: BackupArchive) -> RestoreSummary:
-    """Restore the (verified) archive into the bound database, which must be empty."""
+def restore_archive(archive: BackupArchive, actor: str = "command line") -> RestoreSummary:
+    """Restore the (verified) archive into the bound database, which must be empty; the
+    audit log says who restored which backup when."""
     db = database_proxy.obj
     db.connect(reuse_if_open=True)
     target = archive.manifest.schema_version
@@ -76,20 +79,36 @@ def restore_archive(archive: BackupArchive) -> RestoreSummary:
             _upgrade(db, found, target)
             _refuse_unless_empty(db)
             _clear_scaffold(db)
-            rows = 0
+            rows = tables = 0
             for model in backed_up_models(db):
                 part = archive.part(model._meta.table_name)
                 if part is not None:
                     rows += _insert(archive, part, model)
+                    tables += 1
             _advance_sequences(db)
             _upgrade(db, target, SCHEMA_VERSION)
+            _audit(archive, actor)
             collections = Collection.select().count()
     except Exception as failure:
         if not _is_database_error(failure):
             raise
         reason = (str(failure).strip().splitlines() or [type(failure).__name__])[0]
         raise BackupRefused(code="restore_failed", reason=reason) from None
-    return RestoreSummary(len(archive.manifest.tables), rows, collections)
+    return RestoreSummary(tables, rows, collections)
+
+
+RESTORED = "backup.restore"  # the audit log's action of a restore
+
+
+def _audit(archive: BackupArchive, actor: str) -> None:
+    manifest = archive.manifest
+    details = (
+        f"backed up {manifest.created} by davserver {manifest.davserver_version} "
+        f"from {manifest.database}, schema version {manifest.schema_version}"
+    )
+    AuditEntry.create(
+        at=time.time(), actor=actor, action=RESTORED, target=archive.path.name, details=details
+    )
 
 
 def _is_database_error(failure: BaseException) -> bool:
