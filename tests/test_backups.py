@@ -41,7 +41,7 @@ from tests.backup_installation import (
     phone_view,
     populate,
 )
-from tests.davxml import error_condition
+from tests.davxml import error_condition, propfind_body, q, responses
 from tests.logins import signed_in_session
 from tests.server_harness import FreshDatabase, ServerProcess, start_server_process
 from tests.source_server import SourceServer
@@ -275,6 +275,8 @@ def test_an_old_sync_token_makes_the_phone_sync_afresh(trip):
     old = made.phone.request("REPORT", base + work, data=body, headers={"Depth": "0"})
     assert old.status_code == 403
     assert error_condition(old.content) == "{DAV:}valid-sync-token"
+    ctags = [_ctag(made, server, work) for server in (made.base_url, base)]
+    assert ctags[0] != ctags[1]  # a phone polling the ctag looks again, too
     client = caldav.DAVClient(url=base + "/dav/", username=made.username, password=PHONE_PASSWORD)
     calendar = client.calendar(url=base + work)
     synced = calendar.get_objects_by_sync_token(sync_token=trip.token, load_objects=True)
@@ -284,6 +286,17 @@ def test_an_old_sync_token_makes_the_phone_sync_afresh(trip):
     calendar.save_event(event("after-restore", "New here").decode())
     delta = calendar.get_objects_by_sync_token(sync_token=fresh.sync_token, load_objects=True)
     assert [o.icalendar_component["SUMMARY"] for o in delta] == ["New here"]
+
+
+def _ctag(made: Installation, base_url: str, path: str) -> str:
+    asked = made.phone.request(
+        "PROPFIND",
+        base_url + path,
+        data=propfind_body("CS:getctag"),
+        headers={"Depth": "0", "Content-Type": "application/xml"},
+    )
+    assert asked.status_code == 207, asked.text
+    return responses(asked.content)[path][q("CS", "getctag")][1].text
 
 
 def test_restore_refuses_a_database_that_is_not_empty(trip):
