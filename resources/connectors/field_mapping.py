@@ -10,34 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 
 
-class MappingProblem(Exception):
-    """A mapping or default that cannot work; `field` is the target field concerned."""
-
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-def check_mapping(
-    mapping: Mapping[str, str],
-    defaults: Mapping[str, str],
-    target_fields: Collection[str],
-    source_fields: Collection[str] | None = None,
-) -> None:
-    """Refuse mappings to unknown target fields, and (when the source's fields are known,
-    from the test) from source fields the source does not have."""
-    for target in (*mapping, *defaults):
-        if target not in target_fields:
-            raise MappingProblem(f"'{target}' is not a field of the target.", target)
-    if source_fields is not None:
-        for target, source in mapping.items():
-            if source and source not in source_fields:
-                raise MappingProblem(
-                    f"The source has no field '{source}' (for '{target}').", target
-                )
-
-
 def source_field_for(target: str, mapping: Mapping[str, str]) -> str:
     return mapping.get(target) or target
 
