@@ -179,4 +179,8 @@ def admin_view(admin: Api) -> dict:
         answer = admin.get(path)
         assert answer.status_code == 200, (path, answer.text)
         seen[path] = answer.json()
+    for credential in seen["/credentials"]["items"]:
+        # the source goes on serving its phones after the backup: when a login was last
+        # used moves on there (the tables, compared byte for byte, hold it as backed up)
+        credential.pop("last_used")
     return seen
