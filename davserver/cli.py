@@ -1,5 +1,5 @@
 """The `davserver` command line: serve, import, credential add|passwd|list|test,
-admin add, --version.
+admin add, backup, restore, --version.
 
 Errors end the command with one line on stderr and exit status 2 (usage) or 1.
 """
@@ -55,7 +55,7 @@ def add_store_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from davserver import calendar_import_cli, cli_admin, connectors_cli, secrets_cli
+    from davserver import backup_cli, calendar_import_cli, cli_admin, connectors_cli, secrets_cli
 
     parser = OneLineParser(prog="davserver", description="CalDAV/CardDAV groupware server")
     parser.add_argument("--version", action="version", version=f"davserver {__version__}")
@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     secrets_cli.register(commands)
     connectors_cli.register(commands)
     connectors_cli.register_phonebook(commands)
+    backup_cli.register(commands)
     return parser
 
 

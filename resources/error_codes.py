@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Union
 
+from resources.backup_codes import BACKUP_MESSAGES
 from resources.connector_codes import CONNECTOR_MESSAGES
 from resources.free_busy_codes import FREE_BUSY_MESSAGES
 from resources.scheduling_codes import SCHEDULING_MESSAGES
@@ -512,6 +513,7 @@ MESSAGES: dict[str, str] = {
     **CONNECTOR_MESSAGES,
     **SCHEDULING_MESSAGES,
     **FREE_BUSY_MESSAGES,  # free-busy and opening hours
+    **BACKUP_MESSAGES,  # backups and restores (kept in a module of their own)
 }
 
 
