@@ -216,6 +216,62 @@ class ObjectWithBody(ObjectSummary):
     occurrences: bytes | None = None
 
 
+_LOCK_COLLECTION = "SELECT id FROM {collection} WHERE id = {p} FOR UPDATE"
+_WRITE_START = """SELECT col.sync_revision, col.external_sync, {members},
+ EXISTS (SELECT 1 FROM {collection} c2 WHERE c2.owner_id IS NOT DISTINCT FROM col.owner_id
+  AND c2.home = col.home AND c2.path = {p}) AS child_collection,
+ (SELECT u.name FROM {object} u WHERE u.collection_id = col.id AND u.uid = {p}
+  AND u.name <> {p} LIMIT 1) AS uid_holder
+ FROM {collection} col LEFT JOIN {object} o ON o.collection_id = col.id AND o.name = {p}
+ WHERE col.id = {p}"""
+
+
+@dataclass(frozen=True)
+class WriteStart:
+    """What a write of one member reads first, inside its transaction."""
+
+    sync_revision: int
+    external_sync: bool
+    member: StoredObject | None  # the member as it is now, if it exists
+    child_collection: bool  # a collection exists at the member's URL
+    uid_holder: str | None  # another member with the UID to be written
+
+
+def start_member_write(
+    collection: Collection, name: str, uid: str | None, *, lock: bool
+) -> WriteStart:
+    """Read the collection's revision, the member `name`, whether a collection sits at
+    that member's URL and which other member holds `uid`: what a PUT checks before it
+    writes, in one round trip.
+
+    With `lock` (PostgreSQL), the collection's row is locked first, until the transaction
+    ends, by a statement of its own sent in the same message (psycopg2 fills the
+    parameters in on this side): under READ COMMITTED only a statement that starts
+    after the lock is granted sees what the writer before committed. One `SELECT ...
+    FOR UPDATE` with the reads joined in would re-read the locked row only, and let two
+    PUTs with the same If-Match both pass.
+    """
+    template = _WRITE_START.replace("{members}", _member_columns())
+    params: tuple[Any, ...] = (f"{collection.path}/{name}", uid, name, name, collection.id)
+    if lock:
+        template = f"{_LOCK_COLLECTION}; {template}"
+        params = (collection.id, *params)
+    cursor = database_proxy.obj.execute_sql(_sql(template, database_proxy.obj.param), params)
+    columns = tuple(column[0] for column in cursor.description)
+    row = cursor.fetchone()
+    if row is None:
+        raise peewee.DoesNotExist(f"collection {collection.id} is gone")
+    member_columns = columns[2:-2]
+    member = (
+        None
+        if row[2] is None
+        else _instance(
+            StoredObject, _row_plan(StoredObject, tuple(c[2:] for c in member_columns)), row[2:-2]
+        )
+    )
+    return WriteStart(int(row[0]), bool(row[1]), member, bool(row[-2]), row[-1])
+
+
 _SUMMARY_COLUMNS = (
     "id, collection_id, name, content_type, etag, size, uid, component, created, modified, revision"
 )
