@@ -341,7 +341,9 @@ def write_plans(path: Path, server_url: str, database_url: str, measured) -> Non
             if _is_control(statement.sql):
                 lines.append(f"- `{_short(statement.sql)}`")
                 continue
-            lines += ["", f"```sql\n{_short(statement.sql)}\n```", "", "```"]
+            shown = _short(statement.sql)
+            shown = shown if len(shown) < 700 else shown[:600] + " ... (shortened)"
+            lines += ["", f"```sql\n{shown}\n```", "", "```"]
             lines += _explain(connection, statement)
             lines += ["```", ""]
         lines.append("")
