@@ -301,7 +301,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--quick", action="store_true", help="run.py's quick profile")
-    parser.add_argument("--only", help="comma-separated configuration names to run (default: all)")
+    parser.add_argument(
+        "--only", help="configuration names to run, separated by semicolons (default: all)"
+    )
     parser.add_argument("--keep", action="store_true")
     parser.add_argument(
         "--reference",
@@ -315,7 +317,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     profile = run.QUICK if args.quick else run.FULL
-    configs = [c for c in CONFIGS if not args.only or c.name in args.only.split(",")]
+    configs = [c for c in CONFIGS if not args.only or c.name in args.only.split(";")]
     if not args.postgres:
         configs = [c for c in configs if c.database == "sqlite"]
     if args.reference:
