@@ -47,11 +47,11 @@ from resources.objects.calendar_collections import (
 )
 from resources.scheduling.calendar_users import visible_resource
 from resources.scheduling.mailboxes import INBOX, INBOX_PATH, OUTBOX, OUTBOX_PATH, mailbox
-from resources.store.hot_queries import visible_resource_calendar
 from resources.store.models import Collection
 
 MAX_DEPTH = 12
 MAILBOX_KINDS = {INBOX_PATH: INBOX, OUTBOX_PATH: OUTBOX}
+NOTHING = calendar_collections.Resolved(None, None)
 
 
 def split_path(path: str) -> list[str] | None:
@@ -127,15 +127,13 @@ class DavProvider(DAVProvider):
         return segment.casefold() == login.username.casefold()
 
     def _in_home(self, login, segments: list[str], environ: dict):
-        if not login.has_caldav:
-            return None
-        found = self._resolve_resource(login, segments) or calendar_collections.resolve(
-            login.credential_id, segments
-        )
+        found = self._found_in_calendar_home(login, segments)
         if found.collection is None and segments[0] in MAILBOX_KINDS and len(segments) <= 2:
+            if not login.has_caldav:
+                return None
             # The first request that needs the login's inbox or outbox creates it.
             mailbox(login.credential_id, MAILBOX_KINDS[segments[0]])
-            found = calendar_collections.resolve(login.credential_id, segments)
+            found = self._found_in_calendar_home(login, segments)
         return self._node_for(found, environ)
 
     def _in_resource_home(self, login, segments: list[str], environ: dict):
@@ -155,44 +153,80 @@ class DavProvider(DAVProvider):
         return ObjectNode.for_row(row, calendar.row, environ) if row else None
 
     def _in_addressbook_home(self, login, segments: list[str], environ: dict):
+        return self._node_for(self._found_in_addressbook_home(login, segments), environ)
+
+    @staticmethod
+    def _found_in_calendar_home(login, segments: list[str]) -> calendar_collections.Resolved:
+        if not login.has_caldav:
+            return NOTHING
+        return calendar_collections.resolve_with_member(
+            login.credential_id, segments, resources_seen_by=login.employee_id
+        )
+
+    @staticmethod
+    def _found_in_addressbook_home(login, segments: list[str]) -> calendar_collections.Resolved:
         if not login.has_carddav:
-            return None
+            return NOTHING
         if segments[0] == COMPANY_PATH:
+            if len(segments) > 2:
+                return NOTHING
             # the book of the login's audience: scoped entries reach only their logins
-            found = calendar_collections.Resolved(
+            return calendar_collections.Resolved(
                 book_for_account(login.account_id), segments[1] if len(segments) == 2 else None
             )
-            if len(segments) > 2:
-                return None
-        elif login.has_personal_addressbooks:
-            found = calendar_collections.resolve(login.credential_id, segments, ADDRESSBOOKS_HOME)
-            if found.collection is None and segments[0] == PERSONAL_PATH:
-                # The first request of a new login creates its `contacts` book.
-                address_books.personal_books(login.credential_id)
-                found = calendar_collections.resolve(
-                    login.credential_id, segments, ADDRESSBOOKS_HOME
-                )
-        else:
-            return None
-        return self._node_for(found, environ)
+        if not login.has_personal_addressbooks:
+            return NOTHING
+        found = calendar_collections.resolve_with_member(
+            login.credential_id, segments, ADDRESSBOOKS_HOME
+        )
+        if found.collection is None and segments[0] == PERSONAL_PATH:
+            # The first request of a new login creates its `contacts` book.
+            address_books.personal_books(login.credential_id)
+            found = calendar_collections.resolve_with_member(
+                login.credential_id, segments, ADDRESSBOOKS_HOME
+            )
+        return found
 
-    def _node_for(self, found, environ: dict):
+    def _node_for(self, found: calendar_collections.Resolved, environ: dict):
         if found.collection is None:
             return None
         if found.object_name is None:
             return collection_node(found.collection, environ)
-        row = stored_objects.get_object(found.collection.id, found.object_name)
-        return ObjectNode.for_row(row, found.collection, environ) if row else None
+        return self._member_node(found, environ)
 
     @staticmethod
-    def _resolve_resource(login, segments: list[str]) -> calendar_collections.Resolved | None:
-        """A resource calendar the login may see (its slug is the first segment), if any."""
-        if len(segments) > 2:
+    def _member_node(found: calendar_collections.Resolved, environ: dict) -> ObjectNode | None:
+        row = (
+            found.member
+            if found.member_read
+            else stored_objects.get_object(found.collection.id, found.object_name)  # type: ignore[union-attr,arg-type]  # a member of a found collection
+        )
+        return ObjectNode.for_row(row, found.collection, environ) if row else None  # type: ignore[arg-type]
+
+    def member_of_collection(
+        self, path: str, environ: dict
+    ) -> tuple[CollectionNode, ObjectNode | None] | None:
+        """For a PUT: the collection that `path` names a member of, and that member if it
+        exists, from the one lookup that resolving the path costs; None when the path
+        names anything else (a collection, a home, nothing)."""
+        login = environ.get("davserver.login")
+        segments = split_path(path)
+        homes = {
+            urls.CALENDARS: self._found_in_calendar_home,
+            urls.ADDRESSBOOKS: self._found_in_addressbook_home,
+        }
+        if (
+            login is None
+            or segments is None
+            or len(segments) < 4
+            or segments[0] not in homes
+            or not self._is_own(segments[1], login)
+        ):
             return None
-        calendar = visible_resource_calendar(segments[0], login.employee_id)
-        if calendar is None:
+        found = homes[segments[0]](login, segments[2:])
+        if found.collection is None or found.object_name is None:
             return None
-        return calendar_collections.Resolved(calendar, segments[1] if len(segments) == 2 else None)
+        return collection_node(found.collection, environ), self._member_node(found, environ)
 
     def exists(self, path: str, environ: dict) -> bool:
         return self.get_resource_inst(path, environ) is not None

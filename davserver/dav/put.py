@@ -42,13 +42,18 @@ def handle_put(provider, environ: dict, start_response) -> list[bytes]:
     if environ.get("HTTP_CONTENT_ENCODING", "identity").lower() != "identity":
         raise DavError(415, "Content-Encoding is not supported for PUT.")
     name = path.rsplit("/", 1)[1]
-    parent = provider.get_resource_inst(path.rsplit("/", 1)[0] + "/", environ)
-    # The parent is resolved once and the target looked up inside it (fewer queries).
-    target = (
-        parent.get_member(name)
-        if isinstance(parent, CollectionNode)
-        else provider.get_resource_inst(path, environ)
-    )
+    # The parent collection and the target read in one query where the path names a
+    # member of a collection (the usual PUT); anything else is resolved step by step.
+    found = provider.member_of_collection(path, environ)
+    if found is not None:
+        parent, target = found
+    else:
+        parent = provider.get_resource_inst(path.rsplit("/", 1)[0] + "/", environ)
+        target = (
+            parent.get_member(name)
+            if isinstance(parent, CollectionNode)
+            else provider.get_resource_inst(path, environ)
+        )
     if target is not None and not isinstance(target, ObjectNode):
         raise DavError(405, "A collection exists at this URL; PUT cannot replace it.")
     if parent is None:

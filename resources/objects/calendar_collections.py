@@ -22,7 +22,7 @@ from resources.errors import (
     ReservedName,
 )
 from resources.store.database import lock_name, write_transaction
-from resources.store.hot_queries import own_collections
+from resources.store.hot_queries import collections_with_member, own_collections
 from resources.store.models import Collection, StoredObject
 from resources.store.organisation import Resource
 
@@ -52,6 +52,10 @@ class Resolved:
 
     collection: Collection | None
     object_name: str | None
+    # The stored object of that name, when it was read with the collection (see
+    # resolve_with_member): None then means there is none.
+    member: StoredObject | None = None
+    member_read: bool = False
 
 
 def _same_home(collection: Collection) -> peewee.Expression:
@@ -92,6 +96,48 @@ def resolve(owner_id: int, segments: list[str], home: str = CALENDARS_HOME) -> R
     parent = candidates[-2] if len(candidates) > 1 else None
     if parent in found:
         return Resolved(found[parent], segments[-1])
+    return Resolved(None, None)
+
+
+class NoResources:
+    """Resolving in a home without resource calendars (the address book home)."""
+
+
+NO_RESOURCES = NoResources()
+
+
+def resolve_with_member(
+    owner_id: int,
+    segments: list[str],
+    home: str = CALENDARS_HOME,
+    *,
+    resources_seen_by: int | None | NoResources = NO_RESOURCES,
+) -> Resolved:
+    """As `resolve`, with the object the path names read in the same query; with
+    `resources_seen_by` (the login's employee id, None for a login without one), a
+    resource calendar whose slug is the first segment, and that the login may see,
+    comes first."""
+    if not segments:
+        return Resolved(None, None)
+    candidates = ["/".join(segments[: i + 1]) for i in range(len(segments))]
+    member_name = segments[-1] if len(segments) > 1 else None
+    resource = (
+        (segments[0], resources_seen_by)
+        if not isinstance(resources_seen_by, NoResources) and len(segments) <= 2
+        else None
+    )
+    rows = collections_with_member(owner_id, home, candidates, member_name, resource)
+    for row in rows:
+        if row.via_resource:
+            if len(segments) == 1:
+                return Resolved(row.collection, None)
+            return Resolved(row.collection, member_name, row.member, member_read=True)
+    found = {row.collection.path: row for row in rows}
+    if candidates[-1] in found:
+        return Resolved(found[candidates[-1]].collection, None)
+    parent = found.get(candidates[-2]) if len(candidates) > 1 else None
+    if parent is not None:
+        return Resolved(parent.collection, member_name, parent.member, member_read=True)
     return Resolved(None, None)
 
 

@@ -30,8 +30,8 @@ from resources.formats.recurrence_limits import check_instance_count
 from resources.formats.vcard_data import parse_vcard
 from resources.objects import card_index, change_log
 from resources.objects.calendar_collections import ADDRESSBOOK, CALENDAR, PLAIN, check_segment
-from resources.store.database import write_transaction
-from resources.store.hot_queries import stored_object
+from resources.store.database import is_sqlite, write_transaction
+from resources.store.hot_queries import start_member_write, stored_object
 from resources.store.models import (
     SPAN_MAX,
     SPAN_MIN,
@@ -156,11 +156,13 @@ def _store(
     etag = compute_etag(body)
     now = time.time()
     with write_transaction():
-        locked = change_log.lock_collection(collection.id)
-        revision = locked.sync_revision + 1
-        existing = get_object(collection.id, name)
+        start = start_member_write(
+            collection, name, facts.uid if facts is not None else None, lock=not is_sqlite()
+        )
+        revision = start.sync_revision + 1
+        existing = start.member
         conditions.check(existing)
-        if existing is None and _child_collection_exists(collection, name):
+        if existing is None and start.child_collection:
             raise AlreadyExists(code="collection_at_url")
         values = dict(
             content_type=content_type,
@@ -171,12 +173,9 @@ def _store(
             revision=revision,
         )
         if facts is not None:
-            if (
-                existing is None or existing.uid != facts.uid
-            ):  # a kept UID cannot conflict: it was unique
-                _refuse_uid_conflict(
-                    collection.id, name, facts.uid, address=facts.component == VCARD
-                )
+            if (existing is None or existing.uid != facts.uid) and start.uid_holder is not None:
+                # a kept UID cannot conflict: it was unique
+                _refuse_uid_holder(start.uid_holder, facts.uid, address=facts.component == VCARD)
             values.update(
                 uid=facts.uid,
                 component=facts.component,
@@ -195,21 +194,9 @@ def _store(
         if facts is not None and facts.component == VCARD:
             card_index.index_card(object_id, body)
         change_log.log_change(
-            collection.id, revision, [name], deleted=False, paired=locked.external_sync
+            collection.id, revision, [name], deleted=False, paired=start.external_sync
         )
     return WriteResult(created=existing is None, etag=etag)
-
-
-def _child_collection_exists(collection: Collection, name: str) -> bool:
-    return (
-        Collection.select()
-        .where(
-            (Collection.owner == collection.owner_id)
-            & (Collection.home == collection.home)
-            & (Collection.path == f"{collection.path}/{name}")
-        )
-        .exists()
-    )
 
 
 def _refuse_uid_conflict(
@@ -230,9 +217,13 @@ def _refuse_uid_conflict(
         query = query.where(StoredObject.id != moving_id)
     holder = query.first()
     if holder is not None:
-        if address:
-            raise AddressUidConflict(sentence("vcard_uid_taken", uid=repr(uid)), holder.name)
-        raise UidConflict(sentence("calendar_uid_taken", uid=repr(uid)), holder.name)
+        _refuse_uid_holder(holder.name, uid, address=address)
+
+
+def _refuse_uid_holder(holder: str, uid: str | None, *, address: bool) -> None:
+    if address:
+        raise AddressUidConflict(sentence("vcard_uid_taken", uid=repr(uid)), holder)
+    raise UidConflict(sentence("calendar_uid_taken", uid=repr(uid)), holder)
 
 
 def delete_object(collection_id: int, name: str, conditions: WriteConditions) -> None:

@@ -242,6 +242,10 @@ class ReconnectingPostgresqlDatabase(peewee.PostgresqlDatabase):
     def execute_sql(self, sql: str, params: Any = None) -> Any:
         # peewee's stubs leave execute_sql unannotated
         if self.in_transaction():
+            if self._take_pending_begin():
+                # psycopg2 fills the parameters in on this side and sends both
+                # statements in one message: the transaction starts without a round trip.
+                sql = f"BEGIN; {sql}"
             return super().execute_sql(sql, params)  # type: ignore[no-untyped-call]
         self.drop_dead_connection()
         try:
@@ -252,14 +256,50 @@ class ReconnectingPostgresqlDatabase(peewee.PostgresqlDatabase):
         return super().execute_sql(sql, params)  # type: ignore[no-untyped-call]
 
     def begin(self, *args: Any, **kwargs: Any) -> None:
+        """Start a transaction; the BEGIN itself goes out with its first statement."""
         # Runs before the transaction is pushed, so nothing is half done yet.
         self.drop_dead_connection()
+        if args or kwargs or self._isolation_level:  # type: ignore[attr-defined]  # peewee's
+            self._eager_begin(*args, **kwargs)
+            return
+        self.connection()  # connect now, as peewee's begin would
+        self._state.begin_pending = True  # type: ignore[attr-defined]  # our per-thread flag
+
+    def _eager_begin(self, *args: Any, **kwargs: Any) -> None:
         try:
             return super().begin(*args, **kwargs)
         except (peewee.OperationalError, peewee.InterfaceError):
             if not self.drop_dead_connection():
                 raise
         return super().begin(*args, **kwargs)
+
+    def _take_pending_begin(self) -> bool:
+        state = self._state  # type: ignore[attr-defined]  # peewee's per-thread state
+        pending = getattr(state, "begin_pending", False)
+        state.begin_pending = False
+        return bool(pending)
+
+    def cursor(self, *args: Any, **kwargs: Any) -> Any:
+        """A cursor for code that executes on it directly (bulk writes): a pending BEGIN
+        is sent first, so those statements are inside the transaction too."""
+        cursor = super().cursor(*args, **kwargs)  # type: ignore[no-untyped-call]
+        if self.in_transaction() and self._take_pending_begin():
+            cursor.execute("BEGIN")
+        return cursor
+
+    def connection(self) -> Any:
+        connection = super().connection()  # type: ignore[no-untyped-call]
+        if self.in_transaction() and self._take_pending_begin():
+            connection.cursor().execute("BEGIN")
+        return connection
+
+    def commit(self) -> None:
+        if not self._take_pending_begin():  # nothing ran: nothing to commit
+            super().commit()
+
+    def rollback(self) -> None:
+        if not self._take_pending_begin():
+            super().rollback()
 
     def drop_dead_connection(self) -> bool:
         """Forget this thread's connection if the driver knows it is closed; True if so."""
