@@ -84,6 +84,9 @@ class Settings:
         "a connector run's lease: a run whose process is gone is failed this long after",
         flag=False,
     )
+    maintenance_poll_seconds: int = setting(
+        60, "how often each server process looks whether upkeep (pruning) is due", flag=False
+    )
     login_failures_per_user: int = setting(
         10, "failed sign-ins per user name in 5 minutes before 429", flag=False
     )
@@ -179,6 +182,7 @@ def _validate(settings: Settings) -> None:
         "sync_history_days",
         "login_failures_per_user",
         "login_failures_per_address",
+        "maintenance_poll_seconds",
     ):
         if getattr(settings, name) < 1:
             raise ConfigError(f"setting {name!r} must be at least 1")
