@@ -17,6 +17,7 @@ from resources.external_calendars.pull import PullFailed, PullResult, pull_pair
 from resources.external_calendars.push import PushResult, push_pair
 from resources.external_calendars.remote import CalDavClient
 from resources.store.database import write_transaction
+from resources.store.database_clock import database_now
 from resources.store.external_calendars import OutboxEntry, SyncPair
 
 LEASE_SECONDS = 300.0
@@ -32,7 +33,7 @@ def process_owner() -> str:
 
 
 def claim(pair_id: int, owner: str, seconds: float = LEASE_SECONDS) -> bool:
-    now = time.time()
+    now = database_now()  # every host's lease by one clock
     with write_transaction():
         claimed = (
             SyncPair.update(lease_owner=owner, lease_until=now + seconds)

@@ -11,11 +11,10 @@ hosts whose clocks disagree still agree on who holds a lease.
 
 from __future__ import annotations
 
-import time
-
 import peewee
 
-from resources.store.database import database_proxy, is_sqlite, write_transaction
+from resources.store.database import write_transaction
+from resources.store.database_clock import database_now
 from resources.store.models_base import BaseModel
 
 
@@ -31,15 +30,6 @@ class JobLease(BaseModel):
 
 def create_job_lease_table(db: peewee.Database) -> None:
     db.create_tables([JobLease], safe=True)
-
-
-def database_now() -> float:
-    """Epoch seconds by the database's clock (PostgreSQL), which every host shares;
-    SQLite serves one machine, whose clock is the database's."""
-    if is_sqlite():
-        return time.time()
-    cursor = database_proxy.obj.execute_sql("SELECT extract(epoch FROM clock_timestamp())")
-    return float(cursor.fetchone()[0])
 
 
 def _ensure(name: str) -> None:
