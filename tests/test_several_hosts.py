@@ -25,6 +25,7 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 
+from davserver.maintenance import INTERVAL_SECONDS
 from resources.store.schema import SCHEMA_VERSION
 from tests.browser.http_session import AdminSession
 from tests.caldav_remotes import (
@@ -70,7 +71,13 @@ def start_at_once(url: str, log_dir, count: int, *arguments: str, **options) -> 
             pool.submit(start_server_process, url, log_dir, *arguments, **options)
             for _ in range(count)
         ]
-        return [future.result() for future in started]
+    failed = [future.exception() for future in started if future.exception()]
+    if failed:  # stop the ones that did start, then tell why one did not
+        for future in started:
+            if not future.exception():
+                future.result().stop()
+        raise failed[0]
+    return [future.result() for future in started]
 
 
 class Cluster:
@@ -93,17 +100,25 @@ def cluster(tmp_path_factory):
     work = tmp_path_factory.mktemp("several-hosts")
     database = FreshDatabase(str(work), postgres_url())
     env = host_env(Fernet.generate_key().decode())
-    made = davserver(
-        "admin", "add", BOSS, "--database", database.url, stdin=BOSS_PASSWORD + "\n", env=env
-    )
-    assert made.returncode == 0, made.stderr
-    hosts = start_at_once(
-        database.url, work, 2, "--workers", "2", "--trust-proxy", env=env, own_process_group=True
-    )
-    yield Cluster(database, hosts)
-    for host in hosts:
-        host.stop()
-    database.drop()
+    hosts: list[ServerProcess] = []
+    try:
+        made = davserver(
+            "admin", "add", BOSS, "--database", database.url, stdin=BOSS_PASSWORD + "\n", env=env
+        )
+        assert made.returncode == 0, made.stderr
+        hosts = start_at_once(
+            database.url,
+            work,
+            2,
+            *("--workers", "2", "--threads", "3", "--trust-proxy"),
+            env=env,
+            own_process_group=True,
+        )
+        yield Cluster(database, hosts)
+    finally:
+        for host in hosts:
+            host.stop()
+        database.drop()
 
 
 def api(host: ServerProcess, method: str, path: str, body=None) -> requests.Response:
@@ -332,7 +347,7 @@ def job(cluster: Cluster) -> tuple[int, float]:
     return rows[0] if rows else (0, 0.0)
 
 
-def test_history_is_pruned_once_by_one_of_the_hosts(cluster):
+def test_history_is_pruned_once_by_one_host_after_a_dead_holders_lease(cluster):
     username, password = new_phone(cluster.a)
     path = f"/dav/calendars/{username}/{uuid.uuid4().hex[:8]}/"
     auth = (username, password)
@@ -350,8 +365,16 @@ def test_history_is_pruned_once_by_one_of_the_hosts(cluster):
     wait_for(lambda: job(cluster)[0] >= 1, 30)  # the hosts' first look, when they started
     claims, _due = job(cluster)
     sql(cluster.url, 'UPDATE "change" SET changed = changed - 400 * 86400')
-    sql(cluster.url, "UPDATE job_lease SET next_due = 0 WHERE name = 'prune sync history'")
+    # Due now, but held by a host that died while pruning, for 2 more seconds.
+    dead_until = time.time() + 2
+    sql(
+        cluster.url,
+        "UPDATE job_lease SET next_due = 0, holder = 'killed-host:1:0', "
+        f"lease_until = {dead_until} WHERE name = 'prune sync history'",
+    )
     wait_for(lambda: job(cluster)[1] > time.time(), 30)
+    taken_over = job(cluster)[1] - INTERVAL_SECONDS  # when the new holder finished
+    assert taken_over >= dead_until
     time.sleep(3)  # each host's maintenance looked a few more times (every second)
     assert job(cluster)[0] == claims + 1
     refused = report(cluster.b, username, password, path, token.group(1))
