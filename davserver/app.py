@@ -19,6 +19,7 @@ from davserver.config import Settings
 from davserver.dav.dav_app import StreamingAwareApp, build_dav_app
 from davserver.dav.errors import database_refusal
 from davserver.dav.urls import MOUNT
+from davserver.health import HEALTH_PATH, health_check
 from davserver.public_url import public_base
 from davserver.request_path import (
     PathRejected,
@@ -166,7 +167,7 @@ def build_app(settings: Settings):
     for web_app in (api, admin):
         web_app.register_error_handler(peewee.DatabaseError, _database_refusal_page)
 
-    mounts = ((MOUNT, dav), (ADMIN_MOUNT, admin), (API_MOUNT, api))
+    mounts = ((MOUNT, dav), (ADMIN_MOUNT, admin), (API_MOUNT, api), (HEALTH_PATH, health_check))
 
     def route(environ, start_response):
         method = environ.get("REQUEST_METHOD")

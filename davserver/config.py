@@ -90,6 +90,9 @@ class Settings:
         "the default never reaches a real mailbox",
         flag=False,
     )
+    maintenance_poll_seconds: int = setting(
+        60, "how often each server process looks whether upkeep (pruning) is due", flag=False
+    )
     login_failures_per_user: int = setting(
         10, "failed sign-ins per user name in 5 minutes before 429", flag=False
     )
@@ -185,6 +188,7 @@ def _validate(settings: Settings) -> None:
         "sync_history_days",
         "login_failures_per_user",
         "login_failures_per_address",
+        "maintenance_poll_seconds",
     ):
         if getattr(settings, name) < 1:
             raise ConfigError(f"setting {name!r} must be at least 1")

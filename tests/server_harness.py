@@ -36,8 +36,10 @@ def free_port() -> int:
 class FreshDatabase:
     """A database URL that nobody used before, and its removal afterwards."""
 
-    def __init__(self, tmp_dir: str) -> None:
-        base = os.environ.get(POSTGRES_ENV)
+    def __init__(self, tmp_dir: str, postgres_url: str | None = None) -> None:
+        """On the PostgreSQL of DAVSERVER_TEST_DATABASE_URL, else SQLite; a given
+        `postgres_url` chooses instead ("" for SQLite)."""
+        base = os.environ.get(POSTGRES_ENV) if postgres_url is None else postgres_url
         self._pg_admin_url = base
         if base:
             self.name = f"davserver_test_{uuid.uuid4().hex[:12]}"

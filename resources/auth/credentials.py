@@ -262,7 +262,7 @@ def authenticate(
     if credential is None:
         passwords.burn_verification_time(password)
         raise CredentialRefused(Sentence("unknown_user_name"), "unknown_user")
-    cached = _login_cache.is_verified(credential.id, credential.auth_version, password)
+    cached = _login_cache.is_verified(credential, password)
     if credential.password_hash is None:
         passwords.burn_verification_time(password)  # _admit refuses it: no_password
     elif not cached and not passwords.verify_password(password, credential.password_hash):
@@ -275,7 +275,7 @@ def authenticate(
             passwords.burn_verification_time(password)
         raise
     if not cached:
-        _login_cache.remember(credential.id, credential.auth_version, password)
+        _login_cache.remember(credential, password)
     return login
 
 

@@ -1,10 +1,13 @@
 """Password hashing (passlib, argon2) and a short-lived cache of verified logins.
 
 Basic auth sends the password with every request; hashing it each time would
-dominate request time. A verified (credential, auth_version, password) triple is
-remembered for a short while under a keyed hash, never the password itself. Any
-change to a credential bumps its auth_version in the database, which changes the
-cache key, so every server process stops honouring the old entry at once.
+dominate request time. A verified login is remembered for a short while under a keyed
+hash of (credential, auth_version, stored hash, password), never the password itself.
+The cache never decides alone: every request reads the credential's row from the
+database (it needs it for the other rules anyway) and looks the cache up with that
+row's auth_version and hash. Any change to a credential bumps its auth_version, and a
+new password changes the hash, so every server process on every host stops honouring
+the old entry with its next request, at no cost beyond the row it reads anyway.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import secrets
 import string
 import threading
 import time
+from typing import Protocol
 
 from passlib.context import CryptContext
 
@@ -95,6 +99,14 @@ def generate_password(length: int = GENERATED_PASSWORD_LENGTH) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
+class StoredLogin(Protocol):
+    """The columns of a credential or account row the cache is keyed by."""
+
+    id: int
+    auth_version: int
+    password_hash: str | None
+
+
 class VerifiedLoginCache:
     """Remembers recent successful verifications, keyed by an HMAC of the login."""
 
@@ -105,17 +117,19 @@ class VerifiedLoginCache:
         self._entries: dict[bytes, float] = {}
         self._lock = threading.Lock()
 
-    def _key(self, credential_id: int, auth_version: int, password: str) -> bytes:
-        message = f"{credential_id}\0{auth_version}\0{password}".encode("utf-8", "surrogatepass")
-        return hmac.new(self._secret, message, hashlib.sha256).digest()
+    def _key(self, stored: StoredLogin, password: str) -> bytes:
+        message = f"{stored.id}\0{stored.auth_version}\0{stored.password_hash}\0{password}"
+        return hmac.new(
+            self._secret, message.encode("utf-8", "surrogatepass"), hashlib.sha256
+        ).digest()
 
-    def is_verified(self, credential_id: int, auth_version: int, password: str) -> bool:
-        key = self._key(credential_id, auth_version, password)
-        expires = self._entries.get(key)
+    def is_verified(self, stored: StoredLogin, password: str) -> bool:
+        """Whether this password was verified against this very row (as just read)."""
+        expires = self._entries.get(self._key(stored, password))
         return expires is not None and expires > time.monotonic()
 
-    def remember(self, credential_id: int, auth_version: int, password: str) -> None:
-        key = self._key(credential_id, auth_version, password)
+    def remember(self, stored: StoredLogin, password: str) -> None:
+        key = self._key(stored, password)
         with self._lock:
             if len(self._entries) >= self._max:
                 now = time.monotonic()

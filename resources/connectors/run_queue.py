@@ -11,7 +11,8 @@ without talking to each other:
 - the claimer holds a lease and renews it while it works; a run whose lease ran out (its
   process was killed, its host lost) is marked failed with that reason by whichever
   process notices first, and a run that lost its lease can no longer be finished, so
-  what it fetched is never applied.
+  what it fetched is never applied. Leases are told by the database's clock, which
+  every host shares.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import peewee
 from resources.error_codes import Sentence, sentence
 from resources.store.connectors import Connection, ConnectorRun, StagedRecord
 from resources.store.database import write_transaction
+from resources.store.database_clock import database_now
 
 QUEUED, RUNNING, OK, FAILED = "queued", "running", "ok", "failed"
 STATES = (QUEUED, RUNNING, OK, FAILED)
@@ -83,7 +85,7 @@ def start_run_now(
 ) -> ConnectorRun | None:
     """A run this process starts at once, already claimed (an upload that only this process
     holds); None while another run of the connection is queued or running."""
-    now = time.time()
+    now = database_now()
     try:
         with write_transaction():
             return ConnectorRun.create(
@@ -139,7 +141,7 @@ def claim_next_run(owner: str, lease_seconds: float = LEASE_SECONDS) -> Connecto
         )
         if candidate is None:
             return None
-        now = time.time()
+        now = database_now()
         with write_transaction():
             taken = (
                 ConnectorRun.update(
@@ -164,7 +166,7 @@ def renew_lease(run_id: int, owner: str, lease_seconds: float = LEASE_SECONDS) -
     """Extend the lease; False when the run is no longer this process's to finish."""
     with write_transaction():
         return bool(
-            ConnectorRun.update(lease_until=time.time() + lease_seconds)
+            ConnectorRun.update(lease_until=database_now() + lease_seconds)
             .where(_held(run_id, owner))
             .execute()
         )
@@ -208,7 +210,7 @@ def finish_run(
 def reap_expired_runs(now: float | None = None) -> int:
     """Mark failed every running run whose lease ran out, and drop what such runs had
     staged (their process died before it could); the number marked."""
-    now = time.time() if now is None else now
+    now = database_now() if now is None else now
     with write_transaction():
         marked = int(
             ConnectorRun.update(

@@ -203,7 +203,7 @@ def authenticate_account(login: str, password: str) -> UserAccount:
     if account is None:
         passwords.burn_verification_time(password)
         raise CredentialRefused(Sentence("unknown_login"), "unknown_user")
-    cached = _login_cache.is_verified(account.id, account.auth_version, password)
+    cached = _login_cache.is_verified(account, password)
     if not cached and not passwords.verify_password(password, account.password_hash):
         raise CredentialRefused(Sentence("wrong_password"), "wrong_password")
     if not account.active:
@@ -211,5 +211,5 @@ def authenticate_account(login: str, password: str) -> UserAccount:
             passwords.burn_verification_time(password)
         raise CredentialRefused(Sentence("account_deactivated"), "account_inactive")
     if not cached:
-        _login_cache.remember(account.id, account.auth_version, password)
+        _login_cache.remember(account, password)
     return account

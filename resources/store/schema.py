@@ -1,12 +1,14 @@
 """Versioned schema upgrades, applied automatically when the server starts.
 
 Each entry of UPGRADES brings the schema from version n-1 to n. Upgrades run in one
-transaction; on PostgreSQL an advisory lock keeps two starting processes from
-upgrading at once.
+transaction, and processes starting at once (workers, several hosts) take turns: on
+PostgreSQL an advisory lock, on SQLite the write lock taken at BEGIN IMMEDIATE. The
+first upgrades; the others wait, then find the schema current and change nothing.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import peewee
@@ -18,11 +20,14 @@ from resources.store.connectors import ConnectorRun, create_connector_tables
 from resources.store.database import database_proxy, is_sqlite
 from resources.store.directory import ContactPerson
 from resources.store.external_calendars import create_external_calendar_tables
+from resources.store.job_leases import create_job_lease_table
 from resources.store.list_indexes import create_list_indexes, create_search_indexes
 from resources.store.login_state import LOGIN_STATE_MODELS
 from resources.store.organisation import Branch
 from resources.store.scheduling import create_scheduling_tables
 from resources.store.synced_directory import create_synced_directory_tables
+
+log = logging.getLogger("davserver.schema")
 
 _REGISTERED_STEPS: dict[str, Callable[[], object]] = {}
 
@@ -140,6 +145,7 @@ UPGRADES: list[Callable[[peewee.Database], None]] = [
     create_scheduling_tables,  # 21: schedule tags, booking policies, bookings awaiting approval
     _unused_step,  # 22: reserved for another branch
     _add_opening_hours,  # 23: branch opening hours, for free-busy of the branch's rooms
+    create_job_lease_table,  # 24: background jobs that run once across every host (pruning)
 ]
 
 SCHEMA_VERSION = len(UPGRADES)
@@ -156,7 +162,7 @@ def upgrade() -> int:
     """Bring the bound database to SCHEMA_VERSION; return the version it had."""
     db = database_proxy.obj
     db.connect(reuse_if_open=True)
-    with db.atomic():
+    with db.atomic("IMMEDIATE") if is_sqlite() else db.atomic():
         if not is_sqlite():
             db.execute_sql("SELECT pg_advisory_xact_lock(470110)")
         found = current_version(db)
@@ -168,4 +174,6 @@ def upgrade() -> int:
             UPGRADES[version - 1](db)
             models.SchemaVersion.delete().execute()
             models.SchemaVersion.create(version=version)
+    if found < SCHEMA_VERSION:
+        log.info("schema upgraded from version %d to %d", found, SCHEMA_VERSION)
     return found
