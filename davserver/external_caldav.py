@@ -14,6 +14,7 @@ from lxml import etree
 from davserver.connector_http import HttpxSourceClient
 from davserver.webdav_xml import PARSER, href_path, request_xml, status_code
 from resources.connectors.source_http import MAX_REDIRECTS, SourceRequest, SourceUnreachable
+from resources.error_codes import sentence
 from resources.external_calendars.remote import (
     CALDAV,
     CS,
@@ -69,7 +70,7 @@ def read_answer(status: int, url: str, body: bytes) -> Multistatus:
         root = None
     if status != 207 or root is None:
         if status == 207:
-            raise RemoteUnreachable("The server's multistatus answer is not XML.")
+            raise RemoteUnreachable(sentence("external_answer_not_xml"))
         names = (
             frozenset(str(e.tag) for e in root.iter() if e is not root)
             if root is not None
@@ -131,8 +132,8 @@ class HttpxCalDavClient:
                     data = b"".join(answer.body_chunks())
                     return answer.status, answer.url, dict(answer.headers), data
             except SourceUnreachable as error:
-                raise RemoteUnreachable(error.message) from None
-        raise RemoteUnreachable(f"The server redirected more than {MAX_REDIRECTS} times.")
+                raise RemoteUnreachable(error.sentence) from None
+        raise RemoteUnreachable(sentence("external_too_many_redirects", count=MAX_REDIRECTS))
 
     def dav(
         self,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Union
 
 from resources.connector_codes import CONNECTOR_MESSAGES
+from resources.external_calendar_codes import EXTERNAL_CALENDAR_MESSAGES
 
 
 def N_(message: str) -> str:
@@ -508,6 +509,7 @@ MESSAGES: dict[str, str] = {
     "external_sync_busy": N_("This sync is running in another process; try again in a moment."),
     # Connectors: their checks, failures and skipped rows (kept in a module of their own).
     **CONNECTOR_MESSAGES,
+    **EXTERNAL_CALENDAR_MESSAGES,
 }
 
 

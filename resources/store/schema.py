@@ -17,7 +17,10 @@ from resources.store.company_audiences import add_audiences
 from resources.store.connectors import ConnectorRun, create_connector_tables
 from resources.store.database import database_proxy, is_sqlite
 from resources.store.directory import ContactPerson
-from resources.store.external_calendars import create_external_calendar_tables
+from resources.store.external_calendars import (
+    create_external_calendar_tables,
+    create_external_sync_runs,
+)
 from resources.store.list_indexes import create_list_indexes, create_search_indexes
 from resources.store.login_state import LOGIN_STATE_MODELS
 from resources.store.synced_directory import create_synced_directory_tables
@@ -124,6 +127,8 @@ UPGRADES: list[Callable[[peewee.Database], None]] = [
     _unused_step,  # 16
     create_external_calendar_tables,  # 17: external CalDAV accounts, sync pairs, push outbox
     _add_run_failures,  # 18: a failed run's reason as a code with values (ConnectorRun.failure)
+    _unused_step,  # 19: reserved for another branch
+    create_external_sync_runs,  # 20: runs of external calendar pulls, pairs' problems as sentences
 ]
 
 SCHEMA_VERSION = len(UPGRADES)
