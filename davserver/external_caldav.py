@@ -70,7 +70,7 @@ def read_answer(status: int, url: str, body: bytes) -> Multistatus:
         root = None
     if status != 207 or root is None:
         if status == 207:
-            raise RemoteUnreachable(sentence("external_answer_not_xml"))
+            raise RemoteUnreachable(sentence("carddav_multistatus_not_xml"))  # the same words
         names = (
             frozenset(str(e.tag) for e in root.iter() if e is not root)
             if root is not None

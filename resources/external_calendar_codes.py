@@ -16,7 +16,6 @@ EXTERNAL_CALENDAR_MESSAGES: dict[str, str] = {
     # What the remote answered instead of what was asked (request: what was sent).
     "external_status_instead": N_("The server answered HTTP %(status)s to %(request)s."),
     "external_sync_truncated": N_("The server kept truncating its sync-collection answer."),
-    "external_answer_not_xml": N_("The server's multistatus answer is not XML."),
     "external_too_many_redirects": N_("The server redirected more than %(count)s times."),
     # One object of a push or a pull.
     "external_change_refused": N_("%(name)s: the server refused the change (HTTP %(status)s)."),

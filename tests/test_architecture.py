@@ -24,7 +24,7 @@ FORBIDDEN_IN_DOMAIN = (
 # resources/ bottom up: a package imports itself and the lines above this one's, never a
 # line below, nor a peer on its own line. `errors` is every layer's vocabulary.
 LAYERS = (
-    ("connector_codes",),  # the connectors' part of the catalogue (it imports nothing)
+    ("connector_codes", "external_calendar_codes"),  # parts of the catalogue (they import nothing)
     ("error_codes",),  # the catalogue of sentences for people, by code
     ("errors",),
     ("store",),  # tables, the connection, versioned schema upgrades
