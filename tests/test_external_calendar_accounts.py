@@ -89,9 +89,7 @@ def test_a_refused_login_names_the_login_check_and_saves_nothing(request, admin,
     assert answer.status_code == 422, answer.text
     refused = answer.json()
     assert (refused["check"], refused["code"]) == ("login", "external_login_refused")
-    assert refused["message"] == (
-        "The CalDAV server refused the user name or password (HTTP 401)."
-    )
+    assert refused["message"] == ("The CalDAV server refused the user name or password (HTTP 401).")
     assert ExternalAccount.select().count() == before
 
 
