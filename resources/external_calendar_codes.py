@@ -27,9 +27,6 @@ EXTERNAL_CALENDAR_MESSAGES: dict[str, str] = {
         "The process running this sync ended (or lost its lease) before the run finished."
     ),
     "external_sync_run_active": N_("A run of this sync is queued or running already."),
-    "external_account_in_use": N_(
-        "The account is used by %(count)s syncs; they end when the account is deleted."
-    ),
     "no_such_external_sync_run": N_("This sync has no such run."),
     "external_wait_invalid": N_("'wait' must be a number of seconds from 0 to 30."),
 }

@@ -36,14 +36,18 @@ def test_two_processes_push_every_change_once(admin, login, radicale, server, tm
         put_event(login, f"{pair.local}p{number}.ics", event(f"proc-{number}", "Once"))
         wanted[f"proc-{number}"] = "Once"
     collection = SyncPair.get_by_id(pair.id).collection_id
-    waiting = OutboxEntry.select().where(OutboxEntry.collection_id == collection)
+
+    def waiting() -> list[OutboxEntry]:  # read anew each time (a peewee query keeps its rows)
+        return list(OutboxEntry.select().where(OutboxEntry.collection_id == collection))
+
     first = start_server_process(server.database_url, tmp_path)
     try:
         deadline = time.monotonic() + 30
-        while not all(row.attempts >= 1 for row in waiting):  # the loops met the outage
-            assert time.monotonic() < deadline, [(r.name, r.attempts) for r in waiting]
+        rows = waiting()
+        while not all(row.attempts >= 1 for row in rows):  # the loop met the outage
+            assert time.monotonic() < deadline, [(r.name, r.attempts) for r in rows]
             time.sleep(0.2)
-        rows = list(waiting)
+            rows = waiting()
         assert len(rows) == 8 and all(r.next_attempt > r.queued + 4 for r in rows)
         assert SyncPair.get_by_id(pair.id).last_error  # why the changes wait, in words
     finally:
@@ -62,4 +66,4 @@ def test_two_processes_push_every_change_once(admin, login, radicale, server, tm
         proxy.stop()
     puts = [path for method, path, _ in proxy.requests if method == "PUT"]
     assert len(puts) == 8 and len(set(puts)) == 8, puts
-    assert waiting.count() == 0
+    assert waiting() == []

@@ -83,3 +83,19 @@ def test_a_failed_pull_is_a_failed_run_in_words_and_changes_nothing(admin, login
     runs = admin.get(f"/external-syncs/{pair.id}/runs").json()["items"]
     assert [r["state"] for r in runs] == ["failed", "ok"]
     assert admin.get(f"/external-syncs/{pair.id}/runs/999999").status_code == 404
+
+
+def test_the_loop_records_an_interval_pull_as_a_run(admin, login, radicale):
+    from davserver.external_caldav import HttpxCalDavClient
+    from resources.external_calendars.sync_runs import process_owner, run_due
+    from resources.store.database import write_transaction
+
+    calendar = new_remote_calendar(radicale)
+    put_event(radicale, f"{calendar}due.ics", event("due-1", "Due"))
+    pair = make_pair(admin, login, radicale, remote_calendar=calendar)
+    with write_transaction():  # its interval has passed
+        SyncPair.update(next_pull=1.0).where(SyncPair.id == pair.id).execute()
+    assert run_due(HttpxCalDavClient(), process_owner()) >= 1
+    run = admin.get(f"/external-syncs/{pair.id}").json()["state"]["last_run"]
+    assert (run["state"], run["trigger"], run["pulled"]["added"]) == ("ok", "interval", 1)
+    assert pair.here() == {"due-1": "Due"}
