@@ -22,6 +22,7 @@ from resources.external_calendars.sync_runs import (
     run_due,
     run_queued,
 )
+from resources.store.database import database_proxy
 from resources.store.external_calendars import ExternalSyncRun
 
 log = logging.getLogger("davserver.external_sync")
@@ -72,6 +73,16 @@ def sync_now(pair_id: int, actor: str, wait_seconds: float) -> ExternalSyncRun:
 
 
 def _take(pair_id: int, run_id: int) -> None:
+    """Run the queued run in this short-lived thread, then close the thread's database
+    connection (a thread per "sync now" would otherwise leave one open each time)."""
+    try:
+        _take_run(pair_id, run_id)
+    finally:
+        if not database_proxy.obj.is_closed():
+            database_proxy.obj.close()
+
+
+def _take_run(pair_id: int, run_id: int) -> None:
     owner, deadline = process_owner(), time.monotonic() + TAKE_SECONDS
     while True:
         try:
