@@ -16,6 +16,7 @@ from typing import Union
 
 from resources.backup_codes import BACKUP_MESSAGES
 from resources.connector_codes import CONNECTOR_MESSAGES
+from resources.external_calendar_codes import EXTERNAL_CALENDAR_MESSAGES
 from resources.free_busy_codes import FREE_BUSY_MESSAGES
 from resources.scheduling_codes import SCHEDULING_MESSAGES
 
@@ -514,6 +515,7 @@ MESSAGES: dict[str, str] = {
     **SCHEDULING_MESSAGES,
     **FREE_BUSY_MESSAGES,  # free-busy and opening hours
     **BACKUP_MESSAGES,  # backups and restores (kept in a module of their own)
+    **EXTERNAL_CALENDAR_MESSAGES,
 }
 
 

@@ -173,7 +173,7 @@ class Pair:
     id: int
 
     def run(self) -> dict:
-        answer = self.admin.post(f"/external-syncs/{self.id}/run")
+        answer = self.admin.post(f"/external-syncs/{self.id}/run?wait=30")
         assert answer.status_code == 200, answer.text
         return answer.json()
 

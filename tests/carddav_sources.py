@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from threading import Thread
+from threading import Event, Thread
 from urllib.parse import urlsplit
 
 import requests
@@ -145,6 +145,9 @@ class DavProxy:
     # > 0: every sync-collection asks for at most this many results (DAV:limit), so that
     # the server truncates its answer (507 and a token to go on, RFC 6578 §3.6).
     sync_limit: int = 0
+    # While set and not released, every request waits here before it is forwarded (a
+    # remote that takes its time); setting the event lets them through.
+    hold: Event | None = None
     _server: ThreadingHTTPServer | None = None
 
     @property
@@ -171,6 +174,8 @@ class DavProxy:
             def _forward(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                if proxy.hold is not None:
+                    proxy.hold.wait(60)
                 proxy.requests.append((self.command, self.path, body))
                 if (
                     proxy.hide_sync_collection

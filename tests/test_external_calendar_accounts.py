@@ -87,7 +87,9 @@ def test_a_refused_login_names_the_login_check_and_saves_nothing(request, admin,
         "/external-accounts", account_body(remote, remote.base_url + "/", "wrong-password")
     )
     assert answer.status_code == 422, answer.text
-    assert answer.json()["check"] == "login" and answer.json()["message"].endswith(".")
+    refused = answer.json()
+    assert (refused["check"], refused["code"]) == ("login", "external_login_refused")
+    assert refused["message"] == ("The CalDAV server refused the user name or password (HTTP 401).")
     assert ExternalAccount.select().count() == before
 
 
@@ -114,3 +116,34 @@ def test_a_url_without_calendars_names_the_calendars_check(admin, other_davserve
     assert (
         answer.json()["check"] == "calendars" and answer.json()["code"] == "external_no_calendars"
     )
+
+
+def test_an_account_is_changed_only_when_its_calendars_are_found_and_deleted_with_its_syncs(
+    admin, login, radicale
+):
+    from tests.caldav_remotes import make_pair
+
+    pair = make_pair(admin, login, radicale)
+    account_id = admin.get(f"/external-syncs/{pair.id}").json()["account"]
+    path = f"/external-accounts/{account_id}"
+    shown = admin.get(path).json()
+    refused = admin.patch(path, {"password": "wrong-password"})
+    assert refused.status_code == 422 and refused.json()["check"] == "login", refused.text
+    assert admin.get(path).json() == shown  # nothing saved
+    moved = admin.patch(path, {**shown, "url": radicale.base_url + "/"})  # as GET gave it
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["url"] == radicale.base_url + "/" and moved.json()["password"] == {
+        "set": True
+    }
+    assert admin.patch(path, {"id": account_id + 1}).status_code == 422
+    listed = admin.get("/external-accounts", params={"limit": 1000}).json()["items"]
+    assert account_id in {item["id"] for item in listed}
+    assert radicale.password not in str(listed)
+    assert admin.delete(path).status_code == 204
+    assert admin.get(path).status_code == 404
+    assert admin.get(f"/external-syncs/{pair.id}").status_code == 404
+    actions = {(e.action, e.target) for e in recent(100)}
+    assert ("external_account.change", f"external-account:{account_id}") in actions
+    assert ("external_account.delete", f"external-account:{account_id}") in actions
+    assert ("external_sync.delete", f"external-sync:{pair.id}") in actions
+    assert all(radicale.password not in e.details for e in recent(100))

@@ -21,6 +21,8 @@ from davserver.web.admin import (
     credentials,
     dashboard,
     directory,
+    external_calendars,
+    external_syncs,  # noqa: F401 (adds the sync pages to the external calendars blueprint)
     i18n,
     imports,
     me,
@@ -47,6 +49,7 @@ BLUEPRINTS = (
     directory.blueprint,
     phonebook.blueprint,
     connections.blueprint,
+    external_calendars.blueprint,
     audit.blueprint,
     me.blueprint,
     imports.blueprint,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from resources.auth import audit
@@ -56,6 +57,49 @@ def create_account(
             f"{url} as {login.username} ({len(found.calendars)} calendars)",
         )
     return account, found
+
+
+def update_account(
+    account: ExternalAccount, changes: Mapping[str, object], client: CalDavClient, *, actor: str
+) -> tuple[ExternalAccount, Discovered]:
+    """A changed URL, user name or password (a password left out or null stays; the
+    changes are only saved once discovery finds calendars with them; audited by name)."""
+    unknown = sorted(set(changes) - {"url", "username", "password"})
+    if unknown:
+        raise InvalidProperty(code="external_sync_change_unknown", names=", ".join(unknown))
+    url = _text(changes.get("url", account.url), "url", MAX_URL).strip()
+    username = _text(changes.get("username", account.username), "username", MAX_USERNAME)
+    typed = changes.get("password")
+    password = (
+        _text(typed, "password", MAX_PASSWORD)
+        if typed is not None
+        else account_login(account).password
+    )
+    found = discover(url, Login(username, password), client)
+    changed = [
+        name
+        for name, before, after in (
+            ("url", account.url, url),
+            ("username", account.username, username),
+        )
+        if before != after
+    ] + (["password"] if typed is not None else [])
+    with write_transaction():
+        ExternalAccount.update(
+            url=url,
+            found_url=found.url,
+            username=username,
+            password=current_secret_box().seal(password) if password else "",
+            calendars=json.dumps([calendar.view() for calendar in found.calendars]),
+            modified=time.time(),
+        ).where(ExternalAccount.id == account.id).execute()
+        audit.record(
+            actor,
+            "external_account.change",
+            f"external-account:{account.id}",
+            f"{', '.join(changed) or 'nothing'} changed; {len(found.calendars)} calendars found",
+        )
+    return get_account(account.id), found
 
 
 def get_account(account_id: object) -> ExternalAccount:

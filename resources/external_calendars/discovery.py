@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from resources.error_codes import Sentence
+from resources.error_codes import Sentence, Value
 from resources.errors import InvalidProperty
 from resources.external_calendars.remote import (
     CALENDAR,
@@ -42,7 +42,7 @@ class DiscoveryFailed(InvalidProperty):
     """No calendars were found; `check` names the step that failed (url, reach, login,
     calendars), as the API answers it."""
 
-    def __init__(self, *, check: str, code: str, **params: str | int) -> None:
+    def __init__(self, *, check: str, code: str, **params: Value) -> None:
         super().__init__(Sentence(code, params), field="url")
         self.check = check
 
@@ -152,12 +152,12 @@ def discover(url: str, login: Login, client: CalDavClient) -> Discovered:
     discovery = _Discovery(client, login)
     tried = candidate_urls(url)
     reached = False
-    last_problem = ""
+    last_problem: Sentence | str = ""
     for candidate in tried:
         try:
             calendars = discovery.calendars_at(candidate)
         except RemoteUnreachable as error:
-            last_problem = error.message
+            last_problem = error.sentence
             continue
         reached = True
         if calendars:

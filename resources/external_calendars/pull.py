@@ -12,8 +12,10 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
+from resources.error_codes import Sentence, sentence
 from resources.errors import DomainError
 from resources.external_calendars.accounts import account_login
+from resources.external_calendars.pair_problems import Lease, LeaseLost
 from resources.external_calendars.remote import (
     CALENDAR_DATA,
     CTAG,
@@ -27,7 +29,9 @@ from resources.external_calendars.remote import (
     Login,
     Multistatus,
     RemoteUnreachable,
+    SyncProblem,
     clark,
+    status_instead,
 )
 from resources.external_calendars.synced_objects import (
     apply_remote_body,
@@ -47,10 +51,8 @@ COLLECTION = clark("DAV:", "collection")
 REPORT_REFUSED = (400, 403, 404, 405, 409, 415, 422, 501)
 
 
-class PullFailed(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class PullFailed(SyncProblem):
+    """The remote failed the pull; nothing of it was written."""
 
 
 @dataclass
@@ -68,22 +70,26 @@ class PullResult:
     updated: int = 0
     removed: int = 0
     kept_local: int = 0
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[Sentence] = field(default_factory=list)
     requests: int = 0
 
 
 class _Remote:
-    def __init__(self, pair: SyncPair, client: CalDavClient, login: Login) -> None:
-        self.pair, self.client, self.login = pair, client, login
+    def __init__(
+        self, pair: SyncPair, client: CalDavClient, login: Login, lease: Lease | None
+    ) -> None:
+        self.pair, self.client, self.login, self.lease = pair, client, login, lease
         self.path = urlsplit(pair.remote_url).path
         self.requests = 0
 
     def ask(self, kind: str, props: tuple[str, ...], **more: object) -> Multistatus:
         self.requests += 1
+        if self.lease is not None:
+            self.lease.keep()
         try:
             return self.client.dav(kind, self.pair.remote_url, props, self.login, **more)  # type: ignore[arg-type]
         except RemoteUnreachable as error:
-            raise PullFailed(error.message) from None
+            raise PullFailed(error.sentence) from None
 
     def members(self, answer: Multistatus) -> list[tuple[str, str, int | None]]:
         return [
@@ -110,7 +116,7 @@ def _sync_pages(remote: _Remote, token: str) -> tuple[Multistatus, list[Multista
         answer = remote.ask(SYNC_COLLECTION, (GETETAG,), token=answer.sync_token)
         pages.append(answer)
     if answer.status == 207 and _truncated(remote, answer):
-        raise PullFailed("The server kept truncating its sync-collection answer.")
+        raise PullFailed(sentence("external_sync_truncated"))
     return answer, pages
 
 
@@ -143,7 +149,7 @@ def find_delta(remote: _Remote, known: dict[str, str]) -> Delta:
                 delta.deleted.discard(href)
         return delta
     if last.status not in REPORT_REFUSED:
-        raise PullFailed(f"The server answered HTTP {last.status} to sync-collection.")
+        raise PullFailed(status_instead(last.status, "REPORT sync-collection"))
     return _ctag_delta(remote, known)
 
 
@@ -151,13 +157,13 @@ def _ctag_delta(remote: _Remote, known: dict[str, str]) -> Delta:
     """Without sync-collection: nothing when the ctag is the last one, else an ETag listing."""
     head = remote.ask(PROPFIND, (CTAG, SYNC_TOKEN), depth="0")
     if head.status != 207 or not head.responses:
-        raise PullFailed(f"The server answered HTTP {head.status} instead of the calendar.")
+        raise PullFailed(status_instead(head.status, "PROPFIND"))
     ctag = head.responses[0].text(CTAG)
     if ctag and ctag == remote.pair.ctag:
         return Delta(ctag=ctag)
     listing = remote.ask(PROPFIND, (GETETAG, RESOURCETYPE), depth="1")
     if listing.status != 207:
-        raise PullFailed(f"The server answered HTTP {listing.status} to the listing.")
+        raise PullFailed(status_instead(listing.status, "PROPFIND"))
     listed = {h: e for h, e, s in remote.members(listing) if s in (None, 200)}
     return _compare(listed, known, Delta(ctag=ctag))
 
@@ -169,7 +175,7 @@ def fetch_bodies(remote: _Remote, hrefs: list[str]) -> dict[str, tuple[str, byte
         batch = hrefs[start : start + MULTIGET_BATCH]
         answer = remote.ask(MULTIGET, (GETETAG, CALENDAR_DATA), depth="1", hrefs=batch)
         if answer.status != 207:
-            raise PullFailed(f"The server answered HTTP {answer.status} to calendar-multiget.")
+            raise PullFailed(status_instead(answer.status, "REPORT calendar-multiget"))
         for item in answer.responses:
             data = item.text(CALENDAR_DATA)
             if item.status in (None, 200) and data:
@@ -211,7 +217,8 @@ def _apply_changed(
         try:
             apply_remote_body(pair, collection, name, href, etag, body)
         except DomainError as error:
-            result.skipped.append(f"{href}: {error.message}")
+            reason: Sentence | str = error.sentence or error.message
+            result.skipped.append(sentence("external_object_problem", name=href, reason=reason))
             continue
         if local is None:
             result.added += 1
@@ -241,10 +248,11 @@ def _apply_deleted(
         forget(row)
 
 
-def pull_pair(pair: SyncPair, client: CalDavClient) -> PullResult:
-    """Bring what changed there here; PullFailed (nothing written) when the remote fails."""
+def pull_pair(pair: SyncPair, client: CalDavClient, lease: Lease | None = None) -> PullResult:
+    """Bring what changed there here; PullFailed (nothing written) when the remote fails,
+    LeaseLost (nothing written) when the runner's lease on the pair is gone."""
     account = ExternalAccount.get_by_id(pair.account_id)
-    remote = _Remote(pair, client, account_login(account))
+    remote = _Remote(pair, client, account_login(account), lease)
     rows = {r.remote_href: r for r in SyncedObject.select().where(SyncedObject.pair == pair.id)}
     delta = find_delta(remote, {href: row.remote_etag for href, row in rows.items()})
     fetched = fetch_bodies(remote, sorted(delta.changed)) if delta.changed else {}
@@ -255,11 +263,13 @@ def pull_pair(pair: SyncPair, client: CalDavClient) -> PullResult:
     with write_transaction():
         _apply_changed(pair, collection, fetched, rows, result)
         _apply_deleted(pair, collection, delta.deleted | gone, rows, result)
-        SyncPair.update(
+        held = lease.held() if lease is not None else SyncPair.id == pair.id
+        noted = SyncPair.update(
             sync_token=delta.sync_token,
             ctag=delta.ctag or (pair.ctag if not delta.sync_token else ""),
             last_pull=now,
             next_pull=now + pair.interval_minutes * 60,
-            last_error="; ".join(result.skipped)[:2000],
-        ).where(SyncPair.id == pair.id).execute()
+        ).where(held)
+        if not noted.execute():
+            raise LeaseLost()  # rolls back everything this pull wrote
     return result

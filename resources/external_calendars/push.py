@@ -8,11 +8,13 @@ whose local ETag is the one both sides agreed on is not sent (it came from there
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote, urljoin, urlsplit
 
+from resources.error_codes import Sentence, sentence
 from resources.errors import DomainError
 from resources.external_calendars.accounts import account_login
+from resources.external_calendars.pair_problems import Lease
 from resources.external_calendars.remote import (
     GETETAG,
     PROPFIND,
@@ -20,6 +22,8 @@ from resources.external_calendars.remote import (
     HttpAnswer,
     Login,
     RemoteUnreachable,
+    SyncProblem,
+    status_instead,
 )
 from resources.external_calendars.synced_objects import (
     apply_remote_body,
@@ -37,12 +41,8 @@ FIRST_RETRY_SECONDS, MAX_RETRY_SECONDS = 5.0, 900.0
 CONTENT_TYPE = {"Content-Type": "text/calendar; charset=utf-8"}
 
 
-class PushDeferred(Exception):
+class PushDeferred(SyncProblem):
     """The remote is down or failed (5xx): the rows stay for a later attempt."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass
@@ -51,23 +51,28 @@ class PushResult:
     deleted: int = 0
     conflicts: int = 0
     refused: int = 0
-    deferred: str = ""
+    deferred: Sentence | None = None  # why the rest waits for a later attempt
+    problems: list[Sentence] = field(default_factory=list)  # objects refused or deferred
 
 
 class _Pusher:
-    def __init__(self, pair: SyncPair, client: CalDavClient, login: Login) -> None:
-        self.pair, self.client, self.login = pair, client, login
+    def __init__(
+        self, pair: SyncPair, client: CalDavClient, login: Login, lease: Lease | None
+    ) -> None:
+        self.pair, self.client, self.login, self.lease = pair, client, login, lease
         self.collection = Collection.get_by_id(pair.collection_id)
         self.result = PushResult()
 
     def send(self, method: str, href: str, body: bytes | None = None, **headers: str) -> HttpAnswer:
         url = urljoin(self.pair.remote_url, href)
+        if self.lease is not None:
+            self.lease.keep()
         try:
             answer = self.client.send(method, url, self.login, body=body, headers=headers)
         except RemoteUnreachable as error:
-            raise PushDeferred(error.message) from None
+            raise PushDeferred(error.sentence) from None
         if answer.status >= 500:
-            raise PushDeferred(f"The server answered HTTP {answer.status} to {method}.")
+            raise PushDeferred(status_instead(answer.status, method))
         return answer
 
     def etag_of(self, href: str) -> str:
@@ -76,7 +81,7 @@ class _Pusher:
                 PROPFIND, urljoin(self.pair.remote_url, href), (GETETAG,), self.login
             )
         except RemoteUnreachable as error:
-            raise PushDeferred(error.message) from None
+            raise PushDeferred(error.sentence) from None
         return found.responses[0].text(GETETAG) if found.status == 207 and found.responses else ""
 
     def put(self, local: StoredObject, href: str, match: dict[str, str]) -> int:
@@ -118,7 +123,7 @@ class _Pusher:
             self.resolve(local, href)
         else:
             self.result.refused += 1
-            self.note(f"{name}: the server refused the change (HTTP {status}).")
+            self.note(sentence("external_change_refused", name=name, status=status))
 
     def resolve(self, local: StoredObject, href: str) -> None:
         """Both sides changed the object (or ours is new and theirs exists): the policy decides."""
@@ -134,7 +139,7 @@ class _Pusher:
                     ).execute()
                 return
             if self.put(local, href, {"If-None-Match": "*"}) >= 300:
-                raise PushDeferred(f"{local.name}: the remote changed it again during the push.")
+                raise PushDeferred(sentence("external_changed_again", name=local.name))
             return
         etag = there.etag or self.etag_of(href)
         if there.body.replace(b"\r\n", b"\n") == bytes(local.body).replace(
@@ -144,7 +149,7 @@ class _Pusher:
                 apply_remote_body(self.pair, self.collection, local.name, href, etag, there.body)
             return
         if self.put(local, href, {"If-Match": etag} if etag else {}) >= 300:
-            raise PushDeferred(f"{local.name}: the remote changed it again during the push.")
+            raise PushDeferred(sentence("external_changed_again", name=local.name))
 
     def push_deletion(self, row: SyncedObject) -> None:
         headers = {"If-Match": row.remote_etag} if row.remote_etag else {}
@@ -167,13 +172,12 @@ class _Pusher:
         if answer.status < 300 or answer.status == 404:
             self.result.deleted += 1
         else:
-            self.note(f"{row.name}: the server refused the deletion (HTTP {answer.status}).")
+            self.note(sentence("external_deletion_refused", name=row.name, status=answer.status))
         with write_transaction():
             SyncedObject.delete().where(SyncedObject.id == row.id).execute()
 
-    def note(self, message: str) -> None:
-        with write_transaction():
-            SyncPair.update(last_error=message[:2000]).where(SyncPair.id == self.pair.id).execute()
+    def note(self, problem: Sentence) -> None:
+        self.result.problems.append(problem)
 
 
 def _pending(collection_id: int, now: float) -> dict[str, list[int]]:
@@ -198,22 +202,27 @@ def _defer(ids: list[int], message: str, now: float) -> None:
             ).where(OutboxEntry.id == entry.id).execute()
 
 
-def push_pair(pair: SyncPair, client: CalDavClient, *, now: float | None = None) -> PushResult:
-    """Send the pair's due outbox rows; stops at the first outage (the rest wait too)."""
+def push_pair(
+    pair: SyncPair, client: CalDavClient, *, now: float | None = None, lease: Lease | None = None
+) -> PushResult:
+    """Send the pair's due outbox rows; stops at the first outage (the rest wait too).
+    A lease that is lost on the way (LeaseLost) stops it before its next request."""
     now = time.time() if now is None else now
-    pusher = _Pusher(pair, client, account_login(ExternalAccount.get_by_id(pair.account_id)))
+    login = account_login(ExternalAccount.get_by_id(pair.account_id))
+    pusher = _Pusher(pair, client, login, lease)
     pending = _pending(pair.collection_id, now)
     for name, ids in pending.items():
         try:
             pusher.push_object(name)
         except DomainError as error:  # the remote's version cannot be stored here
             pusher.result.refused += 1
-            pusher.note(f"{name}: {error.message}")
+            reason: Sentence | str = error.sentence or error.message
+            pusher.note(sentence("external_object_problem", name=name, reason=reason))
         except PushDeferred as error:
             waiting = [i for more in pending.values() for i in more]
             _defer(waiting, error.message, now)
-            pusher.result.deferred = error.message
-            pusher.note(error.message)
+            pusher.result.deferred = error.sentence
+            pusher.note(error.sentence)
             return pusher.result
         with write_transaction():
             OutboxEntry.delete().where(OutboxEntry.id.in_(ids)).execute()

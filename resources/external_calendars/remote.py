@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from resources.error_codes import Sentence
+
 DAV, CALDAV = "DAV:", "urn:ietf:params:xml:ns:caldav"
 CS, APPLE = "http://calendarserver.org/ns/", "http://apple.com/ns/ical/"
 PROPFIND, SYNC_COLLECTION, MULTIGET = "propfind", "sync-collection", "calendar-multiget"
@@ -31,12 +33,25 @@ COLOR = clark(APPLE, "calendar-color")
 VALID_SYNC_TOKEN = clark(DAV, "valid-sync-token")
 
 
-class RemoteUnreachable(Exception):
-    """No answer came (name, connection, timeout, TLS); `message` is for the administrator."""
+class SyncProblem(Exception):
+    """Something a pull or push met that the administrator is told as a sentence."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, sentence: Sentence) -> None:
+        super().__init__(sentence.english)
+        self.sentence = sentence
+
+    @property
+    def message(self) -> str:
+        return self.sentence.english
+
+
+def status_instead(status: int, request: str) -> Sentence:
+    """The remote answered `status` to `request` (a method, or REPORT and its name)."""
+    return Sentence("external_status_instead", {"status": status, "request": request})
+
+
+class RemoteUnreachable(SyncProblem):
+    """No answer came (name, connection, timeout, TLS, redirects, not XML)."""
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,14 @@ from resources.auth import audit
 from resources.auth.credentials import find_credential
 from resources.errors import AlreadyExists, InvalidProperty, NotFound
 from resources.external_calendars.accounts import account_calendars, get_account
+from resources.external_calendars.sync_runs import run_view
 from resources.objects.calendar_collections import CALENDAR, by_path
 from resources.organisation.resource_calendars import find_resource, resource_calendar
 from resources.store.database import write_transaction
 from resources.store.external_calendars import (
     CONFLICT_POLICIES,
+    ExternalAccount,
+    ExternalSyncRun,
     OutboxEntry,
     SyncedObject,
     SyncPair,
@@ -182,6 +185,7 @@ def local_calendar_view(collection_id: int) -> dict[str, Any]:
 
 
 def pair_view(pair: SyncPair) -> dict[str, Any]:
+    last = last_run(pair.id)
     pending = OutboxEntry.select().where(OutboxEntry.collection_id == pair.collection_id).count()
     return {
         "id": pair.id,
@@ -196,5 +200,36 @@ def pair_view(pair: SyncPair) -> dict[str, Any]:
             "last_push": pair.last_push,
             "pending_pushes": pending,
             "last_error": pair.last_error,
+            "last_run": run_view(last) if last is not None else None,
         },
     }
+
+
+def last_run(pair_id: int) -> ExternalSyncRun | None:
+    found: ExternalSyncRun | None = (
+        ExternalSyncRun.select()
+        .where(ExternalSyncRun.pair == pair_id)
+        .order_by(ExternalSyncRun.id.desc())
+        .first()
+    )
+    return found
+
+
+def pairs_of(account_id: int) -> list[SyncPair]:
+    return list(SyncPair.select().where(SyncPair.account == account_id).order_by(SyncPair.id))
+
+
+def delete_account(account: ExternalAccount, *, actor: str) -> int:
+    """The account, and the syncs that use it (each ended and audited); how many ended."""
+    ended = pairs_of(account.id)
+    with write_transaction():
+        for pair in ended:
+            delete_pair(pair, actor=actor)
+        ExternalAccount.delete().where(ExternalAccount.id == account.id).execute()
+        audit.record(
+            actor,
+            "external_account.delete",
+            f"external-account:{account.id}",
+            f"{account.url} as {account.username} ({len(ended)} syncs ended)",
+        )
+    return len(ended)

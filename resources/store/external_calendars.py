@@ -52,7 +52,8 @@ class SyncPair(BaseModel):
     next_pull = peewee.DoubleField(default=0.0)
     last_pull = peewee.DoubleField(null=True)
     last_push = peewee.DoubleField(null=True)
-    last_error = peewee.TextField(default="")
+    last_error = peewee.TextField(default="")  # English, "; " between problems
+    last_failure = peewee.TextField(null=True)  # the same as JSON sentences (step 20)
     lease_owner = peewee.CharField(max_length=100, default="")
     lease_until = peewee.DoubleField(default=0.0)
     created = peewee.DoubleField()
@@ -86,7 +87,40 @@ class OutboxEntry(BaseModel):
         indexes = ((("collection_id", "id"), False),)
 
 
+class ExternalSyncRun(BaseModel):
+    """One pull of a pair (and the push after it), as connector runs are: queued by the
+    interval or by "sync now", running while a process holds the pair's lease, then ok
+    or failed, with its counts and why it failed."""
+
+    pair_id: peewee.ForeignKeyField[int]  # the key column peewee adds
+
+    pair = peewee.ForeignKeyField(SyncPair, on_delete="CASCADE")
+    state = peewee.CharField(max_length=10, default="queued")  # queued running ok failed
+    trigger = peewee.CharField(max_length=10, default="manual")  # manual or interval
+    queued = peewee.DoubleField()
+    started = peewee.DoubleField(null=True)
+    finished = peewee.DoubleField(null=True)
+    runner = peewee.CharField(max_length=100, default="")  # the lease owner that runs it
+    added = peewee.IntegerField(default=0)
+    updated = peewee.IntegerField(default=0)
+    removed = peewee.IntegerField(default=0)
+    kept_local = peewee.IntegerField(default=0)
+    skipped = peewee.IntegerField(default=0)
+    sent = peewee.IntegerField(default=0)
+    deleted = peewee.IntegerField(default=0)
+    conflicts = peewee.IntegerField(default=0)
+    refused = peewee.IntegerField(default=0)
+    requests = peewee.IntegerField(default=0)  # of the pull
+    problems = peewee.TextField(default="[]")  # JSON sentences: skipped and refused objects
+    message = peewee.TextField(default="")  # why a failed run failed, in English
+    failure = peewee.TextField(null=True)  # the same as a JSON sentence
+
+    class Meta:
+        indexes = ((("pair", "id"), False), (("state",), False))
+
+
 EXTERNAL_CALENDAR_MODELS = [ExternalAccount, SyncPair, SyncedObject, OutboxEntry]
+ACTIVE_RUN_INDEX = "externalsyncrun_one_active_per_pair"
 
 _pulling: ContextVar[int | None] = ContextVar("external_pull_collection", default=None)
 
@@ -124,3 +158,18 @@ def create_external_calendar_tables(db: peewee.Database) -> None:
         db.execute_sql(
             f'ALTER TABLE "{table}" ADD COLUMN "external_sync" BOOLEAN NOT NULL DEFAULT {false}'
         )
+
+
+def create_external_sync_runs(db: peewee.Database) -> None:
+    """Step 20: the runs of pulls, with the partial unique index that lets a pair have at
+    most one run queued or running whichever process queues it, and the column of the
+    pairs' last problems as sentences."""
+    db.create_tables([ExternalSyncRun], safe=True)
+    table = ExternalSyncRun._meta.table_name
+    db.execute_sql(
+        f'CREATE UNIQUE INDEX IF NOT EXISTS "{ACTIVE_RUN_INDEX}" ON "{table}" '
+        "(\"pair_id\") WHERE \"state\" IN ('queued', 'running')"
+    )
+    pairs = SyncPair._meta.table_name
+    if "last_failure" not in {column.name for column in db.get_columns(pairs)}:
+        db.execute_sql(f'ALTER TABLE "{pairs}" ADD COLUMN "last_failure" TEXT')

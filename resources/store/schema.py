@@ -19,7 +19,10 @@ from resources.store.company_audiences import add_audiences
 from resources.store.connectors import ConnectorRun, create_connector_tables
 from resources.store.database import database_proxy, is_sqlite
 from resources.store.directory import ContactPerson
-from resources.store.external_calendars import create_external_calendar_tables
+from resources.store.external_calendars import (
+    create_external_calendar_tables,
+    create_external_sync_runs,
+)
 from resources.store.job_leases import create_job_lease_table
 from resources.store.list_indexes import create_list_indexes, create_search_indexes
 from resources.store.login_state import LOGIN_STATE_MODELS
@@ -141,7 +144,7 @@ UPGRADES: list[Callable[[peewee.Database], None]] = [
     create_external_calendar_tables,  # 17: external CalDAV accounts, sync pairs, push outbox
     _add_run_failures,  # 18: a failed run's reason as a code with values (ConnectorRun.failure)
     _unused_step,  # 19: reserved for another branch
-    _unused_step,  # 20: reserved for another branch
+    create_external_sync_runs,  # 20: runs of external calendar pulls, pairs' problems as sentences
     create_scheduling_tables,  # 21: schedule tags, booking policies, bookings awaiting approval
     _unused_step,  # 22: reserved for another branch
     _add_opening_hours,  # 23: branch opening hours, for free-busy of the branch's rooms

@@ -39,6 +39,7 @@ ADMIN_MENU = (
     ("directory.companies", N_("Contacts")),
     ("phonebook.index", N_("Phonebook")),
     ("connections.index", N_("Connections")),
+    ("external_calendars.index", N_("External calendars")),
     ("imports.index", N_("Import")),
     ("audit.index", N_("Audit log")),
 )
