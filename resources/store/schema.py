@@ -12,13 +12,17 @@ from collections.abc import Callable
 import peewee
 
 from resources.store import models
-from resources.store.card_fields import create_card_field_table
+from resources.store.card_fields import create_card_field_table, drop_insert_trigger
 from resources.store.company_audiences import add_audiences
 from resources.store.connectors import ConnectorRun, create_connector_tables
 from resources.store.database import database_proxy, is_sqlite
 from resources.store.directory import ContactPerson
 from resources.store.external_calendars import create_external_calendar_tables
-from resources.store.list_indexes import create_list_indexes, create_search_indexes
+from resources.store.list_indexes import (
+    create_list_indexes,
+    create_search_indexes,
+    narrow_update_triggers,
+)
 from resources.store.login_state import LOGIN_STATE_MODELS
 from resources.store.synced_directory import create_synced_directory_tables
 
@@ -97,6 +101,13 @@ def _unused_step(db: peewee.Database) -> None:
     """A step number no upgrade uses (later steps keep the numbers they were given)."""
 
 
+def _bulk_search_triggers(db: peewee.Database) -> None:
+    """Card search rows reach SQLite's trigram table from their writer, not a trigger;
+    list search's update triggers fire only when a searched column is set."""
+    drop_insert_trigger(db)
+    narrow_update_triggers(db)
+
+
 def _add_run_failures(db: peewee.Database) -> None:
     """Runs keep why they failed as a catalogue code with its values beside the English,
     so the admin UI translates it; runs failed before keep their English only."""
@@ -124,6 +135,7 @@ UPGRADES: list[Callable[[peewee.Database], None]] = [
     _unused_step,  # 16
     create_external_calendar_tables,  # 17: external CalDAV accounts, sync pairs, push outbox
     _add_run_failures,  # 18: a failed run's reason as a code with values (ConnectorRun.failure)
+    _bulk_search_triggers,  # 19: SQLite's trigram triggers out of bulk writers' way
 ]
 
 SCHEMA_VERSION = len(UPGRADES)
