@@ -117,3 +117,34 @@ def test_an_unchanged_row_after_a_refused_one_with_its_key_still_counts(connecti
     run = run_with(connection, lambda: [refused_then_kept])
     assert counts(run) == ("ok", 0, 0, 0, 2, 1)
     assert "no phone number" in json.loads(run.errors)[0]["message"]
+
+
+def test_bulk_written_rows_keep_their_text_and_their_search_indexes(connection):
+    """The bulk writes (COPY on PostgreSQL, trigram rows without triggers on SQLite)
+    keep backslashes, quotes and separators exactly, and every search index holds the
+    rows the run wrote."""
+    from resources.store import card_fields
+    from resources.store.database import database_proxy, is_sqlite
+
+    odd = 'Back\\slash "Quote"; Semi, Comma'
+    quoted = '"' + odd.replace('"', '""') + '"'
+    whole = HEADER + f"1,{quoted},Jörg,+49 30 1\n".encode() + row(2)
+    assert counts(run_with(connection, lambda: [whole])) == ("ok", 2, 0, 0, 0, 0)
+    stored = entry(connection, "1")
+    assert (stored.last_name, stored.first_name) == (odd, "Jörg")
+    assert 'N:Back\\\\slash "Quote"\\; Semi\\, Comma;' in card(stored).decode()
+    book = company_book().id
+    found = card_fields.cards_with_text(book, "FN", "back\\slash")
+    named = StoredObject.get(StoredObject.name == f"phonebook-{stored.uid}.vcf")
+    assert found == {named.id}
+    if is_sqlite():
+        db = database_proxy.obj
+        db.execute_sql(
+            "INSERT INTO search_card_field (search_card_field) VALUES ('integrity-check')"
+        )
+        indexed = db.execute_sql(
+            "SELECT COUNT(*) FROM search_phonebook_entry WHERE rowid IN "
+            "(SELECT id FROM phonebook_entry WHERE origin = ?)",
+            (connection.name,),
+        ).fetchone()[0]
+        assert indexed == 2

@@ -30,6 +30,7 @@ from resources.formats.content_lines import FORBIDDEN_CHARACTER
 from resources.store.connectors import Connection, StagedRecord
 from resources.store.database import insert_rows, select_rows, update_rows
 from resources.store.directory import PhonebookEntry
+from resources.store.list_indexes import search_indexed_at_end
 
 FIELDS = phonebook.ENTRY_FIELDS
 PHONE_FIELDS = ("phone_work", "phone_mobile", "phone_home")
@@ -125,11 +126,12 @@ class PhonebookTarget:
         books = AudienceWriter(origin)
         staged_keys: set[str] = set()
         totals = [0, 0, 0]  # added, updated, unchanged
-        for batch in _staged_batches(run_id):
-            if seen is None:
-                staged_keys.update(key for key, _values in batch)
-            for index, count in enumerate(_apply_batch(origin, batch, books)):
-                totals[index] += count
+        with search_indexed_at_end(PhonebookEntry):
+            for batch in _staged_batches(run_id):
+                if seen is None:
+                    staged_keys.update(key for key, _values in batch)
+                for index, count in enumerate(_apply_batch(origin, batch, books)):
+                    totals[index] += count
         removed = _remove_unseen(origin, staged_keys if seen is None else seen, books)
         books.finish()
         return RunCounts(added=totals[0], updated=totals[1], removed=removed, unchanged=totals[2])

@@ -204,8 +204,8 @@ def _write_cards(
     now = time.time()
     created: list[tuple[object, ...]] = []
     updated: list[tuple[object, ...]] = []
-    bodies: dict[str, bytes] = {}  # of the cards updated
-    created_bodies: dict[str, bytes] = {}
+    updated_bodies: list[tuple[int, bytes]] = []
+    created_bodies: list[bytes] = []
     for change, body, etag, existing in written:
         values = {
             "content_type": VCARD_CONTENT_TYPE,
@@ -220,16 +220,19 @@ def _write_cards(
         row = (*(values[column] for column in UPDATED_COLUMNS), revision)
         if existing is None:
             created.append((book_id, change.name, now, *row))
-            created_bodies[change.name] = body
+            created_bodies.append(body)
         else:
             updated.append((*row, existing[0]))
-            bodies[change.name] = body
+            updated_bodies.append((existing[0], body))
     update_rows(StoredObject, (*UPDATED_COLUMNS, "revision"), updated)
-    insert_rows(
-        StoredObject, ("collection", "name", "created", *UPDATED_COLUMNS, "revision"), created
+    ids = insert_rows(
+        StoredObject,
+        ("collection", "name", "created", *UPDATED_COLUMNS, "revision"),
+        created,
+        with_ids=True,
     )
-    card_index.index_named(book_id, bodies)
-    card_index.index_named(book_id, created_bodies, new=True)
+    card_index.index_cards(updated_bodies)
+    card_index.index_cards(zip(ids, created_bodies, strict=True), new=True)
     names = [change.name for change, *_rest in written]
     previous = {
         change.name: existing[1] if existing else "" for change, _b, _e, existing in written

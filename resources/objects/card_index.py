@@ -5,7 +5,7 @@ backfill of the cards stored before it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable
 from typing import Any, cast
 
 import peewee
@@ -27,20 +27,12 @@ def index_card(object_id: int, body: bytes) -> None:
     stored_fields.replace_fields([(object_id, card_fields(body))])
 
 
-def index_named(collection_id: int, bodies: Mapping[str, bytes], *, new: bool = False) -> None:
-    """Store the fields of cards just written under these names (bulk writers that do not
-    know the rows' ids; `new`: all of them just created); inside the write's transaction."""
-    names = list(bodies)
-    for start in range(0, len(names), 500):
-        rows = _tuples(
-            StoredObject.select(StoredObject.id, StoredObject.name).where(
-                (StoredObject.collection == collection_id)
-                & StoredObject.name.in_(names[start : start + 500])
-            )
-        )
-        stored_fields.replace_fields(
-            ((object_id, card_fields(bodies[name])) for object_id, name in rows), new=new
-        )
+def index_cards(cards: Iterable[tuple[int, bytes]], *, new: bool = False) -> None:
+    """Store the fields of cards just written, by id (`new`: all of them just created);
+    inside the write's transaction."""
+    stored_fields.replace_fields(
+        ((object_id, card_fields(body)) for object_id, body in cards), new=new
+    )
 
 
 def index_stored(collection_id: int, names: list[str]) -> None:

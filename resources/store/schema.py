@@ -14,7 +14,7 @@ from collections.abc import Callable
 import peewee
 
 from resources.store import models
-from resources.store.card_fields import create_card_field_table
+from resources.store.card_fields import create_card_field_table, drop_insert_trigger
 from resources.store.company_audiences import add_audiences
 from resources.store.connectors import ConnectorRun, create_connector_tables
 from resources.store.database import database_proxy, is_sqlite
@@ -24,7 +24,11 @@ from resources.store.external_calendars import (
     create_external_sync_runs,
 )
 from resources.store.job_leases import create_job_lease_table
-from resources.store.list_indexes import create_list_indexes, create_search_indexes
+from resources.store.list_indexes import (
+    create_list_indexes,
+    create_search_indexes,
+    narrow_update_triggers,
+)
 from resources.store.login_state import LOGIN_STATE_MODELS
 from resources.store.organisation import Branch
 from resources.store.scheduling import create_scheduling_tables
@@ -116,6 +120,13 @@ def _add_opening_hours(db: peewee.Database) -> None:
         )
 
 
+def _bulk_search_triggers(db: peewee.Database) -> None:
+    """Card search rows reach SQLite's trigram table from their writer, not a trigger;
+    list search's update triggers fire only when a searched column is set."""
+    drop_insert_trigger(db)
+    narrow_update_triggers(db)
+
+
 def _add_run_failures(db: peewee.Database) -> None:
     """Runs keep why they failed as a catalogue code with its values beside the English,
     so the admin UI translates it; runs failed before keep their English only."""
@@ -143,7 +154,7 @@ UPGRADES: list[Callable[[peewee.Database], None]] = [
     _unused_step,  # 16
     create_external_calendar_tables,  # 17: external CalDAV accounts, sync pairs, push outbox
     _add_run_failures,  # 18: a failed run's reason as a code with values (ConnectorRun.failure)
-    _unused_step,  # 19: reserved for another branch
+    _bulk_search_triggers,  # 19: SQLite's trigram triggers out of bulk writers' way
     create_external_sync_runs,  # 20: runs of external calendar pulls, pairs' problems as sentences
     create_scheduling_tables,  # 21: schedule tags, booking policies, bookings awaiting approval
     _unused_step,  # 22: reserved for another branch
