@@ -51,7 +51,14 @@ def seed(database_url: str, work: Path, appointments: int) -> str:
     branch = create_branch("Bench", timezone="UTC")
     employee = create_employee("Bench", "Organizer", email=EMAIL, home_branch=branch.id)
     account = create_account("bench-account", employee=employee.id)
-    create_resource("person", "Organizer", "organizer", employee=employee.id, branch=branch.id, sync_allowed=True)
+    create_resource(
+        "person",
+        "Organizer",
+        "organizer",
+        employee=employee.id,
+        branch=branch.id,
+        sync_allowed=True,
+    )
     room = create_resource("room", "Bench room", ROOM, branch=branch.id, sync_allowed=True)
     create_credential("bench", PASSWORD, account=account.id, branch=branch.id, confirmed=True)
     body = room_calendar_file(appointments)
@@ -91,8 +98,12 @@ def room_calendar_file(count: int) -> bytes:
 def event(start: datetime, *, invite: bool, weekly: bool) -> bytes:
     uid = str(uuid.uuid4())
     lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//bench//EN", "BEGIN:VEVENT",
-        f"UID:{uid}", "DTSTAMP:20260101T000000Z",
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//bench//EN",
+        "BEGIN:VEVENT",
+        f"UID:{uid}",
+        "DTSTAMP:20260101T000000Z",
         f"DTSTART:{start:%Y%m%dT%H%M%SZ}",
         f"DTEND:{start + timedelta(minutes=2):%Y%m%dT%H%M%SZ}",
         "SUMMARY:Booking",
@@ -109,10 +120,14 @@ def event(start: datetime, *, invite: bool, weekly: bool) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
-def timed_puts(session: requests.Session, base: str, *, invite: bool, weekly: bool, count: int, offset: int) -> list[float]:
+def timed_puts(
+    session: requests.Session, base: str, *, invite: bool, weekly: bool, count: int, offset: int
+) -> list[float]:
     """`count` PUTs of new objects, each at its own free early-morning time (two-minute
     slots from 00:00 of a working day a week ahead, slot `offset` on); seconds each."""
-    first_day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=7)
+    first_day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(
+        days=7
+    )
     while first_day.weekday() >= 5:
         first_day += timedelta(days=1)
     samples = []
@@ -148,21 +163,38 @@ def main() -> int:
         session = requests.Session()
         session.auth = ("bench", PASSWORD)
         n = args.repetitions
-        timed_puts(session, server.base_url, invite=False, weekly=False, count=3, offset=0)  # warm-up
+        timed_puts(
+            session, server.base_url, invite=False, weekly=False, count=3, offset=0
+        )  # warm-up
         timed_puts(session, server.base_url, invite=True, weekly=False, count=3, offset=3)
         # Series take the slot 00:00 + 2 min * k of every week: each its own k.
         results = {}
         for name, invite, weekly, offset in (
-            ("plain", False, False, 10), ("booking", True, False, 10 + n),
-            ("plain_series", False, True, 10 + 2 * n), ("series", True, True, 10 + 3 * n),
+            ("plain", False, False, 10),
+            ("booking", True, False, 10 + n),
+            ("plain_series", False, True, 10 + 2 * n),
+            ("series", True, True, 10 + 3 * n),
         ):
-            results[name] = statistics.median(
-                timed_puts(session, server.base_url, invite=invite, weekly=weekly, count=n, offset=offset)
-            ) * 1000
+            results[name] = (
+                statistics.median(
+                    timed_puts(
+                        session,
+                        server.base_url,
+                        invite=invite,
+                        weekly=weekly,
+                        count=n,
+                        offset=offset,
+                    )
+                )
+                * 1000
+            )
     finally:
         server_set.stop_all()
     load = os.getloadavg()
-    ratios = {"booking": results["booking"] / results["plain"], "series": results["series"] / results["plain"]}
+    ratios = {
+        "booking": results["booking"] / results["plain"],
+        "series": results["series"] / results["plain"],
+    }
     print(f"load average: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     for name, value in results.items():
         print(f"  {name:14s} median {value:7.2f} ms  (n={args.repetitions})")

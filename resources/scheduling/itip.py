@@ -140,6 +140,22 @@ def without_organizer_parameters(calendar: icalendar.Calendar) -> icalendar.Cale
     return found
 
 
+def attendee_text(calendar: icalendar.Calendar) -> bytes:
+    """The attendee's copy as text, without copying the calendar: the organizer-only
+    parameters are taken out for the serialisation and put back after it."""
+    taken = []
+    for component in components(calendar):
+        for prop in attendee_properties(component) + [component.get("ORGANIZER")]:
+            for name in ORGANIZER_ONLY_PARAMETERS if prop is not None else ():
+                if name in prop.params:
+                    taken.append((prop, name, prop.params.pop(name)))
+    try:
+        return calendar.to_ical()  # type: ignore[no-any-return]
+    finally:
+        for prop, name, value in taken:
+            prop.params[name] = value
+
+
 def message(calendar: icalendar.Calendar, method: str) -> bytes:
     """The iTIP message (RFC 5546) of a calendar object: the object with METHOD."""
     found = without_organizer_parameters(calendar)

@@ -106,7 +106,7 @@ def _calendar_of(user: CalendarUser) -> Collection | None:
 
 
 def _attendee_copy(calendar: icalendar.Calendar) -> bytes:
-    return itip.without_organizer_parameters(calendar).to_ical()  # type: ignore[no-any-return]
+    return itip.attendee_text(calendar)
 
 
 def _book(
@@ -133,8 +133,13 @@ def _book(
         datetime.now(UTC),
     )
     apply_answer(calendar, address, answer)
-    copy = itip.without_organizer_parameters(calendar)
-    itip.exclude(copy, [r.recurrence_id for r in answer.refused if r.recurrence_id is not None])
+    refused = [r.recurrence_id for r in answer.refused if r.recurrence_id is not None]
+    if refused:
+        copy = itip.without_organizer_parameters(calendar)
+        itip.exclude(copy, refused)
+        text = copy.to_ical()
+    else:
+        text = itip.attendee_text(calendar)
     if answer.partstat == DECLINED:
         if existing is not None:
             remove_copy(room_calendar.id, written.uid)
@@ -143,7 +148,7 @@ def _book(
         store_copy(
             room_calendar,
             written.uid,
-            copy.to_ical(),
+            text,
             max_size=scheduler.max_size,
             existing=existing,
         )
