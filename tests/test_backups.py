@@ -227,6 +227,34 @@ def test_a_phone_and_the_admin_see_the_same_after_the_restore(trip):
     assert admin_view(there) == admin_view(admin)
 
 
+CARD_SEARCH = (
+    b'<?xml version="1.0"?><C:addressbook-query xmlns:D="DAV:" '
+    b'xmlns:C="urn:ietf:params:xml:ns:carddav"><D:prop><D:getetag/></D:prop>'
+    b'<C:filter><C:prop-filter name="FN"><C:text-match match-type="contains">nummer'
+    b"</C:text-match></C:prop-filter></C:filter></C:addressbook-query>"
+)
+
+
+def test_a_phone_finds_the_same_cards_by_name_after_the_restore(trip):
+    """The restored card fields reach the text index (SQLite's trigram table is filled
+    by the writers, which a restore goes past)."""
+    made = trip.made
+    book = made.collections[2]
+
+    def found(base_url: str) -> set[str]:
+        asked = made.phone.request(
+            "REPORT",
+            base_url + book,
+            data=CARD_SEARCH,
+            headers={"Depth": "1", "Content-Type": "application/xml"},
+        )
+        assert asked.status_code == 207, asked.text
+        return set(responses(asked.content)) - {book}
+
+    there = found(trip.restored.base_url)
+    assert there and there == found(made.base_url)
+
+
 def test_logins_keep_their_passwords_and_secrets_their_key(trip):
     made = trip.made
     base = trip.restored.base_url

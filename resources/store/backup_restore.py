@@ -27,6 +27,7 @@ import peewee
 from resources.store.backup_manifest import BackupRefused, TablePart
 from resources.store.backup_reader import BackupArchive
 from resources.store.backup_tables import backed_up_models
+from resources.store.card_fields import reindex_search_table
 from resources.store.company_audiences import CompanyAudience
 from resources.store.database import (
     bulk_cache,
@@ -87,6 +88,7 @@ def restore_archive(archive: BackupArchive, actor: str = "command line") -> Rest
                     tables += 1
             _advance_sequences(db)
             _upgrade(db, target, SCHEMA_VERSION)
+            reindex_search_table(db)  # its rows went in past the writers that index them
             _audit(archive, actor)
             collections = Collection.select().count()
     except Exception as failure:

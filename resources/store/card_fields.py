@@ -84,6 +84,19 @@ def drop_insert_trigger(db: peewee.Database) -> None:
         db.execute_sql(f'DROP TRIGGER IF EXISTS "{SEARCH_TABLE}_insert"')
 
 
+def reindex_search_table(db: peewee.Database) -> None:
+    """Rebuild SQLite's trigram table from the stored fields, for rows written past the
+    writers here (a restore inserts the table as it was archived)."""
+    if not isinstance(db, peewee.SqliteDatabase):
+        return  # PostgreSQL's index follows its table by itself
+    table = CardField._meta.table_name
+    db.execute_sql(f'INSERT INTO "{SEARCH_TABLE}" ("{SEARCH_TABLE}") VALUES (\'delete-all\')')
+    db.execute_sql(
+        f'INSERT INTO "{SEARCH_TABLE}" (rowid, folded) SELECT id, folded FROM "{table}" '
+        f"WHERE prop IN ({_indexed_props()})"
+    )
+
+
 COLUMNS = ("stored_object", "prop", "value", "folded")
 
 
