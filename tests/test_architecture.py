@@ -27,7 +27,9 @@ LAYERS = (
     ("connector_codes", "scheduling_codes"),  # parts of the catalogue (they import nothing)
     ("free_busy_codes",),  # free-busy's and room lookup's part of the catalogue (likewise)
     ("backup_codes",),  # the backups' part of the catalogue (it imports nothing)
-    ("external_calendar_codes",),  # the external calendars' part of the catalogue (it imports nothing)
+    (
+        "external_calendar_codes",
+    ),  # the external calendars' part of the catalogue (it imports nothing)
     ("error_codes",),  # the catalogue of sentences for people, by code
     ("errors",),
     ("store",),  # tables, the connection, versioned schema upgrades
