@@ -9,15 +9,9 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
-
-from tests.server_harness import POSTGRES_ENV
-
-LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1/postgres"
 
 
 def davserver(*arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -75,37 +69,6 @@ def rewritten(
         if changed is not None:
             target.writestr("manifest.json", changed)
     return out
-
-
-class PostgresDatabase:
-    """A new database of this test's own on the run's PostgreSQL, or on the local one
-    when the run is on SQLite (it is always there on this machine and in CI)."""
-
-    def __init__(self) -> None:
-        self.admin_url = os.environ.get(POSTGRES_ENV) or LOCAL_POSTGRES
-        self.name = f"davserver_backup_{uuid.uuid4().hex[:12]}"
-        self._admin(f'CREATE DATABASE "{self.name}"')
-        self.url = urlsplit(self.admin_url)._replace(path=f"/{self.name}").geturl()
-
-    def _admin(self, sql: str) -> None:
-        import psycopg2
-
-        parts = urlsplit(self.admin_url)
-        connection = psycopg2.connect(
-            dbname=parts.path.lstrip("/") or "postgres",
-            user=parts.username,
-            password=parts.password,
-            host=parts.hostname,
-            port=parts.port,
-        )
-        connection.autocommit = True
-        try:
-            connection.cursor().execute(sql)
-        finally:
-            connection.close()
-
-    def drop(self) -> None:
-        self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
 def sqlite_url(folder: Path, name: str) -> str:

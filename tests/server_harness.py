@@ -25,6 +25,13 @@ from davserver.config import Settings, load_settings
 from davserver.server import make_server
 
 POSTGRES_ENV = "DAVSERVER_TEST_DATABASE_URL"
+# The PostgreSQL that this machine and CI always run, for tests that need one on SQLite runs too.
+LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1/postgres"
+
+
+def postgres_url() -> str:
+    """The run's PostgreSQL, or the local one when the run is on SQLite."""
+    return os.environ.get(POSTGRES_ENV) or LOCAL_POSTGRES
 
 
 def free_port() -> int:

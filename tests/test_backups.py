@@ -23,7 +23,6 @@ from resources.store.backup_tables import codec_for, uncovered_columns, uncovere
 from resources.store.database import database_proxy
 from tests.api_helpers import Api
 from tests.backup_archives import (
-    PostgresDatabase,
     column,
     database_tables,
     davserver,
@@ -43,7 +42,7 @@ from tests.backup_installation import (
 )
 from tests.davxml import error_condition, propfind_body, q, responses
 from tests.logins import signed_in_session
-from tests.server_harness import FreshDatabase, ServerProcess, start_server_process
+from tests.server_harness import FreshDatabase, ServerProcess, postgres_url, start_server_process
 from tests.source_server import SourceServer
 
 SYNC = (
@@ -129,7 +128,7 @@ def _open_once(url: str, key_file: Path) -> None:
 def trip(tmp_path_factory):
     work = tmp_path_factory.mktemp("backups")
     source_db, final_db = FreshDatabase(str(work)), FreshDatabase(str(work))
-    other = None if source_db.is_postgres else PostgresDatabase()
+    other = None if source_db.is_postgres else FreshDatabase(str(work), postgres_url())
     middle_url = other.url if other else sqlite_url(work, "middle")
     keys = {"DAVSERVER_SECRET_KEYS": "", "DAVSERVER_SECRET_KEY_FILE": str(work / "source.key")}
     env = {**keys, "DAVSERVER_CONNECTOR_POLL_SECONDS": "1"}

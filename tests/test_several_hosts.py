@@ -38,20 +38,15 @@ from tests.caldav_remotes import (
 )
 from tests.carddav_sources import DavProxy, DavServer
 from tests.logins import Login, unique
-from tests.server_harness import POSTGRES_ENV, FreshDatabase, ServerProcess, start_server_process
+from tests.server_harness import FreshDatabase, ServerProcess, postgres_url, start_server_process
 from tests.source_server import SourceServer
 from tests.test_cli import davserver
 from tests.test_connector_processes import slow_csv, sql, wait_for
 from tests.worker_processes import children_of
 
-LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1/postgres"
 PER_USER = 4
 BOSS, BOSS_PASSWORD = "boss", "boss-password-1"
 PROPFIND_BODY = '<propfind xmlns="DAV:"><prop><current-user-principal/></prop></propfind>'
-
-
-def postgres_url() -> str:
-    return os.environ.get(POSTGRES_ENV) or LOCAL_POSTGRES
 
 
 def host_env(keys: str) -> dict[str, str]:
