@@ -51,11 +51,9 @@ class CalendarHomesNode(StructuralCollection):
         return [CalendarHomeNode(urls.calendar_home_path(self.login.username), self.environ)]
 
 
-class PrincipalNode(StructuralCollection):
-    """`/dav/principals/<username>/`: the login's principal resource."""
-
-    def get_display_name(self) -> str:
-        return self.login.display_name or self.login.username
+class PrincipalBase(StructuralCollection):
+    """What every principal has (RFC 3744 §2, RFC 5397): a principal resource type, its
+    own URL and a display name; the kinds say who they are."""
 
     def get_member_list(self):
         return []
@@ -69,13 +67,18 @@ class PrincipalNode(StructuralCollection):
 
     @live(qname(DAV, "principal-URL"))
     def _principal_url(self):
-        return href_element(
-            qname(DAV, "principal-URL"), urls.href(urls.principal_path(self.login.username))
-        )
+        return href_element(qname(DAV, "principal-URL"), urls.href(self.path))
 
     @live(qname(DAV, "displayname"), allprop=True)
     def _displayname(self):
         return self.get_display_name()
+
+
+class PrincipalNode(PrincipalBase):
+    """`/dav/principals/<username>/`: the login's principal resource."""
+
+    def get_display_name(self) -> str:
+        return self.login.display_name or self.login.username
 
     @live(qname(CALDAV, "calendar-home-set"))
     def _calendar_home_set(self):

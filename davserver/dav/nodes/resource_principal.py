@@ -11,6 +11,7 @@ from __future__ import annotations
 from davserver.dav import urls
 from davserver.dav.live_properties import live
 from davserver.dav.nodes.base import StructuralCollection
+from davserver.dav.nodes.principal import PrincipalBase
 from davserver.dav.nodes.resource_calendar import ResourceCalendarNode
 from davserver.dav.xml import CALDAV, DAV, element, href_element, qname, sub
 from resources.organisation.resource_calendars import resource_calendar
@@ -60,7 +61,7 @@ class ResourcePrincipalsNode(StructuralCollection):
         ]
 
 
-class ResourcePrincipalNode(StructuralCollection):
+class ResourcePrincipalNode(PrincipalBase):
     """One resource's principal."""
 
     def __init__(self, path: str, environ: dict, resource: Resource) -> None:
@@ -69,26 +70,6 @@ class ResourcePrincipalNode(StructuralCollection):
 
     def get_display_name(self) -> str:
         return self.resource.name
-
-    def get_member_list(self):
-        return []
-
-    @live(qname(DAV, "resourcetype"))
-    def _resourcetype(self):
-        el = element(qname(DAV, "resourcetype"))
-        sub(el, qname(DAV, "collection"))
-        sub(el, qname(DAV, "principal"))
-        return el
-
-    @live(qname(DAV, "principal-URL"))
-    def _principal_url(self):
-        return href_element(
-            qname(DAV, "principal-URL"), urls.href(resource_principal_path(self.resource.slug))
-        )
-
-    @live(qname(DAV, "displayname"), allprop=True)
-    def _displayname(self):
-        return self.get_display_name()
 
     @live(qname(CALDAV, "calendar-user-type"))
     def _calendar_user_type(self):
