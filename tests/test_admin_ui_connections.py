@@ -20,7 +20,7 @@ from resources.connectors.run_worker import RunWorker
 from resources.store.connectors import Connection, ConnectorRun
 from resources.store.directory import PhonebookEntry
 from tests.browser.admin_pages import new_account, sign_in
-from tests.browser.chromium import DESKTOP, PHONE, new_page, screenshot
+from tests.browser.chromium import DESKTOP, PHONE, assert_fits, new_page, screenshot
 from tests.source_server import SourceServer
 
 LOCALES = {"en": "en-GB", "de": "de-DE"}
@@ -96,7 +96,7 @@ def open_page(browser, server, language: str, size: str):
 
 
 def fits(page, size: str) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"]
+    assert_fits(page, SIZES[size]["width"])
 
 
 def wait_for_state(page, state: str, selector: str = "#runs tbody tr:first-child .run-state"):

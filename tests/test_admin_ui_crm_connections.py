@@ -28,7 +28,7 @@ from resources.connectors.run_worker import RunWorker
 from resources.store.connectors import Connection
 from resources.store.directory import PhonebookEntry
 from tests.browser.admin_pages import new_account, sign_in
-from tests.browser.chromium import DESKTOP, PHONE, new_page, screenshot
+from tests.browser.chromium import DESKTOP, PHONE, assert_fits, new_page, screenshot
 from tests.fake_graph import ORG, FakeGraph, org_contact
 from tests.fake_salesforce import FakeSalesforce
 from tests.fake_sugarcrm import FakeSugarCrm
@@ -156,7 +156,7 @@ def open_page(browser, server, language: str, size: str):
 
 
 def fits(page, size: str) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"]
+    assert_fits(page, SIZES[size]["width"])
 
 
 def click_and_wait(page, selector: str) -> None:

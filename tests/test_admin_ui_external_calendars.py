@@ -15,7 +15,7 @@ import pytest
 from resources.auth.audit import recent
 from resources.store.external_calendars import ExternalAccount, SyncPair
 from tests.browser.admin_pages import new_account, sign_in
-from tests.browser.chromium import DESKTOP, PHONE, new_page, screenshot
+from tests.browser.chromium import DESKTOP, PHONE, assert_fits, new_page, screenshot
 from tests.caldav_remotes import (
     event,
     local_calendar,
@@ -114,7 +114,7 @@ def test_enter_an_account_pick_a_calendar_sync_change_and_end_it(
             f"there-{tag}": "Booked there",
             f"here-{tag}": "Booked here",
         }
-        assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[language]["width"]
+        assert_fits(page, SIZES[language]["width"])
         screenshot(page, f"external-sync-{language}")
         click_and_wait(page, "#edit-sync")
         page.fill("#f-interval_minutes", "61")

@@ -16,7 +16,7 @@ from resources.organisation.branches import default_branch
 from resources.organisation.resource_calendars import create_resource
 from resources.store.directory import ContactPerson
 from tests.browser.admin_pages import new_account, sign_in, unique
-from tests.browser.chromium import DESKTOP, PHONE, new_page, screenshot
+from tests.browser.chromium import DESKTOP, PHONE, assert_fits, new_page, screenshot
 from tests.import_files import CALENDAR_FILE, VCARD_FILE, unique_file
 from tests.organisation import build_org
 
@@ -38,7 +38,7 @@ def upload(page, base_url: str, target: str, name: str, body: bytes) -> None:
 
 
 def fits(page, size: dict) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+    assert_fits(page, size["width"])
 
 
 @pytest.mark.parametrize("size", SIZES)

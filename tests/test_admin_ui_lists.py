@@ -12,7 +12,7 @@ from davserver.web.admin.i18n import SHOWN_ZONE
 from resources.company_directory import phonebook
 from resources.organisation.branches import create_branch
 from tests.browser.admin_pages import new_account, sign_in, unique
-from tests.browser.chromium import DESKTOP, PHONE, new_page, screenshot
+from tests.browser.chromium import DESKTOP, PHONE, assert_fits, new_page, screenshot
 
 pytest_plugins = ["tests.browser.fixtures"]
 
@@ -84,8 +84,7 @@ def test_search_sort_and_pages_of_the_phonebook(server, signed_in):
     sort_by(page, "-last_name")
     assert page.input_value("#list-sort") == "-last_name"
     assert "P59" in _rows(page)[0]
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"]
+    assert_fits(page, page.viewport_size["width"])
     screenshot(page, f"phonebook-list-{page.viewport_size['width']}")
 
     page.fill("#list-q", unique("nobody"))

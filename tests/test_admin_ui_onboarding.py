@@ -19,7 +19,7 @@ from tests.browser.admin_pages import (
     sign_in,
     unique,
 )
-from tests.browser.chromium import PHONE, new_page, screenshot
+from tests.browser.chromium import PHONE, assert_fits, new_page, screenshot
 
 
 def _organisation(page, base: str) -> dict:
@@ -195,12 +195,11 @@ def test_credential_page_fits_a_phone(server, browser):
     try:
         sign_in(phone, server.base_url, *new_account("admin"))
         phone.goto(f"{server.base_url}/admin/credentials/new")
-        width = phone.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE["width"]
+        assert_fits(phone, PHONE["width"])
         assert phone.locator("label[for=f-username]").is_visible()
         screenshot(phone, "phone-credential-form")
         phone.goto(f"{server.base_url}/admin/resources")
-        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        assert_fits(phone, PHONE["width"])
         screenshot(phone, "phone-resources")
     finally:
         phone.context.close()

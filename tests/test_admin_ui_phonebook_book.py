@@ -13,7 +13,7 @@ from resources.company_directory.book_language import set_installation_language
 from resources.store.directory import ContactPerson, PhonebookEntry
 from tests import company_book_reading as book
 from tests.browser.admin_pages import fill_form, new_account, save, sign_in, unique
-from tests.browser.chromium import DESKTOP, PHONE, new_page, screenshot
+from tests.browser.chromium import DESKTOP, PHONE, assert_fits, new_page, screenshot
 from tests.conftest import make_login
 
 LAYOUTS = [
@@ -27,10 +27,6 @@ def words(locale: str, message: str, **values: object) -> str:
     """The UI's sentence in the page's language, as the catalog has it."""
     text = catalog(locale[:2]).gettext(message)
     return text % values if values else text
-
-
-def fits(page, viewport: dict) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
 
 
 @pytest.fixture
@@ -67,7 +63,7 @@ def test_copy_to_manual_then_edit_the_copy(server, admin_page):
     assert row.locator(".marker.S").is_visible()
     copy_button = row.locator("button.copy-entry")
     assert copy_button.inner_text() == words(locale, "Copy to manual")
-    assert fits(page, viewport)
+    assert_fits(page, viewport["width"])
     with page.expect_navigation():
         copy_button.click()
     copy = PhonebookEntry.get((PhonebookEntry.source == "M") & (PhonebookEntry.last_name == tag))
@@ -82,7 +78,7 @@ def test_copy_to_manual_then_edit_the_copy(server, admin_page):
     assert "X-DAVSERVER-SOURCE:M" in card  # one card: the copy stands in for the synced one
 
     fill_form(page, {"phone_work": "+49 30 999", "company": "Taxi Süd"})
-    assert fits(page, viewport)
+    assert_fits(page, viewport["width"])
     screenshot(page, f"phonebook-edit-{viewport['width']}-{locale}")
     save(page)
     assert words(locale, "The manual entry is saved.") in page.inner_text("main")
@@ -94,7 +90,7 @@ def test_copy_to_manual_then_edit_the_copy(server, admin_page):
     assert row.locator("button.copy-entry").count() == 0
     assert words(locale, "the phones show its manual copy") in row.inner_text()
     assert words(locale, "copy of a synced entry") in page.inner_text(f"#entry-{copy.id}")
-    assert fits(page, viewport)
+    assert_fits(page, viewport["width"])
     screenshot(page, f"phonebook-list-{viewport['width']}-{locale}")
 
     # A second copy from a page opened before the first one: nothing new is made.
@@ -141,7 +137,7 @@ def test_company_book_off_and_on_and_its_language(server, admin_page, book_resto
         {"salutation": "Frau", "title": "Dr.", "first_name": "Eva", "last_name": doctor},
     )
     fill_form(page, {"phone_work": "+49 30 9001"})
-    assert fits(page, viewport)
+    assert_fits(page, viewport["width"])
     save(page)
     [card] = book.cards_with(login, doctor)
     assert book.field(card, "N") == [f"{doctor};Eva;;Frau Dr.;"] and "ROLE" not in card
@@ -158,7 +154,7 @@ def test_company_book_off_and_on_and_its_language(server, admin_page, book_resto
     page.goto(f"{base}/directory/companies")
     off_button = page.locator("#disable-book")
     assert off_button.inner_text() == words(locale, "Switch the company address book off")
-    assert fits(page, viewport)
+    assert_fits(page, viewport["width"])
     before = book.ctag(login)
     with page.expect_navigation():
         off_button.click()
@@ -182,7 +178,7 @@ def test_company_book_off_and_on_and_its_language(server, admin_page, book_resto
         language="Deutsch",
     ) in page.inner_text("main")
     assert book.field(book.cards_with(login, doctor)[0], "CATEGORIES") == ["Kunde"]
-    assert fits(page, viewport)
+    assert_fits(page, viewport["width"])
     screenshot(page, f"company-book-language-{viewport['width']}-{locale}")
     page.select_option("#f-installation-language", "en")
     with page.expect_navigation():

@@ -17,7 +17,7 @@ from resources.organisation.accounts import create_account
 from resources.organisation.branches import create_branch
 from resources.organisation.resource_calendars import find_resource
 from tests.browser.admin_pages import sign_in
-from tests.browser.chromium import DESKTOP, PHONE, new_page, screenshot
+from tests.browser.chromium import DESKTOP, PHONE, assert_fits, new_page, screenshot
 from tests.logins import new_account, unique
 from tests.organisation import build_org, phone_login
 
@@ -86,7 +86,7 @@ def _wait_for_images(page) -> None:
 
 
 def _no_sideways_scroll(page, look) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= look[2]["width"]
+    assert_fits(page, look[2]["width"])
 
 
 def test_refused_resource_hides_qr_url_and_profile(server, admin_page, org, look):

@@ -17,7 +17,7 @@ from resources.organisation.groups import create_group
 from resources.organisation.resource_calendars import create_resource
 from resources.organisation.resource_events import NewAppointment, create_appointment
 from tests.browser.admin_pages import new_account, sign_in, unique
-from tests.browser.chromium import DESKTOP, PHONE, new_page, screenshot
+from tests.browser.chromium import DESKTOP, PHONE, assert_fits, new_page, screenshot
 
 SIZES = {"desktop": DESKTOP, "phone": PHONE}
 MONDAY = date(2026, 12, 7)
@@ -82,7 +82,7 @@ def test_week_view_details_zones_and_region(
         assert fitting.locator(".description").inner_text() == "Bring the new devices"
         assert fitting.locator(".branch").inner_text() == berlin.name
         assert "Europe/Berlin" in page.inner_text("#zones")
-        assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"]
+        assert_fits(page, SIZES[size]["width"])
         screenshot(page, f"week-details-{locale}-{size}")
 
         page.goto(week_url(server, first, second))
@@ -100,7 +100,7 @@ def test_week_view_details_zones_and_region(
         else:
             boxes = [lanes.nth(i).bounding_box() for i in range(2)]
             assert boxes[0]["y"] < boxes[1]["y"]  # stacked on a phone
-        assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"]
+        assert_fits(page, SIZES[size]["width"])
         page.click("#next-week")
         assert f"with={second.slug}" in page.url  # paging keeps the side-by-side choice
         screenshot(page, f"week-side-by-side-{locale}-{size}")
@@ -169,7 +169,7 @@ def test_groups_explain_what_they_do_and_where_they_are_used(server, browser, lo
         row = page.locator("tr", has_text=group.name)
         assert words[3] in row.locator("td.used-in").inner_text()
         assert "Gerda Gruppe" in row.inner_text()
-        assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"]
+        assert_fits(page, SIZES[size]["width"])
         row.locator("a").click()
         page.wait_for_selector("#group-used-in")
         assert words[3] in page.inner_text("#group-used-in")

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 
 from resources.organisation.demo import TEXTS
-from tests.browser.chromium import DESKTOP, PHONE, new_page, screenshot
+from tests.browser.chromium import DESKTOP, PHONE, assert_fits, new_page, screenshot
 from tests.server_harness import FreshDatabase, free_port, start_server_process
 
 LOCALES = {"de": "de-DE", "en": "en-GB"}
@@ -65,7 +65,7 @@ def test_demo_data_in_one_language(browser, demo_server, size):
             assert word in text, word
         for word in words_of(other) - words_of(language):
             assert word not in text, word
-        assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"]
+        assert_fits(page, SIZES[size]["width"])
     finally:
         page.context.close()
 

@@ -37,3 +37,33 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+_OVERFLOWING = """(width) => {
+  const wide = [];
+  for (const element of document.body.querySelectorAll('*')) {
+    const box = element.getBoundingClientRect();
+    if (box.right > width + 0.5 && getComputedStyle(element).position !== 'fixed') {
+      const name = element.tagName.toLowerCase() + (element.id ? '#' + element.id : '')
+        + (element.className && typeof element.className === 'string'
+           ? '.' + element.className.trim().split(/\\s+/).join('.') : '');
+      wide.push(name + ' right=' + Math.round(box.right) + ' text='
+        + JSON.stringify((element.innerText || '').slice(0, 60)));
+    }
+  }
+  return {scroll: document.documentElement.scrollWidth, wide: wide.slice(-5)};
+}"""
+
+
+def page_width_problem(page, width: int) -> str | None:
+    """None when the page fits `width` pixels without a sideways scroll; else what
+    sticks out (the innermost elements last), so a failure says what to fix."""
+    measured = page.evaluate(_OVERFLOWING, width)
+    if measured["scroll"] <= width:
+        return None
+    return f"page is {measured['scroll']} px wide, not {width}: " + "; ".join(measured["wide"])
+
+
+def assert_fits(page, width: int) -> None:
+    problem = page_width_problem(page, width)
+    assert problem is None, problem
