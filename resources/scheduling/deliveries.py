@@ -130,6 +130,22 @@ def tag_of(object_id: int) -> str | None:
     return tag
 
 
+def tag_by_name(collection_id: int, name: str) -> str | None:
+    """The Schedule-Tag of the object at `name`, if it is a scheduling object resource."""
+    tag: str | None = (
+        ScheduleTag.select(ScheduleTag.tag)
+        .join(StoredObject, on=(ScheduleTag.stored_object == StoredObject.id))
+        .where((StoredObject.collection == collection_id) & (StoredObject.name == name))
+        .scalar()
+    )
+    return tag
+
+
+def forget_tag(object_id: int) -> None:
+    """The object is no longer a scheduling object resource: it has no Schedule-Tag."""
+    ScheduleTag.delete().where(ScheduleTag.stored_object == object_id).execute()
+
+
 def new_tag(object_id: int, *, created: bool = False) -> str:
     """A new Schedule-Tag for the object (`created`: it has none yet)."""
     tag = secrets.token_hex(10)

@@ -10,8 +10,10 @@ the client or another system). SCHEDULE-AGENT=CLIENT or NONE attendees are left 
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import reduce
 
 import icalendar
 
@@ -84,7 +86,7 @@ def invite(
     policy = policy_for(resource) if resource is not None else None
     if resource is not None and policy is not None:
         return _book(calendar, address, resource, policy, written, scheduler)
-    target = _calendar_of(user)
+    target = _calendar_of(user, written.uid)
     if target is not None and target.id != written.collection_id:
         store_copy(target, written.uid, _attendee_copy(calendar), max_size=scheduler.max_size)
     deliver_message(user.credential_ids, written.uid, itip.message(calendar, "REQUEST"))
@@ -97,12 +99,28 @@ def _names_this_server(address: str, scheduler: Scheduler) -> bool:
     )
 
 
-def _calendar_of(user: CalendarUser) -> Collection | None:
+def _calendar_of(user: CalendarUser, uid: str) -> Collection | None:
+    """Where the attendee's copy of `uid` goes: the calendar of the user's that holds it
+    already (its person may have moved it; an update must not file a second copy), else
+    its person's calendar, else its login's default calendar."""
+    mine = []
+    if user.resource_id is not None:
+        mine.append(Collection.resource == user.resource_id)
+    if user.credential_ids:
+        mine.append(Collection.owner.in_(user.credential_ids) & (Collection.kind == "calendar"))
+    if not mine:
+        return None
+    holding: Collection | None = (
+        Collection.select()
+        .join(StoredObject, on=(StoredObject.collection == Collection.id))
+        .where(reduce(operator.or_, mine) & (StoredObject.uid == uid))
+        .first()
+    )
+    if holding is not None:
+        return holding
     if user.resource_id is not None:
         return resource_calendar(user.resource_id)
-    if user.credential_ids:
-        return default_calendar(user.credential_ids[0], None)
-    return None
+    return default_calendar(user.credential_ids[0], None)
 
 
 def _attendee_copy(calendar: icalendar.Calendar) -> bytes:
@@ -204,7 +222,7 @@ def cancel(
                 remove_copy(room_calendar.id, written.uid)
                 forget_pending(room_calendar.id, written.uid)
             return
-    target = _calendar_of(user)
+    target = _calendar_of(user, written.uid)
     cancelled = itip.cancelled(previous)
     if target is not None and target.id != written.collection_id:
         if find_copy(target.id, written.uid) is not None:

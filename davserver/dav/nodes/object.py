@@ -144,6 +144,11 @@ class ObjectNode(DavNode, DAVNonCollection):
     def _relocate(self, dest_path: str, *, keep_source: bool) -> None:
         """Into any collection the login may PUT into (a resource calendar too), with PUT's rules."""
         target, name = self.provider.parent_collection_and_name(dest_path, self.environ)
+        if not keep_source and self.collection.kind == CALENDAR:
+            implicit.move_object(  # into another calendar user's calendar, it schedules
+                self.row, target, name, scheduler_for(self.environ, self.settings)
+            )
+            return
         stored_objects.relocate_object(
             self.row,
             target,
