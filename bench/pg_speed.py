@@ -213,6 +213,9 @@ def render(results: dict[str, list[dict]], floor_rounds: list[dict]) -> str:
         ]
     )
     rows.append(["max RSS of one process MiB", *(f"{_max_rss(results[n]):.1f}" for n in names), ""])
+    rows.append(
+        ["max PSS of one process MiB", *(f"{_max_rss(results[n], 'Pss'):.1f}" for n in names), ""]
+    )
     rows.append(["other work (cores, median)", *(f"{_other(results[n]):.2f}" for n in names), ""])
     floor = statistics.median(r["ops"]["hello"]["median_ms"] for r in floor_rounds)
     rows.append(["GET hello-world floor", f"{floor:.2f}", *[""] * (len(names))])
@@ -230,8 +233,9 @@ def _ratio(results: dict[str, list[dict]], key: str, suffix: str = "") -> float 
     return pg / lite if pg and lite else None
 
 
-def _max_rss(rounds: list[dict]) -> float:
-    return max(p["VmRSS"] for r in rounds for p in r.get("memory", {}).get("processes", []))
+def _max_rss(rounds: list[dict], field: str = "VmRSS") -> float:
+    """The largest VmRSS (or Pss: shared pages split among the processes that map them)."""
+    return max(p[field] for r in rounds for p in r.get("memory", {}).get("processes", []))
 
 
 def _other(rounds: list[dict]) -> float:

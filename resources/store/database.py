@@ -16,7 +16,7 @@ import uuid
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import peewee
 
@@ -32,6 +32,12 @@ SQLITE_PRAGMAS = {
     "cache_size": -1000,
 }
 
+
+# The database URL's one option: `?prepared_statements=off` for a PostgreSQL reached
+# through PgBouncer in transaction mode, where consecutive transactions of one client
+# connection may run on different server connections, so a statement PREPAREd on one
+# is unknown on the next (PgBouncer before 1.21 passes no prepared statements at all).
+PREPARED_STATEMENTS = "prepared_statements"
 
 # A PostgreSQL that does not answer at all makes a request fail after this long, not hang.
 CONNECT_TIMEOUT_SECONDS = 5
@@ -59,7 +65,17 @@ def open_database(url: str) -> peewee.Database:
             path or ":memory:", pragmas=SQLITE_PRAGMAS, check_same_thread=False
         )
     if scheme in ("postgres", "postgresql"):
-        return ReconnectingPostgresqlDatabase(
+        options = parse_qs(parts.query)
+        unknown = sorted(options.keys() - {PREPARED_STATEMENTS})
+        if unknown:
+            raise DatabaseUrlError(
+                f"unknown option {unknown[0]!r} in database URL {redact_url(url)!r}: "
+                f"the one option is {PREPARED_STATEMENTS}=off"
+            )
+        switch = options.get(PREPARED_STATEMENTS, ["on"])[-1].lower()
+        if switch not in ("on", "off"):
+            raise DatabaseUrlError(f"{PREPARED_STATEMENTS} in the database URL must be on or off")
+        database = ReconnectingPostgresqlDatabase(
             unquote(parts.path.lstrip("/")) or "davserver",
             user=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
@@ -67,6 +83,8 @@ def open_database(url: str) -> peewee.Database:
             port=parts.port or None,
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
         )
+        database.prepares_statements = switch == "on"
+        return database
     raise DatabaseUrlError(
         f"unsupported database URL {redact_url(url)!r}: use sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB"
     )
@@ -239,6 +257,8 @@ class ReconnectingPostgresqlDatabase(peewee.PostgresqlDatabase):
     more on a new connection. Inside a transaction the error goes up: the request
     fails, and the next one gets a new connection.
     """
+
+    prepares_statements = True  # see PREPARED_STATEMENTS
 
     def execute_sql(self, sql: str, params: Any = None) -> Any:
         # peewee's stubs leave execute_sql unannotated

@@ -8,6 +8,7 @@ usual; columns from joined tables arrive as plain extra attributes.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -27,6 +28,7 @@ from resources.store.organisation import (
 )
 
 _M = TypeVar("_M", bound=peewee.Model)
+log = logging.getLogger("davserver.store")
 _T = TypeVar("_T")
 
 
@@ -53,6 +55,20 @@ def _sql(template: str, param: str) -> str:
 # Per PostgreSQL connection, the names of the statements prepared on it.
 _PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 _STATEMENT_MISSING = "26000"  # SQLSTATE invalid_sql_statement_name
+_STATEMENT_EXISTS = "42P05"  # SQLSTATE duplicate_prepared_statement
+_warned: list[bool] = []
+
+
+def _warn_of_shared_connections() -> None:
+    """Statements vanish or reappear on a connection when a pooler in transaction mode
+    hands its server connections around: say so, once per process, with the cure."""
+    if not _warned:
+        _warned.append(True)
+        log.warning(
+            "a prepared statement went missing or already existed on this connection: "
+            "behind PgBouncer (or another pooler) in transaction mode, add "
+            "?prepared_statements=off to the database URL"
+        )
 
 
 @cache
@@ -74,7 +90,7 @@ def _execute_prepared(sql: str, params: Sequence[Any]) -> Any:
     the first time a connection meets a statement and EXECUTE after that.
     """
     db = database_proxy.obj
-    if isinstance(db, peewee.SqliteDatabase):
+    if isinstance(db, peewee.SqliteDatabase) or not getattr(db, "prepares_statements", True):
         return db.execute_sql(sql, params)
     name, prepare, count = _prepared_form(sql)
     execute = f"EXECUTE {name}({', '.join(['%s'] * count)})" if count else f"EXECUTE {name}"
@@ -82,16 +98,18 @@ def _execute_prepared(sql: str, params: Sequence[Any]) -> Any:
         if db.is_closed():
             db.connect()
         prepared = _PREPARED.setdefault(db._state.conn, set())
-        if name not in prepared:
-            db.execute_sql(prepare)
-            prepared.add(name)
         try:
+            if name not in prepared:
+                db.execute_sql(prepare)
+                prepared.add(name)
             return db.execute_sql(execute, params)
         except peewee.ProgrammingError as exc:
             # A connection replaced after its death (see ReconnectingPostgresqlDatabase)
             # has none of the old one's statements: prepare them again, once.
-            missing = getattr(getattr(exc, "orig", None) or exc.__context__, "pgcode", None)
-            if attempt == 2 or missing != _STATEMENT_MISSING or db.in_transaction():
+            code = getattr(getattr(exc, "orig", None) or exc.__context__, "pgcode", None)
+            if code in (_STATEMENT_MISSING, _STATEMENT_EXISTS):
+                _warn_of_shared_connections()
+            if attempt == 2 or code != _STATEMENT_MISSING or db.in_transaction():
                 raise
             _PREPARED.pop(db._state.conn, None)
     raise AssertionError("unreachable")
