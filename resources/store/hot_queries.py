@@ -26,6 +26,7 @@ from resources.store.organisation import (
     ServiceCredential,
     UserAccount,
 )
+from resources.store.scheduling import ScheduleTag
 
 _M = TypeVar("_M", bound=peewee.Model)
 log = logging.getLogger("davserver.store")
@@ -49,6 +50,7 @@ def _sql(template: str, param: str) -> str:
         resource=_table(Resource),
         object=_table(StoredObject),
         dead=_table(DeadProperty),
+        schedule_tag=_table(ScheduleTag),
     )
 
 
@@ -440,3 +442,16 @@ def dead_properties_of(object_ids: list[int]) -> dict[int, dict[str, str]]:
     for object_id, name, value in database_proxy.obj.execute_sql(sql, object_ids).fetchall():
         found.setdefault(object_id, {})[name] = value
     return found
+
+
+_SCHEDULE_TAG_BY_NAME = """SELECT t.tag FROM {schedule_tag} t JOIN {object} o ON o.id = t.stored_object_id
+ WHERE o.collection_id = {p} AND o.name = {p}"""
+
+
+def schedule_tag_by_name(collection_id: int, name: str) -> str | None:
+    """The Schedule-Tag of the object at `name` (asked before each PUT that replaces one)."""
+    cursor = _execute_prepared(
+        _sql(_SCHEDULE_TAG_BY_NAME, database_proxy.obj.param), (collection_id, name)
+    )
+    row = cursor.fetchone()
+    return None if row is None else str(row[0])
