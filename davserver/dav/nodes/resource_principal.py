@@ -122,5 +122,5 @@ def home_calendar(resource: Resource, environ: dict, row: Collection | None = No
     alias = Collection(__no_default__=1, **row.__data__)
     alias.home = RESOURCE_HOMES
     alias.path = f"{resource.slug}/{CALENDAR_IN_HOME}"
-    alias._dirty.clear()  # type: ignore[attr-defined]  # never saved: only addressed differently
+    alias._dirty.clear()  # never saved: only addressed differently
     return ResourceCalendarNode.for_row(alias, environ)
