@@ -5,7 +5,7 @@ its threads, how many does it keep, and for how long.
 
 For each count: that many connections each send one signed-in PROPFIND and then stay
 open without a word; while they idle, one more client times 50 requests on a
-connection of its own (if idle connections held server threads, 8 per process, these
+connection of its own (opened again whenever the server says `Connection: close`) (if idle connections held server threads, 8 per process, these
 would wait for the 30 s timeout); it then counts how many of the idle connections the
 server told `Connection: close` (cheroot keeps at most `keep_alive_conn_limit` idle
 connections per process) and, 35 s later, how many the server has closed (its 30 s
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import shutil
 import statistics
 import sys
 import tempfile
@@ -79,10 +80,15 @@ async def probe(port: int, count: int) -> dict:
         idle.append((reader, writer))
     reader, writer = await asyncio.open_connection(srv.HOST, port)
     timings = []
+    timed_told_close = 0
     for _ in range(TIMED_REQUESTS):
         clock = time.perf_counter()
-        await exchange(reader, writer, message)
+        headers = await exchange(reader, writer, message)
         timings.append((time.perf_counter() - clock) * 1000)
+        if headers.get("connection", "").lower() == "close":  # over the keep-alive limit
+            timed_told_close += 1
+            writer.close()
+            reader, writer = await asyncio.open_connection(srv.HOST, port)
     writer.close()
     await asyncio.sleep(0.5)
     closed_now = sum([await closed_by_server(r) for r, _ in idle])
@@ -95,6 +101,7 @@ async def probe(port: int, count: int) -> dict:
         "told_connection_close": told_close,
         "closed_by_server_at_once": closed_now,
         "closed_by_server_after_35_s": closed_later,
+        "timed_requests_told_close": timed_told_close,
         "requests_while_idle_median_ms": round(statistics.median(timings), 2),
         "requests_while_idle_max_ms": round(max(timings), 2),
     }
@@ -116,6 +123,7 @@ def main() -> int:
             print(asyncio.run(probe(port, count)), flush=True)
     finally:
         servers.stop_all()
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
