@@ -159,7 +159,7 @@ class Connection:
             if not exc.partial:
                 raise _ClosedBeforeAnswer("closed before the answer") from None
             raise HttpFailure("the answer's head was cut off") from None
-        except (ConnectionError, BrokenPipeError) as exc:
+        except ConnectionError as exc:
             raise _ClosedBeforeAnswer(f"{type(exc).__name__} before the answer") from None
         except asyncio.LimitOverrunError:
             raise HttpFailure("the answer's head is too long") from None
@@ -202,7 +202,7 @@ def _parse_head(head: bytes) -> tuple[int, dict[str, str]]:
 
 async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> bytes:
     if "chunked" in headers.get("transfer-encoding", "").lower():
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             size_line = await reader.readuntil(b"\r\n")
             size = int(size_line.split(b";", 1)[0].strip(), 16)

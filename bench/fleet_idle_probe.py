@@ -9,7 +9,8 @@ connection of its own (opened again whenever the server says `Connection: close`
 would wait for the 30 s timeout); it then counts how many of the idle connections the
 server told `Connection: close` (cheroot keeps at most `keep_alive_conn_limit` idle
 connections per process) and, 35 s later, how many the server has closed (its 30 s
-timeout). One server on SQLite for every count, on 127.0.0.1.
+timeout). Before that, `--bursts`: that many connections opened at the same moment, and
+how long connecting took. One server on SQLite for everything, on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -107,10 +108,34 @@ async def probe(port: int, count: int) -> dict:
     }
 
 
+async def burst(port: int, count: int) -> dict:
+    """`count` connections opened at the same moment, each sending one request: how long
+    connecting took. A connection the listening socket's backlog had no room for waits
+    for the client's SYN retransmission, one second later."""
+    message = request_bytes(port)
+
+    async def connect_and_ask() -> float:
+        clock = time.perf_counter()
+        reader, writer = await asyncio.open_connection(srv.HOST, port)
+        connected = time.perf_counter() - clock
+        await exchange(reader, writer, message)
+        writer.close()
+        return connected * 1000
+
+    timings = sorted(await asyncio.gather(*(connect_and_ask() for _ in range(count))))
+    return {
+        "simultaneous_connects": count,
+        "connect_median_ms": round(statistics.median(timings), 2),
+        "connect_max_ms": round(timings[-1], 2),
+        "connects_over_900_ms": sum(1 for t in timings if t > 900),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connections", default="600,1500,3000")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--bursts", default="50,200", help="simultaneous connects, measured first")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="davserver-idle-"))
     servers = srv.ServerSet(work, davserver_workers=args.workers)
@@ -119,7 +144,9 @@ def main() -> int:
         srv.add_davserver_login(database, USERNAME, PASSWORD)
         server = srv.start_davserver(servers, database)
         port = int(server.base_url.rsplit(":", 1)[1])
-        for count in (int(n) for n in args.connections.split(",")):
+        for count in (int(n) for n in args.bursts.split(",") if n):
+            print(asyncio.run(burst(port, count)), flush=True)
+        for count in (int(n) for n in args.connections.split(",") if n):
             print(asyncio.run(probe(port, count)), flush=True)
     finally:
         servers.stop_all()

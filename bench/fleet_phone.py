@@ -144,7 +144,8 @@ class Phone:
             return
         found = _SYNC_TOKEN.search(answer.body)
         if found is None:
-            self._error("calendar", "no sync-token in the calendar's PROPFIND answer")
+            assert self.stats is not None
+            self.stats.error("calendar", "no sync-token in the calendar's PROPFIND answer")
             return
         token = found.group(1).decode().strip()
         if token != self.token:
@@ -160,7 +161,7 @@ class Phone:
             return
         root = etree.fromstring(answer.body)
         changed = [
-            item.findtext(f"{{{DAV}}}href")
+            item.findtext(f"{{{DAV}}}href") or ""
             for item in root.iter(f"{{{DAV}}}response")
             if item.find(f".//{{{DAV}}}getetag") is not None
         ]
@@ -213,18 +214,15 @@ class Phone:
         try:
             answer = await self.connection.request(method, path, body.encode("utf-8"), sent)
         except HttpFailure as exc:
-            self._error(kind, str(exc), stats)
+            stats.error(kind, str(exc))
             return None
         if answer.status not in expect:
             detail = answer.body[:200].decode("utf-8", "replace")
-            self._error(kind, f"{method} {path} -> {answer.status}: {detail}", stats)
+            stats.error(kind, f"{method} {path} -> {answer.status}: {detail}")
             return None
         stats.record(kind, answer, self._poll_started)
         self._poll_started = False
         return answer
-
-    def _error(self, kind: str, message: str, stats: StepStats | None = None) -> None:
-        (stats or self.stats).error(kind, message)  # type: ignore[union-attr]
 
 
 async def _sleep_until(moment: float, deadline: float) -> None:

@@ -31,9 +31,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -425,7 +427,7 @@ def main() -> int:
     plan = make_plan(args)
     from davserver.server import KEEP_ALIVE_CONNECTIONS
 
-    meta = {
+    meta: dict[str, Any] = {
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "plan": asdict(plan),
         "cpus": os.cpu_count(),
@@ -435,7 +437,7 @@ def main() -> int:
         "load_average_at_start": [round(v, 2) for v in os.getloadavg()],
         "errors": [],
     }
-    configurations = []
+    configurations: list[tuple[str, Callable[..., dict], tuple[str, ...]]] = []
     if args.only != "postgresql":
         configurations.append(("sqlite", run_sqlite, ()))
     if args.only != "sqlite":
