@@ -172,7 +172,10 @@ def davserver_command(database_url: str, *arguments: str) -> list[str]:
 
 
 def start_davserver(
-    servers: ServerSet, database_url: str, env: dict[str, str] | None = None
+    servers: ServerSet,
+    database_url: str,
+    env: dict[str, str] | None = None,
+    name: str = "davserver",
 ) -> ServerProcess:
     command = [
         sys.executable,
@@ -190,7 +193,7 @@ def start_davserver(
         "--workers",
         str(servers.davserver_workers),
     ]
-    return servers.start("davserver", command, "/dav/", env=env)
+    return servers.start(name, command, "/dav/", env=env)
 
 
 def add_davserver_login(database_url: str, username: str, password: str) -> None:

@@ -46,11 +46,21 @@ class SharedSocketServer(HeadGatedServer):
 
 
 KEEP_ALIVE_CONNECTIONS = 512
+# The listening socket's backlog: connections the kernel has accepted and no process has
+# taken yet. cheroot's default is 5, so a burst of phones reconnecting at once overflowed
+# it and every SYN beyond it waited for the client's retransmission, one second later
+# (or was reset). The kernel caps it at net.core.somaxconn.
+LISTEN_BACKLOG = 1024
 
 
 def make_server(app, settings: Settings, listener: socket.socket | None = None) -> wsgi.Server:
     """The HTTP server: binding host:port itself, or accepting on `listener`."""
-    options: dict[str, Any] = dict(numthreads=settings.threads, server_name="davserver", timeout=30)
+    options: dict[str, Any] = dict(
+        numthreads=settings.threads,
+        server_name="davserver",
+        timeout=30,
+        request_queue_size=LISTEN_BACKLOG,
+    )
     if listener is None:
         server = HeadGatedServer((settings.host, settings.port), app, **options)
     else:
@@ -111,7 +121,7 @@ def open_listener(host: str, port: int) -> socket.socket:
             listener.close()
             failure = exc
             continue
-        listener.listen(wsgi.Server.request_queue_size)
+        listener.listen(LISTEN_BACKLOG)
         return listener
     raise failure
 
