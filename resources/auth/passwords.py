@@ -1,8 +1,9 @@
-"""Password hashing (passlib, argon2) and a short-lived cache of verified logins.
+"""Password hashing (passlib, argon2) and a cache of verified logins.
 
 Basic auth sends the password with every request; hashing it each time would
-dominate request time. A verified login is remembered for a short while under a keyed
-hash of (credential, auth_version, stored hash, password), never the password itself.
+dominate request time. A verified login is remembered for an hour after its last use,
+under a keyed hash of (credential, auth_version, stored hash, password), never the
+password itself.
 The cache never decides alone: every request reads the credential's row from the
 database (it needs it for the other rules anyway) and looks the cache up with that
 row's auth_version and hash. Any change to a credential bumps its auth_version, and a
@@ -108,13 +109,20 @@ class StoredLogin(Protocol):
 
 
 class VerifiedLoginCache:
-    """Remembers recent successful verifications, keyed by an HMAC of the login."""
+    """Remembers recent successful verifications, keyed by an HMAC of the login.
 
-    def __init__(self, ttl_seconds: float = 300.0, max_entries: int = 10000) -> None:
+    An entry lives an hour and each use extends it, so a phone that polls every 5 or 15
+    minutes is verified once per process, not once per poll (an argon2 verification is
+    about 50 ms of a core: most of a poll's cost). How long it lives is no safety
+    matter: the entry is only honoured for the row as read with each request. When
+    the cache is full the entries unused longest go first, never all at once.
+    """
+
+    def __init__(self, ttl_seconds: float = 3600.0, max_entries: int = 20000) -> None:
         self._secret = os.urandom(32)
         self._ttl = ttl_seconds
         self._max = max_entries
-        self._entries: dict[bytes, float] = {}
+        self._entries: dict[bytes, float] = {}  # oldest use first
         self._lock = threading.Lock()
 
     def _key(self, stored: StoredLogin, password: str) -> bytes:
@@ -125,15 +133,23 @@ class VerifiedLoginCache:
 
     def is_verified(self, stored: StoredLogin, password: str) -> bool:
         """Whether this password was verified against this very row (as just read)."""
-        expires = self._entries.get(self._key(stored, password))
-        return expires is not None and expires > time.monotonic()
+        key = self._key(stored, password)
+        expires = self._entries.get(key)
+        now = time.monotonic()
+        if expires is None or expires <= now:
+            return False
+        if expires - now < self._ttl / 2:  # in use: keep it (at most twice per lifetime)
+            self._store(key, now)
+        return True
 
     def remember(self, stored: StoredLogin, password: str) -> None:
-        key = self._key(stored, password)
+        self._store(self._key(stored, password), time.monotonic())
+
+    def _store(self, key: bytes, now: float) -> None:
         with self._lock:
+            self._entries.pop(key, None)  # to the end: the most recent use
             if len(self._entries) >= self._max:
-                now = time.monotonic()
                 self._entries = {k: v for k, v in self._entries.items() if v > now}
-                if len(self._entries) >= self._max:
-                    self._entries.clear()
-            self._entries[key] = time.monotonic() + self._ttl
+                for stale in list(self._entries)[: max(0, len(self._entries) - self._max + 1)]:
+                    del self._entries[stale]
+            self._entries[key] = now + self._ttl
