@@ -18,7 +18,11 @@ from resources.auth import audit
 from resources.company_directory import audience_cards
 from resources.company_directory.directory import check_text_fields
 from resources.company_directory.phonebook_merge import ENTRY_FIELDS as ENTRY_FIELDS  # re-exported
-from resources.company_directory.vcard_builder import PhonebookCard, phonebook_vcard
+from resources.company_directory.vcard_builder import (
+    PhonebookCard,
+    phonebook_card,
+    phonebook_vcard,
+)
 from resources.errors import DomainError, InvalidProperty, NotFound
 from resources.objects import address_books
 from resources.organisation.installation import installation_language
@@ -379,16 +383,16 @@ def publish_synced_batch(
     that holds no other source's entries: entries with a manual copy stay hidden."""
     copied = synced_copies(origin)
     language = installation_language()
-    address_books.publish_batch(
-        [
-            address_books.CardChange(
-                entry_name(entry),
-                None if entry.external_id in copied else phonebook_vcard(entry, language),
-                entry.uid,
-                _display(entry),
-            )
-            for entry in entries
-        ]
-        + [address_books.CardChange(entry_name(entry), None, entry.uid, "") for entry in removed],
-        book_id,
-    )
+    changes = []
+    for entry in entries:
+        if entry.external_id in copied:
+            changes.append(address_books.CardChange(entry_name(entry), None, entry.uid, ""))
+            continue
+        vcard, fields = phonebook_card(entry, language)
+        changes.append(
+            address_books.CardChange(entry_name(entry), vcard, entry.uid, _display(entry), fields)
+        )
+    changes += [
+        address_books.CardChange(entry_name(entry), None, entry.uid, "") for entry in removed
+    ]
+    address_books.publish_batch(changes, book_id)
