@@ -377,20 +377,26 @@ def publish_synced_batch(
     entries: Sequence[PhonebookEntry | PhonebookCard],
     removed: Sequence[PhonebookEntry | PhonebookCard],
     book_id: int | None = None,
+    *,
+    created: Sequence[PhonebookEntry | PhonebookCard] = (),
 ) -> None:
     """The cards of one source's entries after a connector run changed them, in bulk
     (inside the run's transaction), into one audience's book (the base one by default)
-    that holds no other source's entries: entries with a manual copy stay hidden."""
+    that holds no other source's entries: entries with a manual copy stay hidden.
+    `created` are entries the run has just made, with uids just drawn: their cards are
+    new to every book."""
     copied = synced_copies(origin)
     language = installation_language()
     changes = []
-    for entry in entries:
+    for entry, new in [*((e, True) for e in created), *((e, False) for e in entries)]:
         if entry.external_id in copied:
             changes.append(address_books.CardChange(entry_name(entry), None, entry.uid, ""))
             continue
         vcard, fields = phonebook_card(entry, language)
         changes.append(
-            address_books.CardChange(entry_name(entry), vcard, entry.uid, _display(entry), fields)
+            address_books.CardChange(
+                entry_name(entry), vcard, entry.uid, _display(entry), fields, new
+            )
         )
     changes += [
         address_books.CardChange(entry_name(entry), None, entry.uid, "") for entry in removed

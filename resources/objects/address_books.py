@@ -148,13 +148,16 @@ UPDATED_COLUMNS = (
 @dataclass(frozen=True)
 class CardChange:
     """One card of the company book as a batch writer wants it (vcard None: removed),
-    with its search fields when the writer knows them (None: read from the vCard)."""
+    with its search fields when the writer knows them (None: read from the vCard).
+    `new`: the name is made of a uid the writer has just drawn, so no book holds it
+    and it is not looked up (a run's first import adds 100,000 such cards)."""
 
     name: str
     vcard: str | None
     uid: str
     formatted_name: str
     fields: Sequence[Field] | None = None
+    new: bool = False
 
 
 def publish_batch(changes: list[CardChange], book_id: int | None = None) -> int:
@@ -171,7 +174,7 @@ def publish_batch(changes: list[CardChange], book_id: int | None = None) -> int:
             StoredObject,
             ("id", "name", "etag"),
             (("collection", book.id),),
-            ("name", [change.name for change in changes]),
+            ("name", [change.name for change in changes if not change.new]),
         )
     }
     removed: list[str] = []
