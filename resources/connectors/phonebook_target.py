@@ -39,6 +39,7 @@ PHONE_FIELDS = ("phone_work", "phone_mobile", "phone_home")
 NAME_FIELDS = ("first_name", "last_name", "company")
 BATCH = 500
 LIMITS = {name: PhonebookEntry._meta.fields[name].max_length for name in FIELDS}
+SHORTEST_LIMIT = min(LIMITS.values())  # no value longer: every field fits
 ENTRY_COLUMNS = ("source", "origin", "external_id", "uid", "created", "modified", *FIELDS)
 
 
@@ -97,8 +98,9 @@ class PhonebookTarget:
             return sentence("record_no_phone")
         if not any(values.get(name) for name in NAME_FIELDS):
             return sentence("record_no_name")
-        if not FORBIDDEN_CHARACTER.search(" ".join(values.values())) and all(
-            len(values.get(name, "")) <= limit for name, limit in LIMITS.items()
+        if not FORBIDDEN_CHARACTER.search(" ".join(values.values())) and (
+            len(max(values.values(), key=len, default="")) <= SHORTEST_LIMIT
+            or all(len(values.get(name, "")) <= limit for name, limit in LIMITS.items())
         ):
             return None  # nearly every record: the field by field check finds nothing
         try:

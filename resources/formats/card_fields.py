@@ -113,7 +113,7 @@ def written_fields(searched: Sequence[tuple[str, str]]) -> list[Field] | None:
     for name, value in searched:
         if "\\" in value or "," in value or "\r" in value or "\n" in value or "\x00" in value:
             return None
-        text = _structured(value, name)
+        text = _structured(value, name) if name in ("ORG", "N") else value
         found.append((name, text, folded(text)))
     return sorted(found, key=lambda field: _RANK[field[0]])
 

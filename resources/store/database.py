@@ -372,6 +372,8 @@ def _needs_conversion(field: peewee.Field, index: int, rows: Sequence[Sequence[o
         return False
     if isinstance(field, peewee.ForeignKeyField):
         return not all(type(row[index]) is int for row in rows)
+    if isinstance(field, peewee.BlobField):  # the driver stores bytes as a blob itself
+        return not all(type(row[index]) is bytes for row in rows)
     return True
 
 
