@@ -12,6 +12,11 @@ import pytest
 import vobject
 
 from resources.auth.credentials import find_credential
+from resources.company_directory.vcard_builder import (
+    PhonebookCard,
+    phonebook_card,
+    phonebook_vcard,
+)
 from resources.formats.addressbook_query import (
     CardFilter,
     CardPropFilter,
@@ -256,6 +261,27 @@ def test_line_reading_equals_vobject_on_awkward_values():
         body = made_card(f"u{number}", value or "x", tels=[value], org=value, n=value, nick=value)
         parsed = fields_of_parsed(parse_card(body.encode()))
         assert card_fields(body.encode()) == parsed, value
+
+
+def test_the_phonebook_builders_fields_are_its_cards_reading():
+    # A connector run takes the search fields from the lines it writes, not from parsing
+    # the card: they must be what reading the card back gives, or None (then it is read).
+    pieces = ["a", "Ä", " ", ";", ",", "\\", "\n", "ß", "İ", "+49 89", "@x.de", "\x07"]
+    long_name = "Überlange Firmenbezeichnung " * 4
+    for number, (first, last, company) in enumerate(
+        [*itertools.product(pieces, repeat=3), ("", "", ""), (long_name, long_name, long_name)]
+    ):
+        entry = PhonebookCard(
+            f"u{number}", f"k{number}", "S", 1.0, first, last, company,
+            phone_work=f"+49 89 {number}{first}", phone_mobile=last, email=f"{first}@{company}",
+        )  # fmt: skip
+        vcard, fields = phonebook_card(entry, "de")
+        assert vcard == phonebook_vcard(entry, "de")
+        read = card_fields(vcard.encode())
+        assert fields is None or fields == read, (first, last, company)
+        assert read == fields_of_parsed(parse_card(vcard.encode())), (first, last, company)
+    plain = PhonebookCard("u", "k", "S", 1.0, "Anna", "Müller", "Hanse AG", "030 1234")
+    assert phonebook_card(plain)[1] == card_fields(phonebook_vcard(plain).encode())
 
 
 def unique_word() -> str:

@@ -18,7 +18,11 @@ from resources.auth import audit
 from resources.company_directory import audience_cards
 from resources.company_directory.directory import check_text_fields
 from resources.company_directory.phonebook_merge import ENTRY_FIELDS as ENTRY_FIELDS  # re-exported
-from resources.company_directory.vcard_builder import PhonebookCard, phonebook_vcard
+from resources.company_directory.vcard_builder import (
+    PhonebookCard,
+    phonebook_card,
+    phonebook_vcard,
+)
 from resources.errors import DomainError, InvalidProperty, NotFound
 from resources.objects import address_books
 from resources.organisation.installation import installation_language
@@ -373,22 +377,28 @@ def publish_synced_batch(
     entries: Sequence[PhonebookEntry | PhonebookCard],
     removed: Sequence[PhonebookEntry | PhonebookCard],
     book_id: int | None = None,
+    *,
+    created: Sequence[PhonebookEntry | PhonebookCard] = (),
 ) -> None:
     """The cards of one source's entries after a connector run changed them, in bulk
     (inside the run's transaction), into one audience's book (the base one by default)
-    that holds no other source's entries: entries with a manual copy stay hidden."""
+    that holds no other source's entries: entries with a manual copy stay hidden.
+    `created` are entries the run has just made, with uids just drawn: their cards are
+    new to every book."""
     copied = synced_copies(origin)
     language = installation_language()
-    address_books.publish_batch(
-        [
+    changes = []
+    for entry, new in [*((e, True) for e in created), *((e, False) for e in entries)]:
+        if entry.external_id in copied:
+            changes.append(address_books.CardChange(entry_name(entry), None, entry.uid, ""))
+            continue
+        vcard, fields = phonebook_card(entry, language)
+        changes.append(
             address_books.CardChange(
-                entry_name(entry),
-                None if entry.external_id in copied else phonebook_vcard(entry, language),
-                entry.uid,
-                _display(entry),
+                entry_name(entry), vcard, entry.uid, _display(entry), fields, new
             )
-            for entry in entries
-        ]
-        + [address_books.CardChange(entry_name(entry), None, entry.uid, "") for entry in removed],
-        book_id,
-    )
+        )
+    changes += [
+        address_books.CardChange(entry_name(entry), None, entry.uid, "") for entry in removed
+    ]
+    address_books.publish_batch(changes, book_id)

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from resources.formats.card_fields import Field, written_fields
 from resources.formats.content_lines import FORBIDDEN_CHARACTER
 from resources.formats.vcard_data import fold
 from resources.store.directory import Company, ContactPerson, PhonebookEntry
@@ -49,6 +50,11 @@ _NUMBER_RANK = ("WORK,VOICE", "CELL,VOICE", "HOME,VOICE")
 
 def phone_lines(numbers: list[tuple[str, str]]) -> list[str]:
     """The TEL lines for (number, TYPE value) pairs, at most MAX_NUMBERS by the rule above."""
+    return [f"TEL;TYPE={kinds}:{escape(number)}" for number, kinds in chosen_numbers(numbers)]
+
+
+def chosen_numbers(numbers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The (number, TYPE value) pairs a card carries, in its order, by the rule above."""
     seen: set[str] = set()
     given = []
     for position, (number, kinds) in enumerate(numbers):
@@ -56,8 +62,7 @@ def phone_lines(numbers: list[tuple[str, str]]) -> list[str]:
             seen.add(number)
             rank = _NUMBER_RANK.index(kinds) if kinds in _NUMBER_RANK else len(_NUMBER_RANK)
             given.append((rank, position, number, kinds))
-    chosen = sorted(given)[:MAX_NUMBERS]
-    return [f"TEL;TYPE={kinds}:{escape(number)}" for _, _, number, kinds in chosen]
+    return [(number, kinds) for _, _, number, kinds in sorted(given)[:MAX_NUMBERS]]
 
 
 @functools.lru_cache(maxsize=64)  # a connector run writes thousands of cards a second
@@ -66,10 +71,11 @@ def _rev(timestamp: float) -> str:
 
 
 def _card(lines: list[str]) -> str:
-    return (
-        "\r\n".join(fold(line) for line in ["BEGIN:VCARD", "VERSION:3.0", *lines, "END:VCARD"])
-        + "\r\n"
-    )
+    """The card of its content lines (those between BEGIN and END, VERSION aside)."""
+    # A line of at most 75 characters that are ASCII needs no folding: fold() is not
+    # called for it (a connector run writes a million such lines).
+    folded = [line if len(line) <= 75 and line.isascii() else fold(line) for line in lines]
+    return "\r\n".join(["BEGIN:VCARD", "VERSION:3.0", *folded, "END:VCARD", ""])
 
 
 def _formatted(first: str, last: str, fallback: str) -> str:
@@ -137,25 +143,51 @@ class PhonebookCard:
 
 
 def phonebook_vcard(entry: PhonebookEntry | PhonebookCard, language: str = "en") -> str:
+    return _card(_phonebook_lines(entry, language, []))
+
+
+def phonebook_card(
+    entry: PhonebookEntry | PhonebookCard, language: str = "en"
+) -> tuple[str, list[Field] | None]:
+    """The entry's vCard and its search fields as reading it back gives them (None: the
+    reader must parse it), from the values as they are written: a connector run that
+    publishes 100,000 cards then does not parse each card it has just built."""
+    searched: list[tuple[str, str]] = []
+    lines = _phonebook_lines(entry, language, searched)
+    # Every other line is of the plain shape, the UID's aside, which is written as it is.
+    plain_uid = not ("\r" in entry.uid or "\n" in entry.uid or "\x00" in entry.uid)
+    return _card(lines), written_fields(searched) if plain_uid else None
+
+
+def _phonebook_lines(
+    entry: PhonebookEntry | PhonebookCard, language: str, searched: list[tuple[str, str]]
+) -> list[str]:
+    """The card's content lines; the searched ones' (prop, value) pairs go to `searched`."""
     name = _formatted(entry.first_name, entry.last_name, entry.company or entry.phone_work or "?")
-    lines = [
-        f"UID:{entry.uid}",
-        f"FN:{escape(name)}",
-        f"N:{escape(entry.last_name)};{escape(entry.first_name)};;;",
-    ]
+    formatted = escape(name)
+    structured = f"{escape(entry.last_name)};{escape(entry.first_name)};;;"
+    lines = [f"UID:{entry.uid}", f"FN:{formatted}", f"N:{structured}"]
+    searched += [("FN", formatted), ("N", structured)]
     if entry.company:
-        lines.append(f"ORG:{escape(entry.company)}")
-    lines += phone_lines(
+        organisation = escape(entry.company)
+        lines.append(f"ORG:{organisation}")
+        searched.append(("ORG", organisation))
+    for number, kinds in chosen_numbers(
         [
             (entry.phone_work, "WORK,VOICE"),
             (entry.phone_mobile, "CELL,VOICE"),
             (entry.phone_home, "HOME,VOICE"),
         ]
-    )
+    ):
+        written = escape(number)
+        lines.append(f"TEL;TYPE={kinds}:{written}")
+        searched.append(("TEL", written))
     if entry.email:
-        lines.append(f"EMAIL;TYPE=INTERNET:{escape(entry.email)}")
+        email = escape(entry.email)
+        lines.append(f"EMAIL;TYPE=INTERNET:{email}")
+        searched.append(("EMAIL", email))
     labels = SOURCE_LABELS.get(language, SOURCE_LABELS["en"])
     lines.append(f"CATEGORIES:{escape(labels[entry.source])}")
     lines.append(f"X-DAVSERVER-SOURCE:{entry.source}")
     lines.append(f"REV:{_rev(entry.modified)}")
-    return _card(lines)
+    return lines

@@ -37,7 +37,8 @@ class AudienceWriter:
         changed: list[PhonebookEntry],
         removed: list[PhonebookEntry],
     ) -> None:
-        """One batch the run wrote (`removed` still in the table or just deleted)."""
+        """One batch the run wrote (`removed` still in the table or just deleted;
+        `created` with uids just drawn)."""
         if self.merged:
             for entry in changed + removed:  # the keys as they were before this run
                 self.touched.keys.update(phonebook_merge.stored_keys(entry))
@@ -48,7 +49,7 @@ class AudienceWriter:
             audience_cards.clear_keys(audience_cards.ids_with_keys(changed))
         for audience in self.single:
             phonebook.publish_synced_batch(
-                self.origin, [*created, *changed], removed, audience.collection_id
+                self.origin, changed, removed, audience.collection_id, created=created
             )
 
     def finish(self) -> None:

@@ -19,6 +19,8 @@ import time
 import uuid
 from collections.abc import Container, Iterator, Mapping, Sequence
 
+import peewee
+
 from resources.company_directory import phonebook
 from resources.company_directory.directory import check_text_fields
 from resources.company_directory.vcard_builder import PhonebookCard
@@ -37,6 +39,7 @@ PHONE_FIELDS = ("phone_work", "phone_mobile", "phone_home")
 NAME_FIELDS = ("first_name", "last_name", "company")
 BATCH = 500
 LIMITS = {name: PhonebookEntry._meta.fields[name].max_length for name in FIELDS}
+SHORTEST_LIMIT = min(LIMITS.values())  # no value longer: every field fits
 ENTRY_COLUMNS = ("source", "origin", "external_id", "uid", "created", "modified", *FIELDS)
 
 
@@ -81,6 +84,10 @@ def _synced(origin: str) -> tuple[tuple[str, object], ...]:
     return (("source", "S"), ("origin", origin))
 
 
+def _synced_where(origin: str) -> peewee.Expression:
+    return (PhonebookEntry.source == "S") & (PhonebookEntry.origin == origin)
+
+
 class PhonebookTarget:
     key = "phonebook"
     fields = FIELDS
@@ -91,8 +98,9 @@ class PhonebookTarget:
             return sentence("record_no_phone")
         if not any(values.get(name) for name in NAME_FIELDS):
             return sentence("record_no_name")
-        if not FORBIDDEN_CHARACTER.search(" ".join(values.values())) and all(
-            len(values.get(name, "")) <= limit for name, limit in LIMITS.items()
+        if not FORBIDDEN_CHARACTER.search(" ".join(values.values())) and (
+            len(max(values.values(), key=len, default="")) <= SHORTEST_LIMIT
+            or all(len(values.get(name, "")) <= limit for name, limit in LIMITS.items())
         ):
             return None  # nearly every record: the field by field check finds nothing
         try:
@@ -126,11 +134,13 @@ class PhonebookTarget:
         books = AudienceWriter(origin)
         staged_keys: set[str] = set()
         totals = [0, 0, 0]  # added, updated, unchanged
+        # Staged keys are unique: without entries before the run, no batch has any to read.
+        had_entries = PhonebookEntry.select().where(_synced_where(origin)).exists()
         with search_indexed_at_end(PhonebookEntry):
             for batch in _staged_batches(run_id):
                 if seen is None:
                     staged_keys.update(key for key, _values in batch)
-                for index, count in enumerate(_apply_batch(origin, batch, books)):
+                for index, count in enumerate(_apply_batch(origin, batch, books, had_entries)):
                     totals[index] += count
         removed = _remove_unseen(origin, staged_keys if seen is None else seen, books)
         books.finish()
@@ -138,7 +148,10 @@ class PhonebookTarget:
 
 
 def _apply_batch(
-    origin: str, batch: list[tuple[str, dict[str, str]]], books: AudienceWriter
+    origin: str,
+    batch: list[tuple[str, dict[str, str]]],
+    books: AudienceWriter,
+    had_entries: bool = True,
 ) -> tuple[int, int, int]:
     """Write one batch of staged records and their cards; (added, updated, unchanged)."""
     existing = {
@@ -147,7 +160,7 @@ def _apply_batch(
             PhonebookEntry,
             ("id", "external_id", "uid", *FIELDS),
             _synced(origin),
-            ("external_id", [key for key, _values in batch]),
+            ("external_id", [key for key, _values in batch] if had_entries else []),
         )
     }
     now = time.time()

@@ -13,6 +13,7 @@ the two readings equal); anything else goes through vobject.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import vobject
 
@@ -20,6 +21,7 @@ from resources.formats.calendar_query.filters import UNICODE_CASEMAP
 from resources.formats.calendar_query.text_match import fold_for_collation
 
 SEARCHED = ("FN", "EMAIL", "TEL", "NICKNAME", "ORG", "N")
+_RANK = {prop: rank for rank, prop in enumerate(SEARCHED)}
 Field = tuple[str, str, str]  # (prop, value as the filter reads it, folded value)
 
 _PLAIN_LINE = re.compile(r"(?:[A-Za-z0-9-]+\.)?([A-Za-z0-9-]+)((?:;[^:\"]*)?):(.*)", re.S)
@@ -28,6 +30,8 @@ _NAME_ORDER = (3, 1, 2, 0, 4)  # N's fields as vobject's Name prints them: prefi
 
 
 def folded(value: str) -> str:
+    if value.isascii():  # most values: casefold is lower, and NFKD changes nothing
+        return value.lower()
     return fold_for_collation(value, UNICODE_CASEMAP)
 
 
@@ -97,7 +101,21 @@ def _plain_fields(body: bytes) -> list[Field] | None:
             return None  # escapes and lists: vobject's reading decides
         text = _structured(value, name)
         found.append((name, text, folded(text)))
-    return sorted(found, key=lambda field: SEARCHED.index(field[0]))
+    return sorted(found, key=lambda field: _RANK[field[0]])
+
+
+def written_fields(searched: Sequence[tuple[str, str]]) -> list[Field] | None:
+    """The searched fields of a card its writer knows to be of the plain shape apart from
+    these (prop, value as written) pairs of its searched lines, in the card's order: what
+    reading the card back gives (`_plain_fields`), without the writer parsing the text it
+    has just made; None when that reading is vobject's (escapes, lists, line breaks)."""
+    found: list[Field] = []
+    for name, value in searched:
+        if "\\" in value or "," in value or "\r" in value or "\n" in value or "\x00" in value:
+            return None
+        text = _structured(value, name) if name in ("ORG", "N") else value
+        found.append((name, text, folded(text)))
+    return sorted(found, key=lambda field: _RANK[field[0]])
 
 
 def _structured(value: str, name: str) -> str:

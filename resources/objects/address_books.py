@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from resources.formats.card_fields import Field
 from resources.objects import card_index, change_log
 from resources.objects.calendar_collections import (
     ADDRESSBOOK,
@@ -145,12 +147,17 @@ UPDATED_COLUMNS = (
 
 @dataclass(frozen=True)
 class CardChange:
-    """One card of the company book as a batch writer wants it (vcard None: removed)."""
+    """One card of the company book as a batch writer wants it (vcard None: removed),
+    with its search fields when the writer knows them (None: read from the vCard).
+    `new`: the name is made of a uid the writer has just drawn, so no book holds it
+    and it is not looked up (a run's first import adds 100,000 such cards)."""
 
     name: str
     vcard: str | None
     uid: str
     formatted_name: str
+    fields: Sequence[Field] | None = None
+    new: bool = False
 
 
 def publish_batch(changes: list[CardChange], book_id: int | None = None) -> int:
@@ -167,7 +174,7 @@ def publish_batch(changes: list[CardChange], book_id: int | None = None) -> int:
             StoredObject,
             ("id", "name", "etag"),
             (("collection", book.id),),
-            ("name", [change.name for change in changes]),
+            ("name", [change.name for change in changes if not change.new]),
         )
     }
     removed: list[str] = []
@@ -204,8 +211,8 @@ def _write_cards(
     now = time.time()
     created: list[tuple[object, ...]] = []
     updated: list[tuple[object, ...]] = []
-    updated_bodies: list[tuple[int, bytes]] = []
-    created_bodies: list[bytes] = []
+    updated_bodies: list[tuple[int, bytes, Sequence[Field] | None]] = []
+    created_bodies: list[tuple[bytes, Sequence[Field] | None]] = []
     for change, body, etag, existing in written:
         values = {
             "content_type": VCARD_CONTENT_TYPE,
@@ -220,10 +227,10 @@ def _write_cards(
         row = (*(values[column] for column in UPDATED_COLUMNS), revision)
         if existing is None:
             created.append((book_id, change.name, now, *row))
-            created_bodies.append(body)
+            created_bodies.append((body, change.fields))
         else:
             updated.append((*row, existing[0]))
-            updated_bodies.append((existing[0], body))
+            updated_bodies.append((existing[0], body, change.fields))
     update_rows(StoredObject, (*UPDATED_COLUMNS, "revision"), updated)
     ids = insert_rows(
         StoredObject,
@@ -232,7 +239,13 @@ def _write_cards(
         with_ids=True,
     )
     card_index.index_cards(updated_bodies)
-    card_index.index_cards(zip(ids, created_bodies, strict=True), new=True)
+    card_index.index_cards(
+        (
+            (object_id, body, fields)
+            for object_id, (body, fields) in zip(ids, created_bodies, strict=True)
+        ),
+        new=True,
+    )
     names = [change.name for change, *_rest in written]
     previous = {
         change.name: existing[1] if existing else "" for change, _b, _e, existing in written

@@ -5,12 +5,12 @@ backfill of the cards stored before it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 import peewee
 
-from resources.formats.card_fields import card_fields
+from resources.formats.card_fields import Field, card_fields
 from resources.store import card_fields as stored_fields
 from resources.store.models import StoredObject
 from resources.store.schema import register_step
@@ -27,11 +27,18 @@ def index_card(object_id: int, body: bytes) -> None:
     stored_fields.replace_fields([(object_id, card_fields(body))])
 
 
-def index_cards(cards: Iterable[tuple[int, bytes]], *, new: bool = False) -> None:
-    """Store the fields of cards just written, by id (`new`: all of them just created);
-    inside the write's transaction."""
+def index_cards(
+    cards: Iterable[tuple[int, bytes, Sequence[Field] | None]], *, new: bool = False
+) -> None:
+    """Store the fields of cards just written, by id (`new`: all of them just created),
+    each given by its writer or, when that is None, read from its body; inside the
+    write's transaction."""
     stored_fields.replace_fields(
-        ((object_id, card_fields(body)) for object_id, body in cards), new=new
+        (
+            (object_id, card_fields(body) if fields is None else fields)
+            for object_id, body, fields in cards
+        ),
+        new=new,
     )
 
 

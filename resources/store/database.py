@@ -392,6 +392,8 @@ def _needs_conversion(field: peewee.Field, index: int, rows: Sequence[Sequence[o
         return False
     if isinstance(field, peewee.ForeignKeyField):
         return not all(type(row[index]) is int for row in rows)
+    if isinstance(field, peewee.BlobField):  # the driver stores bytes as a blob itself
+        return not all(type(row[index]) is bytes for row in rows)
     return True
 
 
@@ -424,12 +426,17 @@ def _copy_rows(
     server than INSERT statements, which it parses and plans one by one."""
     converters = [_copy_converter(field) for field in fields]
     text = io.StringIO()
+    converting = any(convert is not None for convert in converters)
     for row in rows:
         values = (
-            value if convert is None else convert(value)
-            for convert, value in zip(converters, row, strict=True)
+            [
+                value if convert is None else convert(value)
+                for convert, value in zip(converters, row, strict=True)
+            ]
+            if converting
+            else row
         )
-        text.write("\t".join(map(_copy_value, values)))
+        text.write("\t".join([_copy_value(value) for value in values]))
         text.write("\n")
     text.seek(0)
     columns = ", ".join(f'"{name}"' for name in names)
@@ -452,23 +459,31 @@ def _copy_converter(field: peewee.Field) -> Callable[[object], object] | None:
 
 def _copy_value(value: object) -> str:
     """One value in COPY's text format."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return _copy_text(value)
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return "\\\\x" + bytes(value).hex()  # bytea's hex form, its backslash escaped
-    if isinstance(value, float):
-        return repr(value)
-    return _copy_text(str(value))
+    format_value = _COPY_FORMATS.get(type(value))
+    return format_value(value) if format_value is not None else _copy_text(str(value))
 
 
 def _copy_text(text: str) -> str:
-    if "\\" in text:
-        text = text.replace("\\", "\\\\")
-    return text.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    if text.isprintable() and "\\" not in text:
+        return text  # nearly every value: no tab, line break or backslash to escape
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _copy_bytes(value: bytes | bytearray | memoryview) -> str:
+    return "\\\\x" + bytes(value).hex()  # bytea's hex form, its backslash escaped
+
+
+# By exact type, so that a bool is not taken for the int it also is.
+_COPY_FORMATS: dict[type, Callable[[Any], str]] = {
+    str: _copy_text,
+    int: str,
+    float: repr,
+    bool: lambda value: "t" if value else "f",
+    type(None): lambda _value: "\\N",
+    bytes: _copy_bytes,
+    bytearray: _copy_bytes,
+    memoryview: _copy_bytes,
+}
 
 
 def _execute_many(statement: str, rows: Sequence[Sequence[object]]) -> None:
