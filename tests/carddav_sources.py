@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import requests
 
 from bench import servers as bench_servers
-from tests.server_harness import free_port
+from tests.server_harness import end_process, free_port
 
 MKCOL_BOOK = (
     '<?xml version="1.0"?><D:mkcol xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav">'
@@ -75,13 +75,8 @@ class DavServer:
         assert self.request("DELETE", path).status_code in (200, 204)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        if self.process is not None:
+            end_process(self.process)
 
 
 def start_radicale(work_dir: Path, username: str = "alice", password: str = "secret") -> DavServer:

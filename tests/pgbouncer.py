@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.server_harness import free_port
+from tests.server_harness import end_process, free_port
 
 PGBOUNCER = "/usr/sbin/pgbouncer"
 
@@ -35,12 +35,7 @@ class Bouncer:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}{tail}"
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        end_process(self.process)
         shutil.rmtree(self.work_dir, ignore_errors=True)
 
 
