@@ -15,7 +15,10 @@ import uuid
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+import peewee
+
 from resources.auth.access import visibility_condition
+from resources.store.hot_queries import anyone_has_email
 from resources.store.organisation import Employee, Resource, ServiceCredential, UserAccount
 
 # Fixed for ever: resource addresses derive from it, and clients keep them.
@@ -146,10 +149,12 @@ def _resource_user(address: str, resource: Resource) -> CalendarUser | None:
 
 
 def _person_by_email(address: str, email: str) -> CalendarUser | None:
+    if not anyone_has_email(email):
+        return None  # someone elsewhere: most attendees of most events
     employee = (
         Employee.select()
         .where((Employee.active) & (Employee.email != ""))
-        .where(Employee.email.ilike(email))
+        .where(peewee.fn.lower(Employee.email) == peewee.fn.lower(email))
         .first()
     )
     if employee is not None:
