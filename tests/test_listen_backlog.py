@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -39,7 +40,10 @@ def test_a_burst_of_connections_is_accepted_without_waiting_for_a_retransmission
     database = FreshDatabase(str(tmp_path))
     server = start_server_process(database.url, tmp_path, "--workers", workers)
     try:
-        answers = asyncio.run(burst(server.port))
+        # In a thread of its own: a browser test's Playwright keeps an event loop
+        # running in this thread for the rest of the worker's session.
+        with ThreadPoolExecutor(1) as thread:
+            answers = thread.submit(asyncio.run, burst(server.port)).result()
     finally:
         server.stop()
         database.drop()
