@@ -15,6 +15,14 @@ from tests.test_scheduling import attendee_params, inbox_messages, room_calendar
 
 pytestmark = pytest.mark.usefixtures("server")
 
+NOTE_SET = (
+    '<D:propertyupdate xmlns:D="DAV:" xmlns:X="urn:example:tests"><D:set><D:prop>'
+    "<X:note>kept across the move</X:note></D:prop></D:set></D:propertyupdate>"
+)
+NOTE_ASKED = (
+    '<D:propfind xmlns:D="DAV:" xmlns:X="urn:example:tests"><D:prop><X:note/></D:prop></D:propfind>'
+)
+
 
 @pytest.fixture(scope="module")
 def org(server):
@@ -95,10 +103,14 @@ def test_a_move_into_a_rooms_calendar_is_the_booking_itself(org):
     assert uid in anna.get(f"{room}{uid}.ics")  # the room accepted: its copy
 
     # Under another name in the room's calendar: the room's copy of the invitation makes
-    # way (the move cancels it) instead of clashing with the UID arriving.
+    # way (the move cancels it) instead of clashing with the UID arriving; a property
+    # the client set on the object comes along.
+    assert anna.request("PROPPATCH", source, NOTE_SET).status_code == 207
     target = f"{room}booked-{uid[:8]}.ics"
     r = move(anna, source, target)
     assert r.status_code == 201, r.text
+    noted = anna.request("PROPFIND", target, NOTE_ASKED, Depth="0")
+    assert b">kept across the move<" in noted.content
     assert anna.request("GET", source).status_code == 404
     assert anna.request("GET", f"{room}{uid}.ics").status_code == 404
     assert uid in anna.get(target)
