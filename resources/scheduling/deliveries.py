@@ -16,7 +16,6 @@ from resources.objects import change_log, stored_objects
 from resources.objects.stored_objects import CALENDAR_CONTENT_TYPE, WriteConditions
 from resources.scheduling.mailboxes import INBOX, mailbox
 from resources.store.database import insert_rows, lock_for_update
-from resources.store.hot_queries import schedule_tag_by_name
 from resources.store.models import Collection, StoredObject
 from resources.store.scheduling import ScheduleTag
 
@@ -129,11 +128,6 @@ def tag_of(object_id: int) -> str | None:
         ScheduleTag.select(ScheduleTag.tag).where(ScheduleTag.stored_object == object_id).scalar()
     )
     return tag
-
-
-def tag_by_name(collection_id: int, name: str) -> str | None:
-    """The Schedule-Tag of the object at `name`, if it is a scheduling object resource."""
-    return schedule_tag_by_name(collection_id, name)
 
 
 def forget_tag(object_id: int) -> None:

@@ -19,11 +19,12 @@ from resources.objects import dead_properties, stored_objects
 from resources.objects.stored_objects import WriteConditions, WriteResult
 from resources.scheduling import itip
 from resources.scheduling.calendar_users import CalendarUser
-from resources.scheduling.deliveries import forget_tag, new_tag, rewrite, tag_by_name, tag_of
+from resources.scheduling.deliveries import forget_tag, new_tag, rewrite, tag_of
 from resources.scheduling.organizing import Written, cancel_all, organize
 from resources.scheduling.replies import send_reply
 from resources.scheduling.scheduler import ATTENDEE, ORGANIZER, Scheduler, role
 from resources.store.database import write_transaction
+from resources.store.hot_queries import schedule_tag_by_name
 from resources.store.models import Collection, StoredObject
 
 
@@ -118,7 +119,7 @@ def _replaces_scheduling_object(collection_id: int, name: str, conditions: Write
     none for a PUT with If-None-Match: *, which only creates)."""
     if conditions.if_none_match is not None and "*" in conditions.if_none_match:
         return False
-    return tag_by_name(collection_id, name) is not None
+    return schedule_tag_by_name(collection_id, name) is not None
 
 
 def _plain(result: WriteResult) -> ScheduledWrite:

@@ -60,19 +60,17 @@ def _sql(template: str, param: str) -> str:
 _PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 _STATEMENT_MISSING = "26000"  # SQLSTATE invalid_sql_statement_name
 _STATEMENT_EXISTS = "42P05"  # SQLSTATE duplicate_prepared_statement
-_warned: list[bool] = []
 
 
+@cache  # once per process
 def _warn_of_shared_connections() -> None:
     """Statements vanish or reappear on a connection when a pooler in transaction mode
-    hands its server connections around: say so, once per process, with the cure."""
-    if not _warned:
-        _warned.append(True)
-        log.warning(
-            "a prepared statement went missing or already existed on this connection: "
-            "behind PgBouncer (or another pooler) in transaction mode, add "
-            "?prepared_statements=off to the database URL"
-        )
+    hands its server connections around: say so, with the cure."""
+    log.warning(
+        "a prepared statement went missing or already existed on this connection: "
+        "behind PgBouncer (or another pooler) in transaction mode, add "
+        "?prepared_statements=off to the database URL"
+    )
 
 
 @cache
@@ -167,9 +165,7 @@ def _row_plan(model: type[peewee.Model], columns: tuple[str, ...]) -> _RowPlan:
             aliases.append((index, column))
             continue
         target = field.rel_field if isinstance(field, peewee.ForeignKeyField) else field
-        delivered = isinstance(target, _AS_DELIVERED) and not isinstance(
-            target, peewee.BooleanField
-        )
+        delivered = isinstance(target, _AS_DELIVERED)  # BooleanField is none of them
         fields.append((index, field.name, None if delivered else field.python_value))
     return _RowPlan(tuple(fields), tuple(aliases))
 
