@@ -86,9 +86,15 @@ def invite(
     policy = policy_for(resource) if resource is not None else None
     if resource is not None and policy is not None:
         return _book(calendar, address, resource, policy, written, scheduler)
-    target = _calendar_of(user, written.uid)
+    target, existing = _copy_place(user, written)
     if target is not None and target.id != written.collection_id:
-        store_copy(target, written.uid, _attendee_copy(calendar), max_size=scheduler.max_size)
+        store_copy(
+            target,
+            written.uid,
+            _attendee_copy(calendar),
+            max_size=scheduler.max_size,
+            existing=existing,
+        )
     deliver_message(user.credential_ids, written.uid, itip.message(calendar, "REQUEST"))
     return DELIVERED
 
@@ -99,28 +105,35 @@ def _names_this_server(address: str, scheduler: Scheduler) -> bool:
     )
 
 
-def _calendar_of(user: CalendarUser, uid: str) -> Collection | None:
-    """Where the attendee's copy of `uid` goes: the calendar of the user's that holds it
-    already (its person may have moved it; an update must not file a second copy), else
-    its person's calendar, else its login's default calendar."""
+def _copy_place(
+    user: CalendarUser, written: Written
+) -> tuple[Collection | None, StoredObject | None]:
+    """Where the attendee's copy of the written object is or goes, and the copy if there
+    is one (never the organizer's object itself, should it lie in one of them): the
+    calendar of the user's that holds it (its person may have moved it; an update must
+    not file a second copy), else its person's calendar, else its login's default one."""
     mine = []
     if user.resource_id is not None:
         mine.append(Collection.resource == user.resource_id)
     if user.credential_ids:
         mine.append(Collection.owner.in_(user.credential_ids) & (Collection.kind == "calendar"))
     if not mine:
-        return None
-    holding: Collection | None = (
-        Collection.select()
-        .join(StoredObject, on=(StoredObject.collection == Collection.id))
-        .where(reduce(operator.or_, mine) & (StoredObject.uid == uid))
+        return None, None
+    holding: StoredObject | None = (
+        StoredObject.select(StoredObject, Collection)
+        .join(Collection, on=(StoredObject.collection == Collection.id))
+        .where(
+            reduce(operator.or_, mine)
+            & (StoredObject.uid == written.uid)
+            & (StoredObject.collection != written.collection_id)
+        )
         .first()
     )
     if holding is not None:
-        return holding
+        return holding.collection, holding
     if user.resource_id is not None:
-        return resource_calendar(user.resource_id)
-    return default_calendar(user.credential_ids[0], None)
+        return resource_calendar(user.resource_id), None
+    return default_calendar(user.credential_ids[0], None), None
 
 
 def _attendee_copy(calendar: icalendar.Calendar) -> bytes:
@@ -222,11 +235,16 @@ def cancel(
                 remove_copy(room_calendar.id, written.uid)
                 forget_pending(room_calendar.id, written.uid)
             return
-    target = _calendar_of(user, written.uid)
+    target, existing = _copy_place(user, written)
     cancelled = itip.cancelled(previous)
-    if target is not None and target.id != written.collection_id:
-        if find_copy(target.id, written.uid) is not None:
-            store_copy(target, written.uid, _attendee_copy(cancelled), max_size=scheduler.max_size)
+    if target is not None and existing is not None and target.id != written.collection_id:
+        store_copy(
+            target,
+            written.uid,
+            _attendee_copy(cancelled),
+            max_size=scheduler.max_size,
+            existing=existing,
+        )
     deliver_message(user.credential_ids, written.uid, itip.message(cancelled, "CANCEL"))
 
 
