@@ -183,6 +183,7 @@ def delete_object(
 
 def move_object(
     source: StoredObject,
+    here: Collection,
     target: Collection,
     target_name: str,
     scheduler: Scheduler,
@@ -191,11 +192,11 @@ def move_object(
     object stays the same scheduling object resource: nobody is told. Into the calendar
     of another calendar user (a room's, a colleague's) it leaves the one and arrives at
     the other, so it schedules as the DELETE at the source and the PUT at the target
-    would: the attendees get the CANCEL and the new REQUEST, a room decides anew."""
+    would: the attendees get the CANCEL and the new REQUEST, a room decides anew.
+    `here` is the source's collection."""
     with write_transaction():
         previous = _parsed(source)
         found = role(previous, scheduler)
-        here = Collection.get_by_id(source.collection_id)
         if (
             found is None
             or target.kind != here.kind

@@ -146,7 +146,11 @@ class ObjectNode(DavNode, DAVNonCollection):
         target, name = self.provider.parent_collection_and_name(dest_path, self.environ)
         if not keep_source and self.collection.kind == CALENDAR:
             implicit.move_object(  # into another calendar user's calendar, it schedules
-                self.row, target, name, scheduler_for(self.environ, self.settings)
+                self.row,
+                self.collection,
+                target,
+                name,
+                scheduler_for(self.environ, self.settings),
             )
             return
         stored_objects.relocate_object(
